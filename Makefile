@@ -1,0 +1,31 @@
+# Makefile — the front door: configures and drives CMake.
+#   make         build (build/)            make test   build and run every test
+#   make run     build and run the main job make asan   tests under ASan + UBSan (build-asan/)
+#   make bench   build the benchmarks       make clean
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+BUILD ?= build
+
+all: $(BUILD)/Makefile
+	@cmake --build $(BUILD) -j $(JOBS)
+
+$(BUILD)/Makefile:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+
+run: all
+	./$(BUILD)/foundry selftest
+
+test: all
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+asan:
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DFD_SANITIZE=ON >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:protect_shadow_gap=0 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp ctest --output-on-failure -j $(JOBS)
+
+bench: all
+
+clean:
+	rm -rf $(BUILD) build-asan
+
+.PHONY: all run test asan bench clean

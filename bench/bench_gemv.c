@@ -1,0 +1,221 @@
+/* bench_gemv.c — GEMV bandwidth per weight policy, fused vs unfused, and
+ * elementwise add, printed as JSON.
+ *
+ * Each case rotates launches over enough weight copies that the working set
+ * is well above the H100's 50 MB L2 (>= 400 MB), issues them back to back as
+ * a decode step would, and reports the median over repeated batches of the
+ * time per launch, the bytes one launch moves (weights + vectors), GB/s and
+ * the fraction of 3.0 TB/s. Fused vs unfused: SwiGLU fused (gate/up GEMV with
+ * the SwiGLU epilogue) against two GEMVs and an elementwise SwiGLU; QKV with
+ * the RMSNorm input stage and bias epilogue against RMSNorm + three GEMVs
+ * with bias. Usage: bench_gemv [--backend cpu|cuda] [--quick] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "foundry/ops.h"
+#include "kernel/compound.h"
+#include "ops/gemv_stages.h"
+
+#define PEAK 3.0e12
+#define MAXC 64
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void die(fd_foundry *fd, const char *what)
+{
+    fprintf(stderr, "bench_gemv: %s: %s\n", what, fd_foundry_error(fd));
+    exit(1);
+}
+
+static fd_tensor *rnd(fd_foundry *fd, fd_dtype dt, int64_t rows, int64_t cols)
+{
+    size_t n = (size_t)(rows * cols);
+    float *x = malloc(n * 4);
+    void *q = malloc(n * 4);
+    uint64_t s = 88172645463325252ull ^ (uint64_t)n;
+    for (size_t i = 0; i < n; i++) {
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        x[i] = (float)((s >> 40) & 0xffff) / 32768.0f - 1.0f;
+    }
+    fd_quantize_row(dt, x, q, n);
+    fd_tensor *t;
+    int64_t dims[2] = { rows, cols };
+    if (fd_tensor_alloc(fd, dt, cols == 1 ? 1 : 2, cols == 1 ? dims : dims, FD_INIT_COPY, q, &t)) die(fd, "alloc");
+    free(x), free(q);
+    return t;
+}
+
+/* Median seconds per step of `fn` (which issues one step over copy c). */
+typedef fd_status (*step_fn)(fd_foundry *fd, void *ctx, int c);
+static double time_steps(fd_foundry *fd, step_fn fn, void *ctx, int copies, int quick)
+{
+    int per = copies * (quick ? 2 : 8), reps = quick ? 3 : 9;
+    double t[16];
+    for (int c = 0; c < copies; c++)
+        if (fn(fd, ctx, c)) die(fd, "warm-up");
+    if (fd_foundry_sync(fd)) die(fd, "sync");
+    for (int r = 0; r < reps; r++) {
+        double t0 = now();
+        for (int i = 0; i < per; i++)
+            if (fn(fd, ctx, i % copies)) die(fd, "run");
+        if (fd_foundry_sync(fd)) die(fd, "sync");
+        t[r] = (now() - t0) / per;
+    }
+    qsort(t, (size_t)reps, sizeof t[0], cmp);
+    return t[reps / 2];
+}
+
+typedef struct {
+    fd_compound *c, *c2;
+    fd_gemv_args a[MAXC];
+    fd_gemv_args b[MAXC];        /* second weight set (unfused cases) */
+    fd_tensor *mid[4];
+    fd_tensor *norm_w, *x, *xn;
+    uint32_t n;
+} ctx_t;
+
+static fd_status step_gemv(fd_foundry *fd, void *p, int c) { ctx_t *x = p; return fd_run(fd, &x->c->kernel, &x->a[c]); }
+
+static fd_status step_swiglu_unfused(fd_foundry *fd, void *p, int c)
+{
+    ctx_t *x = p;
+    fd_gemv_args g = x->a[c], u = x->a[c];
+    g.w1 = u.w1 = NULL, g.rows1 = u.rows1 = 0;
+    g.y0 = x->mid[0];
+    u.w0 = x->a[c].w1, u.y0 = x->mid[1];
+    FD_TRY(fd_run(fd, &x->c2->kernel, &g));
+    FD_TRY(fd_run(fd, &x->c2->kernel, &u));
+    return fd_run(fd, &FD_SWIGLU, &(fd_swiglu_args){ .gate = x->mid[0], .up = x->mid[1], .y = x->a[c].y0, .n = x->n });
+}
+
+static fd_status step_qkv_unfused(fd_foundry *fd, void *p, int c)
+{
+    ctx_t *x = p;
+    const fd_gemv_args *f = &x->a[c];
+    FD_TRY(fd_run(fd, &FD_RMSNORM, &(fd_rmsnorm_args){ .x = f->x, .weight = f->norm_w, .y = x->xn, .rows = 1,
+                                                      .dim = f->cols, .eps = 1e-6f }));
+    for (int i = 0; i < 3; i++) {
+        fd_gemv_args g = { .x = x->xn, .w0 = (&f->w0)[i], .b0 = (&f->b0)[i], .y0 = (&f->y0)[i], .cols = f->cols,
+                           .rows0 = (&f->rows0)[i] };
+        FD_TRY(fd_run(fd, &x->c2->kernel, &g));
+    }
+    return FD_OK;
+}
+
+static int copies_for(size_t bytes) { size_t c = (400u << 20) / bytes + 1; return c > MAXC ? MAXC : (int)c; }
+
+static void report(const char *name, const char *dtype, uint32_t n, uint32_t k, double s, uint64_t bytes, int copies,
+                   const char *sep)
+{
+    double bw = bytes / s;
+    printf("    {\"case\": \"%s\", \"dtype\": \"%s\", \"rows\": %u, \"cols\": %u, \"us\": %.2f, \"bytes\": %llu, "
+           "\"GBps\": %.1f, \"fraction_of_3TBps\": %.3f, \"copies\": %d}%s\n",
+           name, dtype, n, k, s * 1e6, (unsigned long long)bytes, bw / 1e9, bw / PEAK, copies, sep);
+}
+
+int main(int argc, char **argv)
+{
+    fd_backend_kind kind = FD_BACKEND_AUTO;
+    int quick = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--backend") && i + 1 < argc) kind = strcmp(argv[++i], "cpu") ? FD_BACKEND_CUDA : FD_BACKEND_CPU;
+        if (!strcmp(argv[i], "--quick")) quick = 1;
+    }
+    fd_foundry *fd;
+    fd_error err = { 0 };
+    if (fd_foundry_create(&(fd_options){ .backend = kind }, &fd, &err)) {
+        fprintf(stderr, "bench_gemv: %s\n", err.msg);
+        return 1;
+    }
+    int gpu = fd_foundry_backend(fd) == FD_BACKEND_CUDA;
+    printf("{\n  \"device\": \"%s\",\n  \"peak_Bps\": %.0f,\n  \"gemv\": [\n", fd_foundry_device_name(fd), PEAK);
+    static const struct { uint32_t n, k; } shapes[] = { { 4864, 896 }, { 896, 4864 }, { 151936, 896 } };
+    const fd_dtype dts[] = { FD_F32, FD_F16, FD_BF16, FD_Q8_0, FD_Q4_0 };
+    size_t nshape = gpu ? 3 : 1;
+    for (size_t s = 0; s < nshape; s++)
+        for (size_t d = 0; d < 5; d++) {
+            static ctx_t cx;
+            uint32_t N = shapes[s].n, K = shapes[s].k;
+            memset(&cx, 0, sizeof cx);
+            if (fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .prologue = fd_gemv_policy(dts[d]),
+                                  .main = &FD_STAGE_GEMV }, &cx.c, &err)) return 1;
+            fd_tensor *x = rnd(fd, FD_F32, K, 1), *y = rnd(fd, FD_F32, N, 1);
+            fd_tensor *w0 = rnd(fd, dts[d], N, K);
+            int copies = gpu ? copies_for(fd_tensor_bytes(w0)) : 1;
+            for (int c = 0; c < copies; c++)
+                cx.a[c] = (fd_gemv_args){ .x = x, .w0 = c ? rnd(fd, dts[d], N, K) : w0, .y0 = y, .cols = K, .rows0 = N };
+            double t = time_steps(fd, step_gemv, &cx, copies, quick);
+            uint64_t bytes = cx.c->kernel.bytes(&cx.a[0]);
+            report("gemv", fd_dtype_name(dts[d]), N, K, t, bytes, copies, s + 1 == nshape && d == 4 ? "" : ",");
+            for (int c = 0; c < copies; c++) (void)fd_tensor_free(cx.a[c].w0);
+            (void)fd_tensor_free(x), (void)fd_tensor_free(y);
+            fd_compound_destroy(cx.c);
+        }
+    printf("  ],\n  \"fused_vs_unfused\": [\n");
+    const fd_dtype fdts[] = { FD_F16, FD_Q8_0 };
+    for (int d = 0; d < 2; d++) {
+        static ctx_t cx;
+        memset(&cx, 0, sizeof cx);
+        fd_dtype dt = fdts[d];
+        const fd_stage *pol = fd_gemv_policy(dt);
+        /* SwiGLU: gate/up 4864 x 896 */
+        uint32_t N = 4864, K = 896;
+        if (fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .prologue = pol, .main = &FD_STAGE_GEMV2,
+                              .epilogue = &FD_STAGE_EPI_SWIGLU }, &cx.c, &err) ||
+            fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .prologue = pol, .main = &FD_STAGE_GEMV }, &cx.c2, &err))
+            return 1;
+        fd_tensor *x = rnd(fd, FD_F32, K, 1), *y = rnd(fd, FD_F32, N, 1);
+        cx.mid[0] = rnd(fd, FD_F32, N, 1), cx.mid[1] = rnd(fd, FD_F32, N, 1);
+        cx.n = N;
+        int copies = gpu ? copies_for(2 * (size_t)N * K * (dt == FD_F16 ? 2 : 1)) : 1;
+        for (int c = 0; c < copies; c++)
+            cx.a[c] = (fd_gemv_args){ .x = x, .w0 = rnd(fd, dt, N, K), .w1 = rnd(fd, dt, N, K), .y0 = y, .cols = K,
+                                      .rows0 = N, .rows1 = N };
+        double tf = time_steps(fd, step_gemv, &cx, copies, quick);
+        double tu = time_steps(fd, step_swiglu_unfused, &cx, copies, quick);
+        printf("    {\"case\": \"swiglu_gate_up\", \"dtype\": \"%s\", \"rows\": %u, \"cols\": %u, \"fused_us\": %.2f, "
+               "\"unfused_us\": %.2f, \"saving_us\": %.2f},\n", fd_dtype_name(dt), N, K, tf * 1e6, tu * 1e6, (tu - tf) * 1e6);
+        for (int c = 0; c < copies; c++) (void)fd_tensor_free(cx.a[c].w0), (void)fd_tensor_free(cx.a[c].w1);
+        fd_compound_destroy(cx.c), fd_compound_destroy(cx.c2);
+        /* QKV with RMSNorm and bias: 896 -> 896, 128, 128 */
+        memset(cx.a, 0, sizeof cx.a);
+        if (fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .input = &FD_STAGE_INPUT_RMSNORM, .prologue = pol,
+                              .main = &FD_STAGE_GEMV3, .epilogue = &FD_STAGE_EPI_BIAS }, &cx.c, &err) ||
+            fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .prologue = pol, .main = &FD_STAGE_GEMV,
+                              .epilogue = &FD_STAGE_EPI_BIAS }, &cx.c2, &err))
+            return 1;
+        K = 896;
+        fd_tensor *xq = rnd(fd, FD_F32, K, 1), *nw = rnd(fd, FD_F32, K, 1);
+        cx.xn = rnd(fd, FD_F32, K, 1);
+        fd_tensor *yq = rnd(fd, FD_F32, 896, 1), *yk = rnd(fd, FD_F32, 128, 1), *yv = rnd(fd, FD_F32, 128, 1);
+        fd_tensor *bq = rnd(fd, FD_F32, 896, 1), *bk = rnd(fd, FD_F32, 128, 1), *bv = rnd(fd, FD_F32, 128, 1);
+        copies = gpu ? copies_for(1152 * (size_t)K * (dt == FD_F16 ? 2 : 1)) : 1;
+        for (int c = 0; c < copies; c++)
+            cx.a[c] = (fd_gemv_args){ .x = xq, .norm_w = nw, .w0 = rnd(fd, dt, 896, K), .w1 = rnd(fd, dt, 128, K),
+                                      .w2 = rnd(fd, dt, 128, K), .b0 = bq, .b1 = bk, .b2 = bv, .y0 = yq, .y1 = yk,
+                                      .y2 = yv, .cols = K, .rows0 = 896, .rows1 = 128, .rows2 = 128, .eps = 1e-6f };
+        tf = time_steps(fd, step_gemv, &cx, copies, quick);
+        tu = time_steps(fd, step_qkv_unfused, &cx, copies, quick);
+        printf("    {\"case\": \"qkv_rmsnorm_bias\", \"dtype\": \"%s\", \"rows\": [896, 128, 128], \"cols\": %u, "
+               "\"fused_us\": %.2f, \"unfused_us\": %.2f, \"saving_us\": %.2f}%s\n", fd_dtype_name(dt), K, tf * 1e6,
+               tu * 1e6, (tu - tf) * 1e6, d == 1 ? "" : ",");
+        for (int c = 0; c < copies; c++)
+            (void)fd_tensor_free(cx.a[c].w0), (void)fd_tensor_free(cx.a[c].w1), (void)fd_tensor_free(cx.a[c].w2);
+        fd_compound_destroy(cx.c), fd_compound_destroy(cx.c2);
+    }
+    printf("  ]\n}\n");
+    fd_foundry_destroy(fd);
+    return 0;
+}

@@ -1,0 +1,128 @@
+/* kernel.h — declaring kernels and running them: fd_run(fd, &KERNEL, &args).
+ *
+ * Layer: kernel (public). One X-macro list per kernel is the single source of
+ * its C argument struct, its descriptor table (name, role, dtype rule,
+ * offset) and — at run time, from that table — the device-side struct the
+ * CUDA code receives by value. Host and device layouts are the same by
+ * construction (same fields, same order, same C types; a tensor is a device
+ * pointer, 8 bytes, as the host's fd_tensor * is).
+ *
+ *   #define ADD_ARGS(IN, OUT, PARAM)  IN(a, FD_ACT) IN(b, FD_ACT) OUT(y, FD_ACT) PARAM(uint32_t, n)
+ *   FD_KERNEL_ARGS(fd_add_args, ADD_ARGS)
+ *   // typedef struct fd_add_args { fd_tensor *a, *b, *y; uint32_t n; } fd_add_args;
+ *   // fd_arg_table fd_add_args_table(void);   the descriptors
+ *
+ * PARAM types are uint32_t, int32_t, uint64_t and float; any other type fails
+ * to compile (there is no FD_PT_<type> constant for it). */
+#ifndef FOUNDRY_KERNEL_H
+#define FOUNDRY_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "foundry/tensor.h"
+
+typedef enum { FD_ARG_IN, FD_ARG_OUT, FD_ARG_PARAM } fd_arg_role;
+
+/* Parameter types; the suffix is the C type name the X-macro gives. */
+typedef enum { FD_PT_TENSOR, FD_PT_uint32_t, FD_PT_int32_t, FD_PT_uint64_t, FD_PT_float } fd_param_type;
+
+/* Dtype rules: a bit set of the dtypes a tensor argument accepts. */
+#define FD_DT(E)       (1u << FD_##E)
+#define FD_ACT         FD_DT(F32)
+#define FD_IDS         FD_DT(I32)
+#define FD_ANY_FLOAT   (FD_DT(F32) | FD_DT(F16) | FD_DT(BF16))
+#define FD_ANY_WEIGHT  (FD_ANY_FLOAT | FD_DT(Q8_0) | FD_DT(Q4_0))
+
+typedef struct fd_arg_desc {
+    const char   *name;
+    fd_arg_role   role;
+    unsigned      dtypes;   /* tensors: accepted dtypes (FD_DT bits) */
+    fd_param_type type;
+    size_t        offset;   /* in the C struct, and so in the device struct */
+} fd_arg_desc;
+
+typedef struct fd_arg_table {
+    const fd_arg_desc *args;
+    size_t n;
+    size_t size;            /* sizeof the C struct */
+} fd_arg_table;
+
+#define FD_ARG_FIELD_T_(name, rule) fd_tensor *name;
+#define FD_ARG_FIELD_P_(type, name) type name;
+#define FD_ARG_DESC_IN_(name, rule)  { #name, FD_ARG_IN,  (rule), FD_PT_TENSOR, offsetof(self_, name) },
+#define FD_ARG_DESC_OUT_(name, rule) { #name, FD_ARG_OUT, (rule), FD_PT_TENSOR, offsetof(self_, name) },
+#define FD_ARG_DESC_P_(type, name)   { #name, FD_ARG_PARAM, 0, FD_PT_##type, offsetof(self_, name) },
+
+/* The local typedef self_ lets every descriptor name its own struct. */
+#define FD_KERNEL_ARGS(T, LIST)                                                        \
+    typedef struct T { LIST(FD_ARG_FIELD_T_, FD_ARG_FIELD_T_, FD_ARG_FIELD_P_) } T;    \
+    static inline fd_arg_table T##_table(void)                                         \
+    {                                                                                  \
+        typedef T self_;                                                               \
+        static const fd_arg_desc d[] = { LIST(FD_ARG_DESC_IN_, FD_ARG_DESC_OUT_,       \
+                                              FD_ARG_DESC_P_) };                       \
+        return (fd_arg_table){ d, sizeof d / sizeof d[0], sizeof(T) };                 \
+    }
+
+/* Grid and block of one launch. */
+typedef struct fd_dispatch {
+    unsigned grid[3], block[3];
+    unsigned shared_bytes;
+} fd_dispatch;
+
+enum {
+    FD_KERNEL_INPLACE = 1   /* an output may alias an input (y += x) */
+};
+
+typedef struct fd_kernel {
+    const char *name;
+    fd_arg_table (*args)(void);
+    unsigned flags;
+    unsigned max_block;                                     /* threads per block the code is built for */
+    fd_status (*check)(const void *args, fd_error *err);    /* shapes; optional */
+    fd_status (*dispatch)(const void *args, fd_dispatch *d);/* grid and block from the args */
+    void (*cpu)(const void *args);                          /* the reference */
+    uint64_t (*bytes)(const void *args);                    /* device bytes one launch moves; optional */
+    const char *cuda;                                       /* device code; see kernel/prelude.c */
+    /* optional: generates the whole device source instead of the default
+     * (prelude + struct + `cuda`); compounds use it */
+    fd_status (*source)(const struct fd_kernel *k, const fd_dtype *dtypes, char **src, fd_error *err);
+    const void *owner;                                      /* compound that generated this kernel */
+    const fd_arg_table *table;                              /* used instead of args() when set (compounds) */
+} fd_kernel;
+
+/* Validates the arguments (non-NULL tensors of this foundry, dtype rules,
+ * the kernel's shape check, outputs writable and not aliasing inputs unless
+ * FD_KERNEL_INPLACE, no stale pooled tensor), uploads host-dirty tensors,
+ * and launches on the active backend: compiled device code on a GPU, the CPU
+ * reference on the CPU. On failure nothing ran and the foundry's error says
+ * which argument is wrong. */
+fd_status fd_run(fd_foundry *fd, const fd_kernel *k, const void *args) FD_MUST_USE;
+
+/* The registered kernels (ops/registry.c), for `foundry kernels` and compile-all. */
+size_t fd_kernel_count(void);
+const fd_kernel *fd_kernel_at(size_t i);
+const fd_kernel *fd_kernel_find(const char *name);
+
+/* Device source of a kernel for the given dtypes of its tensor arguments (in
+ * descriptor order). *src is allocated; free with fd_free (core/mem.h) or
+ * fd_kernel_source_free. */
+fd_status fd_kernel_source(const fd_kernel *k, const fd_dtype *dtypes, char **src, fd_error *err);
+void fd_kernel_source_free(char *src);
+/* The entry-point name of that variant ("gemv_q8_0_f32_f32"), written to buf. */
+void fd_kernel_variant_name(const fd_kernel *k, const fd_dtype *dtypes, char *buf, size_t cap);
+
+/* Variants of a kernel: every combination of the dtypes its tensor
+ * arguments accept. Writes variant `i`'s dtypes (descriptor order of the
+ * tensor arguments) and returns 1, or returns 0 when i is past the last. */
+int fd_kernel_variant(const fd_kernel *k, size_t i, fd_dtype *dtypes);
+
+/* Compiles every variant of every registered kernel (and every compound
+ * variant) with NVRTC for sm_<arch>, through the on-disk cache; needs no GPU.
+ * `cb` is told each result. FD_ERR_UNAVAILABLE without NVRTC; otherwise the
+ * first failure's status after trying them all. */
+typedef void (*fd_compile_report)(void *user, const char *variant, fd_status st, int regs,
+                                  int spills, double seconds, const char *msg);
+fd_status fd_kernel_compile_all(int arch, fd_compile_report cb, void *user, fd_error *err);
+
+#endif

@@ -1,0 +1,123 @@
+/* model.h — one description of a model, whichever file format it came from:
+ * a GGUF file, or a Hugging Face folder (config.json + safetensors).
+ *
+ * Layer: model (public). fd_model_open reads the hyper-parameters, maps the
+ * weights, checks every tensor Qwen2 needs is present with the shape the
+ * hyper-parameters imply, converts 2-D weights to a chosen dtype when asked
+ * (in parallel), and loads the tokenizer. Everything a model hands out —
+ * tensors, their bytes, strings, the tokenizer — is owned by it and valid
+ * until fd_model_close.
+ *
+ * Shapes (row-major, PyTorch order; legend: V vocab, D hidden, H heads,
+ * KV kv heads, hd head_dim, F ffn, L layers; N = 0..L-1):
+ *   token_embd.weight          (V, D)         output_norm.weight   (D)
+ *   output.weight              (V, D)         optional (absent when tied)
+ *   blk.N.attn_norm.weight     (D)            blk.N.ffn_norm.weight (D)
+ *   blk.N.attn_q.weight        (H*hd, D)      blk.N.attn_q.bias     (H*hd)
+ *   blk.N.attn_k.weight        (KV*hd, D)     blk.N.attn_k.bias     (KV*hd)
+ *   blk.N.attn_v.weight        (KV*hd, D)     blk.N.attn_v.bias     (KV*hd)
+ *   blk.N.attn_output.weight   (D, H*hd)
+ *   blk.N.ffn_gate.weight      (F, D)         blk.N.ffn_up.weight   (F, D)
+ *   blk.N.ffn_down.weight      (D, F)
+ * A (rows, cols) weight is stored row by row; quantized rows are whole
+ * Q8_0/Q4_0 blocks along cols. 1-D tensors are always f32 after loading. */
+#ifndef FOUNDRY_MODEL_H
+#define FOUNDRY_MODEL_H
+
+#include <stdint.h>
+#include "foundry/dtype.h"
+#include "foundry/status.h"
+
+typedef struct fd_model fd_model;
+typedef struct fd_tokenizer fd_tokenizer;   /* include/foundry/tokenizer.h */
+struct fd_gguf;                             /* include/foundry/gguf.h */
+
+typedef struct fd_model_hparams {
+    char arch[32];          /* "qwen2" — the only one accepted */
+    uint32_t n_layers;      /* L */
+    uint32_t hidden;        /* D */
+    uint32_t n_heads;       /* H */
+    uint32_t n_kv_heads;    /* KV; H is a multiple of KV */
+    uint32_t head_dim;      /* hd; D / H unless the file says otherwise */
+    uint32_t ffn;           /* F */
+    uint32_t vocab;         /* V: rows of token_embd (may exceed the tokenizer's) */
+    uint32_t max_pos;       /* context length the model was trained for */
+    double rope_theta;      /* RoPE base frequency */
+    double rms_eps;         /* RMSNorm epsilon */
+    int tie_embeddings;     /* 1: output.weight absent, the logits use token_embd */
+} fd_model_hparams;
+
+typedef struct fd_model_tensor {
+    const char *name;       /* canonical GGUF-style name, see above */
+    fd_dtype dtype;         /* as loaded (after any conversion) */
+    fd_dtype file_dtype;    /* as stored in the file */
+    uint32_t n_dims;        /* 1 or 2 */
+    uint64_t dims[2];       /* row-major: (rows, cols), or (n) with dims[1] = 1 */
+    uint64_t n_elems;
+    uint64_t bytes;         /* of `data` */
+    const void *data;       /* in the file's map, or converted; owned by the model */
+} fd_model_tensor;
+
+/* Sampling defaults (generation_config.json, or GGUF general.sampling.*).
+ * Values the files don't give keep the neutral defaults shown. */
+typedef struct fd_generation_defaults {
+    float temperature;          /* 1.0 */
+    int32_t top_k;              /* 0 = off */
+    float top_p;                /* 1.0 */
+    float repetition_penalty;   /* 1.0 */
+    int32_t bos_id;             /* -1 if none */
+    int32_t pad_id;             /* -1 if none */
+    uint32_t n_eos;             /* eos_ids used; 0 if none */
+    int32_t eos_ids[8];
+} fd_generation_defaults;
+
+typedef struct fd_model_info {
+    const char *path;            /* as given to fd_model_open */
+    const char *format;          /* "gguf" or "safetensors" */
+    fd_model_hparams hp;
+    fd_generation_defaults gen;
+    const char *chat_template;   /* Jinja text, NULL if none */
+    fd_tokenizer *tokenizer;     /* NULL if absent or not asked for */
+    const char *tokenizer_note;  /* why there is no tokenizer, or NULL */
+    fd_dtype file_dtype;         /* dtype of the 2-D weights in the file (most common) */
+    uint64_t n_tensors;
+    uint64_t n_params;           /* sum of n_elems */
+    uint64_t total_bytes;        /* sum of bytes as loaded */
+    double open_seconds;         /* parse + map + checks */
+    double convert_seconds;      /* dtype conversion (0 when none) */
+    double load_seconds;         /* the whole fd_model_open, tokenizer included */
+    int n_threads;               /* used for conversion */
+} fd_model_info;
+
+typedef struct fd_model_options {
+    int convert;            /* 0: dtypes as stored; 1: 2-D weights become `dtype` */
+    fd_dtype dtype;         /* f32, f16, bf16, q8_0 or q4_0 (used when convert) */
+    int n_threads;          /* conversion threads; 0 = one per core */
+    int no_progress;        /* 1: no progress bar (else shown when stderr is a terminal) */
+    int no_tokenizer;       /* 1: don't load the tokenizer */
+} fd_model_options;
+
+/* Opens a model: `path` is a .gguf file or a Hugging Face folder (or a
+ * .safetensors / config.json file inside one, meaning its folder). opt may be
+ * NULL (everything as stored, tokenizer loaded when present). A missing
+ * tokenizer.json is not an error: info.tokenizer is NULL and tokenizer_note
+ * says why. On success *out is freed with fd_model_close; on failure *out is
+ * NULL and `err` names the file, tensor or key and what is wrong. */
+fd_status fd_model_open(const char *path, const fd_model_options *opt, fd_model **out, fd_error *err);
+void fd_model_close(fd_model *m);   /* NULL is fine; invalidates everything from m */
+
+const fd_model_info *fd_model_describe(const fd_model *m);
+uint64_t fd_model_tensor_count(const fd_model *m);
+const fd_model_tensor *fd_model_tensor_at(const fd_model *m, uint64_t i);     /* NULL if out of range */
+const fd_model_tensor *fd_model_tensor_find(const fd_model *m, const char *name); /* NULL if absent */
+/* The GGUF reader behind a model opened from GGUF (NULL for a folder); owned by m. */
+const struct fd_gguf *fd_model_gguf(const fd_model *m);
+
+/* Writes m as a GGUF v3 file with llama.cpp's qwen2 conventions: hyper-
+ * parameters, tensors as loaded (open with opt->convert to choose the dtype),
+ * generation defaults, and the tokenizer (tokens, token types, merges, special
+ * ids, chat template) read from the folder's tokenizer.json or copied from the
+ * source GGUF. Atomic (temp file + rename). */
+fd_status fd_model_write_gguf(const fd_model *m, const char *out_path, fd_error *err);
+
+#endif

@@ -1,0 +1,79 @@
+/* backend.h — the backend interface: a table of functions over one device.
+ *
+ * Layer: backend (internal). The foundry talks to the device only through
+ * this table (ggml-backend's idea). Device memory is named by a 64-bit address
+ * (`fd_devptr`) that only the backend interprets; on the CPU it is a host
+ * pointer. Every function gets `err` for its message.
+ *
+ * Members, required unless marked optional (default in brackets):
+ *   alloc, release, upload, download, copy, synchronize, destroy
+ *   memset      optional [upload of a filled host buffer]
+ *   host_ptr    optional [NULL: memory is not host-addressable]. Non-NULL only
+ *               where device memory is host memory (CPU): tensors then need
+ *               no staging copy.
+ *   compile     optional [NULL: kernels run through their CPU function].
+ *               Source text -> launchable function, cached by the backend.
+ *   launch      optional, required with compile. Queues one launch.
+ *   graph_*     optional [NULL: no graph capture]. */
+#ifndef FD_BACKEND_H
+#define FD_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "foundry/foundry.h"
+
+typedef uint64_t fd_devptr;
+
+typedef struct fd_launch {
+    unsigned grid[3], block[3];
+    unsigned shared_bytes;       /* dynamic shared memory */
+} fd_launch;
+
+/* A kernel compiled for the device. */
+typedef struct fd_devfn {
+    void *fn;                   /* backend handle (CUfunction) */
+    int regs, spills, shared;   /* from the compiled image, -1 if unknown */
+} fd_devfn;
+
+typedef struct fd_backend fd_backend;
+struct fd_backend {
+    const char *name;            /* "cpu", "cuda" */
+    char device_name[128];
+    int  arch;                   /* compute capability * 10 (90 on the H100); 0 on the CPU */
+    double mem_bandwidth;        /* bytes/s the device copies at, for reports; 0 unknown */
+
+    fd_status (*alloc)(fd_backend *b, size_t bytes, fd_devptr *out, fd_error *err);
+    void      (*release)(fd_backend *b, fd_devptr p);
+    fd_status (*upload)(fd_backend *b, fd_devptr dst, const void *src, size_t n, fd_error *err);
+    fd_status (*download)(fd_backend *b, void *dst, fd_devptr src, size_t n, fd_error *err);
+    fd_status (*copy)(fd_backend *b, fd_devptr dst, fd_devptr src, size_t n, fd_error *err);
+    fd_status (*memset8)(fd_backend *b, fd_devptr dst, uint8_t v, size_t n, fd_error *err);
+    fd_status (*synchronize)(fd_backend *b, fd_error *err);
+    void      (*destroy)(fd_backend *b);
+
+    void     *(*host_ptr)(fd_backend *b, fd_devptr p);
+    /* name: the entry point in `source`; key: a hash of everything that
+     * determines the binary (the backend adds its architecture and options). */
+    fd_status (*compile)(fd_backend *b, const char *name, const char *source, uint64_t key,
+                         fd_devfn *out, fd_error *err);
+    /* params: the kernel's single by-value struct argument, `size` bytes. */
+    fd_status (*launch)(fd_backend *b, const fd_devfn *fn, const fd_launch *l,
+                        const void *params, size_t size, fd_error *err);
+    /* Graph capture of the stream's launches: begin, end -> graph, replay, free. */
+    fd_status (*graph_begin)(fd_backend *b, fd_error *err);
+    fd_status (*graph_end)(fd_backend *b, void **graph, fd_error *err);
+    fd_status (*graph_launch)(fd_backend *b, void *graph, fd_error *err);
+    void      (*graph_free)(fd_backend *b, void *graph);
+    /* Device timing events (profiling, benchmarks). */
+    fd_status (*event_record)(fd_backend *b, void **ev, fd_error *err);
+    fd_status (*event_elapsed)(fd_backend *b, void *a, void *bev, float *ms, fd_error *err);
+    void      (*event_free)(fd_backend *b, void *ev);
+};
+
+/* Constructors; *out is NULL on failure. cuda fails with FD_ERR_UNAVAILABLE
+ * when there is no driver, no NVRTC or no device. */
+fd_status fd_backend_cpu_create(fd_backend **out, fd_error *err);
+fd_status fd_backend_cuda_create(int device, const char *cache_dir, fd_log_fn log, void *log_user,
+                                 fd_backend **out, fd_error *err);
+
+#endif

@@ -1,0 +1,56 @@
+/* main.c — `foundry`: dispatches to the command named by the first argument.
+ *
+ * Layer: cli. The table below is the list of commands; `foundry --help`
+ * prints it. */
+#include <stdio.h>
+#include <string.h>
+#include "cli/cli.h"
+
+static const struct {
+    const char *name;
+    cli_cmd_fn  fn;
+    const char *summary;
+} commands[] = {
+    { "selftest", cmd_selftest, "check every kernel against the CPU reference and time it (the default job)" },
+    { "kernels",  cmd_kernels,  "list kernels; --compile-all compiles them; --source NAME prints one" },
+    { "tokenize", cmd_tokenize, "-m MODEL: text on stdin -> ids; --decode: ids -> text" },
+    { "info",     cmd_info,     "MODEL: architecture, hyper-parameters, tokenizer and tensors" },
+    { "convert",  cmd_convert,  "IN OUT.gguf --dtype f16|bf16|q8_0|q4_0: write a GGUF file" },
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: foundry [--version] [--help] <command> [args]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n`foundry <command> --help` describes one command.\n");
+}
+
+int cli_fail(const char *what, fd_status st, const fd_error *err)
+{
+    fprintf(stderr, "foundry: %s: %s", what, fd_status_name(st));
+    if (err && err->msg[0]) fprintf(stderr, ": %s", err->msg);
+    fputc('\n', stderr);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+        printf("foundry %s\n", FD_VERSION);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "foundry: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

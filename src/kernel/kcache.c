@@ -1,0 +1,106 @@
+/* kcache.c — the foundry's table of compiled kernel variants.
+ *
+ * Layer: kernel. Keyed by (kernel address, tensor dtypes); a miss generates
+ * the source and asks the backend to compile it (the backend keeps its own
+ * in-memory and on-disk caches of binaries, keyed by the source text). The
+ * table is an open-addressing hash that only grows; entries live until the
+ * foundry is destroyed. */
+#include <string.h>
+#include "kernel/codegen.h"
+#include "core/mem.h"
+
+#define MAX_TENSOR_ARGS 16
+
+typedef struct entry {
+    const fd_kernel *k;
+    uint8_t dtypes[MAX_TENSOR_ARGS];
+    fd_devfn fn;
+} entry;
+
+struct fd_kcache {
+    entry *slots;
+    size_t cap, n;
+};
+
+static void kcache_free(struct fd_kcache *c)
+{
+    fd_free(c->slots);
+    fd_free(c);
+}
+
+static uint64_t key_of(const fd_kernel *k, const uint8_t *dt)
+{
+    uint64_t h = fd_hash64(FD_HASH_SEED, &k, sizeof k);
+    return fd_hash64(h, dt, MAX_TENSOR_ARGS);
+}
+
+static entry *lookup(struct fd_kcache *c, const fd_kernel *k, const uint8_t *dt)
+{
+    if (!c->cap) return NULL;
+    for (size_t i = key_of(k, dt) & (c->cap - 1);; i = (i + 1) & (c->cap - 1)) {
+        entry *e = &c->slots[i];
+        if (!e->k) return e;
+        if (e->k == k && !memcmp(e->dtypes, dt, MAX_TENSOR_ARGS)) return e;
+    }
+}
+
+static fd_status grow(fd_foundry *fd, struct fd_kcache *c)
+{
+    size_t cap = c->cap ? c->cap * 2 : 64;
+    entry *old = c->slots;
+    size_t oldcap = c->cap;
+    entry *s = fd_calloc(cap, sizeof *s);
+    if (!s) return fd_fail(fd, FD_ERR_NOMEM, "kernel cache: out of memory");
+    c->slots = s;
+    c->cap = cap;
+    for (size_t i = 0; i < oldcap; i++)
+        if (old[i].k) *lookup(c, old[i].k, old[i].dtypes) = old[i];
+    fd_free(old);
+    return FD_OK;
+}
+
+fd_status fd_kcache_get(fd_foundry *fd, const fd_kernel *k, const fd_dtype *dtypes, const fd_devfn **fn)
+{
+    *fn = NULL;
+    if (!fd->kcache) {
+        if (!(fd->kcache = fd_calloc(1, sizeof *fd->kcache)))
+            return fd_fail(fd, FD_ERR_NOMEM, "kernel cache: out of memory");
+        fd->kcache_free = kcache_free;
+    }
+    struct fd_kcache *c = fd->kcache;
+    fd_arg_table t = k->table ? *k->table : k->args();
+    uint8_t dt[MAX_TENSOR_ARGS] = { 0 };
+    size_t nt = 0;
+    for (size_t i = 0; i < t.n; i++)
+        if (t.args[i].type == FD_PT_TENSOR) {
+            if (nt == MAX_TENSOR_ARGS)
+                return fd_fail(fd, FD_ERR_UNSUPPORTED, "kernel %s: more than %d tensor arguments",
+                               k->name, MAX_TENSOR_ARGS);
+            dt[nt] = (uint8_t)dtypes[nt];
+            nt++;
+        }
+    entry *e = lookup(c, k, dt);
+    if (e && e->k) {
+        *fn = &e->fn;
+        return FD_OK;
+    }
+    if ((c->n + 1) * 2 > c->cap) {
+        FD_TRY(grow(fd, c));
+    }
+    char *src;
+    fd_status st = fd_kernel_source(k, dtypes, &src, &fd->err);
+    if (st != FD_OK) return st;
+    char name[256];
+    fd_kernel_variant_name(k, dtypes, name, sizeof name);
+    fd_devfn f = { 0 };
+    st = fd->be->compile(fd->be, name, src, fd_hash64(FD_HASH_SEED, src, strlen(src)), &f, &fd->err);
+    fd_free(src);
+    if (st != FD_OK) return st;
+    e = lookup(c, k, dt);
+    e->k = k;
+    memcpy(e->dtypes, dt, sizeof dt);
+    e->fn = f;
+    c->n++;
+    *fn = &e->fn;
+    return FD_OK;
+}

@@ -1,0 +1,137 @@
+/* run.c — fd_run: validate a kernel's arguments against its descriptor
+ * table, upload host-dirty tensors, and launch on the active backend.
+ *
+ * Layer: kernel. The one place shapes and dtypes are checked (DESIGN.md's
+ * "one source of truth"): the descriptor gives roles and dtype rules, the
+ * kernel's check function gives shapes, and nothing launches unless both
+ * pass. On the CPU the kernel's reference function runs; on a GPU the
+ * compiled variant for the arguments' dtypes is launched with a copy of the
+ * argument struct whose tensor fields are replaced by device addresses. */
+#include <string.h>
+#include "kernel/codegen.h"
+#include "kernel/compound.h"
+#include "core/mem.h"
+
+#define MAX_ARGS 32
+
+static fd_tensor *tensor_at(const void *args, const fd_arg_desc *a)
+{
+    fd_tensor *t;
+    memcpy(&t, (const char *)args + a->offset, sizeof t);
+    return t;
+}
+
+static int overlaps(const fd_tensor *a, const fd_tensor *b)
+{
+    return a->root == b->root && a->offset < b->offset + b->bytes && b->offset < a->offset + a->bytes;
+}
+
+static fd_status validate(fd_foundry *fd, const fd_kernel *k, const fd_arg_table *t, const void *args,
+                          fd_dtype *dtypes)
+{
+    size_t nt = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        const fd_arg_desc *a = &t->args[i];
+        if (a->type != FD_PT_TENSOR) continue;
+        fd_tensor *x = tensor_at(args, a);
+        if (!x) return fd_fail(fd, FD_ERR_INVALID, "%s: argument '%s' is NULL", k->name, a->name);
+        if (x->fd != fd)
+            return fd_fail(fd, FD_ERR_INVALID, "%s: argument '%s' belongs to another foundry", k->name, a->name);
+        if (fd_tensor_check(x) != FD_OK) {
+            fd_error_clear(&fd->err);
+            return fd_fail(fd, FD_ERR_STATE, "%s: argument '%s' is a pooled tensor used after fd_pool_reset",
+                           k->name, a->name);
+        }
+        if (!(a->dtypes & (1u << x->dtype)))
+            return fd_fail(fd, FD_ERR_INVALID, "%s: argument '%s' has dtype %s, which this kernel does not take",
+                           k->name, a->name, fd_dtype_name(x->dtype));
+        if (a->role == FD_ARG_OUT && x->readonly)
+            return fd_fail(fd, FD_ERR_STATE, "%s: output '%s' is read-only", k->name, a->name);
+        dtypes[nt++] = x->dtype;
+    }
+    /* outputs must not alias inputs (or each other) unless the kernel says so */
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->args[i].role != FD_ARG_OUT) continue;
+        fd_tensor *o = tensor_at(args, &t->args[i]);
+        for (size_t j = 0; j < t->n; j++) {
+            if (j == i || t->args[j].type != FD_PT_TENSOR) continue;
+            if ((k->flags & FD_KERNEL_INPLACE) && t->args[j].role == FD_ARG_IN) continue;
+            if (overlaps(o, tensor_at(args, &t->args[j])))
+                return fd_fail(fd, FD_ERR_INVALID, "%s: output '%s' overlaps argument '%s'",
+                               k->name, t->args[i].name, t->args[j].name);
+        }
+    }
+    if (k->table) {                 /* a compound: the family's other tensors stay NULL */
+        fd_arg_table full = k->args();
+        for (size_t i = 0; i < full.n; i++) {
+            if (full.args[i].type != FD_PT_TENSOR || !tensor_at(args, &full.args[i])) continue;
+            size_t j = 0;
+            while (j < t->n && strcmp(t->args[j].name, full.args[i].name)) j++;
+            if (j == t->n)
+                return fd_fail(fd, FD_ERR_INVALID, "%s: argument '%s' is not used by this kernel; leave it NULL",
+                               k->name, full.args[i].name);
+        }
+    }
+    if (k->check) {
+        fd_error e = { 0 };
+        fd_status st = k->check(args, &e);
+        if (st != FD_OK) return fd_fail(fd, st, "%s: %s", k->name, e.msg);
+    }
+    return FD_OK;
+}
+
+static fd_status launch_device(fd_foundry *fd, const fd_kernel *k, const fd_arg_table *t, const void *args,
+                               const fd_dtype *dtypes)
+{
+    fd_dispatch d = { { 1, 1, 1 }, { 1, 1, 1 }, 0 };
+    FD_TRY(k->dispatch(args, &d));
+    unsigned threads = d.block[0] * d.block[1] * d.block[2];
+    if (threads > (k->max_block ? k->max_block : 256))
+        return fd_fail(fd, FD_ERR_INVALID, "%s: dispatch asks for %u threads, built for %u", k->name, threads,
+                       k->max_block ? k->max_block : 256);
+    if (!d.grid[0] || !d.grid[1] || !d.grid[2]) return FD_OK;   /* nothing to do */
+    const fd_devfn *fn;
+    FD_TRY(fd_kcache_get(fd, k, dtypes, &fn));
+    unsigned char params[1024];
+    if (t->size > sizeof params) return fd_fail(fd, FD_ERR_UNSUPPORTED, "%s: argument struct too large", k->name);
+    memcpy(params, args, t->size);
+    if (k->table) {                 /* a compound: clear the family's tensors it does not use */
+        fd_arg_table full = k->args();
+        for (size_t i = 0; i < full.n; i++)
+            if (full.args[i].type == FD_PT_TENSOR) memset(params + full.args[i].offset, 0, sizeof(fd_devptr));
+    }
+    for (size_t i = 0; i < t->n; i++)
+        if (t->args[i].type == FD_PT_TENSOR) {
+            fd_devptr p = fd_tensor_devptr(tensor_at(args, &t->args[i]));
+            memcpy(params + t->args[i].offset, &p, sizeof p);
+        }
+    fd_launch l;
+    memcpy(l.grid, d.grid, sizeof l.grid);
+    memcpy(l.block, d.block, sizeof l.block);
+    l.shared_bytes = d.shared_bytes;
+    return fd->be->launch(fd->be, fn, &l, params, t->size, &fd->err);
+}
+
+fd_status fd_run(fd_foundry *fd, const fd_kernel *k, const void *args)
+{
+    if (!fd || !k || !args) return fd_fail(fd, FD_ERR_INVALID, "fd_run: NULL foundry, kernel or arguments");
+    fd_arg_table t = k->table ? *k->table : k->args();
+    fd_dtype dtypes[MAX_ARGS];
+    if (t.n > MAX_ARGS) return fd_fail(fd, FD_ERR_UNSUPPORTED, "%s: more than %d arguments", k->name, MAX_ARGS);
+    FD_TRY(validate(fd, k, &t, args, dtypes));
+    for (size_t i = 0; i < t.n; i++)
+        if (t.args[i].type == FD_PT_TENSOR) FD_TRY(fd_tensor_flush(tensor_at(args, &t.args[i])));
+    if (fd->be->compile && (k->cuda || k->source)) {
+        FD_TRY(launch_device(fd, k, &t, args, dtypes));
+    } else if (k->owner) {
+        const fd_compound *c = fd_compound_of(k);
+        c->family->cpu(c, args);
+    } else if (k->cpu) {
+        k->cpu(args);
+    } else {
+        return fd_fail(fd, FD_ERR_UNSUPPORTED, "%s: no implementation on the %s backend", k->name, fd->be->name);
+    }
+    for (size_t i = 0; i < t.n; i++)
+        if (t.args[i].role == FD_ARG_OUT) fd_tensor_mark_device_written(tensor_at(args, &t.args[i]));
+    return FD_OK;
+}

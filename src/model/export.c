@@ -1,0 +1,253 @@
+/* export.c — fd_model_write_gguf: a model description as a GGUF v3 file with
+ * llama.cpp's qwen2 conventions (see model.h).
+ *
+ * Layer: model. The tokenizer comes from the folder's tokenizer.json (read
+ * here with Jansson: model.vocab, model.merges as "a b" strings or [a, b]
+ * pairs, added_tokens) or is copied key by key from the source GGUF. Token
+ * types follow llama.cpp: 1 normal, 3 control (special added tokens), 4 user
+ * defined (other added tokens), 5 unused ("[PADn]" ids the tokenizer lacks
+ * below the embedding's vocab size). Like llama.cpp's convert_hf_to_gguf.py,
+ * an added token that is not marked special but looks like a control token
+ * ("<|fim_pad|>") is typed 3. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "core/mem.h"
+#include "model/model_int.h"
+
+typedef struct vocab {
+    json_t *root;               /* tokenizer.json; strings below point into it */
+    fd_gguf_str *tokens;        /* n */
+    int32_t *types;             /* n */
+    uint64_t n;
+    fd_gguf_str *merges;        /* n_merges */
+    uint64_t n_merges;
+    char *arena;                /* "[PADn]" names and joined pair merges */
+} vocab;
+
+static void vocab_free(vocab *v)
+{
+    json_decref(v->root);
+    fd_free(v->tokens);
+    fd_free(v->types);
+    fd_free(v->merges);
+    fd_free(v->arena);
+}
+
+static fd_status put_token(vocab *v, const char *path, json_int_t id, const char *s, int32_t type, fd_error *err)
+{
+    if (id < 0 || (uint64_t)id >= v->n)
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: token id %" PRId64 " is outside the vocabulary of %" PRIu64,
+                            path, (int64_t)id, v->n);
+    v->tokens[id].ptr = s;
+    v->tokens[id].len = strlen(s);
+    v->types[id] = type;
+    return FD_OK;
+}
+
+static int ends_with(const char *s, size_t n, const char *suffix)
+{
+    size_t k = strlen(suffix);
+    return n >= k && !memcmp(s + n - k, suffix, k);
+}
+
+/* llama.cpp's does_token_look_special. */
+static int looks_special(const char *s)
+{
+    size_t n = strlen(s);
+    return !strcmp(s, "<pad>") || !strcmp(s, "<mask>") || !strcmp(s, "<2mass>") || !strcmp(s, "[@BOS@]") ||
+           (!strncmp(s, "<|", 2) && ends_with(s, n, "|>")) ||
+           (!strncmp(s, "<\xef\xbd\x9c", 4) && ends_with(s, n, "\xef\xbd\x9c>")) ||
+           (!strncmp(s, "<unused", 7) && ends_with(s, n, ">"));
+}
+
+/* Largest id used + 1, so padding covers the embedding and the tokenizer. */
+static uint64_t vocab_size(json_t *vmap, json_t *added, uint64_t at_least)
+{
+    const char *k;
+    json_t *x;
+    uint64_t n = at_least;
+    size_t i;
+    json_object_foreach(vmap, k, x)
+        if (json_is_integer(x) && json_integer_value(x) >= 0 && (uint64_t)json_integer_value(x) + 1 > n)
+            n = (uint64_t)json_integer_value(x) + 1;
+    json_array_foreach(added, i, x) {
+        json_t *id = json_object_get(x, "id");
+        if (json_is_integer(id) && json_integer_value(id) >= 0 && (uint64_t)json_integer_value(id) + 1 > n)
+            n = (uint64_t)json_integer_value(id) + 1;
+    }
+    return n;
+}
+
+static fd_status read_vocab(const fd_model *m, vocab *v, fd_error *err)
+{
+    const char *path = m->tok_json, *k;
+    json_t *model, *vmap, *merges, *added, *x;
+    size_t i, arena = 0, used = 0;
+    FD_TRY(fd_json_load(path, &v->root, err));
+    model = json_object_get(v->root, "model");
+    vmap = json_object_get(model, "vocab");
+    merges = json_object_get(model, "merges");
+    added = json_object_get(v->root, "added_tokens");
+    if (!json_is_object(vmap) || !json_is_array(merges))
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: model.vocab or model.merges is missing", path);
+    if (json_is_string(json_object_get(model, "type")) && strcmp(json_string_value(json_object_get(model, "type")), "BPE"))
+        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: tokenizer model %s is not supported (BPE)", path,
+                            json_string_value(json_object_get(model, "type")));
+    v->n = vocab_size(vmap, added, m->info.hp.vocab);
+    if (v->n > (1u << 24)) return fd_error_set(err, FD_ERR_FORMAT, "%s: vocabulary of %" PRIu64 " ids is too large", path, v->n);
+    v->n_merges = json_array_size(merges);
+    arena = (size_t)v->n * 16;
+    json_array_foreach(merges, i, x)
+        if (json_is_array(x)) arena += strlen(json_string_value(json_array_get(x, 0)) ? json_string_value(json_array_get(x, 0)) : "") +
+                                       strlen(json_string_value(json_array_get(x, 1)) ? json_string_value(json_array_get(x, 1)) : "") + 2;
+    v->tokens = fd_calloc(v->n, sizeof *v->tokens);
+    v->types = fd_calloc(v->n, sizeof *v->types);
+    v->merges = fd_calloc(v->n_merges, sizeof *v->merges);
+    v->arena = fd_malloc(arena);
+    if (!v->tokens || !v->types || !v->merges || !v->arena) return fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", path);
+    json_object_foreach(vmap, k, x) {
+        if (!json_is_integer(x)) return fd_error_set(err, FD_ERR_FORMAT, "%s: model.vocab[\"%s\"] is not an id", path, k);
+        FD_TRY(put_token(v, path, json_integer_value(x), k, 1, err));
+    }
+    json_array_foreach(added, i, x) {
+        json_t *id = json_object_get(x, "id"), *c = json_object_get(x, "content");
+        if (!json_is_integer(id) || !json_is_string(c))
+            return fd_error_set(err, FD_ERR_FORMAT, "%s: added_tokens[%zu] lacks id or content", path, i);
+        FD_TRY(put_token(v, path, json_integer_value(id), json_string_value(c),
+                         json_is_true(json_object_get(x, "special")) || looks_special(json_string_value(c)) ? 3 : 4,
+                         err));
+    }
+    for (uint64_t id = 0; id < v->n; id++) {
+        if (v->tokens[id].ptr) continue;
+        int k2 = snprintf(v->arena + used, 16, "[PAD%" PRIu64 "]", id);
+        v->tokens[id].ptr = v->arena + used;
+        v->tokens[id].len = (uint64_t)k2;
+        v->types[id] = 5;
+        used += (size_t)k2 + 1;
+    }
+    json_array_foreach(merges, i, x) {
+        if (json_is_string(x)) {
+            v->merges[i].ptr = json_string_value(x);
+            v->merges[i].len = strlen(v->merges[i].ptr);
+        } else if (json_is_array(x) && json_array_size(x) == 2 && json_is_string(json_array_get(x, 0)) &&
+                   json_is_string(json_array_get(x, 1))) {
+            int k2 = sprintf(v->arena + used, "%s %s", json_string_value(json_array_get(x, 0)),
+                             json_string_value(json_array_get(x, 1)));
+            v->merges[i].ptr = v->arena + used;
+            v->merges[i].len = (uint64_t)k2;
+            used += (size_t)k2 + 1;
+        } else {
+            return fd_error_set(err, FD_ERR_FORMAT, "%s: model.merges[%zu] is neither \"a b\" nor [a, b]", path, i);
+        }
+    }
+    return FD_OK;
+}
+
+static fd_status add_bool_from(fd_gguf_writer *w, const char *cfg, const char *json_key, const char *key,
+                               int def, fd_error *err)
+{
+    json_t *o = NULL, *b;
+    int val = def;
+    if (cfg) {
+        json_error_t je;
+        o = json_load_file(cfg, 0, &je);
+        b = json_object_get(o, json_key);
+        if (json_is_boolean(b)) val = json_is_true(b);
+        json_decref(o);
+    }
+    return fd_gguf_writer_add_bool(w, key, val, err);
+}
+
+static fd_status add_tokenizer(const fd_model *m, fd_gguf_writer *w, vocab *v, fd_error *err)
+{
+    const fd_generation_defaults *g = &m->info.gen;
+    if (m->gguf) {   /* copy tokenizer.* from the source */
+        for (uint64_t i = 0; i < fd_gguf_kv_count(m->gguf); i++) {
+            const fd_gguf_kv *kv = fd_gguf_kv_at(m->gguf, i);
+            if (!strncmp(kv->key, "tokenizer.", 10)) FD_TRY(fd_gguf_writer_add(w, kv->key, &kv->value, err));
+        }
+        return FD_OK;
+    }
+    if (!m->tok_json) return FD_OK;
+    FD_TRY(read_vocab(m, v, err));
+    FD_TRY(fd_gguf_writer_add_str(w, "tokenizer.ggml.model", "gpt2", err));
+    FD_TRY(fd_gguf_writer_add_str(w, "tokenizer.ggml.pre", "qwen2", err));
+    FD_TRY(fd_gguf_writer_add_str_array(w, "tokenizer.ggml.tokens", v->tokens, v->n, err));
+    FD_TRY(fd_gguf_writer_add_i32_array(w, "tokenizer.ggml.token_type", v->types, v->n, err));
+    FD_TRY(fd_gguf_writer_add_str_array(w, "tokenizer.ggml.merges", v->merges, v->n_merges, err));
+    if (g->n_eos) FD_TRY(fd_gguf_writer_add_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)g->eos_ids[0], err));
+    if (g->pad_id >= 0) FD_TRY(fd_gguf_writer_add_u32(w, "tokenizer.ggml.padding_token_id", (uint32_t)g->pad_id, err));
+    if (g->bos_id >= 0) FD_TRY(fd_gguf_writer_add_u32(w, "tokenizer.ggml.bos_token_id", (uint32_t)g->bos_id, err));
+    FD_TRY(add_bool_from(w, m->tok_config, "add_bos_token", "tokenizer.ggml.add_bos_token", 0, err));
+    if (m->chat_template) FD_TRY(fd_gguf_writer_add_str(w, "tokenizer.chat_template", m->chat_template, err));
+    return FD_OK;
+}
+
+/* llama.cpp's general.file_type for the weights' dtype. */
+static uint32_t file_type(fd_dtype t)
+{
+    switch (t) {
+    case FD_F32: return 0;
+    case FD_F16: return 1;
+    case FD_Q4_0: return 2;
+    case FD_Q8_0: return 7;
+    case FD_BF16: return 32;
+    default: return 0;
+    }
+}
+
+static fd_status fill(const fd_model *m, fd_gguf_writer *w, vocab *v, fd_dtype wdt, fd_error *err)
+{
+    const fd_model_hparams *h = &m->info.hp;
+    const fd_generation_defaults *g = &m->info.gen;
+    FD_TRY(fd_gguf_writer_add_str(w, "general.architecture", "qwen2", err));
+    FD_TRY(fd_gguf_writer_add_u32(w, "general.file_type", file_type(wdt), err));
+    if (fd_dtype_is_quant(wdt)) FD_TRY(fd_gguf_writer_add_u32(w, "general.quantization_version", 2, err));
+    FD_TRY(fd_gguf_writer_add_u32(w, "qwen2.block_count", h->n_layers, err));
+    FD_TRY(fd_gguf_writer_add_u32(w, "qwen2.context_length", h->max_pos, err));
+    FD_TRY(fd_gguf_writer_add_u32(w, "qwen2.embedding_length", h->hidden, err));
+    FD_TRY(fd_gguf_writer_add_u32(w, "qwen2.feed_forward_length", h->ffn, err));
+    FD_TRY(fd_gguf_writer_add_u32(w, "qwen2.attention.head_count", h->n_heads, err));
+    FD_TRY(fd_gguf_writer_add_u32(w, "qwen2.attention.head_count_kv", h->n_kv_heads, err));
+    if (h->head_dim != h->hidden / h->n_heads) {
+        FD_TRY(fd_gguf_writer_add_u32(w, "qwen2.attention.key_length", h->head_dim, err));
+        FD_TRY(fd_gguf_writer_add_u32(w, "qwen2.attention.value_length", h->head_dim, err));
+    }
+    FD_TRY(fd_gguf_writer_add_f32(w, "qwen2.rope.freq_base", (float)h->rope_theta, err));
+    FD_TRY(fd_gguf_writer_add_f32(w, "qwen2.attention.layer_norm_rms_epsilon", (float)h->rms_eps, err));
+    FD_TRY(fd_gguf_writer_add_f32(w, "general.sampling.temp", g->temperature, err));
+    FD_TRY(fd_gguf_writer_add_f32(w, "general.sampling.top_p", g->top_p, err));
+    FD_TRY(fd_gguf_writer_add_i32(w, "general.sampling.top_k", g->top_k, err));
+    FD_TRY(fd_gguf_writer_add_f32(w, "general.sampling.penalty_repeat", g->repetition_penalty, err));
+    if (g->n_eos) FD_TRY(fd_gguf_writer_add_i32_array(w, "foundry.eos_token_ids", g->eos_ids, g->n_eos, err));
+    FD_TRY(add_tokenizer(m, w, v, err));
+    if (m->gguf && m->chat_template && !fd_gguf_has(m->gguf, "tokenizer.chat_template"))
+        FD_TRY(fd_gguf_writer_add_str(w, "tokenizer.chat_template", m->chat_template, err));
+    for (uint64_t i = 0; i < m->n_t; i++) {
+        const fd_model_tensor *t = &m->t[i];
+        uint64_t ne[2] = { t->n_dims == 2 ? t->dims[1] : t->dims[0], t->dims[0] };
+        FD_TRY(fd_gguf_writer_add_tensor(w, t->name, t->dtype, t->n_dims, ne, t->data, t->bytes, err));
+    }
+    return FD_OK;
+}
+
+fd_status fd_model_write_gguf(const fd_model *m, const char *out_path, fd_error *err)
+{
+    fd_gguf_writer *w;
+    vocab v;
+    fd_dtype wdt = m->info.file_dtype;
+    fd_status rc;
+    memset(&v, 0, sizeof v);
+    for (uint64_t i = 0; i < m->n_t; i++)
+        if (m->t[i].n_dims == 2) {
+            wdt = m->t[i].dtype;
+            break;
+        }
+    FD_TRY(fd_gguf_writer_create(&w, err));
+    rc = fill(m, w, &v, wdt, err);
+    if (rc == FD_OK) rc = fd_gguf_writer_write(w, out_path, err);
+    fd_gguf_writer_destroy(w);
+    vocab_free(&v);
+    return rc;
+}

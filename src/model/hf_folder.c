@@ -1,0 +1,143 @@
+/* hf_folder.c — a Hugging Face model folder into the model description:
+ * config.json, model.safetensors or the shards listed by
+ * model.safetensors.index.json, generation_config.json, tokenizer_config.json
+ * (chat template) and the path of tokenizer.json.
+ *
+ * Layer: model. Tensors stay in the shards' maps (m->shards, closed with the
+ * model); names are mapped to the canonical GGUF-style ones, and tensors
+ * Qwen2 does not use (rotary inv_freq buffers...) are skipped. */
+#include <stdio.h>
+#include <string.h>
+#include "core/mem.h"
+#include "model/model_int.h"
+
+/* HF name -> canonical name; 0 when the tensor is not one Qwen2 uses. */
+static int canonical(const char *hf, char *out, size_t cap)
+{
+    static const struct { const char *hf, *gg; } layer[] = {
+        {"input_layernorm.weight", "attn_norm.weight"},
+        {"self_attn.q_proj.weight", "attn_q.weight"},   {"self_attn.q_proj.bias", "attn_q.bias"},
+        {"self_attn.k_proj.weight", "attn_k.weight"},   {"self_attn.k_proj.bias", "attn_k.bias"},
+        {"self_attn.v_proj.weight", "attn_v.weight"},   {"self_attn.v_proj.bias", "attn_v.bias"},
+        {"self_attn.o_proj.weight", "attn_output.weight"},
+        {"post_attention_layernorm.weight", "ffn_norm.weight"},
+        {"mlp.gate_proj.weight", "ffn_gate.weight"},    {"mlp.up_proj.weight", "ffn_up.weight"},
+        {"mlp.down_proj.weight", "ffn_down.weight"},
+    };
+    unsigned layer_no = 0;
+    size_t pos = 13, digits = 0;
+    if (!strcmp(hf, "model.embed_tokens.weight")) return snprintf(out, cap, "token_embd.weight") > 0;
+    if (!strcmp(hf, "model.norm.weight")) return snprintf(out, cap, "output_norm.weight") > 0;
+    if (!strcmp(hf, "lm_head.weight")) return snprintf(out, cap, "output.weight") > 0;
+    if (strncmp(hf, "model.layers.", 13)) return 0;
+    for (; hf[pos] >= '0' && hf[pos] <= '9' && digits < 6; pos++, digits++) layer_no = layer_no * 10 + (unsigned)(hf[pos] - '0');
+    if (!digits || hf[pos++] != '.') return 0;
+    for (size_t i = 0; i < sizeof layer / sizeof layer[0]; i++)
+        if (!strcmp(hf + pos, layer[i].hf)) return snprintf(out, cap, "blk.%u.%s", layer_no, layer[i].gg) > 0;
+    return 0;
+}
+
+static fd_status add_shard(fd_model *m, const char *file, fd_error *err)
+{
+    fd_st_file **s;
+    fd_st_file *f;
+    if (!(s = fd_realloc(m->shards, (m->n_shards + 1) * sizeof *s)))
+        return fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", file);
+    m->shards = s;
+    FD_TRY(fd_st_open(file, &f, err));
+    m->shards[m->n_shards++] = f;
+    for (uint64_t i = 0; i < f->n; i++) {
+        const fd_st_tensor *t = &f->t[i];
+        char name[96];
+        if (!canonical(t->name, name, sizeof name)) continue;
+        if (t->n_dims < 1 || t->n_dims > 2)
+            return fd_error_set(err, FD_ERR_FORMAT, "%s: tensor %s has %u dimensions (1 or 2 expected)", file, t->name,
+                                t->n_dims);
+        FD_TRY(fd_model_add_tensor(m, file, name, t->dtype, t->n_dims, t->dims, t->data, t->bytes, err));
+    }
+    return FD_OK;
+}
+
+/* The shard files named by model.safetensors.index.json, each opened once. */
+static fd_status open_index(fd_model *m, const char *dir, const char *index, fd_error *err)
+{
+    json_t *o, *wm, *v;
+    const char *key;
+    json_t *seen;
+    fd_status rc = FD_OK;
+    FD_TRY(fd_json_load(index, &o, err));
+    wm = json_object_get(o, "weight_map");
+    if (!json_is_object(wm) || !json_object_size(wm)) {
+        json_decref(o);
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: \"weight_map\" is missing or empty", index);
+    }
+    if (!(seen = json_object())) rc = fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", index);
+    json_object_foreach(wm, key, v) {
+        const char *file = json_string_value(v);
+        char *path;
+        if (rc != FD_OK) break;
+        if (!file || !*file || strchr(file, '/') || !strcmp(file, "..")) {
+            rc = fd_error_set(err, FD_ERR_FORMAT, "%s: weight_map entry for %s is not a file name in the folder", index, key);
+            break;
+        }
+        if (json_object_get(seen, file)) continue;
+        if (json_object_set_new(seen, file, json_true())) {
+            rc = fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", index);
+            break;
+        }
+        if (!(path = fd_path_join(dir, file))) {
+            rc = fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", index);
+            break;
+        }
+        rc = add_shard(m, path, err);
+        fd_free(path);
+    }
+    /* Every tensor the index promises must be in some shard. */
+    json_object_foreach(wm, key, v) {
+        char name[96];
+        if (rc != FD_OK) break;
+        if (canonical(key, name, sizeof name) && fd_nameidx_get(&m->ix, name) < 0 && m->ix.cap)
+            rc = fd_error_set(err, FD_ERR_FORMAT, "%s: tensor %s is listed in the index but not found in %s", index, key,
+                              json_string_value(v));
+    }
+    json_decref(seen);
+    json_decref(o);
+    return rc;
+}
+
+static fd_status opt_file(const char *dir, const char *name, char **out, fd_error *err)
+{
+    *out = fd_path_join(dir, name);
+    if (!*out) return fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", dir);
+    if (!fd_is_file(*out)) {
+        fd_free(*out);
+        *out = NULL;
+    }
+    return FD_OK;
+}
+
+fd_status fd_model_load_hf(fd_model *m, const char *dir, fd_error *err)
+{
+    char *cfg = NULL, *single = NULL, *index = NULL, *gen = NULL;
+    fd_status rc;
+    rc = opt_file(dir, "config.json", &cfg, err);
+    if (rc == FD_OK && !cfg) rc = fd_error_set(err, FD_ERR_IO, "%s: no config.json in this folder", dir);
+    if (rc == FD_OK) rc = fd_hf_read_config(cfg, &m->info.hp, &m->info.file_dtype, err);
+    if (rc == FD_OK) rc = fd_hf_read_generation(cfg, &m->info.gen, err);
+    if (rc == FD_OK) rc = opt_file(dir, "generation_config.json", &gen, err);
+    if (rc == FD_OK && gen) rc = fd_hf_read_generation(gen, &m->info.gen, err);
+    if (rc == FD_OK) rc = opt_file(dir, "model.safetensors", &single, err);
+    if (rc == FD_OK) rc = opt_file(dir, "model.safetensors.index.json", &index, err);
+    if (rc == FD_OK && single) rc = add_shard(m, single, err);
+    else if (rc == FD_OK && index) rc = open_index(m, dir, index, err);
+    else if (rc == FD_OK)
+        rc = fd_error_set(err, FD_ERR_IO, "%s: neither model.safetensors nor model.safetensors.index.json found", dir);
+    if (rc == FD_OK) rc = opt_file(dir, "tokenizer_config.json", &m->tok_config, err);
+    if (rc == FD_OK && m->tok_config) rc = fd_hf_read_chat_template(m->tok_config, &m->chat_template, err);
+    if (rc == FD_OK) rc = opt_file(dir, "tokenizer.json", &m->tok_json, err);
+    fd_free(cfg);
+    fd_free(single);
+    fd_free(index);
+    fd_free(gen);
+    return rc;
+}

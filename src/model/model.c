@@ -1,0 +1,268 @@
+/* model.c — the model description: its tensor table, the shape checks that
+ * hold both formats to the same contract, fd_model_open / close and the
+ * accessors (see model.h).
+ *
+ * Layer: model. fd_model_open: source (model_gguf.c or hf_folder.c) ->
+ * check_tensors -> fd_model_convert (convert.c) -> tokenizer. Any failure
+ * closes what was opened; *out stays NULL. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "core/mem.h"
+#include "foundry/tokenizer.h"
+#include "model/model_int.h"
+
+void fd_generation_defaults_init(fd_generation_defaults *g)
+{
+    memset(g, 0, sizeof *g);
+    g->temperature = 1.0f;
+    g->top_p = 1.0f;
+    g->repetition_penalty = 1.0f;
+    g->bos_id = -1;
+    g->pad_id = -1;
+}
+
+fd_status fd_model_check_arch(const char *src, const char *arch, fd_error *err)
+{
+    if (!strcmp(arch, "qwen2")) return FD_OK;
+    return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: architecture '%s' is not supported (only qwen2)", src, arch);
+}
+
+static fd_status reindex(fd_model *m, uint64_t want)
+{
+    fd_nameidx ix;
+    if (m->ix.cap && want * 2 <= m->ix.cap) return FD_OK;
+    if (fd_nameidx_init(&ix, want * 2)) return FD_ERR_NOMEM;
+    for (uint64_t i = 0; i < m->n_t; i++) fd_nameidx_add(&ix, m->t[i].name, (uint32_t)i, NULL);
+    fd_nameidx_free(&m->ix);
+    m->ix = ix;
+    return FD_OK;
+}
+
+fd_status fd_model_add_tensor(fd_model *m, const char *src, const char *name, fd_dtype dtype, uint32_t n_dims,
+                              const uint64_t *dims, const void *data, uint64_t bytes, fd_error *err)
+{
+    fd_model_tensor *t;
+    if (fd_nameidx_get(&m->ix, name) >= 0)
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: tensor %s appears twice", src, name);
+    if (m->n_t == m->cap_t) {
+        uint64_t cap = m->cap_t ? m->cap_t * 2 : 64;
+        fd_model_tensor *nt = fd_realloc(m->t, cap * sizeof *nt);
+        void **no;
+        if (!nt) return fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", src);
+        m->t = nt;
+        if (!(no = fd_realloc(m->owned, cap * sizeof *no))) return fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", src);
+        m->owned = no;
+        m->cap_t = cap;
+    }
+    if (reindex(m, m->n_t + 1)) return fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", src);
+    t = &m->t[m->n_t];
+    memset(t, 0, sizeof *t);
+    if (!(t->name = fd_strdup(name))) return fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", src);
+    t->dtype = t->file_dtype = dtype;
+    t->n_dims = n_dims;
+    t->dims[0] = dims[0];
+    t->dims[1] = n_dims == 2 ? dims[1] : 1;
+    t->n_elems = t->dims[0] * t->dims[1];
+    t->data = data;
+    t->bytes = bytes;
+    m->owned[m->n_t] = NULL;
+    fd_nameidx_add(&m->ix, t->name, (uint32_t)m->n_t, NULL);
+    m->n_t++;
+    return FD_OK;
+}
+
+/* One expected tensor: present, with the shape the hyper-parameters imply. */
+static fd_status expect(const fd_model *m, const char *name, uint64_t rows, uint64_t cols, int optional, fd_error *err)
+{
+    const fd_model_tensor *t = fd_model_tensor_find(m, name);
+    uint32_t nd = cols ? 2 : 1;
+    if (!t) {
+        if (optional) return FD_OK;
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: tensor %s is missing", m->path, name);
+    }
+    if (t->n_dims != nd || t->dims[0] != rows || (nd == 2 && t->dims[1] != cols)) {
+        if (nd == 2)
+            return fd_error_set(err, FD_ERR_FORMAT, "%s: tensor %s has shape (%" PRIu64 ", %" PRIu64 "), expected (%" PRIu64
+                                ", %" PRIu64 ") from the hyper-parameters", m->path, name, t->dims[0],
+                                t->n_dims == 2 ? t->dims[1] : 0, rows, cols);
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: tensor %s has %u dimensions (%" PRIu64 ", ...), expected (%" PRIu64 ")",
+                            m->path, name, t->n_dims, t->dims[0], rows);
+    }
+    if (nd == 2 && fd_dtype_is_quant(t->dtype) && cols % FD_QK)
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: tensor %s: %" PRIu64 " columns are not whole %s blocks", m->path,
+                            name, cols, fd_dtype_name(t->dtype));
+    if (nd == 1 && fd_dtype_is_quant(t->dtype))
+        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: 1-D tensor %s is stored as %s, not supported", m->path, name,
+                            fd_dtype_name(t->dtype));
+    return FD_OK;
+}
+
+static fd_status check_hparams(const fd_model *m, fd_error *err)
+{
+    const fd_model_hparams *h = &m->info.hp;
+    if (!h->n_layers || !h->hidden || !h->n_heads || !h->n_kv_heads || !h->head_dim || !h->ffn || !h->vocab ||
+        !h->max_pos || h->n_heads % h->n_kv_heads || h->n_layers > 4096 || h->head_dim % 2)
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: inconsistent hyper-parameters (layers %u, hidden %u, heads %u, "
+                            "kv heads %u, head_dim %u, ffn %u, vocab %u, context %u)", m->path, h->n_layers, h->hidden,
+                            h->n_heads, h->n_kv_heads, h->head_dim, h->ffn, h->vocab, h->max_pos);
+    if (!(h->rope_theta > 0) || !(h->rms_eps > 0) || h->rms_eps > 1)
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: rope_theta %g / rms_eps %g out of range", m->path, h->rope_theta,
+                            h->rms_eps);
+    return FD_OK;
+}
+
+static fd_status check_tensors(fd_model *m, fd_error *err)
+{
+    const fd_model_hparams *h = &m->info.hp;
+    uint64_t D = h->hidden, Q = (uint64_t)h->n_heads * h->head_dim, K = (uint64_t)h->n_kv_heads * h->head_dim;
+    char n[96];
+    FD_TRY(check_hparams(m, err));
+    FD_TRY(expect(m, "token_embd.weight", h->vocab, D, 0, err));
+    FD_TRY(expect(m, "output_norm.weight", D, 0, 0, err));
+    FD_TRY(expect(m, "output.weight", h->vocab, D, h->tie_embeddings, err));
+    if (!fd_model_tensor_find(m, "output.weight")) m->info.hp.tie_embeddings = 1;
+    for (uint32_t l = 0; l < h->n_layers; l++) {
+#define EXPECT_(suffix, r, c) do { snprintf(n, sizeof n, "blk.%u." suffix, l); FD_TRY(expect(m, n, r, c, 0, err)); } while (0)
+        EXPECT_("attn_norm.weight", D, 0);
+        EXPECT_("attn_q.weight", Q, D);
+        EXPECT_("attn_q.bias", Q, 0);
+        EXPECT_("attn_k.weight", K, D);
+        EXPECT_("attn_k.bias", K, 0);
+        EXPECT_("attn_v.weight", K, D);
+        EXPECT_("attn_v.bias", K, 0);
+        EXPECT_("attn_output.weight", D, Q);
+        EXPECT_("ffn_norm.weight", D, 0);
+        EXPECT_("ffn_gate.weight", h->ffn, D);
+        EXPECT_("ffn_up.weight", h->ffn, D);
+        EXPECT_("ffn_down.weight", D, h->ffn);
+#undef EXPECT_
+    }
+    return FD_OK;
+}
+
+/* The most common dtype of the 2-D weights as stored. */
+static void summarize(fd_model *m)
+{
+    uint64_t count[FD_DTYPE_COUNT] = {0}, best = 0;
+    m->info.n_params = m->info.total_bytes = 0;
+    for (uint64_t i = 0; i < m->n_t; i++) {
+        m->info.n_params += m->t[i].n_elems;
+        m->info.total_bytes += m->t[i].bytes;
+        if (m->t[i].n_dims == 2) count[m->t[i].file_dtype]++;
+    }
+    for (int d = 0; d < FD_DTYPE_COUNT; d++)
+        if (count[d] > best) {
+            best = count[d];
+            m->info.file_dtype = (fd_dtype)d;
+        }
+    m->info.n_tensors = m->n_t;
+}
+
+static fd_status load_tokenizer(fd_model *m, const fd_model_options *opt, fd_error *err)
+{
+    fd_tokenizer *tok = NULL;
+    if (opt->no_tokenizer) {
+        snprintf(m->note, sizeof m->note, "not loaded (asked not to)");
+    } else if (m->gguf) {
+        if (!fd_gguf_has(m->gguf, "tokenizer.ggml.tokens")) snprintf(m->note, sizeof m->note, "absent (no tokenizer.ggml.tokens)");
+        else FD_TRY(fd_tokenizer_load_gguf(m->gguf, &tok, err));
+    } else if (!m->tok_json) {
+        snprintf(m->note, sizeof m->note, "absent (no tokenizer.json in the folder)");
+    } else {
+        FD_TRY(fd_tokenizer_load_json(m->tok_json, m->tok_config, &tok, err));
+    }
+    m->info.tokenizer = tok;
+    m->info.tokenizer_note = tok ? NULL : m->note;
+    return FD_OK;
+}
+
+static int names_folder_file(const char *path)
+{
+    size_t n = strlen(path);
+    return (n >= 12 && !strcmp(path + n - 12, ".safetensors")) || (n >= 11 && !strcmp(path + n - 11, "config.json"));
+}
+
+fd_status fd_model_open(const char *path, const fd_model_options *opt, fd_model **out, fd_error *err)
+{
+    static const fd_model_options defaults;
+    double t0 = fd_now_seconds(), t1;
+    fd_model *m;
+    fd_status rc;
+    *out = NULL;
+    if (!path) return fd_error_set(err, FD_ERR_INVALID, "fd_model_open: path is NULL");
+    if (!opt) opt = &defaults;
+    if (opt->convert && (!fd_dtype_valid(opt->dtype) || opt->dtype == FD_I32))
+        return fd_error_set(err, FD_ERR_INVALID, "fd_model_open: cannot convert weights to %s", fd_dtype_name(opt->dtype));
+    if (!(m = fd_calloc(1, sizeof *m)) || !(m->path = fd_strdup(path))) {
+        fd_free(m);
+        return fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", path);
+    }
+    m->info.path = m->path;
+    fd_generation_defaults_init(&m->info.gen);
+    if (fd_is_dir(path)) {
+        m->info.format = "safetensors";
+        rc = fd_model_load_hf(m, path, err);
+    } else if (names_folder_file(path)) {   /* ".../model.safetensors" or ".../config.json": its folder */
+        char *dir = fd_strndup(path, (size_t)(strrchr(path, '/') ? strrchr(path, '/') - path : 1));
+        if (dir && !strchr(path, '/')) dir[0] = '.';
+        m->info.format = "safetensors";
+        rc = dir ? fd_model_load_hf(m, dir, err) : fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", path);
+        fd_free(dir);
+    } else {
+        m->info.format = "gguf";
+        rc = fd_model_load_gguf(m, path, err);
+    }
+    if (rc == FD_OK) rc = check_tensors(m, err);
+    if (rc == FD_OK) {
+        summarize(m);
+        t1 = fd_now_seconds();
+        m->info.open_seconds = t1 - t0;
+        rc = fd_model_convert(m, opt, err);
+        m->info.convert_seconds = fd_now_seconds() - t1;
+    }
+    if (rc == FD_OK) {
+        summarize(m);
+        m->info.chat_template = m->chat_template;
+        rc = load_tokenizer(m, opt, err);
+    }
+    if (rc != FD_OK) {
+        fd_model_close(m);
+        return rc;
+    }
+    m->info.load_seconds = fd_now_seconds() - t0;
+    *out = m;
+    return FD_OK;
+}
+
+void fd_model_close(fd_model *m)
+{
+    if (!m) return;
+    for (uint64_t i = 0; i < m->n_t; i++) {
+        fd_free((void *)m->t[i].name);
+        fd_free(m->owned[i]);
+    }
+    fd_free(m->t);
+    fd_free(m->owned);
+    fd_nameidx_free(&m->ix);
+    for (uint64_t i = 0; i < m->n_shards; i++) fd_st_close(m->shards[i]);
+    fd_free(m->shards);
+    fd_gguf_close(m->gguf);
+    fd_tokenizer_destroy(m->info.tokenizer);
+    fd_free(m->chat_template);
+    fd_free(m->tok_json);
+    fd_free(m->tok_config);
+    fd_free(m->path);
+    fd_free(m);
+}
+
+const fd_model_info *fd_model_describe(const fd_model *m) { return &m->info; }
+uint64_t fd_model_tensor_count(const fd_model *m) { return m->n_t; }
+const fd_model_tensor *fd_model_tensor_at(const fd_model *m, uint64_t i) { return i < m->n_t ? &m->t[i] : NULL; }
+const struct fd_gguf *fd_model_gguf(const fd_model *m) { return m->gguf; }
+
+const fd_model_tensor *fd_model_tensor_find(const fd_model *m, const char *name)
+{
+    int64_t i = fd_nameidx_get(&m->ix, name);
+    return i < 0 ? NULL : &m->t[i];
+}

@@ -1,0 +1,60 @@
+/* model_int.h — the inside of an fd_model, shared by the files that fill it:
+ * model.c (table, checks, accessors), model_gguf.c and hf_folder.c (the two
+ * sources), hf_config.c (config.json and friends), convert.c (dtype
+ * conversion) and export.c (GGUF output).
+ *
+ * Layer: model (internal). Invariant after fd_model_open: t[0..n_t) holds
+ * every tensor Qwen2 needs with checked shapes; ix maps each name to its
+ * index; owned[i] is the converted buffer behind t[i].data or NULL when the
+ * data lies in a map (gguf or one of shards). */
+#ifndef FD_MODEL_INT_H
+#define FD_MODEL_INT_H
+
+#include <jansson.h>
+#include "foundry/gguf.h"
+#include "foundry/model.h"
+#include "model/safetensors.h"
+#include "model/util.h"
+
+struct fd_model {
+    fd_model_info info;
+    char *path;
+    fd_model_tensor *t;         /* n_t; names owned */
+    void **owned;               /* n_t; converted data or NULL */
+    uint64_t n_t, cap_t;
+    fd_nameidx ix;
+    fd_gguf *gguf;              /* source when a GGUF file */
+    fd_st_file **shards;        /* sources when a folder */
+    uint64_t n_shards;
+    char *chat_template;
+    char *tok_json;             /* folder's tokenizer.json path, or NULL */
+    char *tok_config;           /* folder's tokenizer_config.json path, or NULL */
+    char note[160];             /* backs info.tokenizer_note */
+};
+
+/* model.c: appends a tensor (name copied, data borrowed); a duplicate name is
+ * FD_ERR_FORMAT naming `src`. dims are row-major. */
+fd_status fd_model_add_tensor(fd_model *m, const char *src, const char *name, fd_dtype dtype, uint32_t n_dims,
+                              const uint64_t *dims, const void *data, uint64_t bytes, fd_error *err);
+/* model.c: refuses an architecture other than qwen2, by name. */
+fd_status fd_model_check_arch(const char *src, const char *arch, fd_error *err);
+void fd_generation_defaults_init(fd_generation_defaults *g);
+
+/* model_gguf.c / hf_folder.c: fill m from the source (hyper-parameters,
+ * tensors, generation defaults, chat template). */
+fd_status fd_model_load_gguf(fd_model *m, const char *path, fd_error *err);
+fd_status fd_model_load_hf(fd_model *m, const char *dir, fd_error *err);
+
+/* hf_config.c */
+fd_status fd_hf_read_config(const char *path, fd_model_hparams *hp, fd_dtype *dtype_hint, fd_error *err);
+fd_status fd_hf_read_generation(const char *path, fd_generation_defaults *g, fd_error *err);
+/* Reads chat_template (a string, or a list of {name, template}: "default" or
+ * the first); *tmpl is NULL when absent, else freed with fd_free. */
+fd_status fd_hf_read_chat_template(const char *path, char **tmpl, fd_error *err);
+/* Loads a JSON file with a message naming file, line and column. */
+fd_status fd_json_load(const char *path, json_t **out, fd_error *err);
+
+/* convert.c: converts every 2-D weight to opt->dtype, 1-D tensors to f32. */
+fd_status fd_model_convert(fd_model *m, const fd_model_options *opt, fd_error *err);
+
+#endif

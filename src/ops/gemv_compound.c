@@ -1,0 +1,154 @@
+/* gemv_compound.c — the GEMV family of compound kernels: its shape check,
+ * dispatch, bytes moved and the CPU driver that composes the stages' CPU
+ * functions; and the list of every valid stage combination.
+ *
+ * Layer: ops. Legend: K = cols, N# = rows#, T = threads per row.
+ * Launch: block (T, 256 / T): T threads share a row's product, 256 / T rows
+ * per block; a grid-stride loop over row groups with at most 1024 blocks, so
+ * the input vector is staged in shared memory once per block. Dynamic shared
+ * memory: K floats of input, then 8 warps x 1152 bytes of staging for
+ * quantized rows, then the cross-warp reduction. */
+#include <stdlib.h>
+#include "ops/ops.h"
+#include "ops/gemv_ref.h"
+#include "ops/gemv_stages.h"
+#include "core/mem.h"
+
+static fd_tensor *const *w_of(const fd_gemv_args *a) { return &a->w0; }
+static fd_tensor *const *y_of(const fd_gemv_args *a) { return &a->y0; }
+static const uint32_t *rows_of(const fd_gemv_args *a) { return &a->rows0; }
+
+/* Which products a launch computes follows from the arguments set: fd_run
+ * refuses family arguments a compound's stages do not use. */
+static int count_outputs(const fd_gemv_args *a)
+{
+    return a->w2 ? 3 : a->w1 ? 2 : 1;
+}
+
+static fd_status gemv_check(const void *p, fd_error *err)
+{
+    const fd_gemv_args *a = p;
+    int n = count_outputs(a);
+    for (int i = 0; i < n; i++) {
+        char wn[4] = { 'w', (char)('0' + i), 0 };
+        fd_tensor *y = y_of(a)[i] ? y_of(a)[i] : y_of(a)[0];   /* SwiGLU: one output for two products */
+        if (!y_of(a)[i] && rows_of(a)[i] != rows_of(a)[0])
+            return fd_error_set(err, FD_ERR_INVALID, "the paired products need equal rows (%u and %u)",
+                                rows_of(a)[0], rows_of(a)[i]);
+        FD_TRY(fd_gemv_check_shapes(wn, w_of(a)[i], a->x, y, rows_of(a)[i], a->cols, err));
+    }
+    if (a->norm_w && a->norm_w->numel != a->cols)
+        return fd_error_set(err, FD_ERR_INVALID, "norm_w holds %lld values, cols = %u", (long long)a->norm_w->numel, a->cols);
+    const fd_tensor *b[3] = { a->b0, a->b1, a->b2 };
+    for (int i = 0; i < n; i++)
+        if (b[i] && b[i]->numel != rows_of(a)[i])
+            return fd_error_set(err, FD_ERR_INVALID, "b%d holds %lld values, rows%d = %u", i, (long long)b[i]->numel,
+                                i, rows_of(a)[i]);
+    if (a->r0 && a->r0->numel != a->rows0)
+        return fd_error_set(err, FD_ERR_INVALID, "r0 holds %lld values, rows0 = %u", (long long)a->r0->numel, a->rows0);
+    return FD_OK;
+}
+
+static uint32_t max_rows(const fd_gemv_args *a)
+{
+    uint32_t m = a->rows0;
+    if (a->w1 && a->rows1 > m) m = a->rows1;
+    if (a->w2 && a->rows2 > m) m = a->rows2;
+    return m;
+}
+
+static fd_status gemv_dispatch(const void *p, fd_dispatch *d)
+{
+    const fd_gemv_args *a = p;
+    uint64_t rb;
+    if (fd_dtype_row_bytes(a->w0->dtype, a->cols, &rb, NULL)) return FD_ERR_INVALID;
+    /* threads per row: about four 16-byte loads each, 32..256 */
+    unsigned t = 32;
+    while (t < 256 && rb / 16 / (t * 2) >= 4) t *= 2;
+    unsigned rpb = 256 / t;
+    uint32_t groups = (max_rows(a) + rpb - 1) / rpb;
+    d->block[0] = t;
+    d->block[1] = rpb;
+    d->grid[0] = groups < 1024 ? groups : 1024;
+    d->shared_bytes = ((a->cols + 3) & ~3u) * 4 + FD_GEMV_STAGE_BYTES * 8 + 8 * 3 * 4;
+    return FD_OK;
+}
+
+static uint64_t gemv_bytes(const void *p)
+{
+    const fd_gemv_args *a = p;
+    uint64_t n = 4ull * a->cols;
+    fd_tensor *const *w = w_of(a);
+    for (int i = 0; i < 3; i++)
+        if (w[i]) n += w[i]->bytes + 4ull * rows_of(a)[i];
+    if (a->norm_w) n += 4ull * a->cols;
+    if (a->r0) n += 4ull * a->rows0;
+    const fd_tensor *b[3] = { a->b0, a->b1, a->b2 };
+    for (int i = 0; i < 3; i++)
+        if (b[i]) n += 4ull * rows_of(a)[i];
+    return n;
+}
+
+/* CPU: input stage -> xs; every product row by row; the epilogue stores. */
+static void gemv_cpu(const fd_compound *c, const void *p)
+{
+    const fd_gemv_args *a = p;
+    float *xs = fd_malloc((size_t)a->cols * sizeof *xs);
+    float *v = fd_calloc(3 * (size_t)max_rows(a), sizeof *v);
+    if (!xs || !v) goto out;
+    ((fd_gemv_input_cpu)c->stage[FD_STAGE_INPUT]->cpu)(a, xs);
+    int n = count_outputs(a);
+    uint32_t m = max_rows(a);
+    for (int i = 0; i < n; i++) fd_gemv_ref(w_of(a)[i], xs, v + (size_t)i * m, rows_of(a)[i], a->cols);
+    fd_gemv_epilogue_cpu epi = (fd_gemv_epilogue_cpu)c->stage[FD_STAGE_EPILOGUE]->cpu;
+    for (uint32_t j = 0; j < m; j++) {
+        float vj[3] = { v[j], n > 1 ? v[m + j] : 0, n > 2 ? v[2 * (size_t)m + j] : 0 };
+        epi(a, j, vj);
+    }
+out:
+    fd_free(xs);
+    fd_free(v);
+}
+
+const fd_compound_family FD_GEMV_FAMILY = {
+    "gemv", fd_gemv_args_table, gemv_check, gemv_dispatch, gemv_cpu, gemv_bytes,
+    &FD_STAGE_INPUT_PLAIN, &FD_STAGE_EPI_NONE,
+};
+
+/* Every valid combination: 5 policies x (gemv: store, bias, silu, residual;
+ * gemv2: store, bias, silu, swiglu; gemv3: store, bias, silu) x 2 inputs. */
+int fd_compound_enumerate(size_t i, const fd_compound_family **fam, fd_compound_desc *d)
+{
+    static const fd_stage *const mains[][2] = {
+        { &FD_STAGE_GEMV, &FD_STAGE_EPI_NONE }, { &FD_STAGE_GEMV, &FD_STAGE_EPI_BIAS },
+        { &FD_STAGE_GEMV, &FD_STAGE_EPI_SILU }, { &FD_STAGE_GEMV, &FD_STAGE_EPI_RESIDUAL },
+        { &FD_STAGE_GEMV2, &FD_STAGE_EPI_NONE }, { &FD_STAGE_GEMV2, &FD_STAGE_EPI_BIAS },
+        { &FD_STAGE_GEMV2, &FD_STAGE_EPI_SILU }, { &FD_STAGE_GEMV2, &FD_STAGE_EPI_SWIGLU },
+        { &FD_STAGE_GEMV3, &FD_STAGE_EPI_NONE }, { &FD_STAGE_GEMV3, &FD_STAGE_EPI_BIAS },
+        { &FD_STAGE_GEMV3, &FD_STAGE_EPI_SILU },
+    };
+    static const fd_dtype policies[] = { FD_F32, FD_F16, FD_BF16, FD_Q8_0, FD_Q4_0 };
+    const size_t nm = sizeof mains / sizeof mains[0];
+    if (i >= nm * 5 * 2) return 0;
+    *fam = &FD_GEMV_FAMILY;
+    *d = (fd_compound_desc){ NULL, (i / nm / 5) ? &FD_STAGE_INPUT_RMSNORM : &FD_STAGE_INPUT_PLAIN,
+                             fd_gemv_policy(policies[(i / nm) % 5]), mains[i % nm][0], mains[i % nm][1] };
+    return 1;
+}
+
+fd_status fd_compound_find(const char *name, fd_compound **out, fd_error *err)
+{
+    const fd_compound_family *fam;
+    fd_compound_desc d;
+    *out = NULL;
+    for (size_t i = 0; fd_compound_enumerate(i, &fam, &d); i++) {
+        fd_compound *c;
+        FD_TRY(fd_compound_build(fam, &d, &c, err));
+        if (!strcmp(c->name, name)) {
+            *out = c;
+            return FD_OK;
+        }
+        fd_compound_destroy(c);
+    }
+    return fd_error_set(err, FD_ERR_INVALID, "no compound kernel named '%s'", name);
+}

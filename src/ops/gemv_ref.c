@@ -1,0 +1,40 @@
+/* gemv_ref.c — CPU matrix-vector product over any weight dtype, the
+ * reference for every GPU GEMV. Rows are dequantized to f32 one at a time
+ * (per thread) and accumulated in double, so the reference's own rounding is
+ * far below any bound a test states. */
+#include "ops/gemv_ref.h"
+#include "core/mem.h"
+
+void fd_gemv_ref(const fd_tensor *w, const float *x, float *y, uint32_t rows, uint32_t cols)
+{
+    const unsigned char *base = fd_tensor_data(w);
+    size_t rb = (size_t)cols / fd_dtype_block_elems(w->dtype) * fd_dtype_block_bytes(w->dtype);
+#pragma omp parallel if ((uint64_t)rows * cols > 1u << 16)
+    {
+        float *tmp = fd_malloc((size_t)cols * sizeof *tmp);
+#pragma omp for
+        for (int64_t r = 0; r < (int64_t)rows; r++) {
+            if (!tmp) continue;
+            fd_dequantize_row(w->dtype, base + (size_t)r * rb, tmp, cols);
+            double acc = 0;
+            for (uint32_t c = 0; c < cols; c++) acc += (double)tmp[c] * x[c];
+            y[r] = (float)acc;
+        }
+        fd_free(tmp);
+    }
+}
+
+fd_status fd_gemv_check_shapes(const char *wname, const fd_tensor *w, const fd_tensor *x, const fd_tensor *y,
+                               uint32_t rows, uint32_t cols, fd_error *err)
+{
+    if (!rows || !cols) return fd_error_set(err, FD_ERR_INVALID, "rows and cols must be positive (%u x %u)", rows, cols);
+    if (fd_dtype_is_quant(w->dtype) && cols % 32)
+        return fd_error_set(err, FD_ERR_INVALID, "%s is %s, which needs cols a multiple of 32; cols = %u",
+                            wname, fd_dtype_name(w->dtype), cols);
+    if (w->ndim != 2 || w->dims[0] != rows || w->dims[1] != cols)
+        return fd_error_set(err, FD_ERR_INVALID, "%s must be (%u, %u), is %dD (%lld, %lld)", wname, rows, cols,
+                            w->ndim, (long long)w->dims[0], (long long)(w->ndim > 1 ? w->dims[1] : 1));
+    if (x->numel != cols) return fd_error_set(err, FD_ERR_INVALID, "x holds %lld values, cols = %u", (long long)x->numel, cols);
+    if (y->numel != rows) return fd_error_set(err, FD_ERR_INVALID, "y holds %lld values, rows = %u", (long long)y->numel, rows);
+    return FD_OK;
+}

@@ -1,0 +1,75 @@
+/* gpu.h — test helpers: a CPU foundry, and a CUDA foundry when a GPU is
+ * present (NULL otherwise, with the reason, so GPU tests skip saying why). */
+#ifndef FD_TEST_GPU_H
+#define FD_TEST_GPU_H
+
+#include "foundry/foundry.h"
+#include "foundry/tensor.h"
+
+static char gpu_why[1100];
+
+static void quiet_log(void *u, fd_log_level l, const char *m)
+{
+    (void)u;
+    if (l >= FD_LOG_WARN) fprintf(stderr, "foundry: %s\n", m);
+}
+
+static fd_foundry *make_cpu(void)
+{
+    fd_foundry *fd = NULL;
+    fd_error e = { 0 };
+    if (fd_foundry_create(&(fd_options){ .backend = FD_BACKEND_CPU, .log = quiet_log }, &fd, &e))
+        fprintf(stderr, "cpu foundry: %s\n", e.msg);
+    return fd;
+}
+
+static fd_foundry *make_gpu(void)
+{
+    fd_foundry *fd = NULL;
+    fd_error e = { 0 };
+    if (fd_foundry_create(&(fd_options){ .backend = FD_BACKEND_CUDA, .log = quiet_log }, &fd, &e)) {
+        snprintf(gpu_why, sizeof gpu_why, "no GPU: %s", e.msg);
+        return NULL;
+    }
+    return fd;
+}
+
+/* A tensor of random values in [-scale, scale), stored as `dt`. */
+static fd_tensor *rand_tensor(fd_foundry *fd, fd_dtype dt, int ndim, const int64_t *dims, uint64_t *seed, float scale)
+{
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++) n *= dims[i];
+    float *x = malloc((size_t)n * sizeof *x);
+    unsigned char *q = malloc((size_t)n * 4 + 64);
+    for (int64_t i = 0; i < n; i++) x[i] = rng_uniform(seed) * scale;
+    fd_quantize_row(dt, x, q, (size_t)n);
+    fd_tensor *t = NULL;
+    if (fd_tensor_alloc(fd, dt, ndim, dims, FD_INIT_COPY, q, &t)) fprintf(stderr, "alloc: %s\n", fd_foundry_error(fd));
+    free(x);
+    free(q);
+    return t;
+}
+
+/* The same bytes in another foundry. */
+static fd_tensor *clone_to(fd_foundry *dst, fd_tensor *src)
+{
+    size_t n = fd_tensor_bytes(src);
+    void *buf = malloc(n);
+    fd_tensor *t = NULL;
+    int64_t dims[FD_MAX_DIMS];
+    for (int i = 0; i < fd_tensor_ndim(src); i++) dims[i] = fd_tensor_dim(src, i);
+    if (fd_tensor_read(src, buf, n) == FD_OK)
+        if (fd_tensor_alloc(dst, fd_tensor_dtype(src), fd_tensor_ndim(src), dims, FD_INIT_COPY, buf, &t)) t = NULL;
+    free(buf);
+    return t;
+}
+
+static float *read_f32(fd_tensor *t)
+{
+    size_t n = (size_t)fd_tensor_numel(t);
+    float *y = malloc(n * sizeof *y);
+    if (fd_tensor_read_f32(t, y, n) != FD_OK) fprintf(stderr, "read: %s\n", fd_foundry_error(t ? NULL : NULL));
+    return y;
+}
+
+#endif
