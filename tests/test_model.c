@@ -214,6 +214,14 @@ static void test_sharded_new_style_tied(void)
         check_tiny(m, &c);
         fd_model_close(m);
     }
+    /* a template in chat_template.jinja when tokenizer_config.json has none */
+    write_text(dir, "tokenizer_config.json", "{\"eos_token\":\"<|im_end|>\"}");
+    write_text(dir, "chat_template.jinja", "{{ '<|im_start|>' }}jinja");
+    m = open_ok(dir, NULL);
+    if (m) {
+        CHECK_STR(fd_model_describe(m)->chat_template, "{{ '<|im_start|>' }}jinja");
+        fd_model_close(m);
+    }
     rm_tree(dir);
 }
 

@@ -23,8 +23,8 @@ rm -rf /tmp/fdcache
 ( time $B/foundry kernels --compile-all ) >"$OUT/compile_cold.txt" 2>&1; tail -4 "$OUT/compile_cold.txt"
 ( time $B/foundry kernels --compile-all ) >"$OUT/compile_warm.txt" 2>&1; tail -4 "$OUT/compile_warm.txt"
 step tests
-(cd $B && ctest --output-on-failure -j 8 -E kernels_compile_all) >"$OUT/ctest.log" 2>&1; tail -25 "$OUT/ctest.log"
-grep -h "rel err" "$OUT/ctest.log" | head -40
+(cd $B && ctest --output-on-failure -V -j 8 -E kernels_compile_all) >"$OUT/ctest.log" 2>&1; tail -25 "$OUT/ctest.log"
+grep -h "rel err" "$OUT/ctest.log" | sort | uniq | head -150 > "$OUT/parity.txt"; awk "{print \$NF}" "$OUT/parity.txt" | sort -g | tail -1; grep -c "rel err" "$OUT/parity.txt"; grep -h "compound vs" "$OUT/ctest.log"
 step bench
 $B/bench_gemv >"$OUT/bench_gemv.json" 2>&1; cat "$OUT/bench_gemv.json"
 step golden

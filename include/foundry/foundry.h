@@ -60,6 +60,17 @@ fd_status fd_foundry_sync(fd_foundry *fd) FD_MUST_USE;
 /* Logs through the foundry's callback (printf-style). */
 void fd_log(fd_foundry *fd, fd_log_level level, const char *fmt, ...) FD_PRINTF(3, 4);
 
+/* Graphs: the launches issued between begin and end are recorded once and
+ * replayed by fd_graph_launch with one call (a decode step). Tensors must not
+ * be written from the host while recording; kernels must have run once
+ * before (so nothing compiles mid-capture). FD_ERR_UNSUPPORTED on the CPU.
+ * fd_graph_end's graph is freed with fd_graph_free. */
+typedef struct fd_graph fd_graph;
+fd_status fd_graph_begin(fd_foundry *fd) FD_MUST_USE;
+fd_status fd_graph_end(fd_foundry *fd, fd_graph **out) FD_MUST_USE;
+fd_status fd_graph_launch(fd_foundry *fd, fd_graph *g) FD_MUST_USE;
+void      fd_graph_free(fd_foundry *fd, fd_graph *g);
+
 /* Number of dedicated tensors currently alive (for leak checks in tests). */
 size_t fd_foundry_live_tensors(const fd_foundry *fd);
 

@@ -116,6 +116,32 @@ static fd_status opt_file(const char *dir, const char *name, char **out, fd_erro
     return FD_OK;
 }
 
+/* Newer transformers save the template beside tokenizer_config.json:
+ * chat_template.jinja (the text) or chat_template.json ({"chat_template"}). */
+static fd_status read_template_file(fd_model *m, const char *dir, fd_error *err)
+{
+    char *p;
+    fd_status rc = opt_file(dir, "chat_template.json", &p, err);
+    if (rc == FD_OK && p) rc = fd_hf_read_chat_template(p, &m->chat_template, err);
+    fd_free(p);
+    if (rc != FD_OK || m->chat_template) return rc;
+    FD_TRY(opt_file(dir, "chat_template.jinja", &p, err));
+    if (p) {
+        FILE *f = fopen(p, "rb");
+        long n = -1;
+        if (f && fseek(f, 0, SEEK_END) == 0) n = ftell(f);
+        if (f && n >= 0 && n < (64l << 20) && fseek(f, 0, SEEK_SET) == 0 && (m->chat_template = fd_malloc((size_t)n + 1))) {
+            if (fread(m->chat_template, 1, (size_t)n, f) != (size_t)n) n = -1;
+            m->chat_template[n < 0 ? 0 : n] = 0;
+        }
+        if (!m->chat_template || n < 0)
+            rc = fd_error_set(err, FD_ERR_IO, "%s: cannot read (or larger than 64 MB)", p);
+        if (f) fclose(f);
+        fd_free(p);
+    }
+    return rc;
+}
+
 fd_status fd_model_load_hf(fd_model *m, const char *dir, fd_error *err)
 {
     char *cfg = NULL, *single = NULL, *index = NULL, *gen = NULL;
@@ -134,6 +160,7 @@ fd_status fd_model_load_hf(fd_model *m, const char *dir, fd_error *err)
         rc = fd_error_set(err, FD_ERR_IO, "%s: neither model.safetensors nor model.safetensors.index.json found", dir);
     if (rc == FD_OK) rc = opt_file(dir, "tokenizer_config.json", &m->tok_config, err);
     if (rc == FD_OK && m->tok_config) rc = fd_hf_read_chat_template(m->tok_config, &m->chat_template, err);
+    if (rc == FD_OK && !m->chat_template) rc = read_template_file(m, dir, err);
     if (rc == FD_OK) rc = opt_file(dir, "tokenizer.json", &m->tok_json, err);
     fd_free(cfg);
     fd_free(single);

@@ -77,8 +77,11 @@ static const fd_snippet SN_STAGE = { "quant_staging",
 "  const u32 *w = (const u32 *)(s + (off & ~3u));\n"
 "  return (off & 3u) ? __funnelshift_r(w[k], w[k + 1], 16) : w[k]; }\n" };
 
-/* A quantized policy: BB bytes per block; BODY turns block `b` (staged at
- * `s`, scale d) and its 32 inputs `x` into `acc +=`. */
+/* A quantized policy: BB bytes per block. After a warp stages up to 32
+ * blocks, lane l takes values 4l..4l+3 of each 128-value group, so the
+ * lanes read consecutive inputs (no shared-memory bank conflicts) and each
+ * block's 8 lanes read consecutive words of it. BODY turns the 4 values at
+ * `pos` of the block staged at `off` (scale d) and inputs `xv` into `acc +=`. */
 #define QUANT_POLICY(T, BB, BODY)                                                                   \
 "__device__ __forceinline__ float fd_dot_row(const " T " *row, const float *xs, u32 cols, u32 t, u32 tpr, unsigned char *stage) {\n" \
 "  u32 nb = cols / 32, lane = t & 31, warp = t >> 5, nw = tpr >> 5;\n"                             \
@@ -87,36 +90,29 @@ static const fd_snippet SN_STAGE = { "quant_staging",
 "  for (u32 c0 = warp * 32; c0 < nb; c0 += nw * 32) {\n"                                            \
 "    u32 n = nb - c0 < 32 ? nb - c0 : 32;\n"                                                        \
 "    fd_stage_copy(stage, rb + (u64)c0 * " #BB ", n * " #BB ", lane);\n"                            \
-"    if (lane < n) {\n"                                                                             \
-"      u32 off = lane * " #BB ";\n"                                                                 \
-"      float d = fd_h2f(*(const u16 *)(stage + off));\n"                                            \
-"      const float *x = xs + (u64)(c0 + lane) * 32;\n"                                              \
-"      float s = 0.0f;\n"                                                                           \
+"    for (u32 g = 0; g * 4 < n; g++) {\n"                                                           \
+"      u32 b = g * 4 + (lane >> 3), pos = (lane & 7) * 4;\n"                                         \
+"      if (b < n) {\n"                                                                              \
+"        u32 off = b * " #BB ";\n"                                                                  \
+"        float d = fd_h2f(*(const u16 *)(stage + off));\n"                                          \
+"        float4 xv = *(const float4 *)(xs + (u64)(c0 + b) * 32 + pos);\n"                            \
        BODY                                                                                         \
-"      acc += d * s;\n"                                                                             \
+"      }\n"                                                                                         \
 "    }\n"                                                                                           \
 "  }\n"                                                                                             \
 "  return acc;\n"                                                                                   \
 "}\n"
 
 #define Q8_BODY \
-"#pragma unroll\n"\
-"      for (u32 k = 0; k < 8; k++) {\n" \
-"        u32 q = fd_stage_word(stage, off + 2, k); float4 xv = *(const float4 *)(x + 4 * k);\n" \
-"        s += (float)(signed char)(q & 0xffu) * xv.x + (float)(signed char)((q >> 8) & 0xffu) * xv.y\n" \
-"           + (float)(signed char)((q >> 16) & 0xffu) * xv.z + (float)(signed char)(q >> 24) * xv.w;\n" \
-"      }\n"
+"        u32 q = fd_stage_word(stage, off + 2 + pos, 0);\n" \
+"        acc += d * ((float)(signed char)(q & 0xffu) * xv.x + (float)(signed char)((q >> 8) & 0xffu) * xv.y\n" \
+"                  + (float)(signed char)((q >> 16) & 0xffu) * xv.z + (float)(signed char)(q >> 24) * xv.w);\n"
 
+/* value p < 16 is the low nibble of byte p, value p >= 16 the high nibble of byte p - 16 */
 #define Q4_BODY \
-"#pragma unroll\n"\
-"      for (u32 k = 0; k < 4; k++) {\n" \
-"        u32 q = fd_stage_word(stage, off + 2, k);\n" \
-"        float4 lo = *(const float4 *)(x + 4 * k), hi = *(const float4 *)(x + 16 + 4 * k);\n" \
-"        s += ((float)(q & 15u) - 8.0f) * lo.x + ((float)((q >> 8) & 15u) - 8.0f) * lo.y\n" \
-"           + ((float)((q >> 16) & 15u) - 8.0f) * lo.z + ((float)((q >> 24) & 15u) - 8.0f) * lo.w\n" \
-"           + ((float)((q >> 4) & 15u) - 8.0f) * hi.x + ((float)((q >> 12) & 15u) - 8.0f) * hi.y\n" \
-"           + ((float)((q >> 20) & 15u) - 8.0f) * hi.z + ((float)(q >> 28) - 8.0f) * hi.w;\n" \
-"      }\n"
+"        u32 q = fd_stage_word(stage, off + 2 + (pos & 15), 0) >> (pos & 16 ? 4 : 0);\n" \
+"        acc += d * (((float)(q & 15u) - 8.0f) * xv.x + ((float)((q >> 8) & 15u) - 8.0f) * xv.y\n" \
+"                  + ((float)((q >> 16) & 15u) - 8.0f) * xv.z + ((float)((q >> 24) & 15u) - 8.0f) * xv.w);\n"
 
 static const fd_snippet *const inc_float[] = { &SN_FLOATVEC, NULL };
 static const fd_snippet *const inc_quant[] = { &SN_STAGE, NULL };
