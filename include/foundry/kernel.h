@@ -89,6 +89,8 @@ typedef struct fd_kernel {
     fd_status (*source)(const struct fd_kernel *k, const fd_dtype *dtypes, char **src, fd_error *err);
     const void *owner;                                      /* compound that generated this kernel */
     const fd_arg_table *table;                              /* used instead of args() when set (compounds) */
+    uint64_t sig;           /* compiled-variant cache identity; 0 = the descriptor's address. Kernels built
+                               at run time set it from their source, since their address can be reused */
 } fd_kernel;
 
 /* Validates the arguments (non-NULL tensors of this foundry, dtype rules,

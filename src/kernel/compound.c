@@ -187,6 +187,7 @@ fd_status fd_compound_build(const fd_compound_family *fam, const fd_compound_des
             if (c->stage[FD_STAGE_EPILOGUE] && c->stage[FD_STAGE_EPILOGUE]->inplace)
                 c->kernel.flags |= FD_KERNEL_INPLACE;
             st = generate(c, &ft, err);
+            if (st == FD_OK) c->kernel.sig = fd_hash64(FD_HASH_SEED, c->source, strlen(c->source)) | 1;
         }
     }
     if (st != FD_OK) {

@@ -1,6 +1,7 @@
 /* kcache.c — the foundry's table of compiled kernel variants.
  *
- * Layer: kernel. Keyed by (kernel address, tensor dtypes); a miss generates
+ * Layer: kernel. Keyed by (kernel identity, tensor dtypes) — the descriptor's
+ * address, or for run-time kernels a hash of their source; a miss generates
  * the source and asks the backend to compile it (the backend keeps its own
  * in-memory and on-disk caches of binaries, keyed by the source text). The
  * table is an open-addressing hash that only grows; entries live until the
@@ -12,7 +13,7 @@
 #define MAX_TENSOR_ARGS 16
 
 typedef struct entry {
-    const fd_kernel *k;
+    uint64_t sig;              /* 0 = empty */
     uint8_t dtypes[MAX_TENSOR_ARGS];
     fd_devfn fn;
 } entry;
@@ -28,19 +29,21 @@ static void kcache_free(struct fd_kcache *c)
     fd_free(c);
 }
 
-static uint64_t key_of(const fd_kernel *k, const uint8_t *dt)
+static uint64_t sig_of(const fd_kernel *k) { return k->sig ? k->sig : (uint64_t)(uintptr_t)k; }
+
+static uint64_t key_of(uint64_t sig, const uint8_t *dt)
 {
-    uint64_t h = fd_hash64(FD_HASH_SEED, &k, sizeof k);
+    uint64_t h = fd_hash64(FD_HASH_SEED, &sig, sizeof sig);
     return fd_hash64(h, dt, MAX_TENSOR_ARGS);
 }
 
-static entry *lookup(struct fd_kcache *c, const fd_kernel *k, const uint8_t *dt)
+static entry *lookup(struct fd_kcache *c, uint64_t sig, const uint8_t *dt)
 {
     if (!c->cap) return NULL;
-    for (size_t i = key_of(k, dt) & (c->cap - 1);; i = (i + 1) & (c->cap - 1)) {
+    for (size_t i = key_of(sig, dt) & (c->cap - 1);; i = (i + 1) & (c->cap - 1)) {
         entry *e = &c->slots[i];
-        if (!e->k) return e;
-        if (e->k == k && !memcmp(e->dtypes, dt, MAX_TENSOR_ARGS)) return e;
+        if (!e->sig) return e;
+        if (e->sig == sig && !memcmp(e->dtypes, dt, MAX_TENSOR_ARGS)) return e;
     }
 }
 
@@ -54,7 +57,7 @@ static fd_status grow(fd_foundry *fd, struct fd_kcache *c)
     c->slots = s;
     c->cap = cap;
     for (size_t i = 0; i < oldcap; i++)
-        if (old[i].k) *lookup(c, old[i].k, old[i].dtypes) = old[i];
+        if (old[i].sig) *lookup(c, old[i].sig, old[i].dtypes) = old[i];
     fd_free(old);
     return FD_OK;
 }
@@ -79,8 +82,9 @@ fd_status fd_kcache_get(fd_foundry *fd, const fd_kernel *k, const fd_dtype *dtyp
             dt[nt] = (uint8_t)dtypes[nt];
             nt++;
         }
-    entry *e = lookup(c, k, dt);
-    if (e && e->k) {
+    uint64_t sig = sig_of(k);
+    entry *e = lookup(c, sig, dt);
+    if (e && e->sig) {
         *fn = &e->fn;
         return FD_OK;
     }
@@ -96,8 +100,8 @@ fd_status fd_kcache_get(fd_foundry *fd, const fd_kernel *k, const fd_dtype *dtyp
     st = fd->be->compile(fd->be, name, src, fd_hash64(FD_HASH_SEED, src, strlen(src)), &f, &fd->err);
     fd_free(src);
     if (st != FD_OK) return st;
-    e = lookup(c, k, dt);
-    e->k = k;
+    e = lookup(c, sig, dt);
+    e->sig = sig;
     memcpy(e->dtypes, dt, sizeof dt);
     e->fn = f;
     c->n++;
