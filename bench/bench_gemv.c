@@ -8,7 +8,13 @@
  * the fraction of 3.0 TB/s. Fused vs unfused: SwiGLU fused (gate/up GEMV with
  * the SwiGLU epilogue) against two GEMVs and an elementwise SwiGLU; QKV with
  * the RMSNorm input stage and bias epilogue against RMSNorm + three GEMVs
- * with bias. Usage: bench_gemv [--backend cpu|cuda] [--quick] */
+ * with bias. Elementwise add moves three 128 MB vectors per launch, far
+ * above L2 without rotation. The launch floor is a one-block kernel issued
+ * the same way. Usage: bench_gemv [--backend cpu|cuda] [--quick] [--only DTYPE]
+ * [--shape ROWSxCOLS] (either: the GEMV cases of that dtype / shape only, or
+ * with --only add the elementwise case only; no
+ * fused cases; for profilers). FOUNDRY_PDL=0 turns programmatic dependent
+ * launch off, for the comparison. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,24 +135,45 @@ static fd_status step_qkv_unfused(fd_foundry *fd, void *p, int c)
     return FD_OK;
 }
 
+static fd_status step_ones(fd_foundry *fd, void *p, int c)
+{
+    (void)c;
+    ctx_t *x = p;
+    return fd_run(fd, &FD_ONES, &(fd_ones_args){ .y = x->mid[0], .n = x->n });
+}
+
+static fd_status step_add(fd_foundry *fd, void *p, int c)
+{
+    (void)c;
+    ctx_t *x = p;
+    return fd_run(fd, &FD_ADD, &(fd_add_args){ .a = x->mid[0], .b = x->mid[1], .y = x->mid[2], .n = x->n });
+}
+
 static int copies_for(size_t bytes) { size_t c = (400u << 20) / bytes + 1; return c > MAXC ? MAXC : (int)c; }
 
-static void report(const char *name, const char *dtype, uint32_t n, uint32_t k, double s, uint64_t bytes, int copies,
-                   const char *sep)
+static void report(const char *name, const char *dtype, uint32_t n, uint32_t k, double s, uint64_t bytes, int copies)
 {
+    static int printed;
     double bw = bytes / s;
-    printf("    {\"case\": \"%s\", \"dtype\": \"%s\", \"rows\": %u, \"cols\": %u, \"us\": %.2f, \"bytes\": %llu, "
-           "\"GBps\": %.1f, \"fraction_of_3TBps\": %.3f, \"copies\": %d}%s\n",
-           name, dtype, n, k, s * 1e6, (unsigned long long)bytes, bw / 1e9, bw / PEAK, copies, sep);
+    printf("%s    {\"case\": \"%s\", \"dtype\": \"%s\", \"rows\": %u, \"cols\": %u, \"us\": %.2f, \"bytes\": %llu, "
+           "\"GBps\": %.1f, \"fraction_of_3TBps\": %.3f, \"copies\": %d}",
+           printed++ ? ",\n" : "", name, dtype, n, k, s * 1e6, (unsigned long long)bytes, bw / 1e9, bw / PEAK, copies);
 }
 
 int main(int argc, char **argv)
 {
     fd_backend_kind kind = FD_BACKEND_AUTO;
     int quick = 0;
+    const char *only = NULL;
+    unsigned only_n = 0, only_k = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--backend") && i + 1 < argc) kind = strcmp(argv[++i], "cpu") ? FD_BACKEND_CUDA : FD_BACKEND_CPU;
-        if (!strcmp(argv[i], "--quick")) quick = 1;
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+        else if (!strcmp(argv[i], "--shape") && i + 1 < argc && sscanf(argv[++i], "%ux%u", &only_n, &only_k) != 2) {
+            fprintf(stderr, "bench_gemv: --shape wants ROWSxCOLS, got '%s'\n", argv[i]);
+            return 2;
+        }
+        else if (!strcmp(argv[i], "--quick")) quick = 1;
     }
     fd_foundry *fd;
     fd_error err = { 0 };
@@ -155,13 +182,17 @@ int main(int argc, char **argv)
         return 1;
     }
     int gpu = fd_foundry_backend(fd) == FD_BACKEND_CUDA;
-    printf("{\n  \"device\": \"%s\",\n  \"peak_Bps\": %.0f,\n  \"gemv\": [\n", fd_foundry_device_name(fd), PEAK);
+    const char *pdl = getenv("FOUNDRY_PDL");
+    printf("{\n  \"device\": \"%s\",\n  \"peak_Bps\": %.0f,\n  \"programmatic_dependent_launch\": %s,\n"
+           "  \"gemv\": [\n", fd_foundry_device_name(fd), PEAK, gpu && !(pdl && !strcmp(pdl, "0")) ? "true" : "false");
     static const struct { uint32_t n, k; } shapes[] = { { 4864, 896 }, { 896, 4864 }, { 151936, 896 } };
     const fd_dtype dts[] = { FD_F32, FD_F16, FD_BF16, FD_Q8_0, FD_Q4_0 };
     size_t nshape = gpu ? 3 : 1;
     for (size_t s = 0; s < nshape; s++)
         for (size_t d = 0; d < 5; d++) {
             static ctx_t cx;
+            if (only && strcmp(only, fd_dtype_name(dts[d]))) continue;
+            if (only_n && (only_n != shapes[s].n || only_k != shapes[s].k)) continue;
             uint32_t N = shapes[s].n, K = shapes[s].k;
             memset(&cx, 0, sizeof cx);
             if (fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .prologue = fd_gemv_policy(dts[d]),
@@ -173,14 +204,38 @@ int main(int argc, char **argv)
                 cx.a[c] = (fd_gemv_args){ .x = x, .w0 = c ? rnd(fd, dts[d], N, K) : w0, .y0 = y, .cols = K, .rows0 = N };
             double t = time_steps(fd, step_gemv, &cx, copies, quick);
             uint64_t bytes = cx.c->kernel.bytes(&cx.a[0]);
-            report("gemv", fd_dtype_name(dts[d]), N, K, t, bytes, copies, s + 1 == nshape && d == 4 ? "" : ",");
+            report("gemv", fd_dtype_name(dts[d]), N, K, t, bytes, copies);
             for (int c = 0; c < copies; c++) (void)fd_tensor_free(cx.a[c].w0);
             (void)fd_tensor_free(x), (void)fd_tensor_free(y);
             fd_compound_destroy(cx.c);
         }
-    printf("  ],\n  \"fused_vs_unfused\": [\n");
+    /* the floor under any launch: a one-block kernel, issued the same way */
+    {
+        static ctx_t cx;
+        memset(&cx, 0, sizeof cx);
+        cx.n = 256;
+        cx.mid[0] = rnd(fd, FD_F32, cx.n, 1);
+        double t = time_steps(fd, step_ones, &cx, MAXC, quick);
+        printf("\n  ],\n  \"launch_floor_us\": %.2f,\n", t * 1e6);
+        (void)fd_tensor_free(cx.mid[0]);
+    }
+    /* elementwise add far above L2: three 128 MB vectors per launch (4 MB on the CPU) */
+    if (!only_n && (!only || !strcmp(only, "add"))) {
+        static ctx_t cx;
+        memset(&cx, 0, sizeof cx);
+        cx.n = gpu ? 32u << 20 : 1u << 20;
+        for (int i = 0; i < 3; i++) cx.mid[i] = rnd(fd, FD_F32, cx.n, 1);
+        double t = time_steps(fd, step_add, &cx, 1, quick);
+        uint64_t bytes = FD_ADD.bytes(&(fd_add_args){ .a = cx.mid[0], .b = cx.mid[1], .y = cx.mid[2], .n = cx.n });
+        double bw = bytes / t;
+        printf("  \"elementwise\": [\n    {\"case\": \"add\", \"dtype\": \"f32\", \"n\": %u, \"us\": %.2f, \"bytes\": %llu, "
+               "\"GBps\": %.1f, \"fraction_of_3TBps\": %.3f}\n  ],\n", cx.n, t * 1e6, (unsigned long long)bytes,
+               bw / 1e9, bw / PEAK);
+        for (int i = 0; i < 3; i++) (void)fd_tensor_free(cx.mid[i]);
+    }
+    printf("  \"fused_vs_unfused\": [\n");
     const fd_dtype fdts[] = { FD_F16, FD_Q8_0 };
-    for (int d = 0; d < 2; d++) {
+    for (int d = 0; d < (only || only_n ? 0 : 2); d++) {
         static ctx_t cx;
         memset(&cx, 0, sizeof cx);
         fd_dtype dt = fdts[d];

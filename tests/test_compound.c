@@ -45,6 +45,18 @@ static void test_refusals(void)
     CHECK_CONTAINS(c->source, "fd_silu");
     const char *first = strstr(c->source, "include: silu");
     CHECK(first && !strstr(first + 1, "include: silu"));
+    /* the weight policy comes before the input stage: it places x in shared memory */
+    const char *pol = strstr(c->source, "/* stage: q8_0 */"), *in = strstr(c->source, "/* stage: rmsnorm */");
+    CHECK(pol && in && pol < in);
+    CHECK_CONTAINS(c->source, "__launch_bounds__(FD_MAX_BLOCK, FD_MIN_BLOCKS)");
+    /* the stages' kernel flags: every GEMV main waits for its predecessor itself */
+    CHECK(c->kernel.flags & FD_KERNEL_PDL);
+    CHECK(!(c->kernel.flags & FD_KERNEL_INPLACE));
+    fd_compound_destroy(c);
+    CHECK_OK(fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .prologue = &FD_STAGE_LOAD_F32,
+             .main = &FD_STAGE_GEMV, .epilogue = &FD_STAGE_EPI_RESIDUAL }, &c, &e), &e);
+    CHECK(c->kernel.flags & FD_KERNEL_INPLACE);
+    CHECK(c->kernel.flags & FD_KERNEL_PDL);
     fd_compound_destroy(c);
 }
 
@@ -170,6 +182,7 @@ static void test_cpu_matrix(void)
     CHECK(fd_run(cpu, &c->kernel, &(fd_gemv_args){ .x = x, .w0 = w, .y0 = y, .cols = 40, .rows0 = 4 }) == FD_ERR_INVALID);
     CHECK_CONTAINS(fd_foundry_error(cpu), "dtype f32");
     fd_foundry_clear_error(cpu);
+    (void)fd_tensor_free(x), (void)fd_tensor_free(w), (void)fd_tensor_free(y);
     fd_compound_destroy(c);
     fd_foundry_destroy(cpu);
 }
@@ -228,10 +241,72 @@ static void test_gpu_vs_plain(void)
     fd_foundry_destroy(gpu);
 }
 
+/* Dependent GEMVs back to back, each reading the previous one's output:
+ * programmatic dependent launch lets each start before its predecessor ends,
+ * so a missing wait would read stale inputs. Issued directly and replayed
+ * from a graph, against the same chain on the CPU. */
+static void test_gpu_chain(void)
+{
+    enum { STEPS = 12, K = 896 };
+    fd_foundry *gpu = make_gpu();
+    if (!gpu) SKIP("%s", gpu_why);
+    fd_foundry *cpu = make_cpu();
+    fd_compound *c[2];
+    const fd_stage *pol[2] = { &FD_STAGE_LOAD_F16, &FD_STAGE_LOAD_Q8_0 };
+    for (int i = 0; i < 2; i++)
+        CHECK_OK(fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .prologue = pol[i], .main = &FD_STAGE_GEMV,
+                 .epilogue = &FD_STAGE_EPI_RESIDUAL }, &c[i], NULL), (fd_error *)NULL);
+    fd_tensor *w[STEPS], *wg[STEPS], *v[2], *vg[2];
+    for (int s = 0; s < STEPS; s++) {
+        w[s] = rand_tensor(cpu, pol[s & 1]->dtype, 2, (int64_t[]){ K, K }, &seed, 1.0f / 32);
+        wg[s] = clone_to(gpu, w[s]);
+    }
+    for (int i = 0; i < 2; i++) {
+        v[i] = rand_tensor(cpu, FD_F32, 1, (int64_t[]){ K }, &seed, 1);
+        vg[i] = clone_to(gpu, v[i]);
+    }
+    /* v[(s+1)&1] = W_s v[s&1] + v[(s+1)&1]: each step reads the last one's output */
+    for (int s = 0; s < STEPS; s++) {
+        fd_gemv_args a = { .x = v[s & 1], .w0 = w[s], .r0 = v[(s + 1) & 1], .y0 = v[(s + 1) & 1], .cols = K, .rows0 = K };
+        CHECK_OK(fd_run(cpu, &c[s & 1]->kernel, &a), (fd_error *)NULL);
+    }
+    float *want = read_f32(v[STEPS & 1]);
+    float *start[2] = { read_f32(vg[0]), read_f32(vg[1]) };
+    for (int pass = 0; pass < 2; pass++) {
+        fd_graph *g = NULL;
+        for (int i = 0; i < 2; i++) CHECK_OK(fd_tensor_flush(vg[i]), (fd_error *)NULL);   /* no uploads while capturing */
+        if (pass) CHECK_OK(fd_graph_begin(gpu), (fd_error *)NULL);
+        for (int s = 0; s < STEPS; s++) {
+            fd_gemv_args a = { .x = vg[s & 1], .w0 = wg[s], .r0 = vg[(s + 1) & 1], .y0 = vg[(s + 1) & 1], .cols = K,
+                               .rows0 = K };
+            CHECK_OK(fd_run(gpu, &c[s & 1]->kernel, &a), (fd_error *)NULL);
+        }
+        if (pass) {
+            CHECK_OK(fd_graph_end(gpu, &g), (fd_error *)NULL);
+            for (int i = 0; i < 2; i++) CHECK_OK(fd_tensor_write(vg[i], start[i], (size_t)K * 4), (fd_error *)NULL);
+            for (int i = 0; i < 2; i++) CHECK_OK(fd_tensor_flush(vg[i]), (fd_error *)NULL);
+            CHECK_OK(fd_graph_launch(gpu, g), (fd_error *)NULL);
+        }
+        float *got = read_f32(vg[STEPS & 1]);
+        double e = rel_err(got, want, K);
+        printf("chain of %d dependent GEMVs (%s): rel err %.2e\n", STEPS, pass ? "graph" : "direct", e);
+        CHECK(e <= 1e-5);
+        free(got);
+        fd_graph_free(gpu, g);
+        for (int i = 0; i < 2; i++) CHECK_OK(fd_tensor_write(vg[i], start[i], (size_t)K * 4), (fd_error *)NULL);
+    }
+    for (int s = 0; s < STEPS; s++) (void)fd_tensor_free(w[s]), (void)fd_tensor_free(wg[s]);
+    for (int i = 0; i < 2; i++) (void)fd_tensor_free(v[i]), (void)fd_tensor_free(vg[i]), free(start[i]);
+    free(want);
+    fd_compound_destroy(c[0]), fd_compound_destroy(c[1]);
+    fd_foundry_destroy(cpu);
+    fd_foundry_destroy(gpu);
+}
+
 static void setup(void)
 {
     seed = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull | 1;
     printf("seed %llu\n", (unsigned long long)seed);
 }
 
-TEST_MAIN(setup, test_refusals, test_cpu_matrix, test_gpu_matrix, test_gpu_vs_plain)
+TEST_MAIN(setup, test_refusals, test_cpu_matrix, test_gpu_matrix, test_gpu_vs_plain, test_gpu_chain)

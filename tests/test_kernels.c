@@ -47,6 +47,8 @@ static void test_validation(void)
     CHECK(fd_run(fd, &FD_GEMV, &(fd_gemv_plain_args){ .x = x, .w = w, .y = p, .rows = 8, .cols = 64 }) == FD_ERR_STATE);
     CHECK_CONTAINS(fd_foundry_error(fd), "fd_pool_reset");
     fd_foundry_clear_error(fd);
+    fd_tensor *all[] = { a, b, y, h, w, x };
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) CHECK_OK(fd_tensor_free(all[i]), (fd_error *)NULL);
     fd_foundry_destroy(fd);
 }
 
@@ -89,8 +91,11 @@ static void test_cpu_values(void)
         }
         CHECK(rel_err(got, want, N) < 1e-6);
         free(wv), free(xv), free(got);
+        (void)fd_tensor_free(w), (void)fd_tensor_free(x), (void)fd_tensor_free(gy);
     }
     free(av), free(bv), free(yv);
+    fd_tensor *all[] = { a, b, y, r, ones };
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) CHECK_OK(fd_tensor_free(all[i]), (fd_error *)NULL);
     fd_foundry_destroy(fd);
 }
 
@@ -153,6 +158,8 @@ static void test_gpu_parity(void)
     p = read_f32(o), q = read_f32(go);
     CHECK(rel_err(q, p, 999) == 0 && q[998] == 1.0f);
     free(p), free(q);
+    fd_tensor *all[] = { a, b, y, gy, r, gr, o, go, ga, gb };
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) CHECK_OK(fd_tensor_free(all[i]), (fd_error *)NULL);
     fd_foundry_destroy(cpu);
     fd_foundry_destroy(gpu);
 }

@@ -27,6 +27,7 @@ step tests
 grep -h "rel err" "$OUT/ctest.log" | sort | uniq | head -150 > "$OUT/parity.txt"; awk "{print \$NF}" "$OUT/parity.txt" | sort -g | tail -1; grep -c "rel err" "$OUT/parity.txt"; grep -h "compound vs" "$OUT/ctest.log"
 step bench
 $B/bench_gemv >"$OUT/bench_gemv.json" 2>&1; cat "$OUT/bench_gemv.json"
+FOUNDRY_PDL=0 $B/bench_gemv >"$OUT/bench_gemv_nopdl.json" 2>&1; cat "$OUT/bench_gemv_nopdl.json"
 step golden
 python3 tools/tokenizer_golden.py tests/data/tokenizer/cases.json "$OUT/golden.jsonl" >"$OUT/golden.log" 2>&1; tail -3 "$OUT/golden.log"
 if [ -s "$OUT/golden.jsonl" ]; then

@@ -64,14 +64,21 @@ typedef struct fd_arg_table {
         return (fd_arg_table){ d, sizeof d / sizeof d[0], sizeof(T) };                 \
     }
 
-/* Grid and block of one launch. */
+/* Grid and block of one launch, which the kernel's dispatch fills in;
+ * `sms`, the device's multiprocessor count, is set before it is called. */
 typedef struct fd_dispatch {
     unsigned grid[3], block[3];
     unsigned shared_bytes;
+    unsigned sms;
 } fd_dispatch;
 
 enum {
-    FD_KERNEL_INPLACE = 1   /* an output may alias an input (y += x) */
+    FD_KERNEL_INPLACE = 1,  /* an output may alias an input (y += x) */
+    /* The device code calls fd_pdl_wait() before it reads or writes memory
+     * that an earlier kernel may touch (it may prefetch constant weights into
+     * L2 before), so on sm_90+ it is launched as a programmatic dependent
+     * launch and its start overlaps the previous kernel's tail. */
+    FD_KERNEL_PDL = 2
 };
 
 typedef struct fd_kernel {

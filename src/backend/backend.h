@@ -27,6 +27,7 @@ typedef uint64_t fd_devptr;
 typedef struct fd_launch {
     unsigned grid[3], block[3];
     unsigned shared_bytes;       /* dynamic shared memory */
+    int pdl;                     /* the kernel is FD_KERNEL_PDL: it may start before its predecessor ends */
 } fd_launch;
 
 /* A kernel compiled for the device. */
@@ -40,6 +41,7 @@ struct fd_backend {
     const char *name;            /* "cpu", "cuda" */
     char device_name[128];
     int  arch;                   /* compute capability * 10 (90 on the H100); 0 on the CPU */
+    unsigned sms;                /* multiprocessors (132 on the H100 SXM); 1 on the CPU */
     double mem_bandwidth;        /* bytes/s the device copies at, for reports; 0 unknown */
 
     fd_status (*alloc)(fd_backend *b, size_t bytes, fd_devptr *out, fd_error *err);

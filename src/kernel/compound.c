@@ -4,7 +4,9 @@
  *
  * Layer: kernel. Source order: prelude, the family struct (whole, so the
  * host struct is the launch parameter byte for byte), FD_NOUT, includes
- * (each once, in first-use order), input, prologue, epilogue, main. */
+ * (each once, in first-use order), prologue, input, epilogue, main: the
+ * prologue (weight policy) first, since it says where the input stage puts
+ * x in shared memory. */
 #include <stdio.h>
 #include <string.h>
 #include "kernel/compound.h"
@@ -121,9 +123,7 @@ static fd_status generate(fd_compound *c, const fd_arg_table *fam, fd_error *err
     fd_codegen_args_struct(&b, fam, c->dtypes);
     fd_sbuf_printf(&b, "#define FD_NOUT %d\n#define FD_MAX_BLOCK %u\n", c->stage[FD_STAGE_MAIN]->provides,
                    c->kernel.max_block);
-    fd_sbuf_printf(&b, "#define FD_KERNEL extern \"C\" __global__ void __launch_bounds__(FD_MAX_BLOCK) %s\n",
-                   c->name);
-    static const int order[] = { FD_STAGE_INPUT, FD_STAGE_PROLOGUE, FD_STAGE_EPILOGUE, FD_STAGE_MAIN };
+    static const int order[] = { FD_STAGE_PROLOGUE, FD_STAGE_INPUT, FD_STAGE_EPILOGUE, FD_STAGE_MAIN };
     for (int o = 0; o < 4; o++) {
         const fd_stage *st = c->stage[order[o]];
         if (!st) continue;
@@ -139,6 +139,12 @@ static fd_status generate(fd_compound *c, const fd_arg_table *fam, fd_error *err
     for (int o = 0; o < 4; o++) {
         const fd_stage *st = c->stage[order[o]];
         if (!st) continue;
+        if (order[o] == FD_STAGE_MAIN)   /* a stage may ask for blocks per multiprocessor (registers) */
+            fd_sbuf_printf(&b, "#ifdef FD_MIN_BLOCKS\n"
+                           "#define FD_KERNEL extern \"C\" __global__ void __launch_bounds__(FD_MAX_BLOCK, FD_MIN_BLOCKS) %s\n"
+                           "#else\n"
+                           "#define FD_KERNEL extern \"C\" __global__ void __launch_bounds__(FD_MAX_BLOCK) %s\n"
+                           "#endif\n", c->name, c->name);
         fd_sbuf_printf(&b, "/* stage: %s */\n", st->name);
         fd_sbuf_cat(&b, st->code);
     }
@@ -184,8 +190,8 @@ fd_status fd_compound_build(const fd_compound_family *fam, const fd_compound_des
             c->kernel = (fd_kernel){ .name = c->name, .args = fam->args, .max_block = 256, .check = fam->check,
                                      .dispatch = fam->dispatch, .bytes = fam->bytes, .source = compound_source,
                                      .owner = c, .table = &c->table };
-            if (c->stage[FD_STAGE_EPILOGUE] && c->stage[FD_STAGE_EPILOGUE]->inplace)
-                c->kernel.flags |= FD_KERNEL_INPLACE;
+            for (int k = 0; k < 4; k++)
+                if (c->stage[k]) c->kernel.flags |= c->stage[k]->flags;
             st = generate(c, &ft, err);
             if (st == FD_OK) c->kernel.sig = fd_hash64(FD_HASH_SEED, c->source, strlen(c->source)) | 1;
         }

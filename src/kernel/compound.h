@@ -10,11 +10,21 @@
  * both), checks the stages fit together (`provides` / `requires`), and
  * builds an fd_kernel that fd_run launches like any other.
  *
- * Device contract of each stage kind (see ops/gemv_stages.c):
- *   input     __device__ void fd_input(const fd_args &a, float *xs)
- *   prologue  __device__ float fd_dot_row(const W *row, const float *xs, u32 cols, u32 t, u32 tpr, unsigned char *stage)
- *   main      the entry point (FD_KERNEL) and FD_NOUT, the number of products per output row
- *   epilogue  __device__ void fd_epilogue(const fd_args &a, u32 j, const float *v) */
+ * Device contract of each stage kind (see ops/gemv_stages.c), in source
+ * order:
+ *   prologue  the weight policy: __device__ float fd_dot_row(const W *row,
+ *             const void *next, const float *x, u32 cols, u32 t, u32 tpr,
+ *             unsigned char *stage, fd_pipe &pipe) (next: the row the same
+ *             threads read after this one, for staging ahead); where x[i]
+ *             lives in shared memory (fd_xs_index, fd_xs_floats); its
+ *             staging bytes per warp (FD_STAGE_BYTES); whether x may be read
+ *             in place (FD_X_DIRECT); optionally FD_MIN_BLOCKS
+ *   input     __device__ const float *fd_input(const fd_args &a, float *xs,
+ *             bool once): the (transformed) input, staged in xs or in place
+ *   epilogue  __device__ void fd_epilogue(const fd_args &a, u32 j, const float *v)
+ *   main      the entry point (FD_KERNEL) and FD_NOUT, the number of products
+ *             per output row; FD_KERNEL_PDL in its flags if it waits for its
+ *             predecessor with fd_pdl_wait */
 #ifndef FD_KERNEL_COMPOUND_H
 #define FD_KERNEL_COMPOUND_H
 
@@ -46,7 +56,9 @@ typedef struct fd_stage {
     const char *code;                  /* device code: defines the stage's function */
     int provides;                      /* main: products per output row (1..3) */
     int requires;                      /* epilogue: products it needs (0 = any) */
-    int inplace;                       /* epilogue: an output may alias an input */
+    unsigned flags;                    /* kernel flags the stage brings: FD_KERNEL_INPLACE (an epilogue whose
+                                          output may alias an input), FD_KERNEL_PDL (a main stage that calls
+                                          fd_pdl_wait before touching activations) */
     fd_dtype dtype;                    /* prologue: the weight dtype it reads */
     void (*cpu)(void);                 /* the stage's CPU function, cast to the family's type for its kind */
 } fd_stage;

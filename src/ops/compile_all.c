@@ -30,7 +30,9 @@ int fd_kernel_variant(const fd_kernel *k, size_t i, fd_dtype *dtypes)
     return i == 0;
 }
 
-static fd_status compile_one(int arch, const fd_kernel *k, const fd_dtype *dt, fd_compile_report cb, void *user)
+/* Compiles one variant and reports it; the first failure goes into *first and err. */
+static void compile_one(int arch, const fd_kernel *k, const fd_dtype *dt, fd_compile_report cb, void *user,
+                        fd_status *first, fd_error *err)
 {
     char name[256];
     fd_kernel_variant_name(k, dt, name, sizeof name);
@@ -44,7 +46,10 @@ static fd_status compile_one(int arch, const fd_kernel *k, const fd_dtype *dt, f
         fd_free(src);
     }
     if (cb) cb(user, name, st, regs, spills, secs, e.msg);
-    return st;
+    if (st != FD_OK && *first == FD_OK) {
+        *first = st;
+        fd_error_set(err, st, "%s failed to compile", name);
+    }
 }
 
 fd_status fd_kernel_compile_all(int arch, fd_compile_report cb, void *user, fd_error *err)
@@ -56,13 +61,7 @@ fd_status fd_kernel_compile_all(int arch, fd_compile_report cb, void *user, fd_e
     for (size_t i = 0; i < fd_kernel_count(); i++) {
         const fd_kernel *k = fd_kernel_at(i);
         fd_dtype dt[32];
-        for (size_t v = 0; fd_kernel_variant(k, v, dt); v++) {
-            fd_status st = compile_one(arch, k, dt, cb, user);
-            if (st != FD_OK && first == FD_OK) {
-                first = st;
-                fd_error_set(err, st, "%s failed to compile", k->name);
-            }
-        }
+        for (size_t v = 0; fd_kernel_variant(k, v, dt); v++) compile_one(arch, k, dt, cb, user, &first, err);
     }
     const fd_compound_family *fam;
     fd_compound_desc d;
@@ -71,11 +70,7 @@ fd_status fd_kernel_compile_all(int arch, fd_compile_report cb, void *user, fd_e
         fd_dtype dt[32];
         fd_status st = fd_compound_build(fam, &d, &c, err);
         if (st != FD_OK) return st;
-        st = compile_one(arch, &c->kernel, dt, cb, user);
-        if (st != FD_OK && first == FD_OK) {
-            first = st;
-            fd_error_set(err, st, "%s failed to compile", c->name);
-        }
+        compile_one(arch, &c->kernel, dt, cb, user, &first, err);
         fd_compound_destroy(c);
     }
     return first;

@@ -4,10 +4,12 @@
  *
  * Layer: ops. Legend: K = cols, N# = rows#, T = threads per row.
  * Launch: block (T, 256 / T): T threads share a row's product, 256 / T rows
- * per block; a grid-stride loop over row groups with at most 1024 blocks, so
- * the input vector is staged in shared memory once per block. Dynamic shared
- * memory: K floats of input, then 8 warps x 1152 bytes of staging for
- * quantized rows, then the cross-warp reduction. */
+ * per block; a grid-stride loop over row groups with at most 8 blocks per
+ * multiprocessor, so the input vector is staged in shared memory once per
+ * block (or, one row group per block, read in place). Dynamic shared
+ * memory: the input (K floats, rounded up to the policy's layout), then for
+ * quantized rows 8 warps x FD_GEMV_STAGE_BYTES of staging, then the
+ * cross-warp reduction. */
 #include <stdlib.h>
 #include "ops/ops.h"
 #include "ops/gemv_ref.h"
@@ -57,20 +59,31 @@ static uint32_t max_rows(const fd_gemv_args *a)
     return m;
 }
 
+static int quantized(fd_dtype t) { return t == FD_Q8_0 || t == FD_Q4_0; }
+
 static fd_status gemv_dispatch(const void *p, fd_dispatch *d)
 {
     const fd_gemv_args *a = p;
     uint64_t rb;
     if (fd_dtype_row_bytes(a->w0->dtype, a->cols, &rb, NULL)) return FD_ERR_INVALID;
-    /* threads per row: about four 16-byte loads each, 32..256 */
+    /* threads per row, 32..256: float rows at most four 16-byte loads per
+     * thread (one batch); quantized rows about two 32-block chunks per warp */
     unsigned t = 32;
-    while (t < 256 && rb / 16 / (t * 2) >= 4) t *= 2;
+    if (quantized(a->w0->dtype))
+        while (t < 256 && a->cols / 32 / (t / 32) >= 128) t *= 2;
+    else
+        while (t < 256 && (rb + 16 * t - 1) / (16 * t) > 4) t *= 2;
     unsigned rpb = 256 / t;
     uint32_t groups = (max_rows(a) + rpb - 1) / rpb;
+    /* A grid-stride loop over row groups, at most eight blocks per
+     * multiprocessor (what fits): two or four measured slower on the H100. */
+    unsigned cap = d->sms * 8;
     d->block[0] = t;
     d->block[1] = rpb;
-    d->grid[0] = groups < 1024 ? groups : 1024;
-    d->shared_bytes = ((a->cols + 3) & ~3u) * 4 + FD_GEMV_STAGE_BYTES * 8 + 8 * 3 * 4;
+    d->grid[0] = groups < cap ? groups : cap;
+    /* must match the policy's fd_xs_floats and FD_STAGE_BYTES */
+    unsigned xs = quantized(a->w0->dtype) ? (a->cols + 1023) & ~1023u : (a->cols + 3) & ~3u;
+    d->shared_bytes = xs * 4 + (quantized(a->w0->dtype) ? FD_GEMV_STAGE_BYTES * 8 : 0) + 8 * 3 * 4;
     return FD_OK;
 }
 

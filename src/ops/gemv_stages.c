@@ -5,11 +5,18 @@
  * w<i> with the (transformed) input; xs = the input in shared memory, 16-byte
  * aligned. Weight policies read rows as GGUF stores them: float types with
  * 16-byte loads where the row allows (scalar loads otherwise, so any K
- * works); quantized types stage 32 blocks per warp in shared memory through
- * coalesced 8-byte loads, then each lane dequantizes one block. */
+ * works); quantized types stage 32 blocks per warp in shared memory with
+ * cp.async (16-byte copies, double-buffered across chunks and rows), then
+ * each lane dequantizes one whole block.
+ * A policy also says where x[i] lives in xs (fd_xs_index) and how many
+ * floats xs takes (fd_xs_floats): the quantized ones interleave x so that
+ * the 32 lanes, each reading its own block's inputs, hit distinct banks. */
 #include <math.h>
 #include "ops/ops.h"
 #include "ops/gemv_stages.h"
+
+#define FD_STR_(x) #x
+#define FD_STR(x) FD_STR_(x)
 
 /* ---------------------------------------------------------------- snippets */
 static const fd_snippet SN_SILU = { "silu",
@@ -17,102 +24,146 @@ static const fd_snippet SN_SILU = { "silu",
 
 static const fd_snippet SN_FLOATVEC = { "float_vectors",
 "__device__ __forceinline__ fd_v4 ld_v4s(const void *p) { return ld_v4_stream(p); }\n"
-"__device__ __forceinline__ float dot8_h(fd_v4 q, const float *x) {\n"
+"/* acc + the products of a 16-byte vector with its inputs, one fused\n"
+" * multiply-add each */\n"
+"__device__ __forceinline__ float dot8_h(fd_v4 q, const float *x, float acc) {\n"
 "  float4 a = *(const float4 *)x, b = *(const float4 *)(x + 4);\n"
-"  return fd_lo_h(q.x) * a.x + fd_hi_h(q.x) * a.y + fd_lo_h(q.y) * a.z + fd_hi_h(q.y) * a.w\n"
-"       + fd_lo_h(q.z) * b.x + fd_hi_h(q.z) * b.y + fd_lo_h(q.w) * b.z + fd_hi_h(q.w) * b.w; }\n"
-"__device__ __forceinline__ float dot8_b(fd_v4 q, const float *x) {\n"
+"  acc = fmaf(fd_lo_h(q.x), a.x, acc); acc = fmaf(fd_hi_h(q.x), a.y, acc); acc = fmaf(fd_lo_h(q.y), a.z, acc);\n"
+"  acc = fmaf(fd_hi_h(q.y), a.w, acc); acc = fmaf(fd_lo_h(q.z), b.x, acc); acc = fmaf(fd_hi_h(q.z), b.y, acc);\n"
+"  acc = fmaf(fd_lo_h(q.w), b.z, acc); return fmaf(fd_hi_h(q.w), b.w, acc); }\n"
+"__device__ __forceinline__ float dot8_b(fd_v4 q, const float *x, float acc) {\n"
 "  float4 a = *(const float4 *)x, b = *(const float4 *)(x + 4);\n"
-"  return fd_lo_b(q.x) * a.x + fd_hi_b(q.x) * a.y + fd_lo_b(q.y) * a.z + fd_hi_b(q.y) * a.w\n"
-"       + fd_lo_b(q.z) * b.x + fd_hi_b(q.z) * b.y + fd_lo_b(q.w) * b.z + fd_hi_b(q.w) * b.w; }\n"
-"__device__ __forceinline__ float dot4_f(fd_v4 q, const float *x) {\n"
+"  acc = fmaf(fd_lo_b(q.x), a.x, acc); acc = fmaf(fd_hi_b(q.x), a.y, acc); acc = fmaf(fd_lo_b(q.y), a.z, acc);\n"
+"  acc = fmaf(fd_hi_b(q.y), a.w, acc); acc = fmaf(fd_lo_b(q.z), b.x, acc); acc = fmaf(fd_hi_b(q.z), b.y, acc);\n"
+"  acc = fmaf(fd_lo_b(q.w), b.z, acc); return fmaf(fd_hi_b(q.w), b.w, acc); }\n"
+"__device__ __forceinline__ float dot4_f(fd_v4 q, const float *x, float acc) {\n"
 "  float4 a = *(const float4 *)x;\n"
-"  return __uint_as_float(q.x) * a.x + __uint_as_float(q.y) * a.y + __uint_as_float(q.z) * a.z + __uint_as_float(q.w) * a.w; }\n"
+"  acc = fmaf(__uint_as_float(q.x), a.x, acc); acc = fmaf(__uint_as_float(q.y), a.y, acc);\n"
+"  acc = fmaf(__uint_as_float(q.z), a.z, acc); return fmaf(__uint_as_float(q.w), a.w, acc); }\n"
+"#define FD_STAGE_BYTES 0   /* no staging */\n"
+"#define FD_X_DIRECT 1      /* x may be read where it is, if 16-byte aligned */\n"
+"__device__ __forceinline__ u32 fd_xs_index(u32 i) { return i; }\n"
+"__device__ __forceinline__ u32 fd_xs_floats(u32 cols) { return (cols + 3) & ~3u; }\n"
 "__device__ __forceinline__ u64 fd_row_stride(const float *, u32 cols) { return cols; }\n"
 "__device__ __forceinline__ u64 fd_row_stride(const fd_f16 *, u32 cols) { return cols; }\n"
 "__device__ __forceinline__ u64 fd_row_stride(const fd_bf16 *, u32 cols) { return cols; }\n" };
 
-/* A float policy: VPE values per 16-byte vector, DOT its vector product. */
+/* A float policy: VPE values per 16-byte vector, DOT its vector product.
+ * Every thread issues its (up to) four loads of a batch before it uses any,
+ * so a row costs one memory round trip per batch; the dispatch sizes the
+ * row group so that most rows take one batch. */
 #define FLOAT_POLICY(T, VPE, DOT)                                                                   \
-"__device__ __forceinline__ float fd_dot_row(const " T " *row, const float *xs, u32 cols, u32 t, u32 tpr, unsigned char *stage) {\n" \
+"__device__ __forceinline__ float fd_dot_row(const " T " *row, const void *next, const float *xs, u32 cols, u32 t, u32 tpr,\n" \
+"                                           unsigned char *stage, fd_pipe &pipe) {\n" \
 "  float acc = 0.0f;\n"                                                                             \
 "  if ((((u64)row) & 15) == 0 && (cols % " #VPE ") == 0) {\n"                                       \
-"    u32 nv = cols / " #VPE ", v = t;\n"                                                            \
-"    for (; v + 3 * tpr < nv; v += 4 * tpr) {\n"                                                    \
-"      fd_v4 q0 = ld_v4s(row + (u64)" #VPE " * v), q1 = ld_v4s(row + (u64)" #VPE " * (v + tpr));\n" \
-"      fd_v4 q2 = ld_v4s(row + (u64)" #VPE " * (v + 2 * tpr)), q3 = ld_v4s(row + (u64)" #VPE " * (v + 3 * tpr));\n" \
-"      acc += " DOT "(q0, xs + " #VPE " * v) + " DOT "(q1, xs + " #VPE " * (v + tpr))\n"             \
-"           + " DOT "(q2, xs + " #VPE " * (v + 2 * tpr)) + " DOT "(q3, xs + " #VPE " * (v + 3 * tpr));\n" \
+"    u32 nv = cols / " #VPE ";\n"                                                                  \
+"    for (u32 v = t; v < nv; v += 4 * tpr) {\n"                                                    \
+"      fd_v4 q[4];\n"                                                                             \
+"      _Pragma(\"unroll\") for (int k = 0; k < 4; k++)\n"                                           \
+"        if (v + k * tpr < nv) q[k] = ld_v4s(row + (u64)" #VPE " * (v + k * tpr));\n"               \
+"      _Pragma(\"unroll\") for (int k = 0; k < 4; k++)\n"                                           \
+"        if (v + k * tpr < nv) acc = " DOT "(q[k], xs + " #VPE " * (v + k * tpr), acc);\n"          \
 "    }\n"                                                                                           \
-"    for (; v < nv; v += tpr) acc += " DOT "(ld_v4s(row + (u64)" #VPE " * v), xs + " #VPE " * v);\n" \
 "  } else {\n"                                                                                      \
 "    for (u32 c = t; c < cols; c += tpr) acc += ld(row, c) * xs[c];\n"                              \
 "  }\n"                                                                                             \
-"  (void)stage; return acc;\n"                                                                     \
+"  (void)next, (void)stage, (void)pipe; return acc;\n"                                              \
 "}\n"
 
 static const fd_snippet SN_STAGE = { "quant_staging",
-"__device__ __forceinline__ fd_v2 ld_v2_stream(const void *p) {\n"
-"  fd_v2 v; asm volatile(\"ld.global.nc.L1::no_allocate.v2.u32 {%0,%1}, [%2];\" : \"=r\"(v.x), \"=r\"(v.y) : \"l\"(p)); return v; }\n"
-"/* copies `bytes` (even) from global memory to the warp's staging area */\n"
-"__device__ __forceinline__ void fd_stage_copy(unsigned char *dst, const unsigned char *src, u32 bytes, u32 lane) {\n"
-"  __syncwarp();\n"
-"  u32 done = 0;\n"
-"  if ((((u64)src) & 7) == 0) {\n"
-"    u32 n8 = bytes / 8;\n"
-"    for (u32 i = lane; i < n8; i += 32) ((fd_v2 *)dst)[i] = ld_v2_stream(src + 8 * (u64)i);\n"
-"    done = n8 * 8;\n"
-"  } else if ((((u64)src) & 3) == 0) {\n"
-"    u32 n4 = bytes / 4;\n"
-"    for (u32 i = lane; i < n4; i += 32) ((u32 *)dst)[i] = ((const u32 *)src)[i];\n"
-"    done = n4 * 4;\n"
-"  }\n"
-"  for (u32 i = done + 2 * lane; i < bytes; i += 64) *(u16 *)(dst + i) = *(const u16 *)(src + i);\n"
-"  __syncwarp();\n"
+"/* Starts copying `bytes` at src into the staging buffer `buf` with cp.async:\n"
+" * the 16-byte-aligned window around them, so the data begins at buf + (src & 15).\n"
+" * A 16-byte granule holding a valid byte never crosses a page, so reading the\n"
+" * window's edges is safe. One commit group per call. */\n"
+"__device__ __forceinline__ void fd_stage_async(unsigned char *buf, const unsigned char *src, u32 bytes, u32 lane) {\n"
+"  u64 a = (u64)src & ~15ull, e = ((u64)src + bytes + 15) & ~15ull, g, sa;\n"
+"  asm volatile(\"cvta.to.global.u64 %0, %1;\" : \"=l\"(g) : \"l\"(a));\n"
+"  asm volatile(\"cvta.to.shared.u64 %0, %1;\" : \"=l\"(sa) : \"l\"((u64)buf));\n"
+"  for (u32 i = lane; i < (u32)(e - a) / 16; i += 32)\n"
+"    asm volatile(\"cp.async.cg.shared.global [%0], [%1], 16;\" :: \"r\"((u32)sa + 16 * i), \"l\"(g + 16ull * i) : \"memory\");\n"
+"  asm volatile(\"cp.async.commit_group;\" ::: \"memory\");\n"
 "}\n"
 "__device__ __forceinline__ u64 fd_row_stride(const fd_q8_0 *, u32 cols) { return cols / 32; }\n"
 "__device__ __forceinline__ u64 fd_row_stride(const fd_q4_0 *, u32 cols) { return cols / 32; }\n"
-"/* 32-bit word k of the bytes starting at `off` in the staging area (off even) */\n"
-"__device__ __forceinline__ u32 fd_stage_word(const unsigned char *s, u32 off, u32 k) {\n"
-"  const u32 *w = (const u32 *)(s + (off & ~3u));\n"
-"  return (off & 3u) ? __funnelshift_r(w[k], w[k + 1], 16) : w[k]; }\n" };
+"#define FD_STAGE_BYTES " FD_STR(FD_GEMV_STAGE_BYTES) "   /* per warp: two buffers */\n"
+"#define FD_X_DIRECT 0\n"
+"#define FD_MIN_BLOCKS 6    /* at most 40 registers, none spilled: six 256-thread blocks per multiprocessor */\n"
+"/* x for 32 lanes that each take one block of a 32-block chunk: x[i] with\n"
+" * i = 1024 c + 32 l + 4 k + e (chunk c, lane l, float4 k) is float4 k * 32 + l\n"
+" * of chunk c, so lane l's k-th float4 and its neighbours' are consecutive. */\n"
+"__device__ __forceinline__ u32 fd_xs_index(u32 i) {\n"
+"  return (i & ~1023u) + ((((i >> 2) & 7u) * 32u + ((i >> 5) & 31u)) << 2) + (i & 3u); }\n"
+"__device__ __forceinline__ u32 fd_xs_floats(u32 cols) { return (cols + 1023) & ~1023u; }\n"
+"/* Word k of the bytes starting at `s` (2-byte aligned) in shared memory;\n"
+" * reads one word past them. */\n"
+"__device__ __forceinline__ u32 fd_stage_word(const unsigned char *s, u32 k) {\n"
+"  const u32 *w = (const u32 *)((u64)s & ~3ull);\n"
+"  return __funnelshift_r(w[k], w[k + 1], ((u32)(u64)s & 2u) * 8u); }\n"
+"/* Byte k of w (values 0..15) minus 8, as a float: 2^23 + b is exact in a\n"
+" * float whose low mantissa byte is b, so a byte permute and a subtraction\n"
+" * replace an int-to-float conversion. */\n"
+"__device__ __forceinline__ float fd_nib_f(u32 w, u32 k) {\n"
+"  return __uint_as_float(__byte_perm(w, 0x4B000000u, 0x7540u | k)) - 8388616.0f; }\n" };
 
-/* A quantized policy: BB bytes per block. After a warp stages up to 32
- * blocks, lane l takes values 4l..4l+3 of each 128-value group, so the
- * lanes read consecutive inputs (no shared-memory bank conflicts) and each
- * block's 8 lanes read consecutive words of it. BODY turns the 4 values at
- * `pos` of the block staged at `off` (scale d) and inputs `xv` into `acc +=`. */
+/* A quantized policy: BB bytes per block. A warp takes its row in chunks
+ * of 32 blocks; lane l takes block l of a chunk whole: its scale once, its
+ * quants a word at a time, its inputs as the 8 float4 of fd_xs_index's
+ * layout. Chunks are staged with cp.async into two buffers per warp: while
+ * one is computed, the next chunk of this row, or the first of the warp's
+ * next row (`next`), is in flight; pipe.ready says that it is. BODY turns
+ * the block at `blk` (quants from blk + 2) and inputs x4[32 k] into `s +=`. */
 #define QUANT_POLICY(T, BB, BODY)                                                                   \
-"__device__ __forceinline__ float fd_dot_row(const " T " *row, const float *xs, u32 cols, u32 t, u32 tpr, unsigned char *stage) {\n" \
+"__device__ __forceinline__ float fd_dot_row(const " T " *row, const void *next, const float *xs, u32 cols, u32 t, u32 tpr,\n" \
+"                                           unsigned char *stage, fd_pipe &pipe) {\n"              \
 "  u32 nb = cols / 32, lane = t & 31, warp = t >> 5, nw = tpr >> 5;\n"                             \
 "  const unsigned char *rb = (const unsigned char *)row;\n"                                        \
 "  float acc = 0.0f;\n"                                                                             \
 "  for (u32 c0 = warp * 32; c0 < nb; c0 += nw * 32) {\n"                                            \
-"    u32 n = nb - c0 < 32 ? nb - c0 : 32;\n"                                                        \
-"    fd_stage_copy(stage, rb + (u64)c0 * " #BB ", n * " #BB ", lane);\n"                            \
-"    for (u32 g = 0; g * 4 < n; g++) {\n"                                                           \
-"      u32 b = g * 4 + (lane >> 3), pos = (lane & 7) * 4;\n"                                         \
-"      if (b < n) {\n"                                                                              \
-"        u32 off = b * " #BB ";\n"                                                                  \
-"        float d = fd_h2f(*(const u16 *)(stage + off));\n"                                          \
-"        float4 xv = *(const float4 *)(xs + (u64)(c0 + b) * 32 + pos);\n"                            \
-       BODY                                                                                         \
-"      }\n"                                                                                         \
+"    u32 n = nb - c0 < 32 ? nb - c0 : 32, c1 = c0 + nw * 32;\n"                                     \
+"    unsigned char *buf = stage + pipe.cur * (FD_STAGE_BYTES / 2);\n"                              \
+"    if (!pipe.ready) fd_stage_async(buf, rb + (u64)c0 * " #BB ", n * " #BB ", lane);\n"            \
+"    u32 from = c1 < nb ? c1 : warp * 32, nn = nb - from < 32 ? nb - from : 32;   /* the chunk after this */\n" \
+"    const unsigned char *nsrc = c1 < nb ? rb + (u64)c1 * " #BB " : next ? (const unsigned char *)next + (u64)from * " #BB " : 0;\n" \
+"    if (nsrc) {\n"                                                                                 \
+"      fd_stage_async(stage + (pipe.cur ^ 1) * (FD_STAGE_BYTES / 2), nsrc, nn * " #BB ", lane);\n" \
+"      asm volatile(\"cp.async.wait_group 1;\" ::: \"memory\");\n"                                 \
+"    } else {\n"                                                                                     \
+"      asm volatile(\"cp.async.wait_group 0;\" ::: \"memory\");\n"                                 \
 "    }\n"                                                                                           \
+"    __syncwarp();\n"                                                                               \
+"    if (lane < n) {\n"                                                                             \
+"      const unsigned char *blk = buf + (((u64)rb + (u64)c0 * " #BB ") & 15) + lane * " #BB ";\n"   \
+"      const float4 *x4 = (const float4 *)xs + c0 * 8 + lane;\n"                                   \
+"      float s = 0.0f;\n"                                                                           \
+       BODY                                                                                         \
+"      acc += fd_h2f(*(const u16 *)blk) * s;\n"                                                     \
+"    }\n"                                                                                           \
+"    __syncwarp();\n"                                                                               \
+"    pipe.cur ^= 1;\n"                                                                              \
+"    pipe.ready = nsrc != 0;\n"                                                                     \
 "  }\n"                                                                                             \
 "  return acc;\n"                                                                                   \
 "}\n"
 
 #define Q8_BODY \
-"        u32 q = fd_stage_word(stage, off + 2 + pos, 0);\n" \
-"        acc += d * ((float)(signed char)(q & 0xffu) * xv.x + (float)(signed char)((q >> 8) & 0xffu) * xv.y\n" \
-"                  + (float)(signed char)((q >> 16) & 0xffu) * xv.z + (float)(signed char)(q >> 24) * xv.w);\n"
+"      _Pragma(\"unroll\") for (u32 k = 0; k < 8; k++) {\n" \
+"        u32 q = fd_stage_word(blk + 2, k);\n" \
+"        float4 xv = x4[32 * k];\n" \
+"        s = fmaf((float)(signed char)q, xv.x, s); s = fmaf((float)(signed char)(q >> 8), xv.y, s);\n" \
+"        s = fmaf((float)(signed char)(q >> 16), xv.z, s); s = fmaf((float)(signed char)(q >> 24), xv.w, s);\n" \
+"      }\n"
 
 /* value p < 16 is the low nibble of byte p, value p >= 16 the high nibble of byte p - 16 */
 #define Q4_BODY \
-"        u32 q = fd_stage_word(stage, off + 2 + (pos & 15), 0) >> (pos & 16 ? 4 : 0);\n" \
-"        acc += d * (((float)(q & 15u) - 8.0f) * xv.x + ((float)((q >> 8) & 15u) - 8.0f) * xv.y\n" \
-"                  + ((float)((q >> 16) & 15u) - 8.0f) * xv.z + ((float)((q >> 24) & 15u) - 8.0f) * xv.w);\n"
+"      _Pragma(\"unroll\") for (u32 k = 0; k < 4; k++) {\n" \
+"        u32 q = fd_stage_word(blk + 2, k), lo = q & 0x0F0F0F0Fu, hi = (q >> 4) & 0x0F0F0F0Fu;\n" \
+"        float4 xl = x4[32 * k], xh = x4[32 * (k + 4)];\n" \
+"        s = fmaf(fd_nib_f(lo, 0), xl.x, s); s = fmaf(fd_nib_f(lo, 1), xl.y, s);\n" \
+"        s = fmaf(fd_nib_f(lo, 2), xl.z, s); s = fmaf(fd_nib_f(lo, 3), xl.w, s);\n" \
+"        s = fmaf(fd_nib_f(hi, 0), xh.x, s); s = fmaf(fd_nib_f(hi, 1), xh.y, s);\n" \
+"        s = fmaf(fd_nib_f(hi, 2), xh.z, s); s = fmaf(fd_nib_f(hi, 3), xh.w, s);\n" \
+"      }\n"
 
 static const fd_snippet *const inc_float[] = { &SN_FLOATVEC, NULL };
 static const fd_snippet *const inc_quant[] = { &SN_STAGE, NULL };
@@ -134,18 +185,25 @@ static void input_rmsnorm_cpu(const fd_gemv_args *a, float *xs)
 }
 
 const fd_stage FD_STAGE_INPUT_PLAIN = { "x", FD_STAGE_INPUT, NULL, 0, NULL,
-"__device__ __forceinline__ void fd_input(const fd_args &a, float *xs) {\n"
+"__device__ __forceinline__ const float *fd_input(const fd_args &a, float *xs, bool once) {\n"
+"  /* one row group per block: x is read once, in place (through L1), rather\n"
+"   * than staged first; a block that loops over row groups stages it */\n"
+"  if (FD_X_DIRECT && (((u64)a.x) & 15) == 0 && once) return a.x;\n"
 "  u32 tid = threadIdx.y * blockDim.x + threadIdx.x, nt = blockDim.x * blockDim.y;\n"
-"  for (u32 i = tid; i < a.cols; i += nt) xs[i] = a.x[i];\n"
+"  u32 vec = (((u64)a.x) & 15) == 0 ? a.cols / 4 * 4 : 0;   /* copied as float4 */\n"
+"  for (u32 i = tid; 4 * i < vec; i += nt) *(float4 *)(xs + fd_xs_index(4 * i)) = ((const float4 *)a.x)[i];\n"
+"  for (u32 i = vec + tid; i < a.cols; i += nt) xs[fd_xs_index(i)] = a.x[i];\n"
 "  __syncthreads();\n"
+"  return xs;\n"
 "}\n", 0, 0, 0, FD_F32, (void (*)(void))input_plain_cpu };
 
 static const fd_stage_arg rmsnorm_args[] = {
     { "norm_w", FD_ARG_IN, FD_ACT, FD_PT_TENSOR }, { "eps", FD_ARG_PARAM, 0, FD_PT_float },
 };
 const fd_stage FD_STAGE_INPUT_RMSNORM = { "rmsnorm", FD_STAGE_INPUT, rmsnorm_args, 2, NULL,
-"__device__ __forceinline__ void fd_input(const fd_args &a, float *xs) {\n"
+"__device__ __forceinline__ const float *fd_input(const fd_args &a, float *xs, bool once) {\n"
 "  __shared__ float part[32];\n"
+"  (void)once;\n"
 "  u32 tid = threadIdx.y * blockDim.x + threadIdx.x, nt = blockDim.x * blockDim.y;\n"
 "  float ss = 0.0f;\n"
 "  for (u32 i = tid; i < a.cols; i += nt) { float v = a.x[i]; ss += v * v; }\n"
@@ -155,8 +213,9 @@ const fd_stage FD_STAGE_INPUT_RMSNORM = { "rmsnorm", FD_STAGE_INPUT, rmsnorm_arg
 "  ss = 0.0f;\n"
 "  for (u32 w = 0; w < nt / 32; w++) ss += part[w];\n"
 "  float scale = rsqrtf(ss / (float)a.cols + a.eps);\n"
-"  for (u32 i = tid; i < a.cols; i += nt) xs[i] = a.x[i] * scale * a.norm_w[i];\n"
+"  for (u32 i = tid; i < a.cols; i += nt) xs[fd_xs_index(i)] = a.x[i] * scale * a.norm_w[i];\n"
 "  __syncthreads();\n"
+"  return xs;\n"
 "}\n", 0, 0, 0, FD_F32, (void (*)(void))input_rmsnorm_cpu };
 
 /* ---------------------------------------------------------------- policies */
@@ -179,28 +238,59 @@ static const fd_stage_arg main1_args[] = {
 
 /* One body for 1..3 products per row (FD_NOUT). Each row group (blockDim.x
  * threads) computes its row's products, reduces them, and thread 0 hands
- * them to the epilogue. */
+ * them to the epilogue. Weights are constant during a decode step, so the
+ * block's first rows are prefetched into L2 before waiting for the previous
+ * kernel (programmatic dependent launch): a small GEMV's weights stream in
+ * while its predecessor ends. The next kernel may launch only once this one
+ * has passed its wait, so at most two kernels overlap. */
 #define GEMV_MAIN_CODE \
+"/* row j of product i, or NULL past its rows */\n" \
+"__device__ __forceinline__ const void *fd_row(const fd_args &a, int i, u32 j) {\n" \
+"  if (i == 0) return j < a.rows0 ? a.w0 + (u64)j * fd_row_stride(a.w0, a.cols) : 0;\n" \
+"#if FD_NOUT > 1\n" \
+"  if (i == 1) return j < a.rows1 ? a.w1 + (u64)j * fd_row_stride(a.w1, a.cols) : 0;\n" \
+"#endif\n" \
+"#if FD_NOUT > 2\n" \
+"  if (i == 2) return j < a.rows2 ? a.w2 + (u64)j * fd_row_stride(a.w2, a.cols) : 0;\n" \
+"#endif\n" \
+"  return 0;\n" \
+"}\n" \
+"/* the row this row group reads after product i of row j: the policy stages it early */\n" \
+"__device__ __forceinline__ const void *fd_next_row(const fd_args &a, int i, u32 j, u32 step) {\n" \
+"  for (int k = i + 1; k < FD_NOUT; k++) if (fd_row(a, k, j)) return fd_row(a, k, j);\n" \
+"  for (int k = 0; k < FD_NOUT; k++) if (fd_row(a, k, j + step)) return fd_row(a, k, j + step);\n" \
+"  return 0;\n" \
+"}\n" \
+"__device__ __forceinline__ void fd_prefetch_row(const fd_args &a, u32 j) {\n" \
+"  for (int i = 0; i < FD_NOUT; i++) {\n" \
+"    const void *r = fd_row(a, i, j);\n" \
+"    if (r) fd_prefetch_l2(r, fd_row_stride(a.w0, a.cols) * sizeof *a.w0);\n" \
+"  }\n" \
+"}\n" \
 "FD_KERNEL(fd_args a) {\n" \
 "  extern __shared__ float4 fd_smem4[];\n" \
 "  float *xs = (float *)fd_smem4;\n" \
-"  u32 t = threadIdx.x, tpr = blockDim.x, rpb = blockDim.y, cols4 = (a.cols + 3) & ~3u;\n" \
+"  u32 t = threadIdx.x, tpr = blockDim.x, rpb = blockDim.y, step = gridDim.x * rpb;\n" \
 "  u32 wid = (threadIdx.y * tpr + t) >> 5;\n" \
-"  unsigned char *stage = (unsigned char *)(xs + cols4) + wid * 1152;\n" \
-"  float *red = (float *)((unsigned char *)(xs + cols4) + 8 * 1152);\n" \
-"  fd_input(a, xs);\n" \
+"  unsigned char *stage = (unsigned char *)(xs + fd_xs_floats(a.cols)) + wid * FD_STAGE_BYTES;\n" \
+"  float *red = (float *)((unsigned char *)(xs + fd_xs_floats(a.cols)) + 8 * FD_STAGE_BYTES);\n" \
 "  u32 nmax = a.rows0;\n" \
 "  if (FD_NOUT > 1 && a.rows1 > nmax) nmax = a.rows1;\n" \
 "  if (FD_NOUT > 2 && a.rows2 > nmax) nmax = a.rows2;\n" \
-"  for (u32 base = blockIdx.x * rpb; base < nmax; base += gridDim.x * rpb) {\n" \
+"  if (t == 0) fd_prefetch_row(a, blockIdx.x * rpb + threadIdx.y);\n" \
+"  fd_pdl_wait();\n" \
+"  fd_pdl_launch();\n" \
+"  const float *x = fd_input(a, xs, step >= nmax);\n" \
+"  fd_pipe pipe = { 0, 0 };\n" \
+"  for (u32 base = blockIdx.x * rpb; base < nmax; base += step) {\n" \
 "    u32 j = base + threadIdx.y;\n" \
 "    float v[3] = { 0.0f, 0.0f, 0.0f };\n" \
-"    if (j < a.rows0) v[0] = fd_dot_row(a.w0 + (u64)j * fd_row_stride(a.w0, a.cols), xs, a.cols, t, tpr, stage);\n" \
+"    if (j < a.rows0) v[0] = fd_dot_row(a.w0 + (u64)j * fd_row_stride(a.w0, a.cols), fd_next_row(a, 0, j, step), x, a.cols, t, tpr, stage, pipe);\n" \
 "#if FD_NOUT > 1\n" \
-"    if (j < a.rows1) v[1] = fd_dot_row(a.w1 + (u64)j * fd_row_stride(a.w1, a.cols), xs, a.cols, t, tpr, stage);\n" \
+"    if (j < a.rows1) v[1] = fd_dot_row(a.w1 + (u64)j * fd_row_stride(a.w1, a.cols), fd_next_row(a, 1, j, step), x, a.cols, t, tpr, stage, pipe);\n" \
 "#endif\n" \
 "#if FD_NOUT > 2\n" \
-"    if (j < a.rows2) v[2] = fd_dot_row(a.w2 + (u64)j * fd_row_stride(a.w2, a.cols), xs, a.cols, t, tpr, stage);\n" \
+"    if (j < a.rows2) v[2] = fd_dot_row(a.w2 + (u64)j * fd_row_stride(a.w2, a.cols), fd_next_row(a, 2, j, step), x, a.cols, t, tpr, stage, pipe);\n" \
 "#endif\n" \
 "    for (int i = 0; i < FD_NOUT; i++) v[i] = warp_sum(v[i]);\n" \
 "    if (tpr > 32) {\n" \
@@ -216,9 +306,9 @@ static const fd_stage_arg main1_args[] = {
 "  }\n" \
 "}\n"
 
-const fd_stage FD_STAGE_GEMV = { "gemv", FD_STAGE_MAIN, main1_args, 4, NULL, GEMV_MAIN_CODE, 1, 0, 0, FD_F32, NULL };
-const fd_stage FD_STAGE_GEMV2 = { "gemv2", FD_STAGE_MAIN, main1_args, 4, NULL, GEMV_MAIN_CODE, 2, 0, 0, FD_F32, NULL };
-const fd_stage FD_STAGE_GEMV3 = { "gemv3", FD_STAGE_MAIN, main1_args, 4, NULL, GEMV_MAIN_CODE, 3, 0, 0, FD_F32, NULL };
+const fd_stage FD_STAGE_GEMV = { "gemv", FD_STAGE_MAIN, main1_args, 4, NULL, GEMV_MAIN_CODE, 1, 0, FD_KERNEL_PDL, FD_F32, NULL };
+const fd_stage FD_STAGE_GEMV2 = { "gemv2", FD_STAGE_MAIN, main1_args, 4, NULL, GEMV_MAIN_CODE, 2, 0, FD_KERNEL_PDL, FD_F32, NULL };
+const fd_stage FD_STAGE_GEMV3 = { "gemv3", FD_STAGE_MAIN, main1_args, 4, NULL, GEMV_MAIN_CODE, 3, 0, FD_KERNEL_PDL, FD_F32, NULL };
 
 /* ---------------------------------------------------------------- epilogues */
 static float silu(float x) { return x / (1.0f + expf(-x)); }
@@ -282,7 +372,7 @@ const fd_stage FD_STAGE_EPI_SWIGLU = { "swiglu", FD_STAGE_EPILOGUE, y0_args, 1, 
 const fd_stage FD_STAGE_EPI_RESIDUAL = { "residual", FD_STAGE_EPILOGUE, res_args, 2, NULL,
 "__device__ __forceinline__ void fd_epilogue(const fd_args &a, u32 j, const float *v) {\n"
 "  if (j < a.rows0) a.y0[j] = v[0] + a.r0[j];\n"
-"}\n", 0, 1, 1, FD_F32, (void (*)(void))epi_residual_cpu };
+"}\n", 0, 1, FD_KERNEL_INPLACE, FD_F32, (void (*)(void))epi_residual_cpu };
 
 const fd_stage *fd_gemv_policy(fd_dtype dt)
 {

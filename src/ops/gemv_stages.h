@@ -9,7 +9,10 @@
 #include "foundry/ops.h"
 #include "kernel/compound.h"
 
-#define FD_GEMV_STAGE_BYTES 1152   /* per-warp staging of 32 quantized blocks (34 * 32 = 1088, padded) */
+/* Per-warp staging for quantized rows: two buffers, each 32 blocks (34 * 32
+ * = 1088 bytes), the 16-byte-aligned window's edges (up to 30) and a word
+ * read past the end, padded to 1152; float policies stage nothing. */
+#define FD_GEMV_STAGE_BYTES 2304
 
 /* CPU functions of the stages, by kind. xs: (cols) f32; v: one product per main output. */
 typedef void (*fd_gemv_input_cpu)(const fd_gemv_args *a, float *xs);

@@ -61,6 +61,7 @@ fd_status fd_backend_cpu_create(fd_backend **out, fd_error *err)
     if (!b) return fd_error_set(err, FD_ERR_NOMEM, "cpu backend: out of memory");
     b->name = "cpu";
     strcpy(b->device_name, "CPU");
+    b->sms = 1;
     b->alloc = cpu_alloc;
     b->release = cpu_release;
     b->upload = cpu_upload;

@@ -36,6 +36,7 @@ typedef struct CUgraphExec_st *CUgraphExec;
 #define CU_STREAM_CAPTURE_MODE_THREAD_LOCAL 1
 
 /* CUdevice_attribute */
+#define CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT     16
 #define CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE        36   /* kHz */
 #define CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH  37   /* bits */
 #define CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR 75
@@ -46,6 +47,21 @@ typedef struct CUgraphExec_st *CUgraphExec;
 #define CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES               3
 #define CU_FUNC_ATTRIBUTE_NUM_REGS                       4
 #define CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES  8
+
+/* cuLaunchKernelEx: a launch with attributes. Layouts as in cuda.h: an
+ * attribute is a 4-byte id, 4 bytes of padding and a 64-byte value union. */
+#define CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION 6
+typedef struct CUlaunchAttribute {
+    int id;
+    char pad[4];
+    union { char bytes[64]; int programmatic_stream_serialization_allowed; } value;
+} CUlaunchAttribute;
+typedef struct CUlaunchConfig {
+    unsigned gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ, sharedMemBytes;
+    CUstream hStream;
+    CUlaunchAttribute *attrs;
+    unsigned numAttrs;
+} CUlaunchConfig;
 
 /* ---- NVRTC types ---- */
 typedef int nvrtcResult;                    /* NVRTC_SUCCESS = 0 */
@@ -93,6 +109,8 @@ typedef struct _nvrtcProgram *nvrtcProgram;
     X(CUresult, LaunchKernel, "cuLaunchKernel",                                                \
       (CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,          \
        unsigned bz, unsigned shared, CUstream s, void **params, void **extra))                 \
+    X(CUresult, LaunchKernelEx, "cuLaunchKernelEx",                                            \
+      (const CUlaunchConfig *cfg, CUfunction f, void **params, void **extra))                  \
     X(CUresult, EventCreate, "cuEventCreate", (CUevent *e, unsigned flags))                    \
     X(CUresult, EventRecord, "cuEventRecord", (CUevent e, CUstream s))                         \
     X(CUresult, EventSynchronize, "cuEventSynchronize", (CUevent e))                           \

@@ -8,7 +8,9 @@
  * in cuda_graph.c. Created by fd_backend_cuda_create, freed by its destroy
  * member after the caller has released its device buffers. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "backend/cuda/cuda_int.h"
 #include "backend/cuda/nvrtc.h"
@@ -16,6 +18,11 @@
 
 #define DEFAULT_SHARED_LIMIT (48u << 10)   /* dynamic shared bytes a launch gets without opting in */
 #define MAX_PARAM_BYTES 32764u             /* kernel parameter space (CUDA 12.1+, Volta and later) */
+
+/* cuda.h's layouts, which cuLaunchKernelEx reads */
+_Static_assert(sizeof(CUlaunchAttribute) == 72 && offsetof(CUlaunchAttribute, value) == 8, "CUlaunchAttribute");
+_Static_assert(offsetof(CUlaunchConfig, hStream) == 32 && offsetof(CUlaunchConfig, numAttrs) == 48,
+               "CUlaunchConfig");
 
 fd_status fd_cu_check(cu_backend *c, CUresult r, fd_error *err, const char *fmt, ...)
 {
@@ -183,8 +190,19 @@ static fd_status cu_launch(fd_backend *b, const fd_devfn *fn, const fd_launch *l
         }
     }
     void *args[1] = { (void *)(uintptr_t)params };   /* the driver only reads it */
-    CUresult r = c->cu.LaunchKernel(f, l->grid[0], l->grid[1], l->grid[2], l->block[0], l->block[1], l->block[2],
-                                    l->shared_bytes, c->stream, args, NULL);
+    CUresult r;
+    if (l->pdl && c->pdl) {
+        /* The kernel waits for its predecessor itself (griddepcontrol.wait), so
+         * it may be scheduled while the predecessor's last blocks still run. */
+        CUlaunchAttribute at = { .id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION };
+        at.value.programmatic_stream_serialization_allowed = 1;
+        CUlaunchConfig cfg = { l->grid[0], l->grid[1], l->grid[2], l->block[0], l->block[1], l->block[2],
+                               l->shared_bytes, c->stream, &at, 1 };
+        r = c->cu.LaunchKernelEx(&cfg, f, args, NULL);
+    } else {
+        r = c->cu.LaunchKernel(f, l->grid[0], l->grid[1], l->grid[2], l->block[0], l->block[1], l->block[2],
+                               l->shared_bytes, c->stream, args, NULL);
+    }
     if (r == CUDA_SUCCESS) return FD_OK;
     cu_kernel *k = find_fn(c, fn->fn);
     return fd_cu_check(c, r, err, "cuLaunchKernel('%s', grid %ux%ux%u, block %ux%ux%u, %u shared bytes)",
@@ -245,6 +263,12 @@ static fd_status open_device(cu_backend *c, int device, fd_error *err)
     FD_TRY(fd_cu_check(c, cu->DeviceGetAttribute(&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, c->dev), err,
                        "cuDeviceGetAttribute(compute capability minor)"));
     c->base.arch = major * 10 + minor;
+    int sms = 0;
+    FD_TRY(fd_cu_check(c, cu->DeviceGetAttribute(&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, c->dev), err,
+                       "cuDeviceGetAttribute(multiprocessor count)"));
+    c->base.sms = sms > 0 ? (unsigned)sms : 1;
+    const char *pdl = getenv("FOUNDRY_PDL");
+    c->pdl = major >= 9 && !(pdl && !strcmp(pdl, "0"));
     if (strstr(c->base.device_name, "H100")) c->base.mem_bandwidth = 3.0e12;
     else if (cu->DeviceGetAttribute(&clock_khz, CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE, c->dev) == CUDA_SUCCESS &&
              cu->DeviceGetAttribute(&bus_bits, CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH, c->dev) == CUDA_SUCCESS)
@@ -281,9 +305,10 @@ fd_status fd_backend_cuda_create(int device, const char *cache_dir, fd_log_fn lo
     b->destroy = cu_destroy;
     b->compile = cu_compile;
     b->launch = cu_launch;
-    logf_(c, FD_LOG_INFO, "cuda: device %d: %s, sm_%d, driver %d.%d, NVRTC %d.%d (%s), kernel cache %s", device,
-          b->device_name, b->arch, drv / 1000, drv % 1000 / 10, c->nvrtc.major, c->nvrtc.minor, c->nvrtc.path,
-          c->disk.dir[0] ? c->disk.dir : "(none)");
+    logf_(c, FD_LOG_INFO, "cuda: device %d: %s, sm_%d, driver %d.%d, NVRTC %d.%d (%s), kernel cache %s, "
+          "programmatic dependent launch %s", device, b->device_name, b->arch, drv / 1000, drv % 1000 / 10,
+          c->nvrtc.major, c->nvrtc.minor, c->nvrtc.path, c->disk.dir[0] ? c->disk.dir : "(none)",
+          c->pdl ? "on" : "off");
     *out = b;
     return FD_OK;
 }

@@ -19,8 +19,11 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* The options for sm_<arch>; `archopt` holds the architecture flag. */
-static int options(int arch, char *archopt, size_t cap, const char *opts[8])
+/* The options for sm_<arch>; `archopt` holds the architecture flag.
+ * NVRTC 12.9 and later keep their own cache of compiled programs and, on a
+ * hit, skip ptxas and so print no register counts; ours is the cache that
+ * matters, so theirs is turned off. */
+static int options(const fd_nvrtc_api *api, int arch, char *archopt, size_t cap, const char *opts[8])
 {
     int n = 0;
     snprintf(archopt, cap, "--gpu-architecture=sm_%d", arch);
@@ -29,6 +32,7 @@ static int options(int arch, char *archopt, size_t cap, const char *opts[8])
     opts[n++] = "--std=c++17";
     opts[n++] = "--extra-device-vectorization";
     opts[n++] = "-Xptxas=-v";   /* registers and spills into the log, for reports without a driver */
+    if (api->major > 12 || (api->major == 12 && api->minor >= 9)) opts[n++] = "--no-cache";
     return n;
 }
 
@@ -36,7 +40,7 @@ uint64_t fd_nvrtc_options_hash(const fd_nvrtc_api *api, int arch)
 {
     const char *opts[8];
     char archopt[48];
-    int n = options(arch, archopt, sizeof archopt, opts);
+    int n = options(api, arch, archopt, sizeof archopt, opts);
     int ver[3] = { api->major, api->minor, arch };
     uint64_t h = fd_kcd_hash(FD_KCD_HASH_INIT, KEY_TAG, sizeof KEY_TAG);
     for (int i = 0; i < n; i++) h = fd_kcd_hash(h, opts[i], strlen(opts[i]) + 1);
@@ -95,7 +99,7 @@ static fd_status compile(const fd_nvrtc_api *api, const fd_kcache_disk *dc, int 
 {
     const char *opts[8];
     char archopt[48], progname[160];
-    int nopt = options(arch, archopt, sizeof archopt, opts);
+    int nopt = options(api, arch, archopt, sizeof archopt, opts);
     nvrtcProgram prog = NULL;
     char *log = NULL;
     fd_status st = FD_OK;
