@@ -44,10 +44,13 @@ static fd_backend *gpu;      /* created by the first test, destroyed by the last
 static char cache_dir[64];
 static uint64_t seed;
 
+static char info_line[1024];   /* the backend's start-up line */
+
 static void logger(void *user, fd_log_level level, const char *msg)
 {
     (void)user;
     if (level >= FD_LOG_WARN) fprintf(stderr, "log[%d]: %s\n", (int)level, msg);
+    if (level == FD_LOG_INFO && strstr(msg, "cuda: device")) snprintf(info_line, sizeof info_line, "%s", msg);
 }
 
 static void rm_tree(const char *dir)
@@ -87,7 +90,13 @@ static void test_create(void)
     CHECK(b->arch >= 50);
     CHECK(b->device_name[0] != '\0');
     CHECK(b->mem_bandwidth > 0);
-    printf("cuda_backend: %s, sm_%d, %.2f TB/s\n", b->device_name, b->arch, b->mem_bandwidth / 1e12);
+    printf("cuda_backend: %s, sm_%d, %.2f TB/s, %u multiprocessors\n", b->device_name, b->arch,
+           b->mem_bandwidth / 1e12, b->sms);
+    CHECK(b->sms >= 1);
+    /* programmatic dependent launch: on from sm_90 unless FOUNDRY_PDL=0 */
+    const char *pdl = getenv("FOUNDRY_PDL");
+    int want = b->arch >= 90 && !(pdl && !strcmp(pdl, "0"));
+    CHECK_CONTAINS(info_line, want ? "programmatic dependent launch on" : "programmatic dependent launch off");
     /* a device that does not exist */
     fd_error e2 = { 0 };
     fd_backend *b2 = NULL;

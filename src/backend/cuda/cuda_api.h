@@ -109,8 +109,6 @@ typedef struct _nvrtcProgram *nvrtcProgram;
     X(CUresult, LaunchKernel, "cuLaunchKernel",                                                \
       (CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,          \
        unsigned bz, unsigned shared, CUstream s, void **params, void **extra))                 \
-    X(CUresult, LaunchKernelEx, "cuLaunchKernelEx",                                            \
-      (const CUlaunchConfig *cfg, CUfunction f, void **params, void **extra))                  \
     X(CUresult, EventCreate, "cuEventCreate", (CUevent *e, unsigned flags))                    \
     X(CUresult, EventRecord, "cuEventRecord", (CUevent e, CUstream s))                         \
     X(CUresult, EventSynchronize, "cuEventSynchronize", (CUevent e))                           \
@@ -140,10 +138,13 @@ typedef struct _nvrtcProgram *nvrtcProgram;
 
 #define FD_API_MEMBER_(ret, name, sym, params) ret (*name) params;
 
-/* The driver's entry points; `lib` is the dlopen handle. */
+/* The driver's entry points; `lib` is the dlopen handle. The optional ones
+ * after the list are NULL where the driver lacks them (cuLaunchKernelEx:
+ * CUDA 12.0 and later; without it there is no programmatic dependent launch). */
 typedef struct fd_cu_api {
     void *lib;
     FD_CU_FUNCS(FD_API_MEMBER_)
+    CUresult (*LaunchKernelEx)(const CUlaunchConfig *cfg, CUfunction f, void **params, void **extra);
 } fd_cu_api;
 
 /* NVRTC's entry points; `path` is the file that loaded, `major.minor` its version. */

@@ -268,7 +268,7 @@ static fd_status open_device(cu_backend *c, int device, fd_error *err)
                        "cuDeviceGetAttribute(multiprocessor count)"));
     c->base.sms = sms > 0 ? (unsigned)sms : 1;
     const char *pdl = getenv("FOUNDRY_PDL");
-    c->pdl = major >= 9 && !(pdl && !strcmp(pdl, "0"));
+    c->pdl = major >= 9 && cu->LaunchKernelEx && !(pdl && !strcmp(pdl, "0"));
     if (strstr(c->base.device_name, "H100")) c->base.mem_bandwidth = 3.0e12;
     else if (cu->DeviceGetAttribute(&clock_khz, CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE, c->dev) == CUDA_SUCCESS &&
              cu->DeviceGetAttribute(&bus_bits, CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH, c->dev) == CUDA_SUCCESS)
