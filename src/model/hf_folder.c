@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "core/mem.h"
+#include "model/mapfile.h"
 #include "model/model_int.h"
 
 /* HF name -> canonical name; 0 when the tensor is not one Qwen2 uses. */
@@ -127,16 +128,17 @@ static fd_status read_template_file(fd_model *m, const char *dir, fd_error *err)
     if (rc != FD_OK || m->chat_template) return rc;
     FD_TRY(opt_file(dir, "chat_template.jinja", &p, err));
     if (p) {
-        FILE *f = fopen(p, "rb");
-        long n = -1;
-        if (f && fseek(f, 0, SEEK_END) == 0) n = ftell(f);
-        if (f && n >= 0 && n < (64l << 20) && fseek(f, 0, SEEK_SET) == 0 && (m->chat_template = fd_malloc((size_t)n + 1))) {
-            if (fread(m->chat_template, 1, (size_t)n, f) != (size_t)n) n = -1;
-            m->chat_template[n < 0 ? 0 : n] = 0;
+        fd_mapfile f;
+        rc = fd_mapfile_open(p, &f, err);
+        if (rc == FD_OK && f.size >= (64u << 20))
+            rc = fd_error_set(err, FD_ERR_IO, "%s: larger than 64 MB", p);
+        if (rc == FD_OK && !(m->chat_template = fd_malloc((size_t)f.size + 1)))
+            rc = fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", p);
+        if (rc == FD_OK) {
+            if (f.size) memcpy(m->chat_template, f.data, (size_t)f.size);
+            m->chat_template[f.size] = 0;
         }
-        if (!m->chat_template || n < 0)
-            rc = fd_error_set(err, FD_ERR_IO, "%s: cannot read (or larger than 64 MB)", p);
-        if (f) fclose(f);
+        fd_mapfile_close(&f);
         fd_free(p);
     }
     return rc;

@@ -59,8 +59,6 @@ static uint32_t max_rows(const fd_gemv_args *a)
     return m;
 }
 
-static int quantized(fd_dtype t) { return t == FD_Q8_0 || t == FD_Q4_0; }
-
 static fd_status gemv_dispatch(const void *p, fd_dispatch *d)
 {
     const fd_gemv_args *a = p;
@@ -69,7 +67,7 @@ static fd_status gemv_dispatch(const void *p, fd_dispatch *d)
     /* threads per row, 32..256: float rows at most four 16-byte loads per
      * thread (one batch); quantized rows about two 32-block chunks per warp */
     unsigned t = 32;
-    if (quantized(a->w0->dtype))
+    if (fd_dtype_is_quant(a->w0->dtype))
         while (t < 256 && a->cols / 32 / (t / 32) >= 128) t *= 2;
     else
         while (t < 256 && (rb + 16 * t - 1) / (16 * t) > 4) t *= 2;
@@ -82,8 +80,8 @@ static fd_status gemv_dispatch(const void *p, fd_dispatch *d)
     d->block[1] = rpb;
     d->grid[0] = groups < cap ? groups : cap;
     /* must match the policy's fd_xs_floats and FD_STAGE_BYTES */
-    unsigned xs = quantized(a->w0->dtype) ? (a->cols + 1023) & ~1023u : (a->cols + 3) & ~3u;
-    d->shared_bytes = xs * 4 + (quantized(a->w0->dtype) ? FD_GEMV_STAGE_BYTES * 8 : 0) + 8 * 3 * 4;
+    unsigned xs = fd_dtype_is_quant(a->w0->dtype) ? (a->cols + 1023) & ~1023u : (a->cols + 3) & ~3u;
+    d->shared_bytes = xs * 4 + (fd_dtype_is_quant(a->w0->dtype) ? FD_GEMV_STAGE_BYTES * 8 : 0) + 8 * 3 * 4;
     return FD_OK;
 }
 
