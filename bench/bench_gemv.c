@@ -63,6 +63,15 @@ static fd_tensor *rnd(fd_foundry *fd, fd_dtype dt, int64_t rows, int64_t cols)
     return t;
 }
 
+/* A weight: random and, as a loaded model's are, read-only (which lets
+ * GEMVs read it before their predecessor ends). */
+static fd_tensor *weight(fd_foundry *fd, fd_dtype dt, int64_t rows, int64_t cols)
+{
+    fd_tensor *t = rnd(fd, dt, rows, cols);
+    if (fd_tensor_set_readonly(t, 1)) die(fd, "set_readonly");
+    return t;
+}
+
 /* Median seconds per step of `fn` (which issues one step over copy c). On
  * a GPU the steps are recorded once into a graph and the graph replayed, as
  * a decode step is; elsewhere they are issued directly. */
@@ -198,10 +207,10 @@ int main(int argc, char **argv)
             if (fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .prologue = fd_gemv_policy(dts[d]),
                                   .main = &FD_STAGE_GEMV }, &cx.c, &err)) return 1;
             fd_tensor *x = rnd(fd, FD_F32, K, 1), *y = rnd(fd, FD_F32, N, 1);
-            fd_tensor *w0 = rnd(fd, dts[d], N, K);
+            fd_tensor *w0 = weight(fd, dts[d], N, K);
             int copies = gpu ? copies_for(fd_tensor_bytes(w0)) : 1;
             for (int c = 0; c < copies; c++)
-                cx.a[c] = (fd_gemv_args){ .x = x, .w0 = c ? rnd(fd, dts[d], N, K) : w0, .y0 = y, .cols = K, .rows0 = N };
+                cx.a[c] = (fd_gemv_args){ .x = x, .w0 = c ? weight(fd, dts[d], N, K) : w0, .y0 = y, .cols = K, .rows0 = N };
             double t = time_steps(fd, step_gemv, &cx, copies, quick);
             uint64_t bytes = cx.c->kernel.bytes(&cx.a[0]);
             report("gemv", fd_dtype_name(dts[d]), N, K, t, bytes, copies);
@@ -251,7 +260,7 @@ int main(int argc, char **argv)
         cx.n = N;
         int copies = gpu ? copies_for(2 * (size_t)N * K * (dt == FD_F16 ? 2 : 1)) : 1;
         for (int c = 0; c < copies; c++)
-            cx.a[c] = (fd_gemv_args){ .x = x, .w0 = rnd(fd, dt, N, K), .w1 = rnd(fd, dt, N, K), .y0 = y, .cols = K,
+            cx.a[c] = (fd_gemv_args){ .x = x, .w0 = weight(fd, dt, N, K), .w1 = weight(fd, dt, N, K), .y0 = y, .cols = K,
                                       .rows0 = N, .rows1 = N };
         double tf = time_steps(fd, step_gemv, &cx, copies, quick);
         double tu = time_steps(fd, step_swiglu_unfused, &cx, copies, quick);
@@ -274,8 +283,8 @@ int main(int argc, char **argv)
         fd_tensor *bq = rnd(fd, FD_F32, 896, 1), *bk = rnd(fd, FD_F32, 128, 1), *bv = rnd(fd, FD_F32, 128, 1);
         copies = gpu ? copies_for(1152 * (size_t)K * (dt == FD_F16 ? 2 : 1)) : 1;
         for (int c = 0; c < copies; c++)
-            cx.a[c] = (fd_gemv_args){ .x = xq, .norm_w = nw, .w0 = rnd(fd, dt, 896, K), .w1 = rnd(fd, dt, 128, K),
-                                      .w2 = rnd(fd, dt, 128, K), .b0 = bq, .b1 = bk, .b2 = bv, .y0 = yq, .y1 = yk,
+            cx.a[c] = (fd_gemv_args){ .x = xq, .norm_w = nw, .w0 = weight(fd, dt, 896, K), .w1 = weight(fd, dt, 128, K),
+                                      .w2 = weight(fd, dt, 128, K), .b0 = bq, .b1 = bk, .b2 = bv, .y0 = yq, .y1 = yk,
                                       .y2 = yv, .cols = K, .rows0 = 896, .rows1 = 128, .rows2 = 128, .eps = 1e-6f };
         tf = time_steps(fd, step_gemv, &cx, copies, quick);
         tu = time_steps(fd, step_qkv_unfused, &cx, copies, quick);

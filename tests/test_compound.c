@@ -260,6 +260,7 @@ static void test_gpu_chain(void)
     for (int s = 0; s < STEPS; s++) {
         w[s] = rand_tensor(cpu, pol[s & 1]->dtype, 2, (int64_t[]){ K, K }, &seed, 1.0f / 32);
         wg[s] = clone_to(gpu, w[s]);
+        CHECK_OK(fd_tensor_set_readonly(wg[s], 1), (fd_error *)NULL);   /* so PDL reads them early */
     }
     for (int i = 0; i < 2; i++) {
         v[i] = rand_tensor(cpu, FD_F32, 1, (int64_t[]){ K }, &seed, 1);
@@ -309,4 +310,47 @@ static void setup(void)
     printf("seed %llu\n", (unsigned long long)seed);
 }
 
-TEST_MAIN(setup, test_refusals, test_cpu_matrix, test_gpu_matrix, test_gpu_vs_plain, test_gpu_chain)
+/* A GEMV whose weights the GEMV before it writes: they are not read-only, so
+ * it must not read them early (the dispatch launches it without PDL). The
+ * first GEMV is long (16 x 16 rows of 32768 inputs, one block per
+ * multiprocessor at a time, so the second can be resident beside it) and its
+ * output starts as zeros, so an early read would see zeros. */
+static void test_gpu_written_weights(void)
+{
+    enum { N = 16, K1 = 32768 };
+    fd_foundry *gpu = make_gpu();
+    if (!gpu) SKIP("%s", gpu_why);
+    fd_compound *c;
+    CHECK_OK(fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .prologue = &FD_STAGE_LOAD_F32,
+             .main = &FD_STAGE_GEMV }, &c, NULL), (fd_error *)NULL);
+    fd_tensor *w1 = rand_tensor(gpu, FD_F32, 2, (int64_t[]){ N * N, K1 }, &seed, 1.0f / 128);
+    fd_tensor *x1 = rand_tensor(gpu, FD_F32, 1, (int64_t[]){ K1 }, &seed, 1);
+    fd_tensor *x2 = rand_tensor(gpu, FD_F32, 1, (int64_t[]){ N }, &seed, 1);
+    fd_tensor *y2 = rand_tensor(gpu, FD_F32, 1, (int64_t[]){ N }, &seed, 1), *w2, *w2v;
+    CHECK_OK(fd_tensor_alloc(gpu, FD_F32, 1, (int64_t[]){ N * N }, FD_INIT_ZEROS, NULL, &w2), (fd_error *)NULL);
+    CHECK_OK(fd_tensor_view(w2, 0, 2, (int64_t[]){ N, N }, &w2v), (fd_error *)NULL);
+    CHECK_OK(fd_tensor_set_readonly(w1, 1), (fd_error *)NULL);   /* the first GEMV itself may overlap */
+    fd_tensor *up[] = { w1, x1, x2, y2, w2 };   /* no upload between the two launches */
+    for (size_t i = 0; i < sizeof up / sizeof up[0]; i++) CHECK_OK(fd_tensor_flush(up[i]), (fd_error *)NULL);
+    CHECK_OK(fd_run(gpu, &c->kernel, &(fd_gemv_args){ .x = x1, .w0 = w1, .y0 = w2, .cols = K1, .rows0 = N * N }),
+             (fd_error *)NULL);
+    CHECK_OK(fd_run(gpu, &c->kernel, &(fd_gemv_args){ .x = x2, .w0 = w2v, .y0 = y2, .cols = N, .rows0 = N }),
+             (fd_error *)NULL);
+    float *w = read_f32(w2), *x = read_f32(x2), *got = read_f32(y2), want[N];
+    for (int j = 0; j < N; j++) {
+        double s = 0;
+        for (int k = 0; k < N; k++) s += (double)w[j * N + k] * x[k];
+        want[j] = (float)s;
+    }
+    double e = rel_err(got, want, N);
+    printf("GEMV on weights its predecessor wrote: rel err %.2e\n", e);
+    CHECK(e <= 1e-5);
+    free(w), free(x), free(got);
+    fd_tensor *t[] = { w1, x1, x2, y2, w2 };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) (void)fd_tensor_free(t[i]);
+    fd_compound_destroy(c);
+    fd_foundry_destroy(gpu);
+}
+
+TEST_MAIN(setup, test_refusals, test_cpu_matrix, test_gpu_matrix, test_gpu_vs_plain, test_gpu_chain,
+          test_gpu_written_weights)

@@ -65,19 +65,24 @@ typedef struct fd_arg_table {
     }
 
 /* Grid and block of one launch, which the kernel's dispatch fills in;
- * `sms`, the device's multiprocessor count, is set before it is called. */
+ * `sms`, the device's multiprocessor count, is set before it is called, and
+ * `pdl` to 1 for FD_KERNEL_PDL kernels: a dispatch clears it for a launch
+ * that must not overlap its predecessor at all. */
 typedef struct fd_dispatch {
     unsigned grid[3], block[3];
     unsigned shared_bytes;
     unsigned sms;
+    int pdl;
 } fd_dispatch;
 
 enum {
     FD_KERNEL_INPLACE = 1,  /* an output may alias an input (y += x) */
     /* The device code calls fd_pdl_wait() before it reads or writes memory
-     * that an earlier kernel may touch (it may prefetch constant weights into
-     * L2 before), so on sm_90+ it is launched as a programmatic dependent
-     * launch and its start overlaps the previous kernel's tail. */
+     * that an earlier kernel may touch, so on sm_90+ it is launched as a
+     * programmatic dependent launch and its start overlaps the previous
+     * kernel's tail. Before the wait it may read what no kernel writes (the
+     * GEMVs read their weights there, and clear fd_dispatch.pdl unless the
+     * weights are read-only tensors). */
     FD_KERNEL_PDL = 2
 };
 

@@ -53,7 +53,11 @@ fd_status fd_tensor_read(fd_tensor *t, void *dst, size_t bytes) FD_MUST_USE;
 fd_status fd_tensor_read_f32(fd_tensor *t, float *dst, size_t n) FD_MUST_USE;
 /* Uploads the host copy if it is dirty. */
 fd_status fd_tensor_flush(fd_tensor *t) FD_MUST_USE;
-/* Read-only tensors refuse writes and cannot be kernel outputs. */
+/* Read-only tensors refuse writes and cannot be kernel outputs. A kernel may
+ * read them before the kernel ahead of it in the stream has finished (the
+ * GEMVs read their weights so), so make a tensor read-only only when no
+ * kernel writing it is still pending: at load time, or after
+ * fd_foundry_sync. */
 fd_status fd_tensor_set_readonly(fd_tensor *t, int readonly);
 
 fd_dtype    fd_tensor_dtype(const fd_tensor *t);

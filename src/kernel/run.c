@@ -83,7 +83,7 @@ static fd_status validate(fd_foundry *fd, const fd_kernel *k, const fd_arg_table
 static fd_status launch_device(fd_foundry *fd, const fd_kernel *k, const fd_arg_table *t, const void *args,
                                const fd_dtype *dtypes)
 {
-    fd_dispatch d = { { 1, 1, 1 }, { 1, 1, 1 }, 0, fd->be->sms ? fd->be->sms : 1 };
+    fd_dispatch d = { { 1, 1, 1 }, { 1, 1, 1 }, 0, fd->be->sms ? fd->be->sms : 1, (k->flags & FD_KERNEL_PDL) != 0 };
     FD_TRY(k->dispatch(args, &d));
     unsigned threads = d.block[0] * d.block[1] * d.block[2];
     if (threads > (k->max_block ? k->max_block : 256))
@@ -109,7 +109,7 @@ static fd_status launch_device(fd_foundry *fd, const fd_kernel *k, const fd_arg_
     memcpy(l.grid, d.grid, sizeof l.grid);
     memcpy(l.block, d.block, sizeof l.block);
     l.shared_bytes = d.shared_bytes;
-    l.pdl = (k->flags & FD_KERNEL_PDL) != 0;
+    l.pdl = (k->flags & FD_KERNEL_PDL) && d.pdl;
     return fd->be->launch(fd->be, fn, &l, params, t->size, &fd->err);
 }
 

@@ -40,7 +40,10 @@ static const fd_snippet SN_FLOATVEC = { "float_vectors",
 "  float4 a = *(const float4 *)x;\n"
 "  acc = fmaf(__uint_as_float(q.x), a.x, acc); acc = fmaf(__uint_as_float(q.y), a.y, acc);\n"
 "  acc = fmaf(__uint_as_float(q.z), a.z, acc); return fmaf(__uint_as_float(q.w), a.w, acc); }\n"
-"#define FD_STAGE_BYTES 0   /* no staging */\n"
+"#define FD_STAGE_BYTES " FD_STR(FD_GEMV_FLOAT_STAGE_BYTES) "   /* per warp: two early batches */\n"
+"/* A row group's state: buffer `cur` holds the first of `ahead` (0..2)\n"
+" * batches staged early. */\n"
+"struct fd_pipe { u32 cur, ahead; };\n"
 "#define FD_X_DIRECT 1      /* x may be read where it is, if 16-byte aligned */\n"
 "__device__ __forceinline__ u32 fd_xs_index(u32 i) { return i; }\n"
 "__device__ __forceinline__ u32 fd_xs_floats(u32 cols) { return (cols + 3) & ~3u; }\n"
@@ -51,24 +54,49 @@ static const fd_snippet SN_FLOATVEC = { "float_vectors",
 /* A float policy: VPE values per 16-byte vector, DOT its vector product.
  * Every thread issues its (up to) four loads of a batch before it uses any,
  * so a row costs one memory round trip per batch; the dispatch sizes the
- * row group so that most rows take one batch. */
+ * row group so that most rows take one batch. A row group's first two
+ * batches are staged by fd_row_begin with cp.async before the kernel waits
+ * for its predecessor; the rest are loaded straight into registers. */
 #define FLOAT_POLICY(T, VPE, DOT)                                                                   \
+"/* Starts copying this thread's first two batches (of its first row, then\n"                      \
+" * the next batch of that row or the first of `next`) into its slots of the\n"                   \
+" * warp's staging: lane-interleaved, so reading them back is conflict-free. */\n"               \
+"__device__ __forceinline__ void fd_row_begin(const void *row, const void *next, u32 cols, u32 t, u32 tpr,\n" \
+"                                             unsigned char *stage, fd_pipe &pipe) {\n"          \
+"  u32 nv = cols / " #VPE ";\n"                                                                  \
+"  if (cols % " #VPE ") return;\n"                                                                \
+"  for (; pipe.ahead < 2; pipe.ahead++) {\n"                                                       \
+"    u32 v = t + pipe.ahead * 4 * tpr;\n"                                                         \
+"    const " T " *r = (const " T " *)(v < nv ? row : next);\n"                                      \
+"    if (v >= nv) v = t;\n"                                                                        \
+"    if (!r || v >= nv || (((u64)r) & 15)) return;\n"                                               \
+"    unsigned char *buf = stage + ((pipe.cur + pipe.ahead) & 1) * (FD_STAGE_BYTES / 2) + 16 * (t & 31);\n"              \
+"    _Pragma(\"unroll\") for (int k = 0; k < 4; k++)\n"                                             \
+"      if (v + k * tpr < nv) fd_cp16(buf + 512 * k, r + (u64)" #VPE " * (v + k * tpr));\n"          \
+"    fd_cp_commit();\n"                                                                             \
+"  }\n"                                                                                             \
+"}\n"                                                                                               \
 "__device__ __forceinline__ float fd_dot_row(const " T " *row, const void *next, const float *xs, u32 cols, u32 t, u32 tpr,\n" \
-"                                           unsigned char *stage, fd_pipe &pipe) {\n" \
+"                                           unsigned char *stage, fd_pipe &pipe) {\n"              \
 "  float acc = 0.0f;\n"                                                                             \
 "  if ((((u64)row) & 15) == 0 && (cols % " #VPE ") == 0) {\n"                                       \
 "    u32 nv = cols / " #VPE ";\n"                                                                  \
 "    for (u32 v = t; v < nv; v += 4 * tpr) {\n"                                                    \
 "      fd_v4 q[4];\n"                                                                             \
+"      const unsigned char *buf = stage + pipe.cur * (FD_STAGE_BYTES / 2) + 16 * (t & 31);\n"        \
+"      if (pipe.ahead > 1) asm volatile(\"cp.async.wait_group 1;\" ::: \"memory\");\n"             \
+"      else if (pipe.ahead) asm volatile(\"cp.async.wait_group 0;\" ::: \"memory\");\n"            \
 "      _Pragma(\"unroll\") for (int k = 0; k < 4; k++)\n"                                           \
-"        if (v + k * tpr < nv) q[k] = ld_v4s(row + (u64)" #VPE " * (v + k * tpr));\n"               \
+"        if (v + k * tpr < nv)\n"                                                                    \
+"          q[k] = pipe.ahead ? *(const fd_v4 *)(buf + 512 * k) : ld_v4s(row + (u64)" #VPE " * (v + k * tpr));\n" \
+"      if (pipe.ahead) pipe.ahead--, pipe.cur ^= 1;\n"                                              \
 "      _Pragma(\"unroll\") for (int k = 0; k < 4; k++)\n"                                           \
 "        if (v + k * tpr < nv) acc = " DOT "(q[k], xs + " #VPE " * (v + k * tpr), acc);\n"          \
 "    }\n"                                                                                           \
 "  } else {\n"                                                                                      \
 "    for (u32 c = t; c < cols; c += tpr) acc += ld(row, c) * xs[c];\n"                              \
 "  }\n"                                                                                             \
-"  (void)next, (void)stage, (void)pipe; return acc;\n"                                              \
+"  (void)next; return acc;\n"                                                                       \
 "}\n"
 
 static const fd_snippet SN_STAGE = { "quant_staging",
@@ -78,10 +106,13 @@ static const fd_snippet SN_STAGE = { "quant_staging",
 " * window's edges is safe. One commit group per call. */\n"
 "__device__ __forceinline__ void fd_stage_async(unsigned char *buf, const unsigned char *src, u32 bytes, u32 lane) {\n"
 "  u64 a = (u64)src & ~15ull, e = ((u64)src + bytes + 15) & ~15ull, g, sa;\n"
+"  u32 n = (u32)(e - a) / 16;   /* at most 70 granules: a chunk is at most 32 * 34 bytes */\n"
 "  asm volatile(\"cvta.to.global.u64 %0, %1;\" : \"=l\"(g) : \"l\"(a));\n"
 "  asm volatile(\"cvta.to.shared.u64 %0, %1;\" : \"=l\"(sa) : \"l\"((u64)buf));\n"
-"  for (u32 i = lane; i < (u32)(e - a) / 16; i += 32)\n"
-"    asm volatile(\"cp.async.cg.shared.global [%0], [%1], 16;\" :: \"r\"((u32)sa + 16 * i), \"l\"(g + 16ull * i) : \"memory\");\n"
+"  _Pragma(\"unroll\") for (u32 k = 0; k < 3; k++) {\n"
+"    u32 i = lane + 32 * k;\n"
+"    if (i < n) asm volatile(\"cp.async.cg.shared.global [%0], [%1], 16;\" :: \"r\"((u32)sa + 16 * i), \"l\"(g + 16ull * i) : \"memory\");\n"
+"  }\n"
 "  asm volatile(\"cp.async.commit_group;\" ::: \"memory\");\n"
 "}\n"
 "__device__ __forceinline__ u64 fd_row_stride(const fd_q8_0 *, u32 cols) { return cols / 32; }\n"
@@ -98,39 +129,61 @@ static const fd_snippet SN_STAGE = { "quant_staging",
 "/* Word k of the bytes starting at `s` (2-byte aligned) in shared memory;\n"
 " * reads one word past them. */\n"
 "__device__ __forceinline__ u32 fd_stage_word(const unsigned char *s, u32 k) {\n"
-"  const u32 *w = (const u32 *)((u64)s & ~3ull);\n"
-"  return __funnelshift_r(w[k], w[k + 1], ((u32)(u64)s & 2u) * 8u); }\n"
-"/* Byte k of w (values 0..15) minus 8, as a float: 2^23 + b is exact in a\n"
-" * float whose low mantissa byte is b, so a byte permute and a subtraction\n"
-" * replace an int-to-float conversion. */\n"
-"__device__ __forceinline__ float fd_nib_f(u32 w, u32 k) {\n"
-"  return __uint_as_float(__byte_perm(w, 0x4B000000u, 0x7540u | k)) - 8388616.0f; }\n" };
+"  u32 off = (u32)(u64)s & 3u;   /* pointer arithmetic, not an integer cast, keeps loads in shared space */\n"
+"  const u32 *w = (const u32 *)(s - off);\n"
+"  return __funnelshift_r(w[k], w[k + 1], off * 8u); }\n"
+"/* 2^23 + byte k of w, exactly: the float whose low mantissa byte is that\n"
+" * byte. A byte permute and a subtraction replace an int-to-float\n"
+" * conversion, whose pipe bounded the q8_0 GEMV. */\n"
+"__device__ __forceinline__ float fd_u8_f(u32 w, u32 k) { return __uint_as_float(__byte_perm(w, 0x4B000000u, 0x7540u | k)); }\n"
+"/* byte k of w (a nibble, 0..15) minus 8 */\n"
+"__device__ __forceinline__ float fd_nib_f(u32 w, u32 k) { return fd_u8_f(w, k) - 8388616.0f; }\n"
+"/* byte k of w minus 128: the int8 that byte xor 0x80 is */\n"
+"__device__ __forceinline__ float fd_s8_f(u32 w, u32 k) { return fd_u8_f(w, k) - 8388736.0f; }\n"
+"/* A row group's state: buffer `cur` holds the first of `ahead` (0..2)\n"
+" * chunks in flight. */\n"
+"struct fd_pipe { u32 cur, ahead; };\n" };
 
 /* A quantized policy: BB bytes per block. A warp takes its row in chunks
  * of 32 blocks; lane l takes block l of a chunk whole: its scale once, its
  * quants a word at a time, its inputs as the 8 float4 of fd_xs_index's
- * layout. Chunks are staged with cp.async into two buffers per warp: while
- * one is computed, the next chunk of this row, or the first of the warp's
- * next row (`next`), is in flight; pipe.ready says that it is. BODY turns
- * the block at `blk` (quants from blk + 2) and inputs x4[32 k] into `s +=`. */
+ * layout. Chunks are staged with cp.async into two buffers per warp, in the
+ * order the warp computes them (this row's, then the first of its next row,
+ * `next`), so one is in flight while the other is computed; fd_row_begin
+ * stages the first two before the kernel waits for its predecessor. BODY
+ * turns the block at `blk` (quants from blk + 2) and inputs x4[32 k] into
+ * `s +=`. */
 #define QUANT_POLICY(T, BB, BODY)                                                                   \
+"/* Stages the chunks this warp computes from chunk c0 of row `rb` on until\n"                     \
+" * two are in flight: chunk c0 itself, then this row's next or `next`'s first. */\n"            \
+"__device__ __forceinline__ void fd_stage_ahead(const unsigned char *rb, const void *next, u32 c0, u32 nb, u32 lane,\n" \
+"                                               u32 warp, u32 nw, unsigned char *stage, fd_pipe &pipe) {\n" \
+"  for (; pipe.ahead < 2; pipe.ahead++) {\n"                                                        \
+"    u32 c = c0 + pipe.ahead * nw * 32;\n"                                                          \
+"    const unsigned char *src = c < nb ? rb : (const unsigned char *)next;\n"                       \
+"    if (c >= nb) c = warp * 32;\n"                                                                 \
+"    if (!src || c >= nb) return;\n"                                                                \
+"    fd_stage_async(stage + ((pipe.cur + pipe.ahead) & 1) * (FD_STAGE_BYTES / 2), src + (u64)c * " #BB ",\n" \
+"                   (nb - c < 32 ? nb - c : 32) * " #BB ", lane);\n"                                 \
+"  }\n"                                                                                             \
+"}\n"                                                                                               \
+"__device__ __forceinline__ void fd_row_begin(const void *row, const void *next, u32 cols, u32 t, u32 tpr,\n" \
+"                                             unsigned char *stage, fd_pipe &pipe) {\n"            \
+"  u32 nb = cols / 32, warp = t >> 5;\n"                                                            \
+"  if (warp * 32 < nb)\n"                                                                           \
+"    fd_stage_ahead((const unsigned char *)row, next, warp * 32, nb, t & 31, warp, tpr >> 5, stage, pipe);\n" \
+"}\n"                                                                                               \
 "__device__ __forceinline__ float fd_dot_row(const " T " *row, const void *next, const float *xs, u32 cols, u32 t, u32 tpr,\n" \
 "                                           unsigned char *stage, fd_pipe &pipe) {\n"              \
 "  u32 nb = cols / 32, lane = t & 31, warp = t >> 5, nw = tpr >> 5;\n"                             \
 "  const unsigned char *rb = (const unsigned char *)row;\n"                                        \
 "  float acc = 0.0f;\n"                                                                             \
 "  for (u32 c0 = warp * 32; c0 < nb; c0 += nw * 32) {\n"                                            \
-"    u32 n = nb - c0 < 32 ? nb - c0 : 32, c1 = c0 + nw * 32;\n"                                     \
-"    unsigned char *buf = stage + pipe.cur * (FD_STAGE_BYTES / 2);\n"                              \
-"    if (!pipe.ready) fd_stage_async(buf, rb + (u64)c0 * " #BB ", n * " #BB ", lane);\n"            \
-"    u32 from = c1 < nb ? c1 : warp * 32, nn = nb - from < 32 ? nb - from : 32;   /* the chunk after this */\n" \
-"    const unsigned char *nsrc = c1 < nb ? rb + (u64)c1 * " #BB " : next ? (const unsigned char *)next + (u64)from * " #BB " : 0;\n" \
-"    if (nsrc) {\n"                                                                                 \
-"      fd_stage_async(stage + (pipe.cur ^ 1) * (FD_STAGE_BYTES / 2), nsrc, nn * " #BB ", lane);\n" \
-"      asm volatile(\"cp.async.wait_group 1;\" ::: \"memory\");\n"                                 \
-"    } else {\n"                                                                                     \
-"      asm volatile(\"cp.async.wait_group 0;\" ::: \"memory\");\n"                                 \
-"    }\n"                                                                                           \
+"    u32 n = nb - c0 < 32 ? nb - c0 : 32;\n"                                                        \
+"    const unsigned char *buf = stage + pipe.cur * (FD_STAGE_BYTES / 2);\n"                        \
+"    fd_stage_ahead(rb, next, c0, nb, lane, warp, nw, stage, pipe);\n"                              \
+"    if (pipe.ahead > 1) asm volatile(\"cp.async.wait_group 1;\" ::: \"memory\");\n"              \
+"    else asm volatile(\"cp.async.wait_group 0;\" ::: \"memory\");\n"                              \
 "    __syncwarp();\n"                                                                               \
 "    if (lane < n) {\n"                                                                             \
 "      const unsigned char *blk = buf + (((u64)rb + (u64)c0 * " #BB ") & 15) + lane * " #BB ";\n"   \
@@ -141,17 +194,17 @@ static const fd_snippet SN_STAGE = { "quant_staging",
 "    }\n"                                                                                           \
 "    __syncwarp();\n"                                                                               \
 "    pipe.cur ^= 1;\n"                                                                              \
-"    pipe.ready = nsrc != 0;\n"                                                                     \
+"    pipe.ahead--;\n"                                                                               \
 "  }\n"                                                                                             \
 "  return acc;\n"                                                                                   \
 "}\n"
 
 #define Q8_BODY \
 "      _Pragma(\"unroll\") for (u32 k = 0; k < 8; k++) {\n" \
-"        u32 q = fd_stage_word(blk + 2, k);\n" \
+"        u32 q = fd_stage_word(blk + 2, k) ^ 0x80808080u;   /* each byte + 128 */\n" \
 "        float4 xv = x4[32 * k];\n" \
-"        s = fmaf((float)(signed char)q, xv.x, s); s = fmaf((float)(signed char)(q >> 8), xv.y, s);\n" \
-"        s = fmaf((float)(signed char)(q >> 16), xv.z, s); s = fmaf((float)(signed char)(q >> 24), xv.w, s);\n" \
+"        s = fmaf(fd_s8_f(q, 0), xv.x, s); s = fmaf(fd_s8_f(q, 1), xv.y, s);\n" \
+"        s = fmaf(fd_s8_f(q, 2), xv.z, s); s = fmaf(fd_s8_f(q, 3), xv.w, s);\n" \
 "      }\n"
 
 /* value p < 16 is the low nibble of byte p, value p >= 16 the high nibble of byte p - 16 */
@@ -238,11 +291,13 @@ static const fd_stage_arg main1_args[] = {
 
 /* One body for 1..3 products per row (FD_NOUT). Each row group (blockDim.x
  * threads) computes its row's products, reduces them, and thread 0 hands
- * them to the epilogue. Weights are constant during a decode step, so the
- * block's first rows are prefetched into L2 before waiting for the previous
- * kernel (programmatic dependent launch): a small GEMV's weights stream in
- * while its predecessor ends. The next kernel may launch only once this one
- * has passed its wait, so at most two kernels overlap. */
+ * them to the epilogue. A programmatic dependent launch of this kernel
+ * happens only when its weights are read-only (gemv_dispatch), so no kernel
+ * still running writes them: before waiting for its predecessor, each row
+ * group starts loading its first row (fd_row_begin) and prefetches the rest
+ * of its first rows into L2, and a small GEMV's weights stream in while its
+ * predecessor ends. The next kernel may launch only once this one has passed
+ * its wait, so at most two kernels overlap. */
 #define GEMV_MAIN_CODE \
 "/* row j of product i, or NULL past its rows */\n" \
 "__device__ __forceinline__ const void *fd_row(const fd_args &a, int i, u32 j) {\n" \
@@ -277,11 +332,14 @@ static const fd_stage_arg main1_args[] = {
 "  u32 nmax = a.rows0;\n" \
 "  if (FD_NOUT > 1 && a.rows1 > nmax) nmax = a.rows1;\n" \
 "  if (FD_NOUT > 2 && a.rows2 > nmax) nmax = a.rows2;\n" \
-"  if (t == 0) fd_prefetch_row(a, blockIdx.x * rpb + threadIdx.y);\n" \
+"  u32 j0 = blockIdx.x * rpb + threadIdx.y;\n" \
+"  fd_pipe pipe = {};\n" \
+"  for (int i = 0; i < FD_NOUT; i++)\n" \
+"    if (fd_row(a, i, j0)) { fd_row_begin(fd_row(a, i, j0), fd_next_row(a, i, j0, step), a.cols, t, tpr, stage, pipe); break; }\n" \
+"  if (t == 0) fd_prefetch_row(a, j0);\n" \
 "  fd_pdl_wait();\n" \
 "  fd_pdl_launch();\n" \
 "  const float *x = fd_input(a, xs, step >= nmax);\n" \
-"  fd_pipe pipe = { 0, 0 };\n" \
 "  for (u32 base = blockIdx.x * rpb; base < nmax; base += step) {\n" \
 "    u32 j = base + threadIdx.y;\n" \
 "    float v[3] = { 0.0f, 0.0f, 0.0f };\n" \

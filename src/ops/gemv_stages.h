@@ -11,8 +11,10 @@
 
 /* Per-warp staging for quantized rows: two buffers, each 32 blocks (34 * 32
  * = 1088 bytes), the 16-byte-aligned window's edges (up to 30) and a word
- * read past the end, padded to 1152; float policies stage nothing. */
+ * read past the end, padded to 1152. Float rows stage only a row group's
+ * first two batches: two buffers of four 16-byte vectors per lane. */
 #define FD_GEMV_STAGE_BYTES 2304
+#define FD_GEMV_FLOAT_STAGE_BYTES 4096
 
 /* CPU functions of the stages, by kind. xs: (cols) f32; v: one product per main output. */
 typedef void (*fd_gemv_input_cpu)(const fd_gemv_args *a, float *xs);
