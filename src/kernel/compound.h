@@ -15,10 +15,15 @@
  *   prologue  the weight policy: __device__ float fd_dot_row(const W *row,
  *             const void *next, const float *x, u32 cols, u32 t, u32 tpr,
  *             unsigned char *stage, fd_pipe &pipe) (next: the row the same
- *             threads read after this one, for staging ahead); where x[i]
- *             lives in shared memory (fd_xs_index, fd_xs_floats); its
- *             staging bytes per warp (FD_STAGE_BYTES); whether x may be read
- *             in place (FD_X_DIRECT); optionally FD_MIN_BLOCKS
+ *             threads read after this one, for staging ahead);
+ *             __device__ void fd_row_begin(const void *row, const void *next,
+ *             u32 cols, u32 t, u32 tpr, unsigned char *stage, fd_pipe &pipe),
+ *             which starts loading the first row before the kernel waits for
+ *             its predecessor (weights only: nothing it reads may be written
+ *             by a kernel still running); its row state struct fd_pipe;
+ *             where x[i] lives in shared memory (fd_xs_index, fd_xs_floats);
+ *             its staging bytes per warp (FD_STAGE_BYTES); whether x may be
+ *             read in place (FD_X_DIRECT); optionally FD_MIN_BLOCKS
  *   input     __device__ const float *fd_input(const fd_args &a, float *xs,
  *             bool once): the (transformed) input, staged in xs or in place
  *   epilogue  __device__ void fd_epilogue(const fd_args &a, u32 j, const float *v)

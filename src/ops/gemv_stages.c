@@ -7,7 +7,8 @@
  * 16-byte loads where the row allows (scalar loads otherwise, so any K
  * works); quantized types stage 32 blocks per warp in shared memory with
  * cp.async (16-byte copies, double-buffered across chunks and rows), then
- * each lane dequantizes one whole block.
+ * each lane dequantizes one whole block. Both start on their first row
+ * before the kernel waits for its predecessor (fd_row_begin).
  * A policy also says where x[i] lives in xs (fd_xs_index) and how many
  * floats xs takes (fd_xs_floats): the quantized ones interleave x so that
  * the 32 lanes, each reading its own block's inputs, hit distinct banks. */
