@@ -58,7 +58,7 @@ static fd_tensor *rnd(fd_foundry *fd, fd_dtype dt, int64_t rows, int64_t cols)
     fd_quantize_row(dt, x, q, n);
     fd_tensor *t;
     int64_t dims[2] = { rows, cols };
-    if (fd_tensor_alloc(fd, dt, cols == 1 ? 1 : 2, cols == 1 ? dims : dims, FD_INIT_COPY, q, &t)) die(fd, "alloc");
+    if (fd_tensor_alloc(fd, dt, cols == 1 ? 1 : 2, dims, FD_INIT_COPY, q, &t)) die(fd, "alloc");
     free(x), free(q);
     return t;
 }
