@@ -64,15 +64,18 @@ typedef struct fd_arg_table {
         return (fd_arg_table){ d, sizeof d / sizeof d[0], sizeof(T) };                 \
     }
 
-/* Grid and block of one launch, which the kernel's dispatch fills in;
- * `sms`, the device's multiprocessor count, is set before it is called, and
- * `pdl` to 1 for FD_KERNEL_PDL kernels: a dispatch clears it for a launch
- * that must not overlap its predecessor at all. */
+/* Grid and block of one launch, which the kernel's dispatch fills in.
+ * Set before it is called: `sms`, the device's multiprocessor count;
+ * `regs`, the registers per thread of the compiled variant (0 if unknown),
+ * which bound how many blocks are resident at once; and `pdl`, 1 for
+ * FD_KERNEL_PDL kernels: a dispatch clears it for a launch that must not
+ * overlap its predecessor at all. */
 typedef struct fd_dispatch {
     unsigned grid[3], block[3];
     unsigned shared_bytes;
     unsigned sms;
     int pdl;
+    unsigned regs;
 } fd_dispatch;
 
 enum {

@@ -23,7 +23,12 @@
  *             by a kernel still running); its row state struct fd_pipe;
  *             where x[i] lives in shared memory (fd_xs_index, fd_xs_floats);
  *             its staging bytes per warp (FD_STAGE_BYTES); whether x may be
- *             read in place (FD_X_DIRECT); optionally FD_MIN_BLOCKS
+ *             read in place (FD_X_DIRECT); whether a small GEMV may stage
+ *             its rows whole (FD_WHOLE_SLICE), and if so __device__ float
+ *             fd_dot_smem(const unsigned char *row, const float *xs, u32
+ *             cols, u32 t, u32 tpr), the product of a row held in shared
+ *             memory (at its global address's offset mod 16); optionally
+ *             FD_MIN_BLOCKS
  *   input     __device__ const float *fd_input(const fd_args &a, float *xs,
  *             bool once): the (transformed) input, staged in xs or in place
  *   epilogue  __device__ void fd_epilogue(const fd_args &a, u32 j, const float *v)

@@ -83,15 +83,16 @@ static fd_status validate(fd_foundry *fd, const fd_kernel *k, const fd_arg_table
 static fd_status launch_device(fd_foundry *fd, const fd_kernel *k, const fd_arg_table *t, const void *args,
                                const fd_dtype *dtypes)
 {
-    fd_dispatch d = { { 1, 1, 1 }, { 1, 1, 1 }, 0, fd->be->sms ? fd->be->sms : 1, (k->flags & FD_KERNEL_PDL) != 0 };
+    const fd_devfn *fn;
+    FD_TRY(fd_kcache_get(fd, k, dtypes, &fn));
+    fd_dispatch d = { { 1, 1, 1 }, { 1, 1, 1 }, 0, fd->be->sms ? fd->be->sms : 1, (k->flags & FD_KERNEL_PDL) != 0,
+                      fn->regs > 0 ? (unsigned)fn->regs : 0 };
     FD_TRY(k->dispatch(args, &d));
     unsigned threads = d.block[0] * d.block[1] * d.block[2];
     if (threads > (k->max_block ? k->max_block : 256))
         return fd_fail(fd, FD_ERR_INVALID, "%s: dispatch asks for %u threads, built for %u", k->name, threads,
                        k->max_block ? k->max_block : 256);
     if (!d.grid[0] || !d.grid[1] || !d.grid[2]) return FD_OK;   /* nothing to do */
-    const fd_devfn *fn;
-    FD_TRY(fd_kcache_get(fd, k, dtypes, &fn));
     unsigned char params[1024];
     if (t->size > sizeof params) return fd_fail(fd, FD_ERR_UNSUPPORTED, "%s: argument struct too large", k->name);
     memcpy(params, args, t->size);

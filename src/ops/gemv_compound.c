@@ -4,15 +4,16 @@
  *
  * Layer: ops. Legend: K = cols, N# = rows#, T = threads per row.
  * Launch: block (T, 256 / T): T threads share a row's product, 256 / T rows
- * per block; a grid-stride loop over row groups with at most 6 (float) or
- * 8 (quantized) blocks per multiprocessor, so the input vector is staged in
- * shared memory once per block (or, one row group per block, read in
- * place). Dynamic shared memory: the input (K floats, rounded up to the
- * policy's layout), then 8 warps x the policy's staging
- * (FD_GEMV_STAGE_BYTES or FD_GEMV_FLOAT_STAGE_BYTES), then the cross-warp
- * reduction. Launched as a programmatic dependent launch only when every
- * weight is read-only, since the kernel reads its first rows before it
- * waits for its predecessor. */
+ * per block. A small quantized GEMV takes a whole slice of rows per block,
+ * one or two blocks per multiprocessor, its weights staged whole in shared
+ * memory; any other a grid-stride loop over row groups with at most as many
+ * blocks as are resident (float) or 8 per multiprocessor (quantized), its
+ * rows streamed through per-warp staging. Dynamic shared memory: the input
+ * (K floats, rounded up to the policy's layout), the slice or 8 warps x the
+ * policy's staging (FD_GEMV_STAGE_BYTES or FD_GEMV_FLOAT_STAGE_BYTES), then
+ * the cross-warp sums. Launched as a programmatic dependent launch
+ * only when every weight is read-only, since the kernel reads weights
+ * before it waits for its predecessor. */
 #include <stdlib.h>
 #include "ops/ops.h"
 #include "ops/gemv_ref.h"
@@ -62,36 +63,85 @@ static uint32_t max_rows(const fd_gemv_args *a)
     return m;
 }
 
+/* Shared bytes that hold n rows of rb bytes of each of nout products, each
+ * copied as its 16-byte-aligned window (the device code's fd_gemv_slice). */
+static uint64_t slice_bytes(int nout, uint32_t n, uint64_t rb)
+{
+    return (uint64_t)nout * ((n * rb + 31) & ~15ull);
+}
+
+/* 256-thread blocks a multiprocessor holds at once with `regs` registers
+ * per thread (allocated in steps of 8; 0: unknown), at most `max`. */
+static unsigned resident_blocks(unsigned regs, unsigned max)
+{
+    unsigned n = regs ? 65536u / (256u * ((regs + 7) & ~7u)) : max;
+    return n < 1 ? 1 : n < max ? n : max;
+}
+
+/* A small quantized GEMV stages each block's whole slice of rows (see
+ * GEMV_MAIN_CODE): two blocks per multiprocessor, each with at most
+ * SLICE_MAX bytes of weights, so that this kernel's blocks and the next
+ * one's are resident together and the next one's weights arrive while this
+ * one computes. One block per multiprocessor instead where a block's weights
+ * are less than twice the input it stages after the wait (wide rows: q8_0
+ * 896 x 4864 measured 38.6% with one, 33% with two). Float policies stream:
+ * their first batches, staged before the wait, already hold a whole row at
+ * these shapes, and whole slices measured slower for them (f16 896 x 4864:
+ * 55% against 63%). */
+#define SLICE_MAX (48u << 10)
+
 static fd_status gemv_dispatch(const void *p, fd_dispatch *d)
 {
     const fd_gemv_args *a = p;
     uint64_t rb;
     if (fd_dtype_row_bytes(a->w0->dtype, a->cols, &rb, NULL)) return FD_ERR_INVALID;
-    /* Threads per row, 32..256. Quantized rows: about two 32-block chunks
-     * per warp. Float rows: doubled while a thread has more than one batch
-     * of four 16-byte loads, but only while the blocks still fit at once
-     * (four per multiprocessor): a second wave cost more than the batch. */
-    int quant = fd_dtype_is_quant(a->w0->dtype);
-    unsigned t = 32;
-    if (quant)
-        while (t < 256 && a->cols / 32 / (t / 32) >= 128) t *= 2;
-    else
-        while (t < 256 && (rb + 16 * t - 1) / (16 * t) > 4 && (max_rows(a) + 128 / t - 1) / (128 / t) <= d->sms * 4)
-            t *= 2;
-    unsigned rpb = 256 / t;
-    uint32_t groups = (max_rows(a) + rpb - 1) / rpb;
-    /* A grid-stride loop over row groups. Float policies: six blocks per
-     * multiprocessor, as many as are resident at once at Qwen's 896-wide
-     * input (40 registers, 36 KB of shared memory each), so there is no
-     * second wave (eight measured f16 151936 x 896 at 90%, six at 97%);
-     * quantized ones: eight, which measured about 1% faster than six. */
-    unsigned cap = d->sms * (quant ? 8 : 6);
-    d->block[0] = t;
-    d->block[1] = rpb;
-    d->grid[0] = groups < cap ? groups : cap;
-    /* must match the policy's fd_xs_floats and FD_STAGE_BYTES */
+    int quant = fd_dtype_is_quant(a->w0->dtype), nout = count_outputs(a);
+    uint32_t nmax = max_rows(a);
+    /* must match the device code: x (the policy's fd_xs_floats), the
+     * weights (8 warps x FD_STAGE_BYTES when streamed), 8 warps x 3 sums */
     unsigned xs = quant ? (a->cols + 1023) & ~1023u : (a->cols + 3) & ~3u;
-    d->shared_bytes = xs * 4 + (quant ? FD_GEMV_STAGE_BYTES : FD_GEMV_FLOAT_STAGE_BYTES) * 8 + 8 * 3 * 4;
+    unsigned fixed = xs * 4 + 8 * 3 * 4, stream = (quant ? FD_GEMV_STAGE_BYTES : FD_GEMV_FLOAT_STAGE_BYTES) * 8;
+    unsigned t = 32;
+    if (!nmax) {
+        d->grid[0] = 0;   /* nothing to do */
+        return FD_OK;
+    }
+    uint32_t S = (nmax + 2 * d->sms - 1) / (2 * d->sms);
+    if (slice_bytes(nout, S, rb) < 2 * 4ull * xs) S = (nmax + d->sms - 1) / d->sms;
+    if (quant && slice_bytes(nout, S, rb) <= SLICE_MAX) {
+        /* Threads per row: enough row groups for the block's S rows, no
+         * more, and no more threads than a row has blocks */
+        while (t < 256 && 256 / t > S && t < a->cols / 32) t *= 2;
+        d->block[0] = t;
+        d->block[1] = 256 / t;
+        d->grid[0] = (nmax + S - 1) / S;
+        /* never what streaming takes: that is how the device code knows */
+        unsigned slice = (unsigned)slice_bytes(nout, S, rb);
+        d->shared_bytes = fixed + (slice > stream ? slice : stream + 16);
+    } else {
+        /* Streamed. Threads per row, 32..256. Quantized rows: about two
+         * 32-block chunks per warp. Float rows: doubled while a thread has
+         * more than one batch of four 16-byte loads, but only while the
+         * blocks still fit at once (four per multiprocessor): a second wave
+         * cost more than the batch. */
+        if (quant)
+            while (t < 256 && a->cols / 32 / (t / 32) >= 128) t *= 2;
+        else
+            while (t < 256 && (rb + 16 * t - 1) / (16 * t) > 4 && (nmax + 128 / t - 1) / (128 / t) <= d->sms * 4)
+                t *= 2;
+        unsigned rpb = 256 / t;
+        uint32_t groups = (nmax + rpb - 1) / rpb;
+        /* A grid-stride loop over row groups. Float policies: as many blocks
+         * as are resident at once, so there is no second wave (f16 151936 x
+         * 896 measured 90% with eight per multiprocessor, 97% with six, the
+         * resident count at 40 registers and 36 KB of shared memory each);
+         * quantized ones: eight, which measured about 1% faster than six. */
+        unsigned cap = d->sms * (quant ? 8 : resident_blocks(d->regs, 6));
+        d->block[0] = t;
+        d->block[1] = rpb;
+        d->grid[0] = groups < cap ? groups : cap;
+        d->shared_bytes = fixed + stream;
+    }
     /* the device code reads the weights before it waits for its predecessor */
     for (int i = 0; i < 3; i++)
         if (w_of(a)[i] && !fd_tensor_readonly(w_of(a)[i])) d->pdl = 0;

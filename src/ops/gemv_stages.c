@@ -8,7 +8,9 @@
  * works); quantized types stage 32 blocks per warp in shared memory with
  * cp.async (16-byte copies, double-buffered across chunks and rows), then
  * each lane dequantizes one whole block. Both start on their first row
- * before the kernel waits for its predecessor (fd_row_begin).
+ * before the kernel waits for its predecessor (fd_row_begin); a small
+ * quantized GEMV instead has each block copy all its rows into shared
+ * memory then (the main's whole-slice path, fd_dot_smem).
  * A policy also says where x[i] lives in xs (fd_xs_index) and how many
  * floats xs takes (fd_xs_floats): the quantized ones interleave x so that
  * the 32 lanes, each reading its own block's inputs, hit distinct banks. */
@@ -46,6 +48,7 @@ static const fd_snippet SN_FLOATVEC = { "float_vectors",
 " * batches staged early. */\n"
 "struct fd_pipe { u32 cur, ahead; };\n"
 "#define FD_X_DIRECT 1      /* x may be read where it is, if 16-byte aligned */\n"
+"#define FD_WHOLE_SLICE 0   /* rows always stream */\n"
 "__device__ __forceinline__ u32 fd_xs_index(u32 i) { return i; }\n"
 "__device__ __forceinline__ u32 fd_xs_floats(u32 cols) { return (cols + 3) & ~3u; }\n"
 "__device__ __forceinline__ u64 fd_row_stride(const float *, u32 cols) { return cols; }\n"
@@ -120,6 +123,7 @@ static const fd_snippet SN_STAGE = { "quant_staging",
 "__device__ __forceinline__ u64 fd_row_stride(const fd_q4_0 *, u32 cols) { return cols / 32; }\n"
 "#define FD_STAGE_BYTES " FD_STR(FD_GEMV_STAGE_BYTES) "   /* per warp: two buffers */\n"
 "#define FD_X_DIRECT 0\n"
+"#define FD_WHOLE_SLICE 1   /* a small GEMV may stage its rows whole: fd_dot_smem */\n"
 "#define FD_MIN_BLOCKS 6    /* at most 40 registers, none spilled: six 256-thread blocks per multiprocessor */\n"
 "/* x for 32 lanes that each take one block of a 32-block chunk: x[i] with\n"
 " * i = 1024 c + 32 l + 4 k + e (chunk c, lane l, float4 k) is float4 k * 32 + l\n"
@@ -151,9 +155,10 @@ static const fd_snippet SN_STAGE = { "quant_staging",
  * layout. Chunks are staged with cp.async into two buffers per warp, in the
  * order the warp computes them (this row's, then the first of its next row,
  * `next`), so one is in flight while the other is computed; fd_row_begin
- * stages the first two before the kernel waits for its predecessor. BODY
- * turns the block at `blk` (quants from blk + 2) and inputs x4[32 k] into
- * `s +=`. */
+ * stages the first two before the kernel waits for its predecessor.
+ * fd_dot_smem reads a row the main staged whole, lane l taking blocks l,
+ * l + T, ... the same way. BODY turns the block at `blk` (quants from
+ * blk + 2) and inputs x4[32 k] into `s +=`. */
 #define QUANT_POLICY(T, BB, BODY)                                                                   \
 "/* Stages the chunks this warp computes from chunk c0 of row `rb` on until\n"                     \
 " * two are in flight: chunk c0 itself, then this row's next or `next`'s first. */\n"            \
@@ -196,6 +201,17 @@ static const fd_snippet SN_STAGE = { "quant_staging",
 "    __syncwarp();\n"                                                                               \
 "    pipe.cur ^= 1;\n"                                                                              \
 "    pipe.ahead--;\n"                                                                               \
+"  }\n"                                                                                             \
+"  return acc;\n"                                                                                   \
+"}\n"                                                                                               \
+"__device__ __forceinline__ float fd_dot_smem(const unsigned char *row, const float *xs, u32 cols, u32 t, u32 tpr) {\n" \
+"  float acc = 0.0f;\n"                                                                             \
+"  for (u32 b = t; b < cols / 32; b += tpr) {\n"                                                   \
+"    const unsigned char *blk = row + b * " #BB ";\n"                                               \
+"    const float4 *x4 = (const float4 *)xs + (b & ~31u) * 8 + (b & 31u);\n"                         \
+"    float s = 0.0f;\n"                                                                             \
+       BODY                                                                                         \
+"    acc += fd_h2f(*(const u16 *)blk) * s;\n"                                                       \
 "  }\n"                                                                                             \
 "  return acc;\n"                                                                                   \
 "}\n"
@@ -292,13 +308,24 @@ static const fd_stage_arg main1_args[] = {
 
 /* One body for 1..3 products per row (FD_NOUT). Each row group (blockDim.x
  * threads) computes its row's products, reduces them, and thread 0 hands
- * them to the epilogue. A programmatic dependent launch of this kernel
- * happens only when its weights are read-only (gemv_dispatch), so no kernel
- * still running writes them: before waiting for its predecessor, each row
- * group starts loading its first row (fd_row_begin) and prefetches the rest
- * of its first rows into L2, and a small GEMV's weights stream in while its
- * predecessor ends. The next kernel may launch only once this one has passed
- * its wait, so at most two kernels overlap. */
+ * them to the epilogue. Shared memory: x (fd_xs_floats), the weights, then
+ * the cross-warp sums (8 warps x 3). The weights go one of two ways:
+ *   whole slice  when the dispatch gives the block other than the shared
+ *                memory streaming takes (it does for a small quantized GEMV:
+ *                room for the slice, never exactly that size), block b takes
+ *                rows [S b, S b + S) with S = ceil(rows / blocks), copies
+ *                those rows of every product with cp.async before it waits
+ *                for its predecessor, and computes from shared memory: a
+ *                small GEMV's weights are one DRAM round trip that overlaps
+ *                the kernel before it, and a row costs only its dot product.
+ *   streamed     otherwise row groups take rows b, b + blocks, ... and each
+ *                warp streams its rows through FD_STAGE_BYTES of staging
+ *                (fd_row_begin, fd_dot_row); before the wait it starts its
+ *                first row and prefetches the rest of it into L2.
+ * A programmatic dependent launch of this kernel happens only when its
+ * weights are read-only (gemv_dispatch), so no kernel still running writes
+ * what it reads before the wait. The next kernel may launch only once this
+ * one has passed its wait, so at most two kernels overlap. */
 #define GEMV_MAIN_CODE \
 "/* row j of product i, or NULL past its rows */\n" \
 "__device__ __forceinline__ const void *fd_row(const fd_args &a, int i, u32 j) {\n" \
@@ -310,6 +337,9 @@ static const fd_stage_arg main1_args[] = {
 "  if (i == 2) return j < a.rows2 ? a.w2 + (u64)j * fd_row_stride(a.w2, a.cols) : 0;\n" \
 "#endif\n" \
 "  return 0;\n" \
+"}\n" \
+"__device__ __forceinline__ u32 fd_rows(const fd_args &a, int i) {\n" \
+"  return i == 0 ? a.rows0 : FD_NOUT > 1 && i == 1 ? a.rows1 : FD_NOUT > 2 && i == 2 ? a.rows2 : 0;\n" \
 "}\n" \
 "/* the row this row group reads after product i of row j: the policy stages it early */\n" \
 "__device__ __forceinline__ const void *fd_next_row(const fd_args &a, int i, u32 j, u32 step) {\n" \
@@ -323,16 +353,74 @@ static const fd_stage_arg main1_args[] = {
 "    if (r) fd_prefetch_l2(r, fd_row_stride(a.w0, a.cols) * sizeof *a.w0);\n" \
 "  }\n" \
 "}\n" \
+"/* Sums each product over the row group (warp shuffles, then through `red`\n" \
+" * when a row spans warps): thread 0 of the group ends with the totals. Every\n" \
+" * thread of the block calls it together. */\n" \
+"__device__ __forceinline__ void fd_group_sum(float *v, u32 t, u32 tpr, u32 wid, float *red) {\n" \
+"  for (int i = 0; i < FD_NOUT; i++) v[i] = warp_sum(v[i]);\n" \
+"  if (tpr > 32) {\n" \
+"    if ((t & 31) == 0) for (int i = 0; i < FD_NOUT; i++) red[wid * 3 + i] = v[i];\n" \
+"    __syncthreads();\n" \
+"    if (t == 0) for (int i = 0; i < FD_NOUT; i++) {\n" \
+"      v[i] = 0.0f;\n" \
+"      for (u32 w = 0; w < tpr / 32; w++) v[i] += red[(threadIdx.y * (tpr / 32) + w) * 3 + i];\n" \
+"    }\n" \
+"    __syncthreads();\n" \
+"  }\n" \
+"}\n" \
+"__device__ __forceinline__ u32 fd_dynamic_smem() { u32 n; asm(\"mov.u32 %0, %%dynamic_smem_size;\" : \"=r\"(n)); return n; }\n" \
+"#if FD_WHOLE_SLICE\n" \
+"/* The whole-slice path: rows [r0, r0 + S) of every product. */\n" \
+"__device__ __forceinline__ void fd_gemv_slice(const fd_args &a, float *xs, unsigned char *ws, u32 S,\n" \
+"                                              u32 nmax, u64 rb) {\n" \
+"  u32 t = threadIdx.x, tpr = blockDim.x, rpb = blockDim.y;\n" \
+"  u32 tid = threadIdx.y * tpr + t, nt = tpr * rpb, wid = tid >> 5;\n" \
+"  u32 r0 = blockIdx.x * S, r1 = r0 + S < nmax ? r0 + S : nmax;\n" \
+"  u32 region = (u32)((S * rb + 31) & ~15ull);   /* product i's rows land at ws + i * region */\n" \
+"  float *red = (float *)(ws + FD_NOUT * region);\n" \
+"  u64 sa;\n" \
+"  asm volatile(\"cvta.to.shared.u64 %0, %1;\" : \"=l\"(sa) : \"l\"((u64)ws));\n" \
+"  for (int i = 0; i < FD_NOUT; i++) {\n" \
+"    u32 e = r1 < fd_rows(a, i) ? r1 : fd_rows(a, i);\n" \
+"    if (r0 >= e) continue;\n" \
+"    u64 src = (u64)fd_row(a, i, r0), lo = src & ~15ull, n = (src + (e - r0) * rb + 15 - lo) / 16, g;\n" \
+"    asm volatile(\"cvta.to.global.u64 %0, %1;\" : \"=l\"(g) : \"l\"(lo));\n" \
+"    for (u32 k = tid; k < n; k += nt) fd_cp16_at((u32)sa + i * region + 16 * k, g + 16ull * k);\n" \
+"  }\n" \
+"  fd_cp_commit();\n" \
+"  fd_pdl_wait();\n" \
+"  fd_pdl_launch();\n" \
+"  const float *x = fd_input(a, xs, S <= rpb);\n" \
+"  asm volatile(\"cp.async.wait_all;\" ::: \"memory\");\n" \
+"  __syncthreads();\n" \
+"  for (u32 base = r0; base < r1; base += rpb) {\n" \
+"    u32 j = base + threadIdx.y;\n" \
+"    float v[3] = { 0.0f, 0.0f, 0.0f };\n" \
+"    for (int i = 0; i < FD_NOUT; i++)\n" \
+"      if (j < r1 && j < fd_rows(a, i))\n" \
+"        v[i] = fd_dot_smem(ws + i * region + ((u32)(u64)fd_row(a, i, r0) & 15) + (j - r0) * (u32)rb, x, a.cols, t, tpr);\n" \
+"    fd_group_sum(v, t, tpr, wid, red);\n" \
+"    if (t == 0 && j < r1) fd_epilogue(a, j, v);\n" \
+"  }\n" \
+"}\n" \
+"#else\n" \
+"__device__ __forceinline__ void fd_gemv_slice(const fd_args &, float *, unsigned char *, u32, u32, u64) {}\n" \
+"#endif\n" \
 "FD_KERNEL(fd_args a) {\n" \
 "  extern __shared__ float4 fd_smem4[];\n" \
 "  float *xs = (float *)fd_smem4;\n" \
+"  unsigned char *ws = (unsigned char *)(xs + fd_xs_floats(a.cols));\n" \
 "  u32 t = threadIdx.x, tpr = blockDim.x, rpb = blockDim.y, step = gridDim.x * rpb;\n" \
 "  u32 wid = (threadIdx.y * tpr + t) >> 5;\n" \
-"  unsigned char *stage = (unsigned char *)(xs + fd_xs_floats(a.cols)) + wid * FD_STAGE_BYTES;\n" \
-"  float *red = (float *)((unsigned char *)(xs + fd_xs_floats(a.cols)) + 8 * FD_STAGE_BYTES);\n" \
 "  u32 nmax = a.rows0;\n" \
 "  if (FD_NOUT > 1 && a.rows1 > nmax) nmax = a.rows1;\n" \
 "  if (FD_NOUT > 2 && a.rows2 > nmax) nmax = a.rows2;\n" \
+"  if (FD_WHOLE_SLICE && fd_dynamic_smem() != (u32)(ws - (unsigned char *)xs) + 8 * FD_STAGE_BYTES + 8 * 3 * 4) {\n" \
+"    fd_gemv_slice(a, xs, ws, (nmax + gridDim.x - 1) / gridDim.x, nmax, fd_row_stride(a.w0, a.cols) * sizeof *a.w0);\n" \
+"    return;\n" \
+"  }\n" \
+"  unsigned char *stage = ws + wid * FD_STAGE_BYTES;\n" \
+"  float *red = (float *)(ws + 8 * FD_STAGE_BYTES);\n" \
 "  u32 j0 = blockIdx.x * rpb + threadIdx.y;\n" \
 "  fd_pipe pipe = {};\n" \
 "  for (int i = 0; i < FD_NOUT; i++)\n" \
@@ -351,16 +439,7 @@ static const fd_stage_arg main1_args[] = {
 "#if FD_NOUT > 2\n" \
 "    if (j < a.rows2) v[2] = fd_dot_row(a.w2 + (u64)j * fd_row_stride(a.w2, a.cols), fd_next_row(a, 2, j, step), x, a.cols, t, tpr, stage, pipe);\n" \
 "#endif\n" \
-"    for (int i = 0; i < FD_NOUT; i++) v[i] = warp_sum(v[i]);\n" \
-"    if (tpr > 32) {\n" \
-"      if ((t & 31) == 0) for (int i = 0; i < FD_NOUT; i++) red[wid * 3 + i] = v[i];\n" \
-"      __syncthreads();\n" \
-"      if (t == 0) for (int i = 0; i < FD_NOUT; i++) {\n" \
-"        v[i] = 0.0f;\n" \
-"        for (u32 w = 0; w < tpr / 32; w++) v[i] += red[(threadIdx.y * (tpr / 32) + w) * 3 + i];\n" \
-"      }\n" \
-"      __syncthreads();\n" \
-"    }\n" \
+"    fd_group_sum(v, t, tpr, wid, red);\n" \
 "    if (t == 0 && j < nmax) fd_epilogue(a, j, v);\n" \
 "  }\n" \
 "}\n"
