@@ -368,8 +368,8 @@ static const fd_stage_arg main1_args[] = {
 "    __syncthreads();\n" \
 "  }\n" \
 "}\n" \
-"__device__ __forceinline__ u32 fd_dynamic_smem() { u32 n; asm(\"mov.u32 %0, %%dynamic_smem_size;\" : \"=r\"(n)); return n; }\n" \
 "#if FD_WHOLE_SLICE\n" \
+"__device__ __forceinline__ u32 fd_dynamic_smem() { u32 n; asm(\"mov.u32 %0, %%dynamic_smem_size;\" : \"=r\"(n)); return n; }\n" \
 "/* The whole-slice path: rows [r0, r0 + S) of every product. */\n" \
 "__device__ __forceinline__ void fd_gemv_slice(const fd_args &a, float *xs, unsigned char *ws, u32 S,\n" \
 "                                              u32 nmax, u64 rb) {\n" \
@@ -397,14 +397,12 @@ static const fd_stage_arg main1_args[] = {
 "    u32 j = base + threadIdx.y;\n" \
 "    float v[3] = { 0.0f, 0.0f, 0.0f };\n" \
 "    for (int i = 0; i < FD_NOUT; i++)\n" \
-"      if (j < r1 && j < fd_rows(a, i))\n" \
+"      if (j < r1 && j < fd_rows(a, i))   /* row r0's offset mod 16 recomputed, not kept: 40 registers */\n" \
 "        v[i] = fd_dot_smem(ws + i * region + ((u32)(u64)fd_row(a, i, r0) & 15) + (j - r0) * (u32)rb, x, a.cols, t, tpr);\n" \
 "    fd_group_sum(v, t, tpr, wid, red);\n" \
 "    if (t == 0 && j < r1) fd_epilogue(a, j, v);\n" \
 "  }\n" \
 "}\n" \
-"#else\n" \
-"__device__ __forceinline__ void fd_gemv_slice(const fd_args &, float *, unsigned char *, u32, u32, u64) {}\n" \
 "#endif\n" \
 "FD_KERNEL(fd_args a) {\n" \
 "  extern __shared__ float4 fd_smem4[];\n" \
@@ -415,10 +413,12 @@ static const fd_stage_arg main1_args[] = {
 "  u32 nmax = a.rows0;\n" \
 "  if (FD_NOUT > 1 && a.rows1 > nmax) nmax = a.rows1;\n" \
 "  if (FD_NOUT > 2 && a.rows2 > nmax) nmax = a.rows2;\n" \
-"  if (FD_WHOLE_SLICE && fd_dynamic_smem() != (u32)(ws - (unsigned char *)xs) + 8 * FD_STAGE_BYTES + 8 * 3 * 4) {\n" \
+"#if FD_WHOLE_SLICE\n" \
+"  if (fd_dynamic_smem() != (u32)(ws - (unsigned char *)xs) + 8 * FD_STAGE_BYTES + 8 * 3 * 4) {\n" \
 "    fd_gemv_slice(a, xs, ws, (nmax + gridDim.x - 1) / gridDim.x, nmax, fd_row_stride(a.w0, a.cols) * sizeof *a.w0);\n" \
 "    return;\n" \
 "  }\n" \
+"#endif\n" \
 "  unsigned char *stage = ws + wid * FD_STAGE_BYTES;\n" \
 "  float *red = (float *)(ws + 8 * FD_STAGE_BYTES);\n" \
 "  u32 j0 = blockIdx.x * rpb + threadIdx.y;\n" \
