@@ -191,9 +191,8 @@ int main(int argc, char **argv)
         return 1;
     }
     int gpu = fd_foundry_backend(fd) == FD_BACKEND_CUDA;
-    const char *pdl = getenv("FOUNDRY_PDL");
     printf("{\n  \"device\": \"%s\",\n  \"peak_Bps\": %.0f,\n  \"programmatic_dependent_launch\": %s,\n"
-           "  \"gemv\": [\n", fd_foundry_device_name(fd), PEAK, gpu && !(pdl && !strcmp(pdl, "0")) ? "true" : "false");
+           "  \"gemv\": [\n", fd_foundry_device_name(fd), PEAK, fd_foundry_pdl(fd) ? "true" : "false");
     static const struct { uint32_t n, k; } shapes[] = { { 4864, 896 }, { 896, 4864 }, { 151936, 896 } };
     const fd_dtype dts[] = { FD_F32, FD_F16, FD_BF16, FD_Q8_0, FD_Q4_0 };
     size_t nshape = gpu ? 3 : 1;

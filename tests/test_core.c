@@ -30,6 +30,7 @@ static void test_foundry(void)
     fd_foundry *fd = cpu_foundry();
     CHECK(fd != NULL);
     CHECK_EQ(fd_foundry_backend(fd), FD_BACKEND_CPU);
+    CHECK_EQ(fd_foundry_pdl(fd), 0);   /* nothing overlaps on the CPU */
     CHECK_STR(fd_foundry_error(fd), "");
     CHECK_EQ(fd_pool_capacity(fd), 1 << 20);
     CHECK_OK(fd_foundry_sync(fd), (fd_error *)NULL);
@@ -55,6 +56,8 @@ static void test_cuda_request(void)
     fd_status st = fd_foundry_create(&(fd_options){ .backend = FD_BACKEND_CUDA, .log = capture_log }, &fd, &e);
     if (st == FD_OK) {
         CHECK_EQ(fd_foundry_backend(fd), FD_BACKEND_CUDA);
+        const char *pdl = getenv("FOUNDRY_PDL");
+        if (pdl && !strcmp(pdl, "0")) CHECK_EQ(fd_foundry_pdl(fd), 0);   /* the switch is obeyed */
         fd_foundry_destroy(fd);
     } else {
         CHECK(fd == NULL);

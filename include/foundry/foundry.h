@@ -54,6 +54,9 @@ void        fd_foundry_clear_error(fd_foundry *fd);
 
 fd_backend_kind fd_foundry_backend(const fd_foundry *fd);   /* CPU or CUDA, never AUTO */
 const char     *fd_foundry_device_name(const fd_foundry *fd);
+/* 1 when kernels that wait for their predecessor themselves start before it
+ * ends (programmatic dependent launch: sm_90+, unless FOUNDRY_PDL=0). */
+int             fd_foundry_pdl(const fd_foundry *fd);
 /* Waits for all queued device work. */
 fd_status fd_foundry_sync(fd_foundry *fd) FD_MUST_USE;
 

@@ -43,6 +43,8 @@ struct fd_backend {
     int  arch;                   /* compute capability * 10 (90 on the H100); 0 on the CPU */
     unsigned sms;                /* multiprocessors (132 on the H100 SXM); 1 on the CPU */
     double mem_bandwidth;        /* bytes/s the device copies at, for reports; 0 unknown */
+    int  pdl;                    /* FD_KERNEL_PDL kernels overlap their predecessor's tail (programmatic
+                                    dependent launch: sm_90+, not turned off by FOUNDRY_PDL=0) */
 
     fd_status (*alloc)(fd_backend *b, size_t bytes, fd_devptr *out, fd_error *err);
     void      (*release)(fd_backend *b, fd_devptr p);

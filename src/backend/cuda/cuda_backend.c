@@ -191,7 +191,7 @@ static fd_status cu_launch(fd_backend *b, const fd_devfn *fn, const fd_launch *l
     }
     void *args[1] = { (void *)(uintptr_t)params };   /* the driver only reads it */
     CUresult r;
-    if (l->pdl && c->pdl) {
+    if (l->pdl && c->base.pdl) {
         /* The kernel waits for its predecessor itself (griddepcontrol.wait), so
          * it may be scheduled while the predecessor's last blocks still run. */
         CUlaunchAttribute at = { .id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION };
@@ -268,7 +268,7 @@ static fd_status open_device(cu_backend *c, int device, fd_error *err)
                        "cuDeviceGetAttribute(multiprocessor count)"));
     c->base.sms = sms > 0 ? (unsigned)sms : 1;
     const char *pdl = getenv("FOUNDRY_PDL");
-    c->pdl = major >= 9 && cu->LaunchKernelEx && !(pdl && !strcmp(pdl, "0"));
+    c->base.pdl = major >= 9 && cu->LaunchKernelEx && !(pdl && !strcmp(pdl, "0"));
     if (strstr(c->base.device_name, "H100")) c->base.mem_bandwidth = 3.0e12;
     else if (cu->DeviceGetAttribute(&clock_khz, CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE, c->dev) == CUDA_SUCCESS &&
              cu->DeviceGetAttribute(&bus_bits, CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH, c->dev) == CUDA_SUCCESS)
@@ -308,7 +308,7 @@ fd_status fd_backend_cuda_create(int device, const char *cache_dir, fd_log_fn lo
     logf_(c, FD_LOG_INFO, "cuda: device %d: %s, sm_%d, driver %d.%d, NVRTC %d.%d (%s), kernel cache %s, "
           "programmatic dependent launch %s", device, b->device_name, b->arch, drv / 1000, drv % 1000 / 10,
           c->nvrtc.major, c->nvrtc.minor, c->nvrtc.path, c->disk.dir[0] ? c->disk.dir : "(none)",
-          c->pdl ? "on" : "off");
+          c->base.pdl ? "on" : "off");
     *out = b;
     return FD_OK;
 }

@@ -43,7 +43,6 @@ typedef struct cu_backend {
     int          ctx_retained;
     CUstream     stream;
     int          capturing;     /* between graph_begin and graph_end */
-    int          pdl;           /* programmatic dependent launch: sm_90+, not turned off by FOUNDRY_PDL=0 */
     /* pinned staging for uploads (invariant 2); stage_state 0 untried, 1 ready, -1 unavailable */
     int          stage_state;
     int          stage_cur;                       /* chunk being filled */
