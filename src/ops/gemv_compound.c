@@ -97,10 +97,12 @@ static fd_status gemv_dispatch(const void *p, fd_dispatch *d)
     if (fd_dtype_row_bytes(a->w0->dtype, a->cols, &rb, NULL)) return FD_ERR_INVALID;
     int quant = fd_dtype_is_quant(a->w0->dtype), nout = count_outputs(a);
     uint32_t nmax = max_rows(a);
-    /* must match the device code: x (the policy's fd_xs_floats), the
-     * weights (8 warps x FD_STAGE_BYTES when streamed), 8 warps x 3 sums */
-    unsigned xs = quant ? (a->cols + 1023) & ~1023u : (a->cols + 3) & ~3u;
-    unsigned fixed = xs * 4 + 8 * 3 * 4, stream = (quant ? FD_GEMV_STAGE_BYTES : FD_GEMV_FLOAT_STAGE_BYTES) * 8;
+    /* the device code's layout, from the same constants (gemv_stages.h): x
+     * (the policy's fd_xs_floats), the weights (8 warps x FD_STAGE_BYTES when
+     * streamed), the cross-warp sums */
+    unsigned round = quant ? FD_GEMV_XS_ROUND : FD_GEMV_FLOAT_XS_ROUND;
+    unsigned xs = (a->cols + round - 1) & ~(round - 1);
+    unsigned fixed = xs * 4 + FD_GEMV_RED_BYTES, stream = (quant ? FD_GEMV_STAGE_BYTES : FD_GEMV_FLOAT_STAGE_BYTES) * 8;
     unsigned t = 32;
     if (!nmax) {
         d->grid[0] = 0;   /* nothing to do */

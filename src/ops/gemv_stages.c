@@ -50,7 +50,7 @@ static const fd_snippet SN_FLOATVEC = { "float_vectors",
 "#define FD_X_DIRECT 1      /* x may be read where it is, if 16-byte aligned */\n"
 "#define FD_WHOLE_SLICE 0   /* rows always stream */\n"
 "__device__ __forceinline__ u32 fd_xs_index(u32 i) { return i; }\n"
-"__device__ __forceinline__ u32 fd_xs_floats(u32 cols) { return (cols + 3) & ~3u; }\n"
+"__device__ __forceinline__ u32 fd_xs_floats(u32 cols) { return (cols + " FD_STR(FD_GEMV_FLOAT_XS_ROUND) " - 1) & ~(" FD_STR(FD_GEMV_FLOAT_XS_ROUND) "u - 1); }\n"
 "__device__ __forceinline__ u64 fd_row_stride(const float *, u32 cols) { return cols; }\n"
 "__device__ __forceinline__ u64 fd_row_stride(const fd_f16 *, u32 cols) { return cols; }\n"
 "__device__ __forceinline__ u64 fd_row_stride(const fd_bf16 *, u32 cols) { return cols; }\n" };
@@ -130,7 +130,7 @@ static const fd_snippet SN_STAGE = { "quant_staging",
 " * of chunk c, so lane l's k-th float4 and its neighbours' are consecutive. */\n"
 "__device__ __forceinline__ u32 fd_xs_index(u32 i) {\n"
 "  return (i & ~1023u) + ((((i >> 2) & 7u) * 32u + ((i >> 5) & 31u)) << 2) + (i & 3u); }\n"
-"__device__ __forceinline__ u32 fd_xs_floats(u32 cols) { return (cols + 1023) & ~1023u; }\n"
+"__device__ __forceinline__ u32 fd_xs_floats(u32 cols) { return (cols + " FD_STR(FD_GEMV_XS_ROUND) " - 1) & ~(" FD_STR(FD_GEMV_XS_ROUND) "u - 1); }\n"
 "/* Word k of the bytes starting at `s` (2-byte aligned) in shared memory;\n"
 " * reads one word past them. */\n"
 "__device__ __forceinline__ u32 fd_stage_word(const unsigned char *s, u32 k) {\n"
@@ -414,7 +414,7 @@ static const fd_stage_arg main1_args[] = {
 "  if (FD_NOUT > 1 && a.rows1 > nmax) nmax = a.rows1;\n" \
 "  if (FD_NOUT > 2 && a.rows2 > nmax) nmax = a.rows2;\n" \
 "#if FD_WHOLE_SLICE\n" \
-"  if (fd_dynamic_smem() != (u32)(ws - (unsigned char *)xs) + 8 * FD_STAGE_BYTES + 8 * 3 * 4) {\n" \
+"  if (fd_dynamic_smem() != (u32)(ws - (unsigned char *)xs) + 8 * FD_STAGE_BYTES + " FD_STR(FD_GEMV_RED_BYTES) ") {\n" \
 "    fd_gemv_slice(a, xs, ws, (nmax + gridDim.x - 1) / gridDim.x, nmax, fd_row_stride(a.w0, a.cols) * sizeof *a.w0);\n" \
 "    return;\n" \
 "  }\n" \

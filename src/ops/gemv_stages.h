@@ -15,6 +15,13 @@
  * first two batches: two buffers of four 16-byte vectors per lane. */
 #define FD_GEMV_STAGE_BYTES 2304
 #define FD_GEMV_FLOAT_STAGE_BYTES 4096
+/* x in shared memory takes its columns rounded up to these many floats:
+ * quantized policies interleave it in chunks of 1024 (fd_xs_index), float
+ * ones read it as float4 */
+#define FD_GEMV_XS_ROUND 1024
+#define FD_GEMV_FLOAT_XS_ROUND 4
+/* after the weights: the cross-warp sums, 8 warps x 3 products */
+#define FD_GEMV_RED_BYTES 96
 
 /* CPU functions of the stages, by kind. xs: (cols) f32; v: one product per main output. */
 typedef void (*fd_gemv_input_cpu)(const fd_gemv_args *a, float *xs);
