@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "foundry/dtype.h"
+#include "fs_util.h"
 
 typedef struct buf { uint8_t *p; size_t n, cap; } buf;
 
@@ -64,11 +65,10 @@ static inline char *temp_dir(const char *tag)
     return d;
 }
 
+/* Removes a folder from temp_dir with all it holds, and frees its name. */
 static inline void rm_tree(char *d)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", d);
+    fs_remove_tree(d);
     free(d);
 }
 

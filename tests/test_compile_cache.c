@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "check.h"
+#include "fs_util.h"
 #include "core/mem.h"
 #include "backend/cuda/nvrtc.h"
 #include "backend/cuda/nvrtc_log.h"
@@ -51,23 +52,6 @@ static void make_tmpdir(char *buf, size_t cap)
 {
     snprintf(buf, cap, "/tmp/fd_kcache_XXXXXX");
     if (!mkdtemp(buf)) buf[0] = '\0';
-}
-
-static void rm_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    char p[1200];
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) rm_tree(p);
-        else unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
 }
 
 /* The one .cubin entry in `dir` (into path); number of entries found. */
@@ -137,7 +121,7 @@ static void test_cold_compile_then_disk_hit(void)
     fd_kcd_open(&dc, dir, capture, &lb);
     CHECK_OK(fd_nvrtc_compile_cached(&dc, 80, "k", SRC, NULL, NULL, NULL, &err), &err);
     CHECK_EQ(dc.stats.compiles, 1);
-    rm_tree(dir);
+    fs_remove_tree(dir);
 }
 
 /* Damages the entry with `how`, then checks the next compile notices, rebuilds and heals. */
@@ -181,7 +165,7 @@ static void damage_and_rebuild(const char *how)
     CHECK_OK(compile_in(dir, &lb, &s, &regs, &sec), NULL);   /* healed */
     CHECK_EQ(s.disk_hits, 1);
     CHECK_EQ(s.compiles, 0);
-    rm_tree(dir);
+    fs_remove_tree(dir);
 }
 
 static void test_corrupt_entries_are_rebuilt(void)
@@ -215,7 +199,7 @@ static void test_unwritable_folder_still_compiles(void)
     CHECK(regs > 0);
     CHECK_EQ(lb.warnings, 1);
     CHECK_CONTAINS(lb.text, "not writable");
-    rm_tree(dir);
+    fs_remove_tree(dir);
 }
 
 static void test_compile_error_shows_source_line(void)
@@ -242,7 +226,7 @@ static void test_compile_error_shows_source_line(void)
     char path[1200];
     CHECK_EQ(find_entry(dir, path, sizeof path), 0);
     printf("compile_cache: compile error reads:\n%s\n", err.msg);
-    rm_tree(dir);
+    fs_remove_tree(dir);
 }
 
 static void test_offline_api_uses_env_folder(void)
@@ -265,7 +249,7 @@ static void test_offline_api_uses_env_folder(void)
     CHECK_EQ(fd_nvrtc_compile_offline(3, "k", SRC, NULL, NULL, NULL, &err), FD_ERR_INVALID);
     if (old) setenv("FOUNDRY_CACHE_DIR", saved, 1);
     else unsetenv("FOUNDRY_CACHE_DIR");
-    rm_tree(dir);
+    fs_remove_tree(dir);
 }
 
 static void test_error_report_is_bounded(void)
@@ -344,7 +328,7 @@ static void test_allocation_failures(void)
         CHECK(st == FD_OK || st == FD_ERR_NOMEM || st == FD_ERR_COMPILE);
         if (st != FD_OK) CHECK(err.msg[0] != '\0');
     }
-    rm_tree(dir);
+    fs_remove_tree(dir);
 }
 
 TEST_MAIN(test_ptxas_parse, test_error_report_is_bounded, test_cold_compile_then_disk_hit,

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "check.h"
+#include "fs_util.h"
 #include "core/mem.h"
 #include "backend/backend.h"
 #include "backend/cuda/nvrtc.h"
@@ -51,21 +52,6 @@ static void logger(void *user, fd_log_level level, const char *msg)
     (void)user;
     if (level >= FD_LOG_WARN) fprintf(stderr, "log[%d]: %s\n", (int)level, msg);
     if (level == FD_LOG_INFO && strstr(msg, "cuda: device")) snprintf(info_line, sizeof info_line, "%s", msg);
-}
-
-static void rm_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    char p[1200];
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
 }
 
 static void test_create(void)
@@ -436,7 +422,7 @@ static void test_graph_free_and_destroy(void)
         gpu->destroy(gpu);
         gpu = NULL;
     }
-    rm_tree(cache_dir);
+    fs_remove_tree(cache_dir);
     if (!graph) SKIP("no GPU");
 }
 
