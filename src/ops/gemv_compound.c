@@ -109,8 +109,12 @@ static fd_status gemv_dispatch(const void *p, fd_dispatch *d)
         return FD_OK;
     }
     uint32_t S = (nmax + 2 * d->sms - 1) / (2 * d->sms);
-    if (slice_bytes(nout, S, rb) < 2 * 4ull * xs) S = (nmax + d->sms - 1) / d->sms;
-    if (quant && slice_bytes(nout, S, rb) <= SLICE_MAX) {
+    uint64_t slice = slice_bytes(nout, S, rb);
+    if (slice < 2 * 4ull * xs) {
+        S = (nmax + d->sms - 1) / d->sms;
+        slice = slice_bytes(nout, S, rb);
+    }
+    if (quant && slice <= SLICE_MAX) {
         /* Threads per row: enough row groups for the block's S rows, no
          * more, and no more threads than a row has blocks */
         while (t < 256 && 256 / t > S && t < a->cols / 32) t *= 2;
@@ -118,8 +122,7 @@ static fd_status gemv_dispatch(const void *p, fd_dispatch *d)
         d->block[1] = 256 / t;
         d->grid[0] = (nmax + S - 1) / S;
         /* never what streaming takes: that is how the device code knows */
-        unsigned slice = (unsigned)slice_bytes(nout, S, rb);
-        d->shared_bytes = fixed + (slice > stream ? slice : stream + 16);
+        d->shared_bytes = fixed + (slice > stream ? (unsigned)slice : stream + 16);
     } else {
         /* Streamed. Threads per row, 32..256. Quantized rows: about two
          * 32-block chunks per warp. Float rows: doubled while a thread has
