@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "core/mem.h"
+#include "base/mem.h"
 #include "foundry/tokenizer.h"
 
 static double now(void)

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include "check.h"
 #include "fs_util.h"
-#include "core/mem.h"
+#include "base/mem.h"
 #include "backend/cuda/nvrtc.h"
 #include "backend/cuda/nvrtc_log.h"
 

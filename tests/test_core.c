@@ -5,7 +5,7 @@
 #include "foundry/foundry.h"
 #include "foundry/tensor.h"
 #include "foundry/resource.h"
-#include "core/mem.h"
+#include "base/mem.h"
 
 static char last_log[1024];
 static int log_count;

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include "check.h"
 #include "fs_util.h"
-#include "core/mem.h"
+#include "base/mem.h"
 #include "backend/backend.h"
 #include "backend/cuda/nvrtc.h"
 

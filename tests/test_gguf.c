@@ -3,7 +3,7 @@
  * file (with the message it must give), and allocation failures. */
 #include "check.h"
 #include "model_util.h"
-#include "core/mem.h"
+#include "base/mem.h"
 #include "foundry/gguf.h"
 
 /* ---- Round trip ---------------------------------------------------------- */

@@ -4,7 +4,7 @@
  * both config.json styles, tied embeddings, and refusals by name. */
 #include "check.h"
 #include "model_util.h"
-#include "core/mem.h"
+#include "base/mem.h"
 #include "foundry/gguf.h"
 #include "foundry/model.h"
 #include "foundry/tokenizer.h"

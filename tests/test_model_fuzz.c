@@ -7,7 +7,7 @@
 #include "model_util.h"
 #include "foundry/gguf.h"
 #include "foundry/model.h"
-#include "model/safetensors.h"
+#include "format/safetensors.h"
 
 static void mutate(uint8_t *p, size_t n, uint64_t *seed)
 {

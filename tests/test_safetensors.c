@@ -3,8 +3,8 @@
  * file and the defect. */
 #include "check.h"
 #include "model_util.h"
-#include "core/mem.h"
-#include "model/safetensors.h"
+#include "base/mem.h"
+#include "format/safetensors.h"
 
 /* 8-byte length + header text + data bytes. */
 static void write_st_raw(const char *path, const char *header, uint64_t claimed_len, size_t data_bytes)

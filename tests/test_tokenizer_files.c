@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "check.h"
-#include "core/mem.h"
+#include "base/mem.h"
 #include "foundry/gguf.h"
 #include "foundry/tokenizer.h"
 #include "text/tok.h"

@@ -13,7 +13,7 @@
 #include <jansson.h>
 #include <utf8proc.h>
 #include "check.h"
-#include "core/mem.h"
+#include "base/mem.h"
 #include "foundry/tokenizer.h"
 
 #define DIR FD_TEST_DATA "/tokenizer"

@@ -2,7 +2,7 @@
  * between them (f32 <-> f16 / bf16 with round-to-nearest-even; Q8_0 and Q4_0
  * quantization bit for bit as GGUF stores them).
  *
- * Layer: core (public). Pure functions: no state, no allocation.
+ * Layer: base (public). Pure functions: no state, no allocation.
  *
  * Block layouts (little-endian, as in GGUF / ggml):
  *   Q8_0: 32 values per 34-byte block: f16 scale d, then int8 q[32];  x = d * q

@@ -25,9 +25,6 @@ typedef enum {
     FD_BACKEND_CUDA     /* CUDA or a clear error */
 } fd_backend_kind;
 
-typedef enum { FD_LOG_DEBUG, FD_LOG_INFO, FD_LOG_NOTICE, FD_LOG_WARN, FD_LOG_ERROR } fd_log_level;
-typedef void (*fd_log_fn)(void *user, fd_log_level level, const char *msg);
-
 typedef struct fd_options {
     fd_backend_kind backend;
     size_t      pool_bytes;   /* the pooled arena; 0 = 64 MiB */

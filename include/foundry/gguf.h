@@ -1,7 +1,7 @@
 /* gguf.h — GGUF v3 model files: a bounds-checked reader over a read-only
  * memory map, and a writer that produces a file atomically (temp + rename).
  *
- * Layer: model (public). A reader owns its map and every parsed structure;
+ * Layer: format (public). A reader owns its map and every parsed structure;
  * all pointers it hands out (strings, arrays, tensor data) stay valid until
  * fd_gguf_close. Strings from the file are NOT NUL-terminated (fd_gguf_str),
  * except keys and tensor names, which are copied and terminated.

@@ -1,7 +1,7 @@
 /* status.h — the error values every fallible Foundry call returns, and the
  * message carrier that says what went wrong (which tensor, which file offset).
  *
- * Layer: core (public). A call that fails returns a non-zero fd_status and,
+ * Layer: base (public). A call that fails returns a non-zero fd_status and,
  * where it was given an fd_error, leaves a one-line message there. FD_TRY
  * propagates a failure to the caller in straight-line code. */
 #ifndef FOUNDRY_STATUS_H
@@ -61,5 +61,10 @@ void fd_error_clear(fd_error *e);
         fd_status fd_try_rc_ = (expr);                 \
         if (fd_try_rc_ != FD_OK) return fd_try_rc_;    \
     } while (0)
+
+/* Log levels and the callback that receives messages (a foundry's, a
+ * backend's or a loader's); `msg` is valid only during the call. */
+typedef enum { FD_LOG_DEBUG, FD_LOG_INFO, FD_LOG_NOTICE, FD_LOG_WARN, FD_LOG_ERROR } fd_log_level;
+typedef void (*fd_log_fn)(void *user, fd_log_level level, const char *msg);
 
 #endif

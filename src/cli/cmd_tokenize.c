@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
-#include "core/mem.h"
+#include "base/mem.h"
 #include "foundry/tokenizer.h"
 
 static void usage(FILE *f)

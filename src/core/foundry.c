@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "core/internal.h"
-#include "core/mem.h"
+#include "base/mem.h"
 
 #define DEFAULT_POOL_BYTES ((size_t)64 << 20)
 

@@ -2,7 +2,7 @@
  * address, created on first use, destroyed newest-first with the foundry. */
 #include <string.h>
 #include "core/internal.h"
-#include "core/mem.h"
+#include "base/mem.h"
 
 void *fd_resource_peek(fd_foundry *fd, const fd_resource_type *type)
 {

@@ -7,7 +7,7 @@
  * made on first host access. */
 #include <string.h>
 #include "core/internal.h"
-#include "core/mem.h"
+#include "base/mem.h"
 
 #define POOL_ALIGN 256
 

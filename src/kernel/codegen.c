@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "kernel/codegen.h"
-#include "core/mem.h"
+#include "base/mem.h"
 
 const char *fd_dtype_device_type(fd_dtype t)
 {
@@ -33,54 +33,6 @@ static const char *param_ctype(fd_param_type p)
     case FD_PT_float: return "float";
     default: return "void *";
     }
-}
-
-static void sbuf_grow(fd_sbuf *b, size_t add)
-{
-    if (b->oom || b->len + add + 1 <= b->cap) return;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + add + 1) cap *= 2;
-    char *s = fd_realloc(b->s, cap);
-    if (!s) {
-        b->oom = 1;
-        return;
-    }
-    b->s = s;
-    b->cap = cap;
-}
-
-void fd_sbuf_cat(fd_sbuf *b, const char *s)
-{
-    size_t n = strlen(s);
-    sbuf_grow(b, n);
-    if (b->oom) return;
-    memcpy(b->s + b->len, s, n + 1);
-    b->len += n;
-}
-
-void fd_sbuf_printf(fd_sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    sbuf_grow(b, (size_t)n);
-    if (b->oom) return;
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
-uint64_t fd_hash64(uint64_t h, const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 1099511628211ull;
-    }
-    return h;
 }
 
 void fd_codegen_args_struct(fd_sbuf *b, const fd_arg_table *t, const fd_dtype *dtypes)

@@ -7,26 +7,20 @@
 
 #include "foundry/kernel.h"
 #include "core/internal.h"
+#include "base/hash.h"
+#include "base/sbuf.h"
 
 extern const char fd_cuda_prelude[];
 
 /* The device storage type of a dtype ("fd_f16", "float", "fd_q8_0", ...). */
 const char *fd_dtype_device_type(fd_dtype t);
 
-/* A growable string; every append keeps it NUL-terminated. On allocation
- * failure `oom` is set and further appends do nothing. */
-typedef struct fd_sbuf { char *s; size_t len, cap; int oom; } fd_sbuf;
-void fd_sbuf_cat(fd_sbuf *b, const char *s);
-void fd_sbuf_printf(fd_sbuf *b, const char *fmt, ...) FD_PRINTF(2, 3);
 
 /* Appends the device struct `fd_args` for a descriptor table whose tensor
  * arguments have the given dtypes (descriptor order), and a typedef
  * `<name>_t` per tensor argument. */
 void fd_codegen_args_struct(fd_sbuf *b, const fd_arg_table *t, const fd_dtype *dtypes);
 
-/* 64-bit FNV-1a, for cache keys. */
-uint64_t fd_hash64(uint64_t h, const void *data, size_t n);
-#define FD_HASH_SEED 14695981039346656037ull
 
 /* Compiled variant for (kernel, dtypes), compiled on first use. */
 fd_status fd_kcache_get(fd_foundry *fd, const fd_kernel *k, const fd_dtype *dtypes, const fd_devfn **fn);

@@ -11,7 +11,7 @@
 #include <string.h>
 #include "kernel/compound.h"
 #include "kernel/codegen.h"
-#include "core/mem.h"
+#include "base/mem.h"
 
 const fd_compound *fd_compound_of(const fd_kernel *k)
 {

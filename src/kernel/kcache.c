@@ -8,7 +8,7 @@
  * foundry is destroyed. */
 #include <string.h>
 #include "kernel/codegen.h"
-#include "core/mem.h"
+#include "base/mem.h"
 
 #define MAX_TENSOR_ARGS 16
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include "kernel/codegen.h"
 #include "kernel/compound.h"
-#include "core/mem.h"
+#include "base/mem.h"
 
 #define MAX_ARGS 32
 

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "core/mem.h"
+#include "base/mem.h"
 #include "model/model_int.h"
 
 static void progress(int on, uint64_t done, uint64_t total, fd_dtype to)

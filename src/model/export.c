@@ -12,7 +12,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include "core/mem.h"
+#include "base/mem.h"
 #include "model/model_int.h"
 
 typedef struct vocab {

@@ -8,8 +8,8 @@
  * Qwen2 does not use (rotary inv_freq buffers...) are skipped. */
 #include <stdio.h>
 #include <string.h>
-#include "core/mem.h"
-#include "model/mapfile.h"
+#include "base/mem.h"
+#include "format/mapfile.h"
 #include "model/model_int.h"
 
 /* HF name -> canonical name; 0 when the tensor is not one Qwen2 uses. */

@@ -8,7 +8,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include "core/mem.h"
+#include "base/mem.h"
 #include "foundry/tokenizer.h"
 #include "model/model_int.h"
 

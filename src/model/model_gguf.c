@@ -5,7 +5,7 @@
  * map. GGUF dims are ne[] fastest-first; here they become (rows, cols). */
 #include <stdio.h>
 #include <string.h>
-#include "core/mem.h"
+#include "base/mem.h"
 #include "model/model_int.h"
 
 static fd_status get_u32(const fd_gguf *g, const char *arch, const char *suffix, int required, uint32_t *out,

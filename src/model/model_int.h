@@ -13,8 +13,9 @@
 #include <jansson.h>
 #include "foundry/gguf.h"
 #include "foundry/model.h"
-#include "model/safetensors.h"
-#include "model/util.h"
+#include "format/hf_config.h"
+#include "format/safetensors.h"
+#include "base/util.h"
 
 struct fd_model {
     fd_model_info info;
@@ -44,15 +45,6 @@ void fd_generation_defaults_init(fd_generation_defaults *g);
  * tensors, generation defaults, chat template). */
 fd_status fd_model_load_gguf(fd_model *m, const char *path, fd_error *err);
 fd_status fd_model_load_hf(fd_model *m, const char *dir, fd_error *err);
-
-/* hf_config.c */
-fd_status fd_hf_read_config(const char *path, fd_model_hparams *hp, fd_dtype *dtype_hint, fd_error *err);
-fd_status fd_hf_read_generation(const char *path, fd_generation_defaults *g, fd_error *err);
-/* Reads chat_template (a string, or a list of {name, template}: "default" or
- * the first); *tmpl is NULL when absent, else freed with fd_free. */
-fd_status fd_hf_read_chat_template(const char *path, char **tmpl, fd_error *err);
-/* Loads a JSON file with a message naming file, line and column. */
-fd_status fd_json_load(const char *path, json_t **out, fd_error *err);
 
 /* convert.c: converts every 2-D weight to opt->dtype, 1-D tensors to f32. */
 fd_status fd_model_convert(fd_model *m, const fd_model_options *opt, fd_error *err);

@@ -5,8 +5,7 @@
 #include <string.h>
 #include "kernel/codegen.h"
 #include "kernel/compound.h"
-#include "backend/cuda/nvrtc.h"
-#include "core/mem.h"
+#include "base/mem.h"
 
 int fd_kernel_variant(const fd_kernel *k, size_t i, fd_dtype *dtypes)
 {

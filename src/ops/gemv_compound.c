@@ -18,7 +18,7 @@
 #include "ops/ops.h"
 #include "ops/gemv_ref.h"
 #include "ops/gemv_stages.h"
-#include "core/mem.h"
+#include "base/mem.h"
 
 static fd_tensor *const *w_of(const fd_gemv_args *a) { return &a->w0; }
 static fd_tensor *const *y_of(const fd_gemv_args *a) { return &a->y0; }

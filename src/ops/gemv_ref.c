@@ -3,7 +3,7 @@
  * (per thread) and accumulated in double, so the reference's own rounding is
  * far below any bound a test states. */
 #include "ops/gemv_ref.h"
-#include "core/mem.h"
+#include "base/mem.h"
 
 void fd_gemv_ref(const fd_tensor *w, const float *x, float *y, uint32_t rows, uint32_t cols)
 {

@@ -9,7 +9,7 @@
  * The cache (fixed capacity, filled until half full, never evicted) is the
  * only state that changes after loading; t->lock guards it. */
 #include <string.h>
-#include "core/mem.h"
+#include "base/mem.h"
 #include "text/tok.h"
 
 #define CACHE_SLOTS (1u << 16)   /* power of two */

@@ -9,7 +9,7 @@
  * fd_detok: up to 3 held-back bytes of an unfinished character. */
 #include <string.h>
 #include <utf8proc.h>
-#include "core/mem.h"
+#include "base/mem.h"
 #include "text/tok.h"
 
 static fd_status bad_id(const fd_tokenizer *t, int32_t id, fd_error *err)

@@ -6,7 +6,7 @@
  * piece (bpe.c). Holds no state between calls. */
 #include <string.h>
 #include <utf8proc.h>
-#include "core/mem.h"
+#include "base/mem.h"
 #include "text/tok.h"
 
 typedef struct { int32_t *ids; size_t n, cap; } outbuf;

@@ -10,7 +10,7 @@
  * "Isolated": every match is a piece and so is every gap between matches. */
 #include <string.h>
 #include <pcre2.h>
-#include "core/mem.h"
+#include "base/mem.h"
 #include "text/tok.h"
 
 const char tok_re_qwen2[] =

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <pcre2.h>
-#include "core/mem.h"
+#include "base/mem.h"
 #include "foundry/gguf.h"
 #include "text/tok.h"
 

@@ -7,7 +7,7 @@
  * ("a b"), the eos/eot/bos ids and tokenizer.chat_template. NFC is on, as in
  * the models' tokenizer.json. Copies everything: the GGUF may be closed after. */
 #include <string.h>
-#include "core/mem.h"
+#include "base/mem.h"
 #include "foundry/gguf.h"
 #include "text/tok.h"
 

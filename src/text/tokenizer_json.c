@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <jansson.h>
-#include "core/mem.h"
+#include "base/mem.h"
 #include "text/tok.h"
 
 static const char *type_of(json_t *o)

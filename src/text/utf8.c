@@ -4,7 +4,7 @@
  *
  * Layer: text (internal). Pure functions. */
 #include <string.h>
-#include "core/mem.h"
+#include "base/mem.h"
 #include "text/tok.h"
 
 int tok_utf8_next(const unsigned char *s, size_t n, size_t *bad)

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "backend/backend.h"
-#include "core/mem.h"
+#include "base/mem.h"
 
 static fd_status cpu_alloc(fd_backend *b, size_t bytes, fd_devptr *out, fd_error *err)
 {

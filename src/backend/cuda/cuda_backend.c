@@ -14,7 +14,7 @@
 #include <string.h>
 #include "backend/cuda/cuda_int.h"
 #include "backend/cuda/nvrtc.h"
-#include "core/mem.h"
+#include "base/mem.h"
 
 #define DEFAULT_SHARED_LIMIT (48u << 10)   /* dynamic shared bytes a launch gets without opting in */
 #define MAX_PARAM_BYTES 32764u             /* kernel parameter space (CUDA 12.1+, Volta and later) */
@@ -116,8 +116,8 @@ static fd_status cu_compile(fd_backend *b, const char *name, const char *source,
     memset(out, 0, sizeof *out);
     out->regs = out->spills = out->shared = -1;
     if (!name || !*name || !source) return fd_error_set(err, FD_ERR_INVALID, "cuda: compile needs a name and source");
-    uint64_t k = fd_kcd_hash(c->opts_hash, &key, sizeof key);
-    k = fd_kcd_hash(k, name, strlen(name) + 1);
+    uint64_t k = fd_hash64(c->opts_hash, &key, sizeof key);
+    k = fd_hash64(k, name, strlen(name) + 1);
     cu_kernel *hit = find_key(c, k, name);
     if (hit) {
         c->disk.stats.mem_hits++;

@@ -13,22 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 #include "backend/cuda/kcache_disk.h"
-#include "core/mem.h"
+#include "base/mem.h"
 
 #define MAGIC "FDKC"
 #define FORMAT_VERSION 1u
 #define HEADER_BYTES 40
 #define MAX_PAYLOAD ((uint64_t)1 << 30)   /* no CUBIN is a GiB: a larger size is corruption */
-
-uint64_t fd_kcd_hash(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *s = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
 
 void fd_kcd_log(const fd_kcache_disk *dc, fd_log_level level, const char *fmt, ...)
 {
@@ -148,7 +138,7 @@ int fd_kcd_get(fd_kcache_disk *dc, uint64_t key, void **data, size_t *size, int 
             return 0;
         }
         if (read_all(fd, buf, n) != 0) bad = "short read";
-        else if (fd_kcd_hash(FD_KCD_HASH_INIT, buf, n) != get_u64(h + 24)) bad = "checksum mismatch";
+        else if (fd_hash64(FD_HASH_SEED, buf, n) != get_u64(h + 24)) bad = "checksum mismatch";
         else {
             *data = buf;
             *size = n;
@@ -218,7 +208,7 @@ void fd_kcd_put(fd_kcache_disk *dc, uint64_t key, const void *data, size_t size,
     put_u32(h + 4, FORMAT_VERSION);
     put_u64(h + 8, key);
     put_u64(h + 16, size);
-    put_u64(h + 24, fd_kcd_hash(FD_KCD_HASH_INIT, data, size));
+    put_u64(h + 24, fd_hash64(FD_HASH_SEED, data, size));
     put_u32(h + 32, (uint32_t)regs);
     put_u32(h + 36, (uint32_t)spills);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

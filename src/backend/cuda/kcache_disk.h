@@ -20,7 +20,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "foundry/foundry.h"
+#include "foundry/dtype.h"
+#include "foundry/status.h"
+#include "base/hash.h"
 
 /* What a cache has done since it was opened (tests and `foundry kernels`). */
 typedef struct fd_kcache_stats {
@@ -61,8 +63,5 @@ int fd_kcd_path(const fd_kcache_disk *dc, uint64_t key, char *buf, size_t cap);
 /* Logs through dc->log (or stderr for WARN and above when there is none). */
 void fd_kcd_log(const fd_kcache_disk *dc, fd_log_level level, const char *fmt, ...) FD_PRINTF(3, 4);
 
-/* FNV-1a 64 over `n` bytes, continuing from `h` (start with FD_KCD_HASH_INIT). */
-#define FD_KCD_HASH_INIT 0xcbf29ce484222325ull
-uint64_t fd_kcd_hash(uint64_t h, const void *p, size_t n);
 
 #endif

@@ -8,7 +8,7 @@
 #include <time.h>
 #include "backend/cuda/nvrtc.h"
 #include "backend/cuda/nvrtc_log.h"
-#include "core/mem.h"
+#include "base/mem.h"
 
 #define KEY_TAG "foundry-nvrtc-1"   /* bump to orphan every entry when the build recipe changes */
 
@@ -42,16 +42,16 @@ uint64_t fd_nvrtc_options_hash(const fd_nvrtc_api *api, int arch)
     char archopt[48];
     int n = options(api, arch, archopt, sizeof archopt, opts);
     int ver[3] = { api->major, api->minor, arch };
-    uint64_t h = fd_kcd_hash(FD_KCD_HASH_INIT, KEY_TAG, sizeof KEY_TAG);
-    for (int i = 0; i < n; i++) h = fd_kcd_hash(h, opts[i], strlen(opts[i]) + 1);
-    return fd_kcd_hash(h, ver, sizeof ver);
+    uint64_t h = fd_hash64(FD_HASH_SEED, KEY_TAG, sizeof KEY_TAG);
+    for (int i = 0; i < n; i++) h = fd_hash64(h, opts[i], strlen(opts[i]) + 1);
+    return fd_hash64(h, ver, sizeof ver);
 }
 
 static uint64_t disk_key(const fd_nvrtc_api *api, int arch, const char *name, const char *source)
 {
     uint64_t h = fd_nvrtc_options_hash(api, arch);
-    h = fd_kcd_hash(h, name, strlen(name) + 1);
-    return fd_kcd_hash(h, source, strlen(source));
+    h = fd_hash64(h, name, strlen(name) + 1);
+    return fd_hash64(h, source, strlen(source));
 }
 
 /* Long text (a compile report) straight to the log: fd_kcd_log caps at 1 KiB. */

@@ -14,22 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "foundry/status.h"
+#include "backend/backend.h"
 #include "backend/cuda/cuda_api.h"
 #include "backend/cuda/kcache_disk.h"
-
-/* Compiles `source` with NVRTC alone for sm_<arch> (no driver or GPU needed);
- * fills what ptxas reports: registers per thread and spill-store bytes of the
- * entry point `name` (-1 where the log does not say), and the wall seconds
- * the call took (a disk hit is cheap). Uses the default cache folder
- * ($FOUNDRY_CACHE_DIR, else $XDG_CACHE_HOME/foundry, else ~/.cache/foundry);
- * cache warnings go to stderr. Any out-pointer may be NULL.
- * FD_ERR_UNAVAILABLE without NVRTC; FD_ERR_COMPILE with the log and the source
- * lines around each error. */
-fd_status fd_nvrtc_compile_offline(int arch, const char *name, const char *source, int *regs,
-                                   int *spills_bytes, double *seconds, fd_error *err);
-
-/* 1 if NVRTC loads; else 0 and why (into `why`, may be NULL). */
-int fd_nvrtc_available(char *why, size_t cap);
 
 /* As fd_nvrtc_compile_offline with a caller-owned cache (its folder, log and
  * counters: dc->stats.compiles vs dc->stats.disk_hits), for tests and for a

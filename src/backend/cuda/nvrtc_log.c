@@ -1,50 +1,18 @@
 /* nvrtc_log.c — turns NVRTC's program log into the text a user reads when a
  * generated kernel fails to compile, and reads ptxas's resource lines.
  *
- * Layer: backend/cuda. Text only: allocations through core/mem.h. */
+ * Layer: backend/cuda. Text only: allocations through base/mem.h. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "backend/cuda/nvrtc_log.h"
-#include "core/mem.h"
+#include "base/mem.h"
+#include "base/sbuf.h"
 
 #define CONTEXT_LINES 3        /* source lines shown before and after an error */
 #define MAX_CONTEXTS 8         /* errors that get source context */
 #define MAX_SOURCE_COLS 110    /* longer source lines are cut with "..." */
-
-/* A growing string; `ok` drops to 0 on the first failed allocation. */
-typedef struct { char *s; size_t len, cap; int ok; } sbuf;
-
-static void sb_add(sbuf *b, const char *p, size_t n)
-{
-    if (!b->ok) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1) cap *= 2;
-        char *s = fd_realloc(b->s, cap);
-        if (!s) {
-            b->ok = 0;
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, p, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n > 0) sb_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
 
 /* The 1-based line number an NVRTC log line reports an error at, else 0.
  * Accepts "<file>(N): error: ..." and "<file>(N): catastrophic error: ...". */
@@ -62,7 +30,7 @@ static long error_line(const char *line, size_t len)
     return 0;
 }
 
-static void add_context(sbuf *b, const char *source, long at)
+static void add_context(fd_sbuf *b, const char *source, long at)
 {
     long first = at > CONTEXT_LINES ? at - CONTEXT_LINES : 1, last = at + CONTEXT_LINES;
     const char *p = source;
@@ -71,7 +39,7 @@ static void add_context(sbuf *b, const char *source, long at)
         size_t len = eol ? (size_t)(eol - p) : strlen(p);
         if (n >= first) {
             int cut = len > MAX_SOURCE_COLS;
-            sb_printf(b, "  %c%5ld | %.*s%s\n", n == at ? '>' : ' ', n, (int)(cut ? MAX_SOURCE_COLS : len), p,
+            fd_sbuf_printf(b, "  %c%5ld | %.*s%s\n", n == at ? '>' : ' ', n, (int)(cut ? MAX_SOURCE_COLS : len), p,
                       cut ? "..." : "");
         }
         if (!eol) break;
@@ -81,26 +49,22 @@ static void add_context(sbuf *b, const char *source, long at)
 
 char *fd_nvrtc_error_text(const char *name, int arch, const char *source, const char *log)
 {
-    sbuf b = { NULL, 0, 0, 1 };
+    fd_sbuf b = { 0 };
     int contexts = 0;
-    sb_printf(&b, "kernel '%s' does not compile for sm_%d:\n", name, arch);
+    fd_sbuf_printf(&b, "kernel '%s' does not compile for sm_%d:\n", name, arch);
     for (const char *p = log ? log : ""; *p;) {
         const char *eol = strchr(p, '\n');
         size_t len = eol ? (size_t)(eol - p) : strlen(p);
         if (len) {
-            sb_add(&b, p, len);
-            sb_add(&b, "\n", 1);
+            fd_sbuf_catn(&b, p, len);
+            fd_sbuf_catn(&b, "\n", 1);
             long at = error_line(p, len);
             if (at && contexts++ < MAX_CONTEXTS) add_context(&b, source, at);
         }
         p += len + (eol != NULL);
     }
-    if (!b.ok) {
-        fd_free(b.s);
-        return NULL;
-    }
-    while (b.len && b.s[b.len - 1] == '\n') b.s[--b.len] = '\0';
-    return b.s;
+    while (!b.oom && b.len && b.s[b.len - 1] == '\n') b.s[--b.len] = '\0';
+    return fd_sbuf_take(&b);
 }
 
 void fd_nvrtc_fit(char *dst, size_t cap, const char *text)

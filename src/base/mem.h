@@ -1,6 +1,6 @@
 /* mem.h — the library's heap allocation, with fault injection for tests.
  *
- * Layer: core (internal). Every module allocates host memory through these so
+ * Layer: base (internal). Every module allocates host memory through these so
  * that a test can make the N-th allocation fail (fd_mem_fail_after) and check
  * that the failure is reported and nothing leaks — SQLite's FaultSim idea.
  * The counter is process-wide test state, not configuration: production code

@@ -1,6 +1,6 @@
 /* gguf_write.c — GGUF v3 writer (see gguf.h).
  *
- * Layer: model. The writer collects keys and tensors (copying names, borrowing
+ * Layer: format. The writer collects keys and tensors (copying names, borrowing
  * array contents and tensor data) and lays the file out in one pass:
  *   header | key/values | tensor infos | pad | tensor 0 | pad | tensor 1 | pad ...
  * where every tensor offset, relative to the data section, is a multiple of
@@ -13,10 +13,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "core/mem.h"
+#include "base/mem.h"
 #include "foundry/gguf.h"
-#include "model/gguf_int.h"
-#include "model/util.h"
+#include "format/gguf_int.h"
+#include "base/util.h"
 
 typedef struct wkv {
     char *key;              /* owned */

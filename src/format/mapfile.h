@@ -1,6 +1,6 @@
 /* mapfile.h — a whole file mapped read-only, for the model readers.
  *
- * Layer: model (internal). fd_mapfile_open maps `path` (an empty file is a
+ * Layer: format (internal). fd_mapfile_open maps `path` (an empty file is a
  * valid zero-length map with data == NULL); fd_mapfile_close unmaps it and
  * invalidates every pointer into it. */
 #ifndef FD_MODEL_MAPFILE_H

@@ -1,7 +1,7 @@
 /* mem.c — host allocation wrappers with injected failures for tests. */
 #include <stdlib.h>
 #include <string.h>
-#include "core/mem.h"
+#include "base/mem.h"
 
 static long fail_at;     /* 0: off; else the allocation number that fails */
 static long attempts;    /* allocations since fd_mem_fail_after */

@@ -1,6 +1,6 @@
 /* gguf_int.h — internals shared by gguf_read.c, gguf_write.c and gguf_common.c.
  *
- * Layer: model (internal). */
+ * Layer: format (internal). */
 #ifndef FD_MODEL_GGUF_INT_H
 #define FD_MODEL_GGUF_INT_H
 

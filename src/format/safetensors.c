@@ -3,8 +3,8 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/mem.h"
-#include "model/safetensors.h"
+#include "base/mem.h"
+#include "format/safetensors.h"
 
 static fd_status dtype_of(const char *path, const char *name, const char *s, fd_dtype *out, fd_error *err)
 {

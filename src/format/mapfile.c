@@ -5,7 +5,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "model/mapfile.h"
+#include "format/mapfile.h"
 
 fd_status fd_mapfile_open(const char *path, fd_mapfile *m, fd_error *err)
 {

@@ -2,8 +2,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include "core/mem.h"
-#include "model/util.h"
+#include "base/mem.h"
+#include "base/util.h"
 
 int fd_utf8_valid(const char *str, uint64_t n)
 {

@@ -1,12 +1,12 @@
 /* hf_config.c — Hugging Face config.json, generation_config.json and
  * tokenizer_config.json into the model description.
  *
- * Layer: model. Both config styles are read: older ones with top-level
+ * Layer: format. Both config styles are read: older ones with top-level
  * `rope_theta` and `torch_dtype`, transformers-5 ones with
  * `rope_parameters.rope_theta` and `dtype`. */
 #include <string.h>
-#include "core/mem.h"
-#include "model/model_int.h"
+#include "base/mem.h"
+#include "format/hf_config.h"
 
 fd_status fd_json_load(const char *path, json_t **out, fd_error *err)
 {

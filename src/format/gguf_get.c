@@ -1,10 +1,10 @@
 /* gguf_get.c — typed metadata getters over a reader (see gguf.h).
  *
- * Layer: model. Each getter names the file, the key and, on a type mismatch,
+ * Layer: format. Each getter names the file, the key and, on a type mismatch,
  * both types; integers are range-checked, never silently truncated. */
 #include <inttypes.h>
 #include "foundry/gguf.h"
-#include "model/gguf_int.h"
+#include "format/gguf_int.h"
 
 static fd_status lookup(const fd_gguf *g, const char *key, const fd_gguf_value **v, fd_error *err)
 {

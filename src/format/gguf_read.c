@@ -1,6 +1,6 @@
 /* gguf_read.c — GGUF v2/v3 reader over a read-only map (see gguf.h).
  *
- * Layer: model. Invariants once fd_gguf_open returns a reader:
+ * Layer: format. Invariants once fd_gguf_open returns a reader:
  *   1. every string, array and tensor range it hands out lies inside the map;
  *   2. keys and tensor names are unique, valid UTF-8, NUL-free and copied;
  *   3. tensor data ranges are aligned, inside the data section (which starts
@@ -11,11 +11,11 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/mem.h"
+#include "base/mem.h"
 #include "foundry/gguf.h"
-#include "model/gguf_int.h"
-#include "model/mapfile.h"
-#include "model/util.h"
+#include "format/gguf_int.h"
+#include "format/mapfile.h"
+#include "base/util.h"
 
 struct blk { struct blk *next; uint64_t pad; };   /* header before each block */
 

@@ -1,6 +1,6 @@
 /* safetensors.h — one .safetensors file, mapped read-only and validated.
  *
- * Layer: model (internal). Layout: 8-byte little-endian header length N, N
+ * Layer: format (internal). Layout: 8-byte little-endian header length N, N
  * bytes of JSON {"name": {"dtype", "shape", "data_offsets": [begin, end]},
  * "__metadata__": {...}}, then the data; offsets are relative to 8 + N.
  * After fd_st_open every tensor lies inside the file, has the size its dtype
@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include "foundry/dtype.h"
 #include "foundry/status.h"
-#include "model/mapfile.h"
+#include "format/mapfile.h"
 
 #define FD_ST_MAX_DIMS 8
 #define FD_ST_MAX_HEADER (100u << 20)   /* the format's own limit: 100 MB */

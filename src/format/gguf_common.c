@@ -1,10 +1,10 @@
 /* gguf_common.c — GGUF value-type and ggml tensor-type tables shared by the
  * reader and the writer, and array item access.
  *
- * Layer: model. Pure functions over constant tables. */
+ * Layer: format. Pure functions over constant tables. */
 #include <string.h>
 #include "foundry/gguf.h"
-#include "model/gguf_int.h"
+#include "format/gguf_int.h"
 
 const char *fd_gguf_type_name(fd_gguf_type t)
 {

@@ -1,7 +1,7 @@
-/* util.h — small helpers the model readers share: UTF-8 validation, a string
+/* util.h — small helpers the file readers share: UTF-8 validation, a string
  * index (name -> position) for key and tensor look-up, paths.
  *
- * Layer: model (internal). A name index borrows the names it is given; they
+ * Layer: base (internal). A name index borrows the names it is given; they
  * must outlive it. Free it with fd_nameidx_free. */
 #ifndef FD_MODEL_UTIL_H
 #define FD_MODEL_UTIL_H

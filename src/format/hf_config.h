@@ -1,0 +1,21 @@
+/* hf_config.h — the JSON files of a Hugging Face model folder:
+ * config.json (both styles), generation_config.json, and the chat template
+ * in tokenizer_config.json or chat_template.json.
+ *
+ * Layer: format (internal). */
+#ifndef FD_FORMAT_HF_CONFIG_H
+#define FD_FORMAT_HF_CONFIG_H
+
+#include <jansson.h>
+#include "foundry/dtype.h"
+#include "foundry/hparams.h"
+
+fd_status fd_hf_read_config(const char *path, fd_model_hparams *hp, fd_dtype *dtype_hint, fd_error *err);
+fd_status fd_hf_read_generation(const char *path, fd_generation_defaults *g, fd_error *err);
+/* Reads chat_template (a string, or a list of {name, template}: "default" or
+ * the first); *tmpl is NULL when absent, else freed with fd_free. */
+fd_status fd_hf_read_chat_template(const char *path, char **tmpl, fd_error *err);
+/* Loads a JSON file with a message naming file, line and column. */
+fd_status fd_json_load(const char *path, json_t **out, fd_error *err);
+
+#endif
