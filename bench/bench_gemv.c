@@ -20,8 +20,10 @@
 #include <string.h>
 #include <time.h>
 #include "foundry/ops.h"
-#include "kernel/compound.h"
-#include "ops/gemv_stages.h"
+
+/* A GEMV compound's description from its stages (NULL: the family's default). */
+#define GEMV(in, w, m, e) &(fd_compound_desc){ .family = &FD_GEMV_FAMILY, .stage = { [FD_GEMV_INPUT] = (in), \
+    [FD_GEMV_WEIGHTS] = (w), [FD_GEMV_MAIN] = (m), [FD_GEMV_EPILOGUE] = (e) } }
 
 #define PEAK 3.0e12
 #define MAXC 64
@@ -116,7 +118,7 @@ typedef struct {
     uint32_t n;
 } ctx_t;
 
-static fd_status step_gemv(fd_foundry *fd, void *p, int c) { ctx_t *x = p; return fd_run(fd, &x->c->kernel, &x->a[c]); }
+static fd_status step_gemv(fd_foundry *fd, void *p, int c) { ctx_t *x = p; return fd_run(fd, fd_compound_kernel(x->c), &x->a[c]); }
 
 static fd_status step_swiglu_unfused(fd_foundry *fd, void *p, int c)
 {
@@ -125,8 +127,8 @@ static fd_status step_swiglu_unfused(fd_foundry *fd, void *p, int c)
     g.w1 = u.w1 = NULL, g.rows1 = u.rows1 = 0;
     g.y0 = x->mid[0];
     u.w0 = x->a[c].w1, u.y0 = x->mid[1];
-    FD_TRY(fd_run(fd, &x->c2->kernel, &g));
-    FD_TRY(fd_run(fd, &x->c2->kernel, &u));
+    FD_TRY(fd_run(fd, fd_compound_kernel(x->c2), &g));
+    FD_TRY(fd_run(fd, fd_compound_kernel(x->c2), &u));
     return fd_run(fd, &FD_SWIGLU, &(fd_swiglu_args){ .gate = x->mid[0], .up = x->mid[1], .y = x->a[c].y0, .n = x->n });
 }
 
@@ -139,7 +141,7 @@ static fd_status step_qkv_unfused(fd_foundry *fd, void *p, int c)
     for (int i = 0; i < 3; i++) {
         fd_gemv_args g = { .x = x->xn, .w0 = (&f->w0)[i], .b0 = (&f->b0)[i], .y0 = (&f->y0)[i], .cols = f->cols,
                            .rows0 = (&f->rows0)[i] };
-        FD_TRY(fd_run(fd, &x->c2->kernel, &g));
+        FD_TRY(fd_run(fd, fd_compound_kernel(x->c2), &g));
     }
     return FD_OK;
 }
@@ -203,15 +205,14 @@ int main(int argc, char **argv)
             if (only_n && (only_n != shapes[s].n || only_k != shapes[s].k)) continue;
             uint32_t N = shapes[s].n, K = shapes[s].k;
             memset(&cx, 0, sizeof cx);
-            if (fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .prologue = fd_gemv_policy(dts[d]),
-                                  .main = &FD_STAGE_GEMV }, &cx.c, &err)) return 1;
+            if (fd_compound_build(GEMV(NULL, fd_gemv_policy(dts[d]), &FD_STAGE_GEMV, NULL), &cx.c, &err)) return 1;
             fd_tensor *x = rnd(fd, FD_F32, K, 1), *y = rnd(fd, FD_F32, N, 1);
             fd_tensor *w0 = weight(fd, dts[d], N, K);
             int copies = gpu ? copies_for(fd_tensor_bytes(w0)) : 1;
             for (int c = 0; c < copies; c++)
                 cx.a[c] = (fd_gemv_args){ .x = x, .w0 = c ? weight(fd, dts[d], N, K) : w0, .y0 = y, .cols = K, .rows0 = N };
             double t = time_steps(fd, step_gemv, &cx, copies, quick);
-            uint64_t bytes = cx.c->kernel.bytes(&cx.a[0]);
+            uint64_t bytes = fd_compound_kernel(cx.c)->bytes(&cx.a[0]);
             report("gemv", fd_dtype_name(dts[d]), N, K, t, bytes, copies);
             for (int c = 0; c < copies; c++) (void)fd_tensor_free(cx.a[c].w0);
             (void)fd_tensor_free(x), (void)fd_tensor_free(y);
@@ -250,9 +251,8 @@ int main(int argc, char **argv)
         const fd_stage *pol = fd_gemv_policy(dt);
         /* SwiGLU: gate/up 4864 x 896 */
         uint32_t N = 4864, K = 896;
-        if (fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .prologue = pol, .main = &FD_STAGE_GEMV2,
-                              .epilogue = &FD_STAGE_EPI_SWIGLU }, &cx.c, &err) ||
-            fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .prologue = pol, .main = &FD_STAGE_GEMV }, &cx.c2, &err))
+        if (fd_compound_build(GEMV(NULL, pol, &FD_STAGE_GEMV2, &FD_STAGE_EPI_SWIGLU), &cx.c, &err) ||
+            fd_compound_build(GEMV(NULL, pol, &FD_STAGE_GEMV, NULL), &cx.c2, &err))
             return 1;
         fd_tensor *x = rnd(fd, FD_F32, K, 1), *y = rnd(fd, FD_F32, N, 1);
         cx.mid[0] = rnd(fd, FD_F32, N, 1), cx.mid[1] = rnd(fd, FD_F32, N, 1);
@@ -270,10 +270,8 @@ int main(int argc, char **argv)
         fd_compound_destroy(cx.c), fd_compound_destroy(cx.c2);
         /* QKV with RMSNorm and bias: 896 -> 896, 128, 128 */
         memset(cx.a, 0, sizeof cx.a);
-        if (fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .input = &FD_STAGE_INPUT_RMSNORM, .prologue = pol,
-                              .main = &FD_STAGE_GEMV3, .epilogue = &FD_STAGE_EPI_BIAS }, &cx.c, &err) ||
-            fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .prologue = pol, .main = &FD_STAGE_GEMV,
-                              .epilogue = &FD_STAGE_EPI_BIAS }, &cx.c2, &err))
+        if (fd_compound_build(GEMV(&FD_STAGE_INPUT_RMSNORM, pol, &FD_STAGE_GEMV3, &FD_STAGE_EPI_BIAS), &cx.c, &err) ||
+            fd_compound_build(GEMV(NULL, pol, &FD_STAGE_GEMV, &FD_STAGE_EPI_BIAS), &cx.c2, &err))
             return 1;
         K = 896;
         fd_tensor *xq = rnd(fd, FD_F32, K, 1), *nw = rnd(fd, FD_F32, K, 1);

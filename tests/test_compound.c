@@ -9,8 +9,10 @@
 #include "check.h"
 #include "gpu.h"
 #include "foundry/ops.h"
-#include "kernel/compound.h"
-#include "ops/gemv_stages.h"
+
+/* A GEMV compound's description from its stages (NULL: the family's default). */
+#define GEMV(in, w, m, e) &(fd_compound_desc){ .family = &FD_GEMV_FAMILY, .stage = { [FD_GEMV_INPUT] = (in), \
+    [FD_GEMV_WEIGHTS] = (w), [FD_GEMV_MAIN] = (m), [FD_GEMV_EPILOGUE] = (e) } }
 
 static uint64_t seed;
 
@@ -18,15 +20,13 @@ static void test_refusals(void)
 {
     fd_compound *c = NULL;
     fd_error e = { 0 };
-    CHECK(fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .prologue = &FD_STAGE_LOAD_F16,
-          .main = &FD_STAGE_GEMV, .epilogue = &FD_STAGE_EPI_SWIGLU }, &c, &e) == FD_ERR_INVALID);
+    CHECK(fd_compound_build(GEMV(NULL, fd_gemv_policy(FD_F16), &FD_STAGE_GEMV, &FD_STAGE_EPI_SWIGLU), &c, &e) == FD_ERR_INVALID);
     CHECK(c == NULL);
     CHECK_CONTAINS(e.msg, "swiglu");
     CHECK_CONTAINS(e.msg, "gemv");
     fd_error_clear(&e);
-    CHECK(fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .prologue = &FD_STAGE_GEMV,
-          .main = &FD_STAGE_GEMV }, &c, &e) == FD_ERR_INVALID);
-    CHECK_CONTAINS(e.msg, "not a prologue");
+    CHECK(fd_compound_build(GEMV(NULL, &FD_STAGE_GEMV, &FD_STAGE_GEMV, NULL), &c, &e) == FD_ERR_INVALID);
+    CHECK_CONTAINS(e.msg, "gemv is not a weights stage");
     /* a stage declaring an argument unlike another stage's */
     static const fd_stage_arg bad_args[] = { { "w0", FD_ARG_IN, FD_DT(Q8_0), FD_PT_TENSOR } };
     fd_stage bad = FD_STAGE_EPI_NONE;
@@ -34,30 +34,35 @@ static void test_refusals(void)
     bad.args = bad_args;
     bad.nargs = 1;
     fd_error_clear(&e);
-    CHECK(fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .prologue = &FD_STAGE_LOAD_F16,
-          .main = &FD_STAGE_GEMV, .epilogue = &bad }, &c, &e) == FD_ERR_INVALID);
+    CHECK(fd_compound_build(GEMV(NULL, fd_gemv_policy(FD_F16), &FD_STAGE_GEMV, &bad), &c, &e) == FD_ERR_INVALID);
     CHECK_CONTAINS(e.msg, "gemv and badx declare 'w0'");
     /* the generated source names its stages and includes snippets once */
     fd_error_clear(&e);
-    CHECK_OK(fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .input = &FD_STAGE_INPUT_RMSNORM,
-             .prologue = &FD_STAGE_LOAD_Q8_0, .main = &FD_STAGE_GEMV2, .epilogue = &FD_STAGE_EPI_SWIGLU }, &c, &e), &e);
-    CHECK_STR(c->name, "gemv_rmsnorm_q8_0_gemv2_swiglu");
-    CHECK_CONTAINS(c->source, "#define FD_NOUT 2");
-    CHECK_CONTAINS(c->source, "fd_silu");
-    const char *first = strstr(c->source, "include: silu");
-    CHECK(first && !strstr(first + 1, "include: silu"));
+    CHECK_OK(fd_compound_build(GEMV(&FD_STAGE_INPUT_RMSNORM, fd_gemv_policy(FD_Q8_0), &FD_STAGE_GEMV2, &FD_STAGE_EPI_SWIGLU), &c, &e), &e);
+    CHECK_STR(fd_compound_name(c), "gemv_rmsnorm_q8_0_gemv2_swiglu");
+    fd_dtype dt[16];
+    char *src = NULL;
+    CHECK(fd_kernel_variant(fd_compound_kernel(c), 0, dt) && !fd_kernel_variant(fd_compound_kernel(c), 1, dt));
+    CHECK_OK(fd_kernel_source(fd_compound_kernel(c), dt, &src, &e), &e);
+    CHECK_CONTAINS(src, "#define FD_NOUT 2");
+    CHECK_CONTAINS(src, "#define FD_NAME gemv_rmsnorm_q8_0_gemv2_swiglu\n");
+    CHECK_CONTAINS(src, "fd_silu");
+    /* math.cuh is included by the input and the epilogue stage, emitted once */
+    const char *first = strstr(src, "/* ---- ops/math.cuh */");
+    CHECK(first && !strstr(first + 1, "/* ---- ops/math.cuh */"));
+    CHECK(!strstr(src, "#include"));   /* every include expanded */
     /* the weight policy comes before the input stage: it places x in shared memory */
-    const char *pol = strstr(c->source, "/* stage: q8_0 */"), *in = strstr(c->source, "/* stage: rmsnorm */");
+    const char *pol = strstr(src, "/* stage: weights q8_0 */"), *in = strstr(src, "/* stage: input rmsnorm */");
     CHECK(pol && in && pol < in);
-    CHECK_CONTAINS(c->source, "__launch_bounds__(FD_MAX_BLOCK, FD_MIN_BLOCKS)");
+    CHECK_CONTAINS(src, "__launch_bounds__(FD_MAX_BLOCK, FD_MIN_BLOCKS)");
+    fd_kernel_source_free(src);
     /* the stages' kernel flags: every GEMV main waits for its predecessor itself */
-    CHECK(c->kernel.flags & FD_KERNEL_PDL);
-    CHECK(!(c->kernel.flags & FD_KERNEL_INPLACE));
+    CHECK(fd_compound_kernel(c)->flags & FD_KERNEL_PDL);
+    CHECK(!(fd_compound_kernel(c)->flags & FD_KERNEL_INPLACE));
     fd_compound_destroy(c);
-    CHECK_OK(fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .prologue = &FD_STAGE_LOAD_F32,
-             .main = &FD_STAGE_GEMV, .epilogue = &FD_STAGE_EPI_RESIDUAL }, &c, &e), &e);
-    CHECK(c->kernel.flags & FD_KERNEL_INPLACE);
-    CHECK(c->kernel.flags & FD_KERNEL_PDL);
+    CHECK_OK(fd_compound_build(GEMV(NULL, fd_gemv_policy(FD_F32), &FD_STAGE_GEMV, &FD_STAGE_EPI_RESIDUAL), &c, &e), &e);
+    CHECK(fd_compound_kernel(c)->flags & FD_KERNEL_INPLACE);
+    CHECK(fd_compound_kernel(c)->flags & FD_KERNEL_PDL);
     fd_compound_destroy(c);
 }
 
@@ -65,12 +70,13 @@ static void test_refusals(void)
 static void make_args(fd_foundry *fd, const fd_compound *c, uint32_t cols, const uint32_t *rows, fd_gemv_args *a)
 {
     memset(a, 0, sizeof *a);
-    int n = c->stage[FD_STAGE_MAIN]->provides;
-    fd_dtype wt = c->stage[FD_STAGE_PROLOGUE]->dtype;
+    int n = fd_compound_products(c);
+    fd_dtype wt = fd_compound_stage(c, FD_GEMV_WEIGHTS)->dtype;
     a->cols = cols;
     a->x = rand_tensor(fd, FD_F32, 1, (int64_t[]){ cols }, &seed, 1);
-    for (size_t i = 0; i < c->table.n; i++) {
-        const char *nm = c->table.args[i].name;
+    fd_arg_table t = fd_compound_kernel(c)->args(fd_compound_kernel(c));
+    for (size_t i = 0; i < t.n; i++) {
+        const char *nm = t.args[i].name;
         int k = nm[strlen(nm) - 1] - '0';
         fd_tensor **slot = NULL;
         int64_t len = 0;
@@ -103,8 +109,8 @@ static double compare(fd_foundry *cpu, fd_foundry *gpu, const fd_compound *c, ui
     g = a;
     fd_tensor **src = &a.x, **dst = &g.x;
     for (int i = 0; i < 12; i++) dst[i] = twin(gpu, src[i]);
-    fd_status s1 = fd_run(cpu, &c->kernel, &a), s2 = fd_run(gpu, &c->kernel, &g);
-    if (s1 || s2) fprintf(stderr, "%s: %s %s\n", c->name, fd_foundry_error(cpu), fd_foundry_error(gpu));
+    fd_status s1 = fd_run(cpu, fd_compound_kernel(c), &a), s2 = fd_run(gpu, fd_compound_kernel(c), &g);
+    if (s1 || s2) fprintf(stderr, "%s: %s %s\n", fd_compound_name(c), fd_foundry_error(cpu), fd_foundry_error(gpu));
     CHECK(s1 == FD_OK && s2 == FD_OK);
     double worst = 0;
     for (int i = 0; i < 3; i++) {
@@ -123,26 +129,25 @@ static double compare(fd_foundry *cpu, fd_foundry *gpu, const fd_compound *c, ui
 static void test_cpu_matrix(void)
 {
     fd_foundry *cpu = make_cpu();
-    const fd_compound_family *fam;
-    fd_compound_desc d;
+        fd_compound_desc d;
     int n = 0;
-    for (size_t i = 0; fd_compound_enumerate(i, &fam, &d); i++, n++) {
+    for (size_t i = 0; fd_compound_enumerate(i, &d); i++, n++) {
         fd_compound *c;
         fd_error e = { 0 };
-        CHECK_OK(fd_compound_build(fam, &d, &c, &e), &e);
+        CHECK_OK(fd_compound_build(&d, &c, &e), &e);
         uint32_t rows[3] = { 40, 40, 24 }, K = 64;
-        if (c->stage[FD_STAGE_MAIN]->provides == 3) rows[0] = 48;
+        if (fd_compound_products(c) == 3) rows[0] = 48;
         fd_gemv_args a;
         make_args(cpu, c, K, rows, &a);
-        CHECK_OK(fd_run(cpu, &c->kernel, &a), (fd_error *)NULL);
+        CHECK_OK(fd_run(cpu, fd_compound_kernel(c), &a), (fd_error *)NULL);
         float *x = read_f32(a.x), xs[64];
         double ss = 0;
         for (uint32_t k = 0; k < K; k++) ss += (double)x[k] * x[k];
         float *nw = a.norm_w ? read_f32(a.norm_w) : NULL;
         for (uint32_t k = 0; k < K; k++) xs[k] = nw ? x[k] * (float)(1 / sqrt(ss / K + 1e-6)) * nw[k] : x[k];
-        const char *epi = c->stage[FD_STAGE_EPILOGUE]->name;
+        const char *epi = fd_compound_stage(c, FD_GEMV_EPILOGUE)->name;
         float v[3][48];
-        for (int m = 0; m < c->stage[FD_STAGE_MAIN]->provides; m++) {
+        for (int m = 0; m < fd_compound_products(c); m++) {
             float *w = read_f32((&a.w0)[m]);
             for (uint32_t j = 0; j < rows[m]; j++) {
                 double s = 0;
@@ -164,7 +169,7 @@ static void test_cpu_matrix(void)
                 want[j] = t;
             }
             double err = rel_err(y, want, rows[m]);
-            if (err > 1e-6) fprintf(stderr, "%s output %d: rel err %g\n", c->name, m, err);
+            if (err > 1e-6) fprintf(stderr, "%s output %d: rel err %g\n", fd_compound_name(c), m, err);
             CHECK(err <= 1e-6);
             free(y), free(b), free(r);
         }
@@ -175,12 +180,11 @@ static void test_cpu_matrix(void)
     CHECK_EQ(n, 110);
     /* quantized policies need cols a multiple of 32 and say so */
     fd_compound *c;
-    CHECK_OK(fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .prologue = &FD_STAGE_LOAD_Q4_0,
-             .main = &FD_STAGE_GEMV }, &c, NULL), (fd_error *)NULL);
+    CHECK_OK(fd_compound_build(GEMV(NULL, fd_gemv_policy(FD_Q4_0), &FD_STAGE_GEMV, NULL), &c, NULL), (fd_error *)NULL);
     fd_tensor *x = rand_tensor(cpu, FD_F32, 1, (int64_t[]){ 40 }, &seed, 1);
     fd_tensor *w = rand_tensor(cpu, FD_F32, 2, (int64_t[]){ 4, 40 }, &seed, 1);
     fd_tensor *y = rand_tensor(cpu, FD_F32, 1, (int64_t[]){ 4 }, &seed, 1);
-    CHECK(fd_run(cpu, &c->kernel, &(fd_gemv_args){ .x = x, .w0 = w, .y0 = y, .cols = 40, .rows0 = 4 }) == FD_ERR_INVALID);
+    CHECK(fd_run(cpu, fd_compound_kernel(c), &(fd_gemv_args){ .x = x, .w0 = w, .y0 = y, .cols = 40, .rows0 = 4 }) == FD_ERR_INVALID);
     CHECK_CONTAINS(fd_foundry_error(cpu), "dtype f32");
     fd_foundry_clear_error(cpu);
     (void)fd_tensor_free(x), (void)fd_tensor_free(w), (void)fd_tensor_free(y);
@@ -193,22 +197,21 @@ static void test_gpu_matrix(void)
     fd_foundry *gpu = make_gpu();
     if (!gpu) SKIP("%s", gpu_why);
     fd_foundry *cpu = make_cpu();
-    const fd_compound_family *fam;
-    fd_compound_desc d;
-    for (size_t i = 0; fd_compound_enumerate(i, &fam, &d); i++) {
+        fd_compound_desc d;
+    for (size_t i = 0; fd_compound_enumerate(i, &d); i++) {
         fd_compound *c;
         fd_error e = { 0 };
-        CHECK_OK(fd_compound_build(fam, &d, &c, &e), &e);
-        int np = c->stage[FD_STAGE_MAIN]->provides;
+        CHECK_OK(fd_compound_build(&d, &c, &e), &e);
+        int np = fd_compound_products(c);
         uint32_t qkv[3] = { 896, 128, 128 }, gu[3] = { 4864, 4864, 0 }, down[3] = { 896, 0, 0 }, odd[3] = { 37, 37, 19 };
         uint32_t ragged[3] = { 1001, 1001, 333 };
         double e1 = compare(cpu, gpu, c, np == 1 ? 4864 : 896, np == 3 ? qkv : np == 2 ? gu : down);
         double e2 = 0;
-        if (!fd_dtype_is_quant(c->stage[FD_STAGE_PROLOGUE]->dtype)) e2 = compare(cpu, gpu, c, 101, odd);
+        if (!fd_dtype_is_quant(fd_compound_stage(c, FD_GEMV_WEIGHTS)->dtype)) e2 = compare(cpu, gpu, c, 101, odd);
         else e2 = compare(cpu, gpu, c, 96, ragged);   /* whole slices whose last one is short */
-        if (np == 1 && !strcmp(c->stage[FD_STAGE_EPILOGUE]->name, "store") && c->stage[FD_STAGE_INPUT]->name[0] == 'x')
+        if (np == 1 && !strcmp(fd_compound_stage(c, FD_GEMV_EPILOGUE)->name, "store") && fd_compound_stage(c, FD_GEMV_INPUT)->name[0] == 'x')
             e2 = fmax(e2, compare(cpu, gpu, c, 896, (uint32_t[]){ 151936, 0, 0 }));
-        printf("%-34s rel err %.2e %.2e\n", c->name, e1, e2);
+        printf("%-34s rel err %.2e %.2e\n", fd_compound_name(c), e1, e2);
         CHECK(e1 <= 1e-5 && e2 <= 1e-5);
         fd_compound_destroy(c);
     }
@@ -224,14 +227,13 @@ static void test_gpu_vs_plain(void)
     const fd_dtype dts[] = { FD_F16, FD_Q8_0 };
     for (int d = 0; d < 2; d++) {
         fd_compound *c;
-        CHECK_OK(fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .prologue = fd_gemv_policy(dts[d]),
-                 .main = &FD_STAGE_GEMV }, &c, NULL), (fd_error *)NULL);
+        CHECK_OK(fd_compound_build(GEMV(NULL, fd_gemv_policy(dts[d]), &FD_STAGE_GEMV, NULL), &c, NULL), (fd_error *)NULL);
         uint32_t N = 4864, K = 896;
         fd_tensor *w = rand_tensor(gpu, dts[d], 2, (int64_t[]){ N, K }, &seed, 1);
         fd_tensor *x = rand_tensor(gpu, FD_F32, 1, (int64_t[]){ K }, &seed, 1);
         fd_tensor *y1 = rand_tensor(gpu, FD_F32, 1, (int64_t[]){ N }, &seed, 1);
         fd_tensor *y2 = rand_tensor(gpu, FD_F32, 1, (int64_t[]){ N }, &seed, 1);
-        CHECK_OK(fd_run(gpu, &c->kernel, &(fd_gemv_args){ .x = x, .w0 = w, .y0 = y1, .cols = K, .rows0 = N }), (fd_error *)NULL);
+        CHECK_OK(fd_run(gpu, fd_compound_kernel(c), &(fd_gemv_args){ .x = x, .w0 = w, .y0 = y1, .cols = K, .rows0 = N }), (fd_error *)NULL);
         CHECK_OK(fd_run(gpu, &FD_GEMV, &(fd_gemv_plain_args){ .x = x, .w = w, .y = y2, .rows = N, .cols = K }), (fd_error *)NULL);
         float *p = read_f32(y1), *q = read_f32(y2);
         double e = rel_err(p, q, N);
@@ -255,10 +257,9 @@ static void test_gpu_chain(void)
     if (!gpu) SKIP("%s", gpu_why);
     fd_foundry *cpu = make_cpu();
     fd_compound *c[2];
-    const fd_stage *pol[2] = { &FD_STAGE_LOAD_F16, &FD_STAGE_LOAD_Q8_0 };
+    const fd_stage *pol[2] = { fd_gemv_policy(FD_F16), fd_gemv_policy(FD_Q8_0) };
     for (int i = 0; i < 2; i++)
-        CHECK_OK(fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .prologue = pol[i], .main = &FD_STAGE_GEMV,
-                 .epilogue = &FD_STAGE_EPI_RESIDUAL }, &c[i], NULL), (fd_error *)NULL);
+        CHECK_OK(fd_compound_build(GEMV(NULL, pol[i], &FD_STAGE_GEMV, &FD_STAGE_EPI_RESIDUAL), &c[i], NULL), (fd_error *)NULL);
     fd_tensor *w[STEPS], *wg[STEPS], *v[2], *vg[2];
     for (int s = 0; s < STEPS; s++) {
         w[s] = rand_tensor(cpu, pol[s & 1]->dtype, 2, (int64_t[]){ K, K }, &seed, 1.0f / 32);
@@ -272,7 +273,7 @@ static void test_gpu_chain(void)
     /* v[(s+1)&1] = W_s v[s&1] + v[(s+1)&1]: each step reads the last one's output */
     for (int s = 0; s < STEPS; s++) {
         fd_gemv_args a = { .x = v[s & 1], .w0 = w[s], .r0 = v[(s + 1) & 1], .y0 = v[(s + 1) & 1], .cols = K, .rows0 = K };
-        CHECK_OK(fd_run(cpu, &c[s & 1]->kernel, &a), (fd_error *)NULL);
+        CHECK_OK(fd_run(cpu, fd_compound_kernel(c[s & 1]), &a), (fd_error *)NULL);
     }
     float *want = read_f32(v[STEPS & 1]);
     float *start[2] = { read_f32(vg[0]), read_f32(vg[1]) };
@@ -283,7 +284,7 @@ static void test_gpu_chain(void)
         for (int s = 0; s < STEPS; s++) {
             fd_gemv_args a = { .x = vg[s & 1], .w0 = wg[s], .r0 = vg[(s + 1) & 1], .y0 = vg[(s + 1) & 1], .cols = K,
                                .rows0 = K };
-            CHECK_OK(fd_run(gpu, &c[s & 1]->kernel, &a), (fd_error *)NULL);
+            CHECK_OK(fd_run(gpu, fd_compound_kernel(c[s & 1]), &a), (fd_error *)NULL);
         }
         if (pass) {
             CHECK_OK(fd_graph_end(gpu, &g), (fd_error *)NULL);   /* capturing ran nothing: vg still holds start */
@@ -322,8 +323,7 @@ static void test_gpu_written_weights(void)
     fd_foundry *gpu = make_gpu();
     if (!gpu) SKIP("%s", gpu_why);
     fd_compound *c;
-    CHECK_OK(fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .prologue = &FD_STAGE_LOAD_F32,
-             .main = &FD_STAGE_GEMV }, &c, NULL), (fd_error *)NULL);
+    CHECK_OK(fd_compound_build(GEMV(NULL, fd_gemv_policy(FD_F32), &FD_STAGE_GEMV, NULL), &c, NULL), (fd_error *)NULL);
     fd_tensor *w1 = rand_tensor(gpu, FD_F32, 2, (int64_t[]){ N * N, K1 }, &seed, 1.0f / 128);
     fd_tensor *x1 = rand_tensor(gpu, FD_F32, 1, (int64_t[]){ K1 }, &seed, 1);
     fd_tensor *x2 = rand_tensor(gpu, FD_F32, 1, (int64_t[]){ N }, &seed, 1);
@@ -333,9 +333,9 @@ static void test_gpu_written_weights(void)
     CHECK_OK(fd_tensor_set_readonly(w1, 1), (fd_error *)NULL);   /* the first GEMV itself may overlap */
     fd_tensor *up[] = { w1, x1, x2, y2, w2 };   /* no upload between the two launches */
     for (size_t i = 0; i < sizeof up / sizeof up[0]; i++) CHECK_OK(fd_tensor_flush(up[i]), (fd_error *)NULL);
-    CHECK_OK(fd_run(gpu, &c->kernel, &(fd_gemv_args){ .x = x1, .w0 = w1, .y0 = w2, .cols = K1, .rows0 = N * N }),
+    CHECK_OK(fd_run(gpu, fd_compound_kernel(c), &(fd_gemv_args){ .x = x1, .w0 = w1, .y0 = w2, .cols = K1, .rows0 = N * N }),
              (fd_error *)NULL);
-    CHECK_OK(fd_run(gpu, &c->kernel, &(fd_gemv_args){ .x = x2, .w0 = w2v, .y0 = y2, .cols = N, .rows0 = N }),
+    CHECK_OK(fd_run(gpu, fd_compound_kernel(c), &(fd_gemv_args){ .x = x2, .w0 = w2v, .y0 = y2, .cols = N, .rows0 = N }),
              (fd_error *)NULL);
     float *w = read_f32(w2), *x = read_f32(x2), *got = read_f32(y2), want[N];
     for (int j = 0; j < N; j++) {

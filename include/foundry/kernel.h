@@ -10,7 +10,9 @@
  *   #define ADD_ARGS(IN, OUT, PARAM)  IN(a, FD_ACT) IN(b, FD_ACT) OUT(y, FD_ACT) PARAM(uint32_t, n)
  *   FD_KERNEL_ARGS(fd_add_args, ADD_ARGS)
  *   // typedef struct fd_add_args { fd_tensor *a, *b, *y; uint32_t n; } fd_add_args;
- *   // fd_arg_table fd_add_args_table(void);   the descriptors
+ *   // fd_arg_table fd_add_args_table(const fd_kernel *k);   the descriptors
+ *   const fd_kernel FD_ADD = { .name = "add", .args = fd_add_args_table, .dispatch = ...,
+ *                              .cpu = ..., .cuda = "#include \"ops/add.cuh\"\n" };
  *
  * PARAM types are uint32_t, int32_t, uint64_t and float; any other type fails
  * to compile (there is no FD_PT_<type> constant for it). */
@@ -30,8 +32,8 @@ typedef enum { FD_PT_TENSOR, FD_PT_uint32_t, FD_PT_int32_t, FD_PT_uint64_t, FD_P
 #define FD_DT(E)       (1u << FD_##E)
 #define FD_ACT         FD_DT(F32)
 #define FD_IDS         FD_DT(I32)
-#define FD_ANY_FLOAT   (FD_DT(F32) | FD_DT(F16) | FD_DT(BF16))
-#define FD_ANY_WEIGHT  (FD_ANY_FLOAT | FD_DT(Q8_0) | FD_DT(Q4_0))
+#define FD_ANY_FLOAT   FD_DTYPES_FLOAT
+#define FD_ANY_WEIGHT  (FD_DTYPES_FLOAT | FD_DTYPES_QUANT)
 
 typedef struct fd_arg_desc {
     const char   *name;
@@ -41,11 +43,19 @@ typedef struct fd_arg_desc {
     size_t        offset;   /* in the C struct, and so in the device struct */
 } fd_arg_desc;
 
+/* The arguments a kernel uses. A kernel may use a subset of a larger struct
+ * (a compound kernel uses part of its family's struct): then `whole` lists
+ * every field of that struct, and the fields outside `args` must be left
+ * NULL / 0 by the caller (fd_run checks the tensors). */
 typedef struct fd_arg_table {
     const fd_arg_desc *args;
     size_t n;
     size_t size;            /* sizeof the C struct */
+    const fd_arg_desc *whole;  /* NULL: args is the whole struct */
+    size_t nwhole;
 } fd_arg_table;
+
+typedef struct fd_kernel fd_kernel;
 
 #define FD_ARG_FIELD_T_(name, rule) fd_tensor *name;
 #define FD_ARG_FIELD_P_(type, name) type name;
@@ -56,12 +66,13 @@ typedef struct fd_arg_table {
 /* The local typedef self_ lets every descriptor name its own struct. */
 #define FD_KERNEL_ARGS(T, LIST)                                                        \
     typedef struct T { LIST(FD_ARG_FIELD_T_, FD_ARG_FIELD_T_, FD_ARG_FIELD_P_) } T;    \
-    static inline fd_arg_table T##_table(void)                                         \
+    static inline fd_arg_table T##_table(const fd_kernel *k)                           \
     {                                                                                  \
         typedef T self_;                                                               \
         static const fd_arg_desc d[] = { LIST(FD_ARG_DESC_IN_, FD_ARG_DESC_OUT_,       \
                                               FD_ARG_DESC_P_) };                       \
-        return (fd_arg_table){ d, sizeof d / sizeof d[0], sizeof(T) };                 \
+        (void)k;                                                                       \
+        return (fd_arg_table){ d, sizeof d / sizeof d[0], sizeof(T), NULL, 0 };        \
     }
 
 /* Grid and block of one launch, which the kernel's dispatch fills in.
@@ -89,24 +100,26 @@ enum {
     FD_KERNEL_PDL = 2
 };
 
-typedef struct fd_kernel {
+/* A kernel descriptor. Hooks that need to know which kernel they serve —
+ * `args` and `cpu`, since a kernel built at run time (a compound) keeps its
+ * own table and CPU composition beside its descriptor — receive it; a
+ * declared kernel ignores it. */
+struct fd_kernel {
     const char *name;
-    fd_arg_table (*args)(void);
+    fd_arg_table (*args)(const fd_kernel *k);              /* the descriptor table (FD_KERNEL_ARGS makes it) */
     unsigned flags;
-    unsigned max_block;                                     /* threads per block the code is built for */
+    unsigned max_block;                                     /* threads per block the code is built for; 0 = 256 */
     fd_status (*check)(const void *args, fd_error *err);    /* shapes; optional */
-    fd_status (*dispatch)(const void *args, fd_dispatch *d);/* grid and block from the args */
-    void (*cpu)(const void *args);                          /* the reference */
+    /* grid and block from the args; a refusal says why in err */
+    fd_status (*dispatch)(const void *args, fd_dispatch *d, fd_error *err);
+    /* the CPU reference: runs the kernel on host memory (fd_tensor_data) */
+    fd_status (*cpu)(const fd_kernel *k, const void *args, fd_error *err);
     uint64_t (*bytes)(const void *args);                    /* device bytes one launch moves; optional */
-    const char *cuda;                                       /* device code; see kernel/prelude.c */
-    /* optional: generates the whole device source instead of the default
-     * (prelude + struct + `cuda`); compounds use it */
-    fd_status (*source)(const struct fd_kernel *k, const fd_dtype *dtypes, char **src, fd_error *err);
-    const void *owner;                                      /* compound that generated this kernel */
-    const fd_arg_table *table;                              /* used instead of args() when set (compounds) */
-    uint64_t sig;           /* compiled-variant cache identity; 0 = the descriptor's address. Kernels built
-                               at run time set it from their source, since their address can be reused */
-} fd_kernel;
+    /* Device code after the prelude and the `fd_args` struct: usually one
+     * `#include "ops/<file>.cuh"` line naming an embedded .cuh file (the
+     * kernel's body, `FD_KERNEL(fd_args a) { ... }`). NULL: CPU only. */
+    const char *cuda;
+};
 
 /* Validates the arguments (non-NULL tensors of this foundry, dtype rules,
  * the kernel's shape check, outputs writable and not aliasing inputs unless
@@ -116,13 +129,9 @@ typedef struct fd_kernel {
  * which argument is wrong. */
 fd_status fd_run(fd_foundry *fd, const fd_kernel *k, const void *args) FD_MUST_USE;
 
-/* The registered kernels (ops/registry.c), for `foundry kernels` and compile-all. */
-size_t fd_kernel_count(void);
-const fd_kernel *fd_kernel_at(size_t i);
-const fd_kernel *fd_kernel_find(const char *name);
-
 /* Device source of a kernel for the given dtypes of its tensor arguments (in
- * descriptor order). *src is allocated; free with fd_free (core/mem.h) or
+ * descriptor order): the prelude, the `fd_args` struct, and `cuda` with its
+ * embedded includes expanded. *src is the caller's: free it with
  * fd_kernel_source_free. */
 fd_status fd_kernel_source(const fd_kernel *k, const fd_dtype *dtypes, char **src, fd_error *err);
 void fd_kernel_source_free(char *src);
@@ -133,13 +142,5 @@ void fd_kernel_variant_name(const fd_kernel *k, const fd_dtype *dtypes, char *bu
  * arguments accept. Writes variant `i`'s dtypes (descriptor order of the
  * tensor arguments) and returns 1, or returns 0 when i is past the last. */
 int fd_kernel_variant(const fd_kernel *k, size_t i, fd_dtype *dtypes);
-
-/* Compiles every variant of every registered kernel (and every compound
- * variant) with NVRTC for sm_<arch>, through the on-disk cache; needs no GPU.
- * `cb` is told each result. FD_ERR_UNAVAILABLE without NVRTC; otherwise the
- * first failure's status after trying them all. */
-typedef void (*fd_compile_report)(void *user, const char *variant, fd_status st, int regs,
-                                  int spills, double seconds, const char *msg);
-fd_status fd_kernel_compile_all(int arch, fd_compile_report cb, void *user, fd_error *err);
 
 #endif

@@ -1,6 +1,8 @@
 /* ops.h — the kernels Foundry ships, their argument structs and descriptors.
  *
- * Layer: ops (public). Call them with fd_run:
+ * Layer: ops (public). Declared kernels (one struct and descriptor each) and
+ * the families of compound kernels, listed in one registry (ops/registry.c).
+ * Call them with fd_run:
  *   fd_gemv_args a = { .x = x, .w = w, .y = y, .rows = N, .cols = K };
  *   FD_TRY(fd_run(fd, &FD_GEMV, &a));
  * Shapes: n values; w: (rows, cols) row-major in any weight dtype (GGUF blocks
@@ -8,6 +10,7 @@
 #ifndef FOUNDRY_OPS_H
 #define FOUNDRY_OPS_H
 
+#include "foundry/compound.h"
 #include "foundry/kernel.h"
 
 #define FD_ADD_ARGS(IN, OUT, PARAM) IN(a, FD_ACT) IN(b, FD_ACT) OUT(y, FD_ACT) PARAM(uint32_t, n)
@@ -36,7 +39,27 @@ extern const fd_kernel FD_RMSNORM;      /* y = x / rms(x) * weight, per row of d
 FD_KERNEL_ARGS(fd_gemv_plain_args, FD_GEMV_PLAIN_ARGS)
 extern const fd_kernel FD_GEMV;         /* y = W x, written by hand (no stages): the compound's yardstick */
 
-/* The GEMV family: every compound GEMV (kernel/compound.h) takes this struct.
+/* ---- the registry */
+size_t fd_kernel_count(void);                      /* declared kernels */
+const fd_kernel *fd_kernel_at(size_t i);           /* NULL past the end */
+const fd_kernel *fd_kernel_find(const char *name); /* NULL if none */
+size_t fd_family_count(void);                      /* families of compound kernels */
+const fd_family *fd_family_at(size_t i);
+/* Every valid compound of every family, numbered across families: fills *d
+ * and returns 1, 0 past the end. */
+int fd_compound_enumerate(size_t i, fd_compound_desc *d);
+/* The compound named `name` among those, built (*out is the caller's). */
+fd_status fd_compound_find(const char *name, fd_compound **out, fd_error *err);
+
+/* Compiles every variant of every declared kernel and every compound with
+ * NVRTC for sm_<arch>, through the on-disk cache; needs no GPU. `cb` is told
+ * each result. FD_ERR_UNAVAILABLE without NVRTC; otherwise the first
+ * failure's status after trying them all. */
+typedef void (*fd_compile_report)(void *user, const char *variant, fd_status st, int regs,
+                                  int spills, double seconds, const char *msg);
+fd_status fd_kernel_compile_all(int arch, fd_compile_report cb, void *user, fd_error *err);
+
+/* ---- the GEMV family: every compound GEMV takes this struct.
  * A stage uses a subset; the rest stay NULL / 0.
  *   x: (cols) f32            norm_w: (cols) f32, RMSNorm input stage
  *   w#: (rows#, cols)        b#: (rows#) f32 bias     r0: (rows0) f32 residual
@@ -49,5 +72,33 @@ extern const fd_kernel FD_GEMV;         /* y = W x, written by hand (no stages):
     PARAM(uint32_t, cols) PARAM(uint32_t, rows0) PARAM(uint32_t, rows1)   \
     PARAM(uint32_t, rows2) PARAM(float, eps)
 FD_KERNEL_ARGS(fd_gemv_args, FD_GEMV_ARGS)
+
+/* Its kinds of stage, in the order of fd_compound_desc.stage[]. Device
+ * contract (the .cuh files in src/ops/gemv/; source order weights, input, epilogue, main):
+ *   weights   the weight policy (policy_<dtype>.cuh): fd_row_begin,
+ *             fd_dot_row, fd_pipe, fd_xs_index / fd_xs_floats, FD_STAGE_BYTES,
+ *             FD_X_DIRECT, FD_WHOLE_SLICE (and then fd_dot_smem), optionally
+ *             FD_MIN_BLOCKS — see ops/gemv/float_policy.cuh, quant_policy.cuh
+ *   input     const float *fd_input(const fd_args &a, float *xs, bool once)
+ *   epilogue  void fd_epilogue(const fd_args &a, u32 j, const float *v)
+ *   main      the entry point (FD_KERNEL), FD_NOUT products per row (the
+ *             family defines FD_NOUT from the stages' `provides`) */
+enum { FD_GEMV_INPUT, FD_GEMV_WEIGHTS, FD_GEMV_MAIN, FD_GEMV_EPILOGUE, FD_GEMV_KINDS };
+
+/* The CPU state a GEMV stage's cpu function gets as `io`: the input stage
+ * writes xs (cols f32); an epilogue stores row j from v[0..products). */
+typedef struct fd_gemv_io {
+    float *xs;
+    uint32_t j;
+    const float *v;
+} fd_gemv_io;
+
+extern const fd_family FD_GEMV_FAMILY;
+extern const fd_stage FD_STAGE_INPUT_PLAIN, FD_STAGE_INPUT_RMSNORM;
+extern const fd_stage FD_STAGE_GEMV, FD_STAGE_GEMV2, FD_STAGE_GEMV3;
+extern const fd_stage FD_STAGE_EPI_NONE, FD_STAGE_EPI_BIAS, FD_STAGE_EPI_SILU, FD_STAGE_EPI_SWIGLU,
+    FD_STAGE_EPI_RESIDUAL;
+/* The weight policy that reads `dt` (one per weight dtype of FD_DTYPE_LIST), or NULL. */
+const fd_stage *fd_gemv_policy(fd_dtype dt);
 
 #endif

@@ -7,22 +7,33 @@
 #include "foundry/dtype.h"
 
 static const struct {
-    const char *name;
+    const char *name, *device;
     size_t block_elems, block_bytes;
-    int ggml;
+    int ggml, file_type, kind;
+    void (*to_f32)(const void *, float *, size_t);
+    void (*from_f32)(const float *, void *, size_t);
 } table[] = {
-#define ROW_(n, E, be, bb, g) { #n, be, bb, g },
+#define ROW_(n, E, be, bb, g, ft, ct, dev, kind, to, from) \
+    { #n, dev, be, bb, g, ft, FD_KIND_##kind, to, from },
     FD_DTYPE_LIST(ROW_)
 #undef ROW_
 };
 
+/* A block's C type has the bytes the list says. */
+#define SIZE_CHECK_(n, E, be, bb, g, ft, ct, dev, kind, to, from) \
+    _Static_assert(sizeof(ct) == (bb), #n ": block bytes differ from sizeof(" #ct ")");
+FD_DTYPE_LIST(SIZE_CHECK_)
+#undef SIZE_CHECK_
+
 int fd_dtype_valid(fd_dtype t) { return (unsigned)t < FD_DTYPE_COUNT; }
 const char *fd_dtype_name(fd_dtype t) { return fd_dtype_valid(t) ? table[t].name : "?"; }
+const char *fd_dtype_device_type(fd_dtype t) { return fd_dtype_valid(t) ? table[t].device : "void"; }
 size_t fd_dtype_block_elems(fd_dtype t) { return fd_dtype_valid(t) ? table[t].block_elems : 0; }
 size_t fd_dtype_block_bytes(fd_dtype t) { return fd_dtype_valid(t) ? table[t].block_bytes : 0; }
-int fd_dtype_is_quant(fd_dtype t) { return t == FD_Q8_0 || t == FD_Q4_0; }
-int fd_dtype_is_float(fd_dtype t) { return t == FD_F32 || t == FD_F16 || t == FD_BF16; }
+int fd_dtype_is_quant(fd_dtype t) { return fd_dtype_valid(t) && table[t].kind == FD_KIND_QUANT; }
+int fd_dtype_is_float(fd_dtype t) { return fd_dtype_valid(t) && table[t].kind == FD_KIND_FLOAT; }
 int fd_dtype_ggml(fd_dtype t) { return fd_dtype_valid(t) ? table[t].ggml : -1; }
+int fd_dtype_file_type(fd_dtype t) { return fd_dtype_valid(t) ? table[t].file_type : -1; }
 
 fd_status fd_dtype_parse(const char *name, fd_dtype *out)
 {
@@ -109,6 +120,27 @@ uint16_t fd_f32_to_bf16(float x)
 
 float fd_bf16_to_f32(uint16_t h) { return bits_f32((uint32_t)h << 16); }
 
+/* ---- plain types: one value per "block" */
+#define PLAIN_(name, T, TO, FROM)                                                                         \
+    void fd_##name##_to_f32_row(const void *src, float *y, size_t n)                                      \
+    {                                                                                                     \
+        const T *p = src;                                                                                 \
+        for (size_t i = 0; i < n; i++) y[i] = TO(p[i]);                                                   \
+    }                                                                                                     \
+    void fd_##name##_from_f32_row(const float *x, void *dst, size_t n)                                    \
+    {                                                                                                     \
+        T *p = dst;                                                                                       \
+        for (size_t i = 0; i < n; i++) p[i] = FROM(x[i]);                                                 \
+    }
+#define SAME_(x) (x)
+#define I32_TO_(x) ((float)(x))
+#define I32_FROM_(x) ((int32_t)(x))
+PLAIN_(f32, float, SAME_, SAME_)
+PLAIN_(f16, uint16_t, fd_f16_to_f32, fd_f32_to_f16)
+PLAIN_(bf16, uint16_t, fd_bf16_to_f32, fd_f32_to_bf16)
+PLAIN_(i32, int32_t, I32_TO_, I32_FROM_)
+
+/* ---- Q8_0: scale = max|x| / 127 */
 void fd_quantize_q8_0(const float *x, void *dst, size_t n)
 {
     fd_block_q8_0 *b = dst;
@@ -121,6 +153,16 @@ void fd_quantize_q8_0(const float *x, void *dst, size_t n)
     }
 }
 
+void fd_dequantize_q8_0(const void *src, float *y, size_t n)
+{
+    const fd_block_q8_0 *b = src;
+    for (size_t i = 0; i < n / FD_QK; i++) {
+        float d = fd_f16_to_f32(b[i].d);
+        for (int j = 0; j < FD_QK; j++) y[i * FD_QK + j] = d * b[i].qs[j];
+    }
+}
+
+/* ---- Q4_0: the value of largest magnitude maps to -8 */
 void fd_quantize_q4_0(const float *x, void *dst, size_t n)
 {
     fd_block_q4_0 *b = dst;
@@ -139,45 +181,24 @@ void fd_quantize_q4_0(const float *x, void *dst, size_t n)
     }
 }
 
+void fd_dequantize_q4_0(const void *src, float *y, size_t n)
+{
+    const fd_block_q4_0 *b = src;
+    for (size_t i = 0; i < n / FD_QK; i++) {
+        float d = fd_f16_to_f32(b[i].d);
+        for (int j = 0; j < FD_QK / 2; j++) {
+            y[i * FD_QK + j] = d * ((b[i].qs[j] & 0x0f) - 8);
+            y[i * FD_QK + j + FD_QK / 2] = d * ((b[i].qs[j] >> 4) - 8);
+        }
+    }
+}
+
 void fd_dequantize_row(fd_dtype t, const void *src, float *y, size_t n)
 {
-    switch (t) {
-    case FD_F32: memcpy(y, src, n * 4); break;
-    case FD_F16: for (size_t i = 0; i < n; i++) y[i] = fd_f16_to_f32(((const uint16_t *)src)[i]); break;
-    case FD_BF16: for (size_t i = 0; i < n; i++) y[i] = fd_bf16_to_f32(((const uint16_t *)src)[i]); break;
-    case FD_I32: for (size_t i = 0; i < n; i++) y[i] = (float)((const int32_t *)src)[i]; break;
-    case FD_Q8_0: {
-        const fd_block_q8_0 *b = src;
-        for (size_t i = 0; i < n / FD_QK; i++) {
-            float d = fd_f16_to_f32(b[i].d);
-            for (int j = 0; j < FD_QK; j++) y[i * FD_QK + j] = d * b[i].qs[j];
-        }
-        break;
-    }
-    case FD_Q4_0: {
-        const fd_block_q4_0 *b = src;
-        for (size_t i = 0; i < n / FD_QK; i++) {
-            float d = fd_f16_to_f32(b[i].d);
-            for (int j = 0; j < FD_QK / 2; j++) {
-                y[i * FD_QK + j] = d * ((b[i].qs[j] & 0x0f) - 8);
-                y[i * FD_QK + j + FD_QK / 2] = d * ((b[i].qs[j] >> 4) - 8);
-            }
-        }
-        break;
-    }
-    default: break;
-    }
+    if (fd_dtype_valid(t)) table[t].to_f32(src, y, n);
 }
 
 void fd_quantize_row(fd_dtype t, const float *x, void *dst, size_t n)
 {
-    switch (t) {
-    case FD_F32: memcpy(dst, x, n * 4); break;
-    case FD_F16: for (size_t i = 0; i < n; i++) ((uint16_t *)dst)[i] = fd_f32_to_f16(x[i]); break;
-    case FD_BF16: for (size_t i = 0; i < n; i++) ((uint16_t *)dst)[i] = fd_f32_to_bf16(x[i]); break;
-    case FD_I32: for (size_t i = 0; i < n; i++) ((int32_t *)dst)[i] = (int32_t)x[i]; break;
-    case FD_Q8_0: fd_quantize_q8_0(x, dst, n); break;
-    case FD_Q4_0: fd_quantize_q4_0(x, dst, n); break;
-    default: break;
-    }
+    if (fd_dtype_valid(t)) table[t].from_f32(x, dst, n);
 }

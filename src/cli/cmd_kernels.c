@@ -5,8 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
-#include "foundry/kernel.h"
-#include "kernel/compound.h"
+#include "foundry/ops.h"
 
 static const char *role_name(fd_arg_role r) { return r == FD_ARG_IN ? "in" : r == FD_ARG_OUT ? "out" : "param"; }
 
@@ -25,7 +24,7 @@ static void list(void)
     static const char *const ptype[] = { "tensor", "uint32_t", "int32_t", "uint64_t", "float" };
     for (size_t i = 0; i < fd_kernel_count(); i++) {
         const fd_kernel *k = fd_kernel_at(i);
-        fd_arg_table t = k->args();
+        fd_arg_table t = k->args(k);
         printf("%s\n", k->name);
         for (size_t a = 0; a < t.n; a++) {
             printf("  %-6s %-10s ", role_name(t.args[a].role), t.args[a].name);
@@ -34,11 +33,15 @@ static void list(void)
             printf("  @%zu\n", t.args[a].offset);
         }
     }
-    const fd_compound_family *fam;
-    fd_compound_desc d;
-    size_t n = 0;
-    while (fd_compound_enumerate(n, &fam, &d)) n++;
-    printf("compound GEMV kernels: %zu (`foundry kernels --compile-all` builds them, --source NAME prints one)\n", n);
+    for (size_t f = 0; f < fd_family_count(); f++) {
+        const fd_family *fam = fd_family_at(f);
+        fd_compound_desc d;
+        size_t n = 0;
+        while (fam->enumerate(n, &d)) n++;
+        printf("family %s: stages", fam->name);
+        for (int k = 0; k < fam->nkinds; k++) printf("%s %s", k ? "," : "", fam->kinds[k].name);
+        printf("; %zu compound kernels (`foundry kernels --compile-all` builds them, --source NAME prints one)\n", n);
+    }
 }
 
 static void report(void *user, const char *variant, fd_status st, int regs, int spills, double secs, const char *msg)
@@ -73,12 +76,14 @@ static int source(const char *name, int argc, char **argv)
     fd_compound *c = NULL;
     fd_dtype dt[32];
     fd_error cerr = { 0 };
-    if (!k && fd_compound_find(name, &c, &cerr) == FD_OK) k = &c->kernel;
+    if (!k && fd_compound_find(name, &c, &cerr) == FD_OK) k = fd_compound_kernel(c);
     if (!k) {
         fprintf(stderr, "foundry kernels: no kernel named '%s' (see `foundry kernels`)\n", name);
         return 1;
     }
-    if (!c) {
+    if (c) {
+        fd_kernel_variant(k, 0, dt);   /* a compound has one variant */
+    } else {
         size_t v = 0;
         if (argc > 0) v = (size_t)strtoul(argv[0], NULL, 10);   /* variant index */
         if (!fd_kernel_variant(k, v, dt)) {

@@ -8,8 +8,6 @@
 #include <time.h>
 #include "cli/cli.h"
 #include "foundry/ops.h"
-#include "kernel/compound.h"
-#include "ops/gemv_stages.h"
 
 static double now(void)
 {
@@ -47,8 +45,9 @@ static int check_one(fd_foundry *fd, fd_foundry *cpu, fd_dtype dt, uint32_t N, u
     int ok = 0;
     for (size_t i = 0; i < (size_t)N * K; i++) w[i] = frand(seed);
     for (uint32_t i = 0; i < K; i++) x[i] = frand(seed);
-    fd_status st = fd_compound_build(&FD_GEMV_FAMILY, &(fd_compound_desc){ .prologue = fd_gemv_policy(dt),
-                                     .main = &FD_STAGE_GEMV }, &c, &err);
+    fd_status st = fd_compound_build(&(fd_compound_desc){ .family = &FD_GEMV_FAMILY, .stage = {
+                                         [FD_GEMV_WEIGHTS] = fd_gemv_policy(dt), [FD_GEMV_MAIN] = &FD_STAGE_GEMV } },
+                                     &c, &err);
     if (!st) st = upload(fd, dt, 2, (int64_t[]){ N, K }, w, &tw);
     if (!st) st = upload(fd, FD_F32, 1, (int64_t[]){ K }, x, &tx);
     if (!st) st = fd_tensor_alloc(fd, FD_F32, 1, (int64_t[]){ N }, FD_INIT_UNINIT, NULL, &ty);
@@ -59,11 +58,11 @@ static int check_one(fd_foundry *fd, fd_foundry *cpu, fd_dtype dt, uint32_t N, u
     fd_gemv_args a = { .x = tx, .w0 = tw, .y0 = ty, .cols = K, .rows0 = N };
     double t0 = 0, t1 = 0;
     int reps = 20;
-    if (!st) st = fd_run(fd, &c->kernel, &a);             /* warm-up, compile */
+    if (!st) st = fd_run(fd, fd_compound_kernel(c), &a);             /* warm-up, compile */
     if (!st) st = fd_foundry_sync(fd);
     if (!st) {
         t0 = now();
-        for (int r = 0; r < reps && !st; r++) st = fd_run(fd, &c->kernel, &a);
+        for (int r = 0; r < reps && !st; r++) st = fd_run(fd, fd_compound_kernel(c), &a);
         if (!st) st = fd_foundry_sync(fd);
         t1 = now();
     }

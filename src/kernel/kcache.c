@@ -1,7 +1,10 @@
 /* kcache.c — the foundry's table of compiled kernel variants.
  *
- * Layer: kernel. Keyed by (kernel identity, tensor dtypes) — the descriptor's
- * address, or for run-time kernels a hash of their source; a miss generates
+ * Layer: kernel. Keyed by (kernel identity, tensor dtypes). A kernel's
+ * identity is its descriptor's address, its device code's address and its
+ * name: a kernel built at run time (a compound) may get a freed one's
+ * address, but then its name and code say whether it is the same kernel (a
+ * compound's name spells its stages, its code is its own copy). A miss generates
  * the source and asks the backend to compile it (the backend keeps its own
  * in-memory and on-disk caches of binaries, keyed by the source text). The
  * table is an open-addressing hash that only grows; entries live until the
@@ -29,7 +32,12 @@ static void kcache_free(struct fd_kcache *c)
     fd_free(c);
 }
 
-static uint64_t sig_of(const fd_kernel *k) { return k->sig ? k->sig : (uint64_t)(uintptr_t)k; }
+static uint64_t sig_of(const fd_kernel *k)
+{
+    uintptr_t id[2] = { (uintptr_t)k, (uintptr_t)k->cuda };
+    uint64_t h = fd_hash64(FD_HASH_SEED, id, sizeof id);
+    return fd_hash64(h, k->name, strlen(k->name)) | 1;   /* never 0: 0 marks an empty slot */
+}
 
 static uint64_t key_of(uint64_t sig, const uint8_t *dt)
 {
@@ -71,7 +79,7 @@ fd_status fd_kcache_get(fd_foundry *fd, const fd_kernel *k, const fd_dtype *dtyp
         fd->kcache_free = kcache_free;
     }
     struct fd_kcache *c = fd->kcache;
-    fd_arg_table t = k->table ? *k->table : k->args();
+    fd_arg_table t = k->args(k);
     uint8_t dt[MAX_TENSOR_ARGS] = { 0 };
     size_t nt = 0;
     for (size_t i = 0; i < t.n; i++)

@@ -9,7 +9,6 @@
  * argument struct whose tensor fields are replaced by device addresses. */
 #include <string.h>
 #include "kernel/codegen.h"
-#include "kernel/compound.h"
 #include "base/mem.h"
 
 #define MAX_ARGS 32
@@ -61,16 +60,13 @@ static fd_status validate(fd_foundry *fd, const fd_kernel *k, const fd_arg_table
                                k->name, t->args[i].name, t->args[j].name);
         }
     }
-    if (k->table) {                 /* a compound: the family's other tensors stay NULL */
-        fd_arg_table full = k->args();
-        for (size_t i = 0; i < full.n; i++) {
-            if (full.args[i].type != FD_PT_TENSOR || !tensor_at(args, &full.args[i])) continue;
-            size_t j = 0;
-            while (j < t->n && strcmp(t->args[j].name, full.args[i].name)) j++;
-            if (j == t->n)
-                return fd_fail(fd, FD_ERR_INVALID, "%s: argument '%s' is not used by this kernel; leave it NULL",
-                               k->name, full.args[i].name);
-        }
+    for (size_t i = 0; i < t->nwhole; i++) {    /* a subset of its struct: the other tensors stay NULL */
+        if (t->whole[i].type != FD_PT_TENSOR || !tensor_at(args, &t->whole[i])) continue;
+        size_t j = 0;
+        while (j < t->n && t->args[j].offset != t->whole[i].offset) j++;
+        if (j == t->n)
+            return fd_fail(fd, FD_ERR_INVALID, "%s: argument '%s' is not used by this kernel; leave it NULL",
+                           k->name, t->whole[i].name);
     }
     if (k->check) {
         fd_error e = { 0 };
@@ -87,7 +83,9 @@ static fd_status launch_device(fd_foundry *fd, const fd_kernel *k, const fd_arg_
     FD_TRY(fd_kcache_get(fd, k, dtypes, &fn));
     fd_dispatch d = { { 1, 1, 1 }, { 1, 1, 1 }, 0, fd->be->sms ? fd->be->sms : 1, (k->flags & FD_KERNEL_PDL) != 0,
                       fn->regs > 0 ? (unsigned)fn->regs : 0 };
-    FD_TRY(k->dispatch(args, &d));
+    fd_error e = { 0 };
+    fd_status st = k->dispatch(args, &d, &e);
+    if (st != FD_OK) return fd_fail(fd, st, "%s: dispatch refused: %s", k->name, e.msg[0] ? e.msg : fd_status_name(st));
     unsigned threads = d.block[0] * d.block[1] * d.block[2];
     if (threads > (k->max_block ? k->max_block : 256))
         return fd_fail(fd, FD_ERR_INVALID, "%s: dispatch asks for %u threads, built for %u", k->name, threads,
@@ -96,11 +94,8 @@ static fd_status launch_device(fd_foundry *fd, const fd_kernel *k, const fd_arg_
     unsigned char params[1024];
     if (t->size > sizeof params) return fd_fail(fd, FD_ERR_UNSUPPORTED, "%s: argument struct too large", k->name);
     memcpy(params, args, t->size);
-    if (k->table) {                 /* a compound: clear the family's tensors it does not use */
-        fd_arg_table full = k->args();
-        for (size_t i = 0; i < full.n; i++)
-            if (full.args[i].type == FD_PT_TENSOR) memset(params + full.args[i].offset, 0, sizeof(fd_devptr));
-    }
+    for (size_t i = 0; i < t->nwhole; i++)      /* fields outside the subset: NULL on the device too */
+        if (t->whole[i].type == FD_PT_TENSOR) memset(params + t->whole[i].offset, 0, sizeof(fd_devptr));
     for (size_t i = 0; i < t->n; i++)
         if (t->args[i].type == FD_PT_TENSOR) {
             fd_devptr p = fd_tensor_devptr(tensor_at(args, &t->args[i]));
@@ -117,19 +112,18 @@ static fd_status launch_device(fd_foundry *fd, const fd_kernel *k, const fd_arg_
 fd_status fd_run(fd_foundry *fd, const fd_kernel *k, const void *args)
 {
     if (!fd || !k || !args) return fd_fail(fd, FD_ERR_INVALID, "fd_run: NULL foundry, kernel or arguments");
-    fd_arg_table t = k->table ? *k->table : k->args();
+    fd_arg_table t = k->args(k);
     fd_dtype dtypes[MAX_ARGS];
     if (t.n > MAX_ARGS) return fd_fail(fd, FD_ERR_UNSUPPORTED, "%s: more than %d arguments", k->name, MAX_ARGS);
     FD_TRY(validate(fd, k, &t, args, dtypes));
     for (size_t i = 0; i < t.n; i++)
         if (t.args[i].type == FD_PT_TENSOR) FD_TRY(fd_tensor_flush(tensor_at(args, &t.args[i])));
-    if (fd->be->compile && (k->cuda || k->source)) {
+    if (fd->be->compile && k->cuda) {
         FD_TRY(launch_device(fd, k, &t, args, dtypes));
-    } else if (k->owner) {
-        const fd_compound *c = fd_compound_of(k);
-        c->family->cpu(c, args);
     } else if (k->cpu) {
-        k->cpu(args);
+        fd_error e = { 0 };
+        fd_status st = k->cpu(k, args, &e);
+        if (st != FD_OK) return fd_fail(fd, st, "%s on the CPU: %s", k->name, e.msg[0] ? e.msg : fd_status_name(st));
     } else {
         return fd_fail(fd, FD_ERR_UNSUPPORTED, "%s: no implementation on the %s backend", k->name, fd->be->name);
     }

@@ -184,25 +184,12 @@ static fd_status add_tokenizer(const fd_model *m, fd_gguf_writer *w, vocab *v, f
     return FD_OK;
 }
 
-/* llama.cpp's general.file_type for the weights' dtype. */
-static uint32_t file_type(fd_dtype t)
-{
-    switch (t) {
-    case FD_F32: return 0;
-    case FD_F16: return 1;
-    case FD_Q4_0: return 2;
-    case FD_Q8_0: return 7;
-    case FD_BF16: return 32;
-    default: return 0;
-    }
-}
-
 static fd_status fill(const fd_model *m, fd_gguf_writer *w, vocab *v, fd_dtype wdt, fd_error *err)
 {
     const fd_model_hparams *h = &m->info.hp;
     const fd_generation_defaults *g = &m->info.gen;
     FD_TRY(fd_gguf_writer_add_str(w, "general.architecture", "qwen2", err));
-    FD_TRY(fd_gguf_writer_add_u32(w, "general.file_type", file_type(wdt), err));
+    FD_TRY(fd_gguf_writer_add_u32(w, "general.file_type", fd_dtype_file_type(wdt), err));
     if (fd_dtype_is_quant(wdt)) FD_TRY(fd_gguf_writer_add_u32(w, "general.quantization_version", 2, err));
     FD_TRY(fd_gguf_writer_add_u32(w, "qwen2.block_count", h->n_layers, err));
     FD_TRY(fd_gguf_writer_add_u32(w, "qwen2.context_length", h->max_pos, err));

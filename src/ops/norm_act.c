@@ -2,7 +2,8 @@
  * baselines the compound GEMVs are measured against, and pipeline kernels.
  *
  * Layer: ops. Legend: R = rows, D = dim.  x, y: (R, D) f32; weight: (D) f32;
- * gate, up, y: (n) f32. */
+ * gate, up, y: (n) f32. Device code in rmsnorm.cuh and swiglu.cuh, their
+ * math in math.cuh; the CPU math in ref.c, shared with the GEMV stages. */
 #include <math.h>
 #include "ops/ops.h"
 
@@ -16,25 +17,23 @@ static fd_status rmsnorm_check(const void *p, fd_error *err)
     return FD_OK;
 }
 
-static fd_status rmsnorm_dispatch(const void *p, fd_dispatch *d)
+static fd_status rmsnorm_dispatch(const void *p, fd_dispatch *d, fd_error *err)
 {
+    (void)err;
     d->block[0] = 256;
     d->grid[0] = ((const fd_rmsnorm_args *)p)->rows;
     return FD_OK;
 }
 
-static void rmsnorm_cpu(const void *p)
+static fd_status rmsnorm_cpu(const fd_kernel *k, const void *p, fd_error *err)
 {
+    (void)k, (void)err;
     const fd_rmsnorm_args *a = p;
     const float *x = fd_tensor_data(a->x), *w = fd_tensor_data(a->weight);
     float *y = fd_tensor_data(a->y);
-    for (uint32_t r = 0; r < a->rows; r++) {
-        const float *xr = x + (size_t)r * a->dim;
-        double ss = 0;
-        for (uint32_t i = 0; i < a->dim; i++) ss += (double)xr[i] * xr[i];
-        float s = (float)(1.0 / sqrt(ss / a->dim + a->eps));
-        for (uint32_t i = 0; i < a->dim; i++) y[(size_t)r * a->dim + i] = xr[i] * s * w[i];
-    }
+    for (uint32_t r = 0; r < a->rows; r++)
+        fd_rmsnorm_ref(x + (size_t)r * a->dim, w, y + (size_t)r * a->dim, a->dim, a->eps);
+    return FD_OK;
 }
 
 static uint64_t rmsnorm_bytes(const void *p)
@@ -44,62 +43,38 @@ static uint64_t rmsnorm_bytes(const void *p)
 }
 
 const fd_kernel FD_RMSNORM = {
-    .name = "rmsnorm",
-    .args = fd_rmsnorm_args_table,
-    .max_block = 256,
-    .check = rmsnorm_check,
-    .dispatch = rmsnorm_dispatch,
-    .cpu = rmsnorm_cpu,
-    .bytes = rmsnorm_bytes,
-    .cuda =
-"FD_KERNEL(fd_args a) {\n"
-"  __shared__ float scratch[32];\n"
-"  const float *x = a.x + (u64)blockIdx.x * a.dim;\n"
-"  float ss = 0.0f;\n"
-"  for (u32 i = threadIdx.x; i < a.dim; i += blockDim.x) ss += x[i] * x[i];\n"
-"  ss = block_sum(ss, scratch);\n"
-"  float s = rsqrtf(ss / (float)a.dim + a.eps);\n"
-"  for (u32 i = threadIdx.x; i < a.dim; i += blockDim.x) a.y[(u64)blockIdx.x * a.dim + i] = x[i] * s * a.weight[i];\n"
-"}\n",
+    .name = "rmsnorm", .args = fd_rmsnorm_args_table, .max_block = 256,
+    .check = rmsnorm_check, .dispatch = rmsnorm_dispatch, .cpu = rmsnorm_cpu, .bytes = rmsnorm_bytes,
+    .cuda = "#include \"ops/rmsnorm.cuh\"\n",
 };
 
 static fd_status swiglu_check(const void *p, fd_error *err)
 {
     const fd_swiglu_args *a = p;
-    if (a->gate->numel != a->n || a->up->numel != a->n || a->y->numel != a->n)
-        return fd_error_set(err, FD_ERR_INVALID, "gate, up and y must hold n = %u values", a->n);
+    return fd_check_n(err, a->n, "gate", a->gate, "up", a->up, "y", a->y, (const char *)NULL);
+}
+
+static fd_status swiglu_dispatch(const void *p, fd_dispatch *d, fd_error *err)
+{
+    (void)err;
+    fd_grid_n(d, ((const fd_swiglu_args *)p)->n, 1);
     return FD_OK;
 }
 
-static fd_status swiglu_dispatch(const void *p, fd_dispatch *d)
+static fd_status swiglu_cpu(const fd_kernel *k, const void *p, fd_error *err)
 {
-    d->block[0] = 256;
-    d->grid[0] = (((const fd_swiglu_args *)p)->n + 255) / 256;
-    return FD_OK;
-}
-
-static void swiglu_cpu(const void *p)
-{
+    (void)k, (void)err;
     const fd_swiglu_args *a = p;
     const float *g = fd_tensor_data(a->gate), *u = fd_tensor_data(a->up);
     float *y = fd_tensor_data(a->y);
     for (uint32_t i = 0; i < a->n; i++) y[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
+    return FD_OK;
 }
 
 static uint64_t swiglu_bytes(const void *p) { return 12ull * ((const fd_swiglu_args *)p)->n; }
 
 const fd_kernel FD_SWIGLU = {
-    .name = "swiglu",
-    .args = fd_swiglu_args_table,
-    .flags = FD_KERNEL_INPLACE,
-    .max_block = 256,
-    .check = swiglu_check,
-    .dispatch = swiglu_dispatch,
-    .cpu = swiglu_cpu,
-    .bytes = swiglu_bytes,
-    .cuda =
-"FD_KERNEL(fd_args a) {\n"
-"  u64 i = (u64)blockIdx.x * blockDim.x + threadIdx.x;\n"
-"  if (i < a.n) { float g = a.gate[i]; a.y[i] = g / (1.0f + expf(-g)) * a.up[i]; }\n"
-"}\n",
+    .name = "swiglu", .args = fd_swiglu_args_table, .flags = FD_KERNEL_INPLACE, .max_block = 256,
+    .check = swiglu_check, .dispatch = swiglu_dispatch, .cpu = swiglu_cpu, .bytes = swiglu_bytes,
+    .cuda = "#include \"ops/swiglu.cuh\"\n",
 };

@@ -9,5 +9,12 @@
 #include <string.h>
 #include "foundry/ops.h"
 #include "core/internal.h"
+#include "ops/ref.h"
+
+/* n-element operations (shape.c): each (name, tensor) pair, ended by NULL,
+ * must hold n values; a grid of 256-thread blocks over n values, `per` per
+ * thread. */
+fd_status fd_check_n(fd_error *err, uint32_t n, ...);
+void fd_grid_n(fd_dispatch *d, uint64_t n, unsigned per);
 
 #endif

@@ -4,4 +4,4 @@
 #include "foundry/kernel.h"
 #define BAD_ARGS(IN, OUT, PARAM) IN(x, FD_ACT) OUT(y, FD_ACT) PARAM(double, scale)
 FD_KERNEL_ARGS(bad_args, BAD_ARGS)
-int main(void) { return (int)bad_args_table().n; }
+int main(void) { return (int)bad_args_table(NULL).n; }

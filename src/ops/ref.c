@@ -1,27 +1,43 @@
-/* gemv_ref.c — CPU matrix-vector product over any weight dtype, the
- * reference for every GPU GEMV. Rows are dequantized to f32 one at a time
- * (per thread) and accumulated in double, so the reference's own rounding is
- * far below any bound a test states. */
-#include "ops/gemv_ref.h"
+/* ref.c — CPU references shared by kernels and stages (see ref.h). The
+ * matrix-vector product dequantizes rows to f32 one at a time (per thread)
+ * and accumulates in double, so the reference's own rounding is far below
+ * any bound a test states.
+ *
+ * Layer: ops. */
+#include <math.h>
+#include <omp.h>
+#include "ops/ref.h"
 #include "base/mem.h"
 
-void fd_gemv_ref(const fd_tensor *w, const float *x, float *y, uint32_t rows, uint32_t cols)
+fd_status fd_gemv_ref(const fd_tensor *w, const float *x, float *y, uint32_t rows, uint32_t cols, fd_error *err)
 {
     const unsigned char *base = fd_tensor_data(w);
     size_t rb = (size_t)cols / fd_dtype_block_elems(w->dtype) * fd_dtype_block_bytes(w->dtype);
-#pragma omp parallel if ((uint64_t)rows * cols > 1u << 16)
+    int par = (uint64_t)rows * cols > 1u << 16, nth = par ? omp_get_max_threads() : 1;
+    /* every thread's scratch row, allocated here: fault injection counts on this thread */
+    float *tmp = fd_malloc((size_t)nth * cols * sizeof *tmp);
+    if (!tmp) return fd_error_set(err, FD_ERR_NOMEM, "gemv reference: no scratch for %d x %u floats", nth, cols);
+#pragma omp parallel num_threads(nth) if (par)
     {
-        float *tmp = fd_malloc((size_t)cols * sizeof *tmp);
+        float *row = tmp + (size_t)omp_get_thread_num() * cols;
 #pragma omp for
         for (int64_t r = 0; r < (int64_t)rows; r++) {
-            if (!tmp) continue;
-            fd_dequantize_row(w->dtype, base + (size_t)r * rb, tmp, cols);
+            fd_dequantize_row(w->dtype, base + (size_t)r * rb, row, cols);
             double acc = 0;
-            for (uint32_t c = 0; c < cols; c++) acc += (double)tmp[c] * x[c];
+            for (uint32_t c = 0; c < cols; c++) acc += (double)row[c] * x[c];
             y[r] = (float)acc;
         }
-        fd_free(tmp);
     }
+    fd_free(tmp);
+    return FD_OK;
+}
+
+void fd_rmsnorm_ref(const float *x, const float *w, float *y, uint32_t n, float eps)
+{
+    double ss = 0;
+    for (uint32_t i = 0; i < n; i++) ss += (double)x[i] * x[i];
+    float scale = (float)(1.0 / sqrt(ss / n + eps));
+    for (uint32_t i = 0; i < n; i++) y[i] = x[i] * scale * w[i];
 }
 
 fd_status fd_gemv_check_shapes(const char *wname, const fd_tensor *w, const fd_tensor *x, const fd_tensor *y,

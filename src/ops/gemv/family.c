@@ -1,6 +1,7 @@
-/* gemv_compound.c — the GEMV family of compound kernels: its shape check,
- * dispatch, bytes moved and the CPU driver that composes the stages' CPU
- * functions; and the list of every valid stage combination.
+/* family.c — the GEMV family of compound kernels: its kinds of stage, shape
+ * check, dispatch, bytes moved, the CPU driver that composes the stages' CPU
+ * functions, and the list of every valid stage combination (the stages are
+ * in stages.c, their device code in the .cuh files beside them).
  *
  * Layer: ops. Legend: K = cols, N# = rows#, T = threads per row.
  * Launch: block (T, 256 / T): T threads share a row's product, 256 / T rows
@@ -14,10 +15,10 @@
  * the cross-warp sums. Launched as a programmatic dependent launch
  * only when every weight is read-only, since the kernel reads weights
  * before it waits for its predecessor. */
+#include <stdio.h>
 #include <stdlib.h>
 #include "ops/ops.h"
-#include "ops/gemv_ref.h"
-#include "ops/gemv_stages.h"
+#include "ops/gemv/layout.cuh"
 #include "base/mem.h"
 
 static fd_tensor *const *w_of(const fd_gemv_args *a) { return &a->w0; }
@@ -90,11 +91,11 @@ static unsigned resident_blocks(unsigned regs, unsigned max)
  * 55% against 63%). */
 #define SLICE_MAX (48u << 10)
 
-static fd_status gemv_dispatch(const void *p, fd_dispatch *d)
+static fd_status gemv_dispatch(const void *p, fd_dispatch *d, fd_error *err)
 {
     const fd_gemv_args *a = p;
     uint64_t rb;
-    if (fd_dtype_row_bytes(a->w0->dtype, a->cols, &rb, NULL)) return FD_ERR_INVALID;
+    FD_TRY(fd_dtype_row_bytes(a->w0->dtype, a->cols, &rb, err));
     int quant = fd_dtype_is_quant(a->w0->dtype), nout = count_outputs(a);
     uint32_t nmax = max_rows(a);
     /* the device code's layout, from the same constants (gemv_stages.h): x
@@ -169,34 +170,38 @@ static uint64_t gemv_bytes(const void *p)
 }
 
 /* CPU: input stage -> xs; every product row by row; the epilogue stores. */
-static void gemv_cpu(const fd_compound *c, const void *p)
+static fd_status gemv_cpu(const fd_compound *c, const void *p, fd_error *err)
 {
     const fd_gemv_args *a = p;
-    float *xs = fd_malloc((size_t)a->cols * sizeof *xs);
-    float *v = fd_calloc(3 * (size_t)max_rows(a), sizeof *v);
-    if (!xs || !v) goto out;
-    ((fd_gemv_input_cpu)c->stage[FD_STAGE_INPUT]->cpu)(a, xs);
     int n = count_outputs(a);
     uint32_t m = max_rows(a);
-    for (int i = 0; i < n; i++) fd_gemv_ref(w_of(a)[i], xs, v + (size_t)i * m, rows_of(a)[i], a->cols);
-    fd_gemv_epilogue_cpu epi = (fd_gemv_epilogue_cpu)c->stage[FD_STAGE_EPILOGUE]->cpu;
-    for (uint32_t j = 0; j < m; j++) {
+    float *xs = fd_malloc((size_t)a->cols * sizeof *xs);
+    float *v = fd_calloc(3 * (size_t)m, sizeof *v);
+    fd_status st = xs && v ? FD_OK : fd_error_set(err, FD_ERR_NOMEM, "gemv on the CPU: out of memory");
+    fd_gemv_io io = { xs, 0, NULL };
+    if (st == FD_OK) st = fd_compound_stage(c, FD_GEMV_INPUT)->cpu(a, &io);
+    for (int i = 0; i < n && st == FD_OK; i++) st = fd_gemv_ref(w_of(a)[i], xs, v + (size_t)i * m, rows_of(a)[i], a->cols, err);
+    const fd_stage *epi = fd_compound_stage(c, FD_GEMV_EPILOGUE);
+    for (uint32_t j = 0; j < m && st == FD_OK; j++) {
         float vj[3] = { v[j], n > 1 ? v[m + j] : 0, n > 2 ? v[2 * (size_t)m + j] : 0 };
-        epi(a, j, vj);
+        io.j = j;
+        io.v = vj;
+        st = epi->cpu(a, &io);
     }
-out:
     fd_free(xs);
     fd_free(v);
+    return st;
 }
 
-const fd_compound_family FD_GEMV_FAMILY = {
-    "gemv", fd_gemv_args_table, gemv_check, gemv_dispatch, gemv_cpu, gemv_bytes,
-    &FD_STAGE_INPUT_PLAIN, &FD_STAGE_EPI_NONE,
-};
+static int gemv_defines(const fd_compound *c, char *buf, size_t cap)
+{
+    int n = snprintf(buf, cap, "#define FD_NOUT %d\n", fd_compound_products(c));
+    return n < 0 || (size_t)n >= cap ? -1 : n;
+}
 
 /* Every valid combination: 5 policies x (gemv: store, bias, silu, residual;
  * gemv2: store, bias, silu, swiglu; gemv3: store, bias, silu) x 2 inputs. */
-int fd_compound_enumerate(size_t i, const fd_compound_family **fam, fd_compound_desc *d)
+static int gemv_enumerate(size_t i, fd_compound_desc *d)
 {
     static const fd_stage *const mains[][2] = {
         { &FD_STAGE_GEMV, &FD_STAGE_EPI_NONE }, { &FD_STAGE_GEMV, &FD_STAGE_EPI_BIAS },
@@ -206,28 +211,29 @@ int fd_compound_enumerate(size_t i, const fd_compound_family **fam, fd_compound_
         { &FD_STAGE_GEMV3, &FD_STAGE_EPI_NONE }, { &FD_STAGE_GEMV3, &FD_STAGE_EPI_BIAS },
         { &FD_STAGE_GEMV3, &FD_STAGE_EPI_SILU },
     };
-    static const fd_dtype policies[] = { FD_F32, FD_F16, FD_BF16, FD_Q8_0, FD_Q4_0 };
-    const size_t nm = sizeof mains / sizeof mains[0];
-    if (i >= nm * 5 * 2) return 0;
-    *fam = &FD_GEMV_FAMILY;
-    *d = (fd_compound_desc){ NULL, (i / nm / 5) ? &FD_STAGE_INPUT_RMSNORM : &FD_STAGE_INPUT_PLAIN,
-                             fd_gemv_policy(policies[(i / nm) % 5]), mains[i % nm][0], mains[i % nm][1] };
+    static const fd_stage *const inputs[] = { &FD_STAGE_INPUT_PLAIN, &FD_STAGE_INPUT_RMSNORM };
+    const fd_stage *pol[FD_DTYPE_COUNT];
+    size_t np = 0, nm = sizeof mains / sizeof mains[0];
+    for (int t = 0; t < FD_DTYPE_COUNT; t++)
+        if (fd_gemv_policy((fd_dtype)t)) pol[np++] = fd_gemv_policy((fd_dtype)t);
+    if (i >= nm * np * 2) return 0;
+    *d = (fd_compound_desc){ NULL, &FD_GEMV_FAMILY, { [FD_GEMV_INPUT] = inputs[i / nm / np],
+                             [FD_GEMV_WEIGHTS] = pol[(i / nm) % np], [FD_GEMV_MAIN] = mains[i % nm][0],
+                             [FD_GEMV_EPILOGUE] = mains[i % nm][1] } };
     return 1;
 }
 
-fd_status fd_compound_find(const char *name, fd_compound **out, fd_error *err)
-{
-    const fd_compound_family *fam;
-    fd_compound_desc d;
-    *out = NULL;
-    for (size_t i = 0; fd_compound_enumerate(i, &fam, &d); i++) {
-        fd_compound *c;
-        FD_TRY(fd_compound_build(fam, &d, &c, err));
-        if (!strcmp(c->name, name)) {
-            *out = c;
-            return FD_OK;
-        }
-        fd_compound_destroy(c);
-    }
-    return fd_error_set(err, FD_ERR_INVALID, "no compound kernel named '%s'", name);
-}
+static const fd_stage_kind kinds[FD_GEMV_KINDS] = {
+    [FD_GEMV_INPUT] = { "input", 0, &FD_STAGE_INPUT_PLAIN },
+    [FD_GEMV_WEIGHTS] = { "weights", 1, NULL },
+    [FD_GEMV_MAIN] = { "main", 1, NULL },
+    [FD_GEMV_EPILOGUE] = { "epilogue", 0, &FD_STAGE_EPI_NONE },
+};
+/* the policy first: it says where the input stage puts x in shared memory */
+static const int order[FD_GEMV_KINDS] = { FD_GEMV_WEIGHTS, FD_GEMV_INPUT, FD_GEMV_EPILOGUE, FD_GEMV_MAIN };
+
+const fd_family FD_GEMV_FAMILY = {
+    .name = "gemv", .args = fd_gemv_args_table, .kinds = kinds, .nkinds = FD_GEMV_KINDS, .order = order,
+    .dtype_kind = FD_GEMV_WEIGHTS, .max_block = 256, .check = gemv_check, .dispatch = gemv_dispatch,
+    .bytes = gemv_bytes, .cpu = gemv_cpu, .defines = gemv_defines, .enumerate = gemv_enumerate,
+};
