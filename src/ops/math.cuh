@@ -16,3 +16,13 @@ __device__ __forceinline__ float fd_rms_scale(const float *x, u32 n, float eps, 
   for (u32 w = 0; w < nt / 32; w++) ss += part[w];
   return rsqrtf(ss / (float)n + eps);
 }
+/* RoPE as transformers computes it: angle = (float)pos * inv_freq[i] (an f32
+ * product; inv_freq from fd_rope_inv_freq on the host, passed as a tensor),
+ * then the rotate-half pair (x[i], x[i + hd/2]) turned by it, with accurate
+ * sin/cos (full range reduction, not the fast intrinsics). */
+__device__ __forceinline__ void fd_rope_pair(float lo, float hi, float angle, float *out_lo, float *out_hi) {
+  float s, c;
+  sincosf(angle, &s, &c);
+  *out_lo = lo * c - hi * s;
+  *out_hi = hi * c + lo * s;
+}

@@ -40,6 +40,21 @@ void fd_rmsnorm_ref(const float *x, const float *w, float *y, uint32_t n, float 
     for (uint32_t i = 0; i < n; i++) y[i] = x[i] * scale * w[i];
 }
 
+void fd_rope_inv_freq(float *inv, uint32_t head_dim, double theta)
+{
+    for (uint32_t i = 0; i < head_dim / 2; i++) {
+        float e = (float)(2 * i) / (float)head_dim;
+        inv[i] = 1.0f / (float)pow(theta, (double)e);
+    }
+}
+
+void fd_rope_pair_ref(float *lo, float *hi, float angle)
+{
+    float c = (float)cos((double)angle), s = (float)sin((double)angle), l = *lo, h = *hi;
+    *lo = l * c - h * s;
+    *hi = h * c + l * s;
+}
+
 fd_status fd_gemv_check_shapes(const char *wname, const fd_tensor *w, const fd_tensor *x, const fd_tensor *y,
                                uint32_t rows, uint32_t cols, fd_error *err)
 {
