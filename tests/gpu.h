@@ -8,13 +8,13 @@
 
 static char gpu_why[1100];
 
-static void quiet_log(void *u, fd_log_level l, const char *m)
+static inline void quiet_log(void *u, fd_log_level l, const char *m)
 {
     (void)u;
     if (l >= FD_LOG_WARN) fprintf(stderr, "foundry: %s\n", m);
 }
 
-static fd_foundry *make_cpu(void)
+static inline fd_foundry *make_cpu(void)
 {
     fd_foundry *fd = NULL;
     fd_error e = { 0 };
@@ -23,7 +23,7 @@ static fd_foundry *make_cpu(void)
     return fd;
 }
 
-static fd_foundry *make_gpu(void)
+static inline fd_foundry *make_gpu(void)
 {
     fd_foundry *fd = NULL;
     fd_error e = { 0 };
@@ -35,7 +35,7 @@ static fd_foundry *make_gpu(void)
 }
 
 /* A tensor of random values in [-scale, scale), stored as `dt`. */
-static fd_tensor *rand_tensor(fd_foundry *fd, fd_dtype dt, int ndim, const int64_t *dims, uint64_t *seed, float scale)
+static inline fd_tensor *rand_tensor(fd_foundry *fd, fd_dtype dt, int ndim, const int64_t *dims, uint64_t *seed, float scale)
 {
     int64_t n = 1;
     for (int i = 0; i < ndim; i++) n *= dims[i];
@@ -51,7 +51,7 @@ static fd_tensor *rand_tensor(fd_foundry *fd, fd_dtype dt, int ndim, const int64
 }
 
 /* The same bytes in another foundry. */
-static fd_tensor *clone_to(fd_foundry *dst, fd_tensor *src)
+static inline fd_tensor *clone_to(fd_foundry *dst, fd_tensor *src)
 {
     size_t n = fd_tensor_bytes(src);
     void *buf = malloc(n);
@@ -64,7 +64,7 @@ static fd_tensor *clone_to(fd_foundry *dst, fd_tensor *src)
     return t;
 }
 
-static float *read_f32(fd_tensor *t)
+static inline float *read_f32(fd_tensor *t)
 {
     size_t n = (size_t)fd_tensor_numel(t);
     float *y = malloc(n * sizeof *y);

@@ -86,8 +86,13 @@ FD_KERNEL_ARGS(fd_gemv_args, FD_GEMV_ARGS)
 enum { FD_GEMV_INPUT, FD_GEMV_WEIGHTS, FD_GEMV_MAIN, FD_GEMV_EPILOGUE, FD_GEMV_KINDS };
 
 /* The CPU state a GEMV stage's cpu function gets as `io`: the input stage
- * writes xs (cols f32); an epilogue stores row j from v[0..products). */
+ * reads x (and norm_w, eps) and writes xs (cols f32) — through io only, so
+ * families that reuse the GEMV's stages share it; an epilogue stores row j
+ * from v[0..products), reading its family's struct. */
 typedef struct fd_gemv_io {
+    const float *x, *norm_w;    /* host views of the input and the RMSNorm weight */
+    float eps;
+    uint32_t cols;
     float *xs;
     uint32_t j;
     const float *v;
@@ -100,5 +105,36 @@ extern const fd_stage FD_STAGE_EPI_NONE, FD_STAGE_EPI_BIAS, FD_STAGE_EPI_SILU, F
     FD_STAGE_EPI_RESIDUAL;
 /* The weight policy that reads `dt` (one per weight dtype of FD_DTYPE_LIST), or NULL. */
 const fd_stage *fd_gemv_policy(fd_dtype dt);
+
+/* ---- the QKV family (the attention side of a decode step): RMSNorm(x),
+ * the q, k, v products with bias, RoPE at the position held in device
+ * memory, and the write of k and v into the cache — one kernel. It reuses
+ * the GEMV's input, weight and main stages (same kinds, same argument
+ * names) with its own epilogue, FD_STAGE_EPI_ROPE_KV. Legend: H heads, KV kv
+ * heads, hd head_dim, C ctx, D cols.
+ *   x: (D) f32   norm_w: (D) f32 (RMSNorm input stage)
+ *   w0, w1: ((H + KV) * hd / 2, D): the first / second halves of each q head's
+ *           rows, then of each k head's (fd_qkv_permute's order); w2: (KV * hd, D) v
+ *   b0, b1, b2: the biases in the same order     inv_freq: (hd / 2) f32 (fd_rope_inv_freq)
+ *   pos: (1) i32, the token's position           q: (H * hd) f32, rotated
+ *   kc, vc: (KV, C, hd) f16, row pos written     flag: (1) i32, set to 1 if pos >= C */
+#define FD_QKV_ARGS(IN, OUT, PARAM)                                                     \
+    IN(x, FD_ACT) IN(norm_w, FD_ACT)                                                    \
+    IN(w0, FD_ANY_WEIGHT) IN(w1, FD_ANY_WEIGHT) IN(w2, FD_ANY_WEIGHT)                   \
+    IN(b0, FD_ACT) IN(b1, FD_ACT) IN(b2, FD_ACT) IN(pos, FD_IDS) IN(inv_freq, FD_ACT)   \
+    OUT(q, FD_ACT) OUT(kc, FD_DT(F16)) OUT(vc, FD_DT(F16)) OUT(flag, FD_IDS)            \
+    PARAM(uint32_t, cols) PARAM(uint32_t, rows0) PARAM(uint32_t, rows1)                 \
+    PARAM(uint32_t, rows2) PARAM(float, eps) PARAM(uint32_t, heads)                     \
+    PARAM(uint32_t, kv_heads) PARAM(uint32_t, head_dim) PARAM(uint32_t, ctx)
+FD_KERNEL_ARGS(fd_qkv_args, FD_QKV_ARGS)
+extern const fd_family FD_QKV_FAMILY;
+extern const fd_stage FD_STAGE_EPI_ROPE_KV;
+/* RoPE's inverse frequencies as transformers computes them in f32:
+ * inv[i] = 1 / theta^((float)(2 i) / hd) for i < hd / 2 (the power
+ * correctly rounded to f32, then an f32 reciprocal). */
+void fd_rope_inv_freq(float *inv, uint32_t head_dim, double theta);
+/* Row r of the combined weight [Wq; Wk; Wv] ((H + 2 KV) * hd rows) that row
+ * `i` of the QKV family's [w0; w1; w2] layout holds (apply to biases too). */
+uint32_t fd_qkv_source_row(uint32_t i, uint32_t heads, uint32_t kv_heads, uint32_t head_dim);
 
 #endif

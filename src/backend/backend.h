@@ -14,7 +14,8 @@
  *   compile     optional [NULL: kernels run through their CPU function].
  *               Source text -> launchable function, cached by the backend.
  *   launch      optional, required with compile. Queues one launch.
- *   graph_*     optional [NULL: no graph capture]. */
+ *   graph_*     optional [NULL: no graph capture].
+ *   mem_info    optional [NULL: unknown]. Free and total device bytes. */
 #ifndef FD_BACKEND_H
 #define FD_BACKEND_H
 
@@ -53,6 +54,7 @@ struct fd_backend {
     fd_status (*download)(fd_backend *b, void *dst, fd_devptr src, size_t n, fd_error *err);
     fd_status (*copy)(fd_backend *b, fd_devptr dst, fd_devptr src, size_t n, fd_error *err);
     fd_status (*memset8)(fd_backend *b, fd_devptr dst, uint8_t v, size_t n, fd_error *err);
+    fd_status (*mem_info)(fd_backend *b, size_t *free_bytes, size_t *total, fd_error *err);
     fd_status (*synchronize)(fd_backend *b, fd_error *err);
     void      (*destroy)(fd_backend *b);
 

@@ -129,3 +129,10 @@ fd_status fd_foundry_sync(fd_foundry *fd)
 {
     return fd->be->synchronize(fd->be, &fd->err);
 }
+
+fd_status fd_foundry_mem_info(fd_foundry *fd, size_t *free_bytes, size_t *total)
+{
+    *free_bytes = *total = 0;
+    if (!fd->be->mem_info) return fd_fail(fd, FD_ERR_UNSUPPORTED, "the %s backend cannot tell its memory", fd->be->name);
+    return fd->be->mem_info(fd->be, free_bytes, total, &fd->err);
+}

@@ -6,7 +6,9 @@ fd_status fd_graph_begin(fd_foundry *fd)
 {
     if (!fd->be->graph_begin)
         return fd_fail(fd, FD_ERR_UNSUPPORTED, "graphs: the %s backend cannot record launches", fd->be->name);
-    return fd->be->graph_begin(fd->be, &fd->err);
+    FD_TRY(fd->be->graph_begin(fd->be, &fd->err));
+    fd->capturing = 1;
+    return FD_OK;
 }
 
 fd_status fd_graph_end(fd_foundry *fd, fd_graph **out)
@@ -14,6 +16,7 @@ fd_status fd_graph_end(fd_foundry *fd, fd_graph **out)
     void *g = NULL;
     *out = NULL;
     if (!fd->be->graph_end) return fd_fail(fd, FD_ERR_UNSUPPORTED, "graphs: not supported by %s", fd->be->name);
+    fd->capturing = 0;
     FD_TRY(fd->be->graph_end(fd->be, &g, &fd->err));
     *out = g;
     return FD_OK;

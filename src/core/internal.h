@@ -62,6 +62,7 @@ struct fd_foundry {
     /* resources, in creation order */
     fd_resource_slot *res;
     size_t      nres, capres;
+    int         capturing;        /* between fd_graph_begin and fd_graph_end: nothing may compile */
     struct fd_kcache *kcache;     /* owned by kernel/, destroyed with the foundry */
     void (*kcache_free)(struct fd_kcache *);
 };

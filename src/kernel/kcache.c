@@ -96,6 +96,12 @@ fd_status fd_kcache_get(fd_foundry *fd, const fd_kernel *k, const fd_dtype *dtyp
         *fn = &e->fn;
         return FD_OK;
     }
+    if (fd->capturing) {   /* compiling mid-capture would stall the capture and is not recordable */
+        char name[256];
+        fd_kernel_variant_name(k, dtypes, name, sizeof name);
+        return fd_fail(fd, FD_ERR_STATE, "kernel %s is not compiled yet while a graph is being captured: "
+                       "run the step once before capturing it", name);
+    }
     if ((c->n + 1) * 2 > c->cap) {
         FD_TRY(grow(fd, c));
     }

@@ -66,6 +66,6 @@ fd_status fd_gemv_check_shapes(const char *wname, const fd_tensor *w, const fd_t
         return fd_error_set(err, FD_ERR_INVALID, "%s must be (%u, %u), is %dD (%lld, %lld)", wname, rows, cols,
                             w->ndim, (long long)w->dims[0], (long long)(w->ndim > 1 ? w->dims[1] : 1));
     if (x->numel != cols) return fd_error_set(err, FD_ERR_INVALID, "x holds %lld values, cols = %u", (long long)x->numel, cols);
-    if (y->numel != rows) return fd_error_set(err, FD_ERR_INVALID, "y holds %lld values, rows = %u", (long long)y->numel, rows);
+    if (y && y->numel != rows) return fd_error_set(err, FD_ERR_INVALID, "y holds %lld values, rows = %u", (long long)y->numel, rows);
     return FD_OK;
 }

@@ -16,15 +16,11 @@ fd_status fd_gemv_ref(const fd_tensor *w, const float *x, float *y, uint32_t row
 /* y = x * (1 / sqrt(mean(x^2) + eps)) * w over n values, in double; y may be x. */
 void fd_rmsnorm_ref(const float *x, const float *w, float *y, uint32_t n, float eps);
 
-/* RoPE's inverse frequencies as transformers computes them in f32:
- * inv[i] = 1 / theta^((float)(2 i) / hd) for i < hd / 2 (the power
- * correctly rounded to f32, then an f32 reciprocal). */
-void fd_rope_inv_freq(float *inv, uint32_t head_dim, double theta);
 /* The rotate-half pair (lo, hi) = (x[i], x[i + hd/2]) turned by
  * angle = (float)pos * inv[i], in place; sin and cos correctly rounded. */
 void fd_rope_pair_ref(float *lo, float *hi, float angle);
 
-/* w is (rows, cols), x holds cols values, y holds rows; quantized w needs
+/* w is (rows, cols), x holds cols values, y (unless NULL) holds rows; quantized w needs
  * cols % 32 == 0. `wname` names the weight in the message. */
 fd_status fd_gemv_check_shapes(const char *wname, const fd_tensor *w, const fd_tensor *x, const fd_tensor *y,
                                uint32_t rows, uint32_t cols, fd_error *err);

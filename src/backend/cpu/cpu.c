@@ -6,6 +6,8 @@
  * GPU result is compared with. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <stdio.h>
 #include "backend/backend.h"
 #include "base/mem.h"
 
@@ -54,6 +56,25 @@ static fd_status cpu_sync(fd_backend *b, fd_error *err) { (void)b, (void)err; re
 static void *cpu_host_ptr(fd_backend *b, fd_devptr p) { (void)b; return (void *)(uintptr_t)p; }
 static void cpu_destroy(fd_backend *b) { fd_free(b); }
 
+/* Host memory the system could hand out now (MemAvailable), and its total. */
+static fd_status cpu_mem_info(fd_backend *b, size_t *free_bytes, size_t *total, fd_error *err)
+{
+    (void)b;
+    long page = sysconf(_SC_PAGESIZE), avail = sysconf(_SC_AVPHYS_PAGES), all = sysconf(_SC_PHYS_PAGES);
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (f) {   /* MemAvailable counts reclaimable caches, which _SC_AVPHYS_PAGES does not */
+        char line[128];
+        unsigned long long kb;
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) avail = (long)(kb * 1024 / (unsigned long long)page);
+        fclose(f);
+    }
+    if (page <= 0 || avail < 0 || all <= 0) return fd_error_set(err, FD_ERR_UNAVAILABLE, "cpu: cannot read the memory size");
+    *free_bytes = (size_t)avail * (size_t)page;
+    *total = (size_t)all * (size_t)page;
+    return FD_OK;
+}
+
 fd_status fd_backend_cpu_create(fd_backend **out, fd_error *err)
 {
     fd_backend *b = fd_calloc(1, sizeof *b);
@@ -67,6 +88,7 @@ fd_status fd_backend_cpu_create(fd_backend **out, fd_error *err)
     b->upload = cpu_upload;
     b->download = cpu_download;
     b->copy = cpu_copy;
+    b->mem_info = cpu_mem_info;
     b->memset8 = cpu_memset8;
     b->synchronize = cpu_sync;
     b->destroy = cpu_destroy;

@@ -90,6 +90,7 @@ typedef struct _nvrtcProgram *nvrtcProgram;
     X(CUresult, StreamSynchronize, "cuStreamSynchronize", (CUstream s))                        \
     X(CUresult, MemAlloc, "cuMemAlloc_v2", (CUdeviceptr *p, size_t n))                         \
     X(CUresult, MemFree, "cuMemFree_v2", (CUdeviceptr p))                                      \
+    X(CUresult, MemGetInfo, "cuMemGetInfo_v2", (size_t *free_bytes, size_t *total_bytes))        \
     X(CUresult, MemAllocHost, "cuMemAllocHost_v2", (void **p, size_t n))                       \
     X(CUresult, MemFreeHost, "cuMemFreeHost", (void *p))                                       \
     X(CUresult, MemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2",                                       \

@@ -129,6 +129,13 @@ static fd_status cu_synchronize(fd_backend *b, fd_error *err)
     return fd_cu_check(c, c->cu.StreamSynchronize(c->stream), err, "cuStreamSynchronize");
 }
 
+static fd_status cu_mem_info(fd_backend *b, size_t *free_bytes, size_t *total, fd_error *err)
+{
+    cu_backend *c = cu_of(b);
+    FD_TRY(fd_cu_use(c, err));
+    return fd_cu_check(c, c->cu.MemGetInfo(free_bytes, total), err, "cuMemGetInfo");
+}
+
 void fd_cu_mem_init(cu_backend *c)
 {
     fd_backend *b = &c->base;
@@ -137,6 +144,7 @@ void fd_cu_mem_init(cu_backend *c)
     b->upload = cu_upload;
     b->download = cu_download;
     b->copy = cu_copy;
+    b->mem_info = cu_mem_info;
     b->memset8 = cu_memset8;
     b->synchronize = cu_synchronize;
 }

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "ops/ops.h"
+#include "ops/gemv/gemv.h"
 #include "ops/gemv/layout.cuh"
 #include "base/mem.h"
 
@@ -30,6 +31,21 @@ static const uint32_t *rows_of(const fd_gemv_args *a) { return &a->rows0; }
 static int count_outputs(const fd_gemv_args *a)
 {
     return a->w2 ? 3 : a->w1 ? 2 : 1;
+}
+
+static fd_gemv_view view_of(const fd_gemv_args *a)
+{
+    return (fd_gemv_view){ { a->w0, a->w1, a->w2 }, { a->rows0, a->rows1, a->rows2 }, a->cols, a->x, a->norm_w, a->eps };
+}
+
+static int view_products(const fd_gemv_view *v) { return v->w[2] ? 3 : v->w[1] ? 2 : 1; }
+
+static uint32_t view_max_rows(const fd_gemv_view *v)
+{
+    uint32_t m = v->rows[0];
+    for (int i = 1; i < 3; i++)
+        if (v->w[i] && v->rows[i] > m) m = v->rows[i];
+    return m;
 }
 
 static fd_status gemv_check(const void *p, fd_error *err)
@@ -54,14 +70,6 @@ static fd_status gemv_check(const void *p, fd_error *err)
     if (a->r0 && a->r0->numel != a->rows0)
         return fd_error_set(err, FD_ERR_INVALID, "r0 holds %lld values, rows0 = %u", (long long)a->r0->numel, a->rows0);
     return FD_OK;
-}
-
-static uint32_t max_rows(const fd_gemv_args *a)
-{
-    uint32_t m = a->rows0;
-    if (a->w1 && a->rows1 > m) m = a->rows1;
-    if (a->w2 && a->rows2 > m) m = a->rows2;
-    return m;
 }
 
 /* Shared bytes that hold n rows of rb bytes of each of nout products, each
@@ -91,13 +99,12 @@ static unsigned resident_blocks(unsigned regs, unsigned max)
  * 55% against 63%). */
 #define SLICE_MAX (48u << 10)
 
-static fd_status gemv_dispatch(const void *p, fd_dispatch *d, fd_error *err)
+fd_status fd_gemv_view_dispatch(const fd_gemv_view *a, fd_dispatch *d, fd_error *err)
 {
-    const fd_gemv_args *a = p;
     uint64_t rb;
-    FD_TRY(fd_dtype_row_bytes(a->w0->dtype, a->cols, &rb, err));
-    int quant = fd_dtype_is_quant(a->w0->dtype), nout = count_outputs(a);
-    uint32_t nmax = max_rows(a);
+    FD_TRY(fd_dtype_row_bytes(a->w[0]->dtype, a->cols, &rb, err));
+    int quant = fd_dtype_is_quant(a->w[0]->dtype), nout = view_products(a);
+    uint32_t nmax = view_max_rows(a);
     /* the device code's layout, from the same constants (gemv_stages.h): x
      * (the policy's fd_xs_floats), the weights (8 warps x FD_STAGE_BYTES when
      * streamed), the cross-warp sums */
@@ -150,8 +157,14 @@ static fd_status gemv_dispatch(const void *p, fd_dispatch *d, fd_error *err)
     }
     /* the device code reads the weights before it waits for its predecessor */
     for (int i = 0; i < 3; i++)
-        if (w_of(a)[i] && !fd_tensor_readonly(w_of(a)[i])) d->pdl = 0;
+        if (a->w[i] && !fd_tensor_readonly(a->w[i])) d->pdl = 0;
     return FD_OK;
+}
+
+static fd_status gemv_dispatch(const void *p, fd_dispatch *d, fd_error *err)
+{
+    fd_gemv_view v = view_of(p);
+    return fd_gemv_view_dispatch(&v, d, err);
 }
 
 static uint64_t gemv_bytes(const void *p)
@@ -169,18 +182,16 @@ static uint64_t gemv_bytes(const void *p)
     return n;
 }
 
-/* CPU: input stage -> xs; every product row by row; the epilogue stores. */
-static fd_status gemv_cpu(const fd_compound *c, const void *p, fd_error *err)
+fd_status fd_gemv_view_cpu(const fd_compound *c, const void *a, const fd_gemv_view *w, fd_error *err)
 {
-    const fd_gemv_args *a = p;
-    int n = count_outputs(a);
-    uint32_t m = max_rows(a);
-    float *xs = fd_malloc((size_t)a->cols * sizeof *xs);
+    int n = view_products(w);
+    uint32_t m = view_max_rows(w);
+    float *xs = fd_malloc((size_t)w->cols * sizeof *xs);
     float *v = fd_calloc(3 * (size_t)m, sizeof *v);
     fd_status st = xs && v ? FD_OK : fd_error_set(err, FD_ERR_NOMEM, "gemv on the CPU: out of memory");
-    fd_gemv_io io = { xs, 0, NULL };
+    fd_gemv_io io = { fd_tensor_data(w->x), w->norm_w ? fd_tensor_data(w->norm_w) : NULL, w->eps, w->cols, xs, 0, NULL };
     if (st == FD_OK) st = fd_compound_stage(c, FD_GEMV_INPUT)->cpu(a, &io);
-    for (int i = 0; i < n && st == FD_OK; i++) st = fd_gemv_ref(w_of(a)[i], xs, v + (size_t)i * m, rows_of(a)[i], a->cols, err);
+    for (int i = 0; i < n && st == FD_OK; i++) st = fd_gemv_ref(w->w[i], xs, v + (size_t)i * m, w->rows[i], w->cols, err);
     const fd_stage *epi = fd_compound_stage(c, FD_GEMV_EPILOGUE);
     for (uint32_t j = 0; j < m && st == FD_OK; j++) {
         float vj[3] = { v[j], n > 1 ? v[m + j] : 0, n > 2 ? v[2 * (size_t)m + j] : 0 };
@@ -193,7 +204,14 @@ static fd_status gemv_cpu(const fd_compound *c, const void *p, fd_error *err)
     return st;
 }
 
-static int gemv_defines(const fd_compound *c, char *buf, size_t cap)
+/* CPU: input stage -> xs; every product row by row; the epilogue stores. */
+static fd_status gemv_cpu(const fd_compound *c, const void *p, fd_error *err)
+{
+    fd_gemv_view v = view_of(p);
+    return fd_gemv_view_cpu(c, p, &v, err);
+}
+
+int fd_gemv_defines(const fd_compound *c, char *buf, size_t cap)
 {
     int n = snprintf(buf, cap, "#define FD_NOUT %d\n", fd_compound_products(c));
     return n < 0 || (size_t)n >= cap ? -1 : n;
@@ -235,5 +253,5 @@ static const int order[FD_GEMV_KINDS] = { FD_GEMV_WEIGHTS, FD_GEMV_INPUT, FD_GEM
 const fd_family FD_GEMV_FAMILY = {
     .name = "gemv", .args = fd_gemv_args_table, .kinds = kinds, .nkinds = FD_GEMV_KINDS, .order = order,
     .dtype_kind = FD_GEMV_WEIGHTS, .max_block = 256, .check = gemv_check, .dispatch = gemv_dispatch,
-    .bytes = gemv_bytes, .cpu = gemv_cpu, .defines = gemv_defines, .enumerate = gemv_enumerate,
+    .bytes = gemv_bytes, .cpu = gemv_cpu, .defines = fd_gemv_defines, .enumerate = gemv_enumerate,
 };

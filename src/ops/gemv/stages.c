@@ -16,17 +16,17 @@
 /* ---------------------------------------------------------------- input */
 static fd_status input_plain_cpu(const void *p, void *io)
 {
-    const fd_gemv_args *a = p;
+    (void)p;
     fd_gemv_io *s = io;
-    memcpy(s->xs, fd_tensor_data(a->x), (size_t)a->cols * sizeof *s->xs);
+    memcpy(s->xs, s->x, (size_t)s->cols * sizeof *s->xs);
     return FD_OK;
 }
 
 static fd_status input_rmsnorm_cpu(const void *p, void *io)
 {
-    const fd_gemv_args *a = p;
+    (void)p;
     fd_gemv_io *s = io;
-    fd_rmsnorm_ref(fd_tensor_data(a->x), fd_tensor_data(a->norm_w), s->xs, a->cols, a->eps);
+    fd_rmsnorm_ref(s->x, s->norm_w, s->xs, s->cols, s->eps);
     return FD_OK;
 }
 
