@@ -68,9 +68,13 @@ static void test_cuda_request(void)
 typedef struct counter { int value; int *destroyed_order; int *ndestroyed; int id; } counter;
 static int destroyed[8], ndestroyed;
 static int fail_create;
-static fd_status counter_create(fd_foundry *fd, void *o)
+static fd_status counter_create(fd_foundry *fd, void *o, const void *cfg, fd_error *err)
 {
-    (void)fd;
+    (void)fd, (void)err;
+    if (cfg) {
+        ((counter *)o)->value = *(const int *)cfg;
+        return FD_OK;
+    }
     counter *c = o;
     if (fail_create) return FD_ERR_NOMEM;
     c->value = 42;
@@ -78,8 +82,9 @@ static fd_status counter_create(fd_foundry *fd, void *o)
 }
 static void counter_destroy_a(fd_foundry *fd, void *o) { (void)fd, (void)o; destroyed[ndestroyed++] = 1; }
 static void counter_destroy_b(fd_foundry *fd, void *o) { (void)fd, (void)o; destroyed[ndestroyed++] = 2; }
-static const fd_resource_type RES_A = { "a", sizeof(counter), counter_create, counter_destroy_a };
-static const fd_resource_type RES_B = { "b", sizeof(counter), counter_create, counter_destroy_b };
+static const fd_resource_type RES_A = { "a", sizeof(counter), counter_create, counter_destroy_a, 0 };
+static const fd_resource_type RES_B = { "b", sizeof(counter), counter_create, counter_destroy_b, 0 };
+static const fd_resource_type RES_CFG = { "configured", sizeof(counter), counter_create, counter_destroy_a, sizeof(int) };
 
 static void test_resources(void)
 {
@@ -99,6 +104,27 @@ static void test_resources(void)
     CHECK(a == a2 && a != (counter *)b);
     CHECK_EQ(a->value, 42);
     CHECK_EQ(fd_resource_count(fd), 2);
+    /* configured: equal configuration -> the same object; another -> refused, the first kept */
+    counter *c1 = NULL, *c2 = NULL;
+    int seven = 7, eight = 8;
+    CHECK(fd_resource(fd, &RES_CFG, (void **)&c1) == FD_ERR_INVALID);   /* needs one */
+    fd_foundry_clear_error(fd);
+    CHECK_OK(fd_resource_get(fd, &RES_CFG, &seven, (void **)&c1), (fd_error *)NULL);
+    CHECK_EQ(c1->value, 7);
+    CHECK_OK(fd_resource_get(fd, &RES_CFG, &seven, (void **)&c2), (fd_error *)NULL);
+    CHECK(c1 == c2);
+    CHECK(fd_resource_get(fd, &RES_CFG, &eight, (void **)&c2) == FD_ERR_STATE);
+    CHECK(c2 == NULL);
+    CHECK_CONTAINS(fd_foundry_error(fd), "resource configured exists with another configuration");
+    fd_foundry_clear_error(fd);
+    CHECK_EQ(c1->value, 7);
+    ndestroyed = 0;
+    fd_resource_release(fd, &RES_CFG);                  /* released: a new configuration may follow */
+    CHECK_EQ(ndestroyed, 1);
+    CHECK_OK(fd_resource_get(fd, &RES_CFG, &eight, (void **)&c2), (fd_error *)NULL);
+    CHECK_EQ(c2->value, 8);
+    CHECK_EQ(fd_resource_count(fd), 3);
+    fd_resource_release(fd, &RES_CFG);
     ndestroyed = 0;
     fd_foundry_destroy(fd);
     CHECK_EQ(ndestroyed, 2);

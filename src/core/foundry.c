@@ -97,11 +97,7 @@ void fd_foundry_destroy(fd_foundry *fd)
         fd_error e = { 0 };
         (void)fd->be->synchronize(fd->be, &e);
     }
-    for (size_t i = fd->nres; i-- > 0;) {
-        if (fd->res[i].type->destroy) fd->res[i].type->destroy(fd, fd->res[i].obj);
-        fd_free(fd->res[i].obj);
-    }
-    fd_free(fd->res);
+    fd_resource_release_all(fd);
     if (fd->kcache && fd->kcache_free) fd->kcache_free(fd->kcache);
     if (fd->live_dedicated)
         fd_log(fd, FD_LOG_WARN, "%zu dedicated tensor(s) not freed before fd_foundry_destroy (leak)",

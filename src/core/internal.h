@@ -42,6 +42,7 @@ struct fd_tensor {
 typedef struct fd_resource_slot {
     const fd_resource_type *type;
     void *obj;
+    void *config;               /* a copy of the configuration it was created with, or NULL */
 } fd_resource_slot;
 
 struct fd_kcache;   /* kernel/ : compiled variants by key */
@@ -66,6 +67,9 @@ struct fd_foundry {
     struct fd_kcache *kcache;     /* owned by kernel/, destroyed with the foundry */
     void (*kcache_free)(struct fd_kcache *);
 };
+
+/* Destroys every resource, newest first (fd_foundry_destroy). */
+void fd_resource_release_all(fd_foundry *fd);
 
 /* Records an error on the foundry (first one wins until cleared) and returns st. */
 fd_status fd_fail(fd_foundry *fd, fd_status st, const char *fmt, ...) FD_PRINTF(3, 4);
