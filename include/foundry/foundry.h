@@ -57,6 +57,8 @@ int             fd_foundry_pdl(const fd_foundry *fd);
 /* Free and total bytes of the active device's memory (host memory on the
  * CPU backend), as the device reports them now. */
 fd_status fd_foundry_mem_info(fd_foundry *fd, size_t *free_bytes, size_t *total) FD_MUST_USE;
+/* Multiprocessors of the device (1 on the CPU): work is split to fill them. */
+unsigned fd_foundry_multiprocessors(const fd_foundry *fd);
 /* Waits for all queued device work. */
 fd_status fd_foundry_sync(fd_foundry *fd) FD_MUST_USE;
 

@@ -87,6 +87,22 @@ const fd_model_tensor *fd_model_tensor_find(const fd_model *m, const char *name)
 /* The GGUF reader behind a model opened from GGUF (NULL for a folder); owned by m. */
 const struct fd_gguf *fd_model_gguf(const fd_model *m);
 
+/* A model with random weights, built in memory (random.c): Qwen2 of shape
+ * `hp`, 2-D weights in `dtype`, N(0, 0.02) values from `seed`, tokenizer
+ * from the vocabulary GGUF `vocab_gguf` (NULL: none). Close with
+ * fd_model_close. */
+typedef struct fd_random_options {
+    fd_model_hparams hp;
+    fd_dtype dtype;
+    uint64_t seed;
+    const char *vocab_gguf;
+} fd_random_options;
+fd_status fd_model_random(const fd_random_options *o, fd_model **out, fd_error *err);
+/* The shape of a named architecture ("qwen2.5-0.5b", "qwen2.5-1.5b",
+ * "qwen2.5-3b", "tiny"); FD_ERR_INVALID if unknown. */
+fd_status fd_model_preset(const char *name, fd_model_hparams *hp);
+const char *fd_model_preset_names(void);   /* the names, comma separated */
+
 /* Writes m as a GGUF v3 file with llama.cpp's qwen2 conventions: hyper-
  * parameters, tensors as loaded (open with opt->convert to choose the dtype),
  * generation defaults, and the tokenizer (tokens, token types, merges, special

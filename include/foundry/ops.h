@@ -39,6 +39,12 @@ extern const fd_kernel FD_RMSNORM;      /* y = x / rms(x) * weight, per row of d
 FD_KERNEL_ARGS(fd_gemv_plain_args, FD_GEMV_PLAIN_ARGS)
 extern const fd_kernel FD_GEMV;         /* y = W x, written by hand (no stages): the compound's yardstick */
 
+/* The decode step's last kernel: hist[pos + 1] = ids[0], then pos += 1, on
+ * the device. ids, pos: (1) i32; hist: (cap) i32. */
+#define FD_STEP_ADVANCE_ARGS(IN, OUT, PARAM) IN(ids, FD_IDS) OUT(hist, FD_IDS) OUT(pos, FD_IDS) PARAM(uint32_t, cap)
+FD_KERNEL_ARGS(fd_step_advance_args, FD_STEP_ADVANCE_ARGS)
+extern const fd_kernel FD_STEP_ADVANCE;
+
 /* ---- the registry */
 size_t fd_kernel_count(void);                      /* declared kernels */
 const fd_kernel *fd_kernel_at(size_t i);           /* NULL past the end */

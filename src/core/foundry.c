@@ -132,3 +132,5 @@ fd_status fd_foundry_mem_info(fd_foundry *fd, size_t *free_bytes, size_t *total)
     if (!fd->be->mem_info) return fd_fail(fd, FD_ERR_UNSUPPORTED, "the %s backend cannot tell its memory", fd->be->name);
     return fd->be->mem_info(fd->be, free_bytes, total, &fd->err);
 }
+
+unsigned fd_foundry_multiprocessors(const fd_foundry *fd) { return fd->be->sms ? fd->be->sms : 1; }

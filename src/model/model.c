@@ -98,7 +98,7 @@ static fd_status expect(const fd_model *m, const char *name, uint64_t rows, uint
     return FD_OK;
 }
 
-static fd_status check_hparams(const fd_model *m, fd_error *err)
+fd_status fd_model_check_hparams(const fd_model *m, fd_error *err)
 {
     const fd_model_hparams *h = &m->info.hp;
     if (!h->n_layers || !h->hidden || !h->n_heads || !h->n_kv_heads || !h->head_dim || !h->ffn || !h->vocab ||
@@ -112,12 +112,12 @@ static fd_status check_hparams(const fd_model *m, fd_error *err)
     return FD_OK;
 }
 
-static fd_status check_tensors(fd_model *m, fd_error *err)
+fd_status fd_model_check_tensors(fd_model *m, fd_error *err)
 {
     const fd_model_hparams *h = &m->info.hp;
     uint64_t D = h->hidden, Q = (uint64_t)h->n_heads * h->head_dim, K = (uint64_t)h->n_kv_heads * h->head_dim;
     char n[96];
-    FD_TRY(check_hparams(m, err));
+    FD_TRY(fd_model_check_hparams(m, err));
     FD_TRY(expect(m, "token_embd.weight", h->vocab, D, 0, err));
     FD_TRY(expect(m, "output_norm.weight", D, 0, 0, err));
     FD_TRY(expect(m, "output.weight", h->vocab, D, h->tie_embeddings, err));
@@ -142,7 +142,7 @@ static fd_status check_tensors(fd_model *m, fd_error *err)
 }
 
 /* The most common dtype of the 2-D weights as stored. */
-static void summarize(fd_model *m)
+void fd_model_summarize(fd_model *m)
 {
     uint64_t count[FD_DTYPE_COUNT] = {0}, best = 0;
     m->info.n_params = m->info.total_bytes = 0;
@@ -213,16 +213,16 @@ fd_status fd_model_open(const char *path, const fd_model_options *opt, fd_model 
         m->info.format = "gguf";
         rc = fd_model_load_gguf(m, path, err);
     }
-    if (rc == FD_OK) rc = check_tensors(m, err);
+    if (rc == FD_OK) rc = fd_model_check_tensors(m, err);
     if (rc == FD_OK) {
-        summarize(m);
+        fd_model_summarize(m);
         t1 = fd_now_seconds();
         m->info.open_seconds = t1 - t0;
         rc = fd_model_convert(m, opt, err);
         m->info.convert_seconds = fd_now_seconds() - t1;
     }
     if (rc == FD_OK) {
-        summarize(m);
+        fd_model_summarize(m);
         m->info.chat_template = m->chat_template;
         rc = load_tokenizer(m, opt, err);
     }

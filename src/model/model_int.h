@@ -40,6 +40,11 @@ fd_status fd_model_add_tensor(fd_model *m, const char *src, const char *name, fd
 /* model.c: refuses an architecture other than qwen2, by name. */
 fd_status fd_model_check_arch(const char *src, const char *arch, fd_error *err);
 void fd_generation_defaults_init(fd_generation_defaults *g);
+/* model.c: the hyper-parameters are consistent; every tensor Qwen2 needs is
+ * there with the shape they imply; the info's counts and sizes. */
+fd_status fd_model_check_hparams(const fd_model *m, fd_error *err);
+fd_status fd_model_check_tensors(fd_model *m, fd_error *err);
+void fd_model_summarize(fd_model *m);
 
 /* model_gguf.c / hf_folder.c: fill m from the source (hyper-parameters,
  * tensors, generation defaults, chat template). */

@@ -6,7 +6,7 @@
 #include "ops/ops.h"
 
 static const fd_kernel *const kernels[] = {
-    &FD_ADD, &FD_ONES, &FD_ARANGE, &FD_GEMV, &FD_RMSNORM, &FD_SWIGLU,
+    &FD_ADD, &FD_ONES, &FD_ARANGE, &FD_GEMV, &FD_RMSNORM, &FD_SWIGLU, &FD_STEP_ADVANCE,
 };
 
 static const fd_family *const families[] = {

@@ -1,0 +1,88 @@
+/* forward.h — a Qwen2 model on the device and its forward pass.
+ *
+ * Layer: model (public). Three objects, each with its owner:
+ *   fd_weights  the model's tensors as read-only device tensors (the plan's
+ *               tensor cache), held by the foundry as a configured resource:
+ *               one model per foundry; asking for another model's weights
+ *               while one is uploaded is an FD_ERR_STATE error (release
+ *               first). Valid until fd_weights_release or the foundry's end.
+ *   fd_state    one sequence: its KV cache (2 x layers x KV heads x context x
+ *               head_dim, f16), its position and flags in device memory, its
+ *               activations. Owned by the caller (fd_state_destroy). Several
+ *               states can share one fd_weights (batches, speculation later).
+ *   logits      copied out to the caller's buffer when asked.
+ * Per-step values live in device tensors the kernels read (the position, the
+ * token), so a decode step captured once as a graph replays step after step
+ * with no host write: the step's last kernel advances the position. A step
+ * at the end of the context writes nothing out of bounds: the kernels raise
+ * a flag that fd_state_step reports as FD_ERR_RANGE.
+ *
+ * Precision: f32 activations between kernels and in every accumulation; K and
+ * V stored in f16; quantized weights dequantized in the products. */
+#ifndef FOUNDRY_FORWARD_H
+#define FOUNDRY_FORWARD_H
+
+#include "foundry/model.h"
+#include "foundry/tensor.h"
+
+typedef struct fd_weights fd_weights;
+typedef struct fd_state fd_state;
+
+typedef struct fd_upload_options {
+    uint32_t ctx;           /* context the memory plan reserves a KV cache for; 0: min(model's, 4096) */
+    /* progress: called as bytes are uploaded (big models), may be NULL */
+    void (*progress)(void *user, uint64_t done, uint64_t total);
+    void *user;
+} fd_upload_options;
+
+/* Device memory a model needs, by part (fd_model_plan). */
+typedef struct fd_mem_plan {
+    uint64_t weights;       /* every tensor as loaded, the combined QKV layout included */
+    uint64_t kv_cache;      /* 2 x L x KV x ctx x hd x 2 bytes (f16) */
+    uint64_t activations;   /* per-step vectors: hidden, q, attention, FFN, logits */
+    uint64_t workspace;     /* attention splits, reductions */
+    uint64_t total;
+} fd_mem_plan;
+
+/* What model m needs with a context of ctx tokens. */
+void fd_model_plan(const fd_model *m, uint32_t ctx, fd_mem_plan *plan);
+
+/* Uploads m's tensors (as loaded: open the model with fd_model_options.convert
+ * for another dtype) after checking the memory plan against the device's free
+ * memory — a plan that does not fit is FD_ERR_NOMEM naming each part, with
+ * nothing allocated. The q, k, v weights and biases are laid out once for
+ * the QKV family (fd_qkv_source_row). *out belongs to the foundry. */
+fd_status fd_model_upload(fd_foundry *fd, const fd_model *m, const fd_upload_options *opt,
+                          fd_weights **out) FD_MUST_USE;
+/* Frees the uploaded weights (every fd_state made from them first). */
+void fd_weights_release(fd_foundry *fd);
+uint64_t fd_weights_bytes(const fd_weights *w);
+
+/* A sequence of at most ctx tokens (0: the upload's ctx). *out is the
+ * caller's; free with fd_state_destroy. */
+fd_status fd_state_create(fd_foundry *fd, const fd_weights *w, uint32_t ctx, fd_state **out) FD_MUST_USE;
+void fd_state_destroy(fd_state *s);
+uint32_t fd_state_ctx(const fd_state *s);
+/* Tokens in the cache (the position of the next one), as the host last saw it. */
+uint32_t fd_state_pos(const fd_state *s);
+/* Forgets the cache past `pos` tokens (0: all): the next token goes there. */
+fd_status fd_state_rewind(fd_state *s, uint32_t pos) FD_MUST_USE;
+
+/* Runs token `id` at the next position and advances. logits: NULL, or room
+ * for the model's vocab floats, filled with this position's logits. The
+ * first call of a state compiles its kernels; with `graph` set, later calls
+ * replay one captured step (FD_ERR_UNSUPPORTED never: the CPU runs eagerly). */
+fd_status fd_state_step(fd_state *s, int32_t id, float *logits) FD_MUST_USE;
+/* Runs n tokens (a prompt), the logits of the last one into `logits` (may be
+ * NULL), or of every one into all_logits (n x vocab, may be NULL). */
+fd_status fd_state_prefill(fd_state *s, const int32_t *ids, size_t n, float *logits, float *all_logits) FD_MUST_USE;
+/* Greedy decoding on the device: n steps after the last token given, each
+ * choosing the argmax of its logits (padding ids never), without a host
+ * round trip per token when graphs are available; the chosen ids into out[n].
+ * Stops early (returning how many in *done) at any id of `stop` (nstop). */
+fd_status fd_state_generate_greedy(fd_state *s, int32_t last, size_t n, const int32_t *stop, size_t nstop,
+                                   int32_t *out, size_t *done) FD_MUST_USE;
+/* Captures the decode step as a graph on its next run (CUDA; ignored on the CPU). */
+void fd_state_use_graph(fd_state *s, int on);
+
+#endif

@@ -1,0 +1,163 @@
+/* model_args.c — the shared options of the model commands and opening a
+ * model for them (see model_args.h).
+ *
+ * Layer: cli. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "cli/cli.h"
+#include "cli/model_args.h"
+
+#ifndef FD_DEFAULT_VOCAB
+#define FD_DEFAULT_VOCAB "tests/data/tokenizer/ggml-vocab-qwen2.gguf"
+#endif
+
+int cli_parse_u64(const char *cmd, const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = s && *s >= '0' && *s <= '9' ? strtoull(s, &end, 10) : 0;
+    if (!s || *s < '0' || *s > '9' || *end || errno || v < lo || v > hi) {
+        fprintf(stderr, "foundry %s: %s needs a whole number from %llu to %llu, not '%s'\n", cmd, opt,
+                (unsigned long long)lo, (unsigned long long)hi, s ? s : "");
+        return 2;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_parse_float(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = s && *s ? strtod(s, &end) : NAN;
+    if (!s || !*s || *end || errno || !(v >= lo && v <= hi)) {
+        fprintf(stderr, "foundry %s: %s needs a number from %g to %g, not '%s'\n", cmd, opt, lo, hi, s ? s : "");
+        return 2;
+    }
+    *out = v;
+    return 0;
+}
+
+static int need_value(const char *cmd, int argc, char **argv, int i)
+{
+    if (i + 1 < argc) return 0;
+    fprintf(stderr, "foundry %s: %s needs a value\n", cmd, argv[i]);
+    return 2;
+}
+
+int cli_model_arg(const char *cmd, cli_model_args *a, int argc, char **argv, int *i)
+{
+    const char *o = argv[*i];
+    int is = !strcmp(o, "-m") || !strcmp(o, "--model") || !strcmp(o, "--synthetic") || !strcmp(o, "--backend") ||
+             !strcmp(o, "--dtype") || !strcmp(o, "-c") || !strcmp(o, "--ctx") || !strcmp(o, "--vocab") ||
+             !strcmp(o, "--seed-weights");
+    if (!is) return 0;
+    if (need_value(cmd, argc, argv, *i)) return 2;
+    const char *v = argv[++*i];
+    uint64_t n;
+    if (!strcmp(o, "-m") || !strcmp(o, "--model")) {
+        a->model = v;
+    } else if (!strcmp(o, "--synthetic")) {
+        fd_model_hparams hp;
+        if (fd_model_preset(v, &hp) != FD_OK) {
+            fprintf(stderr, "foundry %s: unknown --synthetic shape '%s' (%s)\n", cmd, v, fd_model_preset_names());
+            return 2;
+        }
+        a->synthetic = v;
+    } else if (!strcmp(o, "--backend")) {
+        if (!strcmp(v, "auto")) a->backend = FD_BACKEND_AUTO;
+        else if (!strcmp(v, "cpu")) a->backend = FD_BACKEND_CPU;
+        else if (!strcmp(v, "cuda")) a->backend = FD_BACKEND_CUDA;
+        else {
+            fprintf(stderr, "foundry %s: --backend is auto, cpu or cuda, not '%s'\n", cmd, v);
+            return 2;
+        }
+    } else if (!strcmp(o, "--dtype")) {
+        if (fd_dtype_parse(v, &a->dtype) != FD_OK || !(fd_dtype_is_float(a->dtype) || fd_dtype_is_quant(a->dtype))) {
+            fprintf(stderr, "foundry %s: --dtype is f32, f16, bf16, q8_0 or q4_0, not '%s'\n", cmd, v);
+            return 2;
+        }
+        a->convert = 1;
+    } else if (!strcmp(o, "-c") || !strcmp(o, "--ctx")) {
+        if (cli_parse_u64(cmd, o, v, 1, 1u << 20, &n)) return 2;
+        a->ctx = (uint32_t)n;
+    } else if (!strcmp(o, "--vocab")) {
+        a->vocab = v;
+    } else {
+        if (cli_parse_u64(cmd, o, v, 0, UINT64_MAX, &n)) return 2;
+        a->seed = n;
+    }
+    return 1;
+}
+
+const char *cli_model_help(void)
+{
+    return "  -m MODEL            a Hugging Face folder (config.json + safetensors) or a .gguf file\n"
+           "  --synthetic NAME    instead of -m: random weights of that shape, built in memory\n"
+           "                      (qwen2.5-0.5b, qwen2.5-1.5b, qwen2.5-3b, tiny)\n"
+           "  --vocab GGUF        the synthetic model's tokenizer (default: the repository's Qwen2.5 vocabulary)\n"
+           "  --backend B         auto (default: the GPU if there is one), cpu or cuda\n"
+           "  --dtype T           convert the weights on load: f32, f16, bf16, q8_0 or q4_0\n"
+           "  -c, --ctx N         context length (default: the model's, at most 4096)\n";
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void progress(void *user, uint64_t done, uint64_t total)
+{
+    (void)user;
+    if (total > (256u << 20)) fprintf(stderr, "\rfoundry: uploading weights %3.0f%%", 100.0 * done / total);
+    if (total > (256u << 20) && done >= total) fputc('\n', stderr);
+}
+
+int cli_model_open(const char *cmd, const cli_model_args *a, cli_model *m)
+{
+    memset(m, 0, sizeof *m);
+    double t0 = now();
+    fd_error err = { 0 };
+    fd_status st;
+    if (!a->model == !a->synthetic) {
+        fprintf(stderr, "foundry %s: give a model with -m MODEL or --synthetic NAME (one of them)\n", cmd);
+        return 2;
+    }
+    if (a->synthetic) {
+        fd_random_options ro = { .dtype = a->convert ? a->dtype : FD_F16, .seed = a->seed ? a->seed : 1,
+                                 .vocab_gguf = a->vocab ? a->vocab : FD_DEFAULT_VOCAB };
+        (void)fd_model_preset(a->synthetic, &ro.hp);
+        st = fd_model_random(&ro, &m->model, &err);
+    } else {
+        fd_model_options mo = { .convert = a->convert, .dtype = a->dtype };
+        st = fd_model_open(a->model, &mo, &m->model, &err);
+    }
+    if (st != FD_OK) return cli_fail(a->model ? a->model : a->synthetic, st, &err);
+    st = fd_foundry_create(&(fd_options){ .backend = a->backend }, &m->fd, &err);
+    if (st != FD_OK) {
+        cli_model_close(m);
+        return cli_fail(cmd, st, &err);
+    }
+    st = fd_model_upload(m->fd, m->model, &(fd_upload_options){ .ctx = a->ctx, .progress = progress }, &m->weights);
+    if (st != FD_OK) {
+        fprintf(stderr, "foundry %s: %s: %s\n", cmd, fd_status_name(st), fd_foundry_error(m->fd));
+        cli_model_close(m);
+        return 1;
+    }
+    m->load_seconds = now() - t0;
+    return 0;
+}
+
+void cli_model_close(cli_model *m)
+{
+    if (m->fd) fd_weights_release(m->fd);
+    fd_foundry_destroy(m->fd);
+    fd_model_close(m->model);
+    memset(m, 0, sizeof *m);
+}

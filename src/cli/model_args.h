@@ -1,0 +1,47 @@
+/* model_args.h — the options every model command shares (-m, --synthetic,
+ * --backend, --dtype, -c, --vocab), strict number parsing, and opening a
+ * model with its foundry and device weights in one call.
+ *
+ * Layer: cli. */
+#ifndef FD_CLI_MODEL_ARGS_H
+#define FD_CLI_MODEL_ARGS_H
+
+#include <stdint.h>
+#include "foundry/forward.h"
+
+typedef struct cli_model_args {
+    const char *model;          /* -m: a Hugging Face folder or a GGUF */
+    const char *synthetic;      /* --synthetic NAME: random weights of that shape, built in memory */
+    const char *vocab;          /* --vocab GGUF for a synthetic model (default: the repository's Qwen2.5 one) */
+    fd_backend_kind backend;    /* --backend auto|cpu|cuda */
+    int convert;                /* --dtype given */
+    fd_dtype dtype;
+    uint32_t ctx;               /* -c; 0: default */
+    uint64_t seed;              /* for --synthetic */
+} cli_model_args;
+
+/* What cli_model_open made; cli_model_close frees it. */
+typedef struct cli_model {
+    fd_foundry *fd;
+    fd_model *model;
+    fd_weights *weights;
+    double load_seconds;
+} cli_model;
+
+/* Parses a strictly decimal unsigned number in [lo, hi] ("12", not "12x",
+ * "-1" or ""); 0 on success, else prints "foundry CMD: OPT ..." and returns 2. */
+int cli_parse_u64(const char *cmd, const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
+int cli_parse_float(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out);
+
+/* If argv[*i] is a shared model option, consumes it (and its value) and
+ * returns 1; 0 if it is not one; 2 on a bad or missing value (printed). */
+int cli_model_arg(const char *cmd, cli_model_args *a, int argc, char **argv, int *i);
+/* The help lines of those options. */
+const char *cli_model_help(void);
+
+/* Opens the model (or builds the synthetic one), creates the foundry and
+ * uploads the weights. 0 or an exit status (message printed). */
+int cli_model_open(const char *cmd, const cli_model_args *a, cli_model *m);
+void cli_model_close(cli_model *m);
+
+#endif

@@ -1,0 +1,64 @@
+/* device.h — the insides of fd_weights and fd_state (forward.h), shared by
+ * weights.c (upload, memory plan), state.c (KV cache and step state) and
+ * forward.c (the decode step, prefill, greedy generation).
+ *
+ * Layer: model (internal). Legend: L layers, D hidden, H heads, KV kv heads,
+ * hd head_dim, F ffn, V vocab rows, C context. Invariants:
+ *   1. Every tensor of fd_weights is read-only once fd_model_upload returns.
+ *   2. s->pos_host equals the device pos[0] whenever no step is in flight.
+ *   3. hist[p] holds the token at position p for every p <= pos_host. */
+#ifndef FD_MODEL_DEVICE_H
+#define FD_MODEL_DEVICE_H
+
+#include "foundry/compound.h"
+#include "foundry/forward.h"
+#include "foundry/ops.h"
+
+typedef struct fd_layer_w {
+    fd_tensor *attn_norm;           /* (D) f32 */
+    fd_tensor *qkv, *w[3];          /* ((H + 2 KV) hd, D): [w0; w1; w2] in the QKV family's row order */
+    fd_tensor *bqkv, *b[3];         /* ((H + 2 KV) hd) f32, same order */
+    fd_tensor *wo;                  /* (D, H hd) */
+    fd_tensor *ffn_norm;            /* (D) f32 */
+    fd_tensor *gate, *up;           /* (F, D) */
+    fd_tensor *down;                /* (D, F) */
+} fd_layer_w;
+
+struct fd_weights {
+    fd_foundry *fd;
+    const fd_model *model;
+    fd_model_hparams hp;
+    uint32_t vocab_valid;           /* ids at or past it are padding: never chosen */
+    uint32_t ctx;                   /* the upload's context */
+    int loaded;                     /* tensors uploaded */
+    fd_layer_w *layer;              /* L */
+    fd_tensor *embd;                /* (V, D) */
+    fd_tensor *out_norm;            /* (D) f32 */
+    fd_tensor *head;                /* (V, D): embd when tied */
+    fd_tensor *inv_freq;            /* (hd / 2) f32 */
+    fd_compound *qkv, *o_res, *ffn, *down_res, *lm_head;   /* the step's fused kernels */
+    uint64_t bytes;
+};
+
+struct fd_state {
+    fd_foundry *fd;
+    const fd_weights *w;
+    uint32_t ctx, splits, pos_host;
+    fd_tensor *kv;                  /* (2 L, KV, C, hd) f16: one allocation, K and V of each layer */
+    fd_tensor **kc, **vc;           /* L views (KV, C, hd) */
+    fd_tensor *pos;                 /* (1) i32: the position of the current token */
+    fd_tensor *ids;                 /* (1) i32: the current token; argmax writes the next one here */
+    fd_tensor *hist;                /* (C + 1) i32: the token at every position */
+    fd_tensor *flag;                /* (1) i32: a step past the cache or a bad id raised it */
+    fd_tensor *h, *q, *att, *act, *logits;   /* (D), (H hd), (H hd), (F), (V) f32 */
+    fd_tensor *part, *count;        /* attention workspace: splits' partials, per-head counters */
+    fd_tensor *amax_part, *amax_count;       /* argmax workspace */
+    int use_graph;
+    fd_graph *graph;                /* the captured step (with argmax) */
+    int warm;                       /* the step ran once: every kernel compiled */
+};
+
+/* state.c: the attention splits for a cache of ctx positions. */
+uint32_t fd_state_splits(const fd_weights *w, uint32_t ctx);
+
+#endif
