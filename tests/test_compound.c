@@ -131,7 +131,7 @@ static void test_cpu_matrix(void)
     fd_foundry *cpu = make_cpu();
         fd_compound_desc d;
     int n = 0;
-    for (size_t i = 0; fd_compound_enumerate(i, &d); i++, n++) {
+    for (size_t i = 0; FD_GEMV_FAMILY.enumerate(i, &d); i++, n++) {
         fd_compound *c;
         fd_error e = { 0 };
         CHECK_OK(fd_compound_build(&d, &c, &e), &e);
@@ -198,7 +198,7 @@ static void test_gpu_matrix(void)
     if (!gpu) SKIP("%s", gpu_why);
     fd_foundry *cpu = make_cpu();
         fd_compound_desc d;
-    for (size_t i = 0; fd_compound_enumerate(i, &d); i++) {
+    for (size_t i = 0; FD_GEMV_FAMILY.enumerate(i, &d); i++) {
         fd_compound *c;
         fd_error e = { 0 };
         CHECK_OK(fd_compound_build(&d, &c, &e), &e);
