@@ -1,0 +1,74 @@
+#!/bin/bash
+# gpu_session.sh — one GPU machine session: build, every CTest (GPU tests
+# included), compile-all, the GEMV benchmark of this tree and (if .dev/old
+# holds an older tree) of that one on the same GPU, transformers parity of
+# `foundry eval`, the tiny golden checkpoints, and the main job.
+# Usage (device machine, repository root): tools/gpu_session.sh OUTDIR [STEP...]
+#   steps: build ctest bench parity goldens demo (default: all)
+# Expects .dev/deps (static PCRE2, utf8proc, Jansson: headers in include/,
+# archives in lib/) and .dev/shared (the shared folder's tools/ and models/).
+set -u
+OUT=${1:-/tmp/out}; shift
+STEPS=${*:-build ctest bench parity goldens demo}
+mkdir -p "$OUT"
+ROOT=$(pwd)
+export FOUNDRY_CACHE_DIR=/tmp/fdcache
+B=build-gpu
+has() { case " $STEPS " in *" $1 "*) return 0 ;; esac; return 1; }
+step() { echo "=== $* ($(date +%T))"; }
+build_tree() {  # build_tree SRC BUILD LOG
+  cmake -S "$1" -B "$2" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$ROOT/.dev/deps" >"$3" 2>&1 &&
+    cmake --build "$2" -j 16 >>"$3" 2>&1 || { grep -E "error" "$3" | head -20; return 1; }
+}
+if has build; then
+  step build
+  build_tree . $B "$OUT/build.log" || exit 1
+  nvidia-smi --query-gpu=name,memory.total,clocks.max.sm --format=csv,noheader
+fi
+if has ctest; then
+  step compile-all
+  ( time $B/foundry kernels --compile-all ) >"$OUT/compile.txt" 2>&1; tail -4 "$OUT/compile.txt"
+  grep -E "spills +[1-9]" "$OUT/compile.txt" | head
+  step ctest
+  (cd $B && ctest --output-on-failure -V -j 4 -E kernels_compile_all) >"$OUT/ctest.log" 2>&1
+  grep -E "tests passed|tests failed|\*\*\*Failed|Skipped|Not Run" "$OUT/ctest.log" | head -30
+  grep -hE "rel err|checks," "$OUT/ctest.log" | grep -v "^[ ]*$" | sort | uniq > "$OUT/parity_kernels.txt"
+  grep -E "checks," "$OUT/ctest.log" | head -40
+fi
+if has bench; then
+  step bench new
+  $B/bench_gemv >"$OUT/bench_new.json" 2>"$OUT/bench_new.err"; tail -3 "$OUT/bench_new.err"
+  if [ -d .dev/old/src ]; then
+    step bench old
+    build_tree .dev/old build-old "$OUT/build_old.log" && build-old/bench_gemv >"$OUT/bench_old.json" 2>"$OUT/bench_old.err"
+  fi
+  python3 - "$OUT" <<'PY'
+import json, sys, os
+out = sys.argv[1]
+def load(n):
+    p = os.path.join(out, n)
+    try: return json.load(open(p))
+    except Exception as e: return None
+new, old = load("bench_new.json"), load("bench_old.json")
+for name, d in (("new", new), ("old", old)):
+    if not d: print(name, "missing"); continue
+    print(name, "launch floor us", d.get("launch_floor_us"))
+    for g in d["gemv"]:
+        print("  %-5s %6dx%-5d %8.2f us %6.1f%%" % (g["dtype"], g["rows"], g["cols"], g["us"], 100 * g.get("fraction_of_3TBps", 0)))
+    for g in d.get("fused_vs_unfused", []): print("  ", g["case"], g["dtype"], g["fused_us"], g["unfused_us"])
+PY
+fi
+if has parity; then
+  step parity
+  PYTHONUNBUFFERED=1 python3 tools/parity_qwen.py $B/foundry .dev/shared "$OUT" ${PARITY_ARGS:-} 2>&1 | tee "$OUT/parity.txt" | tail -16
+fi
+if has goldens; then
+  step goldens
+  PYTHONUNBUFFERED=1 python3 tools/parity_qwen.py $B/foundry .dev/shared "$OUT" --goldens-only >"$OUT/goldens.txt" 2>&1; tail -4 "$OUT/goldens.txt"
+fi
+if has demo; then
+  step demo
+  $B/foundry demo 2>&1 | tail -12
+  $B/foundry demo --backend cpu 2>&1 | tail -6
+fi
+step done
