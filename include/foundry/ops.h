@@ -45,6 +45,72 @@ extern const fd_kernel FD_GEMV;         /* y = W x, written by hand (no stages):
 FD_KERNEL_ARGS(fd_step_advance_args, FD_STEP_ADVANCE_ARGS)
 extern const fd_kernel FD_STEP_ADVANCE;
 
+/* ---- attention and the model's edges (ops/attention.c, ops/rope_kv.c, ops/tokens.c).
+ * Legend: H query heads, KV kv heads (G = H / KV query heads share one), hd
+ * head_dim, C cache capacity (ctx), T tokens of a chunk, S decode splits, D
+ * hidden, V vocab. Cache of a layer: kc, vc: (KV, C, hd) f16 | bf16, head-major
+ * (position p of kv head j at element (j*C + p)*hd). pos: (1) i32 in device
+ * memory, the position of the chunk's first token; kernels read it on the
+ * device and no grid depends on it, so a captured graph replays per token. */
+#define FD_KV (FD_DT(F16) | FD_DT(BF16))
+
+/* Rotates q and k (rotate-half RoPE at position pos+t, angle (float)(pos+t) *
+ * inv_freq[i]) and writes rotated k and v into the cache. q, qr: (T, H*hd) f32
+ * (qr may be q); k, v: (T, KV*hd) f32; inv_freq: (hd/2) f32 (fd_rope_inv_freq);
+ * flag: (1) i32, set to 1 when a position is outside [0, C) (that token's k/v
+ * are not written; the caller zeroes flag and reads it later). */
+#define FD_ROPE_KV_ARGS(IN, OUT, PARAM) IN(q, FD_ACT) IN(k, FD_ACT) IN(v, FD_ACT) IN(inv_freq, FD_ACT) \
+    IN(pos, FD_IDS) OUT(qr, FD_ACT) OUT(kc, FD_KV) OUT(vc, FD_KV) OUT(flag, FD_IDS)                   \
+    PARAM(uint32_t, tokens) PARAM(uint32_t, heads) PARAM(uint32_t, kv_heads) PARAM(uint32_t, head_dim) \
+    PARAM(uint32_t, ctx)
+FD_KERNEL_ARGS(fd_rope_kv_args, FD_ROPE_KV_ARGS)
+extern const fd_kernel FD_ROPE_KV;
+
+/* One query token against the cache, positions [0, n), n = min(pos+1, C):
+ * S fixed splits of n per kv head, each block serving the G query heads of
+ * its kv head; the last block of a kv head to finish combines the splits
+ * (one launch). q, y: (H*hd) f32; part: (KV, S, G, hd+4) f32 workspace
+ * (fd_attn_decode_part_floats); count: (KV) i32, zero before the first
+ * launch and left zero by every launch. hd a multiple of 32 up to 256, G <= 8,
+ * 1 <= S <= 256. */
+#define FD_ATTN_DECODE_ARGS(IN, OUT, PARAM) IN(q, FD_ACT) IN(kc, FD_KV) IN(vc, FD_KV) IN(pos, FD_IDS)  \
+    OUT(y, FD_ACT) OUT(part, FD_ACT) OUT(count, FD_IDS)                                                  \
+    PARAM(uint32_t, heads) PARAM(uint32_t, kv_heads) PARAM(uint32_t, head_dim) PARAM(uint32_t, ctx)     \
+    PARAM(uint32_t, splits) PARAM(float, scale)
+FD_KERNEL_ARGS(fd_attn_decode_args, FD_ATTN_DECODE_ARGS)
+extern const fd_kernel FD_ATTN_DECODE;
+/* Floats of the decode workspace `part`: S * H * (hd + 4). */
+uint64_t fd_attn_decode_part_floats(uint32_t heads, uint32_t head_dim, uint32_t splits);
+/* A split count for a cache of C positions on `sms` multiprocessors:
+ * about two blocks per SM over the kv heads, at most one split per 128
+ * positions, within [1, 256]. */
+uint32_t fd_attn_decode_splits(uint32_t kv_heads, uint32_t ctx, unsigned sms);
+
+/* T new queries at positions pos+t against the cache (which holds their own
+ * k/v), causally: query t attends [0, min(pos+t, C-1)]. q, y: (T, H*hd) f32.
+ * hd a multiple of 32 up to 256. */
+#define FD_ATTN_PREFILL_ARGS(IN, OUT, PARAM) IN(q, FD_ACT) IN(kc, FD_KV) IN(vc, FD_KV) IN(pos, FD_IDS) \
+    OUT(y, FD_ACT) PARAM(uint32_t, tokens) PARAM(uint32_t, heads) PARAM(uint32_t, kv_heads)             \
+    PARAM(uint32_t, head_dim) PARAM(uint32_t, ctx) PARAM(float, scale)
+FD_KERNEL_ARGS(fd_attn_prefill_args, FD_ATTN_PREFILL_ARGS)
+extern const fd_kernel FD_ATTN_PREFILL;
+
+/* y[t] = table[ids[t]]: ids: (T) i32; table: (V, D) any weight dtype (D % 32
+ * == 0 when quantized); y: (T, D) f32. An id outside [0, V) gives a zero row
+ * and sets flag (1) i32 to 1. */
+#define FD_EMBED_ARGS(IN, OUT, PARAM) IN(ids, FD_IDS) IN(table, FD_ANY_WEIGHT) OUT(y, FD_ACT) OUT(flag, FD_IDS) \
+    PARAM(uint32_t, tokens) PARAM(uint32_t, dim) PARAM(uint32_t, vocab)
+FD_KERNEL_ARGS(fd_embed_args, FD_EMBED_ARGS)
+extern const fd_kernel FD_EMBED;
+
+/* y = the index of the largest of x[0, valid) (x: (n) f32; y: (1) i32): the
+ * first on ties, NaN never chosen, -1 if all are NaN. part: (2 * 256) i32
+ * workspace; count: (1) i32, zero before the first launch and left zero. */
+#define FD_ARGMAX_ARGS(IN, OUT, PARAM) IN(x, FD_ACT) OUT(y, FD_IDS) OUT(part, FD_IDS) OUT(count, FD_IDS) \
+    PARAM(uint32_t, n) PARAM(uint32_t, valid)
+FD_KERNEL_ARGS(fd_argmax_args, FD_ARGMAX_ARGS)
+extern const fd_kernel FD_ARGMAX;
+
 /* ---- the registry */
 size_t fd_kernel_count(void);                      /* declared kernels */
 const fd_kernel *fd_kernel_at(size_t i);           /* NULL past the end */

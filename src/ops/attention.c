@@ -1,0 +1,204 @@
+/* attention.c — attention against the KV cache: decode (one query token,
+ * fixed splits combined in the same launch, graph-replayable) and prefill (a
+ * chunk of T queries, causal, flash-attention style tiles).
+ *
+ * Layer: ops. Legend: H query heads, KV kv heads, G = H / KV, hd head_dim, C
+ * cache capacity, T tokens, S splits.  q, y: (T, H*hd) f32 (T = 1 for
+ * decode); kc, vc: (KV, C, hd) f16 | bf16; pos: (1) i32 (device); part: (KV, S,
+ * G, hd+4) f32; count: (KV) i32. Query head h reads kv head h / G. Device code
+ * in attn_decode.cuh and attn_prefill.cuh (shared helpers in attn_common.cuh);
+ * the CPU twins share attend_ref below (f32 inputs, double accumulation). */
+#include <math.h>
+#include "ops/ops.h"
+#include "base/mem.h"
+
+#define MAX_G 8          /* query heads per kv head a decode block serves (attn_decode.cuh AD_MAXG) */
+#define MAX_SPLITS 256   /* attn_decode.cuh AD_TILE: the combine keeps a weight per split in a tile row */
+
+uint64_t fd_attn_decode_part_floats(uint32_t heads, uint32_t head_dim, uint32_t splits)
+{
+    return (uint64_t)splits * heads * (head_dim + 4);
+}
+
+uint32_t fd_attn_decode_splits(uint32_t kv_heads, uint32_t ctx, unsigned sms)
+{
+    uint32_t s = kv_heads ? (2u * (sms ? sms : 1) + kv_heads - 1) / kv_heads : 1, cap = ctx / 128;
+    if (s > cap) s = cap;
+    return s < 1 ? 1 : s > MAX_SPLITS ? MAX_SPLITS : s;
+}
+
+/* ---- shared shape checks */
+static int aligned16(const fd_tensor *t) { return t->offset % 16 == 0; }
+
+static fd_status check_heads(uint32_t heads, uint32_t kv_heads, uint32_t hd, uint32_t ctx, fd_error *err)
+{
+    if (!heads || !kv_heads || heads % kv_heads)
+        return fd_error_set(err, FD_ERR_INVALID, "heads (%u) must be a positive multiple of kv_heads (%u)", heads,
+                            kv_heads);
+    if (!hd || hd % 32 || hd > 256)
+        return fd_error_set(err, FD_ERR_INVALID, "head_dim must be a multiple of 32 up to 256, is %u", hd);
+    if (!ctx) return fd_error_set(err, FD_ERR_INVALID, "ctx must be positive");
+    return FD_OK;
+}
+
+static fd_status check_cache(const fd_tensor *kc, const fd_tensor *vc, const fd_tensor *pos, uint32_t kv_heads,
+                             uint32_t hd, uint32_t ctx, fd_error *err)
+{
+    int64_t n = (int64_t)kv_heads * ctx * hd;
+    if (kc->numel != n || vc->numel != n)
+        return fd_error_set(err, FD_ERR_INVALID, "kc and vc must hold KV x C x hd = %u x %u x %u values", kv_heads,
+                            ctx, hd);
+    if (!aligned16(kc) || !aligned16(vc))
+        return fd_error_set(err, FD_ERR_INVALID, "kc and vc must start 16-byte aligned (16-byte loads)");
+    if (pos->numel < 1) return fd_error_set(err, FD_ERR_INVALID, "pos must hold one value");
+    return FD_OK;
+}
+
+/* ---- the CPU side */
+static float kv_at(const fd_tensor *t, size_t i)
+{
+    const uint16_t *p = fd_tensor_data(t);
+    return t->dtype == FD_F16 ? fd_f16_to_f32(p[i]) : fd_bf16_to_f32(p[i]);
+}
+
+/* y[0, hd) = softmax(scale * q . k_p) . v_p over positions p < n of kv head j;
+ * w: n floats of scratch. y = 0 when n <= 0. */
+static void attend_ref(const float *q, const fd_tensor *kc, const fd_tensor *vc, uint32_t j, int64_t n,
+                       uint32_t hd, uint32_t ctx, float scale, float *y, float *w)
+{
+    size_t base = (size_t)j * ctx * hd;
+    double mx = -INFINITY, sum = 0;
+    for (int64_t p = 0; p < n; p++) {
+        double s = 0;
+        for (uint32_t d = 0; d < hd; d++) s += (double)q[d] * kv_at(kc, base + (size_t)p * hd + d);
+        w[p] = (float)(s * scale);
+        if (w[p] > mx) mx = w[p];
+    }
+    for (int64_t p = 0; p < n; p++) sum += (w[p] = (float)exp((double)w[p] - mx));
+    for (uint32_t d = 0; d < hd; d++) {
+        double acc = 0;
+        for (int64_t p = 0; p < n; p++) acc += (double)w[p] * kv_at(vc, base + (size_t)p * hd + d);
+        y[d] = n > 0 ? (float)(acc / sum) : 0.0f;
+    }
+}
+
+/* Query rows t < T at positions start + t, each over [0, min(start+t, C-1)]. */
+static fd_status attend_rows(const float *q, const fd_tensor *kc, const fd_tensor *vc, float *y, int64_t start,
+                             uint32_t T, uint32_t H, uint32_t KV, uint32_t hd, uint32_t ctx, float scale,
+                             fd_error *err)
+{
+    float *w = fd_malloc((size_t)ctx * sizeof *w);
+    if (!w) return fd_error_set(err, FD_ERR_NOMEM, "attention reference: no scratch for %u scores", ctx);
+    uint32_t G = H / KV;
+    for (uint32_t t = 0; t < T; t++) {
+        int64_t last = start + t < (int64_t)ctx - 1 ? start + t : (int64_t)ctx - 1;
+        for (uint32_t h = 0; h < H; h++) {
+            size_t o = ((size_t)t * H + h) * hd;
+            attend_ref(q + o, kc, vc, h / G, last + 1, hd, ctx, scale, y + o, w);
+        }
+    }
+    fd_free(w);
+    return FD_OK;
+}
+
+/* ---- decode */
+static fd_status decode_check(const void *p, fd_error *err)
+{
+    const fd_attn_decode_args *a = p;
+    FD_TRY(check_heads(a->heads, a->kv_heads, a->head_dim, a->ctx, err));
+    FD_TRY(check_cache(a->kc, a->vc, a->pos, a->kv_heads, a->head_dim, a->ctx, err));
+    if (a->heads / a->kv_heads > MAX_G)
+        return fd_error_set(err, FD_ERR_INVALID, "at most %d query heads per kv head, have %u", MAX_G,
+                            a->heads / a->kv_heads);
+    if (!a->splits || a->splits > MAX_SPLITS)
+        return fd_error_set(err, FD_ERR_INVALID, "splits must be in [1, %d], is %u", MAX_SPLITS, a->splits);
+    int64_t n = (int64_t)a->heads * a->head_dim;
+    if (a->q->numel != n || a->y->numel != n)
+        return fd_error_set(err, FD_ERR_INVALID, "q and y must hold H x hd = %u x %u values", a->heads, a->head_dim);
+    uint64_t need = fd_attn_decode_part_floats(a->heads, a->head_dim, a->splits);
+    if ((uint64_t)a->part->numel < need)
+        return fd_error_set(err, FD_ERR_INVALID, "part holds %lld floats, needs S x H x (hd + 4) = %llu",
+                            (long long)a->part->numel, (unsigned long long)need);
+    if (a->count->numel < a->kv_heads)
+        return fd_error_set(err, FD_ERR_INVALID, "count must hold kv_heads = %u values", a->kv_heads);
+    if (!aligned16(a->q) || !aligned16(a->y) || !aligned16(a->part))
+        return fd_error_set(err, FD_ERR_INVALID, "q, y and part must start 16-byte aligned");
+    return FD_OK;
+}
+
+static fd_status decode_dispatch(const void *p, fd_dispatch *d, fd_error *err)
+{
+    (void)err;
+    const fd_attn_decode_args *a = p;
+    d->block[0] = 256;
+    d->grid[0] = a->splits;     /* fixed: the share of each split is computed from pos on the device */
+    d->grid[1] = a->kv_heads;
+    return FD_OK;
+}
+
+static fd_status decode_cpu(const fd_kernel *k, const void *p, fd_error *err)
+{
+    (void)k;
+    const fd_attn_decode_args *a = p;
+    int64_t pos = *(const int32_t *)fd_tensor_data(a->pos);
+    if (pos < -1) pos = -1;     /* n = min(pos + 1, C) <= 0: zero output, as on the device */
+    return attend_rows(fd_tensor_data(a->q), a->kc, a->vc, fd_tensor_data(a->y), pos, 1, a->heads, a->kv_heads,
+                       a->head_dim, a->ctx, a->scale, err);
+}
+
+static uint64_t decode_bytes(const void *p)
+{
+    const fd_attn_decode_args *a = p;   /* the whole cache: a bound (the launch reads n positions of it) */
+    return (uint64_t)a->kc->bytes + a->vc->bytes + 8ull * a->heads * a->head_dim;
+}
+
+const fd_kernel FD_ATTN_DECODE = {
+    .name = "attn_decode", .args = fd_attn_decode_args_table, .max_block = 256,
+    .check = decode_check, .dispatch = decode_dispatch, .cpu = decode_cpu, .bytes = decode_bytes,
+    .cuda = "#include \"ops/attn_decode.cuh\"\n",
+};
+
+/* ---- prefill */
+static fd_status prefill_check(const void *p, fd_error *err)
+{
+    const fd_attn_prefill_args *a = p;
+    FD_TRY(check_heads(a->heads, a->kv_heads, a->head_dim, a->ctx, err));
+    FD_TRY(check_cache(a->kc, a->vc, a->pos, a->kv_heads, a->head_dim, a->ctx, err));
+    int64_t n = (int64_t)a->tokens * a->heads * a->head_dim;
+    if (!a->tokens || a->q->numel != n || a->y->numel != n)
+        return fd_error_set(err, FD_ERR_INVALID, "q and y must hold T x H x hd = %u x %u x %u values", a->tokens,
+                            a->heads, a->head_dim);
+    if (!aligned16(a->y)) return fd_error_set(err, FD_ERR_INVALID, "y must start 16-byte aligned");
+    return FD_OK;
+}
+
+static fd_status prefill_dispatch(const void *p, fd_dispatch *d, fd_error *err)
+{
+    (void)err;
+    const fd_attn_prefill_args *a = p;
+    d->block[0] = 128;                      /* 4 warps x 4 queries (attn_prefill.cuh) */
+    d->grid[0] = (a->tokens + 15) / 16;
+    d->grid[1] = a->heads;
+    return FD_OK;
+}
+
+static fd_status prefill_cpu(const fd_kernel *k, const void *p, fd_error *err)
+{
+    (void)k;
+    const fd_attn_prefill_args *a = p;
+    int64_t start = *(const int32_t *)fd_tensor_data(a->pos);
+    return attend_rows(fd_tensor_data(a->q), a->kc, a->vc, fd_tensor_data(a->y), start, a->tokens, a->heads,
+                       a->kv_heads, a->head_dim, a->ctx, a->scale, err);
+}
+
+static uint64_t prefill_bytes(const void *p)
+{
+    const fd_attn_prefill_args *a = p;
+    return (uint64_t)a->kc->bytes + a->vc->bytes + 8ull * a->tokens * a->heads * a->head_dim;
+}
+
+const fd_kernel FD_ATTN_PREFILL = {
+    .name = "attn_prefill", .args = fd_attn_prefill_args_table, .max_block = 128,
+    .check = prefill_check, .dispatch = prefill_dispatch, .cpu = prefill_cpu, .bytes = prefill_bytes,
+    .cuda = "#include \"ops/attn_prefill.cuh\"\n",
+};

@@ -1,0 +1,189 @@
+/* attn_decode.cuh — one query token against the cache, flash-decoding with
+ * a fixed number of splits and the combine in the same launch.
+ *
+ * Layer: ops (device code of FD_ATTN_DECODE, ops/attention.c). Grid (S, KV),
+ * 256 threads. Block (s, j) serves the G query heads of kv head j over its
+ * share of n = min(pos+1, C) positions: shares of max(ceil(n/S), 64)
+ * positions, so the A = ceil(n/share) first splits are active and the rest
+ * return at once. Lanes work in groups of L (hd/8 rounded up to a power of
+ * two): a group takes one position at a time, each lane 8 dims through one
+ * 16-byte load of k (then of v). Per tile of 256 positions: scores into
+ * shared memory, then a warp per head takes the tile's max and turns the
+ * scores into weights (online softmax in base 2, f32), then v is
+ * accumulated. A split writes its record (m, l, -, -, acc[hd]) per head to
+ * part (KV, S, G, hd+4); the last active block of kv head j to finish (an
+ * atomic ticket on count[j], which it then resets to 0 for the next replay)
+ * combines the A records into y. */
+#include "ops/attn_common.cuh"
+#define AD_MAXG 8          /* query heads per kv head (attention.c MAX_G) */
+#define AD_TILE 256        /* positions per tile; also the most splits (MAX_SPLITS) */
+#define AD_MIN_CHUNK 64    /* fewest positions a split takes */
+#define AD_NEG_INF __int_as_float(0xff800000u)
+
+FD_KERNEL(fd_args a) {
+  __shared__ float sc[AD_MAXG][AD_TILE];             /* scores, then weights; combine: per-split weights */
+  __shared__ __align__(16) float accs[AD_MAXG * 256]; /* the block's acc (G, hd) */
+  __shared__ float corr[AD_MAXG], mrun[AD_MAXG], lrun[AD_MAXG];
+  __shared__ int last;
+  const u32 S = a.splits, s = blockIdx.x, j = blockIdx.y, G = a.heads / a.kv_heads, hd = a.head_dim;
+  const u32 tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  u32 L = 4;
+  while (L * 8 < hd) L *= 2;
+  const u32 gi = tid / L, li = tid % L, NG = blockDim.x / L;
+  const bool on = li * 8 < hd;                        /* this lane holds 8 of the hd dims */
+  const u64 rec = hd + 4;
+  fd_pdl_wait();
+  long long pe = (long long)a.pos[0] + 1;
+  u32 n = pe <= 0 ? 0u : pe < (long long)a.ctx ? (u32)pe : a.ctx;
+  u32 per = (n + S - 1) / S;
+  if (per < AD_MIN_CHUNK) per = AD_MIN_CHUNK;
+  const u32 active = (n + per - 1) / per;
+  float *y = a.y + (u64)j * G * hd;
+  if (active == 0) {                                  /* nothing to attend (pos < 0): y = 0 */
+    if (s == 0) for (u32 i = tid; i < G * hd; i += blockDim.x) y[i] = 0.0f;
+    return;
+  }
+  if (s >= active) return;
+  const u32 lo = s * per, hi = min(n, lo + per);
+
+  /* q of the G heads, pre-scaled by scale * log2(e), 8 dims per lane */
+  float qr[AD_MAXG][8], acc[AD_MAXG][8];
+  const float qs = a.scale * FD_LOG2E;
+#pragma unroll
+  for (u32 g = 0; g < AD_MAXG; g++) {
+#pragma unroll
+    for (int i = 0; i < 8; i++) qr[g][i] = acc[g][i] = 0.0f;
+    if (g < G && on) {
+      const float4 *qp = (const float4 *)(a.q + (u64)(j * G + g) * hd + li * 8);
+      float4 x0 = qp[0], x1 = qp[1];
+      qr[g][0] = x0.x * qs; qr[g][1] = x0.y * qs; qr[g][2] = x0.z * qs; qr[g][3] = x0.w * qs;
+      qr[g][4] = x1.x * qs; qr[g][5] = x1.y * qs; qr[g][6] = x1.z * qs; qr[g][7] = x1.w * qs;
+    }
+  }
+  for (u32 i = tid; i < G * hd; i += blockDim.x) accs[i] = 0.0f;
+  if (tid < G) { mrun[tid] = AD_NEG_INF; lrun[tid] = 0.0f; }
+  const kc_t *K = a.kc + (u64)j * a.ctx * hd;
+  const vc_t *V = a.vc + (u64)j * a.ctx * hd;
+  __syncthreads();
+
+  for (u32 t0 = lo; t0 < hi; t0 += AD_TILE) {
+    const u32 cnt = min((u32)AD_TILE, hi - t0);
+    /* scores: every lane runs the same trip count (the group sums use the whole warp) */
+    for (u32 rb = 0; rb < cnt; rb += NG) {
+      const u32 r = rb + gi;
+      float k[8];
+      if (r < cnt && on) fd_kv8(K, ld_v4_stream(K + (u64)(t0 + r) * hd + li * 8), k);
+      else {
+#pragma unroll
+        for (int i = 0; i < 8; i++) k[i] = 0.0f;
+      }
+#pragma unroll
+      for (u32 g = 0; g < AD_MAXG; g++) {
+        if (g >= G) break;
+        float d = 0.0f;
+#pragma unroll
+        for (int i = 0; i < 8; i++) d += qr[g][i] * k[i];
+        for (u32 o = L / 2; o > 0; o >>= 1) d += __shfl_xor_sync(0xffffffffu, d, o);
+        if (li == 0 && r < cnt) sc[g][r] = d;
+      }
+    }
+    __syncthreads();
+    /* weights: a warp per head; the running max moves to the tile's */
+    if (warp < G) {
+      float mx = AD_NEG_INF, sum = 0.0f;
+      for (u32 r = lane; r < cnt; r += 32) mx = fmaxf(mx, sc[warp][r]);
+      mx = warp_max(mx);
+      const float mo = mrun[warp], mn = fmaxf(mo, mx);
+      for (u32 r = lane; r < cnt; r += 32) {
+        float e = exp2f(sc[warp][r] - mn);
+        sc[warp][r] = e;
+        sum += e;
+      }
+      sum = warp_sum(sum);
+      if (lane == 0) {
+        float c = exp2f(mo - mn);
+        corr[warp] = c;
+        lrun[warp] = lrun[warp] * c + sum;
+        mrun[warp] = mn;
+      }
+    }
+    __syncthreads();
+    /* values */
+#pragma unroll
+    for (u32 g = 0; g < AD_MAXG; g++) {
+      if (g >= G) break;
+      const float c = corr[g];
+#pragma unroll
+      for (int i = 0; i < 8; i++) acc[g][i] *= c;
+    }
+    if (on)
+      for (u32 r = gi; r < cnt; r += NG) {
+        float v[8];
+        fd_kv8(V, ld_v4_stream(V + (u64)(t0 + r) * hd + li * 8), v);
+#pragma unroll
+        for (u32 g = 0; g < AD_MAXG; g++) {
+          if (g >= G) break;
+          const float w = sc[g][r];
+#pragma unroll
+          for (int i = 0; i < 8; i++) acc[g][i] += w * v[i];
+        }
+      }
+    __syncthreads();
+  }
+
+  /* the block's record: the groups' sums (they share the block's running max) */
+  if (on) {
+#pragma unroll
+    for (u32 g = 0; g < AD_MAXG; g++) {
+      if (g >= G) break;
+#pragma unroll
+      for (int i = 0; i < 8; i++) atomicAdd(&accs[g * hd + li * 8 + i], acc[g][i]);
+    }
+  }
+  __syncthreads();
+  float *mine = a.part + ((u64)j * S + s) * G * rec;
+  for (u32 i = tid; i < G * hd; i += blockDim.x) mine[(i / hd) * rec + 4 + i % hd] = accs[i];
+  if (tid < G) { mine[tid * rec] = mrun[tid]; mine[tid * rec + 1] = lrun[tid]; }
+  __threadfence();
+  __syncthreads();
+  if (tid == 0) last = atomicAdd(&a.count[j], 1) == (int)active - 1;
+  __syncthreads();
+  if (!last) return;
+
+  /* the last block: y = sum_s w_s acc_s, w_s = 2^(m_s - M) / sum_s 2^(m_s - M) l_s */
+  __threadfence();
+  const float *pj = a.part + (u64)j * S * G * rec;
+  if (warp < G) {
+    float M = AD_NEG_INF, den = 0.0f;
+    for (u32 r = lane; r < active; r += 32) M = fmaxf(M, fd_ldcg(pj + ((u64)r * G + warp) * rec));
+    M = warp_max(M);
+    for (u32 r = lane; r < active; r += 32) {
+      const float *rp = pj + ((u64)r * G + warp) * rec;
+      float w = exp2f(fd_ldcg(rp) - M);
+      sc[warp][r] = w;
+      den += w * fd_ldcg(rp + 1);
+    }
+    den = warp_sum(den);
+    const float inv = den > 0.0f ? 1.0f / den : 0.0f;
+    for (u32 r = lane; r < active; r += 32) sc[warp][r] *= inv;
+  }
+  for (u32 i = tid; i < G * hd; i += blockDim.x) accs[i] = 0.0f;
+  __syncthreads();
+  const u32 ngran = G * hd / 4;
+  u32 nsub = blockDim.x / ngran;
+  if (!nsub) nsub = 1;
+  for (u32 t = tid; t < ngran * nsub; t += blockDim.x) {
+    const u32 q4 = t % ngran, sub = t / ngran, g = q4 * 4 / hd, d = q4 * 4 % hd;
+    float4 o = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    for (u32 r = sub; r < active; r += nsub) {
+      const float w = sc[g][r];
+      const float4 v = fd_ldcg4(pj + ((u64)r * G + g) * rec + 4 + d);
+      o.x += w * v.x; o.y += w * v.y; o.z += w * v.z; o.w += w * v.w;
+    }
+    float *dst = &accs[g * hd + d];
+    atomicAdd(dst, o.x); atomicAdd(dst + 1, o.y); atomicAdd(dst + 2, o.z); atomicAdd(dst + 3, o.w);
+  }
+  __syncthreads();
+  for (u32 i = tid; i < G * hd; i += blockDim.x) y[i] = accs[i];
+  if (tid == 0) a.count[j] = 0;
+}
