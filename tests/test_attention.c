@@ -1,0 +1,450 @@
+/* test_attention.c — RoPE + cache write, decode and prefill attention: the
+ * CPU twins against straightforward computations written here (two-pass
+ * softmax in double over the cache read back as f32), their refusals and
+ * allocation failure; and, on a GPU, every kernel against its CPU twin on
+ * fresh random inputs, plus decode replayed from a captured graph with pos
+ * changed from the host between replays.
+ * Bounds (||gpu - cpu|| / ||cpu||): attention 2e-5 — both sides read the
+ * same f16/bf16 cache values and f32 queries, so only f32 accumulation over
+ * up to 4096 positions and the base-2 exponent (ex2, 2 ulp) differ; RoPE's q
+ * 1e-5 (sincosf vs double sin/cos, both rotating the same f32 angle); the
+ * cache 1e-4 (f16) / 1e-3 (bf16): a value one ulp apart on the two sides may
+ * round to neighbouring f16/bf16 values. */
+#include <time.h>
+#include "check.h"
+#include "gpu.h"
+#include "base/mem.h"
+#include "foundry/ops.h"
+#include "ops/ref.h"
+
+static uint64_t seed;
+
+static fd_tensor *zeros(fd_foundry *fd, fd_dtype dt, int ndim, const int64_t *dims)
+{
+    fd_tensor *t = NULL;
+    if (fd_tensor_alloc(fd, dt, ndim, dims, FD_INIT_ZEROS, NULL, &t)) fprintf(stderr, "alloc failed\n");
+    return t;
+}
+
+static fd_tensor *scalar_i32(fd_foundry *fd, int32_t v)
+{
+    fd_tensor *t = NULL;
+    if (fd_tensor_alloc(fd, FD_I32, 1, (int64_t[]){ 1 }, FD_INIT_COPY, &v, &t)) fprintf(stderr, "alloc failed\n");
+    return t;
+}
+
+static int32_t get_i32(fd_tensor *t)
+{
+    int32_t v = -12345;
+    CHECK_OK(fd_tensor_read(t, &v, sizeof v), (fd_error *)NULL);
+    return v;
+}
+
+static void set_i32(fd_tensor *t, int32_t v) { CHECK_OK(fd_tensor_write(t, &v, sizeof v), (fd_error *)NULL); }
+
+static void free_all(fd_tensor **t, size_t n)
+{
+    for (size_t i = 0; i < n; i++) (void)fd_tensor_free(t[i]);
+}
+
+/* The straightforward attention: query rows t < T at positions start + t,
+ * head h over kv head h / (H / KV), positions [0, min(start + t, C - 1)]. */
+static void naive_attention(const float *q, const float *kc, const float *vc, float *y, int64_t start, uint32_t T,
+                            uint32_t H, uint32_t KV, uint32_t hd, uint32_t C, float scale)
+{
+    double *s = malloc(C * sizeof *s);
+    for (uint32_t t = 0; t < T; t++)
+        for (uint32_t h = 0; h < H; h++) {
+            const float *qh = q + ((size_t)t * H + h) * hd;
+            const float *K = kc + (size_t)(h / (H / KV)) * C * hd, *V = vc + (size_t)(h / (H / KV)) * C * hd;
+            int64_t n = start + t + 1 < (int64_t)C ? start + t + 1 : C;
+            double mx = -1e300, sum = 0;
+            for (int64_t p = 0; p < n; p++) {
+                double d = 0;
+                for (uint32_t i = 0; i < hd; i++) d += (double)qh[i] * K[p * hd + i];
+                s[p] = d * scale;
+                if (s[p] > mx) mx = s[p];
+            }
+            for (int64_t p = 0; p < n; p++) sum += s[p] = exp(s[p] - mx);
+            for (uint32_t i = 0; i < hd; i++) {
+                double acc = 0;
+                for (int64_t p = 0; p < n; p++) acc += s[p] * V[p * hd + i];
+                y[((size_t)t * H + h) * hd + i] = n > 0 ? (float)(acc / sum) : 0.0f;
+            }
+        }
+    free(s);
+}
+
+/* ---- CPU twins */
+static void test_cpu_rope(void)
+{
+    fd_foundry *fd = make_cpu();
+    const uint32_t T = 5, H = 4, KV = 2, hd = 8, C = 6;
+    const int32_t start = 3;                       /* positions 3..7: 6 and 7 are past the cache */
+    fd_tensor *q = rand_tensor(fd, FD_F32, 2, (int64_t[]){ T, H * hd }, &seed, 1);
+    fd_tensor *k = rand_tensor(fd, FD_F32, 2, (int64_t[]){ T, KV * hd }, &seed, 1);
+    fd_tensor *v = rand_tensor(fd, FD_F32, 2, (int64_t[]){ T, KV * hd }, &seed, 1);
+    fd_tensor *kc = rand_tensor(fd, FD_F16, 3, (int64_t[]){ KV, C, hd }, &seed, 1);
+    fd_tensor *vc = rand_tensor(fd, FD_BF16, 3, (int64_t[]){ KV, C, hd }, &seed, 1);
+    fd_tensor *pos = scalar_i32(fd, start), *flag = scalar_i32(fd, 0), *invt, *qr;
+    float inv[4];
+    fd_rope_inv_freq(inv, hd, 1e6);
+    CHECK_OK(fd_tensor_alloc(fd, FD_F32, 1, (int64_t[]){ hd / 2 }, FD_INIT_COPY, inv, &invt), (fd_error *)NULL);
+    qr = zeros(fd, FD_F32, 2, (int64_t[]){ T, H * hd });
+    float *qv = read_f32(q), *kv = read_f32(k), *vv = read_f32(v), *kc0 = read_f32(kc), *vc0 = read_f32(vc);
+    fd_rope_kv_args a = { .q = q, .k = k, .v = v, .inv_freq = invt, .pos = pos, .qr = qr, .kc = kc, .vc = vc,
+                          .flag = flag, .tokens = T, .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = C };
+    CHECK_OK(fd_run(fd, &FD_ROPE_KV, &a), (fd_error *)NULL);
+    float *got = read_f32(qr), *kc1 = read_f32(kc), *vc1 = read_f32(vc);
+    double worst = 0;
+    int bad = 0;
+    for (uint32_t t = 0; t < T; t++) {
+        int P = start + (int)t;
+        for (uint32_t h = 0; h < H + KV; h++)
+            for (uint32_t i = 0; i < hd / 2; i++) {
+                double ang = (double)((float)P * inv[i]), c = cos(ang), s = sin(ang);
+                const float *x = h < H ? qv + ((size_t)t * H + h) * hd : kv + ((size_t)t * KV + h - H) * hd;
+                double lo = x[i] * c - x[i + hd / 2] * s, hi = x[i + hd / 2] * c + x[i] * s;
+                if (h < H) {
+                    const float *g = got + ((size_t)t * H + h) * hd;
+                    worst = fmax(worst, fmax(fabs(g[i] - lo), fabs(g[i + hd / 2] - hi)));
+                } else if (P < (int)C) {
+                    size_t o = ((size_t)(h - H) * C + P) * hd;
+                    bad += kc1[o + i] != fd_f16_to_f32(fd_f32_to_f16((float)lo));
+                    bad += kc1[o + i + hd / 2] != fd_f16_to_f32(fd_f32_to_f16((float)hi));
+                }
+            }
+        for (uint32_t j = 0; j < KV && P < (int)C; j++)
+            for (uint32_t i = 0; i < hd; i++)
+                bad += vc1[((size_t)j * C + P) * hd + i] !=
+                       fd_bf16_to_f32(fd_f32_to_bf16(vv[((size_t)t * KV + j) * hd + i]));
+    }
+    CHECK(worst < 1e-6);
+    CHECK_EQ(bad, 0);
+    /* positions 0..2 untouched; nothing past the cache written */
+    CHECK(!memcmp(kc0, kc1, 3 * hd * sizeof(float)) && !memcmp(vc0, vc1, 3 * hd * sizeof(float)));
+    CHECK_EQ(get_i32(flag), 1);
+    /* in place: qr = q */
+    set_i32(flag, 0);
+    set_i32(pos, 0);
+    a.qr = q;
+    CHECK_OK(fd_run(fd, &FD_ROPE_KV, &a), (fd_error *)NULL);
+    CHECK_EQ(get_i32(flag), 0);
+    float *q2 = read_f32(q);
+    CHECK(q2[0] == qv[0]);                          /* position 0: no turn */
+    /* refusals */
+    a.ctx = 7;
+    CHECK(fd_run(fd, &FD_ROPE_KV, &a) == FD_ERR_INVALID);
+    CHECK_CONTAINS(fd_foundry_error(fd), "kc and vc must hold");
+    free(qv), free(kv), free(vv), free(kc0), free(vc0), free(got), free(kc1), free(vc1), free(q2);
+    free_all((fd_tensor *[]){ q, k, v, kc, vc, pos, flag, invt, qr }, 9);
+    fd_foundry_destroy(fd);
+}
+
+static void test_cpu_attention(void)
+{
+    fd_foundry *fd = make_cpu();
+    const uint32_t H = 6, KV = 2, hd = 32, C = 40, T = 9, S = 3;
+    const float scale = 1.0f / sqrtf((float)hd);
+    fd_tensor *q = rand_tensor(fd, FD_F32, 2, (int64_t[]){ T, H * hd }, &seed, 2);
+    fd_tensor *kc = rand_tensor(fd, FD_F16, 3, (int64_t[]){ KV, C, hd }, &seed, 1);
+    fd_tensor *vc = rand_tensor(fd, FD_BF16, 3, (int64_t[]){ KV, C, hd }, &seed, 1);
+    fd_tensor *y = zeros(fd, FD_F32, 2, (int64_t[]){ T, H * hd }), *pos = scalar_i32(fd, 0);
+    fd_tensor *part = zeros(fd, FD_F32, 1, (int64_t[]){ (int64_t)fd_attn_decode_part_floats(H, hd, S) });
+    fd_tensor *count = zeros(fd, FD_I32, 1, (int64_t[]){ KV }), *q1, *y1;
+    float *qv = read_f32(q), *kv = read_f32(kc), *vv = read_f32(vc), *want = malloc((size_t)T * H * hd * 4);
+    const int32_t starts[] = { 0, 5, 35 };         /* 35: the last rows see the whole cache */
+    for (int s = 0; s < 3; s++) {
+        set_i32(pos, starts[s]);
+        CHECK_OK(fd_run(fd, &FD_ATTN_PREFILL, &(fd_attn_prefill_args){ .q = q, .kc = kc, .vc = vc, .pos = pos,
+                 .y = y, .tokens = T, .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = C, .scale = scale }),
+                 (fd_error *)NULL);
+        naive_attention(qv, kv, vv, want, starts[s], T, H, KV, hd, C, scale);
+        float *got = read_f32(y);
+        CHECK(rel_err(got, want, (size_t)T * H * hd) < 1e-6);
+        free(got);
+    }
+    /* decode: row 0 of q at pos */
+    CHECK_OK(fd_tensor_view(q, 0, 1, (int64_t[]){ H * hd }, &q1), (fd_error *)NULL);
+    CHECK_OK(fd_tensor_view(y, 0, 1, (int64_t[]){ H * hd }, &y1), (fd_error *)NULL);
+    fd_attn_decode_args d = { .q = q1, .kc = kc, .vc = vc, .pos = pos, .y = y1, .part = part, .count = count,
+                              .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = C, .splits = S, .scale = scale };
+    const int32_t ps[] = { 0, 1, 17, 39, 100, -1 };
+    for (int i = 0; i < 6; i++) {
+        set_i32(pos, ps[i]);
+        CHECK_OK(fd_run(fd, &FD_ATTN_DECODE, &d), (fd_error *)NULL);
+        naive_attention(qv, kv, vv, want, ps[i], 1, H, KV, hd, C, scale);
+        float *got = read_f32(y1);
+        CHECK(ps[i] >= 0 ? rel_err(got, want, H * hd) < 1e-6 : got[0] == 0 && got[H * hd - 1] == 0);
+        free(got);
+    }
+    /* refusals, each named */
+    fd_attn_decode_args b = d;
+    b.splits = 0;
+    CHECK(fd_run(fd, &FD_ATTN_DECODE, &b) == FD_ERR_INVALID);
+    CHECK_CONTAINS(fd_foundry_error(fd), "splits must be in [1, 256]");
+    fd_foundry_clear_error(fd);
+    b = d, b.splits = S + 1;
+    CHECK(fd_run(fd, &FD_ATTN_DECODE, &b) == FD_ERR_INVALID);
+    CHECK_CONTAINS(fd_foundry_error(fd), "part holds");
+    fd_foundry_clear_error(fd);
+    b = d, b.head_dim = 48;
+    CHECK(fd_run(fd, &FD_ATTN_DECODE, &b) == FD_ERR_INVALID);
+    CHECK_CONTAINS(fd_foundry_error(fd), "multiple of 32");
+    fd_foundry_clear_error(fd);
+    b = d, b.kv_heads = 4;
+    CHECK(fd_run(fd, &FD_ATTN_DECODE, &b) == FD_ERR_INVALID);
+    CHECK_CONTAINS(fd_foundry_error(fd), "multiple of kv_heads");
+    fd_foundry_clear_error(fd);
+    /* the scratch of the twin cannot be had: FD_ERR_NOMEM, said so */
+    fd_mem_fail_after(1, 0);
+    fd_status st = fd_run(fd, &FD_ATTN_DECODE, &d);
+    fd_mem_fail_after(0, 0);
+    CHECK(st == FD_ERR_NOMEM);
+    CHECK_CONTAINS(fd_foundry_error(fd), "scratch");
+    CHECK(fd_attn_decode_splits(2, 4096, 132) == 32 && fd_attn_decode_splits(2, 65536, 132) == 132);
+    CHECK(fd_attn_decode_splits(4, 64, 132) == 1);
+    free(qv), free(kv), free(vv), free(want);
+    free_all((fd_tensor *[]){ q, kc, vc, y, pos, part, count }, 7);
+    fd_foundry_destroy(fd);
+}
+
+/* ---- GPU against CPU */
+static void decode_parity(fd_foundry *cpu, fd_foundry *gpu, fd_dtype kdt, uint32_t H, uint32_t KV, uint32_t hd,
+                          uint32_t C, const int32_t *ps, int nps)
+{
+    const uint32_t splits[] = { 1, 7, 64, fd_attn_decode_splits(KV, C, 132), 256 };
+    const float scale = 1.0f / sqrtf((float)hd);
+    fd_tensor *q = rand_tensor(cpu, FD_F32, 1, (int64_t[]){ H * hd }, &seed, 2);
+    fd_tensor *kc = rand_tensor(cpu, kdt, 3, (int64_t[]){ KV, C, hd }, &seed, 1);
+    fd_tensor *vc = rand_tensor(cpu, kdt, 3, (int64_t[]){ KV, C, hd }, &seed, 1);
+    int64_t np = (int64_t)fd_attn_decode_part_floats(H, hd, 256);
+    fd_tensor *gq = clone_to(gpu, q), *gk = clone_to(gpu, kc), *gv = clone_to(gpu, vc);
+    fd_tensor *y = zeros(cpu, FD_F32, 1, (int64_t[]){ H * hd }), *gy = zeros(gpu, FD_F32, 1, (int64_t[]){ H * hd });
+    fd_tensor *part = zeros(cpu, FD_F32, 1, &np), *gpart = zeros(gpu, FD_F32, 1, &np);
+    fd_tensor *count = zeros(cpu, FD_I32, 1, (int64_t[]){ KV }), *gcount = zeros(gpu, FD_I32, 1, (int64_t[]){ KV });
+    fd_tensor *pos = scalar_i32(cpu, 0), *gpos = scalar_i32(gpu, 0);
+    double worst = 0;
+    for (int i = 0; i < nps; i++) {
+        set_i32(pos, ps[i]), set_i32(gpos, ps[i]);
+        fd_attn_decode_args a = { .q = q, .kc = kc, .vc = vc, .pos = pos, .y = y, .part = part, .count = count,
+                                  .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = C, .splits = 1, .scale = scale };
+        CHECK_OK(fd_run(cpu, &FD_ATTN_DECODE, &a), (fd_error *)NULL);
+        float *want = read_f32(y);
+        for (size_t s = 0; s < sizeof splits / sizeof splits[0]; s++) {
+            fd_attn_decode_args g = { .q = gq, .kc = gk, .vc = gv, .pos = gpos, .y = gy, .part = gpart,
+                                      .count = gcount, .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = C,
+                                      .splits = splits[s], .scale = scale };
+            fd_status st = fd_run(gpu, &FD_ATTN_DECODE, &g);
+            if (st) fprintf(stderr, "gpu decode: %s\n", fd_foundry_error(gpu));
+            CHECK_EQ(st, FD_OK);
+            float *got = read_f32(gy);
+            double e = rel_err(got, want, H * hd);
+            if (!(e <= 2e-5)) fprintf(stderr, "decode %s H %u KV %u hd %u pos %d splits %u: rel err %.3g\n",
+                                      fd_dtype_name(kdt), H, KV, hd, ps[i], splits[s], e);
+            worst = fmax(worst, e);
+            CHECK(e <= 2e-5);
+            free(got);
+        }
+        free(want);
+    }
+    int32_t cnt[8] = { 0 };
+    CHECK_OK(fd_tensor_read(gcount, cnt, KV * sizeof(int32_t)), (fd_error *)NULL);
+    for (uint32_t j = 0; j < KV; j++) CHECK_EQ(cnt[j], 0);   /* every launch left its tickets at zero */
+    printf("decode %-4s H %2u KV %u hd %3u C %5u: worst rel err %.3g\n", fd_dtype_name(kdt), H, KV, hd, C, worst);
+    free_all((fd_tensor *[]){ q, kc, vc, gq, gk, gv, y, gy, part, gpart, count, gcount, pos, gpos }, 14);
+}
+
+static void test_gpu_decode(void)
+{
+    fd_foundry *gpu = make_gpu();
+    if (!gpu) SKIP("%s", gpu_why);
+    fd_foundry *cpu = make_cpu();
+    const int32_t ps[] = { 0, 1, 17, 1000, 4095, 5000 };   /* 5000 >= C: the whole cache */
+    decode_parity(cpu, gpu, FD_F16, 14, 2, 64, 4096, ps, 6);
+    decode_parity(cpu, gpu, FD_F16, 12, 2, 128, 4096, ps, 6);
+    decode_parity(cpu, gpu, FD_BF16, 14, 2, 64, 4096, ps, 3);
+    const int32_t ps2[] = { 0, 63, 64, 300, 511 };
+    decode_parity(cpu, gpu, FD_F16, 16, 2, 256, 512, ps2, 5);   /* G = 8, hd 256: one warp per position */
+    decode_parity(cpu, gpu, FD_F16, 4, 4, 96, 512, ps2, 5);     /* G = 1, hd 96: lanes past hd idle */
+    decode_parity(cpu, gpu, FD_BF16, 8, 1, 32, 512, ps2, 5);
+    fd_foundry_destroy(cpu);
+    fd_foundry_destroy(gpu);
+}
+
+/* Decode captured once and replayed 8 times, pos written from the host
+ * between replays: the graph reads pos from device memory. */
+static void test_gpu_graph(void)
+{
+    fd_foundry *gpu = make_gpu();
+    if (!gpu) SKIP("%s", gpu_why);
+    fd_foundry *cpu = make_cpu();
+    const uint32_t H = 14, KV = 2, hd = 64, C = 4096, S = fd_attn_decode_splits(KV, C, 132);
+    const float scale = 0.125f;
+    fd_tensor *q = rand_tensor(cpu, FD_F32, 1, (int64_t[]){ H * hd }, &seed, 2);
+    fd_tensor *kc = rand_tensor(cpu, FD_F16, 3, (int64_t[]){ KV, C, hd }, &seed, 1);
+    fd_tensor *vc = rand_tensor(cpu, FD_F16, 3, (int64_t[]){ KV, C, hd }, &seed, 1);
+    int64_t np = (int64_t)fd_attn_decode_part_floats(H, hd, S);
+    fd_tensor *gq = clone_to(gpu, q), *gk = clone_to(gpu, kc), *gv = clone_to(gpu, vc);
+    fd_tensor *y = zeros(cpu, FD_F32, 1, (int64_t[]){ H * hd }), *gy = zeros(gpu, FD_F32, 1, (int64_t[]){ H * hd });
+    fd_tensor *part = zeros(cpu, FD_F32, 1, &np), *gpart = zeros(gpu, FD_F32, 1, &np);
+    fd_tensor *count = zeros(cpu, FD_I32, 1, (int64_t[]){ KV }), *gcount = zeros(gpu, FD_I32, 1, (int64_t[]){ KV });
+    fd_tensor *pos = scalar_i32(cpu, 0), *gpos = scalar_i32(gpu, 3);
+    fd_attn_decode_args a = { .q = q, .kc = kc, .vc = vc, .pos = pos, .y = y, .part = part, .count = count,
+                              .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = C, .splits = S, .scale = scale };
+    fd_attn_decode_args g = a;
+    g.q = gq, g.kc = gk, g.vc = gv, g.pos = gpos, g.y = gy, g.part = gpart, g.count = gcount;
+    CHECK_OK(fd_run(gpu, &FD_ATTN_DECODE, &g), (fd_error *)NULL);   /* compiled before capture */
+    CHECK_OK(fd_foundry_sync(gpu), (fd_error *)NULL);
+    fd_graph *graph = NULL;
+    CHECK_OK(fd_graph_begin(gpu), (fd_error *)NULL);
+    CHECK_OK(fd_run(gpu, &FD_ATTN_DECODE, &g), (fd_error *)NULL);
+    CHECK_OK(fd_graph_end(gpu, &graph), (fd_error *)NULL);
+    double worst = 0;
+    for (int step = 0; step < 8 && graph; step++) {
+        int32_t p = 5 + step * 577;                 /* 5 .. 4044: the active splits change */
+        set_i32(gpos, p);
+        CHECK_OK(fd_tensor_flush(gpos), (fd_error *)NULL);
+        CHECK_OK(fd_graph_launch(gpu, graph), (fd_error *)NULL);
+        set_i32(pos, p);
+        CHECK_OK(fd_run(cpu, &FD_ATTN_DECODE, &a), (fd_error *)NULL);
+        float *got = read_f32(gy), *want = read_f32(y);
+        double e = rel_err(got, want, H * hd);
+        worst = fmax(worst, e);
+        CHECK(e <= 2e-5);
+        free(got), free(want);
+    }
+    int32_t cnt[2] = { -1, -1 };
+    CHECK_OK(fd_tensor_read(gcount, cnt, sizeof cnt), (fd_error *)NULL);
+    CHECK(cnt[0] == 0 && cnt[1] == 0);
+    printf("decode graph, 8 replays: worst rel err %.3g\n", worst);
+    if (graph) fd_graph_free(gpu, graph);
+    free_all((fd_tensor *[]){ q, kc, vc, gq, gk, gv, y, gy, part, gpart, count, gcount, pos, gpos }, 14);
+    fd_foundry_destroy(cpu);
+    fd_foundry_destroy(gpu);
+}
+
+static void prefill_parity(fd_foundry *cpu, fd_foundry *gpu, fd_dtype kdt, uint32_t H, uint32_t KV, uint32_t hd,
+                           uint32_t C, uint32_t T, int32_t start)
+{
+    const float scale = 1.0f / sqrtf((float)hd);
+    fd_tensor *q = rand_tensor(cpu, FD_F32, 2, (int64_t[]){ T, H * hd }, &seed, 2);
+    fd_tensor *kc = rand_tensor(cpu, kdt, 3, (int64_t[]){ KV, C, hd }, &seed, 1);
+    fd_tensor *vc = rand_tensor(cpu, kdt, 3, (int64_t[]){ KV, C, hd }, &seed, 1);
+    fd_tensor *gq = clone_to(gpu, q), *gk = clone_to(gpu, kc), *gv = clone_to(gpu, vc);
+    fd_tensor *y = zeros(cpu, FD_F32, 2, (int64_t[]){ T, H * hd }), *gy = zeros(gpu, FD_F32, 2, (int64_t[]){ T, H * hd });
+    fd_tensor *pos = scalar_i32(cpu, start), *gpos = scalar_i32(gpu, start);
+    fd_attn_prefill_args a = { .q = q, .kc = kc, .vc = vc, .pos = pos, .y = y, .tokens = T, .heads = H,
+                               .kv_heads = KV, .head_dim = hd, .ctx = C, .scale = scale };
+    fd_attn_prefill_args g = a;
+    g.q = gq, g.kc = gk, g.vc = gv, g.pos = gpos, g.y = gy;
+    CHECK_OK(fd_run(cpu, &FD_ATTN_PREFILL, &a), (fd_error *)NULL);
+    fd_status st = fd_run(gpu, &FD_ATTN_PREFILL, &g);
+    if (st) fprintf(stderr, "gpu prefill: %s\n", fd_foundry_error(gpu));
+    CHECK_EQ(st, FD_OK);
+    float *got = read_f32(gy), *want = read_f32(y);
+    double e = rel_err(got, want, (size_t)T * H * hd);
+    printf("prefill %-4s H %2u KV %u hd %3u T %3u start %d: rel err %.3g\n", fd_dtype_name(kdt), H, KV, hd, T, start, e);
+    CHECK(e <= 2e-5);
+    free(got), free(want);
+    free_all((fd_tensor *[]){ q, kc, vc, gq, gk, gv, y, gy, pos, gpos }, 10);
+}
+
+static void test_gpu_prefill(void)
+{
+    fd_foundry *gpu = make_gpu();
+    if (!gpu) SKIP("%s", gpu_why);
+    fd_foundry *cpu = make_cpu();
+    const uint32_t Ts[] = { 1, 7, 64, 300 };
+    for (int s = 0; s < 2; s++)
+        for (int i = 0; i < 4; i++) {
+            prefill_parity(cpu, gpu, FD_F16, 14, 2, 64, 1024, Ts[i], s * 5);
+            prefill_parity(cpu, gpu, FD_F16, 12, 2, 128, 1024, Ts[i], s * 5);
+        }
+    prefill_parity(cpu, gpu, FD_BF16, 14, 2, 64, 512, 33, 7);
+    prefill_parity(cpu, gpu, FD_F16, 8, 2, 256, 512, 40, 3);   /* BK = 16 */
+    prefill_parity(cpu, gpu, FD_F16, 6, 3, 96, 512, 21, 2);    /* BK = 32, 48 words a row */
+    prefill_parity(cpu, gpu, FD_F16, 4, 2, 64, 64, 20, 50);    /* rows past the cache see all of it */
+    fd_foundry_destroy(cpu);
+    fd_foundry_destroy(gpu);
+}
+
+/* relative error over the cache rows [start, start + T) inside [0, C) of every kv head */
+static double rows_err(const float *a, const float *b, uint32_t KV, uint32_t C, uint32_t hd, int32_t start, uint32_t T)
+{
+    double num = 0, den = 0;
+    for (uint32_t j = 0; j < KV; j++)
+        for (int64_t p = start; p < (int64_t)start + T && p < C; p++)
+            for (uint32_t i = 0; i < hd; i++) {
+                size_t o = ((size_t)j * C + (size_t)p) * hd + i;
+                num += ((double)a[o] - b[o]) * ((double)a[o] - b[o]);
+                den += (double)b[o] * b[o];
+            }
+    return den > 0 ? sqrt(num / den) : sqrt(num);
+}
+
+static void rope_parity(fd_foundry *cpu, fd_foundry *gpu, fd_dtype kdt, uint32_t T, uint32_t H, uint32_t KV,
+                        uint32_t hd, uint32_t C, int32_t start, int inplace)
+{
+    float inv[128];
+    fd_rope_inv_freq(inv, hd, 1e6);
+    fd_tensor *q = rand_tensor(cpu, FD_F32, 2, (int64_t[]){ T, H * hd }, &seed, 1);
+    fd_tensor *k = rand_tensor(cpu, FD_F32, 2, (int64_t[]){ T, KV * hd }, &seed, 1);
+    fd_tensor *v = rand_tensor(cpu, FD_F32, 2, (int64_t[]){ T, KV * hd }, &seed, 1);
+    fd_tensor *kc = rand_tensor(cpu, kdt, 3, (int64_t[]){ KV, C, hd }, &seed, 1);
+    fd_tensor *vc = rand_tensor(cpu, kdt, 3, (int64_t[]){ KV, C, hd }, &seed, 1), *it;
+    CHECK_OK(fd_tensor_alloc(cpu, FD_F32, 1, (int64_t[]){ hd / 2 }, FD_INIT_COPY, inv, &it), (fd_error *)NULL);
+    fd_tensor *qr = zeros(cpu, FD_F32, 2, (int64_t[]){ T, H * hd });
+    fd_tensor *pos = scalar_i32(cpu, start), *flag = scalar_i32(cpu, 0);
+    fd_tensor *g[10];
+    fd_tensor *c[10] = { q, k, v, it, pos, qr, kc, vc, flag };
+    for (int i = 0; i < 9; i++) g[i] = clone_to(gpu, c[i]);
+    fd_rope_kv_args a = { .q = q, .k = k, .v = v, .inv_freq = it, .pos = pos, .qr = qr, .kc = kc, .vc = vc,
+                          .flag = flag, .tokens = T, .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = C };
+    fd_rope_kv_args b = { .q = g[0], .k = g[1], .v = g[2], .inv_freq = g[3], .pos = g[4],
+                          .qr = inplace ? g[0] : g[5], .kc = g[6], .vc = g[7], .flag = g[8], .tokens = T,
+                          .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = C };
+    CHECK_OK(fd_run(cpu, &FD_ROPE_KV, &a), (fd_error *)NULL);
+    CHECK_OK(fd_run(gpu, &FD_ROPE_KV, &b), (fd_error *)NULL);
+    float *p1 = read_f32(qr), *p2 = read_f32(b.qr);
+    double eq = rel_err(p2, p1, (size_t)T * H * hd);
+    free(p1), free(p2);
+    p1 = read_f32(kc), p2 = read_f32(g[6]);
+    double ek = rows_err(p2, p1, KV, C, hd, start, T), ek_all = rel_err(p2, p1, (size_t)KV * C * hd);
+    free(p1), free(p2);
+    p1 = read_f32(vc), p2 = read_f32(g[7]);
+    double ev = rel_err(p2, p1, (size_t)KV * C * hd);
+    free(p1), free(p2);
+    double kb = kdt == FD_F16 ? 1e-4 : 1e-3;
+    CHECK(ek_all <= ek || ek_all <= kb);   /* the rows not written are equal */
+    printf("rope_kv %-4s T %3u hd %3u start %5d%s: q %.3g  kc %.3g  vc %.3g  flag %d\n", fd_dtype_name(kdt), T, hd,
+           start, inplace ? " in place" : "", eq, ek, ev, get_i32(g[8]));
+    CHECK(eq <= 1e-5);
+    CHECK(ek <= kb);
+    CHECK(ev == 0);   /* v is only rounded: the same on both sides */
+    CHECK_EQ(get_i32(g[8]), get_i32(flag));
+    free_all(c, 9);
+    free_all(g, 9);
+}
+
+static void test_gpu_rope(void)
+{
+    fd_foundry *gpu = make_gpu();
+    if (!gpu) SKIP("%s", gpu_why);
+    fd_foundry *cpu = make_cpu();
+    rope_parity(cpu, gpu, FD_F16, 64, 14, 2, 64, 32768, 0, 0);
+    rope_parity(cpu, gpu, FD_F16, 300, 14, 2, 64, 32768, 32768 - 300, 1);
+    rope_parity(cpu, gpu, FD_F16, 1, 12, 2, 128, 32768, 32767, 0);
+    rope_parity(cpu, gpu, FD_BF16, 17, 12, 2, 128, 32768, 20000, 1);
+    rope_parity(cpu, gpu, FD_F16, 20, 12, 2, 128, 32768, 32760, 0);   /* 12 tokens past the cache: flag */
+    fd_foundry_destroy(cpu);
+    fd_foundry_destroy(gpu);
+}
+
+static void setup(void)
+{
+    seed = (uint64_t)time(NULL) * 2654435761u | 1;
+    printf("seed %llu\n", (unsigned long long)seed);
+}
+
+TEST_MAIN(setup, test_cpu_rope, test_cpu_attention, test_gpu_rope, test_gpu_decode, test_gpu_graph, test_gpu_prefill)
