@@ -11,7 +11,7 @@
 FD_KERNEL(fd_args a) {
   const u32 t = blockIdx.x, hd = a.head_dim, half = hd / 2, H = a.heads, KV = a.kv_heads;
   fd_pdl_wait();
-  const long long P = (long long)a.pos[0] + t;
+  const int P = a.pos[0] + (int)t;
   const float fp = (float)P;
   for (u32 i = threadIdx.x; i < H * half; i += blockDim.x) {
     const u32 h = i / half, d = i % half;
@@ -21,7 +21,7 @@ FD_KERNEL(fd_args a) {
     a.qr[o] = lo;
     a.qr[o + half] = hi;
   }
-  if (P < 0 || P >= (long long)a.ctx) {
+  if (P < 0 || (u32)P >= a.ctx) {
     if (threadIdx.x == 0) a.flag[0] = 1;
     return;
   }
