@@ -5,24 +5,27 @@
  * 256 threads. Block (s, j) serves the G query heads of kv head j over its
  * share of n = min(pos+1, C) positions: shares of max(ceil(n/S), 64)
  * positions, so the A = ceil(n/share) first splits are active and the rest
- * return at once. Lanes work in groups of L (hd/8 rounded up to a power of
- * two): a group takes one position at a time, each lane 8 dims through one
- * 16-byte load of k (then of v). Per tile of 256 positions: scores into
- * shared memory, then a warp per head takes the tile's max and turns the
- * scores into weights (online softmax in base 2, f32), then v is
- * accumulated. A split writes its record (m, l, -, -, acc[hd]) per head to
- * part (KV, S, G, hd+4); the last active block of kv head j to finish (an
- * atomic ticket on count[j], which it then resets to 0 for the next replay)
- * combines the A records into y. */
+ * return at once. Per tile of TK = min(256, 8192/hd) positions: its k and v
+ * rows go to shared memory by cp.async (16 KB each, all in flight at once;
+ * v lands while the scores are computed), then lanes in groups of L (hd/8
+ * rounded up to a power of two) take a position at a time, each lane 8 dims:
+ * scores into shared memory, a warp per head turns the tile's scores into
+ * weights (online softmax in base 2, f32), then v is accumulated. A split
+ * writes its record (m, l, -, -, acc[hd]) per head to part (KV, S, G, hd+4);
+ * the last active block of kv head j to finish (an atomic ticket on
+ * count[j], which it then resets to 0 for the next replay) combines the A
+ * records into y. */
 #include "ops/attn_common.cuh"
 #define AD_MAXG 8          /* query heads per kv head (attention.c MAX_G) */
-#define AD_TILE 256        /* positions per tile; also the most splits (MAX_SPLITS) */
+#define AD_TILE 256        /* most positions per tile; also the most splits (MAX_SPLITS) */
+#define AD_KV_BYTES 16384  /* shared bytes of a tile's k, and of its v */
 #define AD_MIN_CHUNK 64    /* fewest positions a split takes */
 #define AD_NEG_INF __int_as_float(0xff800000u)
 
 FD_KERNEL(fd_args a) {
   __shared__ float sc[AD_MAXG][AD_TILE];             /* scores, then weights; combine: per-split weights */
-  __shared__ __align__(16) float accs[AD_MAXG * 256]; /* the block's acc (G, hd) */
+  __shared__ __align__(16) unsigned char kvs[2 * AD_KV_BYTES];  /* the tile's k, v; then the block's acc */
+  float *accs = (float *)kvs;                                   /* (G, hd), after the last tile */
   __shared__ float corr[AD_MAXG], mrun[AD_MAXG], lrun[AD_MAXG];
   __shared__ int last;
   const u32 S = a.splits, s = blockIdx.x, j = blockIdx.y, G = a.heads / a.kv_heads, hd = a.head_dim;
@@ -31,6 +34,7 @@ FD_KERNEL(fd_args a) {
   while (L * 8 < hd) L *= 2;
   const u32 gi = tid / L, li = tid % L, NG = blockDim.x / L;
   const bool on = li * 8 < hd;                        /* this lane holds 8 of the hd dims */
+  const u32 TK = min((u32)AD_TILE, AD_KV_BYTES / (2 * hd)), c8 = hd / 8;
   const u64 rec = hd + 4;
   fd_pdl_wait();
   long long pe = (long long)a.pos[0] + 1;
@@ -60,19 +64,28 @@ FD_KERNEL(fd_args a) {
       qr[g][4] = x1.x * qs; qr[g][5] = x1.y * qs; qr[g][6] = x1.z * qs; qr[g][7] = x1.w * qs;
     }
   }
-  for (u32 i = tid; i < G * hd; i += blockDim.x) accs[i] = 0.0f;
   if (tid < G) { mrun[tid] = AD_NEG_INF; lrun[tid] = 0.0f; }
   const kc_t *K = a.kc + (u64)j * a.ctx * hd;
   const vc_t *V = a.vc + (u64)j * a.ctx * hd;
   __syncthreads();
 
-  for (u32 t0 = lo; t0 < hi; t0 += AD_TILE) {
-    const u32 cnt = min((u32)AD_TILE, hi - t0);
+  const fd_f16 *ks = (const fd_f16 *)kvs;             /* row r of the tile at ks + r*hd (16-bit values) */
+  const fd_f16 *vs = (const fd_f16 *)(kvs + AD_KV_BYTES);
+  for (u32 t0 = lo; t0 < hi; t0 += TK) {
+    const u32 cnt = min(TK, hi - t0);
+    for (u32 c = tid; c < cnt * c8; c += blockDim.x)
+      fd_cp16(kvs + (u64)c * 16, K + (u64)t0 * hd + (u64)c * 8);
+    fd_cp_commit();
+    for (u32 c = tid; c < cnt * c8; c += blockDim.x)
+      fd_cp16(kvs + AD_KV_BYTES + (u64)c * 16, V + (u64)t0 * hd + (u64)c * 8);
+    fd_cp_commit();
+    fd_cp_wait<1>();                                  /* this thread's k copies are in */
+    __syncthreads();
     /* scores: every lane runs the same trip count (the group sums use the whole warp) */
     for (u32 rb = 0; rb < cnt; rb += NG) {
       const u32 r = rb + gi;
       float k[8];
-      if (r < cnt && on) fd_kv8(K, ld_v4_stream(K + (u64)(t0 + r) * hd + li * 8), k);
+      if (r < cnt && on) fd_kv8(K, *(const fd_v4 *)(ks + (u64)r * hd + li * 8), k);
       else {
 #pragma unroll
         for (int i = 0; i < 8; i++) k[i] = 0.0f;
@@ -87,6 +100,7 @@ FD_KERNEL(fd_args a) {
         if (li == 0 && r < cnt) sc[g][r] = d;
       }
     }
+    fd_cp_wait<0>();                                  /* and its v copies */
     __syncthreads();
     /* weights: a warp per head; the running max moves to the tile's */
     if (warp < G) {
@@ -119,7 +133,7 @@ FD_KERNEL(fd_args a) {
     if (on)
       for (u32 r = gi; r < cnt; r += NG) {
         float v[8];
-        fd_kv8(V, ld_v4_stream(V + (u64)(t0 + r) * hd + li * 8), v);
+        fd_kv8(V, *(const fd_v4 *)(vs + (u64)r * hd + li * 8), v);
 #pragma unroll
         for (u32 g = 0; g < AD_MAXG; g++) {
           if (g >= G) break;
@@ -132,6 +146,8 @@ FD_KERNEL(fd_args a) {
   }
 
   /* the block's record: the groups' sums (they share the block's running max) */
+  for (u32 i = tid; i < G * hd; i += blockDim.x) accs[i] = 0.0f;
+  __syncthreads();
   if (on) {
 #pragma unroll
     for (u32 g = 0; g < AD_MAXG; g++) {
