@@ -191,6 +191,7 @@ FD_KERNEL(fd_args a) {
   for (u32 t = tid; t < ngran * nsub; t += blockDim.x) {
     const u32 q4 = t % ngran, sub = t / ngran, g = q4 * 4 / hd, d = q4 * 4 % hd;
     float4 o = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+#pragma unroll 4
     for (u32 r = sub; r < active; r += nsub) {
       const float w = sc[g][r];
       const float4 v = fd_ldcg4(pj + ((u64)r * G + g) * rec + 4 + d);

@@ -1,0 +1,149 @@
+/* bench_attention.c — decode attention, prefill attention, RoPE + cache write
+ * and argmax timed on the GPU, printed one JSON line per case.
+ *
+ * Decode rotates over 24 layers' caches (a model's step: working set above
+ * L2 for long contexts) at Qwen2.5-0.5B's (H 14, KV 2, hd 64) and 1.5B's (H
+ * 12, KV 2, hd 128) shapes, at several positions n, with the splits
+ * fd_attn_decode_splits picks; it reports the median time per launch and the
+ * GB/s over the k/v bytes it must read (2 * KV * n * hd * 2). Usage:
+ * bench_attention [--quick]. FOUNDRY_PDL=0 turns programmatic dependent
+ * launch off. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "foundry/ops.h"
+
+#define LAYERS 24
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void die(fd_foundry *fd, const char *what)
+{
+    fprintf(stderr, "bench_attention: %s: %s\n", what, fd_foundry_error(fd));
+    exit(1);
+}
+
+static fd_tensor *make(fd_foundry *fd, fd_dtype dt, int ndim, const int64_t *dims, fd_init init)
+{
+    fd_tensor *t = NULL;
+    if (fd_tensor_alloc(fd, dt, ndim, dims, init, NULL, &t)) die(fd, "alloc");
+    return t;
+}
+
+/* median seconds per call of run(i) over `reps` batches of `n` calls */
+typedef fd_status (*step_fn)(fd_foundry *fd, void *ctx, int i);
+static double timeit(fd_foundry *fd, step_fn f, void *ctx, int n, int reps)
+{
+    double t[32];
+    for (int i = 0; i < n; i++) if (f(fd, ctx, i)) die(fd, "warm-up");
+    if (fd_foundry_sync(fd)) die(fd, "sync");
+    for (int r = 0; r < reps; r++) {
+        double t0 = now();
+        for (int i = 0; i < n; i++) if (f(fd, ctx, i)) die(fd, "launch");
+        if (fd_foundry_sync(fd)) die(fd, "sync");
+        t[r] = (now() - t0) / n;
+    }
+    qsort(t, (size_t)reps, sizeof t[0], cmp);
+    return t[reps / 2];
+}
+
+typedef struct { fd_attn_decode_args a[LAYERS]; } decode_ctx;
+static fd_status decode_step(fd_foundry *fd, void *c, int i) { return fd_run(fd, &FD_ATTN_DECODE, &((decode_ctx *)c)->a[i % LAYERS]); }
+
+static void bench_decode(fd_foundry *fd, uint32_t H, uint32_t KV, uint32_t hd, uint32_t C, int quick)
+{
+    uint32_t S = fd_attn_decode_splits(KV, C, 132);   /* H100 / H200: 132 SMs (no public SM count yet) */
+    decode_ctx c;
+    fd_tensor *q = make(fd, FD_F32, 1, (int64_t[]){ H * hd }, FD_INIT_ONES), *y = make(fd, FD_F32, 1, (int64_t[]){ H * hd }, FD_INIT_ZEROS);
+    fd_tensor *part = make(fd, FD_F32, 1, (int64_t[]){ (int64_t)fd_attn_decode_part_floats(H, hd, S) }, FD_INIT_ZEROS);
+    fd_tensor *count = make(fd, FD_I32, 1, (int64_t[]){ KV }, FD_INIT_ZEROS), *pos = make(fd, FD_I32, 1, (int64_t[]){ 1 }, FD_INIT_ZEROS);
+    fd_tensor *kc[LAYERS], *vc[LAYERS];
+    for (int l = 0; l < LAYERS; l++) {
+        kc[l] = make(fd, FD_F16, 3, (int64_t[]){ KV, C, hd }, FD_INIT_ONES);
+        vc[l] = make(fd, FD_F16, 3, (int64_t[]){ KV, C, hd }, FD_INIT_ONES);
+        c.a[l] = (fd_attn_decode_args){ .q = q, .kc = kc[l], .vc = vc[l], .pos = pos, .y = y, .part = part,
+                                        .count = count, .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = C,
+                                        .splits = S, .scale = 0.125f };
+    }
+    const uint32_t ns[] = { 128, 1024, 4096, 16384, C };
+    for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+        if (ns[i] > C || (i + 1 < sizeof ns / sizeof ns[0] && ns[i] == C)) continue;
+        int32_t p = (int32_t)ns[i] - 1;
+        if (fd_tensor_write(pos, &p, sizeof p)) die(fd, "pos");
+        double s = timeit(fd, decode_step, &c, LAYERS * (quick ? 4 : 20), quick ? 3 : 11);
+        double bytes = 4.0 * KV * ns[i] * hd;
+        printf("{\"case\":\"attn_decode\",\"H\":%u,\"KV\":%u,\"hd\":%u,\"C\":%u,\"splits\":%u,\"n\":%u,"
+               "\"us\":%.2f,\"GBps\":%.0f}\n", H, KV, hd, C, S, ns[i], s * 1e6, bytes / s * 1e-9);
+    }
+    for (int l = 0; l < LAYERS; l++) (void)fd_tensor_free(kc[l]), (void)fd_tensor_free(vc[l]);
+    fd_tensor *all[] = { q, y, part, count, pos };
+    for (size_t i = 0; i < 5; i++) (void)fd_tensor_free(all[i]);
+}
+
+static fd_status run_one(fd_foundry *fd, void *c, int i)
+{
+    (void)i;
+    void **p = c;
+    return fd_run(fd, p[0], p[1]);
+}
+
+static void bench_prefill(fd_foundry *fd, uint32_t H, uint32_t KV, uint32_t hd, uint32_t T, int quick)
+{
+    const uint32_t C = 4096;
+    fd_tensor *q = make(fd, FD_F32, 2, (int64_t[]){ T, H * hd }, FD_INIT_ONES), *y = make(fd, FD_F32, 2, (int64_t[]){ T, H * hd }, FD_INIT_ZEROS);
+    fd_tensor *kc = make(fd, FD_F16, 3, (int64_t[]){ KV, C, hd }, FD_INIT_ONES), *vc = make(fd, FD_F16, 3, (int64_t[]){ KV, C, hd }, FD_INIT_ONES);
+    fd_tensor *pos = make(fd, FD_I32, 1, (int64_t[]){ 1 }, FD_INIT_ZEROS);
+    fd_attn_prefill_args a = { .q = q, .kc = kc, .vc = vc, .pos = pos, .y = y, .tokens = T, .heads = H,
+                               .kv_heads = KV, .head_dim = hd, .ctx = C, .scale = 0.125f };
+    void *c[2] = { (void *)&FD_ATTN_PREFILL, &a };
+    double s = timeit(fd, run_one, c, quick ? 5 : 20, quick ? 3 : 11);
+    double flops = 4.0 * H * hd * (double)T * (T + 1) / 2;   /* q.k and p.v over the causal triangle */
+    printf("{\"case\":\"attn_prefill\",\"H\":%u,\"KV\":%u,\"hd\":%u,\"T\":%u,\"us\":%.2f,\"GFLOPs\":%.0f}\n", H, KV, hd,
+           T, s * 1e6, flops / s * 1e-9);
+    fd_tensor *all[] = { q, y, kc, vc, pos };
+    for (size_t i = 0; i < 5; i++) (void)fd_tensor_free(all[i]);
+}
+
+static void bench_argmax(fd_foundry *fd, int quick)
+{
+    const uint32_t n = 151936, valid = 151665;
+    fd_tensor *x = make(fd, FD_F32, 1, (int64_t[]){ n }, FD_INIT_ONES), *y = make(fd, FD_I32, 1, (int64_t[]){ 1 }, FD_INIT_ZEROS);
+    fd_tensor *part = make(fd, FD_I32, 1, (int64_t[]){ 512 }, FD_INIT_ZEROS), *count = make(fd, FD_I32, 1, (int64_t[]){ 1 }, FD_INIT_ZEROS);
+    fd_argmax_args a = { .x = x, .y = y, .part = part, .count = count, .n = n, .valid = valid };
+    void *c[2] = { (void *)&FD_ARGMAX, &a };
+    double s = timeit(fd, run_one, c, quick ? 20 : 200, quick ? 3 : 11);
+    printf("{\"case\":\"argmax\",\"n\":%u,\"us\":%.2f}\n", n, s * 1e6);
+    fd_tensor *all[] = { x, y, part, count };
+    for (size_t i = 0; i < 4; i++) (void)fd_tensor_free(all[i]);
+}
+
+int main(int argc, char **argv)
+{
+    int quick = argc > 1 && !strcmp(argv[1], "--quick");
+    fd_foundry *fd = NULL;
+    fd_error e = { 0 };
+    if (fd_foundry_create(&(fd_options){ .backend = FD_BACKEND_CUDA }, &fd, &e)) {
+        fprintf(stderr, "bench_attention: no GPU: %s\n", e.msg);
+        return 77;
+    }
+    bench_decode(fd, 14, 2, 64, 4096, quick);
+    bench_decode(fd, 14, 2, 64, 32768, quick);
+    bench_decode(fd, 12, 2, 128, 32768, quick);
+    bench_prefill(fd, 14, 2, 64, 300, quick);
+    bench_prefill(fd, 12, 2, 128, 512, quick);
+    bench_argmax(fd, quick);
+    fd_foundry_destroy(fd);
+    return 0;
+}
