@@ -5,7 +5,7 @@
  * Layer: ops. Legend: H query heads, KV kv heads, G = H / KV, hd head_dim, C
  * cache capacity, T tokens, S splits.  q, y: (T, H*hd) f32 (T = 1 for
  * decode); kc, vc: (KV, C, hd) f16 | bf16; pos: (1) i32 (device); part: (KV, S,
- * G, hd+4) f32; count: (KV) i32. Query head h reads kv head h / G. Device code
+ * G, hd+4) f32; count: (KV, 33) i32. Query head h reads kv head h / G. Device code
  * in attn_decode.cuh and attn_prefill.cuh (shared helpers in attn_common.cuh);
  * the CPU twins share attend_ref below (f32 inputs, double accumulation). */
 #include <math.h>
@@ -14,15 +14,18 @@
 
 #define MAX_G 8          /* query heads per kv head a decode block serves (attn_decode.cuh AD_MAXG) */
 #define MAX_SPLITS 256   /* attn_decode.cuh AD_TILE: the combine keeps a weight per split in a tile row */
+#define COUNT_PER_KV 33  /* attn_decode.cuh AD_COUNT: a ticket for the top level, one per set of 8 splits */
 
 uint64_t fd_attn_decode_part_floats(uint32_t heads, uint32_t head_dim, uint32_t splits)
 {
     return (uint64_t)splits * heads * (head_dim + 4);
 }
 
+uint64_t fd_attn_decode_count_ints(uint32_t kv_heads) { return (uint64_t)kv_heads * COUNT_PER_KV; }
+
 uint32_t fd_attn_decode_splits(uint32_t kv_heads, uint32_t ctx, unsigned sms)
 {
-    uint32_t s = kv_heads ? (2u * (sms ? sms : 1) + kv_heads - 1) / kv_heads : 1, cap = ctx / 128;
+    uint32_t s = kv_heads ? ((sms ? sms : 1) + kv_heads - 1) / kv_heads : 1, cap = ctx / 128;
     if (s > cap) s = cap;
     return s < 1 ? 1 : s > MAX_SPLITS ? MAX_SPLITS : s;
 }
@@ -119,8 +122,9 @@ static fd_status decode_check(const void *p, fd_error *err)
     if ((uint64_t)a->part->numel < need)
         return fd_error_set(err, FD_ERR_INVALID, "part holds %lld floats, needs S x H x (hd + 4) = %llu",
                             (long long)a->part->numel, (unsigned long long)need);
-    if (a->count->numel < a->kv_heads)
-        return fd_error_set(err, FD_ERR_INVALID, "count must hold kv_heads = %u values", a->kv_heads);
+    if ((uint64_t)a->count->numel < fd_attn_decode_count_ints(a->kv_heads))
+        return fd_error_set(err, FD_ERR_INVALID, "count must hold KV x %d = %llu values", COUNT_PER_KV,
+                            (unsigned long long)fd_attn_decode_count_ints(a->kv_heads));
     if (!aligned16(a->q) || !aligned16(a->y) || !aligned16(a->part))
         return fd_error_set(err, FD_ERR_INVALID, "q, y and part must start 16-byte aligned");
     return FD_OK;

@@ -11,16 +11,73 @@
  * rounded up to a power of two) take a position at a time, each lane 8 dims:
  * scores into shared memory, a warp per head turns the tile's scores into
  * weights (online softmax in base 2, f32), then v is accumulated. A split
- * writes its record (m, l, -, -, acc[hd]) per head to part (KV, S, G, hd+4);
- * the last active block of kv head j to finish (an atomic ticket on
- * count[j], which it then resets to 0 for the next replay) combines the A
- * records into y. */
+ * writes its record (m, l, -, -, acc[hd]) per head to part (KV, S, G, hd+4).
+ * Combine, in two levels so that no block reads more than 32 records: the
+ * last block of each set of 8 splits to finish (an atomic ticket on
+ * count[j][1 + set]) merges the set's records into the set's first slot, and
+ * the last set to finish (a ticket on count[j][0]) merges the set records
+ * into y — directly when there is one set. Whoever takes the last ticket of
+ * a counter resets it to 0, so every launch (and graph replay) starts from
+ * zeros. count: (KV, 33) i32. */
 #include "ops/attn_common.cuh"
 #define AD_MAXG 8          /* query heads per kv head (attention.c MAX_G) */
 #define AD_TILE 256        /* most positions per tile; also the most splits (MAX_SPLITS) */
 #define AD_KV_BYTES 16384  /* shared bytes of a tile's k, and of its v */
 #define AD_MIN_CHUNK 64    /* fewest positions a split takes */
 #define AD_NEG_INF __int_as_float(0xff800000u)
+#define AD_SET 8           /* splits merged together at the first level */
+#define AD_COUNT 33        /* tickets per kv head: the top level's, then one per set (256 / AD_SET) */
+
+/* Merges n records of kv head j's part (pj: its (S, G, hd+4) records),
+ * those of splits first, first + stride, ...: M = max m, w_k = 2^(m_k - M),
+ * l = sum w_k l_k, acc = sum w_k acc_k. final: y = acc / l (G*hd values);
+ * else the record (M, l, -, -, acc) per head at out (which may be one of the
+ * inputs: every read is done before the first write). The whole block calls
+ * it; sc, accs, ms, ls: the kernel's shared scratch. Reads go around L1 (the
+ * records come from other blocks). */
+__device__ __noinline__ void ad_merge(float *pj, u32 first, u32 stride, u32 n, u32 G, u32 hd,
+                                      float (*sc)[AD_TILE], float *accs, float *ms, float *ls, float *out, bool final) {
+  const u32 tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, rec = hd + 4;
+  if (warp < G) {
+    float M = AD_NEG_INF, den = 0.0f;
+    for (u32 k = lane; k < n; k += 32) M = fmaxf(M, fd_ldcg(pj + ((u64)(first + k * stride) * G + warp) * rec));
+    M = warp_max(M);
+    for (u32 k = lane; k < n; k += 32) {
+      const float *rp = pj + ((u64)(first + k * stride) * G + warp) * rec;
+      const float w = exp2f(fd_ldcg(rp) - M);
+      sc[warp][k] = w;
+      den += w * fd_ldcg(rp + 1);
+    }
+    den = warp_sum(den);
+    const float inv = final ? (den > 0.0f ? 1.0f / den : 0.0f) : 1.0f;
+    for (u32 k = lane; k < n; k += 32) sc[warp][k] *= inv;
+    if (lane == 0) { ms[warp] = M; ls[warp] = den; }
+  }
+  for (u32 i = tid; i < G * hd; i += blockDim.x) accs[i] = 0.0f;
+  __syncthreads();
+  const u32 ngran = G * hd / 4;
+  u32 nsub = blockDim.x / ngran;
+  if (!nsub) nsub = 1;
+  for (u32 t = tid; t < ngran * nsub; t += blockDim.x) {
+    const u32 q4 = t % ngran, sub = t / ngran, g = q4 * 4 / hd, d = q4 * 4 % hd;
+    float4 o = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+#pragma unroll 4
+    for (u32 k = sub; k < n; k += nsub) {
+      const float w = sc[g][k];
+      const float4 v = fd_ldcg4(pj + ((u64)(first + k * stride) * G + g) * rec + 4 + d);
+      o.x += w * v.x; o.y += w * v.y; o.z += w * v.z; o.w += w * v.w;
+    }
+    float *dst = &accs[g * hd + d];
+    atomicAdd(dst, o.x); atomicAdd(dst + 1, o.y); atomicAdd(dst + 2, o.z); atomicAdd(dst + 3, o.w);
+  }
+  __syncthreads();                                    /* every read is done: out may be an input */
+  if (final) {
+    for (u32 i = tid; i < G * hd; i += blockDim.x) out[i] = accs[i];
+  } else {
+    for (u32 i = tid; i < G * hd; i += blockDim.x) out[(i / hd) * rec + 4 + i % hd] = accs[i];
+    if (tid < G) { out[tid * rec] = ms[tid]; out[tid * rec + 1] = ls[tid]; }
+  }
+}
 
 FD_KERNEL(fd_args a) {
   __shared__ float sc[AD_MAXG][AD_TILE];             /* scores, then weights; combine: per-split weights */
@@ -162,45 +219,28 @@ FD_KERNEL(fd_args a) {
   if (tid < G) { mine[tid * rec] = mrun[tid]; mine[tid * rec + 1] = lrun[tid]; }
   __threadfence();
   __syncthreads();
-  if (tid == 0) last = atomicAdd(&a.count[j], 1) == (int)active - 1;
+
+  /* level 1: the last block of each set of AD_SET splits merges the set's records into the set's first slot */
+  const u32 set = s / AD_SET, nset = (active + AD_SET - 1) / AD_SET, inset = min((u32)AD_SET, active - set * AD_SET);
+  int *cnt = a.count + (u64)j * AD_COUNT;
+  float *pj = a.part + (u64)j * S * G * rec;
+  if (tid == 0) last = atomicAdd(&cnt[1 + set], 1) == (int)inset - 1;
   __syncthreads();
   if (!last) return;
-
-  /* the last block: y = sum_s w_s acc_s, w_s = 2^(m_s - M) / sum_s 2^(m_s - M) l_s */
   __threadfence();
-  const float *pj = a.part + (u64)j * S * G * rec;
-  if (warp < G) {
-    float M = AD_NEG_INF, den = 0.0f;
-    for (u32 r = lane; r < active; r += 32) M = fmaxf(M, fd_ldcg(pj + ((u64)r * G + warp) * rec));
-    M = warp_max(M);
-    for (u32 r = lane; r < active; r += 32) {
-      const float *rp = pj + ((u64)r * G + warp) * rec;
-      float w = exp2f(fd_ldcg(rp) - M);
-      sc[warp][r] = w;
-      den += w * fd_ldcg(rp + 1);
-    }
-    den = warp_sum(den);
-    const float inv = den > 0.0f ? 1.0f / den : 0.0f;
-    for (u32 r = lane; r < active; r += 32) sc[warp][r] *= inv;
+  if (tid == 0) cnt[1 + set] = 0;                    /* every block of the set has taken its ticket */
+  if (nset == 1) {                                    /* one set: it is the answer */
+    ad_merge(pj, 0, 1, inset, G, hd, sc, accs, mrun, lrun, y, true);
+    return;
   }
-  for (u32 i = tid; i < G * hd; i += blockDim.x) accs[i] = 0.0f;
+  ad_merge(pj, set * AD_SET, 1, inset, G, hd, sc, accs, mrun, lrun, pj + (u64)set * AD_SET * G * rec, false);
+  /* level 2: the last set to finish merges the set records into y */
+  __threadfence();
   __syncthreads();
-  const u32 ngran = G * hd / 4;
-  u32 nsub = blockDim.x / ngran;
-  if (!nsub) nsub = 1;
-  for (u32 t = tid; t < ngran * nsub; t += blockDim.x) {
-    const u32 q4 = t % ngran, sub = t / ngran, g = q4 * 4 / hd, d = q4 * 4 % hd;
-    float4 o = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-#pragma unroll 4
-    for (u32 r = sub; r < active; r += nsub) {
-      const float w = sc[g][r];
-      const float4 v = fd_ldcg4(pj + ((u64)r * G + g) * rec + 4 + d);
-      o.x += w * v.x; o.y += w * v.y; o.z += w * v.z; o.w += w * v.w;
-    }
-    float *dst = &accs[g * hd + d];
-    atomicAdd(dst, o.x); atomicAdd(dst + 1, o.y); atomicAdd(dst + 2, o.z); atomicAdd(dst + 3, o.w);
-  }
+  if (tid == 0) last = atomicAdd(&cnt[0], 1) == (int)nset - 1;
   __syncthreads();
-  for (u32 i = tid; i < G * hd; i += blockDim.x) y[i] = accs[i];
-  if (tid == 0) a.count[j] = 0;
+  if (!last) return;
+  __threadfence();
+  if (tid == 0) cnt[0] = 0;
+  ad_merge(pj, 0, AD_SET, nset, G, hd, sc, accs, mrun, lrun, y, true);
 }
