@@ -64,10 +64,10 @@ FD_KERNEL(fd_args a) {
   __threadfence();
   bv = __int_as_float(0xff800000u);
   bi = AM_NONE;
+  const volatile int *pv = a.part;                    /* other blocks' pairs: volatile loads, past L1 */
   for (u32 k = threadIdx.x; k < B; k += blockDim.x) {
-    float w; int j;
-    asm volatile("ld.global.cg.b32 %0, [%1];" : "=f"(w) : "l"(a.part + 2 * k));
-    asm volatile("ld.global.cg.b32 %0, [%1];" : "=r"(j) : "l"(a.part + 2 * k + 1));
+    const float w = __int_as_float(pv[2 * k]);
+    const int j = pv[2 * k + 1];
     if (j != AM_NONE && am_better(w, j, bv, bi)) { bv = w; bi = j; }
   }
   __syncthreads();
