@@ -1,0 +1,112 @@
+// emu.h — runs the bodies of Foundry's CUDA kernels on the CPU, for checking
+// their logic where no GPU is at hand: every thread of a block is a ucontext
+// coroutine, __syncthreads a block barrier, a shuffle a warp barrier (so
+// divergent warp-level code runs as on the device), shared memory a static,
+// blocks one after another (in either order: the last-block-combines logic
+// sees different last blocks). It replaces kernel/prelude.cuh (no PTX) and
+// ops/attn_common.cuh (ops/ here). It says nothing about timing, memory
+// ordering between blocks, or NVRTC; the device tests do.
+#include <ucontext.h>
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <vector>
+#include <algorithm>
+typedef unsigned long long u64; typedef unsigned int u32; typedef unsigned short u16;
+struct dim3_ { u32 x, y, z; };
+static dim3_ g_tid, g_bid, g_bdim, g_gdim;
+#define threadIdx g_tid
+#define blockIdx g_bid
+#define blockDim g_bdim
+#define gridDim g_gdim
+#define __device__
+#define __forceinline__ inline
+#define __noinline__
+#define __global__
+#define __shared__ static
+#define __launch_bounds__(...)
+#define __align__(n) __attribute__((aligned(n)))
+struct float4 { float x, y, z, w; };
+struct float2 { float x, y; };
+static inline float4 make_float4(float a, float b, float c, float d) { return {a, b, c, d}; }
+static inline float2 make_float2(float a, float b) { return {a, b}; }
+static inline float __int_as_float(u32 u) { float f; memcpy(&f, &u, 4); return f; }
+static inline u32 __float_as_uint(float f) { u32 u; memcpy(&u, &f, 4); return u; }
+static inline int __float_as_int(float f) { int u; memcpy(&u, &f, 4); return u; }
+static inline float __uint_as_float(u32 u) { return __int_as_float(u); }
+using std::min; using std::max;
+static inline float rsqrtf(float x) { return 1.0f / sqrtf(x); }
+static inline u32 min(u32 a, u32 b) { return a < b ? a : b; }
+// scheduler
+enum { RUN, BAR_BLOCK, BAR_WARP, DONE };
+struct Th { ucontext_t ctx; int state; char *stack; };
+static std::vector<Th> g_th; static ucontext_t g_main; static int g_cur; static float g_shfl[1024]; static int g_ishfl[1024];
+static void yield_(int st) { g_th[g_cur].state = st; swapcontext(&g_th[g_cur].ctx, &g_main); }
+static inline void __syncthreads() { yield_(BAR_BLOCK); }
+static inline void __threadfence() {}
+static inline float __shfl_xor_sync(u32, float v, int o) {
+  int t = g_cur; g_shfl[t] = v; yield_(BAR_WARP); int src = (t & ~31) | ((t & 31) ^ o); float r = g_shfl[src]; yield_(BAR_WARP); return r; }
+static inline int __shfl_xor_sync(u32, int v, int o) {
+  int t = g_cur; g_ishfl[t] = v; yield_(BAR_WARP); int src = (t & ~31) | ((t & 31) ^ o); int r = g_ishfl[src]; yield_(BAR_WARP); return r; }
+static inline float __shfl_sync(u32, float v, int l) {
+  int t = g_cur; g_shfl[t] = v; yield_(BAR_WARP); float r = g_shfl[(t & ~31) | l]; yield_(BAR_WARP); return r; }
+static inline float atomicAdd(float *p, float v) { float o = *p; *p += v; return o; }
+static inline int atomicAdd(int *p, int v) { int o = *p; *p += v; return o; }
+typedef void (*body_fn)(void *);
+static body_fn g_body; static void *g_arg;
+static void tramp() { g_body(g_arg); g_th[g_cur].state = DONE; swapcontext(&g_th[g_cur].ctx, &g_main); }
+static void launch(body_fn f, void *arg, dim3_ grid, dim3_ block, bool reverse) {
+  g_body = f; g_arg = arg; g_gdim = grid; g_bdim = block; u32 nt = block.x;
+  g_th.resize(nt); for (auto &t : g_th) if (!t.stack) t.stack = (char *)malloc(1 << 18);
+  std::vector<dim3_> blocks;
+  for (u32 z = 0; z < grid.z; z++) for (u32 y = 0; y < grid.y; y++) for (u32 x = 0; x < grid.x; x++) blocks.push_back({x, y, z});
+  if (reverse) std::reverse(blocks.begin(), blocks.end());
+  for (auto b : blocks) {
+    g_bid = b;
+    for (u32 i = 0; i < nt; i++) { getcontext(&g_th[i].ctx); g_th[i].ctx.uc_stack.ss_sp = g_th[i].stack; g_th[i].ctx.uc_stack.ss_size = 1 << 18; g_th[i].ctx.uc_link = 0; makecontext(&g_th[i].ctx, tramp, 0); g_th[i].state = RUN; }
+    for (;;) {
+      bool any = false;
+      for (u32 i = 0; i < nt; i++) if (g_th[i].state == RUN) { g_cur = i; g_tid = {i, 0, 0}; swapcontext(&g_main, &g_th[i].ctx); any = true; }
+      // release warp barriers whose live lanes all wait
+      bool released = false;
+      for (u32 w = 0; w < nt / 32; w++) {
+        bool all = true, some = false;
+        for (u32 l = 0; l < 32; l++) { int s = g_th[w * 32 + l].state; if (s == BAR_WARP) some = true; else if (s != DONE) all = false; }
+        if (some && all) { for (u32 l = 0; l < 32; l++) if (g_th[w * 32 + l].state == BAR_WARP) g_th[w * 32 + l].state = RUN; released = true; }
+        else if (some) { bool blk = false; for (u32 l = 0; l < 32; l++) if (g_th[w*32+l].state == BAR_BLOCK) blk = true; if (blk) { fprintf(stderr, "EMU: warp %u mixes warp and block barriers\n", w); exit(3); } }
+      }
+      if (released) continue;
+      bool allb = true, someb = false;
+      for (u32 i = 0; i < nt; i++) { if (g_th[i].state == BAR_BLOCK) someb = true; else if (g_th[i].state != DONE) allb = false; }
+      if (someb && allb) { for (u32 i = 0; i < nt; i++) if (g_th[i].state == BAR_BLOCK) g_th[i].state = RUN; continue; }
+      bool alldone = true; for (u32 i = 0; i < nt; i++) if (g_th[i].state != DONE) alldone = false;
+      if (alldone) break;
+      if (!any) { fprintf(stderr, "EMU: deadlock\n"); exit(3); }
+    }
+  }
+}
+// prelude replacements
+struct fd_f16 { u16 x; }; struct fd_bf16 { u16 x; };
+struct alignas(16) fd_v4 { u32 x, y, z, w; };
+static inline float h2f(u16 h) { // IEEE half -> float
+  u32 s = (h >> 15) & 1, e = (h >> 10) & 31, m = h & 1023; float f;
+  if (e == 0) f = ldexpf((float)m, -24); else if (e == 31) f = m ? NAN : INFINITY; else f = ldexpf((float)(m | 1024), (int)e - 25);
+  return s ? -f : f; }
+static inline float fd_h2f(u16 h) { return h2f(h); }
+static inline float fd_b2f(u16 b) { return __uint_as_float(((u32)b) << 16); }
+static inline float ld(const float *p, u64 i) { return p[i]; }
+static inline float ld(const fd_f16 *p, u64 i) { return fd_h2f(p[i].x); }
+static inline fd_v4 ld_v4(const void *p) { return *(const fd_v4 *)p; }
+static inline fd_v4 ld_v4_stream(const void *p) { return *(const fd_v4 *)p; }
+static inline float fd_lo_h(u32 v) { return fd_h2f((u16)(v & 0xffffu)); }
+static inline float fd_hi_h(u32 v) { return fd_h2f((u16)(v >> 16)); }
+static inline float fd_lo_b(u32 v) { return __uint_as_float(v << 16); }
+static inline float fd_hi_b(u32 v) { return __uint_as_float(v & 0xffff0000u); }
+static inline float warp_sum(float v) { for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o); return v; }
+static inline float warp_max(float v) { for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o)); return v; }
+static inline void fd_pdl_wait() {} static inline void fd_pdl_launch() {}
+static inline void fd_cp16(void *s, const void *g) { memcpy(s, g, 16); }
+static inline void fd_cp_commit() {}
+#define FD_KERNEL void FD_NAME
