@@ -9,7 +9,7 @@
 # archives in lib/) and .dev/shared (the shared folder's tools/ and models/).
 set -u
 OUT=${1:-/tmp/out}; shift
-STEPS=${*:-build ctest bench parity goldens demo}
+STEPS=${*:-build ctest bench kbench parity goldens demo}
 mkdir -p "$OUT"
 ROOT=$(pwd)
 export FOUNDRY_CACHE_DIR=/tmp/fdcache
@@ -57,6 +57,12 @@ for name, d in (("new", new), ("old", old)):
         print("  %-5s %6dx%-5d %8.2f us %6.1f%%" % (g["dtype"], g["rows"], g["cols"], g["us"], 100 * g.get("fraction_of_3TBps", 0)))
     for g in d.get("fused_vs_unfused", []): print("  ", g["case"], g["dtype"], g["fused_us"], g["unfused_us"])
 PY
+fi
+if has kbench; then
+  step kernel benchmarks
+  [ -x $B/bench_gemm ] && { $B/bench_gemm >"$OUT/bench_gemm.json" 2>"$OUT/bench_gemm.err"; tail -c 2500 "$OUT/bench_gemm.json"; }
+  [ -x tools/check_hmma.sh ] && tools/check_hmma.sh "$OUT" 2>&1 | tail -8
+  [ -x $B/bench_attention ] && { $B/bench_attention >"$OUT/bench_attention.json" 2>&1; tail -c 1500 "$OUT/bench_attention.json"; }
 fi
 if has parity; then
   step parity

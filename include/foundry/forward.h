@@ -23,6 +23,7 @@
 #define FOUNDRY_FORWARD_H
 
 #include "foundry/model.h"
+#include "foundry/ops.h"
 #include "foundry/tensor.h"
 
 typedef struct fd_weights fd_weights;
@@ -76,12 +77,16 @@ fd_status fd_state_step(fd_state *s, int32_t id, float *logits) FD_MUST_USE;
 /* Runs n tokens (a prompt), the logits of the last one into `logits` (may be
  * NULL), or of every one into all_logits (n x vocab, may be NULL). */
 fd_status fd_state_prefill(fd_state *s, const int32_t *ids, size_t n, float *logits, float *all_logits) FD_MUST_USE;
-/* Greedy decoding on the device: n steps after the last token given, each
- * choosing the argmax of its logits (padding ids never), without a host
- * round trip per token when graphs are available; the chosen ids into out[n].
- * Stops early (returning how many in *done) at any id of `stop` (nstop). */
-fd_status fd_state_generate_greedy(fd_state *s, int32_t last, size_t n, const int32_t *stop, size_t nstop,
-                                   int32_t *out, size_t *done) FD_MUST_USE;
+/* Decodes n tokens on the device after `last` (the token at the next
+ * position): each step chooses its successor — the argmax (padding ids
+ * never), or a draw of the state's sampler — writes it where the next step
+ * reads its token, and advances; the host reads the chosen ids once, at the
+ * end, into out[n]. With graphs on, every step but the first replays one
+ * captured graph. FD_ERR_RANGE if the steps would pass the context. */
+fd_status fd_state_decode(fd_state *s, int32_t last, size_t n, int32_t *out) FD_MUST_USE;
+/* The chooser of fd_state_decode's steps: a copy of *cfg, or greedy (NULL,
+ * or temperature 0). A change re-captures the step's graph. */
+void fd_state_set_sampler(fd_state *s, const fd_sampler *cfg);
 /* Captures the decode step as a graph on its next run (CUDA; ignored on the CPU). */
 void fd_state_use_graph(fd_state *s, int on);
 

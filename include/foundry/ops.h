@@ -113,6 +113,17 @@ extern const fd_kernel FD_EMBED;
 FD_KERNEL_ARGS(fd_argmax_args, FD_ARGMAX_ARGS)
 extern const fd_kernel FD_ARGMAX;
 
+/* The sampler's configuration (temperature 0 or top_k 1: greedy). */
+typedef struct fd_sampler {
+    float temperature;
+    int32_t top_k;              /* 0: off */
+    float top_p, min_p;         /* 1 / 0: off */
+    float repeat_penalty, presence_penalty, frequency_penalty;   /* 1 / 0 / 0: off */
+    int32_t last_n;             /* tokens the penalties look back over; -1 all, 0 none */
+    uint64_t seed;
+} fd_sampler;
+void fd_sampler_defaults(fd_sampler *s);
+
 /* ---- the registry */
 size_t fd_kernel_count(void);                      /* declared kernels */
 const fd_kernel *fd_kernel_at(size_t i);           /* NULL past the end */

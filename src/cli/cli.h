@@ -17,6 +17,8 @@ int cmd_info(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_kernels(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 /* Prints "foundry: <what>: <status>: <msg>" to stderr and returns 1. */
 int cli_fail(const char *what, fd_status st, const fd_error *err);

@@ -16,6 +16,9 @@ static const struct {
     { "tokenize", cmd_tokenize, "-m MODEL: text on stdin -> ids; --decode: ids -> text" },
     { "info",     cmd_info,     "MODEL: architecture, hyper-parameters, tokenizer and tensors" },
     { "convert",  cmd_convert,  "IN OUT.gguf --dtype f16|bf16|q8_0|q4_0: write a GGUF file" },
+    { "run",      cmd_run,      "-m MODEL -p PROMPT: generate text, streamed, with prompt and generation tok/s" },
+    { "demo",     cmd_demo,     "the main job: generate on a random-weight Qwen2.5-0.5B-shaped model (no download)" },
+    { "eval",     cmd_eval,     "-m MODEL --tokens 1,2,3: top-5 ids and logits at every position" },
 };
 
 static void usage(FILE *f)

@@ -53,8 +53,14 @@ struct fd_state {
     fd_tensor *h, *q, *att, *act, *logits;   /* (D), (H hd), (H hd), (F), (V) f32 */
     fd_tensor *part, *count;        /* attention workspace: splits' partials, per-head counters */
     fd_tensor *amax_part, *amax_count;       /* argmax workspace */
+    int sampling;                   /* choose by the sampler, else the argmax */
+    fd_sampler sampler;
+    fd_tensor *counts;              /* (V) i32, the sampler's scratch, zero between steps */
+    int32_t *hist_host;             /* (C + 1): the host's copy of hist */
+    int hist_dirty;                 /* the host added tokens the device's hist lacks */
     int use_graph;
-    fd_graph *graph;                /* the captured step (with argmax) */
+    fd_graph *graph;                /* the captured step that chooses its successor */
+    int graph_stale;                /* the chooser changed: capture again */
     int warm;                       /* the step ran once: every kernel compiled */
 };
 

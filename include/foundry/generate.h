@@ -1,0 +1,75 @@
+/* generate.h — generation sessions: a conversation's tokens over a model on
+ * the device, fed with prefix reuse, decoded with the device's greedy choice
+ * or sampler, streamed as UTF-8 text through a callback.
+ *
+ * Layer: generate (public). A session owns an fd_state (its KV cache) and
+ * borrows the model, its tokenizer and the uploaded weights, which must
+ * outlive it. Sessions are independent: several may share one model.
+ *
+ *   fd_session *s;
+ *   FD_TRY(fd_session_create(fd, model, weights, &(fd_session_options){ .ctx = 4096 }, &s));
+ *   FD_TRY(fd_session_feed_text(s, "Hello", 0));            // tokenized, prefilled
+ *   FD_TRY(fd_session_generate(s, &(fd_gen_options){ .max_tokens = 128 }, on_text, user, &stats));
+ *   fd_session_destroy(s);
+ *
+ * States: idle --feed--> fed --generate--> idle (generation's tokens are in
+ * the cache, so a later feed continues after them); cancel (from a signal
+ * handler or another thread) makes a running generate return at its next
+ * chunk with stats.stop = FD_STOP_CANCELLED. */
+#ifndef FOUNDRY_GENERATE_H
+#define FOUNDRY_GENERATE_H
+
+#include "foundry/forward.h"
+#include "foundry/ops.h"
+
+typedef struct fd_session fd_session;
+
+typedef struct fd_session_options {
+    uint32_t ctx;               /* tokens the session may hold; 0: the upload's */
+    int no_graph;               /* 1: launch every step's kernels eagerly (no captured graph) */
+} fd_session_options;
+
+typedef enum {
+    FD_STOP_NONE, FD_STOP_EOS, FD_STOP_STRING, FD_STOP_LIMIT, FD_STOP_CONTEXT, FD_STOP_CANCELLED
+} fd_stop_reason;
+
+typedef struct fd_gen_options {
+    size_t max_tokens;          /* 0: until a stop or the context's end */
+    const fd_sampler *sampler;  /* NULL: greedy */
+    const char *const *stop;    /* stop strings (NULL-terminated array, may be NULL) */
+    int ignore_eos;             /* 1: the model's end-of-generation ids do not stop it */
+} fd_gen_options;
+
+typedef struct fd_gen_stats {
+    size_t prompt_tokens, cached_tokens, gen_tokens;   /* fed, reused from the cache, generated */
+    double prompt_seconds, gen_seconds;
+    fd_stop_reason stop;
+} fd_gen_stats;
+
+/* Text as it becomes whole: never a split UTF-8 character; `text` valid
+ * during the call. Return non-zero to stop generating (FD_STOP_CANCELLED). */
+typedef int (*fd_text_cb)(void *user, const char *text, size_t len);
+
+fd_status fd_session_create(fd_foundry *fd, const fd_model *m, const fd_weights *w, const fd_session_options *o,
+                            fd_session **out) FD_MUST_USE;
+void fd_session_destroy(fd_session *s);
+
+/* Makes the session's tokens equal `ids`: keeps the longest common prefix
+ * with what the cache holds and prefills from the first difference (a chat
+ * template may rewrite earlier turns). stats (may be NULL) gets prompt and
+ * cached token counts and the prefill time. */
+fd_status fd_session_feed(fd_session *s, const int32_t *ids, size_t n, fd_gen_stats *stats) FD_MUST_USE;
+/* Appends text (tokenized with the model's tokenizer, special tokens
+ * recognised) to the session's tokens and feeds. */
+fd_status fd_session_feed_text(fd_session *s, const char *text, size_t len, fd_gen_stats *stats) FD_MUST_USE;
+/* Generates after the fed tokens, streaming text to cb. */
+fd_status fd_session_generate(fd_session *s, const fd_gen_options *g, fd_text_cb cb, void *user,
+                              fd_gen_stats *stats) FD_MUST_USE;
+/* Asks a running generate to stop; safe from a signal handler. */
+void fd_session_cancel(fd_session *s);
+/* The session's tokens (prompt and generated), owned by the session. */
+const int32_t *fd_session_tokens(const fd_session *s, size_t *n);
+/* Forgets everything: the next feed starts a new conversation. */
+fd_status fd_session_reset(fd_session *s) FD_MUST_USE;
+
+#endif

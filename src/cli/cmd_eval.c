@@ -1,0 +1,148 @@
+/* cmd_eval.c — `foundry eval -m MODEL --tokens 1,2,3`: the top-5 ids and
+ * logits at every position, through the decode path with the KV cache (the
+ * path generation uses) or, with --prefill, the prompt pass. Needs no
+ * tokenizer: the ids are given. The parity tests against transformers read
+ * its --json output.
+ *
+ * Layer: cli. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "cli/model_args.h"
+#include "foundry/forward.h"
+
+#define TOP 5
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: foundry eval (-m MODEL | --synthetic NAME) --tokens ID,ID,... [--json] [--prefill] [options]\n"
+               "  prints the top-5 token ids and logits at every position\n"
+               "  --tokens LIST       comma-separated token ids (at least one)\n"
+               "  --json              {\"positions\": [{\"top5_ids\": [...], \"top5_logits\": [...]}, ...]}\n"
+               "  --prefill           run the tokens as one prompt pass (default: one decode step each)\n"
+               "%s", cli_model_help());
+}
+
+/* ids from "1,2,3" into a new array; 0 and a count, or 2 (printed). */
+static int parse_tokens(const char *s, int32_t **out, size_t *n)
+{
+    size_t cap = 1;
+    for (const char *p = s; *p; p++) cap += *p == ',';
+    int32_t *ids = malloc(cap * sizeof *ids);
+    *n = 0;
+    const char *p = s;
+    while (ids) {
+        char buf[16];
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        uint64_t v;
+        if (len >= sizeof buf) len = sizeof buf - 1;
+        memcpy(buf, p, len);
+        buf[len] = 0;
+        if (cli_parse_u64("eval", "--tokens", buf, 0, INT32_MAX, &v)) {
+            free(ids);
+            return 2;
+        }
+        ids[(*n)++] = (int32_t)v;
+        if (!comma) break;
+        p = comma + 1;
+    }
+    *out = ids;
+    return ids ? 0 : 1;
+}
+
+/* The TOP largest of x[0..n) (ties: lower id first) into ids / vals, best first. */
+static void top_k(const float *x, size_t n, int32_t *ids, float *vals)
+{
+    int k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (k == TOP && !(x[i] > vals[TOP - 1])) continue;
+        int j = k < TOP ? k++ : TOP - 1;
+        while (j > 0 && x[i] > vals[j - 1]) {
+            vals[j] = vals[j - 1];
+            ids[j] = ids[j - 1];
+            j--;
+        }
+        vals[j] = x[i];
+        ids[j] = (int32_t)i;
+    }
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    cli_model_args a = { .backend = FD_BACKEND_AUTO };
+    const char *tokens = NULL;
+    int json = 0, prefill = 0, r;
+    for (int i = 1; i < argc; i++) {
+        if ((r = cli_model_arg("eval", &a, argc, argv, &i))) {
+            if (r == 2) return 2;
+        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--tokens")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "foundry eval: --tokens needs a value\n");
+                return 2;
+            }
+            tokens = argv[++i];
+        } else if (!strcmp(argv[i], "--json")) {
+            json = 1;
+        } else if (!strcmp(argv[i], "--prefill")) {
+            prefill = 1;
+        } else {
+            fprintf(stderr, "foundry eval: unknown option '%s'\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!tokens) {
+        fprintf(stderr, "foundry eval: --tokens is required\n");
+        return 2;
+    }
+    int32_t *ids;
+    size_t n;
+    if ((r = parse_tokens(tokens, &ids, &n))) return r;
+    cli_model m;
+    if (!a.ctx) a.ctx = (uint32_t)(n < 256 ? 256 : n);
+    if ((r = cli_model_open("eval", &a, &m))) {
+        free(ids);
+        return r;
+    }
+    size_t V = fd_model_describe(m.model)->hp.vocab;
+    float *logits = malloc(n * V * sizeof *logits);
+    fd_state *s = NULL;
+    fd_status st = logits ? fd_state_create(m.fd, m.weights, a.ctx, &s) : FD_ERR_NOMEM;
+    if (st == FD_OK && prefill) st = fd_state_prefill(s, ids, n, NULL, logits);
+    for (size_t i = 0; st == FD_OK && !prefill && i < n; i++) st = fd_state_step(s, ids[i], logits + i * V);
+    if (st != FD_OK) {
+        fprintf(stderr, "foundry eval: %s: %s\n", fd_status_name(st), fd_foundry_error(m.fd));
+        r = 1;
+    } else {
+        if (json) printf("{\"positions\": [");
+        for (size_t i = 0; i < n; i++) {
+            int32_t top[TOP];
+            float val[TOP];
+            top_k(logits + i * V, V, top, val);
+            if (json) {
+                printf("%s\n  {\"token\": %d, \"top5_ids\": [", i ? "," : "", ids[i]);
+                for (int k = 0; k < TOP; k++) printf("%s%d", k ? ", " : "", top[k]);
+                printf("], \"top5_logits\": [");
+                for (int k = 0; k < TOP; k++) printf("%s%.7g", k ? ", " : "", val[k]);
+                printf("]}");
+            } else {
+                printf("%4zu  token %-7d", i, ids[i]);
+                for (int k = 0; k < TOP; k++) printf("  %7d %9.4f", top[k], val[k]);
+                putchar('\n');
+            }
+        }
+        if (json) printf("\n]}\n");
+        r = fflush(stdout) || ferror(stdout) ? 1 : 0;
+        if (r) fprintf(stderr, "foundry eval: writing the output failed\n");
+    }
+    fd_state_destroy(s);
+    free(logits);
+    free(ids);
+    cli_model_close(&m);
+    return r;
+}

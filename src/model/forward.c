@@ -1,0 +1,195 @@
+/* forward.c — the Qwen2 forward pass over fd_run: the decode step (one
+ * token against the cache), prefill as a loop of steps, and greedy decoding
+ * whose steps replay one captured graph.
+ *
+ * Layer: model. A step, all on the device and reading the position and the
+ * token from device memory (device.h):
+ *   embed(ids) -> h
+ *   per layer: qkv family (RMSNorm, q/k/v, bias, RoPE, K/V into the cache)
+ *              -> attention over the cache -> o_proj + residual into h
+ *              -> RMSNorm + gate/up + SwiGLU -> down + residual into h
+ *   [head: RMSNorm + lm_head -> logits] [argmax -> ids] advance(pos, hist)
+ * The same code runs on the CPU, where fd_run calls each kernel's twin. */
+#include <math.h>
+#include <string.h>
+#include "base/mem.h"
+#include "core/internal.h"
+#include "model/device.h"
+
+static fd_status run_layer(fd_state *s, uint32_t l)
+{
+    const fd_weights *w = s->w;
+    const fd_model_hparams *hp = &w->hp;
+    const fd_layer_w *L = &w->layer[l];
+    fd_foundry *fd = s->fd;
+    uint32_t D = hp->hidden, hd = hp->head_dim, H = hp->n_heads, KV = hp->n_kv_heads, F = hp->ffn;
+    uint32_t pairs = (H + KV) * hd / 2;
+    float eps = (float)hp->rms_eps;
+    FD_TRY(fd_run(fd, fd_compound_kernel(w->qkv), &(fd_qkv_args){
+        .x = s->h, .norm_w = L->attn_norm, .w0 = L->w[0], .w1 = L->w[1], .w2 = L->w[2], .b0 = L->b[0],
+        .b1 = L->b[1], .b2 = L->b[2], .pos = s->pos, .inv_freq = w->inv_freq, .q = s->q, .kc = s->kc[l],
+        .vc = s->vc[l], .flag = s->flag, .cols = D, .rows0 = pairs, .rows1 = pairs, .rows2 = KV * hd, .eps = eps,
+        .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx }));
+    FD_TRY(fd_run(fd, &FD_ATTN_DECODE, &(fd_attn_decode_args){
+        .q = s->q, .kc = s->kc[l], .vc = s->vc[l], .pos = s->pos, .y = s->att, .part = s->part, .count = s->count,
+        .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx, .splits = s->splits,
+        .scale = 1.0f / sqrtf((float)hd) }));
+    FD_TRY(fd_run(fd, fd_compound_kernel(w->o_res), &(fd_gemv_args){
+        .x = s->att, .w0 = L->wo, .r0 = s->h, .y0 = s->h, .cols = H * hd, .rows0 = D }));
+    FD_TRY(fd_run(fd, fd_compound_kernel(w->ffn), &(fd_gemv_args){
+        .x = s->h, .norm_w = L->ffn_norm, .eps = eps, .w0 = L->gate, .w1 = L->up, .y0 = s->act, .cols = D,
+        .rows0 = F, .rows1 = F }));
+    return fd_run(fd, fd_compound_kernel(w->down_res), &(fd_gemv_args){
+        .x = s->act, .w0 = L->down, .r0 = s->h, .y0 = s->h, .cols = F, .rows0 = D });
+}
+
+/* The next token into ids: the argmax of the logits, or the sampler's draw. */
+static fd_status choose(fd_state *s)
+{
+    const fd_weights *w = s->w;
+    return fd_run(s->fd, &FD_ARGMAX, &(fd_argmax_args){ .x = s->logits, .y = s->ids, .part = s->amax_part,
+                                                       .count = s->amax_count, .n = w->hp.vocab,
+                                                       .valid = w->vocab_valid });
+}
+
+/* One step's kernels; `head`: the logits; `argmax`: choose the next token into ids. */
+static fd_status run_step(fd_state *s, int head, int argmax)
+{
+    const fd_weights *w = s->w;
+    const fd_model_hparams *hp = &w->hp;
+    fd_foundry *fd = s->fd;
+    FD_TRY(fd_run(fd, &FD_EMBED, &(fd_embed_args){ .ids = s->ids, .table = w->embd, .y = s->h, .flag = s->flag,
+                                                  .tokens = 1, .dim = hp->hidden, .vocab = hp->vocab }));
+    for (uint32_t l = 0; l < hp->n_layers; l++) FD_TRY(run_layer(s, l));
+    if (head || argmax)
+        FD_TRY(fd_run(fd, fd_compound_kernel(w->lm_head), &(fd_gemv_args){
+            .x = s->h, .norm_w = w->out_norm, .eps = (float)hp->rms_eps, .w0 = w->head, .y0 = s->logits,
+            .cols = hp->hidden, .rows0 = hp->vocab }));
+    if (argmax) FD_TRY(choose(s));
+    return fd_run(fd, &FD_STEP_ADVANCE, &(fd_step_advance_args){ .ids = s->ids, .hist = s->hist, .pos = s->pos,
+                                                                 .cap = s->ctx + 1 });
+}
+
+/* FD_ERR_RANGE when the kernels raised the flag (a position past the cache,
+ * or a token id outside the vocabulary); clears it. */
+static fd_status check_flag(fd_state *s)
+{
+    int32_t flag;
+    FD_TRY(fd_tensor_read(s->flag, &flag, sizeof flag));
+    if (!flag) return FD_OK;
+    int32_t zero = 0;
+    FD_TRY(fd_tensor_write(s->flag, &zero, sizeof zero));
+    return fd_fail(s->fd, FD_ERR_RANGE, "a step went past the context of %u tokens or read a token id outside the "
+                   "vocabulary of %u", s->ctx, s->w->hp.vocab);
+}
+
+static fd_status room(fd_state *s, size_t n)
+{
+    if (s->pos_host + n > s->ctx)
+        return fd_fail(s->fd, FD_ERR_RANGE, "the context is full: %u of %u tokens used, %zu more asked for",
+                       s->pos_host, s->ctx, n);
+    return FD_OK;
+}
+
+static fd_status set_token(fd_state *s, int32_t id)
+{
+    if (id < 0 || (uint32_t)id >= s->w->hp.vocab)
+        return fd_fail(s->fd, FD_ERR_INVALID, "token id %d is outside the vocabulary (0..%u)", id, s->w->hp.vocab - 1);
+    return fd_tensor_write(s->ids, &id, sizeof id);
+}
+
+fd_status fd_state_step(fd_state *s, int32_t id, float *logits)
+{
+    FD_TRY(room(s, 1));
+    FD_TRY(set_token(s, id));
+    s->hist_host[s->pos_host] = id;
+    s->hist_dirty = 1;
+    FD_TRY(run_step(s, logits != NULL, 0));
+    s->pos_host++;
+    s->warm = 1;
+    if (logits) FD_TRY(fd_tensor_read(s->logits, logits, (size_t)s->w->hp.vocab * sizeof *logits));
+    return check_flag(s);
+}
+
+fd_status fd_state_prefill(fd_state *s, const int32_t *ids, size_t n, float *logits, float *all_logits)
+{
+    size_t V = s->w->hp.vocab;
+    FD_TRY(room(s, n));
+    for (size_t i = 0; i < n; i++) {
+        int last = i + 1 == n;
+        FD_TRY(set_token(s, ids[i]));
+        s->hist_host[s->pos_host] = ids[i];
+        s->hist_dirty = 1;
+        FD_TRY(run_step(s, all_logits || (last && logits), 0));
+        s->pos_host++;
+        if (all_logits) FD_TRY(fd_tensor_read(s->logits, all_logits + i * V, V * sizeof *all_logits));
+    }
+    s->warm = n > 0;
+    if (n && logits) FD_TRY(fd_tensor_read(s->logits, logits, V * sizeof *logits));
+    return check_flag(s);
+}
+
+void fd_state_use_graph(fd_state *s, int on) { s->use_graph = on; }
+
+void fd_state_set_sampler(fd_state *s, const fd_sampler *cfg)
+{
+    int sampling = cfg && cfg->temperature > 0 && cfg->top_k != 1;
+    if (sampling == s->sampling && (!sampling || !memcmp(cfg, &s->sampler, sizeof *cfg))) return;
+    s->sampling = sampling;
+    if (sampling) s->sampler = *cfg;
+    s->graph_stale = s->graph != NULL;
+}
+
+/* The device's history from the host's copy, when the host added tokens
+ * since the last decode (the sampler's penalties read the prompt there). */
+static fd_status sync_hist(fd_state *s)
+{
+    if (!s->hist_dirty) return FD_OK;
+    s->hist_dirty = 0;
+    return fd_tensor_write(s->hist, s->hist_host, ((size_t)s->ctx + 1) * sizeof *s->hist_host);
+}
+
+/* One step that chooses its successor: the captured graph when there is
+ * one (capturing it the first time, once every kernel has compiled), else
+ * the kernels eagerly. */
+static fd_status choose_step(fd_state *s)
+{
+    if (!s->use_graph || fd_foundry_backend(s->fd) != FD_BACKEND_CUDA || !s->warm || s->graph_stale) {
+        if (s->graph_stale) {
+            fd_graph_free(s->fd, s->graph);
+            s->graph = NULL;
+            s->graph_stale = 0;
+        }
+        FD_TRY(run_step(s, 1, 1));
+        s->warm = 1;
+        return FD_OK;
+    }
+    fd_tensor *t[] = { s->ids, s->pos, s->hist, s->flag };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) FD_TRY(fd_tensor_flush(t[i]));
+    if (!s->graph) {
+        FD_TRY(fd_graph_begin(s->fd));
+        fd_status st = run_step(s, 1, 1);
+        fd_graph *g = NULL;
+        fd_status st2 = fd_graph_end(s->fd, &g);
+        FD_TRY(st);
+        FD_TRY(st2);
+        s->graph = g;
+    }
+    return fd_graph_launch(s->fd, s->graph);
+}
+
+fd_status fd_state_decode(fd_state *s, int32_t last, size_t n, int32_t *out)
+{
+    if (!n) return FD_OK;
+    FD_TRY(room(s, n));
+    FD_TRY(set_token(s, last));
+    uint32_t p0 = s->pos_host;
+    s->hist_host[p0] = last;
+    FD_TRY(sync_hist(s));
+    for (size_t i = 0; i < n; i++) FD_TRY(choose_step(s));
+    s->pos_host += (uint32_t)n;
+    /* the step at position p chose hist[p + 1] */
+    FD_TRY(fd_tensor_read(s->hist, s->hist_host, ((size_t)s->ctx + 1) * sizeof *s->hist_host));
+    memcpy(out, s->hist_host + p0 + 1, n * sizeof *out);
+    return check_flag(s);
+}

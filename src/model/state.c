@@ -1,0 +1,93 @@
+/* state.c — one sequence's device state: the KV cache (one allocation,
+ * viewed per layer), the position, the current token and the token history
+ * in device memory, the flag the kernels raise, the activations and the
+ * workspaces (see device.h for the invariants).
+ *
+ * Layer: model. The KV cache belongs to the state, not to the weights, so
+ * several sequences can share one model. */
+#include <string.h>
+#include "base/mem.h"
+#include "core/internal.h"
+#include "model/device.h"
+
+uint32_t fd_state_splits(const fd_weights *w, uint32_t ctx)
+{
+    return fd_attn_decode_splits(w->hp.n_kv_heads, ctx, fd_foundry_multiprocessors(w->fd));
+}
+
+void fd_state_destroy(fd_state *s)
+{
+    if (!s) return;
+    fd_graph_free(s->fd, s->graph);
+    fd_tensor *t[] = { s->kv, s->pos, s->ids, s->hist, s->flag, s->h, s->q, s->att, s->act, s->logits,
+                       s->part, s->count, s->amax_part, s->amax_count };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) (void)fd_tensor_free(t[i]);
+    fd_free(s->kc);
+    fd_free(s->vc);
+    fd_free(s->hist_host);
+    fd_free(s);
+}
+
+static fd_status vec(fd_foundry *fd, fd_dtype dt, int64_t n, fd_tensor **out)
+{
+    return fd_tensor_alloc(fd, dt, 1, &n, FD_INIT_ZEROS, NULL, out);
+}
+
+fd_status fd_state_create(fd_foundry *fd, const fd_weights *w, uint32_t ctx, fd_state **out)
+{
+    *out = NULL;
+    const fd_model_hparams *hp = &w->hp;
+    if (!ctx) ctx = w->ctx;
+    if (ctx > (1u << 24)) return fd_fail(fd, FD_ERR_RANGE, "a context of %u tokens is more than supported (16M)", ctx);
+    fd_state *s = fd_calloc(1, sizeof *s);
+    if (!s) return fd_fail(fd, FD_ERR_NOMEM, "state: out of memory");
+    s->fd = fd;
+    s->w = w;
+    s->ctx = ctx;
+    s->splits = fd_state_splits(w, ctx);
+    uint32_t L = hp->n_layers, KV = hp->n_kv_heads, hd = hp->head_dim, hq = hp->n_heads * hd;
+    s->kc = fd_calloc(L, sizeof *s->kc);
+    s->vc = fd_calloc(L, sizeof *s->vc);
+    s->hist_host = fd_calloc((size_t)ctx + 1, sizeof *s->hist_host);
+    fd_status st = s->kc && s->vc && s->hist_host ? FD_OK : fd_fail(fd, FD_ERR_NOMEM, "state: out of memory");
+    int64_t kvdims[4] = { 2 * (int64_t)L, KV, ctx, hd }, one[3] = { KV, ctx, hd };
+    if (st == FD_OK) st = fd_tensor_alloc(fd, FD_F16, 4, kvdims, FD_INIT_ZEROS, NULL, &s->kv);
+    for (uint32_t l = 0; st == FD_OK && l < L; l++) {
+        int64_t per = (int64_t)KV * ctx * hd;
+        st = fd_tensor_view(s->kv, 2 * l * per, 3, one, &s->kc[l]);
+        if (st == FD_OK) st = fd_tensor_view(s->kv, (2 * l + 1) * per, 3, one, &s->vc[l]);
+    }
+    if (st == FD_OK) st = vec(fd, FD_I32, 1, &s->pos);
+    if (st == FD_OK) st = vec(fd, FD_I32, 1, &s->ids);
+    if (st == FD_OK) st = vec(fd, FD_I32, (int64_t)ctx + 1, &s->hist);
+    if (st == FD_OK) st = vec(fd, FD_I32, 1, &s->flag);
+    if (st == FD_OK) st = vec(fd, FD_F32, hp->hidden, &s->h);
+    if (st == FD_OK) st = vec(fd, FD_F32, hq, &s->q);
+    if (st == FD_OK) st = vec(fd, FD_F32, hq, &s->att);
+    if (st == FD_OK) st = vec(fd, FD_F32, hp->ffn, &s->act);
+    if (st == FD_OK) st = vec(fd, FD_F32, hp->vocab, &s->logits);
+    if (st == FD_OK)
+        st = vec(fd, FD_F32, (int64_t)fd_attn_decode_part_floats(hp->n_heads, hd, s->splits), &s->part);
+    if (st == FD_OK) st = vec(fd, FD_I32, KV, &s->count);
+    if (st == FD_OK) st = vec(fd, FD_I32, 512, &s->amax_part);
+    if (st == FD_OK) st = vec(fd, FD_I32, 1, &s->amax_count);
+    if (st != FD_OK) {
+        fd_state_destroy(s);
+        return st;
+    }
+    *out = s;
+    return FD_OK;
+}
+
+uint32_t fd_state_ctx(const fd_state *s) { return s->ctx; }
+uint32_t fd_state_pos(const fd_state *s) { return s->pos_host; }
+
+fd_status fd_state_rewind(fd_state *s, uint32_t pos)
+{
+    if (pos > s->pos_host)
+        return fd_fail(s->fd, FD_ERR_RANGE, "rewind to %u: the cache holds only %u tokens", pos, s->pos_host);
+    int32_t p = (int32_t)pos;
+    FD_TRY(fd_tensor_write(s->pos, &p, sizeof p));
+    s->pos_host = pos;
+    return FD_OK;
+}
