@@ -13,6 +13,7 @@ typedef int (*cli_cmd_fn)(int argc, char **argv);   /* argv[0] is the command na
 
 int cmd_selftest(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
+int cmd_template(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_kernels(int argc, char **argv);

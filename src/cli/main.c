@@ -14,6 +14,7 @@ static const struct {
     { "selftest", cmd_selftest, "check every kernel against the CPU reference and time it (the default job)" },
     { "kernels",  cmd_kernels,  "list kernels; --compile-all compiles them; --source NAME prints one" },
     { "tokenize", cmd_tokenize, "-m MODEL: text on stdin -> ids; --decode: ids -> text" },
+    { "template", cmd_template, "-m MODEL: a JSON conversation on stdin -> the prompt its chat template renders" },
     { "info",     cmd_info,     "MODEL: architecture, hyper-parameters, tokenizer and tensors" },
     { "convert",  cmd_convert,  "IN OUT.gguf --dtype f16|bf16|q8_0|q4_0: write a GGUF file" },
 };
