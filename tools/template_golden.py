@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""template_golden.py — reference chat-template renderings for Foundry's
+Jinja interpreter (src/text/jinja_*.c, tests/test_template_golden.c).
+
+    python3 tools/template_golden.py OUT_JSONL [--templates DIR] [--backend auto|transformers|jinja2]
+
+renders every template in DIR (default tests/data/templates: the *.jinja files
+and */tokenizer_config.json) with every conversation below and writes one JSON
+line per case:
+
+    {"template": "Qwen-Qwen3-0.6B.jinja", "case": "think", "messages": [...],
+     "add_generation_prompt": true, "tools": null, "vars": {...}, "now": 1764493507,
+     "output": "..."}           (or "error": "the exception's message")
+
+The renderer is transformers' own (transformers.utils.chat_template_utils:
+_compile_jinja_template + render_jinja_template, as apply_chat_template uses
+them) when transformers imports, else jinja2 with transformers' environment
+replicated (ImmutableSandboxedEnvironment, trim_blocks, lstrip_blocks,
+loopcontrols, tojson = json.dumps(ensure_ascii=False, ...), raise_exception,
+strftime_now). --backend forces one. strftime_now is pinned to NOW (UTC) in
+both, so dated templates (Llama 3.2) render the same on every day. Needs no
+network. Prints a summary; exit status 1 if the backend could not be set up.
+
+Special tokens: a *.jinja template gets the strings of its model's
+tokenizer_config.json (the table SPECIALS below); a tokenizer_config.json gets
+its own, read the way fd_template_load reads them.
+"""
+import argparse
+import datetime
+import glob
+import inspect
+import json
+import os
+import sys
+
+NOW = 1764493507  # 2026-11-30 09:05:07 UTC
+
+SPECIALS = {
+    "Qwen-Qwen2.5-7B-Instruct.jinja": {"eos_token": "<|im_end|>", "pad_token": "<|endoftext|>"},
+    "Qwen-Qwen3-0.6B.jinja": {"eos_token": "<|im_end|>", "pad_token": "<|endoftext|>"},
+    "meta-llama-Llama-3.1-8B-Instruct.jinja": {"bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>"},
+    "meta-llama-Llama-3.2-3B-Instruct.jinja": {"bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>"},
+    "google-gemma-2-2b-it.jinja": {"bos_token": "<bos>", "eos_token": "<eos>", "unk_token": "<unk>",
+                                   "pad_token": "<pad>"},
+    "HuggingFaceTB-SmolLM3-3B.jinja": {"eos_token": "<|im_end|>", "pad_token": "<|im_end|>"},
+}
+
+TOOLS = [{
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Get the current weather in a city — «quoted», naïve.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "city": {"type": "string", "description": "City name, e.g. \"Zürich\""},
+                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+                "days": {"type": "integer", "minimum": 1, "maximum": 7.5},
+            },
+            "required": ["city"],
+        },
+    },
+}]
+
+U = "user"
+A = "assistant"
+S = "system"
+
+
+def m(role, content, **kw):
+    d = {"role": role, "content": content}
+    d.update(kw)
+    return d
+
+
+# (name, messages, add_generation_prompt, extra vars, tools)
+CASES = [
+    ("basic", [m(U, "Hello!")], True, {}, None),
+    ("system", [m(S, "You are a terse assistant."), m(U, "What is 2+2?")], True, {}, None),
+    ("multi_turn", [m(S, "Answer briefly."), m(U, "Hi"), m(A, "Hello! How can I help?"), m(U, "Name a color."),
+                    m(A, "Blue."), m(U, "Another one?")], True, {}, None),
+    ("multi_turn_no_system", [m(U, "Hi"), m(A, "Hello."), m(U, "Bye")], True, {}, None),
+    ("final_assistant", [m(U, "Write a haiku."), m(A, "Autumn moonlight—\na worm digs silently\ninto the chestnut.")],
+     False, {}, None),
+    ("final_assistant_system", [m(S, "Be kind."), m(U, "Hi"), m(A, "Hi there!")], False, {}, None),
+    ("unicode", [m(U, "Grüße aus Köln — 你好，世界 🌍👋🏽 ¿Qué tal? Привет! \u00a0nbsp and \u2028 separators"),
+                 m(A, "مرحبا! こんにちは 🎉"), m(U, "e\u0301 vs \u00e9, 𝔘𝔫𝔦𝔠𝔬𝔡𝔢")], True, {}, None),
+    ("template_syntax", [m(U, "{{ messages }} {% if true %}x{% endif %} {# not a comment #} <|im_end|> "
+                              "<|start_header_id|> {%- raw -%} \\n '\" }} %}"),
+                         m(A, "{{ bos_token }}{% for x in y %}"), m(U, "{{'a'|upper}}")], True, {}, None),
+    ("think", [m(U, "What is 17*3?"), m(A, "<think>\n17*3 = 51.\n</think>\n\n51."), m(U, "And 17*4?")],
+     True, {}, None),
+    ("think_last", [m(U, "What is 17*3?"), m(A, "<think>\nLet me compute: 17*3 = 51.\n</think>\n\nIt is 51.")],
+     False, {}, None),
+    ("reasoning_content", [m(U, "Hi"), m(A, "Hello!", reasoning_content="The user greets me.")], False, {}, None),
+    ("no_thinking", [m(U, "Quick answer: capital of France?")], True, {"enable_thinking": False}, None),
+    ("empty_message", [m(U, ""), m(A, ""), m(U, "Are you there?")], True, {}, None),
+    ("empty_system", [m(S, ""), m(U, "Hi")], True, {}, None),
+    ("whitespace", [m(S, "  padded system  \n"), m(U, "\n\n  leading and trailing  \n\t"),
+                    m(A, "  spaced answer \n"), m(U, " ok ")], True, {}, None),
+    ("tools", [m(S, "You can call tools."), m(U, "Weather in Zürich?")], True, {}, TOOLS),
+    ("tool_calls", [m(U, "Weather in Zürich?"),
+                    m(A, "", tool_calls=[{"type": "function", "function": {
+                        "name": "get_weather", "arguments": {"city": "Zürich", "days": 2, "precise": True,
+                                                             "ratio": 0.5, "none": None, "list": [1, "two"]}}}]),
+                    m("tool", "{\"temperature\": 21.5, \"sky\": \"clear\"}"),
+                    m(A, "It is 21.5 °C and clear.")], False, {}, TOOLS),
+    ("long_conversation", [m(U if i % 2 == 0 else A, "Turn %d: %s" % (i, "word " * (i % 7))) for i in range(24)],
+     True, {}, None),
+]
+
+
+def specials_from_config(cfg):
+    out = {}
+    for k in ("bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"):
+        v = cfg.get(k)
+        if isinstance(v, dict):
+            v = v.get("content")
+        if isinstance(v, str):
+            out[k] = v
+    extra = cfg.get("additional_special_tokens")
+    if isinstance(extra, list):
+        out["additional_special_tokens"] = [x.get("content") if isinstance(x, dict) else x for x in extra
+                                            if isinstance(x, (str, dict))]
+    return out
+
+
+def template_of_config(cfg):
+    ct = cfg.get("chat_template")
+    if isinstance(ct, list):
+        named = {e.get("name"): e.get("template") for e in ct if isinstance(e, dict)}
+        return named.get("default") or next(iter(named.values()))
+    return ct
+
+
+def fixed_strftime(fmt):
+    return datetime.datetime.fromtimestamp(NOW, datetime.timezone.utc).strftime(fmt)
+
+
+def jinja2_renderer():
+    import jinja2
+    from jinja2.ext import loopcontrols
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    def raise_exception(message):
+        raise jinja2.exceptions.TemplateError(message)
+
+    def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
+        return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
+
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
+    env.filters["tojson"] = tojson
+    env.globals["raise_exception"] = raise_exception
+    env.globals["strftime_now"] = fixed_strftime
+
+    def render(template, messages, agp, tools, variables):
+        return env.from_string(template).render(messages=messages, tools=tools, documents=None,
+                                                add_generation_prompt=agp, **variables)
+    return "jinja2 %s (transformers' environment replicated)" % jinja2.__version__, render
+
+
+def transformers_renderer():
+    import transformers
+    from transformers.utils import chat_template_utils as ctu
+
+    class FixedDatetime(datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.datetime.fromtimestamp(NOW, tz or datetime.timezone.utc).replace(
+                tzinfo=None if tz is None else tz)
+
+    if hasattr(ctu, "datetime"):
+        ctu.datetime = FixedDatetime   # strftime_now reads datetime.now()
+
+    def render(template, messages, agp, tools, variables):
+        compiled = ctu._compile_jinja_template(template)
+        compiled.environment.globals["strftime_now"] = fixed_strftime   # the cached environment
+        if hasattr(ctu, "render_jinja_template"):
+            params = inspect.signature(ctu.render_jinja_template).parameters
+            kw = dict(conversations=[messages], chat_template=template, add_generation_prompt=agp, tools=tools)
+            if "documents" in params:
+                kw["documents"] = None
+            rendered, _ = ctu.render_jinja_template(**kw, **variables)
+            return rendered[0]
+        return compiled.render(messages=messages, tools=tools, documents=None, add_generation_prompt=agp, **variables)
+    return "transformers %s (chat_template_utils)" % transformers.__version__, render
+
+
+def load_templates(folder):
+    out = []
+    for path in sorted(glob.glob(os.path.join(folder, "*.jinja"))):
+        name = os.path.basename(path)
+        with open(path, encoding="utf-8", newline="") as f:
+            out.append((name, f.read(), SPECIALS.get(name, {})))
+    for path in sorted(glob.glob(os.path.join(folder, "*", "tokenizer_config.json"))):
+        with open(path, encoding="utf-8") as f:
+            cfg = json.load(f)
+        name = os.path.relpath(path, folder)
+        out.append((name, template_of_config(cfg), specials_from_config(cfg)))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("out", help="the JSONL file to write")
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap.add_argument("--templates", default=os.path.join(here, "tests", "data", "templates"))
+    ap.add_argument("--backend", choices=["auto", "transformers", "jinja2"], default="auto")
+    args = ap.parse_args()
+    renderer = None
+    if args.backend in ("auto", "transformers"):
+        try:
+            renderer = transformers_renderer()
+        except ImportError as e:
+            if args.backend == "transformers":
+                print("template_golden: transformers is not usable: %s" % e, file=sys.stderr)
+                return 1
+    if renderer is None:
+        renderer = jinja2_renderer()
+    label, render = renderer
+    templates = load_templates(args.templates)
+    n_ok = n_err = 0
+    date_seen = False
+    with open(args.out, "w", encoding="utf-8", newline="\n") as out:
+        for name, text, specials in templates:
+            for case, messages, agp, extra, tools in CASES:
+                variables = dict(specials)
+                variables.update(extra)
+                rec = {"template": name, "case": case, "messages": messages, "add_generation_prompt": agp,
+                       "tools": tools, "vars": variables, "now": NOW}
+                try:
+                    rec["output"] = render(text, json.loads(json.dumps(messages)), agp,
+                                           json.loads(json.dumps(tools)) if tools else None, variables)
+                    n_ok += 1
+                    date_seen |= fixed_strftime("%d %b %Y") in rec["output"]
+                except Exception as e:  # the template's own errors (raise_exception) are golden too
+                    rec["error"] = str(e)
+                    n_err += 1
+                out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    print("template_golden: %s: %d templates x %d conversations = %d cases (%d rendered, %d errors) -> %s"
+          % (label, len(templates), len(CASES), n_ok + n_err, n_ok, n_err, args.out))
+    if any("strftime_now" in t for _, t, _ in templates) and not date_seen:
+        print("template_golden: strftime_now was not pinned to NOW (no fixed date in any output)", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
