@@ -12,6 +12,9 @@ line per case:
      "add_generation_prompt": true, "tools": null, "vars": {...}, "now": 1764493507,
      "output": "..."}           (or "error": "the exception's message")
 
+and then one line per unit template (UNITS: one construct or a few each), with
+"source": the template text in place of "template".
+
 The renderer is transformers' own (transformers.utils.chat_template_utils:
 _compile_jinja_template + render_jinja_template, as apply_chat_template uses
 them) when transformers imports, else jinja2 with transformers' environment
@@ -33,7 +36,7 @@ import json
 import os
 import sys
 
-NOW = 1764493507  # 2026-11-30 09:05:07 UTC
+NOW = 1764493507  # 2025-11-30 09:05:07 UTC
 
 SPECIALS = {
     "Qwen-Qwen2.5-7B-Instruct.jinja": {"eos_token": "<|im_end|>", "pad_token": "<|endoftext|>"},
@@ -107,6 +110,76 @@ CASES = [
                     m(A, "It is 21.5 °C and clear.")], False, {}, TOOLS),
     ("long_conversation", [m(U if i % 2 == 0 else A, "Turn %d: %s" % (i, "word " * (i % 7))) for i in range(24)],
      True, {}, None),
+]
+
+# Small templates of our own, one or a few constructs each, rendered with the
+# variables UNIT_VARS (messages included); they land in the same file with
+# "source" (the template text) instead of "template" (a file name).
+UNIT_VARS = {"messages": [{"role": "user", "content": "Hi there"}, {"role": "assistant", "content": " Yo \n"}],
+     "s": "héllo wörld", "n": 7, "f": 2.5, "l": [3, 1, 2], "d": {"b": 1, "a": [1, 2], "c": None}, "e": "", "t": True}
+UNITS = [
+ # literals and printing
+ "{{ 'a' }}{{ \"b\" }}{{ 1 }}{{ 1.5 }}{{ true }}{{ none }}{{ [1, 'x', none] }}{{ {'k': 'v'} }}{{ (1, 2) }}{{ (1,) }}",
+ "{{ 1e20 }} {{ 0.1 + 0.2 }} {{ 1/3 }} {{ 10/2 }} {{ 1e-5 }} {{ 123456789012345678.0 }} {{ -0.0 }}",
+ "{{ 'it''s' }}{{ \"q'\" }}{{ ['it\\'s', 'a\"b', 'c\\nd'] }}",
+ "{{ '\\u00e9\\x41\\t|' }}{{ 'a' 'b' }}",
+ # arithmetic
+ "{{ 7 // 2 }} {{ -7 // 2 }} {{ 7 % 3 }} {{ -7 % 3 }} {{ 2 ** 10 }} {{ 7 / 2 }} {{ 2 * 3 + 1 }} {{ 2 + 3 * 4 }} {{ (2 + 3) * 4 }}",
+ "{{ 'ab' * 3 }}{{ [1] * 2 }}{{ 'a' + 'b' }}{{ [1] + [2] }}{{ 1 ~ 'x' ~ none }}{{ -n }} {{ +f }} {{ n - f }}",
+ # comparisons and logic
+ "{{ 1 == 1.0 }} {{ 'a' < 'b' }} {{ 1 < 2 < 3 }} {{ 3 > 2 > 2 }} {{ 'a' in 'cat' }} {{ 2 in l }} {{ 'a' in d }} {{ 'z' not in d }}",
+ "{{ true and 'x' }} {{ false or 'y' }} {{ not e }} {{ e or 'empty' }} {{ n if t else 0 }} {{ n if not t }}|",
+ # strings
+ "{{ s|length }} {{ s[1] }} {{ s[1:4] }} {{ s[::-1] }} {{ s[-3:] }} {{ s[::2] }} {{ l[::-1] }} {{ l[1:] }} {{ s[100:] }}|",
+ "{{ '  x y  '.strip() }}|{{ 'xxaxx'.strip('x') }}|{{ '\\n\\nabc\\n'.lstrip('\\n') }}|{{ 'abc  '.rstrip() }}|",
+ "{{ 'a,b,,c'.split(',') }} {{ '  a  b '.split() }} {{ 'a<t>b<t>c'.split('<t>')[-1] }} {{ 'a b c'.split(' ', 1) }}",
+ "{{ s.startswith('hé') }} {{ s.endswith('x') }} {{ s.startswith(('x', 'h')) }} {{ s.replace('l', 'L') }} {{ s.replace('l', 'L', 1) }} {{ 'ab'.replace('', '-') }}",
+ "{{ s.upper() }} {{ 'ÀB'.lower() }} {{ 'hello world'.title() }} {{ 'hELLO'.capitalize() }} {{ s.find('w') }} {{ 'aaa'.count('a') }} {{ '-'.join(['a', 'b']) }}",
+ # filters
+ "{{ '  x  '|trim }}|{{ 'xxhixx'|trim('x') }}|{{ l|length }} {{ d|length }} {{ l|join('-') }} {{ l|first }} {{ l|last }} {{ s|first }}",
+ "{{ undefined_var|default('dflt') }} {{ e|default('dflt') }} {{ e|default('dflt', true) }} {{ none|default('x') }} {{ n|d(1) }}",
+ "{{ d|list }} {{ 'abc'|list }} {{ d|items|list }} {{ l|reverse|list }} {{ 'abc'|reverse }} {{ s|upper }} {{ 'AbC'|lower }} {{ 'ab cd'|title }} {{ 'ab'|capitalize }}",
+ "{{ messages|selectattr('role', 'equalto', 'user')|list|length }} {{ messages|map(attribute='role')|join(',') }} {{ messages|rejectattr('role', 'eq', 'user')|map(attribute='content')|list }}",
+ "{{ [1, 0, 2, none]|select|list }} {{ [1, 2, 3, 4]|reject('odd')|list }} {{ ['a', 'B']|map('upper')|list }} {{ messages|selectattr('missing')|list }}",
+ "{{ 3|string }}{{ 1.0|string }}{{ '5'|int + 1 }} {{ '2.5'|float }} {{ 'x'|int }} {{ -3|abs }} {{ (-3)|abs }} {{ '<a>'|e }} {{ '<a>'|safe }}",
+ "{{ 'a\\nb\\n\\nc'|indent }}|{{ 'a\\nb'|indent(2, true) }}|",
+ # tojson
+ "{{ d|tojson }} {{ l|tojson }} {{ s|tojson }} {{ 'q\"\\\\\\n\\t\\u0001'|tojson }} {{ f|tojson }} {{ none|tojson }} {{ t|tojson }}",
+ "{{ d|tojson(indent=2) }}|{{ d|tojson(sort_keys=true) }}|{{ d|tojson(separators=(',', ':')) }}|{{ s|tojson(ensure_ascii=true) }}|{{ {}|tojson(indent=4) }}|{{ [[]]|tojson(indent=1) }}",
+ "{{ {'x': {'y': [1, {'z': 'é'}]}}|tojson(indent=4) }}|{{ {1: 'a', true: 'b'}|tojson }}|{{ 1e100|tojson }}|{{ '🌍'|tojson(ensure_ascii=true) }}",
+ # tests
+ "{{ x is defined }} {{ n is defined }} {{ none is none }} {{ s is string }} {{ d is mapping }} {{ l is iterable }} {{ n is iterable }} {{ s is iterable }}",
+ "{{ n is number }} {{ n is integer }} {{ f is float }} {{ t is boolean }} {{ t is true }} {{ t is false }} {{ n is odd }} {{ n is even }} {{ 9 is divisibleby 3 }} {{ n is not none }}",
+ "{{ 'a' is in 'abc' }} {{ 1 is eq 1 }} {{ 2 is gt 1 }} {{ 'abc' is lower }} {{ 'ABC' is upper }} {{ raise_exception is callable }} {{ x is undefined }} {{ l is sequence }}",
+ # statements
+ "{% if n > 5 %}big{% elif n > 2 %}mid{% else %}small{% endif %}|{% if false %}a{% elif false %}b{% endif %}|",
+ "{% for x in l %}{{ loop.index }}:{{ x }}{{ ',' if not loop.last }}{% endfor %}|{% for x in [] %}no{% else %}empty{% endfor %}",
+ "{% for x in l %}{{ loop.index0 }}{{ loop.first }}{{ loop.last }}{{ loop.length }}{{ loop.revindex }}{{ loop.revindex0 }}{{ loop.previtem }}{{ loop.nextitem }};{% endfor %}",
+ "{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}|{% for k in d %}{{ k }}{% endfor %}|{% for c in 'héy' %}[{{ c }}]{% endfor %}",
+ "{% for x in range(10) %}{% if x == 2 %}{% continue %}{% endif %}{% if x == 5 %}{% break %}{% endif %}{{ x }}{% endfor %}",
+ "{% for x in range(6) if x is odd %}{{ x }}{{ loop.length }}{% endfor %} {% for i in range(2, 10, 3) %}{{ i }}{% endfor %} {{ range(5, 0, -2)|list }}",
+ "{% for a in [[1, 2], [3, 4]] %}{% for b in a %}{{ loop.index }}{{ b }}{% endfor %}{{ loop.index }}|{% endfor %}",
+ "{% set x = 1 %}{% for i in l %}{% set x = x + i %}{{ x }}{% endfor %}|{{ x }}",
+ "{% set ns = namespace(total=0, seen=[]) %}{% for i in l %}{% set ns.total = ns.total + i %}{% endfor %}{{ ns.total }}",
+ "{% set a, b = 1, 2 %}{{ a }}{{ b }}{% set c = (3, 4) %}{{ c[1] }}{% set msgs = messages[1:] %}{{ msgs|length }}",
+ "{% set block %}inner {{ n }}{% endset %}[{{ block }}]",
+ "{% macro greet(name, punct='!') %}Hi {{ name }}{{ punct }}{% endmacro %}{{ greet('Bob') }} {{ greet('Al', punct='?') }} {{ greet(name='Z') }}",
+ "{% macro fact(k) %}{% if k <= 1 %}1{% else %}{{ k * fact(k - 1)|int }}{% endif %}{% endmacro %}{{ fact(5) }}",
+ "{{ messages[0].role }} {{ messages[0]['content'] }} {{ messages[-1].content|trim }} {{ d.a[1] }} {{ d.get('a') }} {{ d.get('zz', 'no') }} {{ d.get('zz') }} {{ l.0 }}",
+ "{{ d.keys()|list }} {{ d.values()|list }} {{ messages[0].missing is defined }} {{ messages[5] is defined }} {{ dict(a=1) }} {{ namespace(a=1).a }}",
+ "{{ strftime_now('%Y-%m-%d %H:%M:%S %b %A') }}",
+ # whitespace control
+ "a\n  {% if true %}\n  b\n  {% endif %}\n  c",
+ "a  {%- if true -%}  b  {%- endif -%}  c {{- ' d ' -}} e",
+ "x {# comment #} y\n  {#- c2 -#}  \nz",
+ "  {%+ if true %}keep{% endif %}\n{% if true +%}\nkept newline{% endif %}",
+ "{% raw %}{{ not }} {% evaluated %}{% endraw %}|",
+ "line1\r\nline2\r{{ 'x' }}\n",
+ "{{ {'a': {'b': 1}}['a']['b'] }}{{ {'a': {'b': 1}}}}",
+]
+UNITS += [
+    "{{ raise_exception('boom: ' ~ n) }}",
+    "{{ nothing.attr }}",
 ]
 
 
@@ -237,8 +310,21 @@ def main():
                     rec["error"] = str(e)
                     n_err += 1
                 out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    print("template_golden: %s: %d templates x %d conversations = %d cases (%d rendered, %d errors) -> %s"
-          % (label, len(templates), len(CASES), n_ok + n_err, n_ok, n_err, args.out))
+        unit_vars = {k: v for k, v in UNIT_VARS.items() if k != "messages"}
+        for i, text in enumerate(UNITS):
+            rec = {"source": text, "case": "unit %d" % i, "messages": UNIT_VARS["messages"],
+                   "add_generation_prompt": False, "tools": None, "vars": unit_vars, "now": NOW}
+            try:
+                rec["output"] = render(text, json.loads(json.dumps(UNIT_VARS["messages"])), False, None,
+                                       json.loads(json.dumps(unit_vars)))
+                n_ok += 1
+            except Exception as e:
+                rec["error"] = str(e)
+                n_err += 1
+            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    print("template_golden: %s: %d templates x %d conversations + %d unit templates = %d cases "
+          "(%d rendered, %d errors) -> %s" % (label, len(templates), len(CASES), len(UNITS),
+                                              len(templates) * len(CASES) + len(UNITS), n_ok, n_err, args.out))
     if any("strftime_now" in t for _, t, _ in templates) and not date_seen:
         print("template_golden: strftime_now was not pinned to NOW (no fixed date in any output)", file=sys.stderr)
         return 1
