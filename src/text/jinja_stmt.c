@@ -1,6 +1,7 @@
 /* jinja_stmt.c — the template's statements: text, {{ output }}, and the tags
  * chat templates use: if/elif/else, for (with else, a loop filter, break and
- * continue), set (plain, namespace attribute, tuple, block), macro. Other
+ * continue), set (plain, namespace attribute, tuple, block), macro, and
+ * transformers' {% generation %} (its body renders unchanged). Other
  * Jinja tags (include, import, extends, block, call, filter, with...) are
  * refused with their name and line.
  *
@@ -166,6 +167,13 @@ static fd_status statement(parser *P, jnode **out)
     if (tag_is(t, "for")) return stmt_for(P, line, out);
     if (tag_is(t, "set")) return stmt_set(P, line, out);
     if (tag_is(t, "macro")) return stmt_macro(P, line, out);
+    if (tag_is(t, "generation")) {   /* transformers' {% generation %}: marks assistant text, renders as is */
+        static const char *const ends[] = { "endgeneration", NULL };
+        const char *tag;
+        FD_TRY(end_tag(P));
+        FD_TRY(body(P, ends, out, &tag));
+        return end_tag(P);
+    }
     if (tag_is(t, "break") || tag_is(t, "continue")) {
         jnode *x;
         P->i--;
@@ -179,6 +187,8 @@ static fd_status statement(parser *P, jnode **out)
     P->i--;
     for (size_t k = 0; refused[k]; k++)
         if (tag_is(t, refused[k])) return perr(P, FD_ERR_UNSUPPORTED, "the '%s' tag is not supported", refused[k]);
+    if ((t->n > 3 && !memcmp(t->p, "end", 3)) || tag_is(t, "elif") || tag_is(t, "else"))
+        return perr(P, FD_ERR_FORMAT, "'{%% %.*s %%}' without the tag it would close", (int)(t->n > 40 ? 40 : t->n), t->p);
     return perr(P, FD_ERR_FORMAT, "unknown tag '%.*s'", (int)(t->n > 40 ? 40 : t->n), t->p);
 }
 
@@ -195,8 +205,9 @@ static fd_status body(parser *P, const char *const *ends, jnode **out, const cha
         if (t->kind == T_EOF) {
             if (!ends) break;
             char w[64];
-            snprintf(w, sizeof w, "'{%% %s %%}'", ends[0] && ends[1] && !ends[2] ? ends[1] : ends[0]);
-            for (size_t k = 0; ends[k]; k++) snprintf(w, sizeof w, "'{%% %s %%}'", ends[k]);
+            size_t k = 0;
+            while (ends[k + 1]) k++;   /* the closing tag is listed last */
+            snprintf(w, sizeof w, "'{%% %s %%}'", ends[k]);
             return unexpected(P, w);
         }
         if (t->kind == T_TEXT) {
@@ -220,6 +231,14 @@ static fd_status body(parser *P, const char *const *ends, jnode **out, const cha
                     return FD_OK;
                 }
             P->i++;
+            if (ends && name->kind == T_NAME && ((name->n > 3 && !memcmp(name->p, "end", 3)) || tag_is(name, "elif") ||
+                                                 tag_is(name, "else"))) {
+                char w[64];
+                size_t k = 0;
+                while (ends[k + 1]) k++;
+                snprintf(w, sizeof w, "'{%% %s %%}'", ends[k]);
+                return unexpected(P, w);
+            }
             FD_TRY(statement(P, &x));
         } else {
             return unexpected(P, "text or a tag");
