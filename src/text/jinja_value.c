@@ -108,7 +108,8 @@ jlist *jl_new(jctx *c, size_t cap)
     jlist *l = ja_alloc(c->a, sizeof *l);
     if (!l) return NULL;
     memset(l, 0, sizeof *l);
-    if (cap && cap < SIZE_MAX / sizeof(jv) && !(l->v = ja_alloc(c->a, cap * sizeof(jv)))) return NULL;
+    if (!cap) cap = 1;   /* v is never NULL, so copying zero items needs no test */
+    if (cap >= SIZE_MAX / sizeof(jv) || !(l->v = ja_alloc(c->a, cap * sizeof(jv)))) return NULL;
     l->cap = cap;
     return l;
 }
@@ -132,7 +133,9 @@ jdict *jd_new(jctx *c, size_t cap)
     jdict *d = ja_alloc(c->a, sizeof *d);
     if (!d) return NULL;
     memset(d, 0, sizeof *d);
-    if (cap && (!(d->k = ja_alloc(c->a, cap * sizeof(jv))) || !(d->v = ja_alloc(c->a, cap * sizeof(jv))))) return NULL;
+    if (!cap) cap = 1;
+    if (cap >= SIZE_MAX / sizeof(jv) || !(d->k = ja_alloc(c->a, cap * sizeof(jv))) || !(d->v = ja_alloc(c->a, cap * sizeof(jv))))
+        return NULL;
     d->cap = cap;
     return d;
 }
