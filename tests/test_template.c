@@ -114,6 +114,17 @@ static void test_limits(void)
     expect_fail("{% set ns = namespace(s='x') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
                 &o, FD_ERR_RANGE, "memory limit", NULL);
     expect_fail("{{ 'x' * 1000000000000 }}", &o, FD_ERR_RANGE, "line 1", "too large");
+    /* values nested by a loop: printing, comparing and tojson stop at a depth instead of the stack */
+    const char *nest = "{% set ns = namespace(x=[]) %}{% for i in range(5000) %}{% set ns.x = [ns.x] %}{% endfor %}";
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s{{ ns.x }}", nest);
+    expect_fail(buf, NULL, FD_ERR_RANGE, "nested deeper", NULL);
+    snprintf(buf, sizeof buf, "%s{{ ns.x|tojson }}", nest);
+    expect_fail(buf, NULL, FD_ERR_RANGE, "nested deeper", NULL);
+    snprintf(buf, sizeof buf, "%s{{ ns.x < ns.x }}", nest);
+    expect_fail(buf, NULL, FD_ERR_RANGE, "nested deeper", NULL);
+    snprintf(buf, sizeof buf, "%s{{ ns.x == [] }}", nest);
+    expect_out(buf, NULL, "False");
     /* deep nesting is refused while parsing, before any stack is at risk */
     char deep[4200];
     size_t k = 0;
@@ -127,6 +138,14 @@ static void test_limits(void)
     for (k = 0; k < 300 * 13; k += 13) memcpy(src + k, "{% if true %}", 13);
     src[k] = 0;
     expect_fail(src, NULL, FD_ERR_RANGE, "line 1", "nested");
+    k = (size_t)snprintf(src, sizeof src, "{%% if false %%}");
+    for (int i = 0; i < 250; i++) k += (size_t)snprintf(src + k, sizeof src - k, "{%% elif %d %%}", i == 100);
+    snprintf(src + k, sizeof src - k, "{%% endif %%}");
+    expect_fail(src, NULL, FD_ERR_RANGE, "line 1", "200");
+    k = (size_t)snprintf(src, sizeof src, "{%% if false %%}");
+    for (int i = 0; i < 150; i++) k += (size_t)snprintf(src + k, sizeof src - k, "{%% elif %d %%}%d", i == 100, i);
+    snprintf(src + k, sizeof src - k, "{%% else %%}none{%% endif %%}");
+    expect_out(src, NULL, "100");
 }
 
 static void test_api(void)

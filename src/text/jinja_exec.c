@@ -195,10 +195,12 @@ static fd_status stmt(jctx *c, const jnode *n)
         FD_TRY(jinja_eval(c, n->a, &v));
         return jv_str_append(c, c->out, v);
     case S_IF:
-        FD_TRY(jinja_eval(c, n->a, &v));
-        if (jv_truthy(v)) return exec(c, n->b);
-        if (!n->c) return FD_OK;
-        return n->c->kind == S_IF ? stmt(c, n->c) : exec(c, n->c);
+        for (; n->kind == S_IF; n = n->c) {   /* if, elif, elif... */
+            FD_TRY(jinja_eval(c, n->a, &v));
+            if (jv_truthy(v)) return exec(c, n->b);
+            if (!n->c) return FD_OK;
+        }
+        return exec(c, n);
     case S_FOR: return stmt_for(c, n);
     case S_SET:
         FD_TRY(jinja_eval(c, n->b, &v));

@@ -117,6 +117,7 @@ static fd_status subscript(parser *P, jnode *obj, int line, jnode **out)
         FD_TRY(expr(P, &parts[k]));
         if (!is_slice && !is_op(P, ":")) break;
     }
+    if (!is_slice && !parts[0]) return unexpected(P, "an expression");
     FD_TRY(expect_op(P, "]"));
     if (is_slice) {
         NEW(x, N_SLICE, line);

@@ -28,10 +28,12 @@ static fd_status stmt_if(parser *P, int line, jnode **out)
     FD_TRY(jp_tuple_expr(P, 1, &x->a));
     FD_TRY(end_tag(P));
     FD_TRY(body(P, ends, &x->b, &tag));
-    if (!strcmp(tag, "elif")) {
+    if (!strcmp(tag, "elif")) {   /* a nested if, which consumes the endif */
+        if (++P->depth > 200) return perr(P, FD_ERR_RANGE, "more than 200 elif branches");
         FD_TRY(stmt_if(P, P->t[P->i - 1].line, &x->c));
+        P->depth--;
         *out = x;
-        return FD_OK;   /* the nested if consumed endif */
+        return FD_OK;
     }
     if (!strcmp(tag, "else")) {
         static const char *const e2[] = { "endif", NULL };

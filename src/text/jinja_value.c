@@ -196,8 +196,15 @@ static int is_num(jv v) { return v.t == JV_BOOL || v.t == JV_INT || v.t == JV_FL
 static double num(jv v) { return v.t == JV_FLOAT ? v.u.f : v.t == JV_INT ? (double)v.u.i : v.u.b; }
 static int64_t inum(jv v) { return v.t == JV_INT ? v.u.i : v.u.b; }
 
-int jv_eq(jv a, jv b)
+enum { MAX_NEST = 1000 };   /* containers inside containers, for ==, <, str() */
+
+static int eq(jv a, jv b, int depth);
+int jv_eq(jv a, jv b) { return eq(a, b, 0); }
+
+/* Beyond MAX_NEST levels values compare unequal rather than exhaust the stack. */
+static int eq(jv a, jv b, int depth)
 {
+    if (depth > MAX_NEST) return 0;
     if (is_num(a) && is_num(b)) {
         if (a.t != JV_FLOAT && b.t != JV_FLOAT) return inum(a) == inum(b);
         return num(a) == num(b);
@@ -209,14 +216,14 @@ int jv_eq(jv a, jv b)
     case JV_LIST:
         if (a.u.l->n != b.u.l->n) return 0;
         for (size_t i = 0; i < a.u.l->n; i++)
-            if (!jv_eq(a.u.l->v[i], b.u.l->v[i])) return 0;
+            if (!eq(a.u.l->v[i], b.u.l->v[i], depth + 1)) return 0;
         return 1;
     case JV_DICT:
         if (a.u.d == b.u.d) return 1;
         if (a.u.d->ns || b.u.d->ns || a.u.d->n != b.u.d->n) return 0;
         for (size_t i = 0; i < a.u.d->n; i++) {
             const jv *o = jd_get(b.u.d, a.u.d->k[i]);
-            if (!o || !jv_eq(a.u.d->v[i], *o)) return 0;
+            if (!o || !eq(a.u.d->v[i], *o, depth + 1)) return 0;
         }
         return 1;
     case JV_FUNC: return a.u.fn == b.u.fn;
@@ -232,8 +239,12 @@ const char *jv_typename(jv v)
     return names[v.t];
 }
 
-fd_status jv_cmp(jctx *c, int line, jv a, jv b, int *out)
+static fd_status cmp(jctx *c, int line, jv a, jv b, int *out, int depth);
+fd_status jv_cmp(jctx *c, int line, jv a, jv b, int *out) { return cmp(c, line, a, b, out, 0); }
+
+static fd_status cmp(jctx *c, int line, jv a, jv b, int *out, int depth)
 {
+    if (depth > MAX_NEST) return jerr(c, FD_ERR_RANGE, line, "values nested deeper than %d", MAX_NEST);
     if (is_num(a) && is_num(b)) {
         if (a.t != JV_FLOAT && b.t != JV_FLOAT) *out = (inum(a) > inum(b)) - (inum(a) < inum(b));
         else *out = (num(a) > num(b)) - (num(a) < num(b));
@@ -249,7 +260,7 @@ fd_status jv_cmp(jctx *c, int line, jv a, jv b, int *out)
         size_t m = a.u.l->n < b.u.l->n ? a.u.l->n : b.u.l->n;
         for (size_t i = 0; i < m; i++) {
             if (jv_eq(a.u.l->v[i], b.u.l->v[i])) continue;
-            return jv_cmp(c, line, a.u.l->v[i], b.u.l->v[i], out);
+            return cmp(c, line, a.u.l->v[i], b.u.l->v[i], out, depth + 1);
         }
         *out = (a.u.l->n > b.u.l->n) - (a.u.l->n < b.u.l->n);
         return FD_OK;
@@ -345,9 +356,10 @@ static fd_status repr_str(jctx *c, jbuf *b, const char *s, size_t n)
     return jbuf_add(c, b, &q, 1);
 }
 
-static fd_status append(jctx *c, jbuf *b, jv v, int repr)
+static fd_status append(jctx *c, jbuf *b, jv v, int repr, int depth)
 {
     char t[32];
+    if (depth > MAX_NEST) return jerr(c, FD_ERR_RANGE, 0, "values nested deeper than %d", MAX_NEST);
     switch (v.t) {
     case JV_UNDEF: return FD_OK;
     case JV_NONE: return jbuf_add(c, b, "None", 4);
@@ -360,7 +372,7 @@ static fd_status append(jctx *c, jbuf *b, jv v, int repr)
         FD_TRY(jbuf_add(c, b, tup ? "(" : "[", 1));
         for (size_t i = 0; i < v.u.l->n; i++) {
             if (i) FD_TRY(jbuf_add(c, b, ", ", 2));
-            FD_TRY(append(c, b, v.u.l->v[i], 1));
+            FD_TRY(append(c, b, v.u.l->v[i], 1, depth + 1));
         }
         if (tup && v.u.l->n == 1) FD_TRY(jbuf_add(c, b, ",", 1));
         return jbuf_add(c, b, tup ? ")" : "]", 1);
@@ -370,9 +382,9 @@ static fd_status append(jctx *c, jbuf *b, jv v, int repr)
         FD_TRY(jbuf_add(c, b, "{", 1));
         for (size_t i = 0; i < v.u.d->n; i++) {
             if (i) FD_TRY(jbuf_add(c, b, ", ", 2));
-            FD_TRY(append(c, b, v.u.d->k[i], 1));
+            FD_TRY(append(c, b, v.u.d->k[i], 1, depth + 1));
             FD_TRY(jbuf_add(c, b, ": ", 2));
-            FD_TRY(append(c, b, v.u.d->v[i], 1));
+            FD_TRY(append(c, b, v.u.d->v[i], 1, depth + 1));
         }
         return jbuf_add(c, b, v.u.d->ns ? "}>" : "}", v.u.d->ns ? 2 : 1);
     case JV_FUNC:
@@ -383,8 +395,8 @@ static fd_status append(jctx *c, jbuf *b, jv v, int repr)
     return FD_OK;
 }
 
-fd_status jv_str_append(jctx *c, jbuf *b, jv v) { return append(c, b, v, 0); }
-fd_status jv_repr_append(jctx *c, jbuf *b, jv v) { return append(c, b, v, 1); }
+fd_status jv_str_append(jctx *c, jbuf *b, jv v) { return append(c, b, v, 0, 0); }
+fd_status jv_repr_append(jctx *c, jbuf *b, jv v) { return append(c, b, v, 1, 0); }
 
 fd_status jv_to_str(jctx *c, jv v, jv *out)
 {
@@ -398,7 +410,7 @@ fd_status jv_to_str(jctx *c, jv v, jv *out)
         *out = jv_str("", 0);
         return FD_OK;
     }
-    rc = append(c, &b, v, 0);
+    rc = append(c, &b, v, 0, 0);
     if (rc == FD_OK) rc = jv_strdup(c, b.p ? b.p : "", b.n, out);
     fd_free(b.p);
     return rc;
