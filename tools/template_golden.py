@@ -19,7 +19,7 @@ The renderer is transformers' own (transformers.utils.chat_template_utils:
 _compile_jinja_template + render_jinja_template, as apply_chat_template uses
 them) when transformers imports, else jinja2 with transformers' environment
 replicated (ImmutableSandboxedEnvironment, trim_blocks, lstrip_blocks,
-loopcontrols, tojson = json.dumps(ensure_ascii=False, ...), raise_exception,
+loopcontrols, {% generation %}, tojson = json.dumps(ensure_ascii=False, ...), raise_exception,
 strftime_now). --backend forces one. strftime_now is pinned to NOW (UTC) in
 both, so dated templates (Llama 3.2) render the same on every day. Needs no
 network. Prints a summary; exit status 1 if the backend could not be set up.
@@ -162,7 +162,11 @@ UNITS = [
  "{% set x = 1 %}{% for i in l %}{% set x = x + i %}{{ x }}{% endfor %}|{{ x }}",
  "{% set ns = namespace(total=0, seen=[]) %}{% for i in l %}{% set ns.total = ns.total + i %}{% endfor %}{{ ns.total }}",
  "{% set a, b = 1, 2 %}{{ a }}{{ b }}{% set c = (3, 4) %}{{ c[1] }}{% set msgs = messages[1:] %}{{ msgs|length }}",
- "{% set block %}inner {{ n }}{% endset %}[{{ block }}]",
+ "{% set block %}inner {{ n }}{% endset %}[{{ block }}]{% set up | upper | replace('X', 'y') %}x{{ s }}{% endset %}{{ up }}",
+ "{{ 'a\nb\n'|indent }}|{{ 'a\n\nb'|indent(width='> ', blank=true) }}|{{ 'a\fb\x85c'|indent(1) }}|{{ ''|indent(first=true) }}|",
+ "{{ 'ab //cd(ef [gh-ij'|title }} {{ 'ab //cd(ef'.title() }} {{ () * 2 }} {{ (1,) * 2 }} {{ [none, x] }} {{ strftime_now('%f|%%f') }}",
+ "{% if n > 3: %}yes{% else: %}no{% endif %}{% for i in l: %}{{ i }}{% endfor %}",
+ "{% generation %}kept {{ n }}{% endgeneration %}|{% macro m() %}{% endmacro %}{{ m }}",
  "{% macro greet(name, punct='!') %}Hi {{ name }}{{ punct }}{% endmacro %}{{ greet('Bob') }} {{ greet('Al', punct='?') }} {{ greet(name='Z') }}",
  "{% macro fact(k) %}{% if k <= 1 %}1{% else %}{{ k * fact(k - 1)|int }}{% endif %}{% endmacro %}{{ fact(5) }}",
  "{{ messages[0].role }} {{ messages[0]['content'] }} {{ messages[-1].content|trim }} {{ d.a[1] }} {{ d.get('a') }} {{ d.get('zz', 'no') }} {{ d.get('zz') }} {{ l.0 }}",
@@ -212,16 +216,30 @@ def fixed_strftime(fmt):
 
 def jinja2_renderer():
     import jinja2
+    import jinja2.ext
+    import jinja2.nodes
     from jinja2.ext import loopcontrols
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     def raise_exception(message):
         raise jinja2.exceptions.TemplateError(message)
 
+    class Generation(jinja2.ext.Extension):
+        """transformers' {% generation %} (AssistantTracker) when no mask is asked for: the body as is."""
+        tags = {"generation"}
+
+        def parse(self, parser):
+            lineno = next(parser.stream).lineno
+            body = parser.parse_statements(["name:endgeneration"], drop_needle=True)
+            return jinja2.nodes.CallBlock(self.call_method("_body"), [], [], body).set_lineno(lineno)
+
+        def _body(self, caller):
+            return caller()
+
     def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
         return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
 
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[Generation, loopcontrols])
     env.filters["tojson"] = tojson
     env.globals["raise_exception"] = raise_exception
     env.globals["strftime_now"] = fixed_strftime

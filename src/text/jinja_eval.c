@@ -68,6 +68,7 @@ static fd_status repeat(jctx *c, int line, jv seq, int64_t k, jv *out)
     if (!l) return nomem(c);
     for (int64_t i = 0; i < k; i++)
         for (size_t j = 0; j < seq.u.l->n; j++) l->v[l->n++] = seq.u.l->v[j];
+    l->tuple = seq.u.l->tuple;
     out->t = JV_LIST;
     out->u.l = l;
     return FD_OK;
@@ -134,7 +135,10 @@ static fd_status arith(jctx *c, int line, int op, jv a, jv b, jv *out)
         case OP_DIV: r = x / y; break;
         case OP_FLOORDIV: r = floor(x / y); break;
         case OP_MOD: r = fmod(x, y); if (r != 0 && ((r < 0) != (y < 0))) r += y; break;
-        case OP_POW: r = pow(x, y); break;
+        case OP_POW:
+            r = pow(x, y);
+            if (isinf(r) && isfinite(x) && isfinite(y)) return jerr(c, FD_ERR_RANGE, line, "numerical result out of range");
+            break;
         }
         *out = jv_float(r);
         return FD_OK;
@@ -225,7 +229,10 @@ static fd_status slice(jctx *c, const jnode *n, jv *out)
     if (p[2]) step = ival(*p[2]);
     if (!step) return jerr(c, FD_ERR_INVALID, n->line, "slice step cannot be zero");
     if (obj.t == JV_UNDEF) return undefined_err(c, n->line, obj);
-    if (obj.t != JV_STR && obj.t != JV_LIST) return jerr(c, FD_ERR_INVALID, n->line, "'%s' object is not subscriptable", jv_typename(obj));
+    if (obj.t != JV_STR && obj.t != JV_LIST) {   /* Jinja: a failed subscript is undefined */
+        *out = jv_undef("");
+        return FD_OK;
+    }
     len = obj.t == JV_STR ? (int64_t)ju_len(obj.u.s.p, obj.u.s.n) : (int64_t)obj.u.l->n;
     slice_idx(len, p[0], p[1], step, &s, &e);
     if (obj.t == JV_LIST) {

@@ -207,6 +207,10 @@ static fd_status stmt(jctx *c, const jnode *n)
         return assign(c, n->a, v, n->line);
     case S_SETBLOCK:
         FD_TRY(capture(c, n->c, &v));
+        if (n->b) {   /* {% set x | filters %}: the filters see the text as " captured" */
+            FD_TRY(set_name(c, " captured", v));
+            FD_TRY(jinja_eval(c, n->b, &v));
+        }
         return set_name(c, n->name, v);
     case S_MACRO: {
         jfunc *f = ja_alloc(c->a, sizeof *f);

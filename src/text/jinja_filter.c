@@ -3,8 +3,8 @@
  * undefined values (default() replaces them, length is 0, iteration is empty).
  *
  * Layer: text (internal, see jinja.h). Names Jinja has but we do not
- * implement are known (so a template using one still parses) and fail when
- * reached, naming the filter or test and the line. */
+ * implement, and names Jinja does not know, fail when reached (as Jinja 3
+ * does for a filter inside a condition), naming the filter or test and the line. */
 #include <stdlib.h>
 #include <string.h>
 #include "core/mem.h"
@@ -189,6 +189,18 @@ static fd_status to_number(jv v, int want_int, const jv *dflt, jv *out)
     return FD_OK;
 }
 
+/* Bytes of the line break at p (Python's str.splitlines boundaries), 0 if none. */
+static size_t line_break(const char *p, size_t n)
+{
+    size_t l;
+    uint32_t cp = ju_decode(p, n, &l);
+    if (cp == '\r' && n > 1 && p[1] == '\n') return 2;
+    if (cp == '\n' || cp == '\r' || cp == 0x0b || cp == 0x0c || (cp >= 0x1c && cp <= 0x1e) || cp == 0x85 ||
+        cp == 0x2028 || cp == 0x2029)
+        return l;
+    return 0;
+}
+
 static fd_status indent(jctx *c, jv s, jv *args, size_t npos, size_t nargs, const char **kw, jv *out)
 {
     const jv *w = arg(args, npos, nargs, kw, 0, "width"), *first = arg(args, npos, nargs, kw, 1, "first"),
@@ -204,12 +216,40 @@ static fd_status indent(jctx *c, jv s, jv *args, size_t npos, size_t nargs, cons
         memset(p, ' ', k);
         ind = jv_str(p, k);
     }
+    /* Jinja: lines = (s + "\n").splitlines(); the first as is, the others indented unless empty (or blank=) */
+    int all = blank && jv_truthy(*blank);
+    size_t i = 0, line_no = 0, br = 1;
     if (first && jv_truthy(*first)) rc = jbuf_add(c, &b, ind.u.s.p, ind.u.s.n);
-    for (size_t i = 0; rc == FD_OK && i < s.u.s.n; i++) {
-        rc = jbuf_add(c, &b, s.u.s.p + i, 1);
-        if (s.u.s.p[i] != '\n' || i + 1 == s.u.s.n) continue;
-        if (s.u.s.p[i + 1] == '\n' && !(blank && jv_truthy(*blank))) continue;
-        if (rc == FD_OK) rc = jbuf_add(c, &b, ind.u.s.p, ind.u.s.n);
+    while (rc == FD_OK && br) {   /* the text after the last break is a line too, even when empty */
+        size_t st = i, l = 0;
+        while (i < s.u.s.n && !(br = line_break(s.u.s.p + i, s.u.s.n - i))) {
+            ju_decode(s.u.s.p + i, s.u.s.n - i, &l);
+            i += l;
+        }
+        if (i >= s.u.s.n) br = 0;
+        if (line_no++) rc = jbuf_add(c, &b, "\n", 1);
+        if (rc == FD_OK && line_no > 1 && (all || i > st)) rc = jbuf_add(c, &b, ind.u.s.p, ind.u.s.n);
+        if (rc == FD_OK) rc = jbuf_add(c, &b, s.u.s.p + st, i - st);
+        i += br;
+    }
+    if (rc == FD_OK) rc = jv_strdup(c, b.p ? b.p : "", b.n, out);
+    fd_free(b.p);
+    return rc;
+}
+
+/* Jinja's title filter: a capital after runs of - whitespace ( { [ <, lower case elsewhere. */
+static fd_status jinja_title(jctx *c, jv s, jv *out)
+{
+    jbuf b = { 0 };
+    fd_status rc = FD_OK;
+    int start = 1;
+    for (size_t i = 0, l; rc == FD_OK && i < s.u.s.n; i += l) {
+        uint32_t cp = ju_decode(s.u.s.p + i, s.u.s.n - i, &l);
+        int sep = cp == '-' || cp == '(' || cp == '{' || cp == '[' || cp == '<' || ju_isspace(cp);
+        jv ch;
+        rc = jinja_case(c, jv_str(s.u.s.p + i, l), sep ? 'n' : start ? 'u' : 'l', &ch);
+        if (rc == FD_OK) rc = jbuf_add(c, &b, ch.u.s.p, ch.u.s.n);
+        start = sep;
     }
     if (rc == FD_OK) rc = jv_strdup(c, b.p ? b.p : "", b.n, out);
     fd_free(b.p);
@@ -236,6 +276,7 @@ static fd_status run_filter(jctx *c, int line, const char *f, jv v, jv *args, si
     jv s;
     jlist *seq;
     if (jinja_filter_known(f) == 2) return jerr(c, FD_ERR_UNSUPPORTED, line, "the '%s' filter is not supported", f);
+    if (!jinja_filter_known(f)) return jerr(c, FD_ERR_INVALID, line, "no filter named '%s'", f);
     if (!strcmp(f, "default") || !strcmp(f, "d")) {
         const jv *d = arg(args, npos, nargs, kw, 0, "default_value"), *b = arg(args, npos, nargs, kw, 1, "boolean");
         int use = v.t == JV_UNDEF || (b && jv_truthy(*b) && !jv_truthy(v));
@@ -303,7 +344,7 @@ static fd_status run_filter(jctx *c, int line, const char *f, jv v, jv *args, si
     }
     if (!strcmp(f, "upper")) return jinja_case(c, s, 'u', out);
     if (!strcmp(f, "lower")) return jinja_case(c, s, 'l', out);
-    if (!strcmp(f, "title")) return jinja_case(c, s, 't', out);
+    if (!strcmp(f, "title")) return jinja_title(c, s, out);
     if (!strcmp(f, "capitalize")) return jinja_case(c, s, 'c', out);
     if (!strcmp(f, "e") || !strcmp(f, "escape")) return escape(c, s, out);
     if (!strcmp(f, "indent")) return indent(c, s, args, npos, nargs, kw, out);
@@ -326,7 +367,12 @@ static int is_intv(jv v) { return v.t == JV_INT; }
 static fd_status run_test(jctx *c, int line, const char *t, jv v, jv *args, size_t n, int *out)
 {
     int r;
+    static const char *const one_arg[] = { "divisibleby", "sameas", "in", "eq", "equalto", "==", "ne", "!=", "lt",
+                                           "lessthan", "<", "le", "<=", "gt", "greaterthan", ">", "ge", ">=", NULL };
     if (jinja_test_known(t) == 2) return jerr(c, FD_ERR_UNSUPPORTED, line, "the '%s' test is not supported", t);
+    if (!jinja_test_known(t)) return jerr(c, FD_ERR_INVALID, line, "no test named '%s'", t);
+    if (n != (size_t)listed(one_arg, t)) return jerr(c, FD_ERR_INVALID, line, "the '%s' test takes %d argument%s", t,
+                                                     listed(one_arg, t), listed(one_arg, t) ? "" : "s");
     if (!strcmp(t, "defined")) *out = v.t != JV_UNDEF;
     else if (!strcmp(t, "undefined")) *out = v.t == JV_UNDEF;
     else if (!strcmp(t, "none")) *out = v.t == JV_NONE;
@@ -340,7 +386,7 @@ static fd_status run_test(jctx *c, int line, const char *t, jv v, jv *args, size
     else if (!strcmp(t, "boolean")) *out = v.t == JV_BOOL;
     else if (!strcmp(t, "true")) *out = v.t == JV_BOOL && v.u.b;
     else if (!strcmp(t, "false")) *out = v.t == JV_BOOL && !v.u.b;
-    else if (!strcmp(t, "callable")) *out = v.t == JV_FUNC;
+    else if (!strcmp(t, "callable")) *out = v.t == JV_FUNC || v.t == JV_UNDEF;   /* Jinja's Undefined has __call__ */
     else if (!strcmp(t, "lower") || !strcmp(t, "upper")) {
         jv cased;
         if (v.t != JV_STR) { *out = 0; return FD_OK; }

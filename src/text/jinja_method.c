@@ -240,7 +240,7 @@ static fd_status replace(jctx *c, int line, jv s, jv *args, size_t n, jv *out)
     return rc;
 }
 
-/* mode: 'u' upper, 'l' lower, 't' title, 'c' capitalize (Python's simple case mappings). */
+/* mode: 'u' upper, 'l' lower, 't' title, 'c' capitalize, 'n' unchanged (Python's simple case mappings). */
 fd_status jinja_case(jctx *c, jv s, int mode, jv *out)
 {
     char *q = ja_alloc(c->a, s.u.s.n * 2 + 8);
@@ -254,7 +254,8 @@ fd_status jinja_case(jctx *c, jv s, int mode, jv *out)
             continue;
         }
         int cased = utf8proc_toupper(cp) != cp || utf8proc_tolower(cp) != cp;
-        if (mode == 'u') r = utf8proc_toupper(cp);
+        if (mode == 'n') r = cp;
+        else if (mode == 'u') r = utf8proc_toupper(cp);
         else if (mode == 'l') r = utf8proc_tolower(cp);
         else if (mode == 't') r = prev_cased ? utf8proc_tolower(cp) : utf8proc_totitle(cp);
         else r = first ? utf8proc_totitle(cp) : utf8proc_tolower(cp);
@@ -374,12 +375,22 @@ static fd_status strftime_now(jctx *c, int line, jv *args, size_t n, jv *out)
     time_t t = c->now == INT64_MIN ? time(NULL) : (time_t)c->now;
     FD_TRY(str_arg(c, line, "strftime_now", args, n, 0, &fmt, 0));
     if (fmt.u.s.n > 200) return jerr(c, FD_ERR_INVALID, line, "strftime_now(): format too long");
-    char f[201];
-    memcpy(f, fmt.u.s.p, fmt.u.s.n);
-    f[fmt.u.s.n] = 0;
+    char f[1300];
+    size_t k = 0;
+    for (size_t i = 0; i < fmt.u.s.n; i++) {   /* %f (microseconds) is Python's own: the time is whole seconds */
+        if (fmt.u.s.p[i] == '%' && i + 1 < fmt.u.s.n && fmt.u.s.p[i + 1] == 'f') {
+            memcpy(f + k, "000000", 6);
+            k += 6;
+            i++;
+            continue;
+        }
+        if (fmt.u.s.p[i] == '%' && i + 1 < fmt.u.s.n) f[k++] = fmt.u.s.p[i++];
+        f[k++] = fmt.u.s.p[i];
+    }
+    f[k] = 0;
     if (c->now == INT64_MIN ? !localtime_r(&t, &tm) : !gmtime_r(&t, &tm))
         return jerr(c, FD_ERR_INVALID, line, "strftime_now(): no time");
-    size_t k = strftime(buf, sizeof buf, f, &tm);
+    k = strftime(buf, sizeof buf, f, &tm);
     if (!k && fmt.u.s.n) return jerr(c, FD_ERR_INVALID, line, "strftime_now(): result too long");
     return jv_strdup(c, buf, k, out);
 }
@@ -412,7 +423,9 @@ fd_status jinja_call(jctx *c, int line, jv fv, jv *args, size_t npos, size_t nar
         if (nargs) FD_TRY(jv_to_str(c, args[0], &msg));
         return jerr(c, FD_ERR_INVALID, line, "raise_exception: %.*s", (int)msg.u.s.n, msg.u.s.p);
     }
-    case JF_STRFTIME: return strftime_now(c, line, args, npos, out);
+    case JF_STRFTIME:
+        if (nargs != 1) return jerr(c, FD_ERR_INVALID, line, "strftime_now() takes 1 argument, %zu given", nargs);
+        return strftime_now(c, line, args, npos, out);
     case JF_RANGE: return range(c, line, args, npos, out);
     case JF_NAMESPACE: case JF_DICT: {
         jdict *d = jd_new(c, nargs + 1);

@@ -60,7 +60,6 @@ static fd_status filter_chain(parser *P, jnode **x)
             if (cur(P)->kind != T_NAME) return unexpected(P, "a filter name");
             FD_TRY(name_of(P, cur(P), &f->name));
             P->i++;
-            if (!jinja_filter_known(f->name)) return perr(P, FD_ERR_FORMAT, "no filter named '%s'", f->name);
             f->a = *x;
             if (skip_op(P, "(")) FD_TRY(call_args(P, f));
             *x = f;
@@ -71,7 +70,6 @@ static fd_status filter_chain(parser *P, jnode **x)
             if (cur(P)->kind != T_NAME) return unexpected(P, "a test name");
             FD_TRY(name_of(P, cur(P), &t->name));
             P->i++;
-            if (!jinja_test_known(t->name)) return perr(P, FD_ERR_FORMAT, "no test named '%s'", t->name);
             t->a = *x;
             if (skip_op(P, "(")) {
                 FD_TRY(call_args(P, t));
@@ -118,6 +116,17 @@ static fd_status subscript(parser *P, jnode *obj, int line, jnode **out)
         if (!is_slice && !is_op(P, ":")) break;
     }
     if (!is_slice && !parts[0]) return unexpected(P, "an expression");
+    if (!is_slice && is_op(P, ",")) {   /* x[a, b]: the key is a tuple */
+        jnode *t;
+        NEW(t, N_TUPLE, line);
+        FD_TRY(add_kid(P, t, parts[0]));
+        while (skip_op(P, ",") && !is_op(P, "]")) {
+            jnode *k;
+            FD_TRY(expr(P, &k));
+            FD_TRY(add_kid(P, t, k));
+        }
+        parts[0] = t;
+    }
     FD_TRY(expect_op(P, "]"));
     if (is_slice) {
         NEW(x, N_SLICE, line);
@@ -458,3 +467,4 @@ static fd_status tuple_expr(parser *P, int cond, jnode **out)
 
 fd_status jp_expr(parser *P, jnode **out) { return expr(P, out); }
 fd_status jp_tuple_expr(parser *P, int cond, jnode **out) { return tuple_expr(P, cond, out); }
+fd_status jp_filter_chain(parser *P, jnode **x) { return filter_chain(P, x); }

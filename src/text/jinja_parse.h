@@ -106,5 +106,7 @@ static inline fd_status name_of(parser *P, const jtok *t, const char **out)
  * implicit tuple `a, b`; cond 0 leaves `if` to the caller (for-loop filters). */
 fd_status jp_expr(parser *P, jnode **out);
 fd_status jp_tuple_expr(parser *P, int cond, jnode **out);
+/* The filters (and tests) applied to *x: `| f(args) | g ...`. */
+fd_status jp_filter_chain(parser *P, jnode **x);
 
 #endif

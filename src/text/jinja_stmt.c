@@ -10,8 +10,10 @@
 
 static fd_status body(parser *P, const char *const *ends, jnode **out, const char **end_tag);
 
+/* The tag's '%}' (a ':' before it is allowed, as Jinja allows `{% else: %}`). */
 static fd_status end_tag(parser *P)
 {
+    skip_op(P, ":");
     if (cur(P)->kind != T_BLOCK_END) return unexpected(P, "'%}'");
     P->i++;
     return FD_OK;
@@ -25,7 +27,7 @@ static fd_status stmt_if(parser *P, int line, jnode **out)
     jnode *x;
     const char *tag;
     NEW(x, S_IF, line);
-    FD_TRY(jp_tuple_expr(P, 1, &x->a));
+    FD_TRY(jp_tuple_expr(P, 0, &x->a));   /* Jinja: no `a if b` in an if's test */
     FD_TRY(end_tag(P));
     FD_TRY(body(P, ends, &x->b, &tag));
     if (!strcmp(tag, "elif")) {   /* a nested if, which consumes the endif */
@@ -112,7 +114,11 @@ static fd_status stmt_set(parser *P, int line, jnode **out)
         static const char *const ends[] = { "endset", NULL };
         const char *tag;
         if (x->a->kind != N_NAME) return unexpected(P, "'='");
-        if (is_op(P, "|")) return perr(P, FD_ERR_UNSUPPORTED, "filters on a {%% set %%} block are not supported");
+        if (is_op(P, "|")) {   /* {% set x | f %}: b = the filters over a name the captured text is bound to */
+            NEW(x->b, N_NAME, line);
+            x->b->name = " captured";
+            FD_TRY(jp_filter_chain(P, &x->b));
+        }
         FD_TRY(end_tag(P));
         x->kind = S_SETBLOCK;
         x->name = x->a->name;
@@ -252,11 +258,32 @@ static fd_status body(parser *P, const char *const *ends, jnode **out, const cha
     return FD_OK;
 }
 
+/* Jinja refuses an unknown filter or test name when it compiles the template,
+ * unless the use sits in an if statement or a conditional expression (a "soft"
+ * frame: then the error waits until it runs); a for loop, macro or set block
+ * starts a new frame. We do the same, so a template Jinja refuses is refused. */
+static fd_status check_names(fd_error *err, const jnode *n, int soft, int depth)
+{
+    if (!n || depth > 1000) return FD_OK;
+    if ((n->kind == N_FILTER && !jinja_filter_known(n->name)) || (n->kind == N_TEST && !jinja_test_known(n->name))) {
+        if (!soft)
+            return fd_error_set(err, FD_ERR_FORMAT, "template line %d: no %s named '%s'", n->line,
+                                n->kind == N_FILTER ? "filter" : "test", n->name);
+    }
+    if (n->kind == S_IF || n->kind == N_COND) soft = 1;
+    if (n->kind == S_FOR) FD_TRY(check_names(err, n->b, soft, depth + 1));
+    if (n->kind == S_FOR || n->kind == S_MACRO || n->kind == S_SETBLOCK) soft = 0;
+    const jnode *kids[5] = { n->a, n->kind == S_FOR ? NULL : n->b, n->c, n->d, n->e };
+    for (int i = 0; i < 5; i++) FD_TRY(check_names(err, kids[i], soft, depth + 1));
+    for (size_t i = 0; i < n->n; i++) FD_TRY(check_names(err, n->v[i], soft, depth + 1));
+    return FD_OK;
+}
+
 fd_status jinja_parse(jarena *a, const jtok *toks, size_t n, jnode **root, fd_error *err)
 {
     parser P = { .a = a, .err = err, .t = toks, .n = n };
     const char *tag = NULL;
     *root = NULL;
     FD_TRY(body(&P, NULL, root, &tag));
-    return FD_OK;
+    return check_names(err, *root, 0, 0);
 }

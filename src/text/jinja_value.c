@@ -361,7 +361,7 @@ static fd_status append(jctx *c, jbuf *b, jv v, int repr, int depth)
     char t[32];
     if (depth > MAX_NEST) return jerr(c, FD_ERR_RANGE, 0, "values nested deeper than %d", MAX_NEST);
     switch (v.t) {
-    case JV_UNDEF: return FD_OK;
+    case JV_UNDEF: return repr ? jbuf_add(c, b, "Undefined", 9) : FD_OK;
     case JV_NONE: return jbuf_add(c, b, "None", 4);
     case JV_BOOL: return v.u.b ? jbuf_add(c, b, "True", 4) : jbuf_add(c, b, "False", 5);
     case JV_INT: snprintf(t, sizeof t, "%" PRId64, v.u.i); return jbuf_add(c, b, t, strlen(t));
@@ -388,6 +388,11 @@ static fd_status append(jctx *c, jbuf *b, jv v, int repr, int depth)
         }
         return jbuf_add(c, b, v.u.d->ns ? "}>" : "}", v.u.d->ns ? 2 : 1);
     case JV_FUNC:
+        if (v.u.fn->kind == JF_MACRO) {   /* as Jinja prints a macro */
+            FD_TRY(jbuf_add(c, b, "<Macro '", 8));
+            FD_TRY(jbuf_add(c, b, v.u.fn->name, strlen(v.u.fn->name)));
+            return jbuf_add(c, b, "'>", 2);
+        }
         FD_TRY(jbuf_add(c, b, "<function ", 10));
         FD_TRY(jbuf_add(c, b, v.u.fn->name, strlen(v.u.fn->name)));
         return jbuf_add(c, b, ">", 1);
