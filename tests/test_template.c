@@ -97,6 +97,10 @@ static void test_runtime_errors_name_line(void)
     expect_out("{% if false %}{{ x|nosuchfilter }}{% endif %}{{ x|nosuchfilter if false }}ok", NULL, "ok");
     expect_fail("{% if true %}\n{{ x|nosuchfilter }}{% endif %}", NULL, FD_ERR_INVALID, "line 2", "no filter named");
     expect_fail("{{ x is defined(1) }}", NULL, FD_ERR_INVALID, "line 1", "takes 0 arguments");
+    expect_fail("{{ 'a'|indent(blak=true) }}", NULL, FD_ERR_INVALID, "line 1", "unexpected keyword argument 'blak'");
+    expect_fail("{{ 'a'|upper(1) }}", NULL, FD_ERR_INVALID, "line 1", "at most 0 arguments");
+    expect_fail("{{ messages|map(attribute='role')|length }}", NULL, FD_ERR_INVALID, "line 1", "generator");
+    expect_fail("{{ messages|select|tojson }}", NULL, FD_ERR_INVALID, "line 1", "generator");
 }
 
 static void test_limits(void)

@@ -166,6 +166,7 @@ UNITS = [
  "{{ 'a\nb\n'|indent }}|{{ 'a\n\nb'|indent(width='> ', blank=true) }}|{{ 'a\fb\x85c'|indent(1) }}|{{ ''|indent(first=true) }}|",
  "{{ 'ab //cd(ef [gh-ij'|title }} {{ 'ab //cd(ef'.title() }} {{ () * 2 }} {{ (1,) * 2 }} {{ [none, x] }} {{ strftime_now('%f|%%f') }}",
  "{% if n > 3: %}yes{% else: %}no{% endif %}{% for i in l: %}{{ i }}{% endfor %}",
+ "{{ not (messages|selectattr('role', 'equalto', 'nobody')) }} {{ messages|selectattr('role', 'equalto', 'nobody')|list|length }} {{ range(5, true, -2)|list }} {{ (messages|map(attribute='role'))|first }}",
  "{% generation %}kept {{ n }}{% endgeneration %}|{% macro m() %}{% endmacro %}{{ m }}",
  "{% macro greet(name, punct='!') %}Hi {{ name }}{{ punct }}{% endmacro %}{{ greet('Bob') }} {{ greet('Al', punct='?') }} {{ greet(name='Z') }}",
  "{% macro fact(k) %}{% if k <= 1 %}1{% else %}{{ k * fact(k - 1)|int }}{% endif %}{% endmacro %}{{ fact(5) }}",

@@ -53,7 +53,8 @@ typedef struct jv {
     } u;
 } jv;
 
-struct jlist { size_t n, cap; jv *v; int tuple; };           /* tuple: repr with () */
+/* tuple: repr with (); gen: the lazy result of select/map...: always true, no len(), as Jinja's generators */
+struct jlist { size_t n, cap; jv *v; int tuple, gen; };
 struct jdict { size_t n, cap; jv *k, *v; int ns; };          /* ns: a namespace() */
 
 /* Built-in callables: globals and bound methods. */

@@ -144,7 +144,7 @@ static fd_status arith(jctx *c, int line, int op, jv a, jv b, jv *out)
         return FD_OK;
     }
     if (op == OP_ADD && a.t == JV_STR && b.t == JV_STR) return concat2(c, a, b, out);
-    if (op == OP_ADD && a.t == JV_LIST && b.t == JV_LIST) {
+    if (op == OP_ADD && a.t == JV_LIST && b.t == JV_LIST && !a.u.l->gen && !b.u.l->gen) {
         jlist *l = jl_new(c, a.u.l->n + b.u.l->n);
         if (!l) return nomem(c);
         memcpy(l->v, a.u.l->v, a.u.l->n * sizeof(jv));
@@ -155,8 +155,8 @@ static fd_status arith(jctx *c, int line, int op, jv a, jv b, jv *out)
         out->u.l = l;
         return FD_OK;
     }
-    if (op == OP_MUL && (a.t == JV_STR || a.t == JV_LIST) && is_int(b)) return repeat(c, line, a, ival(b), out);
-    if (op == OP_MUL && (b.t == JV_STR || b.t == JV_LIST) && is_int(a)) return repeat(c, line, b, ival(a), out);
+    if (op == OP_MUL && (a.t == JV_STR || (a.t == JV_LIST && !a.u.l->gen)) && is_int(b)) return repeat(c, line, a, ival(b), out);
+    if (op == OP_MUL && (b.t == JV_STR || (b.t == JV_LIST && !b.u.l->gen)) && is_int(a)) return repeat(c, line, b, ival(a), out);
     if (op == OP_MOD && a.t == JV_STR) return jerr(c, FD_ERR_UNSUPPORTED, line, "string formatting with '%%' is not supported");
     static const char *sym[] = { "+", "-", "*", "/", "//", "%", "**" };
     return jerr(c, FD_ERR_INVALID, line, "unsupported operand type(s) for %s: '%s' and '%s'", sym[op], jv_typename(a),
@@ -229,7 +229,7 @@ static fd_status slice(jctx *c, const jnode *n, jv *out)
     if (p[2]) step = ival(*p[2]);
     if (!step) return jerr(c, FD_ERR_INVALID, n->line, "slice step cannot be zero");
     if (obj.t == JV_UNDEF) return undefined_err(c, n->line, obj);
-    if (obj.t != JV_STR && obj.t != JV_LIST) {   /* Jinja: a failed subscript is undefined */
+    if (obj.t != JV_STR && (obj.t != JV_LIST || obj.u.l->gen)) {   /* Jinja: a failed subscript is undefined */
         *out = jv_undef("");
         return FD_OK;
     }

@@ -10,10 +10,17 @@
 #include "core/mem.h"
 #include "text/jinja.h"
 
-static const char *const filters_done[] = {
-    "abs", "capitalize", "count", "d", "default", "e", "escape", "first", "float", "indent", "int", "items", "join",
-    "last", "length", "list", "lower", "map", "reject", "rejectattr", "replace", "reverse", "safe", "select",
-    "selectattr", "string", "title", "tojson", "trim", "upper", NULL };
+/* The filters we implement and their Python signatures: at most `npos`
+ * positional arguments (-1: any), keywords from `kw` (space separated). */
+static const struct { const char *name; int npos; const char *kw; } filters_done[] = {
+    { "abs", 0, "" }, { "capitalize", 0, "" }, { "count", 0, "" }, { "d", 2, "default_value boolean" },
+    { "default", 2, "default_value boolean" }, { "e", 0, "" }, { "escape", 0, "" }, { "first", 0, "" },
+    { "float", 1, "default" }, { "indent", 3, "width first blank" }, { "int", 2, "default base" }, { "items", 0, "" },
+    { "join", 2, "d attribute" }, { "last", 0, "" }, { "length", 0, "" }, { "list", 0, "" }, { "lower", 0, "" },
+    { "map", -1, "attribute default" }, { "reject", -1, "" }, { "rejectattr", -1, "" }, { "replace", 3, "old new count" },
+    { "reverse", 0, "" }, { "safe", 0, "" }, { "select", -1, "" }, { "selectattr", -1, "" }, { "string", 0, "" },
+    { "title", 0, "" }, { "tojson", 4, "ensure_ascii indent separators sort_keys" }, { "trim", 1, "chars" },
+    { "upper", 0, "" }, { NULL, 0, NULL } };
 static const char *const filters_refused[] = {
     "attr", "batch", "center", "dictsort", "filesizeformat", "forceescape", "format", "groupby", "max", "min",
     "pprint", "random", "round", "slice", "sort", "striptags", "sum", "truncate", "unique", "urlencode", "urlize",
@@ -31,7 +38,31 @@ static int listed(const char *const *l, const char *name)
     return 0;
 }
 
-int jinja_filter_known(const char *name) { return listed(filters_done, name) ? 1 : listed(filters_refused, name) ? 2 : 0; }
+static int filter_index(const char *name)
+{
+    for (int i = 0; filters_done[i].name; i++)
+        if (!strcmp(filters_done[i].name, name)) return i;
+    return -1;
+}
+
+int jinja_filter_known(const char *name) { return filter_index(name) >= 0 ? 1 : listed(filters_refused, name) ? 2 : 0; }
+
+/* Python's TypeError for arguments a filter does not take. */
+static fd_status check_args(jctx *c, int line, const char *f, size_t npos, size_t nargs, const char **kw)
+{
+    int i = filter_index(f);
+    if (filters_done[i].npos >= 0 && npos > (size_t)filters_done[i].npos)
+        return jerr(c, FD_ERR_INVALID, line, "the '%s' filter takes at most %d argument%s, %zu given", f,
+                    filters_done[i].npos, filters_done[i].npos == 1 ? "" : "s", npos);
+    for (size_t k = npos; k < nargs; k++) {
+        const char *l = filters_done[i].kw, *hit = NULL;
+        size_t n = strlen(kw[k]);
+        for (const char *p = l; (p = strstr(p, kw[k])); p += n)
+            if ((p == l || p[-1] == ' ') && (p[n] == ' ' || !p[n])) hit = p;
+        if (!hit) return jerr(c, FD_ERR_INVALID, line, "the '%s' filter got an unexpected keyword argument '%s'", f, kw[k]);
+    }
+    return FD_OK;
+}
 int jinja_test_known(const char *name) { return listed(tests_done, name) ? 1 : listed(tests_refused, name) ? 2 : 0; }
 
 static fd_status nomem(jctx *c)
@@ -117,6 +148,7 @@ static fd_status select_items(jctx *c, int line, jv in, jv *args, size_t n, int 
         else r = jv_truthy(v);
         if (r == keep) res->v[res->n++] = seq->v[i];
     }
+    res->gen = 1;
     *out = list_v(res);
     return FD_OK;
 }
@@ -146,6 +178,7 @@ static fd_status map(jctx *c, int line, jv in, jv *args, size_t npos, size_t nar
         }
         res->v[res->n++] = v;
     }
+    res->gen = 1;
     *out = list_v(res);
     return FD_OK;
 }
@@ -277,6 +310,7 @@ static fd_status run_filter(jctx *c, int line, const char *f, jv v, jv *args, si
     jlist *seq;
     if (jinja_filter_known(f) == 2) return jerr(c, FD_ERR_UNSUPPORTED, line, "the '%s' filter is not supported", f);
     if (!jinja_filter_known(f)) return jerr(c, FD_ERR_INVALID, line, "no filter named '%s'", f);
+    FD_TRY(check_args(c, line, f, npos, nargs, kw));
     if (!strcmp(f, "default") || !strcmp(f, "d")) {
         const jv *d = arg(args, npos, nargs, kw, 0, "default_value"), *b = arg(args, npos, nargs, kw, 1, "boolean");
         int use = v.t == JV_UNDEF || (b && jv_truthy(*b) && !jv_truthy(v));
@@ -285,6 +319,7 @@ static fd_status run_filter(jctx *c, int line, const char *f, jv v, jv *args, si
     }
     if (!strcmp(f, "length") || !strcmp(f, "count")) {
         if (v.t == JV_STR) *out = jv_int((int64_t)ju_len(v.u.s.p, v.u.s.n));
+        else if (v.t == JV_LIST && v.u.l->gen) return jerr(c, FD_ERR_INVALID, line, "object of type 'generator' has no len() (add |list)");
         else if (v.t == JV_LIST) *out = jv_int((int64_t)v.u.l->n);
         else if (v.t == JV_DICT) *out = jv_int((int64_t)v.u.d->n);
         else if (v.t == JV_UNDEF) *out = jv_int(0);
@@ -313,6 +348,7 @@ static fd_status run_filter(jctx *c, int line, const char *f, jv v, jv *args, si
         return jinja_call(c, line, m, NULL, 0, 0, NULL, out);
     }
     if (!strcmp(f, "first") || !strcmp(f, "last")) {
+        if (f[0] == 'l' && v.t == JV_LIST && v.u.l->gen) return jerr(c, FD_ERR_INVALID, line, "'generator' object is not reversible (add |list)");
         FD_TRY(seq_of(c, line, v, &seq));
         *out = seq->n ? seq->v[f[0] == 'f' ? 0 : seq->n - 1] : jv_undef("");
         return FD_OK;

@@ -139,6 +139,7 @@ static fd_status dump(dumper *d, jv v, int level)
     case JV_FLOAT: return jv_float_repr(c, d->b, v.u.f, 1);
     case JV_STR: return dump_str(d, v.u.s.p, v.u.s.n);
     case JV_LIST:
+        if (v.u.l->gen) break;   /* a select/map result: a generator in Jinja */
         if (!v.u.l->n) return put(d, "[]", 2);
         FD_TRY(put(d, "[", 1));
         for (size_t i = 0; i < v.u.l->n; i++) {

@@ -71,7 +71,7 @@ fd_status jinja_getattr(jctx *c, int line, jv obj, const char *name, jv *out)
 
 fd_status jinja_getitem(jctx *c, int line, jv obj, jv key, jv *out)
 {
-    if ((obj.t == JV_LIST || obj.t == JV_STR) && (key.t == JV_INT || key.t == JV_BOOL)) {
+    if (((obj.t == JV_LIST && !obj.u.l->gen) || obj.t == JV_STR) && (key.t == JV_INT || key.t == JV_BOOL)) {
         int64_t i = key.t == JV_INT ? key.u.i : key.u.b;
         int64_t len = obj.t == JV_LIST ? (int64_t)obj.u.l->n : (int64_t)ju_len(obj.u.s.p, obj.u.s.n);
         if (i < 0) i += len;
@@ -398,10 +398,13 @@ static fd_status strftime_now(jctx *c, int line, jv *args, size_t n, jv *out)
 static fd_status range(jctx *c, int line, jv *args, size_t n, jv *out)
 {
     int64_t a = 0, b, step = 1;
-    for (size_t i = 0; i < n; i++)
-        if (args[i].t != JV_INT) return jerr(c, FD_ERR_INVALID, line, "range() arguments must be integers");
-    if (n == 1) b = args[0].u.i;
-    else if (n == 2 || n == 3) { a = args[0].u.i; b = args[1].u.i; if (n == 3) step = args[2].u.i; }
+    int64_t v[3] = { 0, 0, 1 };
+    for (size_t i = 0; i < n && i < 3; i++) {
+        if (args[i].t != JV_INT && args[i].t != JV_BOOL) return jerr(c, FD_ERR_INVALID, line, "range() arguments must be integers");
+        v[i] = args[i].t == JV_INT ? args[i].u.i : args[i].u.b;
+    }
+    if (n == 1) b = v[0];
+    else if (n == 2 || n == 3) { a = v[0]; b = v[1]; if (n == 3) step = v[2]; }
     else return jerr(c, FD_ERR_INVALID, line, "range() takes 1 to 3 arguments");
     if (!step) return jerr(c, FD_ERR_INVALID, line, "range() step must not be zero");
     uint64_t count = 0;

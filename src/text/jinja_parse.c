@@ -49,6 +49,22 @@ static fd_status call_args(parser *P, jnode *call)
     return FD_OK;
 }
 
+/* A filter or test name: Jinja reads `a.b.c` as one (dotted) name. */
+static fd_status dotted_name(parser *P, const char **out)
+{
+    size_t st = P->i, len = cur(P)->n;
+    for (P->i++; is_op(P, ".") && P->t[P->i + 1].kind == T_NAME; P->i += 2) len += 1 + P->t[P->i + 1].n;
+    char *s = ja_alloc(P->a, len + 1), *q = s;
+    if (!s) return nomem(P);
+    for (size_t k = st; k < P->i; k++) {
+        memcpy(q, P->t[k].p, P->t[k].n);
+        q += P->t[k].n;
+    }
+    *q = 0;
+    *out = s;
+    return FD_OK;
+}
+
 /* `|name(args)` and `is [not] name args`, and calls, after a unary operand. */
 static fd_status filter_chain(parser *P, jnode **x)
 {
@@ -58,8 +74,7 @@ static fd_status filter_chain(parser *P, jnode **x)
             jnode *f;
             NEW(f, N_FILTER, line);
             if (cur(P)->kind != T_NAME) return unexpected(P, "a filter name");
-            FD_TRY(name_of(P, cur(P), &f->name));
-            P->i++;
+            FD_TRY(dotted_name(P, &f->name));
             f->a = *x;
             if (skip_op(P, "(")) FD_TRY(call_args(P, f));
             *x = f;
@@ -68,8 +83,7 @@ static fd_status filter_chain(parser *P, jnode **x)
             NEW(t, N_TEST, line);
             t->op = skip_name(P, "not");
             if (cur(P)->kind != T_NAME) return unexpected(P, "a test name");
-            FD_TRY(name_of(P, cur(P), &t->name));
-            P->i++;
+            FD_TRY(dotted_name(P, &t->name));
             t->a = *x;
             if (skip_op(P, "(")) {
                 FD_TRY(call_args(P, t));

@@ -185,7 +185,7 @@ int jv_truthy(jv v)
     case JV_INT: return v.u.i != 0;
     case JV_FLOAT: return v.u.f != 0;
     case JV_STR: return v.u.s.n != 0;
-    case JV_LIST: return v.u.l->n != 0;
+    case JV_LIST: return v.u.l->gen || v.u.l->n != 0;
     case JV_DICT: return v.u.d->ns || v.u.d->n != 0;
     case JV_FUNC: return 1;
     }
@@ -235,6 +235,7 @@ const char *jv_typename(jv v)
 {
     static const char *names[] = { "Undefined", "NoneType", "bool", "int", "float", "str", "list", "dict", "function" };
     if (v.t == JV_LIST && v.u.l->tuple) return "tuple";
+    if (v.t == JV_LIST && v.u.l->gen) return "generator";
     if (v.t == JV_DICT && v.u.d->ns) return "Namespace";
     return names[v.t];
 }
@@ -369,6 +370,7 @@ static fd_status append(jctx *c, jbuf *b, jv v, int repr, int depth)
     case JV_STR: return repr ? repr_str(c, b, v.u.s.p, v.u.s.n) : jbuf_add(c, b, v.u.s.p, v.u.s.n);
     case JV_LIST: {
         int tup = v.u.l->tuple;
+        if (v.u.l->gen) return jbuf_add(c, b, "<generator object>", 18);
         FD_TRY(jbuf_add(c, b, tup ? "(" : "[", 1));
         for (size_t i = 0; i < v.u.l->n; i++) {
             if (i) FD_TRY(jbuf_add(c, b, ", ", 2));
