@@ -25,36 +25,6 @@ static void usage(FILE *f)
                "Reads a JSON array of {\"role\", \"content\"} messages on stdin and prints the prompt exactly.\n");
 }
 
-/* All of stdin into a fd_malloc'd, NUL-terminated buffer. */
-static int read_all(FILE *in, char **out, size_t *n)
-{
-    size_t cap = 1 << 16, len = 0;
-    char *b = fd_malloc(cap + 1);
-    if (!b) return -1;
-    for (;;) {
-        if (len == cap) {
-            char *p = fd_realloc(b, 2 * cap + 1);
-            if (!p) {
-                fd_free(b);
-                return -1;
-            }
-            b = p;
-            cap *= 2;
-        }
-        size_t k = fread(b + len, 1, cap - len, in);
-        len += k;
-        if (k == 0) break;
-    }
-    if (ferror(in)) {
-        fd_free(b);
-        return -1;
-    }
-    b[len] = 0;
-    *out = b;
-    *n = len;
-    return 0;
-}
-
 /* The model's special tokens with the user's --vars laid over them, as JSON
  * text the caller frees with free(); NULL with a message printed on error. */
 static char *merge_vars(const char *model_vars, const char *user)
@@ -121,7 +91,7 @@ int cmd_template(int argc, char **argv)
     fd_status st = fd_template_load(model, &t, &model_vars, &err);
     if (st != FD_OK) return cli_fail("template", st, &err);
     int rc = 0;
-    if (read_all(stdin, &in, &len) != 0) {
+    if (cli_read_all(stdin, &in, &len) != 0) {
         fprintf(stderr, "foundry: template: cannot read standard input\n");
         rc = 1;
     } else if (!(vars = merge_vars(model_vars, user_vars))) {

@@ -168,6 +168,9 @@ fd_status jv_repr_append(jctx *c, jbuf *b, jv v);
 /* Python's str(v) as a string value. */
 fd_status jv_to_str(jctx *c, jv v, jv *out);
 fd_status jbuf_add(jctx *c, jbuf *b, const char *p, size_t n);
+/* Ends building a string in b: when rc is FD_OK *out becomes b's text (copied
+ * into the arena); b's buffer is freed either way. Returns rc or the copy's status. */
+fd_status jbuf_finish(jctx *c, jbuf *b, fd_status rc, jv *out);
 /* Code points of s[0..n) (malformed bytes count one each). */
 size_t ju_len(const char *s, size_t n);
 /* Byte offset of code point k (k may equal the length). */

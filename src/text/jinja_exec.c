@@ -150,9 +150,7 @@ static fd_status capture(jctx *c, const jnode *body, jv *out)
     c->out = &b;
     rc = exec(c, body);
     c->out = saved;
-    if (rc == FD_OK) rc = jv_strdup(c, b.p ? b.p : "", b.n, out);
-    fd_free(b.p);
-    return rc;
+    return jbuf_finish(c, &b, rc, out);
 }
 
 fd_status jinja_call_macro(jctx *c, int line, const jfunc *f, jv *args, size_t npos, size_t nargs,

@@ -199,9 +199,7 @@ static fd_status join(jctx *c, int line, jv in, jv *args, size_t npos, size_t na
         if (rc == FD_OK && at) rc = attr_path(c, line, v, *at, &v);
         if (rc == FD_OK) rc = jv_str_append(c, &b, v);
     }
-    if (rc == FD_OK) rc = jv_strdup(c, b.p ? b.p : "", b.n, out);
-    fd_free(b.p);
-    return rc;
+    return jbuf_finish(c, &b, rc, out);
 }
 
 static fd_status to_number(jv v, int want_int, const jv *dflt, jv *out)
@@ -265,9 +263,7 @@ static fd_status indent(jctx *c, jv s, jv *args, size_t npos, size_t nargs, cons
         if (rc == FD_OK) rc = jbuf_add(c, &b, s.u.s.p + st, i - st);
         i += br;
     }
-    if (rc == FD_OK) rc = jv_strdup(c, b.p ? b.p : "", b.n, out);
-    fd_free(b.p);
-    return rc;
+    return jbuf_finish(c, &b, rc, out);
 }
 
 /* Jinja's title filter: a capital after runs of - whitespace ( { [ <, lower case elsewhere. */
@@ -284,9 +280,7 @@ static fd_status jinja_title(jctx *c, jv s, jv *out)
         if (rc == FD_OK) rc = jbuf_add(c, &b, ch.u.s.p, ch.u.s.n);
         start = sep;
     }
-    if (rc == FD_OK) rc = jv_strdup(c, b.p ? b.p : "", b.n, out);
-    fd_free(b.p);
-    return rc;
+    return jbuf_finish(c, &b, rc, out);
 }
 
 static fd_status escape(jctx *c, jv s, jv *out)
@@ -298,9 +292,7 @@ static fd_status escape(jctx *c, jv s, jv *out)
         const char *r = ch == '&' ? "&amp;" : ch == '<' ? "&lt;" : ch == '>' ? "&gt;" : ch == '"' ? "&#34;" : ch == '\'' ? "&#39;" : NULL;
         rc = r ? jbuf_add(c, &b, r, strlen(r)) : jbuf_add(c, &b, &ch, 1);
     }
-    if (rc == FD_OK) rc = jv_strdup(c, b.p ? b.p : "", b.n, out);
-    fd_free(b.p);
-    return rc;
+    return jbuf_finish(c, &b, rc, out);
 }
 
 static fd_status run_filter(jctx *c, int line, const char *f, jv v, jv *args, size_t npos, size_t nargs,

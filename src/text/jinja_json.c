@@ -224,7 +224,5 @@ fd_status jinja_tojson(jctx *c, int line, jv v, jv *args, size_t npos, size_t na
         d.key_sep = sep->u.l->v[1];
     }
     rc = dump(&d, v, 0);
-    if (rc == FD_OK) rc = jv_strdup(c, b.p ? b.p : "", b.n, out);
-    fd_free(b.p);
-    return rc;
+    return jbuf_finish(c, &b, rc, out);
 }

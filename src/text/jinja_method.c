@@ -131,6 +131,15 @@ static fd_status str_arg(jctx *c, int line, const char *fn, jv *args, size_t n, 
     return FD_OK;
 }
 
+/* Optional integer argument i (None counts as absent): *out keeps its default when absent. */
+static fd_status int_arg(jctx *c, int line, const char *fn, jv *args, size_t n, size_t i, int64_t *out)
+{
+    if (i >= n || args[i].t == JV_NONE) return FD_OK;
+    if (args[i].t != JV_INT) return jerr(c, FD_ERR_INVALID, line, "%s() argument %zu must be an integer", fn, i + 1);
+    *out = args[i].u.i;
+    return FD_OK;
+}
+
 static fd_status list_out(jlist *l, jv *out)
 {
     out->t = JV_LIST;
@@ -145,10 +154,7 @@ static fd_status split(jctx *c, int line, jv s, jv *args, size_t n, jv *out)
     jlist *l = jl_new(c, 4);
     if (!l) return nomem(c);
     FD_TRY(str_arg(c, line, "split", args, n, 0, &sep, 1));
-    if (n > 1) {
-        if (args[1].t != JV_INT) return jerr(c, FD_ERR_INVALID, line, "split() maxsplit must be an integer");
-        maxsplit = args[1].u.i;
-    }
+    FD_TRY(int_arg(c, line, "split", args, n, 1, &maxsplit));
     const char *p = s.u.s.p;
     size_t len = s.u.s.n, i = 0, cl;
     if (sep.t == JV_UNDEF) {   /* runs of whitespace, no empty strings */
@@ -214,10 +220,7 @@ static fd_status replace(jctx *c, int line, jv s, jv *args, size_t n, jv *out)
     fd_status rc = FD_OK;
     FD_TRY(str_arg(c, line, "replace", args, n, 0, &from, 0));
     FD_TRY(str_arg(c, line, "replace", args, n, 1, &to, 0));
-    if (n > 2) {
-        if (args[2].t != JV_INT) return jerr(c, FD_ERR_INVALID, line, "replace() count must be an integer");
-        count = args[2].u.i;
-    }
+    FD_TRY(int_arg(c, line, "replace", args, n, 2, &count));
     const char *p = s.u.s.p;
     size_t len = s.u.s.n, i = 0, cl;
     int64_t done = 0;
@@ -235,9 +238,7 @@ static fd_status replace(jctx *c, int line, jv s, jv *args, size_t n, jv *out)
         if (rc == FD_OK) rc = jbuf_add(c, &b, p + i, cl);
         i += cl;
     }
-    if (rc == FD_OK) rc = jv_strdup(c, b.p ? b.p : "", b.n, out);
-    fd_free(b.p);
-    return rc;
+    return jbuf_finish(c, &b, rc, out);
 }
 
 /* mode: 'u' upper, 'l' lower, 't' title, 'c' capitalize, 'n' unchanged (Python's simple case mappings). */
@@ -306,9 +307,7 @@ static fd_status str_join(jctx *c, int line, jv sep, jv *args, size_t n, jv *out
         if (rc == FD_OK && i) rc = jbuf_add(c, &b, sep.u.s.p, sep.u.s.n);
         if (rc == FD_OK) rc = jbuf_add(c, &b, it.u.s.p, it.u.s.n);
     }
-    if (rc == FD_OK) rc = jv_strdup(c, b.p ? b.p : "", b.n, out);
-    fd_free(b.p);
-    return rc;
+    return jbuf_finish(c, &b, rc, out);
 }
 
 static fd_status dict_method(jctx *c, int line, jdict *d, const char *m, jv *args, size_t n, jv *out)

@@ -49,6 +49,17 @@ static fd_status call_args(parser *P, jnode *call)
     return FD_OK;
 }
 
+/* *x becomes the call *x(args); '(' was read. */
+static fd_status call(parser *P, jnode **x, int line)
+{
+    jnode *c;
+    NEW(c, N_CALL, line);
+    c->a = *x;
+    FD_TRY(call_args(P, c));
+    *x = c;
+    return FD_OK;
+}
+
 /* A filter or test name: Jinja reads `a.b.c` as one (dotted) name. */
 static fd_status dotted_name(parser *P, const char **out)
 {
@@ -101,11 +112,7 @@ static fd_status filter_chain(parser *P, jnode **x)
             }
             *x = t;
         } else if (skip_op(P, "(")) {
-            jnode *c;
-            NEW(c, N_CALL, line);
-            c->a = *x;
-            FD_TRY(call_args(P, c));
-            *x = c;
+            FD_TRY(call(P, x, line));
         } else {
             return FD_OK;
         }
@@ -178,11 +185,7 @@ static fd_status postfix(parser *P, jnode **x)
         } else if (skip_op(P, "[")) {
             FD_TRY(subscript(P, *x, line, x));
         } else if (skip_op(P, "(")) {
-            jnode *c;
-            NEW(c, N_CALL, line);
-            c->a = *x;
-            FD_TRY(call_args(P, c));
-            *x = c;
+            FD_TRY(call(P, x, line));
         } else {
             return FD_OK;
         }
@@ -412,33 +415,24 @@ static fd_status not_expr(parser *P, jnode **out)
     return compare(P, out);
 }
 
-static fd_status and_expr(parser *P, jnode **out)
+/* left (word right)*: `and` over not-expressions, `or` over and-expressions. */
+static fd_status logic(parser *P, const char *word, jnode_kind kind, fd_status (*operand)(parser *, jnode **),
+                       jnode **out)
 {
-    FD_TRY(not_expr(P, out));
-    while (is_name(P, "and")) {
+    FD_TRY(operand(P, out));
+    while (is_name(P, word)) {
         jnode *x;
-        NEW(x, N_AND, cur(P)->line);
+        NEW(x, kind, cur(P)->line);
         P->i++;
         x->a = *out;
-        FD_TRY(not_expr(P, &x->b));
+        FD_TRY(operand(P, &x->b));
         *out = x;
     }
     return FD_OK;
 }
 
-static fd_status or_expr(parser *P, jnode **out)
-{
-    FD_TRY(and_expr(P, out));
-    while (is_name(P, "or")) {
-        jnode *x;
-        NEW(x, N_OR, cur(P)->line);
-        P->i++;
-        x->a = *out;
-        FD_TRY(and_expr(P, &x->b));
-        *out = x;
-    }
-    return FD_OK;
-}
+static fd_status and_expr(parser *P, jnode **out) { return logic(P, "and", N_AND, not_expr, out); }
+static fd_status or_expr(parser *P, jnode **out) { return logic(P, "or", N_OR, and_expr, out); }
 
 /* x if cond [else y] */
 static fd_status expr(parser *P, jnode **out)

@@ -405,6 +405,15 @@ static fd_status append(jctx *c, jbuf *b, jv v, int repr, int depth)
 fd_status jv_str_append(jctx *c, jbuf *b, jv v) { return append(c, b, v, 0, 0); }
 fd_status jv_repr_append(jctx *c, jbuf *b, jv v) { return append(c, b, v, 1, 0); }
 
+fd_status jbuf_finish(jctx *c, jbuf *b, fd_status rc, jv *out)
+{
+    if (rc == FD_OK) rc = jv_strdup(c, b->p ? b->p : "", b->n, out);
+    fd_free(b->p);
+    b->p = NULL;
+    b->n = b->cap = 0;
+    return rc;
+}
+
 fd_status jv_to_str(jctx *c, jv v, jv *out)
 {
     jbuf b = { 0 };
@@ -418,9 +427,7 @@ fd_status jv_to_str(jctx *c, jv v, jv *out)
         return FD_OK;
     }
     rc = append(c, &b, v, 0, 0);
-    if (rc == FD_OK) rc = jv_strdup(c, b.p ? b.p : "", b.n, out);
-    fd_free(b.p);
-    return rc;
+    return jbuf_finish(c, &b, rc, out);
 }
 
 uint32_t ju_decode(const char *s, size_t n, size_t *len)
