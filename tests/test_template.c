@@ -6,7 +6,7 @@
  * construct is checked against the reference in test_template_golden.c.) */
 #include <unistd.h>
 #include "check.h"
-#include "core/mem.h"
+#include "base/mem.h"
 #include "foundry/template.h"
 
 static const char *MSGS = "[{\"role\": \"user\", \"content\": \"Hi\"}]";

@@ -7,7 +7,7 @@
  * few each (UNITS in the script), checked the same way. */
 #include <jansson.h>
 #include "check.h"
-#include "core/mem.h"
+#include "base/mem.h"
 #include "foundry/template.h"
 
 static void show_diff(const char *what, const char *got, size_t gn, const char *want, size_t wn)

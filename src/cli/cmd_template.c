@@ -9,7 +9,7 @@
 #include <string.h>
 #include <jansson.h>
 #include "cli/cli.h"
-#include "core/mem.h"
+#include "base/mem.h"
 #include "foundry/template.h"
 
 static void usage(FILE *f)

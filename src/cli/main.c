@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli/cli.h"
-#include "core/mem.h"
+#include "base/mem.h"
 
 static const struct {
     const char *name;

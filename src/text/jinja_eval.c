@@ -8,7 +8,7 @@
  * output byte against c->max_output: a hostile template ends in an error. */
 #include <math.h>
 #include <string.h>
-#include "core/mem.h"
+#include "base/mem.h"
 #include "text/jinja.h"
 
 static fd_status eval(jctx *c, const jnode *n, jv *out);

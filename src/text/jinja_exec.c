@@ -7,7 +7,7 @@
  * one (Jinja's rule: assignments in a loop body stay in it); a macro call gets
  * a scope over the template's top scope. */
 #include <string.h>
-#include "core/mem.h"
+#include "base/mem.h"
 #include "text/jinja.h"
 
 static fd_status exec(jctx *c, const jnode *body);

@@ -7,7 +7,7 @@
  * does for a filter inside a condition), naming the filter or test and the line. */
 #include <stdlib.h>
 #include <string.h>
-#include "core/mem.h"
+#include "base/mem.h"
 #include "text/jinja.h"
 
 /* The filters we implement and their Python signatures: at most `npos`

@@ -9,7 +9,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
-#include "core/mem.h"
+#include "base/mem.h"
 #include "text/jinja.h"
 
 static fd_status nomem(jctx *c)

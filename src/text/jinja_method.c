@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <utf8proc.h>
-#include "core/mem.h"
+#include "base/mem.h"
 #include "text/jinja.h"
 
 static fd_status nomem(jctx *c)

@@ -8,7 +8,7 @@
  * tree) and is never written after create, so renders may run concurrently. */
 #include <jansson.h>
 #include <string.h>
-#include "core/mem.h"
+#include "base/mem.h"
 #include "foundry/template.h"
 #include "text/jinja.h"
 

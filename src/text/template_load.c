@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "core/mem.h"
+#include "base/mem.h"
 #include "foundry/gguf.h"
 #include "foundry/template.h"
 
