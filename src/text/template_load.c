@@ -10,8 +10,9 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "base/mem.h"
+#include "base/util.h"
+#include "format/mapfile.h"
 #include "foundry/gguf.h"
 #include "foundry/template.h"
 
@@ -21,55 +22,16 @@ static int ends_with(const char *s, const char *suf)
     return n >= k && !strcmp(s + n - k, suf);
 }
 
-static char *join(const char *dir, const char *name)
-{
-    size_t a = strlen(dir), b = strlen(name);
-    char *p = fd_malloc(a + b + 2);
-    if (p) snprintf(p, a + b + 2, "%s/%s", dir, name);
-    return p;
-}
+static fd_status template_of(const char *path, const char *text, size_t n, fd_template **out, fd_error *err);
 
-static int exists(const char *path)
+/* A template from a file's text (mapped, so its size is not copied twice). */
+static fd_status template_file(const char *path, fd_template **out, fd_error *err)
 {
-    struct stat st;
-    return !stat(path, &st) && S_ISREG(st.st_mode);
-}
-
-/* The whole file, NUL-terminated (at most 64 MiB). */
-static fd_status slurp(const char *path, char **out, size_t *n, fd_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    size_t cap = 1 << 14, len = 0;
-    char *b = NULL;
-    *out = NULL;
-    if (!f) return fd_error_set(err, FD_ERR_IO, "%s: cannot open", path);
-    for (;;) {
-        char *nb = len + 1 >= cap || !b ? fd_realloc(b, cap *= 2) : b;
-        if (!nb) {
-            fd_free(b);
-            fclose(f);
-            return fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", path);
-        }
-        b = nb;
-        size_t k = fread(b + len, 1, cap - len - 1, f);
-        len += k;
-        if (len > (64u << 20)) {
-            fd_free(b);
-            fclose(f);
-            return fd_error_set(err, FD_ERR_IO, "%s: larger than 64 MiB", path);
-        }
-        if (!k) break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        fd_free(b);
-        return fd_error_set(err, FD_ERR_IO, "%s: read error", path);
-    }
-    b[len] = 0;
-    *out = b;
-    *n = len;
-    return FD_OK;
+    fd_mapfile f;
+    fd_status rc = fd_mapfile_open(path, &f, err);
+    if (rc == FD_OK) rc = template_of(path, (const char *)f.data, (size_t)f.size, out, err);
+    fd_mapfile_close(&f);
+    return rc;
 }
 
 static fd_status template_of(const char *path, const char *text, size_t n, fd_template **out, fd_error *err)
@@ -142,20 +104,16 @@ static fd_status config_vars(json_t *cfg, const char *path, char **vars, fd_erro
 
 static fd_status load_folder(const char *dir, fd_template **tmpl, char **vars, fd_error *err)
 {
-    char *jinja = join(dir, "chat_template.jinja"), *ctj = join(dir, "chat_template.json"),
-         *cfgp = join(dir, "tokenizer_config.json");
+    char *jinja = fd_path_join(dir, "chat_template.jinja"), *ctj = fd_path_join(dir, "chat_template.json"),
+         *cfgp = fd_path_join(dir, "tokenizer_config.json");
     json_t *cfg = NULL, *ct = NULL;
     fd_status rc = FD_OK;
     if (!jinja || !ctj || !cfgp) rc = fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", dir);
-    if (rc == FD_OK && exists(cfgp)) rc = load_json(cfgp, &cfg, err);
+    if (rc == FD_OK && fd_is_file(cfgp)) rc = load_json(cfgp, &cfg, err);
     if (rc == FD_OK) rc = config_vars(cfg, cfgp, vars, err);
-    if (rc == FD_OK && exists(jinja)) {
-        char *text;
-        size_t n;
-        rc = slurp(jinja, &text, &n, err);
-        if (rc == FD_OK) rc = template_of(jinja, text, n, tmpl, err);
-        fd_free(text);
-    } else if (rc == FD_OK && exists(ctj) && (rc = load_json(ctj, &ct, err)) == FD_OK && json_template(ct)) {
+    if (rc == FD_OK && fd_is_file(jinja)) {
+        rc = template_file(jinja, tmpl, err);
+    } else if (rc == FD_OK && fd_is_file(ctj) && (rc = load_json(ctj, &ct, err)) == FD_OK && json_template(ct)) {
         rc = template_of(ctj, json_template(ct), strlen(json_template(ct)), tmpl, err);
     } else if (rc == FD_OK && cfg && json_template(cfg)) {
         rc = template_of(cfgp, json_template(cfg), strlen(json_template(cfg)), tmpl, err);
@@ -209,22 +167,17 @@ static fd_status load_gguf(const char *path, fd_template **tmpl, char **vars, fd
 
 fd_status fd_template_load(const char *path, fd_template **tmpl, char **vars_json, fd_error *err)
 {
-    struct stat st;
     fd_status rc;
     if (!tmpl || !vars_json) return fd_error_set(err, FD_ERR_INVALID, "fd_template_load: tmpl or vars_json is NULL");
     *tmpl = NULL;
     *vars_json = NULL;
     if (!path) return fd_error_set(err, FD_ERR_INVALID, "fd_template_load: path is NULL");
-    if (stat(path, &st)) return fd_error_set(err, FD_ERR_IO, "%s: no such file or folder", path);
-    if (S_ISDIR(st.st_mode)) {
+    if (!fd_is_dir(path) && !fd_is_file(path)) return fd_error_set(err, FD_ERR_IO, "%s: no such file or folder", path);
+    if (fd_is_dir(path)) {
         rc = load_folder(path, tmpl, vars_json, err);
     } else if (ends_with(path, ".jinja")) {
-        char *text = NULL;
-        size_t n;
-        rc = slurp(path, &text, &n, err);
-        if (rc == FD_OK) rc = template_of(path, text, n, tmpl, err);
+        rc = template_file(path, tmpl, err);
         if (rc == FD_OK && !(*vars_json = fd_strdup("{}"))) rc = fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", path);
-        fd_free(text);
     } else if (ends_with(path, ".json")) {
         json_t *cfg;
         rc = load_json(path, &cfg, err);
