@@ -8,6 +8,31 @@
  * strftime_now(fmt). A template is immutable once created, so one template may
  * be rendered from several threads at once; there is no global state.
  *
+ * Supported: text, {{ }}, {# #}, whitespace control (- and +), {% raw %};
+ * if/elif/else, for (else, `if` filter, tuple targets, loop.index/index0/
+ * revindex/revindex0/first/last/length/previtem/nextitem/depth), break,
+ * continue, set (name, namespace attribute, tuple, block with filters), macro
+ * (positional, keyword and default arguments, recursion), {% generation %};
+ * literals (str, int, float, bool, none, list, tuple, dict), + - * / // % **
+ * ~, comparisons (chained), in / not in, and / or / not, x if c else y,
+ * attribute / item access, slices with steps (by code point for strings);
+ * filters abs capitalize count d default e escape first float indent int
+ * items join last length list lower map reject rejectattr replace reverse
+ * safe select selectattr string title tojson trim upper; tests boolean
+ * callable defined divisibleby eq/equalto/== even false float ge/>= gt/> in
+ * integer iterable le/<= lower lt/< mapping ne/!= none number odd sameas
+ * sequence string true undefined upper; str methods strip lstrip rstrip split
+ * startswith endswith replace upper lower title capitalize find count join;
+ * dict methods items get keys values; globals namespace range dict
+ * raise_exception strftime_now.
+ * Refused with a message naming the construct and its line: include, import,
+ * from, extends, block, call, filter, with, autoescape, do tags; recursive
+ * loops; loop.cycle and loop.changed; *args and **kwargs; '%' string formatting and
+ * str.format; list/dict mutation (append, update, pop...); the filters and
+ * tests Jinja has beyond the list above (groupby, sort, dictsort, unique...);
+ * integers beyond 64 bits. Upper/lower casing uses simple (one-to-one) case
+ * mappings ("ß".upper() stays "ß"; Python gives "SS").
+ *
  * Errors: a construct the interpreter does not support is FD_ERR_UNSUPPORTED,
  * malformed template text FD_ERR_FORMAT, a runtime error (undefined value,
  * type error, raise_exception) FD_ERR_INVALID, a limit reached FD_ERR_RANGE;
@@ -48,9 +73,10 @@ typedef struct fd_template_options {
 /* Defaults: no generation prompt, no tools/documents/variables, the clock, default limits. */
 void fd_template_options_init(fd_template_options *opt);
 
-/* Parses template text src[0..len) (need not be NUL-terminated). On success
- * *out is freed with fd_template_destroy; on failure *out is NULL and err
- * names the line and what is wrong (or unsupported). `src` is copied. */
+/* Parses template text src[0..len) (need not be NUL-terminated, any bytes:
+ * this is the entry point to fuzz). On success *out is freed with
+ * fd_template_destroy; on failure *out is NULL and err names the line and what
+ * is wrong (or unsupported). `src` is copied; memory grows with its length. */
 fd_status fd_template_create(const char *src, size_t len, fd_template **out, fd_error *err);
 void fd_template_destroy(fd_template *t);   /* NULL is fine */
 
