@@ -35,6 +35,7 @@ import inspect
 import json
 import os
 import sys
+import types
 
 NOW = 1764493507  # 2025-11-30 09:05:07 UTC
 
@@ -261,8 +262,14 @@ def transformers_renderer():
             return datetime.datetime.fromtimestamp(NOW, tz or datetime.timezone.utc).replace(
                 tzinfo=None if tz is None else tz)
 
-    if hasattr(ctu, "datetime"):
-        ctu.datetime = FixedDatetime   # strftime_now reads datetime.now()
+    # strftime_now calls datetime.now() at render time: pin it, whichever way the module imported datetime
+    if getattr(ctu, "datetime", None) is datetime.datetime:
+        ctu.datetime = FixedDatetime
+    elif getattr(ctu, "datetime", None) is datetime:
+        shim = types.SimpleNamespace(**{k: getattr(datetime, k) for k in dir(datetime) if not k.startswith("__")})
+        shim.datetime = FixedDatetime
+        ctu.datetime = shim
+    via = "render_jinja_template" if hasattr(ctu, "render_jinja_template") else "_compile_jinja_template().render"
 
     def render(template, messages, agp, tools, variables):
         compiled = ctu._compile_jinja_template(template)
@@ -272,10 +279,11 @@ def transformers_renderer():
             kw = dict(conversations=[messages], chat_template=template, add_generation_prompt=agp, tools=tools)
             if "documents" in params:
                 kw["documents"] = None
-            rendered, _ = ctu.render_jinja_template(**kw, **variables)
+            res = ctu.render_jinja_template(**kw, **variables)
+            rendered = res[0] if isinstance(res, tuple) else res
             return rendered[0]
         return compiled.render(messages=messages, tools=tools, documents=None, add_generation_prompt=agp, **variables)
-    return "transformers %s (chat_template_utils)" % transformers.__version__, render
+    return "transformers %s (chat_template_utils.%s)" % (transformers.__version__, via), render
 
 
 def load_templates(folder):
