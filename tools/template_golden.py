@@ -184,6 +184,17 @@ UNITS = [
  "{{ {'a': {'b': 1}}['a']['b'] }}{{ {'a': {'b': 1}}}}",
 ]
 UNITS += [
+    # scoping: a loop body's set stays in the iteration; if has no scope; macros see the template's top level
+    "{% set x = 1 %}{% for i in [1] %}{{ x }}{% set x = 2 %}{{ x }}{% endfor %}{{ x }}",
+    "{% set x = 'top' %}{% macro m() %}{{ x }}{{ y }}{% endmacro %}{% set y = 'later' %}{{ m() }}",
+    "{% for a in [1] %}{% for b in [2] %}{% set a = 5 %}{{ a }}{% endfor %}{{ a }}{% endfor %}",
+    "{% macro m(a) %}{{ a }}{{ loop is defined }}{% endmacro %}{% for i in [1] %}{{ m(i) }}{% endfor %}",
+    "{% for i in [1,2,3] %}{% if loop.first %}{% set first = i %}{% endif %}{{ first }}{% endfor %}",
+    "{{ 0x1F }} {{ 0o17 }} {{ 0b101 }} {{ 1_000 }} {% for i in 'abc' %}{{ loop.cycle('x', 'y') }}{% endfor %}",
+    "{{ 'ß'.upper() }} {{ 'İ'.lower()|length }} {{ 'ﬁne straße'|title }} {{ 'ΟΔΟΣ ΣΑΣ'.lower() }} {{ 'ǆemal'.capitalize() }}",
+    "{{ [1,2,3][1:] == [2,3] }} {{ (1, 2) == [1, 2] }} {{ {'a': 1} == {'a': 1.0} }}",
+    "{{ 'abc' * 0 }}|{{ -1 * 'ab' }}|{{ 3 // -2 }} {{ 3 % -2 }} {{ -3.5 // 2 }} {{ 7.5 % 2 }} {{ 2 ** -1 }} {{ 2 ** 0.5 }}",
+    "{{ 'a b'.split(none, 1) }} {{ '  '.split() }} {{ ''.split(',') }} {{ 'x'.startswith('') }} {{ 'abc'.endswith(('c', 'z')) }}",
     "{{ raise_exception('boom: ' ~ n) }}",
     "{{ nothing.attr }}",
 ]

@@ -10,7 +10,7 @@
  *
  * Supported: text, {{ }}, {# #}, whitespace control (- and +), {% raw %};
  * if/elif/else, for (else, `if` filter, tuple targets, loop.index/index0/
- * revindex/revindex0/first/last/length/previtem/nextitem/depth), break,
+ * revindex/revindex0/first/last/length/previtem/nextitem/depth/cycle), break,
  * continue, set (name, namespace attribute, tuple, block with filters), macro
  * (positional, keyword and default arguments, recursion), {% generation %};
  * literals (str, int, float, bool, none, list, tuple, dict), + - * / // % **
@@ -27,11 +27,12 @@
  * raise_exception strftime_now.
  * Refused with a message naming the construct and its line: include, import,
  * from, extends, block, call, filter, with, autoescape, do tags; recursive
- * loops; loop.cycle and loop.changed; *args and **kwargs; '%' string formatting and
+ * loops; loop.changed; *args and **kwargs; '%' string formatting and
  * str.format; list/dict mutation (append, update, pop...); the filters and
  * tests Jinja has beyond the list above (groupby, sort, dictsort, unique...);
- * integers beyond 64 bits. Upper/lower casing uses simple (one-to-one) case
- * mappings ("ß".upper() stays "ß"; Python gives "SS").
+ * integers beyond 64 bits. Case mappings are Python's, with the one-to-many
+ * mappings of the common letters only (ß, İ, ligatures...; not Greek iota
+ * subscript forms).
  *
  * Errors: a construct the interpreter does not support is FD_ERR_UNSUPPORTED,
  * malformed template text FD_ERR_FORMAT, a runtime error (undefined value,

@@ -60,6 +60,7 @@ struct jdict { size_t n, cap; jv *k, *v; int ns; };          /* ns: a namespace(
 /* Built-in callables: globals and bound methods. */
 typedef enum {
     JF_RAISE, JF_STRFTIME, JF_NAMESPACE, JF_RANGE, JF_DICT, JF_MACRO,
+    JF_CYCLE,    /* loop.cycle(a, b...): `self` is the loop object */
     JF_METHOD    /* a str/dict method bound to `self`; `name` says which */
 } jfunc_kind;
 struct jfunc {

@@ -1,5 +1,5 @@
 /* jinja_exec.c — runs statements: text and {{ }} output, if, for (loop
- * variable, else, filter, break/continue), set (name, namespace attribute,
+ * variable with loop.cycle, else, filter, break/continue), set (name, namespace attribute,
  * tuple, block capture), macro definitions and calls.
  *
  * Layer: text (internal, see jinja.h). Scopes: the template's top scope holds
@@ -96,7 +96,13 @@ static fd_status stmt_for(jctx *c, const jnode *n)
     fd_status rc = FD_OK;
     FD_TRY(jinja_eval(c, n->b, &seq));
     FD_TRY(iter_items(c, n->line, seq, &items));
-    if (!(fr.vars = jd_new(c, 8)) || !(loop = jd_new(c, 12))) return nomem(c);
+    jfunc *cycle = ja_alloc(c->a, sizeof *cycle);
+    if (!cycle || !(fr.vars = jd_new(c, 8)) || !(loop = jd_new(c, 12))) return nomem(c);
+    memset(cycle, 0, sizeof *cycle);
+    cycle->kind = JF_CYCLE;
+    cycle->name = "cycle";
+    cycle->self.t = JV_DICT;
+    cycle->self.u.d = loop;
     c->scope = &fr;
     if (n->e) {   /* the loop filter: {% for x in xs if cond %} */
         jlist *kept = jl_new(c, items->n);
@@ -128,6 +134,7 @@ static fd_status stmt_for(jctx *c, const jnode *n)
         if (rc == FD_OK) rc = loop_set(c, loop, "depth0", jv_int(0));
         if (rc == FD_OK) rc = loop_set(c, loop, "previtem", i ? items->v[i - 1] : jv_undef("previtem"));
         if (rc == FD_OK) rc = loop_set(c, loop, "nextitem", i + 1 < len ? items->v[i + 1] : jv_undef("nextitem"));
+        if (rc == FD_OK) rc = loop_set(c, loop, "cycle", (jv){ .t = JV_FUNC, .u.fn = cycle });
         if (rc == FD_OK) rc = set_name(c, "loop", lv);
         if (rc == FD_OK) rc = assign(c, n->a, items->v[i], n->line);
         if (rc == FD_OK) rc = exec(c, n->c);

@@ -159,6 +159,26 @@ static fd_status lex_number(lexer *L)
     int is_float = 0;
     char buf[64];
     size_t k = 0;
+    char base = i + 2 < L->n && L->s[i] == '0' ? (char)(L->s[i + 1] | 0x20) : 0;
+    if (base == 'x' || base == 'o' || base == 'b') {   /* 0x1F, 0o17, 0b101 (underscores allowed) */
+        unsigned radix = base == 'x' ? 16 : base == 'o' ? 8 : 2;
+        unsigned long long v = 0;
+        int digits = 0;
+        for (i += 2; i < L->n; i++) {
+            char ch = L->s[i];
+            unsigned d = ch >= '0' && ch <= '9' ? (unsigned)(ch - '0') : (ch | 0x20) >= 'a' && (ch | 0x20) <= 'f' ? (unsigned)((ch | 0x20) - 'a' + 10) : 99;
+            if (ch == '_') continue;
+            if (d >= radix) break;
+            if (v > ((unsigned long long)INT64_MAX - d) / radix) return lerr(L, "integer literal too large");
+            v = v * radix + d;
+            digits++;
+        }
+        if (!digits) return lerr(L, "bad number literal");
+        FD_TRY(push(L, T_INT, L->s + st, i - st));
+        L->t[L->nt - 1].i = (int64_t)v;
+        advance(L, i - st);
+        return FD_OK;
+    }
     while (i < L->n && ((L->s[i] >= '0' && L->s[i] <= '9') || (L->s[i] == '_' && i + 1 < L->n && L->s[i + 1] >= '0' && L->s[i + 1] <= '9'))) i++;
     if (i + 1 < L->n && L->s[i] == '.' && L->s[i + 1] >= '0' && L->s[i + 1] <= '9') {
         is_float = 1;

@@ -241,34 +241,68 @@ static fd_status replace(jctx *c, int line, jv s, jv *args, size_t n, jv *out)
     return jbuf_finish(c, &b, rc, out);
 }
 
-/* mode: 'u' upper, 'l' lower, 't' title, 'c' capitalize, 'n' unchanged (Python's simple case mappings). */
+/* Python's full (one-to-many) case mappings that differ from the simple ones
+ * utf8proc gives (SpecialCasing.txt, unconditional): code point, then its
+ * upper, title and lower forms as UTF-8 (NULL: the simple mapping). */
+static const struct { uint32_t cp; const char *upper, *title, *lower; } special[] = {
+    { 0x00DF, "SS", "Ss", NULL },                           /* ß */
+    { 0x0130, NULL, NULL, "i\xCC\x87" },                     /* İ */
+    { 0x0149, "\xCA\xBCN", "\xCA\xBCN", NULL },               /* ŉ */
+    { 0x01F0, "J\xCC\x8C", "J\xCC\x8C", NULL },               /* ǰ */
+    { 0x0390, "\xCE\x99\xCC\x88\xCC\x81", "\xCE\x99\xCC\x88\xCC\x81", NULL },
+    { 0x03B0, "\xCE\xA5\xCC\x88\xCC\x81", "\xCE\xA5\xCC\x88\xCC\x81", NULL },
+    { 0x0587, "\xD4\xB5\xD5\x92", "\xD4\xB5\xD6\x82", NULL },   /* և */
+    { 0x1E96, "H\xCC\xB1", "H\xCC\xB1", NULL }, { 0x1E97, "T\xCC\x88", "T\xCC\x88", NULL },
+    { 0x1E98, "W\xCC\x8A", "W\xCC\x8A", NULL }, { 0x1E99, "Y\xCC\x8A", "Y\xCC\x8A", NULL },
+    { 0x1E9A, "A\xCA\xBE", "A\xCA\xBE", NULL },
+    { 0xFB00, "FF", "Ff", NULL }, { 0xFB01, "FI", "Fi", NULL }, { 0xFB02, "FL", "Fl", NULL },
+    { 0xFB03, "FFI", "Ffi", NULL }, { 0xFB04, "FFL", "Ffl", NULL }, { 0xFB05, "ST", "St", NULL },
+    { 0xFB06, "ST", "St", NULL },
+    { 0xFB13, "\xD5\x84\xD5\x86", "\xD5\x84\xD5\xB6", NULL }, { 0xFB14, "\xD5\x84\xD4\xB5", "\xD5\x84\xD5\xA5", NULL },
+    { 0xFB15, "\xD5\x84\xD4\xBB", "\xD5\x84\xD5\xAB", NULL }, { 0xFB16, "\xD5\x8E\xD5\x86", "\xD5\x8E\xD5\xB6", NULL },
+    { 0xFB17, "\xD5\x84\xD4\xBD", "\xD5\x84\xD5\xAD", NULL },
+};
+
+static int is_cased(int32_t cp) { return utf8proc_toupper(cp) != cp || utf8proc_tolower(cp) != cp || cp == 0xDF; }
+
+/* mode: 'u' upper, 'l' lower, 't' title, 'c' capitalize, 'n' unchanged —
+ * Python's str methods: full case mappings, and a final sigma in lower(). */
 fd_status jinja_case(jctx *c, jv s, int mode, jv *out)
 {
-    char *q = ja_alloc(c->a, s.u.s.n * 2 + 8);
-    size_t w = 0, l;
+    jbuf b = { 0 };
+    fd_status rc = FD_OK;
     int prev_cased = 0, first = 1;
-    if (!q) return nomem(c);
-    for (size_t i = 0; i < s.u.s.n; i += l) {
+    for (size_t i = 0, l; rc == FD_OK && i < s.u.s.n; i += l) {
         int32_t cp = (int32_t)ju_decode(s.u.s.p + i, s.u.s.n - i, &l), r = cp;
+        char u[8];
         if (l == 1 && (unsigned char)s.u.s.p[i] >= 0x80) {   /* a malformed byte: keep it */
-            q[w++] = s.u.s.p[i];
+            rc = jbuf_add(c, &b, s.u.s.p + i, 1);
             continue;
         }
-        int cased = utf8proc_toupper(cp) != cp || utf8proc_tolower(cp) != cp;
-        if (mode == 'n') r = cp;
-        else if (mode == 'u') r = utf8proc_toupper(cp);
-        else if (mode == 'l') r = utf8proc_tolower(cp);
-        else if (mode == 't') r = prev_cased ? utf8proc_tolower(cp) : utf8proc_totitle(cp);
-        else r = first ? utf8proc_totitle(cp) : utf8proc_tolower(cp);
-        prev_cased = cased;
+        int m = mode == 't' ? (prev_cased ? 'l' : 'T') : mode == 'c' ? (first ? 'T' : 'l') : mode;
+        const char *full = NULL;
+        for (size_t k = 0; k < sizeof special / sizeof special[0] && m != 'n'; k++)
+            if (special[k].cp == (uint32_t)cp) full = m == 'u' ? special[k].upper : m == 'T' ? special[k].title : special[k].lower;
+        prev_cased = is_cased(cp);
         first = 0;
-        utf8proc_ssize_t k = utf8proc_encode_char(r, (utf8proc_uint8_t *)q + w);
-        w += k > 0 ? (size_t)k : 0;
-        if (w + 8 > s.u.s.n * 2 + 8) break;
+        if (full) {
+            rc = jbuf_add(c, &b, full, strlen(full));
+            continue;
+        }
+        if (m == 'u') r = cp == 0xDF ? cp : utf8proc_toupper(cp);
+        else if (m == 'T') r = utf8proc_totitle(cp);
+        else if (m == 'l' && cp == 0x03A3) {   /* final sigma: after a cased letter and not before one */
+            size_t nl;
+            int next_cased = i + l < s.u.s.n && is_cased((int32_t)ju_decode(s.u.s.p + i + l, s.u.s.n - i - l, &nl));
+            size_t st = i, pl;
+            while (st > 0 && i - st < 4 && ((unsigned char)s.u.s.p[--st] & 0xC0) == 0x80) {}
+            int before = i > 0 && is_cased((int32_t)ju_decode(s.u.s.p + st, i - st, &pl));
+            r = before && !next_cased ? 0x03C2 : 0x03C3;
+        } else if (m == 'l') r = utf8proc_tolower(cp);
+        utf8proc_ssize_t k = utf8proc_encode_char(r, (utf8proc_uint8_t *)u);
+        rc = jbuf_add(c, &b, u, k > 0 ? (size_t)k : 0);
     }
-    q[w] = 0;
-    *out = jv_str(q, w);
-    return FD_OK;
+    return jbuf_finish(c, &b, rc, out);
 }
 
 static fd_status find_count(jctx *c, int line, jv s, jv *args, size_t n, int count, jv *out)
@@ -443,6 +477,12 @@ fd_status jinja_call(jctx *c, int line, jv fv, jv *args, size_t npos, size_t nar
         return FD_OK;
     }
     case JF_MACRO: return jinja_call_macro(c, line, f, args, npos, nargs, kwnames, out);
+    case JF_CYCLE: {
+        const jv *i0 = jd_gets(f->self.u.d, "index0");
+        if (!npos) return jerr(c, FD_ERR_INVALID, line, "loop.cycle() needs at least one value");
+        *out = args[(size_t)(i0 && i0->t == JV_INT ? i0->u.i : 0) % npos];
+        return FD_OK;
+    }
     case JF_METHOD: return method(c, line, f, args, npos, nargs, out);
     }
     return jerr(c, FD_ERR_STATE, line, "internal: bad function");

@@ -213,8 +213,8 @@ static int eq(jv a, jv b, int depth)
     switch (a.t) {
     case JV_UNDEF: case JV_NONE: return 1;
     case JV_STR: return a.u.s.n == b.u.s.n && !memcmp(a.u.s.p, b.u.s.p, a.u.s.n);
-    case JV_LIST:
-        if (a.u.l->n != b.u.l->n) return 0;
+    case JV_LIST:   /* (1, 2) != [1, 2] in Python */
+        if (a.u.l->n != b.u.l->n || a.u.l->tuple != b.u.l->tuple) return 0;
         for (size_t i = 0; i < a.u.l->n; i++)
             if (!eq(a.u.l->v[i], b.u.l->v[i], depth + 1)) return 0;
         return 1;
