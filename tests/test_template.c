@@ -79,7 +79,10 @@ static void test_parse_errors_name_line(void)
 static void test_runtime_errors_name_line(void)
 {
     expect_fail("\n{{ nothing.attr }}", NULL, FD_ERR_INVALID, "line 2", "'nothing' is undefined");
-    expect_fail("{{ 'a' + 1 }}", NULL, FD_ERR_INVALID, "line 1", "'str' and 'int'");
+    expect_fail("{{ messages[0].nope.x }}", NULL, FD_ERR_INVALID, "line 1", "'dict object' has no attribute 'nope'");
+    expect_fail("{{ messages[7].role }}", NULL, FD_ERR_INVALID, "line 1", "list object has no element 7");
+    expect_fail("{{ 'a' + 1 }}", NULL, FD_ERR_INVALID, "line 1", "can only concatenate str (not \"int\") to str");
+    expect_fail("{{ 1 + 'a' }}", NULL, FD_ERR_INVALID, "line 1", "'int' and 'str'");
     expect_fail("{{ 1 // 0 }}", NULL, FD_ERR_INVALID, "line 1", "by zero");
     expect_fail("\n\n\n{{ raise_exception('Roles must alternate') }}", NULL, FD_ERR_INVALID, "line 4",
                 "raise_exception: Roles must alternate");

@@ -197,6 +197,10 @@ UNITS += [
     "{{ 'a b'.split(none, 1) }} {{ '  '.split() }} {{ ''.split(',') }} {{ 'x'.startswith('') }} {{ 'abc'.endswith(('c', 'z')) }}",
     "{{ raise_exception('boom: ' ~ n) }}",
     "{{ nothing.attr }}",
+    "{{ messages[0].nope.x }}",
+    "{{ messages[7].role }}",
+    "{{ 'a' + 1 }}",
+    "{{ messages + 'x' }}",
 ]
 
 
@@ -343,7 +347,7 @@ def main():
                     rec["output"] = render(text, json.loads(json.dumps(messages)), agp,
                                            json.loads(json.dumps(tools)) if tools else None, variables)
                     n_ok += 1
-                    date_seen |= fixed_strftime("%d %b %Y") in rec["output"]
+                    date_seen |= any(fixed_strftime(f) in rec["output"] for f in ("%d %b %Y", "%Y-%m-%d"))
                 except Exception as e:  # the template's own errors (raise_exception) are golden too
                     rec["error"] = str(e)
                     n_err += 1

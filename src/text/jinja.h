@@ -42,6 +42,8 @@ typedef struct jfunc jfunc;
 
 typedef struct jv {
     jv_type t;
+    unsigned char why;     /* JV_UNDEF: 0 an unknown name, 1 a missing attribute, 2 a missing element */
+    unsigned char of;      /* JV_UNDEF with why > 0: the object's type (jv_typecode) */
     union {
         int b;                                 /* JV_BOOL */
         int64_t i;                             /* JV_INT */
@@ -146,6 +148,10 @@ fd_status jerr(jctx *c, fd_status st, int line, const char *fmt, ...) FD_PRINTF(
 
 /* Values (jinja_value.c). */
 jv jv_undef(const char *name);
+/* The undefined value of obj.name (element 0: attribute) or obj[name] (element 1), for Jinja's messages. */
+jv jv_undef_of(jv obj, const char *name, int element);
+/* FD_ERR_INVALID with Jinja's message for using u ("'x' is undefined", "'dict object' has no attribute 'y'"). */
+fd_status jv_undef_err(jctx *c, int line, jv u);
 jv jv_none(void);
 jv jv_bool(int b);
 jv jv_int(int64_t i);

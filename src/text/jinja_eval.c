@@ -19,11 +19,6 @@ static fd_status nomem(jctx *c)
     return fd_error_set(c->err, FD_ERR_NOMEM, "template: out of memory");
 }
 
-static fd_status undefined_err(jctx *c, int line, jv u)
-{
-    if (u.u.s.n) return jerr(c, FD_ERR_INVALID, line, "'%.*s' is undefined", (int)u.u.s.n, u.u.s.p);
-    return jerr(c, FD_ERR_INVALID, line, "an undefined value was used");
-}
 
 static jv lookup(jctx *c, const char *name)
 {
@@ -98,8 +93,8 @@ static fd_status contains(jctx *c, int line, jv needle, jv hay, int *out)
 
 static fd_status arith(jctx *c, int line, int op, jv a, jv b, jv *out)
 {
-    if (a.t == JV_UNDEF) return undefined_err(c, line, a);
-    if (b.t == JV_UNDEF) return undefined_err(c, line, b);
+    if (a.t == JV_UNDEF) return jv_undef_err(c, line, a);
+    if (b.t == JV_UNDEF) return jv_undef_err(c, line, b);
     if (is_int(a) && is_int(b) && op != OP_DIV) {
         int64_t x = ival(a), y = ival(b), r = 0;
         int bad = 0;
@@ -158,6 +153,9 @@ static fd_status arith(jctx *c, int line, int op, jv a, jv b, jv *out)
     if (op == OP_MUL && (a.t == JV_STR || (a.t == JV_LIST && !a.u.l->gen)) && is_int(b)) return repeat(c, line, a, ival(b), out);
     if (op == OP_MUL && (b.t == JV_STR || (b.t == JV_LIST && !b.u.l->gen)) && is_int(a)) return repeat(c, line, b, ival(a), out);
     if (op == OP_MOD && a.t == JV_STR) return jerr(c, FD_ERR_UNSUPPORTED, line, "string formatting with '%%' is not supported");
+    if (op == OP_ADD && (a.t == JV_STR || (a.t == JV_LIST && !a.u.l->gen)))   /* Python's wording */
+        return jerr(c, FD_ERR_INVALID, line, "can only concatenate %s (not \"%s\") to %s", jv_typename(a), jv_typename(b),
+                    jv_typename(a));
     static const char *sym[] = { "+", "-", "*", "/", "//", "%", "**" };
     return jerr(c, FD_ERR_INVALID, line, "unsupported operand type(s) for %s: '%s' and '%s'", sym[op], jv_typename(a),
                 jv_typename(b));
@@ -228,7 +226,7 @@ static fd_status slice(jctx *c, const jnode *n, jv *out)
     }
     if (p[2]) step = ival(*p[2]);
     if (!step) return jerr(c, FD_ERR_INVALID, n->line, "slice step cannot be zero");
-    if (obj.t == JV_UNDEF) return undefined_err(c, n->line, obj);
+    if (obj.t == JV_UNDEF) return jv_undef_err(c, n->line, obj);
     if (obj.t != JV_STR && (obj.t != JV_LIST || obj.u.l->gen)) {   /* Jinja: a failed subscript is undefined */
         *out = jv_undef("");
         return FD_OK;
@@ -297,7 +295,7 @@ static fd_status call(jctx *c, const jnode *n, jv *out)
     FD_TRY(eval(c, n->a, &f));
     if (f.t == JV_UNDEF) {
         if (n->a->kind == N_ATTR) return jerr(c, FD_ERR_INVALID, n->line, "no method or callable '%s' here", n->a->name);
-        return undefined_err(c, n->line, f);
+        return jv_undef_err(c, n->line, f);
     }
     if (f.t != JV_FUNC) return jerr(c, FD_ERR_INVALID, n->line, "'%s' object is not callable", jv_typename(f));
     FD_TRY(args_of(c, n, &args, &names, &npos));
@@ -336,12 +334,12 @@ static fd_status eval_inner(jctx *c, const jnode *n, jv *out)
     }
     case N_ATTR:
         FD_TRY(eval(c, n->a, &a));
-        if (a.t == JV_UNDEF) return undefined_err(c, n->line, a);
+        if (a.t == JV_UNDEF) return jv_undef_err(c, n->line, a);
         return jinja_getattr(c, n->line, a, n->name, out);
     case N_ITEM:
         FD_TRY(eval(c, n->a, &a));
         FD_TRY(eval(c, n->b, &b));
-        if (a.t == JV_UNDEF) return undefined_err(c, n->line, a);
+        if (a.t == JV_UNDEF) return jv_undef_err(c, n->line, a);
         return jinja_getitem(c, n->line, a, b, out);
     case N_SLICE: return slice(c, n, out);
     case N_CALL: return call(c, n, out);
@@ -361,7 +359,7 @@ static fd_status eval_inner(jctx *c, const jnode *n, jv *out)
         FD_TRY(eval(c, n->a, &a));
         if (a.t == JV_FLOAT) *out = jv_float(n->kind == N_NEG ? -a.u.f : a.u.f);
         else if (is_int(a) && !(n->kind == N_NEG && ival(a) == INT64_MIN)) *out = jv_int(n->kind == N_NEG ? -ival(a) : ival(a));
-        else if (a.t == JV_UNDEF) return undefined_err(c, n->line, a);
+        else if (a.t == JV_UNDEF) return jv_undef_err(c, n->line, a);
         else return jerr(c, FD_ERR_INVALID, n->line, "bad operand type for unary %c: '%s'", n->kind == N_NEG ? '-' : '+', jv_typename(a));
         return FD_OK;
     case N_NOT:

@@ -62,10 +62,20 @@ fd_status jinja_getattr(jctx *c, int line, jv obj, const char *name, jv *out)
     if (m >= 0) return bind(c, obj, methods[m].name, out);
     if (obj.t == JV_DICT) {
         const jv *v = jd_gets(obj.u.d, name);
-        *out = v ? *v : jv_undef(name);
+        *out = v ? *v : jv_undef_of(obj, name, 0);
         return FD_OK;
     }
-    *out = jv_undef(name);
+    *out = jv_undef_of(obj, name, 0);
+    return FD_OK;
+}
+
+/* Undefined obj[key], named by key's repr as Jinja names it ("list object has no element 5"). */
+static fd_status no_element(jctx *c, jv obj, jv key, jv *out)
+{
+    jbuf b = { 0 };
+    jv name;
+    FD_TRY(jbuf_finish(c, &b, jv_repr_append(c, &b, key), &name));
+    *out = jv_undef_of(obj, name.u.s.p, 1);
     return FD_OK;
 }
 
@@ -75,10 +85,7 @@ fd_status jinja_getitem(jctx *c, int line, jv obj, jv key, jv *out)
         int64_t i = key.t == JV_INT ? key.u.i : key.u.b;
         int64_t len = obj.t == JV_LIST ? (int64_t)obj.u.l->n : (int64_t)ju_len(obj.u.s.p, obj.u.s.n);
         if (i < 0) i += len;
-        if (i < 0 || i >= len) {
-            *out = jv_undef("");
-            return FD_OK;
-        }
+        if (i < 0 || i >= len) return no_element(c, obj, key, out);
         if (obj.t == JV_LIST) {
             *out = obj.u.l->v[i];
         } else {
@@ -98,21 +105,17 @@ fd_status jinja_getitem(jctx *c, int line, jv obj, jv key, jv *out)
     if (key.t == JV_STR) {
         const char *k = memchr(key.u.s.p, 0, key.u.s.n) ? "" : NULL;
         jv s;
-        if (k) {
-            *out = jv_undef("");
-            return FD_OK;
-        }
+        if (k) return no_element(c, obj, key, out);
         FD_TRY(jv_strdup(c, key.u.s.p, key.u.s.n, &s));
         if (obj.t == JV_DICT) {   /* getitem failed: an attribute (method) of that name */
             int m = method_index(obj, s.u.s.p);
             if (m >= 0) return bind(c, obj, methods[m].name, out);
-            *out = jv_undef(s.u.s.p);
+            *out = jv_undef_of(obj, s.u.s.p, 0);
             return FD_OK;
         }
         return jinja_getattr(c, line, obj, s.u.s.p, out);
     }
-    *out = jv_undef("");
-    return FD_OK;
+    return no_element(c, obj, key, out);
 }
 
 /* Argument i as a string, or FD_ERR_INVALID. */

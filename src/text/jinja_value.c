@@ -231,6 +231,30 @@ static int eq(jv a, jv b, int depth)
     }
 }
 
+static const char *const type_repr[] = { "Undefined", "None", "bool object", "int object", "float object",
+                                          "str object", "list object", "dict object", "function object",
+                                          "tuple object", "jinja2.utils.Namespace object", "generator object" };
+
+jv jv_undef_of(jv obj, const char *name, int element)
+{
+    jv u = jv_undef(name);
+    u.why = element ? 2 : 1;
+    u.of = (unsigned char)obj.t;
+    if (obj.t == JV_LIST && obj.u.l->tuple) u.of = 9;
+    if (obj.t == JV_DICT && obj.u.d->ns) u.of = 10;
+    if (obj.t == JV_LIST && obj.u.l->gen) u.of = 11;
+    return u;
+}
+
+fd_status jv_undef_err(jctx *c, int line, jv u)
+{
+    int n = (int)u.u.s.n;
+    if (u.why == 1) return jerr(c, FD_ERR_INVALID, line, "'%s' has no attribute '%.*s'", type_repr[u.of], n, u.u.s.p);
+    if (u.why == 2) return jerr(c, FD_ERR_INVALID, line, "%s has no element %.*s", type_repr[u.of], n, u.u.s.p);
+    if (n) return jerr(c, FD_ERR_INVALID, line, "'%.*s' is undefined", n, u.u.s.p);
+    return jerr(c, FD_ERR_INVALID, line, "an undefined value was used");
+}
+
 const char *jv_typename(jv v)
 {
     static const char *names[] = { "Undefined", "NoneType", "bool", "int", "float", "str", "list", "dict", "function" };
@@ -266,9 +290,7 @@ static fd_status cmp(jctx *c, int line, jv a, jv b, int *out, int depth)
         *out = (a.u.l->n > b.u.l->n) - (a.u.l->n < b.u.l->n);
         return FD_OK;
     }
-    if (a.t == JV_UNDEF || b.t == JV_UNDEF)
-        return jerr(c, FD_ERR_INVALID, line, "'%.*s' is undefined", a.t == JV_UNDEF ? (int)a.u.s.n : (int)b.u.s.n,
-                    a.t == JV_UNDEF ? a.u.s.p : b.u.s.p);
+    if (a.t == JV_UNDEF || b.t == JV_UNDEF) return jv_undef_err(c, line, a.t == JV_UNDEF ? a : b);
     return jerr(c, FD_ERR_INVALID, line, "cannot order %s and %s", jv_typename(a), jv_typename(b));
 }
 
