@@ -136,7 +136,7 @@ static fd_status subscript(parser *P, jnode *obj, int line, jnode **out)
         FD_TRY(expr(P, &parts[k]));
         if (!is_slice && !is_op(P, ":")) break;
     }
-    if (!is_slice && !parts[0]) return unexpected(P, "an expression");
+    if (!is_slice && !parts[0]) NEW(parts[0], N_TUPLE, line);   /* x[]: Jinja looks up the empty tuple */
     if (!is_slice && is_op(P, ",")) {   /* x[a, b]: the key is a tuple */
         jnode *t;
         NEW(t, N_TUPLE, line);
