@@ -180,6 +180,7 @@ UNITS = [
  "x {# comment #} y\n  {#- c2 -#}  \nz",
  "  {%+ if true %}keep{% endif %}\n{% if true +%}\nkept newline{% endif %}",
  "{% raw %}{{ not }} {% evaluated %}{% endraw %}|",
+ "a\n  {% raw %}\n  x {{ y }}\n  {% endraw %}\nb {% raw -%}  \n z {%- endraw %} c {%+ raw %}\n w\n  {%+ endraw +%}\nd",
  "line1\r\nline2\r{{ 'x' }}\n",
  "{{ {'a': {'b': 1}}['a']['b'] }}{{ {'a': {'b': 1}}}}",
 ]

@@ -266,7 +266,7 @@ static fd_status lex_tag(lexer *L, char kind)
     }
 }
 
-/* {% raw %}...{% endraw %}: the start tag was matched at L->pos (length tl). */
+/* A {% raw %} (word "raw") or {% endraw %} tag at p; *len its length. */
 static int match_raw(const char *p, size_t left, const char *word, size_t *len)
 {
     size_t i = 2, wl = strlen(word);
@@ -281,14 +281,14 @@ static int match_raw(const char *p, size_t left, const char *word, size_t *len)
     return 1;
 }
 
+/* {% raw %}...{% endraw %}: the start tag (length tl) is at L->pos; the body is text. */
 static fd_status lex_raw(lexer *L, size_t tl)
 {
     const char *p = L->s + L->pos;
     size_t body = L->pos + tl, e, el = 0;
     int strip_after = p[tl - 3] == '-';
     advance(L, tl);
-    if (strip_after) advance(L, skip_ws(L->s, L->n, L->pos) - L->pos);
-    else if (L->pos < L->n && L->s[L->pos] == '\n') advance(L, 1);
+    if (strip_after) advance(L, skip_ws(L->s, L->n, L->pos) - L->pos);   /* no trim_blocks here, as in Jinja */
     body = L->pos;
     for (e = body; e < L->n; e++)
         if (match_raw(L->s + e, L->n - e, "endraw", &el)) break;
@@ -296,7 +296,7 @@ static fd_status lex_raw(lexer *L, size_t tl)
     FD_TRY(emit_text(L, body, e, '%', L->s[e + 2]));
     advance(L, e + el - L->pos);
     if (L->s[L->pos - 3] == '-') advance(L, skip_ws(L->s, L->n, L->pos) - L->pos);
-    else if (L->pos < L->n && L->s[L->pos] == '\n') advance(L, 1);
+    else if (L->s[L->pos - 3] != '+' && L->pos < L->n && L->s[L->pos] == '\n') advance(L, 1);
     return FD_OK;
 }
 
