@@ -178,6 +178,7 @@ UNITS = [
  "a\n  {% if true %}\n  b\n  {% endif %}\n  c",
  "a  {%- if true -%}  b  {%- endif -%}  c {{- ' d ' -}} e",
  "x {# comment #} y\n  {#- c2 -#}  \nz",
+ "a\n  {#+ kept blanks +#}\nb\n  {# c #}\nc{#-#}  d",
  "  {%+ if true %}keep{% endif %}\n{% if true +%}\nkept newline{% endif %}",
  "{% raw %}{{ not }} {% evaluated %}{% endraw %}|",
  "a\n  {% raw %}\n  x {{ y }}\n  {% endraw %}\nb {% raw -%}  \n z {%- endraw %} c {%+ raw %}\n w\n  {%+ endraw +%}\nd",

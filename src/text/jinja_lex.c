@@ -338,10 +338,10 @@ fd_status jinja_lex(jarena *a, const char *src, size_t len, jtok **toks, size_t 
             size_t e = i + 2;
             while (e + 1 < L.n && !(L.s[e] == '#' && L.s[e + 1] == '}')) e++;
             if (e + 1 >= L.n) return lerr(&L, "comment '{#' is not closed by '#}'");
-            int strip = e >= i + 3 + (sign ? 1 : 0) && L.s[e - 1] == '-';   /* {#-#}: the '-' opens */
+            char end_sign = e >= i + 3 + (sign ? 1 : 0) ? L.s[e - 1] : 0;   /* {#-#}: the '-' opens */
             advance(&L, e + 2 - i);
-            if (strip) advance(&L, skip_ws(L.s, L.n, L.pos) - L.pos);
-            else if (L.pos < L.n && L.s[L.pos] == '\n') advance(&L, 1);
+            if (end_sign == '-') advance(&L, skip_ws(L.s, L.n, L.pos) - L.pos);
+            else if (end_sign != '+' && L.pos < L.n && L.s[L.pos] == '\n') advance(&L, 1);
         } else {
             FD_TRY(push(&L, kind == '{' ? T_VAR_BEGIN : T_BLOCK_BEGIN, L.s + i, sign ? 3 : 2));
             advance(&L, sign ? 3 : 2);
