@@ -4,6 +4,7 @@
  *
  * Layer: cli. Needs only the tokenizer files (fd_template_load): a folder
  * without weights or a vocabulary-only GGUF works. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,8 +70,9 @@ int cmd_template(int argc, char **argv)
             else if (a[2] == 't') tools = v;
             else {
                 char *end;
+                errno = 0;
                 opt.now = strtoll(v, &end, 10);
-                if (!*v || *end) {
+                if (!*v || *end || errno) {
                     fprintf(stderr, "foundry: template: --now wants whole seconds, not '%s'\n", v);
                     return 2;
                 }
