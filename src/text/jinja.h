@@ -4,7 +4,13 @@
  *
  * Layer: text (internal to jinja_*.c and template.c). Pipeline:
  *   source --jinja_lex--> tokens --jinja_parse--> tree (template arena)
- *   tree + variables --jinja_eval--> output bytes (render arena, freed after).
+ *   tree + variables --jinja_render--> output bytes (render arena, freed after).
+ * Files: jinja_lex.c (tokens, whitespace rules), jinja_parse.c (expressions),
+ * jinja_stmt.c (tags, name checks), jinja_value.c (arena, values, str/repr),
+ * jinja_eval.c (expressions), jinja_exec.c (statements, scopes, macros),
+ * jinja_method.c (attributes, items, methods, globals), jinja_filter.c
+ * (filters, tests), jinja_json.c (JSON in, tojson out); template.c and
+ * template_load.c are the public API (include/foundry/template.h).
  * Invariants:
  *   1. Every value and node is allocated in an arena and never freed alone;
  *      an arena is dropped whole (ja_free). Values are immutable once built,
