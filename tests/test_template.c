@@ -4,6 +4,7 @@
  * fd_template_load reads folders without weights and vocabulary-only GGUFs,
  * and `foundry template` behaves as a command should. (Each supported
  * construct is checked against the reference in test_template_golden.c.) */
+#include <pthread.h>
 #include <unistd.h>
 #include "check.h"
 #include "base/mem.h"
@@ -347,6 +348,54 @@ static void test_load(void)
     CHECK_EQ(fd_template_load("/nonexistent/model", &t, &vars, &err), FD_ERR_IO);
 }
 
+/* One template rendered from several threads at once: each gets the same text
+ * (the template is read-only after create; each render has its own arena). */
+typedef struct { const fd_template *t; const char *want; int bad; } thread_job;
+
+static void *render_many(void *arg)
+{
+    thread_job *j = arg;
+    const char *msgs = "[{\"role\": \"user\", \"content\": \"<think>x</think>y\"}]";
+    for (int i = 0; i < 200; i++) {
+        fd_error err = { 0 };
+        char *out = NULL;
+        size_t n;
+        fd_template_options o;
+        fd_template_options_init(&o);
+        o.add_generation_prompt = 1;
+        if (fd_template_render(j->t, msgs, strlen(msgs), &o, &out, &n, &err) != FD_OK || strcmp(out, j->want)) j->bad++;
+        fd_template_free(out);
+    }
+    return NULL;
+}
+
+static void test_threads(void)
+{
+    char *src = slurp(FD_TEST_DATA "/templates/Qwen-Qwen3-0.6B.jinja"), *want = NULL;
+    fd_template *t = NULL;
+    fd_error err = { 0 };
+    size_t n;
+    const char *msgs = "[{\"role\": \"user\", \"content\": \"<think>x</think>y\"}]";
+    fd_template_options o;
+    fd_template_options_init(&o);
+    o.add_generation_prompt = 1;
+    CHECK_OK(fd_template_create(src, strlen(src), &t, &err), &err);
+    CHECK_OK(fd_template_render(t, msgs, strlen(msgs), &o, &want, &n, &err), &err);
+    thread_job jobs[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        jobs[i] = (thread_job){ t, want, 0 };
+        CHECK_EQ(pthread_create(&th[i], NULL, render_many, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        CHECK_EQ(jobs[i].bad, 0);
+    }
+    fd_template_free(want);
+    fd_template_destroy(t);
+    free(src);
+}
+
 /* Runs `foundry template ARGS < input`; returns the exit status, output in out. */
 static int run_cli(const char *args, const char *input, char *out, size_t cap)
 {
@@ -408,4 +457,4 @@ static void test_cli(void)
 }
 
 TEST_MAIN(test_unsupported_named, test_parse_errors_name_line, test_runtime_errors_name_line, test_limits, test_api,
-          test_alloc_failures, test_edit_changes_output, test_load, test_cli)
+          test_alloc_failures, test_edit_changes_output, test_threads, test_load, test_cli)
