@@ -19,36 +19,6 @@ static void usage(FILE *f)
                "Without --decode, reads UTF-8 text on stdin and prints its token ids separated by spaces.\n");
 }
 
-/* All of stdin into a fd_malloc'd buffer. */
-static int read_stdin(char **out, size_t *n)
-{
-    size_t cap = 1 << 16, len = 0;
-    char *b = fd_malloc(cap + 1);
-    if (!b) return -1;
-    for (;;) {
-        if (len == cap) {
-            char *p = fd_realloc(b, 2 * cap + 1);
-            if (!p) {
-                fd_free(b);
-                return -1;
-            }
-            b = p;
-            cap *= 2;
-        }
-        size_t k = fread(b + len, 1, cap - len, stdin);
-        len += k;
-        if (k == 0) break;
-    }
-    if (ferror(stdin)) {
-        fd_free(b);
-        return -1;
-    }
-    b[len] = 0;
-    *out = b;
-    *n = len;
-    return 0;
-}
-
 static int encode(const fd_tokenizer *t, const char *text, size_t len)
 {
     fd_error err = { 0 };
@@ -130,7 +100,7 @@ int cmd_tokenize(int argc, char **argv)
     char *text;
     size_t len;
     int rc;
-    if (read_stdin(&text, &len) != 0) {
+    if (cli_read_all(stdin, &text, &len) != 0) {
         fprintf(stderr, "foundry: tokenize: cannot read standard input\n");
         rc = 1;
     } else {

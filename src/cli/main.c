@@ -1,10 +1,11 @@
 /* main.c — `foundry`: dispatches to the command named by the first argument.
  *
  * Layer: cli. The table below is the list of commands; `foundry --help`
- * prints it. */
+ * prints it. Also the helpers commands share (cli.h). */
 #include <stdio.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "base/mem.h"
 
 static const struct {
     const char *name;
@@ -14,6 +15,7 @@ static const struct {
     { "selftest", cmd_selftest, "check every kernel against the CPU reference and time it (the default job)" },
     { "kernels",  cmd_kernels,  "list kernels; --compile-all compiles them; --source NAME prints one" },
     { "tokenize", cmd_tokenize, "-m MODEL: text on stdin -> ids; --decode: ids -> text" },
+    { "template", cmd_template, "-m MODEL: a JSON conversation on stdin -> the prompt its chat template renders" },
     { "info",     cmd_info,     "MODEL: architecture, hyper-parameters, tokenizer and tensors" },
     { "convert",  cmd_convert,  "IN OUT.gguf --dtype f16|bf16|q8_0|q4_0: write a GGUF file" },
     { "run",      cmd_run,      "-m MODEL -p PROMPT: generate text, streamed, with prompt and generation tok/s" },
@@ -35,6 +37,35 @@ int cli_fail(const char *what, fd_status st, const fd_error *err)
     if (err && err->msg[0]) fprintf(stderr, ": %s", err->msg);
     fputc('\n', stderr);
     return 1;
+}
+
+int cli_read_all(FILE *in, char **out, size_t *n)
+{
+    size_t cap = 1 << 16, len = 0;
+    char *b = fd_malloc(cap + 1);
+    if (!b) return -1;
+    for (;;) {
+        if (len == cap) {
+            char *p = fd_realloc(b, 2 * cap + 1);
+            if (!p) {
+                fd_free(b);
+                return -1;
+            }
+            b = p;
+            cap *= 2;
+        }
+        size_t k = fread(b + len, 1, cap - len, in);
+        len += k;
+        if (k == 0) break;
+    }
+    if (ferror(in)) {
+        fd_free(b);
+        return -1;
+    }
+    b[len] = 0;
+    *out = b;
+    *n = len;
+    return 0;
 }
 
 int main(int argc, char **argv)

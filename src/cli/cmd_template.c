@@ -1,0 +1,118 @@
+/* cmd_template.c — `foundry template -m MODEL [--no-generation-prompt]`: a
+ * conversation (a JSON array of {"role", "content"}) on stdin -> the prompt
+ * the model's chat template renders, on stdout exactly (no newline added).
+ *
+ * Layer: cli. Needs only the tokenizer files (fd_template_load): a folder
+ * without weights or a vocabulary-only GGUF works. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include "cli/cli.h"
+#include "base/mem.h"
+#include "foundry/template.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: foundry template -m MODEL [--no-generation-prompt] [--vars JSON] [--tools JSON]\n\n"
+               "  -m, --model MODEL        a model folder (chat_template.jinja or tokenizer_config.json),\n"
+               "                           a .gguf file (tokenizer.chat_template), a .jinja or a .json file\n"
+               "  --no-generation-prompt   render without add_generation_prompt (to continue a final turn)\n"
+               "  --vars JSON              extra template variables, e.g. '{\"enable_thinking\": false}'\n"
+               "  --tools JSON             a JSON list of tool schemas (the template's `tools`)\n"
+               "  --now SECONDS            strftime_now's time (Unix seconds, UTC) instead of the clock\n"
+               "  -h, --help               this help\n\n"
+               "Reads a JSON array of {\"role\", \"content\"} messages on stdin and prints the prompt exactly.\n");
+}
+
+/* The model's special tokens with the user's --vars laid over them, as JSON
+ * text the caller frees with free(); NULL with a message printed on error. */
+static char *merge_vars(const char *model_vars, const char *user)
+{
+    json_error_t je;
+    json_t *m = json_loads(model_vars, 0, &je), *u = NULL;
+    char *s = NULL;
+    if (user && !(u = json_loads(user, 0, &je)))
+        fprintf(stderr, "foundry: template: --vars: bad JSON: %s\n", je.text);
+    else if (u && !json_is_object(u))
+        fprintf(stderr, "foundry: template: --vars: not a JSON object\n");
+    else if (m && (!u || !json_object_update(m, u)))
+        s = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(m);
+    json_decref(u);
+    return s;
+}
+
+int cmd_template(int argc, char **argv)
+{
+    const char *model = NULL, *user_vars = NULL, *tools = NULL;
+    fd_template_options opt;
+    fd_template_options_init(&opt);
+    opt.add_generation_prompt = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has_val = i + 1 < argc;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--no-generation-prompt")) {
+            opt.add_generation_prompt = 0;
+        } else if (!strcmp(a, "-m") || !strcmp(a, "--model") || !strcmp(a, "--vars") || !strcmp(a, "--tools") ||
+                   !strcmp(a, "--now")) {
+            if (!has_val) {
+                fprintf(stderr, "foundry: template: %s needs a value\n", a);
+                return 2;
+            }
+            const char *v = argv[++i];
+            if (a[1] == 'm' || a[2] == 'm') model = v;
+            else if (a[2] == 'v') user_vars = v;
+            else if (a[2] == 't') tools = v;
+            else {
+                char *end;
+                errno = 0;
+                opt.now = strtoll(v, &end, 10);
+                if (!*v || *end || errno) {
+                    fprintf(stderr, "foundry: template: --now wants whole seconds, not '%s'\n", v);
+                    return 2;
+                }
+            }
+        } else {
+            fprintf(stderr, "foundry: template: unknown argument '%s' (see foundry template --help)\n", a);
+            return 2;
+        }
+    }
+    if (!model) {
+        fprintf(stderr, "foundry: template: -m MODEL is required (see foundry template --help)\n");
+        return 2;
+    }
+    fd_error err = { 0 };
+    fd_template *t;
+    char *model_vars, *in = NULL, *vars = NULL, *text = NULL;
+    size_t len, n;
+    fd_status st = fd_template_load(model, &t, &model_vars, &err);
+    if (st != FD_OK) return cli_fail("template", st, &err);
+    int rc = 0;
+    if (cli_read_all(stdin, &in, &len) != 0) {
+        fprintf(stderr, "foundry: template: cannot read standard input\n");
+        rc = 1;
+    } else if (!(vars = merge_vars(model_vars, user_vars))) {
+        rc = user_vars ? 2 : cli_fail("template", FD_ERR_NOMEM, NULL);
+    } else {
+        opt.vars_json = vars;
+        opt.tools_json = tools;
+        st = fd_template_render(t, in, len, &opt, &text, &n, &err);
+        if (st != FD_OK) {
+            rc = cli_fail("template", st, &err);
+        } else if (fwrite(text, 1, n, stdout) != n || fflush(stdout) || ferror(stdout)) {
+            fprintf(stderr, "foundry: template: cannot write standard output\n");
+            rc = 1;
+        }
+    }
+    fd_template_free(text);
+    free(vars);
+    fd_free(in);
+    fd_free(model_vars);
+    fd_template_destroy(t);
+    return rc;
+}

@@ -1,0 +1,201 @@
+/* template_load.c — a model's chat template and special-token strings, read
+ * from the tokenizer files alone (no weights, no config.json needed):
+ *   folder: chat_template.jinja > chat_template.json > tokenizer_config.json's
+ *           chat_template (transformers' order), special tokens from
+ *           tokenizer_config.json ({"bos_token": "<s>"} or {"content": "<s>"});
+ *   GGUF:   tokenizer.chat_template, tokens named by tokenizer.ggml.*_token_id;
+ *   a .jinja file: the template alone; a .json file: a tokenizer_config.json.
+ *
+ * Layer: text (public entry fd_template_load, see template.h). */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include "base/mem.h"
+#include "base/util.h"
+#include "format/mapfile.h"
+#include "foundry/gguf.h"
+#include "foundry/template.h"
+
+static int ends_with(const char *s, const char *suf)
+{
+    size_t n = strlen(s), k = strlen(suf);
+    return n >= k && !strcmp(s + n - k, suf);
+}
+
+static fd_status template_of(const char *path, const char *text, size_t n, fd_template **out, fd_error *err);
+
+/* A template from a file's text (mapped, so its size is not copied twice). */
+static fd_status template_file(const char *path, fd_template **out, fd_error *err)
+{
+    fd_mapfile f;
+    fd_status rc = fd_mapfile_open(path, &f, err);
+    if (rc == FD_OK) rc = template_of(path, (const char *)f.data, (size_t)f.size, out, err);
+    fd_mapfile_close(&f);
+    return rc;
+}
+
+static fd_status template_of(const char *path, const char *text, size_t n, fd_template **out, fd_error *err)
+{
+    fd_status rc = fd_template_create(text, n, out, err);
+    if (rc != FD_OK && err && !strstr(err->msg, path)) {
+        fd_error e = *err;
+        fd_error_clear(err);
+        fd_error_set(err, rc, "%s: %s", path, e.msg);
+    }
+    return rc;
+}
+
+/* chat_template of a JSON object: a string, or a list of {name, template} ("default" wins). */
+static const char *json_template(json_t *o)
+{
+    json_t *ct = json_object_get(o, "chat_template");
+    const char *s = NULL;
+    if (json_is_string(ct)) return json_string_value(ct);
+    for (size_t i = 0; json_is_array(ct) && i < json_array_size(ct); i++) {
+        json_t *e = json_array_get(ct, i), *name = json_object_get(e, "name"), *t = json_object_get(e, "template");
+        if (!json_is_string(t)) continue;
+        if (!s || (json_is_string(name) && !strcmp(json_string_value(name), "default"))) s = json_string_value(t);
+    }
+    return s;
+}
+
+static fd_status load_json(const char *path, json_t **out, fd_error *err)
+{
+    json_error_t je;
+    if (!(*out = json_load_file(path, JSON_DECODE_ANY, &je)))
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: bad JSON at line %d: %s", path, je.line, je.text);
+    if (!json_is_object(*out)) {
+        json_decref(*out);
+        *out = NULL;
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: not a JSON object", path);
+    }
+    return FD_OK;
+}
+
+/* Special tokens of a tokenizer_config.json as a JSON object's text. */
+static fd_status config_vars(json_t *cfg, const char *path, char **vars, fd_error *err)
+{
+    static const char *const keys[] = { "bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token",
+                                        "mask_token", NULL };
+    json_t *o = json_object(), *extra;
+    fd_status rc = FD_OK;
+    if (!o) return fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", path);
+    for (size_t i = 0; keys[i] && cfg; i++) {
+        json_t *v = json_object_get(cfg, keys[i]);
+        if (json_is_object(v)) v = json_object_get(v, "content");
+        if (json_is_string(v) && json_object_set(o, keys[i], v)) rc = fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", path);
+    }
+    extra = cfg ? json_object_get(cfg, "additional_special_tokens") : NULL;
+    if (rc == FD_OK && json_is_array(extra)) {
+        json_t *l = json_array();
+        for (size_t i = 0; l && i < json_array_size(extra); i++) {
+            json_t *v = json_array_get(extra, i);
+            if (json_is_object(v)) v = json_object_get(v, "content");
+            if (json_is_string(v)) json_array_append(l, v);
+        }
+        if (!l || json_object_set_new(o, "additional_special_tokens", l)) rc = fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", path);
+    }
+    char *s = rc == FD_OK ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(o);
+    if (rc == FD_OK && (!s || !(*vars = fd_strdup(s)))) rc = fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", path);
+    free(s);
+    return rc;
+}
+
+static fd_status load_folder(const char *dir, fd_template **tmpl, char **vars, fd_error *err)
+{
+    char *jinja = fd_path_join(dir, "chat_template.jinja"), *ctj = fd_path_join(dir, "chat_template.json"),
+         *cfgp = fd_path_join(dir, "tokenizer_config.json");
+    json_t *cfg = NULL, *ct = NULL;
+    fd_status rc = FD_OK;
+    if (!jinja || !ctj || !cfgp) rc = fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", dir);
+    if (rc == FD_OK && fd_is_file(cfgp)) rc = load_json(cfgp, &cfg, err);
+    if (rc == FD_OK) rc = config_vars(cfg, cfgp, vars, err);
+    if (rc == FD_OK && fd_is_file(jinja)) {
+        rc = template_file(jinja, tmpl, err);
+    } else if (rc == FD_OK && fd_is_file(ctj) && (rc = load_json(ctj, &ct, err)) == FD_OK && json_template(ct)) {
+        rc = template_of(ctj, json_template(ct), strlen(json_template(ct)), tmpl, err);
+    } else if (rc == FD_OK && cfg && json_template(cfg)) {
+        rc = template_of(cfgp, json_template(cfg), strlen(json_template(cfg)), tmpl, err);
+    } else if (rc == FD_OK) {
+        rc = fd_error_set(err, FD_ERR_UNAVAILABLE, "%s: no chat template (chat_template.jinja, chat_template.json "
+                          "or tokenizer_config.json's chat_template)", dir);
+    }
+    json_decref(cfg);
+    json_decref(ct);
+    fd_free(jinja);
+    fd_free(ctj);
+    fd_free(cfgp);
+    return rc;
+}
+
+static fd_status load_gguf(const char *path, fd_template **tmpl, char **vars, fd_error *err)
+{
+    static const struct { const char *key, *var; } ids[] = {
+        { "tokenizer.ggml.bos_token_id", "bos_token" }, { "tokenizer.ggml.eos_token_id", "eos_token" },
+        { "tokenizer.ggml.unknown_token_id", "unk_token" }, { "tokenizer.ggml.separator_token_id", "sep_token" },
+        { "tokenizer.ggml.padding_token_id", "pad_token" } };
+    fd_gguf *g;
+    fd_gguf_str ct;
+    const fd_gguf_str *toks = NULL;
+    uint64_t ntok = 0;
+    json_t *o = NULL;
+    fd_status rc;
+    FD_TRY(fd_gguf_open_ex(path, FD_GGUF_ANY_TENSOR_TYPE, &g, err));
+    if (!fd_gguf_has(g, "tokenizer.chat_template")) {
+        fd_gguf_close(g);
+        return fd_error_set(err, FD_ERR_UNAVAILABLE, "%s: no tokenizer.chat_template", path);
+    }
+    rc = fd_gguf_get_str(g, "tokenizer.chat_template", &ct, err);
+    if (rc == FD_OK) rc = template_of(path, ct.ptr, (size_t)ct.len, tmpl, err);
+    if (rc == FD_OK && fd_gguf_has(g, "tokenizer.ggml.tokens")) rc = fd_gguf_get_str_array(g, "tokenizer.ggml.tokens", &toks, &ntok, err);
+    if (rc == FD_OK && !(o = json_object())) rc = fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", path);
+    for (size_t i = 0; rc == FD_OK && i < sizeof ids / sizeof ids[0]; i++) {
+        uint64_t id;
+        if (!fd_gguf_has(g, ids[i].key)) continue;
+        rc = fd_gguf_get_uint(g, ids[i].key, &id, err);
+        if (rc == FD_OK && id < ntok && json_object_set_new(o, ids[i].var, json_stringn(toks[id].ptr, (size_t)toks[id].len)))
+            rc = fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", path);
+    }
+    char *s = rc == FD_OK ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    if (rc == FD_OK && (!s || !(*vars = fd_strdup(s)))) rc = fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", path);
+    free(s);
+    json_decref(o);
+    fd_gguf_close(g);
+    return rc;
+}
+
+fd_status fd_template_load(const char *path, fd_template **tmpl, char **vars_json, fd_error *err)
+{
+    fd_status rc;
+    if (!tmpl || !vars_json) return fd_error_set(err, FD_ERR_INVALID, "fd_template_load: tmpl or vars_json is NULL");
+    *tmpl = NULL;
+    *vars_json = NULL;
+    if (!path) return fd_error_set(err, FD_ERR_INVALID, "fd_template_load: path is NULL");
+    if (!fd_is_dir(path) && !fd_is_file(path)) return fd_error_set(err, FD_ERR_IO, "%s: no such file or folder", path);
+    if (fd_is_dir(path)) {
+        rc = load_folder(path, tmpl, vars_json, err);
+    } else if (ends_with(path, ".jinja")) {
+        rc = template_file(path, tmpl, err);
+        if (rc == FD_OK && !(*vars_json = fd_strdup("{}"))) rc = fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", path);
+    } else if (ends_with(path, ".json")) {
+        json_t *cfg;
+        rc = load_json(path, &cfg, err);
+        if (rc == FD_OK) {
+            const char *s = json_template(cfg);
+            rc = config_vars(cfg, path, vars_json, err);
+            if (rc == FD_OK && !s) rc = fd_error_set(err, FD_ERR_UNAVAILABLE, "%s: no chat_template", path);
+            if (rc == FD_OK) rc = template_of(path, s, strlen(s), tmpl, err);
+            json_decref(cfg);
+        }
+    } else {
+        rc = load_gguf(path, tmpl, vars_json, err);
+    }
+    if (rc != FD_OK) {
+        fd_template_destroy(*tmpl);
+        fd_free(*vars_json);
+        *tmpl = NULL;
+        *vars_json = NULL;
+    }
+    return rc;
+}
