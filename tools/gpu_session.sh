@@ -9,7 +9,7 @@
 # archives in lib/) and .dev/shared (the shared folder's tools/ and models/).
 set -u
 OUT=${1:-/tmp/out}; shift
-STEPS=${*:-build ctest bench kbench parity goldens demo}
+STEPS=${*:-build ctest bench kbench parity goldens templates demo}
 mkdir -p "$OUT"
 ROOT=$(pwd)
 export FOUNDRY_CACHE_DIR=/tmp/fdcache
@@ -72,9 +72,14 @@ if has goldens; then
   step goldens
   PYTHONUNBUFFERED=1 python3 tools/parity_qwen.py $B/foundry .dev/shared "$OUT" --goldens-only >"$OUT/goldens.txt" 2>&1; tail -4 "$OUT/goldens.txt"
 fi
+if has templates; then
+  step chat templates with transformers
+  python3 tools/template_golden.py /tmp/golden_tf.jsonl --backend transformers 2>&1 | tail -2
+  cmp /tmp/golden_tf.jsonl tests/data/templates/golden.jsonl && echo "template goldens: IDENTICAL to transformers" || cp /tmp/golden_tf.jsonl "$OUT/"
+fi
 if has demo; then
   step demo
-  $B/foundry demo 2>&1 | tail -12
-  $B/foundry demo --backend cpu 2>&1 | tail -6
+  timeout 120 $B/foundry demo -n 128 2>&1 | tail -8
+  timeout 120 $B/foundry demo --backend cpu -n 24 2>&1 | tail -4
 fi
 step done
