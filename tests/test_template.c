@@ -257,7 +257,7 @@ static char *slurp(const char *path)
 {
     FILE *f = fopen(path, "rb");
     char *b = calloc(1, 1 << 16);
-    if (f && b) fread(b, 1, (1 << 16) - 1, f);
+    if (f && b && fread(b, 1, (1 << 16) - 1, f) == 0) b[0] = 0;
     if (f) fclose(f);
     return b;
 }
