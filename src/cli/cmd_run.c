@@ -26,7 +26,7 @@ static void on_sigint(int sig)
 static int on_text(void *user, const char *text, size_t len)
 {
     (void)user;
-    fwrite(text, 1, len, stdout);
+    if (fwrite(text, 1, len, stdout) != len) return 1;
     fflush(stdout);
     return ferror(stdout) ? 1 : 0;
 }

@@ -65,9 +65,10 @@ static int decode(const fd_tokenizer *t, char *text)
     fd_status st = fd_tokenizer_decode(t, ids, n, &out, &len, &err);
     fd_free(ids);
     if (st != FD_OK) return cli_fail("tokenize --decode", st, &err);
-    fwrite(out, 1, len, stdout);
+    int bad = fwrite(out, 1, len, stdout) != len || fflush(stdout) != 0;
     fd_free(out);
-    return 0;
+    if (bad) fprintf(stderr, "foundry tokenize: writing the output failed\n");
+    return bad;
 }
 
 int cmd_tokenize(int argc, char **argv)
