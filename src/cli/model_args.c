@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "cli/cli.h"
 #include "cli/model_args.h"
 
@@ -112,11 +113,13 @@ static double now(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* A progress line for big models, on a terminal only (logs stay clean). */
 static void progress(void *user, uint64_t done, uint64_t total)
 {
     (void)user;
-    if (total > (256u << 20)) fprintf(stderr, "\rfoundry: uploading weights %3.0f%%", 100.0 * done / total);
-    if (total > (256u << 20) && done >= total) fputc('\n', stderr);
+    if (total < (256u << 20) || !isatty(2)) return;
+    fprintf(stderr, "\rfoundry: uploading weights %3.0f%%", 100.0 * done / total);
+    if (done >= total) fputc('\n', stderr);
 }
 
 int cli_model_open(const char *cmd, const cli_model_args *a, cli_model *m)
