@@ -71,5 +71,23 @@ void fd_session_cancel(fd_session *s);
 const int32_t *fd_session_tokens(const fd_session *s, size_t *n);
 /* Forgets everything: the next feed starts a new conversation. */
 fd_status fd_session_reset(fd_session *s) FD_MUST_USE;
+uint32_t fd_session_ctx(const fd_session *s);   /* tokens the session may hold */
+/* The model's tokenizer (NULL if it has none); the last failure's message. */
+const struct fd_tokenizer *fd_session_tokenizer(const fd_session *s);
+const char *fd_session_error(const fd_session *s);
+
+/* ---- chat: a conversation rendered whole through the model's own chat
+ * template each turn (template_path: the model folder or GGUF, or a
+ * vocabulary GGUF that carries one), fed with prefix reuse. The chat
+ * borrows the session. */
+typedef struct fd_chat fd_chat;
+fd_status fd_chat_create(fd_session *s, const char *template_path, const char *system, fd_chat **out,
+                         fd_error *err) FD_MUST_USE;
+/* One turn: the user's text in, the assistant's reply streamed to cb and kept. */
+fd_status fd_chat_say(fd_chat *c, const char *text, const fd_gen_options *g, fd_text_cb cb, void *user,
+                      fd_gen_stats *stats, fd_error *err) FD_MUST_USE;
+/* Back to the system message alone. */
+fd_status fd_chat_reset(fd_chat *c) FD_MUST_USE;
+void fd_chat_destroy(fd_chat *c);
 
 #endif

@@ -21,6 +21,7 @@ int cmd_kernels(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_chat(int argc, char **argv);
 
 /* Prints "foundry: <what>: <status>: <msg>" to stderr and returns 1. */
 int cli_fail(const char *what, fd_status st, const fd_error *err);

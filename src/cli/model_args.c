@@ -164,3 +164,20 @@ void cli_model_close(cli_model *m)
     fd_model_close(m->model);
     memset(m, 0, sizeof *m);
 }
+
+const char *cli_model_template_path(const cli_model_args *a)
+{
+    return a->model ? a->model : a->vocab ? a->vocab : FD_DEFAULT_VOCAB;
+}
+
+int cli_gpu_present(fd_backend_kind backend)
+{
+    fd_foundry *fd = NULL;
+    fd_error err = { 0 };
+    int gpu = 0;
+    if (backend != FD_BACKEND_CPU &&
+        fd_foundry_create(&(fd_options){ .backend = backend, .log_level = FD_LOG_ERROR }, &fd, &err) == FD_OK)
+        gpu = fd_foundry_backend(fd) == FD_BACKEND_CUDA;
+    fd_foundry_destroy(fd);
+    return gpu;
+}

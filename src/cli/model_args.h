@@ -43,5 +43,9 @@ const char *cli_model_help(void);
  * uploads the weights. 0 or an exit status (message printed). */
 int cli_model_open(const char *cmd, const cli_model_args *a, cli_model *m);
 void cli_model_close(cli_model *m);
+/* Where the chat template comes from: the model, or a synthetic model's vocabulary GGUF. */
+const char *cli_model_template_path(const cli_model_args *a);
+/* 1 when `backend` resolves to a CUDA device here (quietly). */
+int cli_gpu_present(fd_backend_kind backend);
 
 #endif

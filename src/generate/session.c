@@ -75,6 +75,9 @@ const int32_t *fd_session_tokens(const fd_session *s, size_t *n)
 }
 
 void fd_session_cancel(fd_session *s) { s->cancel = 1; }
+uint32_t fd_session_ctx(const fd_session *s) { return fd_state_ctx(s->st); }
+const fd_tokenizer *fd_session_tokenizer(const fd_session *s) { return s->tok_; }
+const char *fd_session_error(const fd_session *s) { return fd_foundry_error(s->fd); }
 
 fd_status fd_session_reset(fd_session *s)
 {

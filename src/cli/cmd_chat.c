@@ -1,0 +1,85 @@
+/* cmd_chat.c — `foundry chat`: an interactive multi-turn chat through the
+ * model's own chat template. One user turn per line of stdin (a terminal or
+ * a pipe, for scripts and tests); `/reset` starts over; Ctrl-D (end of
+ * input) leaves. Ctrl-C stops the reply being written, not the chat.
+ *
+ * Layer: cli. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli/cli.h"
+#include "cli/gen_args.h"
+
+static fd_session *volatile running;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    if (running) fd_session_cancel(running);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: foundry chat (-m MODEL | --synthetic NAME) [-s SYSTEM] [options]\n"
+               "  one user turn per line of stdin; /reset starts over; Ctrl-D leaves\n"
+               "  -s, --system TEXT       a system message\n"
+               "%s%s", gen_args_help(), cli_model_help());
+}
+
+int cmd_chat(int argc, char **argv)
+{
+    run_args a = { .m = { .backend = FD_BACKEND_AUTO }, .n = 512 };
+    fd_sampler_defaults(&a.samp);
+    int r = gen_args_parse("chat", argc, argv, &a, usage);
+    if (r) return r < 0 ? 0 : r;
+    cli_model m;
+    if ((r = cli_model_open("chat", &a.m, &m))) return r;
+    gen_args_defaults(&a, m.model);
+    fd_session *s = NULL;
+    fd_chat *chat = NULL;
+    fd_error err = { 0 };
+    fd_status st = fd_session_create(m.fd, m.model, m.weights,
+                                     &(fd_session_options){ .ctx = a.m.ctx, .no_graph = a.no_graph }, &s);
+    if (st == FD_OK) st = fd_chat_create(s, cli_model_template_path(&a.m), a.system, &chat, &err);
+    int tty = isatty(0), status = 0;
+    char *line = NULL;
+    size_t cap = 0;
+    fd_gen_options g = { .max_tokens = a.n, .sampler = &a.samp, .stop = a.stop, .ignore_eos = a.ignore_eos };
+    while (st == FD_OK) {
+        if (tty) fputs("> ", stdout), fflush(stdout);
+        ssize_t n = getline(&line, &cap, stdin);
+        if (n < 0) break;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;
+        if (!n) continue;
+        if (!strcmp(line, "/reset")) {
+            st = fd_chat_reset(chat);
+            if (tty) puts("(conversation reset)");
+            continue;
+        }
+        fd_gen_stats gs = { 0 };
+        running = s;
+        signal(SIGINT, on_sigint);
+        st = fd_chat_say(chat, line, &g, gen_print, NULL, &gs, &err);
+        signal(SIGINT, SIG_DFL);
+        running = NULL;
+        if (st == FD_OK) gen_print_stats(&gs, &gs, m.load_seconds);
+        if (st == FD_OK && gs.stop == FD_STOP_CONTEXT) {
+            fprintf(stderr, "foundry chat: the context of %u tokens is full; /reset to start over\n", fd_session_ctx(s));
+        }
+    }
+    if (st != FD_OK) {
+        fprintf(stderr, "foundry chat: %s: %s\n", fd_status_name(st), err.msg[0] ? err.msg : fd_foundry_error(m.fd));
+        status = 1;
+    }
+    if (fflush(stdout) || ferror(stdout)) {
+        fprintf(stderr, "foundry chat: writing the output failed\n");
+        status = 1;
+    }
+    free(line);
+    fd_chat_destroy(chat);
+    fd_session_destroy(s);
+    cli_model_close(&m);
+    return status;
+}
