@@ -38,6 +38,8 @@ typedef struct fd_gen_options {
     const fd_sampler *sampler;  /* NULL: greedy */
     const char *const *stop;    /* stop strings (NULL-terminated array, may be NULL) */
     int ignore_eos;             /* 1: the model's end-of-generation ids do not stop it */
+    const int32_t *stop_ids;    /* more ids that stop it (counted, not printed), may be NULL */
+    size_t n_stop_ids;
 } fd_gen_options;
 
 typedef struct fd_gen_stats {

@@ -126,15 +126,18 @@ fd_status fd_session_feed_text(fd_session *s, const char *text, size_t len, fd_g
     return st;
 }
 
-static int is_eos(const fd_session *s, int32_t id)
+static int is_eos(const fd_session *s, const fd_gen_options *g, int32_t id)
 {
+    for (size_t i = 0; i < g->n_stop_ids; i++)
+        if (g->stop_ids[i] == id) return 1;
+    if (g->ignore_eos) return 0;
     const int32_t *eos;
     size_t n = s->tok_ ? fd_tokenizer_eos(s->tok_, &eos) : 0;
     for (size_t i = 0; i < n; i++)
         if (eos[i] == id) return 1;
-    const fd_generation_defaults *g = &fd_model_describe(s->model)->gen;
-    for (uint32_t i = 0; i < g->n_eos; i++)
-        if (g->eos_ids[i] == id) return 1;
+    const fd_generation_defaults *d = &fd_model_describe(s->model)->gen;
+    for (uint32_t i = 0; i < d->n_eos; i++)
+        if (d->eos_ids[i] == id) return 1;
     return 0;
 }
 
@@ -142,6 +145,7 @@ static int is_eos(const fd_session *s, int32_t id)
  * when a stop string was found (the text before it is streamed). */
 static int flush_text(fd_sbuf *held, const char *const *stop, fd_text_cb cb, void *user, int final, int *cb_stop)
 {
+    if (!held->s) return 0;   /* nothing held yet */
     size_t safe = held->len, cut = (size_t)-1;
     for (const char *const *p = stop; p && *p; p++) {
         if (!**p) continue;
@@ -197,7 +201,7 @@ fd_status fd_session_generate(fd_session *s, const fd_gen_options *g, fd_text_cb
         for (size_t i = 0; st == FD_OK && i < k && !done; i++) {
             s->tok[s->ntok++] = out[i];
             stats->gen_tokens++;
-            if (!g->ignore_eos && is_eos(s, out[i])) {
+            if (is_eos(s, g, out[i])) {
                 stats->stop = FD_STOP_EOS;
                 done = 1;
             } else if (s->tok_) {
