@@ -9,9 +9,10 @@
  * Launch: f16 / bf16 / q8_0 / q4_0 weights on the tensor cores, in one of two
  * tiles chosen per shape (ops/gemm/layout.cuh): 128 x 128 with 256 threads
  * or 64 x 64 with 128; grid (column tiles, row tiles); dynamic shared memory
- * FD_GEMM_SMEM of the policy's ring. The choice: the fewest waves of
- * resident blocks, weighted by the tile's area (a 64 x 64 tile does a
- * quarter of the work per wave slot at about 3/4 of the efficiency). f32
+ * FD_GEMM_SMEM of the policy's ring. The choice: 128 x 128 when it makes at
+ * least one tile per multiprocessor, else 64 x 64 (more blocks; each reads
+ * more of x from L2 per product, so it loses once there are enough big
+ * ones). f32
  * weights: the SIMT path, 64 x 64 tiles of 256 threads. */
 #include <math.h>
 #include <omp.h>
@@ -54,19 +55,6 @@ static fd_status gemm_check(const void *p, fd_error *err)
     return numel_is("norm_w", a->norm_w, a->K, "K", err);
 }
 
-/* Blocks of `threads` threads with `smem` bytes each that one multiprocessor
- * holds (228 KB of shared memory, 1 KB reserved per block; 64 K registers). */
-static unsigned resident(unsigned smem, unsigned threads, unsigned regs, unsigned cap)
-{
-    unsigned n = (228u << 10) / (smem + 1024);
-    if (regs) {
-        unsigned r = 65536u / (threads * ((regs + 7) & ~7u));
-        if (r < n) n = r;
-    }
-    if (n > cap) n = cap;
-    return n ? n : 1;
-}
-
 static fd_status gemm_dispatch(const void *p, fd_dispatch *d, fd_error *err)
 {
     (void)err;
@@ -85,13 +73,11 @@ static fd_status gemm_dispatch(const void *p, fd_dispatch *d, fd_error *err)
     unsigned big = FD_GEMM_SMEM(FD_GEMM_BIG_BM, FD_GEMM_BIG_BN, st, wraw, quant);
     unsigned small = FD_GEMM_SMEM(FD_GEMM_SMALL_BM, FD_GEMM_SMALL_BN, st, wraw, quant);
     uint64_t tb = (uint64_t)((a->M + FD_GEMM_BIG_BM - 1) / FD_GEMM_BIG_BM) * ((cols + FD_GEMM_BIG_BN - 1) / FD_GEMM_BIG_BN);
-    uint64_t ts = (uint64_t)((a->M + FD_GEMM_SMALL_BM - 1) / FD_GEMM_SMALL_BM) *
-                  ((cols + FD_GEMM_SMALL_BN - 1) / FD_GEMM_SMALL_BN);
-    uint64_t sb = (uint64_t)d->sms * resident(big, FD_GEMM_BIG_THREADS, d->regs, 2);
-    uint64_t ss = (uint64_t)d->sms * resident(small, FD_GEMM_SMALL_THREADS, d->regs, 8);
-    /* cost in 64 x 64 tile-times: a big tile is 4 of them, a small one 4/3 */
-    uint64_t cb = (tb + sb - 1) / sb * 12, cs = (ts + ss - 1) / ss * 4;
-    int use_big = cb <= cs;
+    /* measured on an H200 at M = 512 (docs/PERF_NOTES.md): 128 x 128 wins once
+     * there are at least as many of its tiles as multiprocessors (gate + up,
+     * 304 tiles: 143 against 120 TFLOP/s); below, 64 x 64 (QKV 2048 x 1536, 64
+     * big tiles: 118 against 80) */
+    int use_big = tb >= d->sms;
     unsigned bm = use_big ? FD_GEMM_BIG_BM : FD_GEMM_SMALL_BM, bn = use_big ? FD_GEMM_BIG_BN : FD_GEMM_SMALL_BN;
     d->block[0] = use_big ? FD_GEMM_BIG_THREADS : FD_GEMM_SMALL_THREADS;
     d->grid[0] = (unsigned)((cols + bn - 1) / bn);

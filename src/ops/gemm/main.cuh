@@ -8,11 +8,14 @@
  * weights (the policy's raw bytes). Per k-tile kt, one barrier:
  *   wait for k-tile kt + 1's copies; __syncthreads;
  *   issue k-tile kt + S - 1 (into the slot k-tile kt - 1 left);
+ *   mma on k-tile kt: ldmatrix from the swizzled tiles, 2 x 4 x 4 (128 x 128)
+ *     or 2 x 2 x 4 (64 x 64) mma.sync per warp;
  *   convert k-tile kt + 1: x to f16 / bf16 (times norm_w for RMSNorm) into
  *     x tile (kt + 1) & 1; quantized weights dequantized into weight tile
- *     (kt + 1) & 1 (f16 / bf16 weights are read in the ring itself);
- *   mma on k-tile kt: ldmatrix from the swizzled tiles, 2 x 4 x 4 (128 x 128)
- *     or 2 x 2 x 4 (64 x 64) mma.sync per warp.
+ *     (kt + 1) & 1 (f16 / bf16 weights are read in the ring itself). After
+ *     the mma, not before: its fragments are dead by then, which keeps the
+ *     kernel within 128 registers (two 256-thread blocks per multiprocessor)
+ *     without spilling.
  * The barrier orders every use: the slot written was last read by k-tile
  * kt - 1's mma, the converted tile written by k-tile kt - 1's mma, and what
  * this k-tile's mma reads was written before it. The epilogue runs on the
@@ -32,7 +35,9 @@ __device__ __forceinline__ void fd_gemm_issue(const fd_args &a, unsigned char *s
   }
   fd_w_issue<BN, NT>(a, slot + BM * 128, bx, kt, tid);
 }
-/* x of k-tile kt (in `slot`) into the operand tile `xt`; sums squares into ss */
+/* x of k-tile kt (in `slot`) into the operand tile `xt`. RMSNorm: each row's
+ * sum of squares over the k-tile, summed over the row's 8 threads, is added
+ * to ss[row] by the first of them (always the same thread: no barrier) */
 template <int BM, int NT>
 __device__ __forceinline__ void fd_gemm_convert_x(const fd_args &a, const unsigned char *slot, unsigned char *xt,
                                                   u32 kt, u32 tid, float *ss) {
@@ -41,7 +46,11 @@ __device__ __forceinline__ void fd_gemm_convert_x(const fd_args &a, const unsign
     u32 r = (tid + NT * j) >> 3;
     float4 v = *(const float4 *)(slot + r * 128 + cg * 16);
 #if FD_GEMM_RMS
-    ss[j] += v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
+    float q = v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
+    q += __shfl_xor_sync(0xffffffffu, q, 1);
+    q += __shfl_xor_sync(0xffffffffu, q, 2);
+    q += __shfl_xor_sync(0xffffffffu, q, 4);
+    if (cg == 0) ss[r] += q;
 #endif
     v = fd_x_in(a, kt * FD_GEMM_BK + cg * 4, v);
     *(uint2 *)(xt + fd_tile_off(r, cg >> 1) + (cg & 1) * 8) = make_uint2(fd_pack2(v.x, v.y), fd_pack2(v.z, v.w));
@@ -58,18 +67,19 @@ __device__ __forceinline__ void fd_gemm_tile(const fd_args &a, unsigned char *sm
   unsigned char *xt = smem + S * SLOT;     /* two converted x tiles */
   unsigned char *wt = xt + 2 * BM * 64;    /* two dequantized weight tiles (quantized policies) */
   float *rs = (float *)(wt + (FD_GEMM_WCONV ? 2 * BN * 64 : 0));
-  float acc[MT][NL][4], ss[XJ];
+  float acc[MT][NL][4];
   _Pragma("unroll") for (u32 i = 0; i < MT; i++)
     _Pragma("unroll") for (u32 j = 0; j < NL; j++)
       _Pragma("unroll") for (u32 e = 0; e < 4; e++) acc[i][j][e] = 0.0f;
-  _Pragma("unroll") for (u32 j = 0; j < XJ; j++) ss[j] = 0.0f;
+  if (FD_GEMM_RMS && (tid & 7) == 0)
+    _Pragma("unroll") for (u32 j = 0; j < XJ; j++) rs[(tid + NT * j) >> 3] = 0.0f;   /* sums of squares */
   _Pragma("unroll") for (u32 s = 0; s < S - 1; s++) {
     if (s < nk) fd_gemm_issue<BM, BN, NT>(a, smem + s * SLOT, bx, m0, s, tid);
     fd_cp_commit();
   }
   fd_cp_wait<S - 2>();
   __syncthreads();
-  fd_gemm_convert_x<BM, NT>(a, smem, xt, 0, tid, ss);
+  fd_gemm_convert_x<BM, NT>(a, smem, xt, 0, tid, rs);
   fd_w_ready<BN, NT>(a, smem + BM * 128, wt, bx, 0, tid);
   const u32 xbase = fd_smem_addr(xt), sbase = fd_smem_addr(smem), wbase = fd_smem_addr(wt);
   for (u32 kt = 0; kt < nk; kt++) {
@@ -77,34 +87,30 @@ __device__ __forceinline__ void fd_gemm_tile(const fd_args &a, unsigned char *sm
     __syncthreads();
     if (kt + S - 1 < nk) fd_gemm_issue<BM, BN, NT>(a, smem + ((kt + S - 1) % S) * SLOT, bx, m0, kt + S - 1, tid);
     fd_cp_commit();
-    if (kt + 1 < nk) {
-      const unsigned char *slot = smem + ((kt + 1) % S) * SLOT;
-      fd_gemm_convert_x<BM, NT>(a, slot, xt + ((kt + 1) & 1) * BM * 64, kt + 1, tid, ss);
-      fd_w_ready<BN, NT>(a, slot + BM * 128, wt + ((kt + 1) & 1) * BN * 64, bx, kt + 1, tid);
-    }
     u32 xa = xbase + (kt & 1) * BM * 64;
     u32 wa = FD_GEMM_WCONV ? wbase + (kt & 1) * BN * 64 : sbase + (kt % S) * SLOT + BM * 128;
     _Pragma("unroll") for (u32 kk = 0; kk < 2; kk++) {
-      u32 af[MT][4], bf[NL][2];
+      u32 af[MT][4];
       _Pragma("unroll") for (u32 i = 0; i < MT; i++)
         fd_ldsm4(xa + fd_tile_off(wm * WM + i * 16 + (lane & 15), 2 * kk + (lane >> 4)), af[i]);
-      _Pragma("unroll") for (u32 j = 0; j < NL / 2; j++) {
-        u32 t4[4];
-        fd_ldsm4(wa + fd_tile_off(wn * WN + j * 16 + (lane & 7) + ((lane >> 4) << 3), 2 * kk + ((lane >> 3) & 1)), t4);
-        bf[2 * j][0] = t4[0], bf[2 * j][1] = t4[1], bf[2 * j + 1][0] = t4[2], bf[2 * j + 1][1] = t4[3];
+      _Pragma("unroll") for (u32 j = 0; j < NL / 2; j++) {   /* two 8-column tiles per ldmatrix */
+        u32 b[4];
+        fd_ldsm4(wa + fd_tile_off(wn * WN + j * 16 + (lane & 7) + ((lane >> 4) << 3), 2 * kk + ((lane >> 3) & 1)), b);
+        _Pragma("unroll") for (u32 i = 0; i < MT; i++) {
+          fd_mma(acc[i][2 * j], af[i], b);
+          fd_mma(acc[i][2 * j + 1], af[i], b + 2);
+        }
       }
-      _Pragma("unroll") for (u32 i = 0; i < MT; i++)
-        _Pragma("unroll") for (u32 j = 0; j < NL; j++) fd_mma(acc[i][j], af[i], bf[j]);
+    }
+    if (kt + 1 < nk) {
+      const unsigned char *slot = smem + ((kt + 1) % S) * SLOT;
+      fd_gemm_convert_x<BM, NT>(a, slot, xt + ((kt + 1) & 1) * BM * 64, kt + 1, tid, rs);
+      fd_w_ready<BN, NT>(a, slot + BM * 128, wt + ((kt + 1) & 1) * BN * 64, bx, kt + 1, tid);
     }
   }
 #if FD_GEMM_RMS
-  _Pragma("unroll") for (u32 j = 0; j < XJ; j++) {
-    float v = ss[j];
-    v += __shfl_xor_sync(0xffffffffu, v, 1);
-    v += __shfl_xor_sync(0xffffffffu, v, 2);
-    v += __shfl_xor_sync(0xffffffffu, v, 4);
-    if ((tid & 7) == 0) rs[(tid + NT * j) >> 3] = fd_x_scale(a, v);
-  }
+  if ((tid & 7) == 0)
+    _Pragma("unroll") for (u32 j = 0; j < XJ; j++) rs[(tid + NT * j) >> 3] = fd_x_scale(a, rs[(tid + NT * j) >> 3]);
   __syncthreads();
 #endif
   (void)rs;

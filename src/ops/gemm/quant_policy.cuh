@@ -44,7 +44,8 @@ __device__ __forceinline__ const unsigned char *fd_w_ready(const fd_args &a, con
                                                            unsigned char *tile, u32 bx, u32 kt, u32 tid) {
   _Pragma("unroll") for (int j = 0; j < BN * 2 / NT; j++) {
     u32 i = tid + NT * j, r = i >> 1, h = i & 1, p, n = fd_gemm_col(bx, BN, r, &p);
-    u32 off = n < a.N ? (u32)(u64)fd_qblock(a, p, n, kt) & 15u : 0u;
+    /* where cp.async put the block in its window: its address mod 16, in 32 bits */
+    u32 off = n < a.N ? ((u32)(u64)(p ? (const void *)a.w1 : (const void *)a.w0) + (n * (a.K / 32) + kt) * FD_BB) & 15u : 0u;
     const unsigned char *blk = raw + r * FD_GEMM_WRAW + off;
     float d = fd_h2f(*(const u16 *)blk);
     u32 o[8];
