@@ -4,7 +4,8 @@
  * combination against the CPU composition for M in {1, 17, 512, 4096} at
  * Qwen2.5-0.5B's and 1.5B's shapes (each epilogue at the shapes it serves:
  * bias at QKV, store at the attention output, SwiGLU at gate + up, residual at
- * down), plus a ragged shape (M 33, N 1000, K 96) for the tile edges.
+ * down), plus a ragged shape (M 33, N 1000, K 96) for the tile edges; and
+ * allocation failures injected into a GEMM's CPU sequence.
  * Bounds. The tensor-core paths round x (after the input stage) to f16, or
  * to bf16 for bf16 weights, and quantized weights to f16 after dequantizing;
  * the CPU composition rounds the same values the same way, so GPU vs CPU
@@ -19,6 +20,7 @@
 #include "check.h"
 #include "gpu.h"
 #include "foundry/ops.h"
+#include "base/mem.h"
 
 #define GEMM(in, w, m, e) &(fd_compound_desc){ .family = &FD_GEMM_FAMILY, .stage = { [FD_GEMM_INPUT] = (in), \
     [FD_GEMM_WEIGHTS] = (w), [FD_GEMM_MAIN] = (m), [FD_GEMM_EPILOGUE] = (e) } }
@@ -186,6 +188,76 @@ static void test_cpu_matrix(void)
     fd_foundry_destroy(cpu);
 }
 
+/* Allocation failures: for every N, the N-th host allocation of a GEMM's
+ * whole CPU sequence (compound, tensors, the CPU composition's weights and
+ * row scratch) fails; it must say FD_ERR_NOMEM with a message, leak nothing
+ * (LeakSanitizer in the sanitizer build), and succeed once N passes its last
+ * allocation. */
+static fd_status fault_sequence(char *msg, size_t cap)
+{
+    fd_foundry *fd = NULL;
+    fd_error err = { 0 };
+    fd_compound *c = NULL;
+    fd_tensor *x = NULL, *w0 = NULL, *w1 = NULL, *y = NULL, *nw = NULL;
+    fd_status st = fd_foundry_create(&(fd_options){ .backend = FD_BACKEND_CPU }, &fd, &err);
+    if (st == FD_OK)
+        st = fd_compound_build(GEMM(&FD_STAGE_GEMM_INPUT_RMSNORM, fd_gemm_policy(FD_Q4_0), &FD_STAGE_GEMM2,
+                                    &FD_STAGE_GEMM_EPI_SWIGLU), &c, &err);
+    if (st == FD_OK) st = fd_tensor_alloc(fd, FD_F32, 2, (int64_t[]){ 3, 64 }, FD_INIT_ONES, NULL, &x);
+    if (st == FD_OK) st = fd_tensor_alloc(fd, FD_Q4_0, 2, (int64_t[]){ 8, 64 }, FD_INIT_ZEROS, NULL, &w0);
+    if (st == FD_OK) st = fd_tensor_alloc(fd, FD_Q4_0, 2, (int64_t[]){ 8, 64 }, FD_INIT_ZEROS, NULL, &w1);
+    if (st == FD_OK) st = fd_tensor_alloc(fd, FD_F32, 2, (int64_t[]){ 3, 8 }, FD_INIT_ZEROS, NULL, &y);
+    if (st == FD_OK) st = fd_tensor_alloc(fd, FD_F32, 1, (int64_t[]){ 64 }, FD_INIT_ONES, NULL, &nw);
+    if (st == FD_OK)
+        st = fd_run(fd, fd_compound_kernel(c), &(fd_gemm_args){ .x = x, .norm_w = nw, .w0 = w0, .w1 = w1, .y0 = y,
+                                                                 .M = 3, .N = 8, .K = 64, .eps = 1e-6f });
+    if (st != FD_OK) snprintf(msg, cap, "%s", err.msg[0] ? err.msg : fd_foundry_error(fd));
+    fd_compound_destroy(c);
+    if (fd) {
+        fd_tensor *t[] = { x, w0, w1, y, nw };
+        for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) (void)fd_tensor_free(t[i]);
+    }
+    fd_foundry_destroy(fd);
+    return st;
+}
+
+static void test_cpu_faults(void)
+{
+    char msg[1100];
+    int failures = 0;
+    long n;
+    for (n = 1; n < 10000; n++) {
+        msg[0] = 0;
+        fd_mem_fail_after(n, 0);
+        fd_status st = fault_sequence(msg, sizeof msg);
+        fd_mem_fail_after(0, 0);
+        if (st == FD_OK) break;
+        failures++;
+        if (st != FD_ERR_NOMEM || !msg[0]) {
+            fprintf(stderr, "allocation %ld: %s, message \"%s\"\n", n, fd_status_name(st), msg);
+            CHECK(st == FD_ERR_NOMEM && msg[0]);
+        }
+    }
+    printf("GEMM: %d injected allocation failures, each reported; succeeds from allocation %ld on\n", failures, n);
+    CHECK(failures > 5);
+    CHECK(n < 10000);
+    /* the CPU composition's own allocations say whose they are */
+    fd_foundry *fd = make_cpu();
+    fd_compound *c;
+    CHECK_OK(fd_compound_build(GEMM(NULL, fd_gemm_policy(FD_F16), &FD_STAGE_GEMM, NULL), &c, NULL), (fd_error *)NULL);
+    fd_tensor *x = rand_tensor(fd, FD_F32, 2, (int64_t[]){ 2, 32 }, &seed, 1);
+    fd_tensor *w = rand_tensor(fd, FD_F16, 2, (int64_t[]){ 4, 32 }, &seed, 1);
+    fd_tensor *y = rand_tensor(fd, FD_F32, 2, (int64_t[]){ 2, 4 }, &seed, 1);
+    fd_mem_fail_after(1, 1);
+    fd_status st = fd_run(fd, fd_compound_kernel(c), &(fd_gemm_args){ .x = x, .w0 = w, .y0 = y, .M = 2, .N = 4, .K = 32 });
+    fd_mem_fail_after(0, 0);
+    CHECK(st == FD_ERR_NOMEM);
+    CHECK_CONTAINS(fd_foundry_error(fd), "gemm on the CPU");
+    (void)fd_tensor_free(x), (void)fd_tensor_free(w), (void)fd_tensor_free(y);
+    fd_compound_destroy(c);
+    fd_foundry_destroy(fd);
+}
+
 /* ---- GPU parity */
 typedef struct {
     uint32_t K, nmax;       /* weight rows held: the largest N x P at this K */
@@ -309,4 +381,4 @@ static void test_gpu_matrix(void)
     fd_foundry_destroy(gpu);
 }
 
-TEST_MAIN(setup, test_refusals, test_cpu_matrix, test_gpu_matrix)
+TEST_MAIN(setup, test_refusals, test_cpu_matrix, test_cpu_faults, test_gpu_matrix)
