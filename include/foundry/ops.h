@@ -240,9 +240,11 @@ FD_KERNEL_ARGS(fd_gemm_args, FD_GEMM_ARGS)
  * input, epilogue, main):
  *   weights   the weight policy (policy_<dtype>.cuh): FD_GEMM_OP (the MMA's
  *             operand type: 0 f16, 1 bf16, 2 f32 through the SIMT path) and,
- *             for the MMA path, fd_w_issue / fd_w_ready (a k-tile of BN rows
- *             into shared memory as operands) — see ops/gemm/main.cuh
- *   input     fd_x_row(a, m, k) staging x, and FD_GEMM_RMS (row scales)
+ *             for the MMA path, FD_GEMM_WRAW / FD_GEMM_WCONV / FD_GEMM_STAGES
+ *             (its ring) and fd_w_issue / fd_w_ready (a k-tile of BN weight
+ *             rows copied, then made operands) — see ops/gemm/main.cuh
+ *   input     float4 fd_x_in(a, k, v) (x[m, k..k+3] as staged) and FD_GEMM_RMS;
+ *             with it, fd_x_scale(a, sum of squares) (the row's scale)
  *   epilogue  void fd_epi(const fd_args &a, u32 m, u32 n, const float *v)
  *   main      the entry point; FD_NOUT products per output (1, or 2 for SwiGLU) */
 enum { FD_GEMM_INPUT, FD_GEMM_WEIGHTS, FD_GEMM_MAIN, FD_GEMM_EPILOGUE, FD_GEMM_KINDS };
