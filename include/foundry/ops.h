@@ -222,4 +222,50 @@ void fd_rope_inv_freq(float *inv, uint32_t head_dim, double theta);
  * `i` of the QKV family's [w0; w1; w2] layout holds (apply to biases too). */
 uint32_t fd_qkv_source_row(uint32_t i, uint32_t heads, uint32_t kv_heads, uint32_t head_dim);
 
+/* ---- the GEMM family (prefill: a whole prompt at once): every compound GEMM
+ * takes this struct; a stage uses a subset, the rest stay NULL / 0.
+ *   x: (M, K) f32 activations     norm_w: (K) f32, RMSNorm input stage
+ *   w0, w1: (N, K) any weight dtype (w1: SwiGLU's up rows; K % 32 == 0)
+ *   b0: (N) f32 bias              r0: (M, N) f32 residual (y0 may be r0)
+ *   y0: (M, N) f32                eps: RMSNorm epsilon
+ *   start: the position of row 0 in the sequence (kept for attention; the
+ *   product itself does not read it) */
+#define FD_GEMM_ARGS(IN, OUT, PARAM)                                          \
+    IN(x, FD_ACT) IN(norm_w, FD_ACT) IN(w0, FD_ANY_WEIGHT) IN(w1, FD_ANY_WEIGHT) \
+    IN(b0, FD_ACT) IN(r0, FD_ACT) OUT(y0, FD_ACT)                              \
+    PARAM(uint32_t, M) PARAM(uint32_t, N) PARAM(uint32_t, K) PARAM(uint32_t, start) PARAM(float, eps)
+FD_KERNEL_ARGS(fd_gemm_args, FD_GEMM_ARGS)
+
+/* Its kinds of stage. Device contract (src/ops/gemm/; source order weights,
+ * input, epilogue, main):
+ *   weights   the weight policy (policy_<dtype>.cuh): FD_GEMM_OP (the MMA's
+ *             operand type: 0 f16, 1 bf16, 2 f32 through the SIMT path) and,
+ *             for the MMA path, FD_GEMM_WRAW / FD_GEMM_WCONV / FD_GEMM_STAGES
+ *             (its ring) and fd_w_issue / fd_w_ready (a k-tile of BN weight
+ *             rows copied, then made operands) — see ops/gemm/main.cuh
+ *   input     float4 fd_x_in(a, k, v) (x[m, k..k+3] as staged) and FD_GEMM_RMS;
+ *             with it, fd_x_scale(a, sum of squares) (the row's scale)
+ *   epilogue  void fd_epi(const fd_args &a, u32 m, u32 n, const float *v)
+ *   main      the entry point; FD_NOUT products per output (1, or 2 for SwiGLU) */
+enum { FD_GEMM_INPUT, FD_GEMM_WEIGHTS, FD_GEMM_MAIN, FD_GEMM_EPILOGUE, FD_GEMM_KINDS };
+
+/* The CPU state a GEMM stage's cpu function gets as `io`, one output row m at
+ * a time: the input stage writes xs (K f32, before rounding to the operand
+ * type) and scale (what the row's products are multiplied by: 1, or RMSNorm's
+ * 1 / rms); an epilogue stores row m from v[p][0..N). */
+typedef struct fd_gemm_io {
+    uint32_t m;
+    float *xs;
+    float scale;
+    const float *v[2];
+} fd_gemm_io;
+
+extern const fd_family FD_GEMM_FAMILY;
+extern const fd_stage FD_STAGE_GEMM_INPUT_PLAIN, FD_STAGE_GEMM_INPUT_RMSNORM;
+extern const fd_stage FD_STAGE_GEMM, FD_STAGE_GEMM2;
+extern const fd_stage FD_STAGE_GEMM_EPI_NONE, FD_STAGE_GEMM_EPI_BIAS, FD_STAGE_GEMM_EPI_SWIGLU,
+    FD_STAGE_GEMM_EPI_RESIDUAL;
+/* The GEMM weight policy that reads `dt` (one per weight dtype), or NULL. */
+const fd_stage *fd_gemm_policy(fd_dtype dt);
+
 #endif

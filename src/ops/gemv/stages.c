@@ -42,19 +42,9 @@ const fd_stage FD_STAGE_INPUT_RMSNORM = { "rmsnorm", FD_GEMV_INPUT, rmsnorm_args
 
 /* ---------------------------------------------------------------- weights */
 /* One policy stage per weight dtype (FLOAT and QUANT kinds of the list). */
-#define POLICY_FLOAT(n, E) \
-    static const fd_stage policy_##n = { #n, FD_GEMV_WEIGHTS, NULL, 0, \
-        "#include \"ops/gemv/policy_" #n ".cuh\"\n", 0, 0, 0, FD_##E, NULL };
-#define POLICY_QUANT POLICY_FLOAT
-#define POLICY_INT(n, E)
-#define POLICY_(n, E, be, bb, g, ft, ct, dev, kind, to, from) POLICY_##kind(n, E)
-FD_DTYPE_LIST(POLICY_)
-
-#define SLOT_FLOAT(n, E) [FD_##E] = &policy_##n,
-#define SLOT_QUANT SLOT_FLOAT
-#define SLOT_INT(n, E)
-#define SLOT_(n, E, be, bb, g, ft, ct, dev, kind, to, from) SLOT_##kind(n, E)
-static const fd_stage *const policies[FD_DTYPE_COUNT] = { FD_DTYPE_LIST(SLOT_) };
+#define FD_POLICY_DIR "gemv"
+#define FD_POLICY_KIND FD_GEMV_WEIGHTS
+FD_WEIGHT_POLICIES
 
 const fd_stage *fd_gemv_policy(fd_dtype dt) { return fd_dtype_valid(dt) ? policies[dt] : NULL; }
 

@@ -1,0 +1,221 @@
+/* bench_gemm.c — GEMM (prefill) throughput per shape and weight dtype at
+ * M = 512, against the dense f16 tensor-core peak measured in the same run,
+ * printed as JSON.
+ *
+ * Shapes: Qwen2.5-0.5B's and 1.5B's products (QKV with bias, attention
+ * output, gate + up as one product of N x K and as the fused SwiGLU of two
+ * N/2 x K, down), y = x W^T with x (512, K) f32 and y (512, N) f32. Each case
+ * rotates launches over enough weight copies that they span more than 200 MB
+ * (the H200's L2 is 50 MB), records them into a graph once, replays it, and
+ * reports the median over 9 replays of the time per launch, TFLOP/s (2 M N K
+ * per product) and the fraction of the peak. The peak: FD_GEMM_PEAK, a
+ * kernel of back-to-back mma.sync m16n8k16 on registers (8 chains per warp,
+ * 8 warps per block, 8 blocks per multiprocessor), compiled and launched
+ * through the same kernel system. That is mma.sync's peak; Hopper's wgmma
+ * reaches more (H200: 989 TFLOP/s dense f16 nominal), and the JSON says both.
+ * Usage: bench_gemm [--quick] [--only DTYPE] [--m M] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "foundry/ops.h"
+
+#define GEMM(in, w, m, e) &(fd_compound_desc){ .family = &FD_GEMM_FAMILY, .stage = { [FD_GEMM_INPUT] = (in), \
+    [FD_GEMM_WEIGHTS] = (w), [FD_GEMM_MAIN] = (m), [FD_GEMM_EPILOGUE] = (e) } }
+#define MAXC 160
+#define NOMINAL_F16_DENSE 989e12   /* H200 / H100 SXM, wgmma, from NVIDIA's datasheet */
+
+/* ---- the peak kernel */
+#define PEAK_ARGS(IN, OUT, PARAM) OUT(y, FD_ACT) PARAM(uint32_t, iters)
+FD_KERNEL_ARGS(peak_args, PEAK_ARGS)
+
+static fd_status peak_dispatch(const void *p, fd_dispatch *d, fd_error *err)
+{
+    (void)p, (void)err;
+    d->block[0] = 256;
+    d->grid[0] = d->sms * 8;
+    return FD_OK;
+}
+
+static fd_status peak_cpu(const fd_kernel *k, const void *p, fd_error *err)
+{
+    (void)k, (void)p;
+    return fd_error_set(err, FD_ERR_UNSUPPORTED, "the tensor-core peak has no CPU twin");
+}
+
+static const fd_kernel FD_GEMM_PEAK = { .name = "gemm_peak", .args = peak_args_table, .max_block = 256,
+                                        .dispatch = peak_dispatch, .cpu = peak_cpu,
+                                        .cuda = "#include \"ops/gemm/peak.cuh\"\n" };
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void die(fd_foundry *fd, const char *what)
+{
+    fprintf(stderr, "bench_gemm: %s: %s\n", what, fd_foundry_error(fd));
+    exit(1);
+}
+
+static fd_tensor *rnd(fd_foundry *fd, fd_dtype dt, int64_t rows, int64_t cols, float scale)
+{
+    size_t n = (size_t)(rows * cols);
+    float *x = malloc(n * 4);
+    void *q = malloc(n * 4);
+    uint64_t s = 88172645463325252ull ^ (uint64_t)n;
+    for (size_t i = 0; i < n; i++) {
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        x[i] = ((float)((s >> 40) & 0xffff) / 32768.0f - 1.0f) * scale;
+    }
+    fd_quantize_row(dt, x, q, n);
+    fd_tensor *t;
+    if (fd_tensor_alloc(fd, dt, 2, (int64_t[]){ rows, cols }, FD_INIT_COPY, q, &t)) die(fd, "alloc");
+    free(x), free(q);
+    return t;
+}
+
+/* Median seconds per launch over `copies` argument sets, replayed from a graph on a GPU. */
+static double time_launches(fd_foundry *fd, const fd_kernel *k, const fd_gemm_args *a, int copies, int quick)
+{
+    int per = copies * (quick ? 2 : 4), reps = quick ? 3 : 9;
+    double t[16];
+    fd_graph *g = NULL;
+    for (int c = 0; c < copies; c++)
+        if (fd_run(fd, k, &a[c])) die(fd, "warm-up");
+    if (fd_foundry_sync(fd)) die(fd, "sync");
+    int gpu = fd_foundry_backend(fd) == FD_BACKEND_CUDA;
+    if (gpu) {
+        if (fd_graph_begin(fd)) die(fd, "graph begin");
+        for (int i = 0; i < per; i++)
+            if (fd_run(fd, k, &a[i % copies])) die(fd, "capture");
+        if (fd_graph_end(fd, &g)) die(fd, "graph end");
+        if (fd_graph_launch(fd, g) || fd_foundry_sync(fd)) die(fd, "graph warm-up");
+    } else {
+        per = 1, reps = 1;
+    }
+    for (int r = 0; r < reps; r++) {
+        double t0 = now();
+        if (g) {
+            if (fd_graph_launch(fd, g)) die(fd, "graph launch");
+        } else if (fd_run(fd, k, &a[0])) {
+            die(fd, "run");
+        }
+        if (fd_foundry_sync(fd)) die(fd, "sync");
+        t[r] = (now() - t0) / per;
+    }
+    fd_graph_free(fd, g);
+    qsort(t, (size_t)reps, sizeof t[0], cmp);
+    return t[reps / 2];
+}
+
+/* TFLOP/s of the peak kernel (median of 5), or 0 without a GPU. */
+static double measure_peak(fd_foundry *fd)
+{
+    if (fd_foundry_backend(fd) != FD_BACKEND_CUDA) return 0;
+    fd_tensor *y;
+    if (fd_tensor_alloc(fd, FD_F32, 2, (int64_t[]){ 1, 2 }, FD_INIT_ZEROS, NULL, &y)) die(fd, "alloc");
+    peak_args a = { .y = y, .iters = 8192 };
+    if (fd_run(fd, &FD_GEMM_PEAK, &a) || fd_foundry_sync(fd)) die(fd, "peak warm-up");
+    double t[5];
+    for (int r = 0; r < 5; r++) {
+        double t0 = now();
+        if (fd_run(fd, &FD_GEMM_PEAK, &a) || fd_foundry_sync(fd)) die(fd, "peak");
+        t[r] = now() - t0;
+    }
+    float c[2];
+    if (fd_tensor_read_f32(y, c, 2)) die(fd, "read");
+    double blocks = c[1] / 6.0;   /* counted over the warm-up and five runs */
+    (void)fd_tensor_free(y);
+    qsort(t, 5, sizeof t[0], cmp);
+    return blocks * 8 * 8 * 4096.0 * a.iters / t[2] / 1e12;
+}
+
+typedef struct {
+    const char *model, *name;
+    uint32_t n, k;
+    int swiglu;     /* two products of n / 2 rows each */
+    int bias;
+} shape_t;
+
+int main(int argc, char **argv)
+{
+    int quick = 0;
+    const char *only = NULL;
+    uint32_t M = 512;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--quick")) quick = 1;
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+        else if (!strcmp(argv[i], "--m") && i + 1 < argc) M = (uint32_t)atoi(argv[++i]);
+    }
+    fd_foundry *fd;
+    fd_error err = { 0 };
+    if (fd_foundry_create(&(fd_options){ .backend = FD_BACKEND_AUTO }, &fd, &err)) {
+        fprintf(stderr, "bench_gemm: %s\n", err.msg);
+        return 1;
+    }
+    int gpu = fd_foundry_backend(fd) == FD_BACKEND_CUDA;
+    double peak = measure_peak(fd);
+    printf("{\n  \"device\": \"%s\",\n  \"m\": %u,\n  \"peak_mma_sync_f16_tflops\": %.1f,\n"
+           "  \"nominal_dense_f16_tflops\": %.0f,\n  \"gemm\": [\n", fd_foundry_device_name(fd), M, peak,
+           NOMINAL_F16_DENSE / 1e12);
+    static const shape_t shapes[] = {
+        { "0.5B", "qkv", 1152, 896, 0, 1 },      { "0.5B", "o", 896, 896, 0, 0 },
+        { "0.5B", "gate_up", 9728, 896, 0, 0 },  { "0.5B", "gate_up_swiglu", 9728, 896, 1, 0 },
+        { "0.5B", "down", 896, 4864, 0, 0 },     { "1.5B", "qkv", 2048, 1536, 0, 1 },
+        { "1.5B", "o", 1536, 1536, 0, 0 },       { "1.5B", "gate_up", 17920, 1536, 0, 0 },
+        { "1.5B", "gate_up_swiglu", 17920, 1536, 1, 0 }, { "1.5B", "down", 1536, 8960, 0, 0 },
+    };
+    const fd_dtype dts[] = { FD_F16, FD_BF16, FD_Q8_0, FD_Q4_0, FD_F32 };
+    size_t nshape = gpu ? sizeof shapes / sizeof shapes[0] : 1;
+    int printed = 0;
+    static fd_gemm_args a[MAXC];
+    for (size_t d = 0; d < sizeof dts / sizeof dts[0]; d++)
+        for (size_t s = 0; s < nshape; s++) {
+            const shape_t *sh = &shapes[s];
+            if (only && strcmp(only, fd_dtype_name(dts[d]))) continue;
+            if (dts[d] == FD_F32 && (quick || sh->swiglu)) continue;   /* the SIMT path: a few points */
+            uint32_t np = sh->swiglu ? 2 : 1, N = sh->n / np, K = sh->k, m = gpu ? M : 8;
+            fd_compound *c;
+            if (fd_compound_build(GEMM(NULL, fd_gemm_policy(dts[d]), sh->swiglu ? &FD_STAGE_GEMM2 : &FD_STAGE_GEMM,
+                                       sh->swiglu ? &FD_STAGE_GEMM_EPI_SWIGLU : sh->bias ? &FD_STAGE_GEMM_EPI_BIAS : NULL),
+                                  &c, &err)) {
+                fprintf(stderr, "bench_gemm: %s\n", err.msg);
+                return 1;
+            }
+            fd_tensor *x = rnd(fd, FD_F32, m, K, 1), *y = rnd(fd, FD_F32, m, N, 1);
+            fd_tensor *b = sh->bias ? rnd(fd, FD_F32, 1, N, 1) : NULL;
+            fd_tensor *w0 = rnd(fd, dts[d], N, K, 0.05f);
+            size_t wb = fd_tensor_bytes(w0) * np;
+            int copies = gpu ? (int)((200u << 20) / wb + 1) : 1;
+            if (copies > MAXC) copies = MAXC;
+            for (int i = 0; i < copies; i++) {
+                a[i] = (fd_gemm_args){ .x = x, .w0 = i ? rnd(fd, dts[d], N, K, 0.05f) : w0, .b0 = b, .y0 = y,
+                                       .M = m, .N = N, .K = K };
+                if (np == 2) a[i].w1 = rnd(fd, dts[d], N, K, 0.05f);
+                if (fd_tensor_set_readonly(a[i].w0, 1)) die(fd, "readonly");
+            }
+            double t = time_launches(fd, fd_compound_kernel(c), a, copies, quick);
+            double flops = 2.0 * m * N * K * np, tf = flops / t / 1e12;
+            printf("%s    {\"model\": \"%s\", \"case\": \"%s\", \"kernel\": \"%s\", \"dtype\": \"%s\", \"m\": %u, "
+                   "\"n\": %u, \"k\": %u, \"products\": %u, \"us\": %.2f, \"tflops\": %.1f, "
+                   "\"fraction_of_peak\": %.3f, \"fraction_of_nominal\": %.3f, \"copies\": %d, \"weight_mb\": %.1f}",
+                   printed++ ? ",\n" : "", sh->model, sh->name, fd_compound_name(c), fd_dtype_name(dts[d]), m, N, K,
+                   np, t * 1e6, tf, peak > 0 ? tf / peak : 0, tf * 1e12 / NOMINAL_F16_DENSE, copies, wb / 1e6);
+            fflush(stdout);
+            for (int i = 0; i < copies; i++) (void)fd_tensor_free(a[i].w0), (void)fd_tensor_free(a[i].w1);
+            (void)fd_tensor_free(x), (void)fd_tensor_free(y), (void)fd_tensor_free(b);
+            fd_compound_destroy(c);
+        }
+    printf("\n  ]\n}\n");
+    fd_foundry_destroy(fd);
+    return 0;
+}

@@ -1,0 +1,6 @@
+/* epi_bias.cuh — GEMM epilogue: y0[m, n] = v[0] + b0[n].
+ *
+ * Layer: ops (device code of the GEMM family). */
+__device__ __forceinline__ void fd_epi(const fd_args &a, u32 m, u32 n, const float *v) {
+  a.y0[(u64)m * a.N + n] = v[0] + a.b0[n];
+}

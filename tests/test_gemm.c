@@ -1,0 +1,384 @@
+/* test_gemm.c — compound GEMM kernels (prefill): the builder's refusals and
+ * the generated source; every combination's CPU composition against an
+ * independent computation at small sizes (no GPU); and on a GPU every
+ * combination against the CPU composition for M in {1, 17, 512, 4096} at
+ * Qwen2.5-0.5B's and 1.5B's shapes (each epilogue at the shapes it serves:
+ * bias at QKV, store at the attention output, SwiGLU at gate + up, residual at
+ * down), plus a ragged shape (M 33, N 1000, K 96) for the tile edges; and
+ * allocation failures injected into a GEMM's CPU sequence.
+ * Bounds. The tensor-core paths round x (after the input stage) to f16, or
+ * to bf16 for bf16 weights, and quantized weights to f16 after dequantizing;
+ * the CPU composition rounds the same values the same way, so GPU vs CPU
+ * differs only by f32 (tensor-core) vs double accumulation:
+ * ||gpu - cpu|| / ||cpu|| <= 2e-4 over the rows compared. For M >= 512 the CPU
+ * composition runs on 24 rows (the first, the last and 22 random ones; a
+ * row's outputs depend on its own x and r0 rows only), to keep the test near
+ * a minute. The rounding itself, against unrounded double products (the CPU
+ * test): <= 3e-3 for f16 and quantized weights, 1.5e-2 for bf16, 1e-6 for f32
+ * (the SIMT path rounds nothing). */
+#include <time.h>
+#include "check.h"
+#include "gpu.h"
+#include "foundry/ops.h"
+#include "base/mem.h"
+
+#define GEMM(in, w, m, e) &(fd_compound_desc){ .family = &FD_GEMM_FAMILY, .stage = { [FD_GEMM_INPUT] = (in), \
+    [FD_GEMM_WEIGHTS] = (w), [FD_GEMM_MAIN] = (m), [FD_GEMM_EPILOGUE] = (e) } }
+
+static uint64_t seed;
+
+static void setup(void)
+{
+    seed = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull | 1;
+    printf("seed %llu\n", (unsigned long long)seed);
+    (void)clone_to;
+}
+
+static void test_refusals(void)
+{
+    fd_compound *c = NULL;
+    fd_error e = { 0 };
+    CHECK(fd_compound_build(GEMM(NULL, fd_gemm_policy(FD_F16), &FD_STAGE_GEMM2, NULL), &c, &e) == FD_ERR_INVALID);
+    CHECK(c == NULL);
+    CHECK_CONTAINS(e.msg, "store needs 1 products");
+    fd_error_clear(&e);
+    CHECK(fd_compound_build(GEMM(NULL, fd_gemm_policy(FD_F16), &FD_STAGE_GEMM, &FD_STAGE_GEMM_EPI_SWIGLU), &c, &e) ==
+          FD_ERR_INVALID);
+    CHECK_CONTAINS(e.msg, "swiglu needs 2 products");
+    fd_error_clear(&e);
+    CHECK(fd_compound_build(GEMM(NULL, fd_gemm_policy(FD_F16), fd_gemm_policy(FD_F16), NULL), &c, &e) == FD_ERR_INVALID);
+    CHECK_CONTAINS(e.msg, "f16 is not a main stage");
+    fd_error_clear(&e);
+    CHECK_OK(fd_compound_build(GEMM(&FD_STAGE_GEMM_INPUT_RMSNORM, fd_gemm_policy(FD_Q8_0), &FD_STAGE_GEMM2,
+                                    &FD_STAGE_GEMM_EPI_SWIGLU), &c, &e), &e);
+    CHECK_STR(fd_compound_name(c), "gemm_rmsnorm_q8_0_tile2_swiglu");
+    fd_dtype dt[16];
+    char *src = NULL;
+    CHECK(fd_kernel_variant(fd_compound_kernel(c), 0, dt) && !fd_kernel_variant(fd_compound_kernel(c), 1, dt));
+    CHECK_OK(fd_kernel_source(fd_compound_kernel(c), dt, &src, &e), &e);
+    CHECK_CONTAINS(src, "#define FD_NOUT 2");
+    CHECK_CONTAINS(src, "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32");
+    CHECK_CONTAINS(src, "ldmatrix.sync.aligned.m8n8.x4");
+    CHECK_CONTAINS(src, "cp.async.cg.shared.global");
+    CHECK(!strstr(src, "#include"));
+    const char *pol = strstr(src, "/* stage: weights q8_0 */"), *in = strstr(src, "/* stage: input rmsnorm */");
+    CHECK(pol && in && pol < in);
+    fd_kernel_source_free(src);
+    CHECK(!(fd_compound_kernel(c)->flags & FD_KERNEL_INPLACE));
+    fd_compound_destroy(c);
+    CHECK_OK(fd_compound_build(GEMM(NULL, fd_gemm_policy(FD_BF16), &FD_STAGE_GEMM, &FD_STAGE_GEMM_EPI_RESIDUAL), &c, &e), &e);
+    CHECK(fd_compound_kernel(c)->flags & FD_KERNEL_INPLACE);
+    fd_kernel_variant(fd_compound_kernel(c), 0, dt);
+    CHECK_OK(fd_kernel_source(fd_compound_kernel(c), dt, &src, &e), &e);
+    CHECK_CONTAINS(src, "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32");
+    fd_kernel_source_free(src);
+    fd_compound_destroy(c);
+    /* shapes: K a multiple of 32, outputs sized M x N */
+    fd_foundry *cpu = make_cpu();
+    CHECK_OK(fd_compound_build(GEMM(NULL, fd_gemm_policy(FD_F16), &FD_STAGE_GEMM, NULL), &c, &e), &e);
+    fd_tensor *x = rand_tensor(cpu, FD_F32, 2, (int64_t[]){ 3, 40 }, &seed, 1);
+    fd_tensor *w = rand_tensor(cpu, FD_F16, 2, (int64_t[]){ 8, 40 }, &seed, 1);
+    fd_tensor *y = rand_tensor(cpu, FD_F32, 2, (int64_t[]){ 3, 8 }, &seed, 1);
+    fd_tensor *y2 = rand_tensor(cpu, FD_F32, 2, (int64_t[]){ 3, 7 }, &seed, 1);
+    CHECK(fd_run(cpu, fd_compound_kernel(c), &(fd_gemm_args){ .x = x, .w0 = w, .y0 = y, .M = 3, .N = 8, .K = 40 }) ==
+          FD_ERR_INVALID);
+    CHECK_CONTAINS(fd_foundry_error(cpu), "multiple of 32");
+    fd_foundry_clear_error(cpu);
+    fd_tensor *x2 = rand_tensor(cpu, FD_F32, 2, (int64_t[]){ 3, 32 }, &seed, 1);
+    fd_tensor *w2 = rand_tensor(cpu, FD_F16, 2, (int64_t[]){ 8, 32 }, &seed, 1);
+    CHECK(fd_run(cpu, fd_compound_kernel(c), &(fd_gemm_args){ .x = x2, .w0 = w2, .y0 = y2, .M = 3, .N = 8, .K = 32 }) ==
+          FD_ERR_INVALID);
+    CHECK_CONTAINS(fd_foundry_error(cpu), "y0 holds 21 values");
+    fd_foundry_clear_error(cpu);
+    CHECK_OK(fd_run(cpu, fd_compound_kernel(c), &(fd_gemm_args){ .x = x2, .w0 = w2, .y0 = y, .M = 3, .N = 8, .K = 32 }),
+             (fd_error *)NULL);
+    fd_tensor *t[] = { x, w, y, y2, x2, w2 };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) (void)fd_tensor_free(t[i]);
+    fd_compound_destroy(c);
+    fd_foundry_destroy(cpu);
+}
+
+/* ---- arguments from host arrays, the same bytes in any foundry */
+static fd_tensor *from_host(fd_foundry *fd, fd_dtype dt, int64_t rows, int64_t cols, const float *v)
+{
+    size_t n = (size_t)(rows * cols);
+    unsigned char *q = malloc(n * 4 + 64);
+    fd_quantize_row(dt, v, q, n);
+    fd_tensor *t = NULL;
+    if (fd_tensor_alloc(fd, dt, 2, (int64_t[]){ rows, cols }, FD_INIT_COPY, q, &t)) {
+        fprintf(stderr, "alloc: %s\n", fd_foundry_error(fd));
+        t = NULL;
+    }
+    free(q);
+    return t;
+}
+
+static float *host_rand(size_t n, float scale)
+{
+    float *v = malloc(n * sizeof *v);
+    for (size_t i = 0; i < n; i++) v[i] = rng_uniform(&seed) * scale;
+    return v;
+}
+
+static const char *epi_name(const fd_compound *c) { return fd_compound_stage(c, FD_GEMM_EPILOGUE)->name; }
+
+/* CPU: every combination against the mathematics written out here, unrounded. */
+static void test_cpu_matrix(void)
+{
+    enum { M = 5, N = 24, K = 64 };
+    fd_foundry *cpu = make_cpu();
+    fd_compound_desc d;
+    int count = 0;
+    double worst[FD_DTYPE_COUNT] = { 0 };
+    for (size_t i = 0; fd_compound_enumerate(i, &d); i++) {
+        if (d.family != &FD_GEMM_FAMILY) continue;
+        count++;
+        fd_compound *c;
+        fd_error e = { 0 };
+        CHECK_OK(fd_compound_build(&d, &c, &e), &e);
+        fd_dtype wt = fd_compound_stage(c, FD_GEMM_WEIGHTS)->dtype;
+        int np = fd_compound_products(c), rms = fd_compound_stage(c, FD_GEMM_INPUT)->name[0] == 'r';
+        const char *epi = epi_name(c);
+        float *xh = host_rand(M * K, 1), *nwh = host_rand(K, 1), *bh = host_rand(N, 1), *rh = host_rand(M * N, 1);
+        float *wh[2] = { host_rand(N * K, 1), host_rand(N * K, 1) };
+        fd_gemm_args a = { .x = from_host(cpu, FD_F32, M, K, xh), .w0 = from_host(cpu, wt, N, K, wh[0]),
+                           .y0 = from_host(cpu, FD_F32, M, N, rh), .M = M, .N = N, .K = K, .eps = 1e-6f };
+        if (np == 2) a.w1 = from_host(cpu, wt, N, K, wh[1]);
+        if (rms) a.norm_w = from_host(cpu, FD_F32, 1, K, nwh);
+        if (!strcmp(epi, "bias")) a.b0 = from_host(cpu, FD_F32, 1, N, bh);
+        if (!strcmp(epi, "residual")) a.r0 = a.y0;   /* in place */
+        CHECK_OK(fd_run(cpu, fd_compound_kernel(c), &a), (fd_error *)NULL);
+        float *y = read_f32(a.y0), want[M * N], w[2][N * K];
+        for (int p = 0; p < np; p++) {   /* the weights as stored (quantized), in f32 */
+            fd_tensor *t = p ? a.w1 : a.w0;
+            unsigned char *raw = malloc(fd_tensor_bytes(t));
+            CHECK_OK(fd_tensor_read(t, raw, fd_tensor_bytes(t)), (fd_error *)NULL);
+            fd_dequantize_row(wt, raw, w[p], N * K);
+            free(raw);
+        }
+        for (int m = 0; m < M; m++) {
+            double ss = 0, xs[K];
+            for (int k = 0; k < K; k++) ss += (double)xh[m * K + k] * xh[m * K + k];
+            for (int k = 0; k < K; k++) xs[k] = rms ? xh[m * K + k] / sqrt(ss / K + 1e-6) * nwh[k] : xh[m * K + k];
+            for (int n = 0; n < N; n++) {
+                double v[2] = { 0, 0 };
+                for (int p = 0; p < np; p++)
+                    for (int k = 0; k < K; k++) v[p] += xs[k] * w[p][n * K + k];
+                double t = v[0];
+                if (!strcmp(epi, "bias")) t += bh[n];
+                else if (!strcmp(epi, "residual")) t += rh[m * N + n];
+                else if (!strcmp(epi, "swiglu")) t = t / (1 + exp(-t)) * v[1];
+                want[m * N + n] = (float)t;
+            }
+        }
+        double err = rel_err(y, want, M * N);
+        if (err > worst[wt]) worst[wt] = err;
+        double bound = wt == FD_F32 ? 1e-6 : wt == FD_BF16 ? 1.5e-2 : 3e-3;
+        if (err > bound) fprintf(stderr, "%s: rel err %g > %g\n", fd_compound_name(c), err, bound);
+        CHECK(err <= bound);
+        free(y), free(xh), free(nwh), free(bh), free(rh), free(wh[0]), free(wh[1]);
+        fd_tensor *t[] = { a.x, a.w0, a.w1, a.y0, a.norm_w, a.b0 };
+        for (size_t j = 0; j < sizeof t / sizeof t[0]; j++) (void)fd_tensor_free(t[j]);
+        fd_compound_destroy(c);
+    }
+    CHECK_EQ(count, 40);
+    for (int t = 0; t < FD_DTYPE_COUNT; t++)
+        if (fd_gemm_policy((fd_dtype)t))
+            printf("CPU composition vs unrounded, %s: worst rel err %.2e\n", fd_dtype_name((fd_dtype)t), worst[t]);
+    fd_foundry_destroy(cpu);
+}
+
+/* Allocation failures: for every N, the N-th host allocation of a GEMM's
+ * whole CPU sequence (compound, tensors, the CPU composition's weights and
+ * row scratch) fails; it must say FD_ERR_NOMEM with a message, leak nothing
+ * (LeakSanitizer in the sanitizer build), and succeed once N passes its last
+ * allocation. */
+static fd_status fault_sequence(char *msg, size_t cap)
+{
+    fd_foundry *fd = NULL;
+    fd_error err = { 0 };
+    fd_compound *c = NULL;
+    fd_tensor *x = NULL, *w0 = NULL, *w1 = NULL, *y = NULL, *nw = NULL;
+    fd_status st = fd_foundry_create(&(fd_options){ .backend = FD_BACKEND_CPU }, &fd, &err);
+    if (st == FD_OK)
+        st = fd_compound_build(GEMM(&FD_STAGE_GEMM_INPUT_RMSNORM, fd_gemm_policy(FD_Q4_0), &FD_STAGE_GEMM2,
+                                    &FD_STAGE_GEMM_EPI_SWIGLU), &c, &err);
+    if (st == FD_OK) st = fd_tensor_alloc(fd, FD_F32, 2, (int64_t[]){ 3, 64 }, FD_INIT_ONES, NULL, &x);
+    if (st == FD_OK) st = fd_tensor_alloc(fd, FD_Q4_0, 2, (int64_t[]){ 8, 64 }, FD_INIT_ZEROS, NULL, &w0);
+    if (st == FD_OK) st = fd_tensor_alloc(fd, FD_Q4_0, 2, (int64_t[]){ 8, 64 }, FD_INIT_ZEROS, NULL, &w1);
+    if (st == FD_OK) st = fd_tensor_alloc(fd, FD_F32, 2, (int64_t[]){ 3, 8 }, FD_INIT_ZEROS, NULL, &y);
+    if (st == FD_OK) st = fd_tensor_alloc(fd, FD_F32, 1, (int64_t[]){ 64 }, FD_INIT_ONES, NULL, &nw);
+    if (st == FD_OK)
+        st = fd_run(fd, fd_compound_kernel(c), &(fd_gemm_args){ .x = x, .norm_w = nw, .w0 = w0, .w1 = w1, .y0 = y,
+                                                                 .M = 3, .N = 8, .K = 64, .eps = 1e-6f });
+    if (st != FD_OK) snprintf(msg, cap, "%s", err.msg[0] ? err.msg : fd_foundry_error(fd));
+    fd_compound_destroy(c);
+    if (fd) {
+        fd_tensor *t[] = { x, w0, w1, y, nw };
+        for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) (void)fd_tensor_free(t[i]);
+    }
+    fd_foundry_destroy(fd);
+    return st;
+}
+
+static void test_cpu_faults(void)
+{
+    char msg[1100];
+    int failures = 0;
+    long n;
+    for (n = 1; n < 10000; n++) {
+        msg[0] = 0;
+        fd_mem_fail_after(n, 0);
+        fd_status st = fault_sequence(msg, sizeof msg);
+        fd_mem_fail_after(0, 0);
+        if (st == FD_OK) break;
+        failures++;
+        if (st != FD_ERR_NOMEM || !msg[0]) {
+            fprintf(stderr, "allocation %ld: %s, message \"%s\"\n", n, fd_status_name(st), msg);
+            CHECK(st == FD_ERR_NOMEM && msg[0]);
+        }
+    }
+    printf("GEMM: %d injected allocation failures, each reported; succeeds from allocation %ld on\n", failures, n);
+    CHECK(failures > 5);
+    CHECK(n < 10000);
+    /* the CPU composition's own allocations say whose they are */
+    fd_foundry *fd = make_cpu();
+    fd_compound *c;
+    CHECK_OK(fd_compound_build(GEMM(NULL, fd_gemm_policy(FD_F16), &FD_STAGE_GEMM, NULL), &c, NULL), (fd_error *)NULL);
+    fd_tensor *x = rand_tensor(fd, FD_F32, 2, (int64_t[]){ 2, 32 }, &seed, 1);
+    fd_tensor *w = rand_tensor(fd, FD_F16, 2, (int64_t[]){ 4, 32 }, &seed, 1);
+    fd_tensor *y = rand_tensor(fd, FD_F32, 2, (int64_t[]){ 2, 4 }, &seed, 1);
+    fd_mem_fail_after(1, 1);
+    fd_status st = fd_run(fd, fd_compound_kernel(c), &(fd_gemm_args){ .x = x, .w0 = w, .y0 = y, .M = 2, .N = 4, .K = 32 });
+    fd_mem_fail_after(0, 0);
+    CHECK(st == FD_ERR_NOMEM);
+    CHECK_CONTAINS(fd_foundry_error(fd), "gemm on the CPU");
+    (void)fd_tensor_free(x), (void)fd_tensor_free(w), (void)fd_tensor_free(y);
+    fd_compound_destroy(c);
+    fd_foundry_destroy(fd);
+}
+
+/* ---- GPU parity */
+typedef struct {
+    uint32_t K, nmax;       /* weight rows held: the largest N x P at this K */
+    float *x, *nw;          /* (4096, K), (K) */
+    fd_tensor *xg, *nwg, *wg, *wc;   /* x and norm_w on the GPU; the weights on both */
+} pool;
+
+enum { MMAX = 4096, SAMPLE = 24 };
+
+static void pool_make(fd_foundry *gpu, fd_foundry *cpu, pool *pl, fd_dtype wt)
+{
+    float *w = host_rand((size_t)pl->nmax * pl->K, 1);
+    pl->wg = from_host(gpu, wt, pl->nmax, pl->K, w);
+    pl->wc = from_host(cpu, wt, pl->nmax, pl->K, w);
+    free(w);
+}
+
+/* Runs c at M x N x K over the pool on both sides; returns the relative error over the rows compared. */
+static double gpu_case(fd_foundry *gpu, fd_foundry *cpu, const fd_compound *c, pool *pl, uint32_t M, uint32_t N)
+{
+    uint32_t K = pl->K;
+    int np = fd_compound_products(c), rms = fd_compound_stage(c, FD_GEMM_INPUT)->name[0] == 'r';
+    const char *epi = epi_name(c);
+    float *bh = host_rand(N, 1), *rh = !strcmp(epi, "residual") ? host_rand((size_t)M * N, 1) : NULL;
+    fd_gemm_args g = { .M = M, .N = N, .K = K, .eps = 1e-6f };
+    CHECK_OK(fd_tensor_view(pl->xg, 0, 2, (int64_t[]){ M, K }, &g.x), (fd_error *)NULL);
+    CHECK_OK(fd_tensor_view(pl->wg, 0, 2, (int64_t[]){ N, K }, &g.w0), (fd_error *)NULL);
+    if (np == 2) CHECK_OK(fd_tensor_view(pl->wg, (int64_t)N * K, 2, (int64_t[]){ N, K }, &g.w1), (fd_error *)NULL);
+    if (rms) g.norm_w = pl->nwg;
+    if (!strcmp(epi, "bias")) g.b0 = from_host(gpu, FD_F32, 1, N, bh);
+    CHECK_OK(fd_tensor_alloc(gpu, FD_F32, 2, (int64_t[]){ M, N }, FD_INIT_ZEROS, NULL, &g.y0), (fd_error *)NULL);
+    if (rh) g.r0 = from_host(gpu, FD_F32, M, N, rh);
+    fd_status s = fd_run(gpu, fd_compound_kernel(c), &g);
+    if (s) fprintf(stderr, "%s: %s\n", fd_compound_name(c), fd_foundry_error(gpu));
+    CHECK(s == FD_OK);
+    float *yg = read_f32(g.y0);
+    /* the rows the CPU computes */
+    uint32_t R = M <= 32 ? M : SAMPLE, rows[SAMPLE > 32 ? SAMPLE : 32];
+    for (uint32_t i = 0; i < R; i++) rows[i] = M <= 32 ? i : i == 0 ? 0 : i == 1 ? M - 1 : (uint32_t)(rng_next(&seed) % M);
+    float *xs = malloc((size_t)R * K * sizeof *xs), *rs = rh ? malloc((size_t)R * N * sizeof *rs) : NULL;
+    float *got = malloc((size_t)R * N * sizeof *got);
+    for (uint32_t i = 0; i < R; i++) {
+        memcpy(xs + (size_t)i * K, pl->x + (size_t)rows[i] * K, K * sizeof *xs);
+        if (rs) memcpy(rs + (size_t)i * N, rh + (size_t)rows[i] * N, N * sizeof *rs);
+        memcpy(got + (size_t)i * N, yg + (size_t)rows[i] * N, N * sizeof *got);
+    }
+    fd_gemm_args a = { .M = R, .N = N, .K = K, .eps = 1e-6f, .x = from_host(cpu, FD_F32, R, K, xs) };
+    CHECK_OK(fd_tensor_view(pl->wc, 0, 2, (int64_t[]){ N, K }, &a.w0), (fd_error *)NULL);
+    if (np == 2) CHECK_OK(fd_tensor_view(pl->wc, (int64_t)N * K, 2, (int64_t[]){ N, K }, &a.w1), (fd_error *)NULL);
+    if (rms) a.norm_w = from_host(cpu, FD_F32, 1, K, pl->nw);
+    if (g.b0) a.b0 = from_host(cpu, FD_F32, 1, N, bh);
+    CHECK_OK(fd_tensor_alloc(cpu, FD_F32, 2, (int64_t[]){ R, N }, FD_INIT_ZEROS, NULL, &a.y0), (fd_error *)NULL);
+    if (rs) a.r0 = from_host(cpu, FD_F32, R, N, rs);
+    CHECK_OK(fd_run(cpu, fd_compound_kernel(c), &a), (fd_error *)NULL);
+    float *want = read_f32(a.y0);
+    double e = rel_err(got, want, (size_t)R * N);
+    free(yg), free(xs), free(rs), free(got), free(want), free(bh), free(rh);
+    fd_tensor *t[] = { g.b0, g.y0, g.r0, a.x, a.norm_w, a.b0, a.y0, a.r0 };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) (void)fd_tensor_free(t[i]);
+    return e;
+}
+
+static void test_gpu_matrix(void)
+{
+    fd_foundry *gpu = make_gpu();
+    if (!gpu) SKIP("%s", gpu_why);
+    fd_foundry *cpu = make_cpu();
+    /* by K: the largest weight-row count a case takes there */
+    pool pools[] = { { .K = 896, .nmax = 9728 }, { .K = 1536, .nmax = 17920 }, { .K = 4864, .nmax = 896 },
+                     { .K = 8960, .nmax = 1536 }, { .K = 96, .nmax = 2000 } };
+    enum { NP = sizeof pools / sizeof pools[0] };
+    for (int i = 0; i < NP; i++) {
+        pool *pl = &pools[i];
+        pl->x = host_rand((size_t)MMAX * pl->K, 1);
+        pl->nw = host_rand(pl->K, 1);
+        pl->xg = from_host(gpu, FD_F32, MMAX, pl->K, pl->x);
+        pl->nwg = from_host(gpu, FD_F32, 1, pl->K, pl->nw);
+    }
+    /* each epilogue at the shapes it serves: (N, pool) for the 0.5B, then the 1.5B */
+    static const struct { const char *epi; uint32_t n[2]; int k[2]; } shapes[] = {
+        { "bias", { 1152, 2048 }, { 0, 1 } }, { "store", { 896, 1536 }, { 0, 1 } },
+        { "swiglu", { 4864, 8960 }, { 0, 1 } }, { "residual", { 896, 1536 }, { 2, 3 } },
+    };
+    static const uint32_t Ms[] = { 1, 17, 512, MMAX };
+    double worst = 0;
+    int cases = 0;
+    for (int t = 0; t < FD_DTYPE_COUNT; t++) {
+        if (!fd_gemm_policy((fd_dtype)t)) continue;
+        for (int i = 0; i < NP; i++) pool_make(gpu, cpu, &pools[i], (fd_dtype)t);
+        fd_compound_desc d;
+        for (size_t ci = 0; fd_compound_enumerate(ci, &d); ci++) {
+            if (d.family != &FD_GEMM_FAMILY || d.stage[FD_GEMM_WEIGHTS] != fd_gemm_policy((fd_dtype)t)) continue;
+            fd_compound *c;
+            CHECK_OK(fd_compound_build(&d, &c, NULL), (fd_error *)NULL);
+            int si = 0;
+            while (strcmp(shapes[si].epi, epi_name(c))) si++;
+            for (int s = 0; s < 2; s++)
+                for (int mi = 0; mi < 4; mi++) {
+                    uint32_t N = shapes[si].n[s], M = Ms[mi];
+                    pool *pl = &pools[shapes[si].k[s]];
+                    double e = gpu_case(gpu, cpu, c, pl, M, N);
+                    printf("%-34s M %4u N %5u K %4u rel err %.2e\n", fd_compound_name(c), M, N, pl->K, e);
+                    CHECK(e <= 2e-4);
+                    if (e > worst) worst = e;
+                    cases++;
+                }
+            double e = gpu_case(gpu, cpu, c, &pools[4], 33, 1000);   /* ragged edges */
+            printf("%-34s M %4u N %5u K %4u rel err %.2e\n", fd_compound_name(c), 33, 1000, 96, e);
+            CHECK(e <= 2e-4);
+            cases++;
+            fd_compound_destroy(c);
+        }
+        for (int i = 0; i < NP; i++) (void)fd_tensor_free(pools[i].wg), (void)fd_tensor_free(pools[i].wc);
+    }
+    printf("GEMM parity: %d cases, worst rel err %.2e (bound 2e-4)\n", cases, worst);
+    for (int i = 0; i < NP; i++) {
+        free(pools[i].x), free(pools[i].nw);
+        (void)fd_tensor_free(pools[i].xg), (void)fd_tensor_free(pools[i].nwg);
+    }
+    fd_foundry_destroy(cpu);
+    fd_foundry_destroy(gpu);
+}
+
+TEST_MAIN(setup, test_refusals, test_cpu_matrix, test_cpu_faults, test_gpu_matrix)
