@@ -218,6 +218,15 @@ extern const fd_stage FD_STAGE_EPI_ROPE_KV;
  * inv[i] = 1 / theta^((float)(2 i) / hd) for i < hd / 2 (the power
  * correctly rounded to f32, then an f32 reciprocal). */
 void fd_rope_inv_freq(float *inv, uint32_t head_dim, double theta);
+/* The QKV family's epilogue for a prefill chunk of T tokens (a GEMM wrote
+ * their products, bias included, in the family's row order): y (T, (H + 2 KV)
+ * hd) -> q (T, H hd) rotated; k and v rows into kc, vc at pos .. pos + T - 1;
+ * flag raised for a position past the cache (nothing written there). */
+#define FD_QKV_ROWS_ARGS(IN, OUT, PARAM) IN(y, FD_ACT) IN(pos, FD_IDS) IN(inv_freq, FD_ACT) OUT(q, FD_ACT)     \
+    OUT(kc, FD_DT(F16)) OUT(vc, FD_DT(F16)) OUT(flag, FD_IDS) PARAM(uint32_t, tokens) PARAM(uint32_t, heads) \
+    PARAM(uint32_t, kv_heads) PARAM(uint32_t, head_dim) PARAM(uint32_t, ctx)
+FD_KERNEL_ARGS(fd_qkv_rows_args, FD_QKV_ROWS_ARGS)
+extern const fd_kernel FD_QKV_ROWS;
 /* Row r of the combined weight [Wq; Wk; Wv] ((H + 2 KV) * hd rows) that row
  * `i` of the QKV family's [w0; w1; w2] layout holds (apply to biases too). */
 uint32_t fd_qkv_source_row(uint32_t i, uint32_t heads, uint32_t kv_heads, uint32_t head_dim);

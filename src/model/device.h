@@ -36,7 +36,8 @@ struct fd_weights {
     fd_tensor *out_norm;            /* (D) f32 */
     fd_tensor *head;                /* (V, D): embd when tied */
     fd_tensor *inv_freq;            /* (hd / 2) f32 */
-    fd_compound *qkv, *o_res, *ffn, *down_res, *lm_head;   /* the step's fused kernels */
+    fd_compound *qkv, *o_res, *ffn, *down_res, *lm_head;   /* the decode step's fused kernels (GEMV) */
+    fd_compound *g_qkv, *g_o_res, *g_ffn, *g_down_res, *g_head;   /* prefill's (GEMM) */
     uint64_t bytes;
 };
 

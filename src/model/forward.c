@@ -16,6 +16,8 @@
 #include "core/internal.h"
 #include "model/device.h"
 
+#define FD_PREFILL_CHUNK 512   /* tokens per prefill pass (fewer where the pool is smaller) */
+
 static fd_status run_layer(fd_state *s, uint32_t l)
 {
     const fd_weights *w = s->w;
@@ -111,20 +113,97 @@ fd_status fd_state_step(fd_state *s, int32_t id, float *logits)
     return check_flag(s);
 }
 
+/* Bytes of pooled activations one prefill token takes (chunk sizing). */
+static uint64_t chunk_bytes_per_token(const fd_model_hparams *hp)
+{
+    uint64_t hq = (uint64_t)hp->n_heads * hp->head_dim, R = hq + 2ull * hp->n_kv_heads * hp->head_dim;
+    return 4 * (1 + hp->hidden + R + 2 * hq + hp->ffn) + 4096;
+}
+
+static fd_status pooled(fd_foundry *fd, fd_dtype dt, int64_t rows, int64_t cols, fd_tensor **out)
+{
+    int64_t dims[2] = { rows, cols };
+    return fd_tensor_alloc_pooled(fd, dt, cols ? 2 : 1, dims, FD_INIT_UNINIT, NULL, out);
+}
+
+/* T tokens at once through the GEMM family: embed, per layer RMSNorm + QKV
+ * GEMM + RoPE/cache rows + attention over the cache + o_proj/residual +
+ * RMSNorm/SwiGLU + down/residual; then the logits of the last token (into
+ * s->logits) or of all (into `all`, T x V). Activations are pooled: the
+ * foundry's pool is reset per chunk (the state is its only user). */
+static fd_status prefill_chunk(fd_state *s, const int32_t *ids, uint32_t T, float *all)
+{
+    const fd_weights *w = s->w;
+    const fd_model_hparams *hp = &w->hp;
+    fd_foundry *fd = s->fd;
+    uint32_t D = hp->hidden, hd = hp->head_dim, H = hp->n_heads, KV = hp->n_kv_heads, F = hp->ffn;
+    uint32_t R = (H + 2 * KV) * hd, start = s->pos_host;
+    float eps = (float)hp->rms_eps;
+    fd_tensor *tid, *h, *y, *q, *att, *act, *last, *lt = NULL;
+    FD_TRY(fd_pool_reset(fd));
+    FD_TRY(pooled(fd, FD_I32, T, 0, &tid));
+    FD_TRY(pooled(fd, FD_F32, T, D, &h));
+    FD_TRY(pooled(fd, FD_F32, T, R, &y));
+    FD_TRY(pooled(fd, FD_F32, T, (int64_t)H * hd, &q));
+    FD_TRY(pooled(fd, FD_F32, T, (int64_t)H * hd, &att));
+    FD_TRY(pooled(fd, FD_F32, T, F, &act));
+    FD_TRY(fd_tensor_write(tid, ids, (size_t)T * sizeof *ids));
+    int32_t p = (int32_t)start;
+    FD_TRY(fd_tensor_write(s->pos, &p, sizeof p));
+    FD_TRY(fd_run(fd, &FD_EMBED, &(fd_embed_args){ .ids = tid, .table = w->embd, .y = h, .flag = s->flag, .tokens = T,
+                                                  .dim = D, .vocab = hp->vocab }));
+    for (uint32_t l = 0; l < hp->n_layers; l++) {
+        const fd_layer_w *L = &w->layer[l];
+        FD_TRY(fd_run(fd, fd_compound_kernel(w->g_qkv), &(fd_gemm_args){
+            .x = h, .norm_w = L->attn_norm, .w0 = L->qkv, .b0 = L->bqkv, .y0 = y, .M = T, .N = R, .K = D,
+            .start = start, .eps = eps }));
+        FD_TRY(fd_run(fd, &FD_QKV_ROWS, &(fd_qkv_rows_args){
+            .y = y, .pos = s->pos, .inv_freq = w->inv_freq, .q = q, .kc = s->kc[l], .vc = s->vc[l], .flag = s->flag,
+            .tokens = T, .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx }));
+        FD_TRY(fd_run(fd, &FD_ATTN_PREFILL, &(fd_attn_prefill_args){
+            .q = q, .kc = s->kc[l], .vc = s->vc[l], .pos = s->pos, .y = att, .tokens = T, .heads = H, .kv_heads = KV,
+            .head_dim = hd, .ctx = s->ctx, .scale = 1.0f / sqrtf((float)hd) }));
+        FD_TRY(fd_run(fd, fd_compound_kernel(w->g_o_res), &(fd_gemm_args){
+            .x = att, .w0 = L->wo, .r0 = h, .y0 = h, .M = T, .N = D, .K = H * hd, .start = start }));
+        FD_TRY(fd_run(fd, fd_compound_kernel(w->g_ffn), &(fd_gemm_args){
+            .x = h, .norm_w = L->ffn_norm, .w0 = L->gate, .w1 = L->up, .y0 = act, .M = T, .N = F, .K = D,
+            .start = start, .eps = eps }));
+        FD_TRY(fd_run(fd, fd_compound_kernel(w->g_down_res), &(fd_gemm_args){
+            .x = act, .w0 = L->down, .r0 = h, .y0 = h, .M = T, .N = D, .K = F, .start = start }));
+    }
+    if (all) {
+        FD_TRY(pooled(fd, FD_F32, T, hp->vocab, &lt));
+        FD_TRY(fd_run(fd, fd_compound_kernel(w->g_head), &(fd_gemm_args){
+            .x = h, .norm_w = w->out_norm, .w0 = w->head, .y0 = lt, .M = T, .N = hp->vocab, .K = D, .eps = eps }));
+        FD_TRY(fd_tensor_read(lt, all, (size_t)T * hp->vocab * sizeof *all));
+    } else {
+        FD_TRY(fd_tensor_view(h, (int64_t)(T - 1) * D, 1, (int64_t[]){ D }, &last));
+        FD_TRY(fd_run(fd, fd_compound_kernel(w->lm_head), &(fd_gemv_args){
+            .x = last, .norm_w = w->out_norm, .eps = eps, .w0 = w->head, .y0 = s->logits, .cols = D,
+            .rows0 = hp->vocab }));
+    }
+    for (uint32_t i = 0; i < T; i++) s->hist_host[start + i] = ids[i];
+    s->hist_dirty = 1;
+    s->pos_host = start + T;
+    p = (int32_t)s->pos_host;
+    return fd_tensor_write(s->pos, &p, sizeof p);
+}
+
 fd_status fd_state_prefill(fd_state *s, const int32_t *ids, size_t n, float *logits, float *all_logits)
 {
     size_t V = s->w->hp.vocab;
     FD_TRY(room(s, n));
-    for (size_t i = 0; i < n; i++) {
-        int last = i + 1 == n;
-        FD_TRY(set_token(s, ids[i]));
-        s->hist_host[s->pos_host] = ids[i];
-        s->hist_dirty = 1;
-        FD_TRY(run_step(s, all_logits || (last && logits), 0));
-        s->pos_host++;
-        if (all_logits) FD_TRY(fd_tensor_read(s->logits, all_logits + i * V, V * sizeof *all_logits));
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] < 0 || (uint32_t)ids[i] >= s->w->hp.vocab)
+            return fd_fail(s->fd, FD_ERR_INVALID, "token id %d is outside the vocabulary (0..%u)", ids[i],
+                           s->w->hp.vocab - 1);
+    uint64_t per = chunk_bytes_per_token(&s->w->hp), cap = fd_pool_capacity(s->fd) / per;
+    size_t chunk = cap < FD_PREFILL_CHUNK ? (size_t)cap : FD_PREFILL_CHUNK;
+    if (chunk < 1) chunk = 1;
+    for (size_t i = 0; i < n; i += chunk) {
+        uint32_t T = (uint32_t)(n - i < chunk ? n - i : chunk);
+        FD_TRY(prefill_chunk(s, ids + i, T, all_logits ? all_logits + i * V : NULL));
     }
-    s->warm = n > 0;
     if (n && logits) FD_TRY(fd_tensor_read(s->logits, logits, V * sizeof *logits));
     return check_flag(s);
 }

@@ -20,7 +20,8 @@ static void weights_destroy(fd_foundry *fd, void *obj)
 {
     (void)fd;
     fd_weights *w = obj;
-    fd_compound *c[] = { w->qkv, w->o_res, w->ffn, w->down_res, w->lm_head };
+    fd_compound *c[] = { w->qkv, w->o_res, w->ffn, w->down_res, w->lm_head, w->g_qkv, w->g_o_res, w->g_ffn,
+                         w->g_down_res, w->g_head };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) fd_compound_destroy(c[i]);
     for (uint32_t l = 0; w->layer && l < w->hp.n_layers; l++) {
         fd_layer_w *L = &w->layer[l];
@@ -148,10 +149,14 @@ static fd_status upload_layer(fd_weights *w, uint32_t l, fd_error *err)
     return FD_OK;
 }
 
+/* One builder for both families: they number their kinds alike. */
+_Static_assert((int)FD_GEMV_INPUT == (int)FD_GEMM_INPUT && (int)FD_GEMV_WEIGHTS == (int)FD_GEMM_WEIGHTS && (int)FD_GEMV_MAIN == (int)FD_GEMM_MAIN &&
+                   (int)FD_GEMV_EPILOGUE == (int)FD_GEMM_EPILOGUE, "the GEMV and GEMM families number their kinds alike");
+
 static fd_status build(const fd_stage *in, const fd_stage *pol, const fd_stage *main_, const fd_stage *epi,
                        const fd_family *fam, fd_compound **out, fd_error *err)
 {
-    if (!pol) return fd_error_set(err, FD_ERR_UNSUPPORTED, "no GEMV policy for these weights");
+    if (!pol) return fd_error_set(err, FD_ERR_UNSUPPORTED, "no %s policy for these weights", fam->name);
     return fd_compound_build(&(fd_compound_desc){ .family = fam, .stage = { [FD_GEMV_INPUT] = in,
                                  [FD_GEMV_WEIGHTS] = pol, [FD_GEMV_MAIN] = main_, [FD_GEMV_EPILOGUE] = epi } },
                              out, err);
@@ -165,8 +170,16 @@ static fd_status build_kernels(fd_weights *w, fd_error *err)
     FD_TRY(build(NULL, pol, &FD_STAGE_GEMV, &FD_STAGE_EPI_RESIDUAL, &FD_GEMV_FAMILY, &w->o_res, err));
     FD_TRY(build(&FD_STAGE_INPUT_RMSNORM, pol, &FD_STAGE_GEMV2, &FD_STAGE_EPI_SWIGLU, &FD_GEMV_FAMILY, &w->ffn, err));
     FD_TRY(build(NULL, pol, &FD_STAGE_GEMV, &FD_STAGE_EPI_RESIDUAL, &FD_GEMV_FAMILY, &w->down_res, err));
-    return build(&FD_STAGE_INPUT_RMSNORM, fd_gemv_policy(fd_tensor_dtype(w->head)), &FD_STAGE_GEMV, NULL,
-                 &FD_GEMV_FAMILY, &w->lm_head, err);
+    FD_TRY(build(&FD_STAGE_INPUT_RMSNORM, fd_gemv_policy(fd_tensor_dtype(w->head)), &FD_STAGE_GEMV, NULL,
+                 &FD_GEMV_FAMILY, &w->lm_head, err));
+    /* prefill: the same products over a chunk of tokens, on the tensor cores */
+    const fd_stage *gp = fd_gemm_policy(fd_tensor_dtype(w->layer[0].gate));
+    FD_TRY(build(&FD_STAGE_GEMM_INPUT_RMSNORM, gp, &FD_STAGE_GEMM, &FD_STAGE_GEMM_EPI_BIAS, &FD_GEMM_FAMILY, &w->g_qkv, err));
+    FD_TRY(build(NULL, gp, &FD_STAGE_GEMM, &FD_STAGE_GEMM_EPI_RESIDUAL, &FD_GEMM_FAMILY, &w->g_o_res, err));
+    FD_TRY(build(&FD_STAGE_GEMM_INPUT_RMSNORM, gp, &FD_STAGE_GEMM2, &FD_STAGE_GEMM_EPI_SWIGLU, &FD_GEMM_FAMILY, &w->g_ffn, err));
+    FD_TRY(build(NULL, gp, &FD_STAGE_GEMM, &FD_STAGE_GEMM_EPI_RESIDUAL, &FD_GEMM_FAMILY, &w->g_down_res, err));
+    return build(&FD_STAGE_GEMM_INPUT_RMSNORM, fd_gemm_policy(fd_tensor_dtype(w->head)), &FD_STAGE_GEMM, NULL,
+                 &FD_GEMM_FAMILY, &w->g_head, err);
 }
 
 static fd_status check_dtypes(const fd_model *m, fd_error *err)

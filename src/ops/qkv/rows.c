@@ -1,0 +1,81 @@
+/* rows.c — FD_QKV_ROWS: the QKV family's epilogue for a prefill chunk (see
+ * rows.cuh): y (T, R) in the family's row order with R = (H + 2 KV) hd, the
+ * bias already added by the GEMM -> q (T, H hd) rotated, k and v rows into
+ * the (KV, C, hd) f16 cache at positions pos .. pos + T - 1; a position past
+ * the cache writes nothing and raises flag. Its CPU twin shares the
+ * decode epilogue's arithmetic (fd_rope_pair_ref, f16 rounding).
+ *
+ * Layer: ops. */
+#include "ops/ops.h"
+
+static fd_status rows_check(const void *p, fd_error *err)
+{
+    const fd_qkv_rows_args *a = p;
+    uint64_t R = (uint64_t)(a->heads + 2 * a->kv_heads) * a->head_dim;
+    if (!a->heads || !a->kv_heads || a->heads % a->kv_heads || !a->head_dim || a->head_dim % 2 || !a->tokens)
+        return fd_error_set(err, FD_ERR_INVALID, "heads %u, kv_heads %u, head_dim %u, tokens %u", a->heads,
+                            a->kv_heads, a->head_dim, a->tokens);
+    if ((uint64_t)a->y->numel != R * a->tokens || (uint64_t)a->q->numel != (uint64_t)a->tokens * a->heads * a->head_dim ||
+        (uint64_t)a->kc->numel != (uint64_t)a->kv_heads * a->ctx * a->head_dim || a->vc->numel != a->kc->numel ||
+        a->pos->numel != 1 || a->flag->numel != 1 || a->inv_freq->numel != a->head_dim / 2)
+        return fd_error_set(err, FD_ERR_INVALID, "y must be (tokens, (heads + 2 kv_heads) head_dim), q (tokens, heads "
+                            "head_dim), kc and vc (kv_heads, ctx, head_dim), pos and flag 1, inv_freq head_dim / 2");
+    return FD_OK;
+}
+
+static fd_status rows_dispatch(const void *p, fd_dispatch *d, fd_error *err)
+{
+    (void)err;
+    d->block[0] = 256;
+    d->grid[0] = ((const fd_qkv_rows_args *)p)->tokens;
+    return FD_OK;
+}
+
+static fd_status rows_cpu(const fd_kernel *k, const void *p, fd_error *err)
+{
+    (void)k, (void)err;
+    const fd_qkv_rows_args *a = p;
+    uint32_t half = a->head_dim / 2, pairs = (a->heads + a->kv_heads) * half, R = 2 * pairs + a->kv_heads * a->head_dim;
+    const float *Y = fd_tensor_data(a->y), *inv = fd_tensor_data(a->inv_freq);
+    float *Q = fd_tensor_data(a->q);
+    uint16_t *kc = fd_tensor_data(a->kc), *vc = fd_tensor_data(a->vc);
+    int32_t start = *(const int32_t *)fd_tensor_data(a->pos);
+    for (uint32_t t = 0; t < a->tokens; t++) {
+        int32_t p = start + (int32_t)t;
+        int fits = p >= 0 && (uint32_t)p < a->ctx;
+        const float *y = Y + (size_t)t * R;
+        float *q = Q + (size_t)t * a->heads * a->head_dim;
+        for (uint32_t j = 0; j < pairs; j++) {
+            uint32_t h = j / half, i = j - h * half;
+            float lo = y[j], hi = y[pairs + j];
+            fd_rope_pair_ref(&lo, &hi, (float)p * inv[i]);
+            if (h < a->heads) {
+                q[h * a->head_dim + i] = lo;
+                q[h * a->head_dim + i + half] = hi;
+            } else if (fits) {
+                size_t o = ((size_t)(h - a->heads) * a->ctx + (uint32_t)p) * a->head_dim + i;
+                kc[o] = fd_f32_to_f16(lo);
+                kc[o + half] = fd_f32_to_f16(hi);
+            }
+        }
+        for (uint32_t j = 0; fits && j < a->kv_heads * a->head_dim; j++) {
+            uint32_t g = j / a->head_dim, d = j - g * a->head_dim;
+            vc[((size_t)g * a->ctx + (uint32_t)p) * a->head_dim + d] = fd_f32_to_f16(y[2 * pairs + j]);
+        }
+        if (!fits) *(int32_t *)fd_tensor_data(a->flag) = 1;
+    }
+    return FD_OK;
+}
+
+static uint64_t rows_bytes(const void *p)
+{
+    const fd_qkv_rows_args *a = p;
+    return 4ull * (uint64_t)a->y->numel + 4ull * (uint64_t)a->q->numel +
+           4ull * a->tokens * a->kv_heads * a->head_dim;   /* y in, q out, k and v rows out (f16) */
+}
+
+const fd_kernel FD_QKV_ROWS = {
+    .name = "qkv_rows", .args = fd_qkv_rows_args_table, .flags = FD_KERNEL_PDL, .max_block = 256,
+    .check = rows_check, .dispatch = rows_dispatch, .cpu = rows_cpu, .bytes = rows_bytes,
+    .cuda = "#include \"ops/qkv/rows.cuh\"\n",
+};

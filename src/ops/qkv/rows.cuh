@@ -1,0 +1,34 @@
+/* rows.cuh — the prefill side of the QKV family's epilogue, for T tokens
+ * whose q/k/v products (bias included) a GEMM wrote in the family's row
+ * order: RoPE at each token's position, q out in head order, k and v into
+ * the cache. One block per token.
+ *
+ * Layer: ops (device code of FD_QKV_ROWS, ops/qkv/rows.c). */
+#include "ops/math.cuh"
+FD_KERNEL(fd_args a) {
+  fd_pdl_wait();
+  u32 t = blockIdx.x, half = a.head_dim / 2, pairs = (a.heads + a.kv_heads) * half;
+  u32 R = 2 * pairs + a.kv_heads * a.head_dim;
+  int p = a.pos[0] + (int)t;
+  bool fits = p >= 0 && (u32)p < a.ctx;
+  const float *y = a.y + (u64)t * R;
+  float *q = a.q + (u64)t * a.heads * a.head_dim;
+  for (u32 j = threadIdx.x; j < pairs; j += blockDim.x) {
+    u32 h = j / half, i = j - h * half;
+    float lo, hi;
+    fd_rope_pair(y[j], y[pairs + j], (float)p * a.inv_freq[i], &lo, &hi);
+    if (h < a.heads) {
+      q[h * a.head_dim + i] = lo;
+      q[h * a.head_dim + i + half] = hi;
+    } else if (fits) {
+      u64 o = ((u64)(h - a.heads) * a.ctx + (u32)p) * a.head_dim + i;
+      st(a.kc, o, lo);
+      st(a.kc, o + half, hi);
+    }
+  }
+  for (u32 j = threadIdx.x; fits && j < a.kv_heads * a.head_dim; j += blockDim.x) {
+    u32 g = j / a.head_dim, d = j - g * a.head_dim;
+    st(a.vc, ((u64)g * a.ctx + (u32)p) * a.head_dim + d, y[2 * pairs + j]);
+  }
+  if (!fits && threadIdx.x == 0) a.flag[0] = 1;
+}
