@@ -84,6 +84,9 @@ fd_status fd_state_prefill(fd_state *s, const int32_t *ids, size_t n, float *log
  * end, into out[n]. With graphs on, every step but the first replays one
  * captured graph. FD_ERR_RANGE if the steps would pass the context. */
 fd_status fd_state_decode(fd_state *s, int32_t last, size_t n, int32_t *out) FD_MUST_USE;
+/* Host seconds the last fd_state_decode spent issuing its steps (launches
+ * or graph replays), before it waited for the device. */
+double fd_state_issue_seconds(const fd_state *s);
 /* The chooser of fd_state_decode's steps: a copy of *cfg, or greedy (NULL,
  * or temperature 0). A change re-captures the step's graph. */
 void fd_state_set_sampler(fd_state *s, const fd_sampler *cfg);

@@ -63,6 +63,7 @@ struct fd_state {
     fd_graph *graph;                /* the captured step that chooses its successor */
     int graph_stale;                /* the chooser changed: capture again */
     int warm;                       /* the step ran once: every kernel compiled */
+    double issue_s;                 /* host time of the last decode's launches */
 };
 
 /* state.c: the attention splits for a cache of ctx positions. */

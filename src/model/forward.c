@@ -13,6 +13,7 @@
 #include <math.h>
 #include <string.h>
 #include "base/mem.h"
+#include "base/util.h"
 #include "core/internal.h"
 #include "model/device.h"
 
@@ -209,6 +210,7 @@ fd_status fd_state_prefill(fd_state *s, const int32_t *ids, size_t n, float *log
 }
 
 void fd_state_use_graph(fd_state *s, int on) { s->use_graph = on; }
+double fd_state_issue_seconds(const fd_state *s) { return s->issue_s; }
 
 void fd_state_set_sampler(fd_state *s, const fd_sampler *cfg)
 {
@@ -265,7 +267,9 @@ fd_status fd_state_decode(fd_state *s, int32_t last, size_t n, int32_t *out)
     uint32_t p0 = s->pos_host;
     s->hist_host[p0] = last;
     FD_TRY(sync_hist(s));
+    double t0 = fd_now_seconds();
     for (size_t i = 0; i < n; i++) FD_TRY(choose_step(s));
+    s->issue_s = fd_now_seconds() - t0;
     s->pos_host += (uint32_t)n;
     /* the step at position p chose hist[p + 1] */
     FD_TRY(fd_tensor_read(s->hist, s->hist_host, ((size_t)s->ctx + 1) * sizeof *s->hist_host));
