@@ -157,7 +157,7 @@ static uint64_t decode_bytes(const void *p)
 }
 
 const fd_kernel FD_ATTN_DECODE = {
-    .name = "attn_decode", .args = fd_attn_decode_args_table, .max_block = 256,
+    .name = "attn_decode", .args = fd_attn_decode_args_table, .flags = FD_KERNEL_PDL, .max_block = 256,
     .check = decode_check, .dispatch = decode_dispatch, .cpu = decode_cpu, .bytes = decode_bytes,
     .cuda = "#include \"ops/attn_decode.cuh\"\n",
 };
@@ -202,7 +202,7 @@ static uint64_t prefill_bytes(const void *p)
 }
 
 const fd_kernel FD_ATTN_PREFILL = {
-    .name = "attn_prefill", .args = fd_attn_prefill_args_table, .max_block = 128,
+    .name = "attn_prefill", .args = fd_attn_prefill_args_table, .flags = FD_KERNEL_PDL, .max_block = 128,
     .check = prefill_check, .dispatch = prefill_dispatch, .cpu = prefill_cpu, .bytes = prefill_bytes,
     .cuda = "#include \"ops/attn_prefill.cuh\"\n",
 };

@@ -88,7 +88,7 @@ static uint64_t rope_bytes(const void *p)
 }
 
 const fd_kernel FD_ROPE_KV = {
-    .name = "rope_kv", .args = fd_rope_kv_args_table, .flags = FD_KERNEL_INPLACE, .max_block = 256,
+    .name = "rope_kv", .args = fd_rope_kv_args_table, .flags = FD_KERNEL_INPLACE | FD_KERNEL_PDL, .max_block = 256,
     .check = rope_check, .dispatch = rope_dispatch, .cpu = rope_cpu, .bytes = rope_bytes,
     .cuda = "#include \"ops/rope_kv.cuh\"\n",
 };

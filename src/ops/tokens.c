@@ -65,7 +65,7 @@ static uint64_t embed_bytes(const void *p)
 }
 
 const fd_kernel FD_EMBED = {
-    .name = "embed", .args = fd_embed_args_table, .max_block = 256,
+    .name = "embed", .args = fd_embed_args_table, .flags = FD_KERNEL_PDL, .max_block = 256,
     .check = embed_check, .dispatch = embed_dispatch, .cpu = embed_cpu, .bytes = embed_bytes,
     .cuda = "#include \"ops/embed.cuh\"\n",
 };
@@ -110,7 +110,7 @@ static fd_status argmax_cpu(const fd_kernel *k, const void *p, fd_error *err)
 static uint64_t argmax_bytes(const void *p) { return 4ull * ((const fd_argmax_args *)p)->valid + 4; }
 
 const fd_kernel FD_ARGMAX = {
-    .name = "argmax", .args = fd_argmax_args_table, .max_block = 256,
+    .name = "argmax", .args = fd_argmax_args_table, .flags = FD_KERNEL_PDL, .max_block = 256,
     .check = argmax_check, .dispatch = argmax_dispatch, .cpu = argmax_cpu, .bytes = argmax_bytes,
     .cuda = "#include \"ops/argmax.cuh\"\n",
 };
