@@ -1,8 +1,9 @@
 /* test_profile.c — profiling: scope paths, aggregates on known durations (a
  * fake clock), fd_run's spans named after kernels with their bytes, the
  * table's order, JSON Lines and the Chrome trace parsed back (nesting and
- * timestamps), the measured copy bandwidth, allocation failures. The GPU
- * side is tests/test_profile_gpu.c. */
+ * timestamps), the measured copy bandwidth, allocation failures; the event
+ * path and graph replays over a CPU backend given fake events and graphs.
+ * The GPU itself is tests/test_profile_gpu.c. */
 #include <jansson.h>
 #include <unistd.h>
 #include "check.h"
@@ -42,6 +43,26 @@ static const fd_profile_stats *row(const fd_profile_summary *s, fd_profile_kind 
         if (s->rows[i].kind == kind && !strcmp(s->rows[i].name, name)) return &s->rows[i];
     fprintf(stderr, "no %s row '%s'\n", kind == FD_PROFILE_KERNEL ? "kernel" : "path", name);
     return NULL;
+}
+
+/* The text table, as a string the caller frees. */
+static char *table_of(fd_foundry *fd, int top_n)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    CHECK_OK(fd_profile_write_table(fd, f, top_n), NULL);
+    fclose(f);
+    return buf;
+}
+
+/* y = a + a over n zeros (free .a and .y). */
+static fd_add_args add_args(fd_foundry *fd, int64_t n)
+{
+    fd_tensor *a = NULL, *y = NULL;
+    CHECK_OK(fd_tensor_alloc(fd, FD_F32, 1, &n, FD_INIT_ZEROS, NULL, &a), NULL);
+    CHECK_OK(fd_tensor_alloc(fd, FD_F32, 1, &n, FD_INIT_ZEROS, NULL, &y), NULL);
+    return (fd_add_args){ .a = a, .b = a, .y = y, .n = (uint32_t)n };
 }
 
 static void test_off_is_a_no_op(void)
@@ -200,11 +221,7 @@ static void test_table_order(void)
     timed_scope(fd, "cheap", 1);
     timed_scope(fd, "dear", 100);
     timed_scope(fd, "middling", 10);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    CHECK_OK(fd_profile_write_table(fd, f, 2), NULL);
-    fclose(f);
+    char *buf = table_of(fd, 2);
     CHECK_CONTAINS(buf, "3 spans");
     CHECK_CONTAINS(buf, "monotonic clock");
     CHECK_CONTAINS(buf, "GB/s (measured)");
@@ -356,5 +373,123 @@ static void test_alloc_failures(void)
     CHECK(failed > 5);
 }
 
+/* ---- a CPU foundry whose backend pretends to have device events and graphs ----
+ * Each event takes the next microsecond of a fake device clock; an event is
+ * complete once the fake device has reached it (done_upto), and synchronize
+ * completes everything. The profiler must never read an incomplete event. */
+typedef struct { uint64_t t; } fake_ev;
+static uint64_t dev_clock, done_upto;
+static long evs_live, elapsed_early, graph_dummy;
+
+static fd_status fake_record(fd_backend *b, void **ev, fd_error *err)
+{
+    (void)b;
+    fake_ev *e = malloc(sizeof *e);
+    if (!e) return fd_error_set(err, FD_ERR_NOMEM, "fake event");
+    e->t = dev_clock += 1000;
+    evs_live++;
+    *ev = e;
+    return FD_OK;
+}
+static int fake_done(fd_backend *b, void *ev) { (void)b; return ((fake_ev *)ev)->t <= done_upto; }
+static fd_status fake_elapsed(fd_backend *b, void *a, void *e, float *ms, fd_error *err)
+{
+    (void)b, (void)err;
+    if (((fake_ev *)e)->t > done_upto) elapsed_early++;   /* a real device would stall here */
+    *ms = (float)((double)(((fake_ev *)e)->t - ((fake_ev *)a)->t) / 1e6);
+    return FD_OK;
+}
+static void fake_free(fd_backend *b, void *ev) { (void)b; free(ev); evs_live--; }
+static fd_status fake_sync(fd_backend *b, fd_error *err) { (void)b, (void)err; done_upto = UINT64_MAX; return FD_OK; }
+static fd_status fake_graph_begin(fd_backend *b, fd_error *err) { (void)b, (void)err; return FD_OK; }
+static fd_status fake_graph_end(fd_backend *b, void **g, fd_error *err) { (void)b, (void)err; *g = &graph_dummy; return FD_OK; }
+static fd_status fake_graph_launch(fd_backend *b, void *g, fd_error *err) { (void)b, (void)g, (void)err; dev_clock += 50000; return FD_OK; }
+static void fake_graph_free(fd_backend *b, void *g) { (void)b, (void)g; }
+
+static fd_foundry *make_fake_device(void)
+{
+    fd_foundry *fd = make_cpu();
+    if (!fd) return NULL;
+    fd_backend *b = fd->be;
+    b->event_record = fake_record, b->event_done = fake_done, b->event_elapsed = fake_elapsed;
+    b->event_free = fake_free, b->synchronize = fake_sync;
+    b->graph_begin = fake_graph_begin, b->graph_end = fake_graph_end, b->graph_launch = fake_graph_launch;
+    b->graph_free = fake_graph_free;
+    fd->copy_Bps = 1e12;                                  /* no measurement with fake events */
+    dev_clock = done_upto = 0;
+    evs_live = elapsed_early = 0;
+    return fd;
+}
+
+static void test_device_events_resolved_without_stalls(void)
+{
+    fd_foundry *fd = make_fake_device();
+    fd_add_args args = add_args(fd, 64);
+    CHECK_OK(fd_profile_enable(fd, 1), NULL);             /* origin event at 1 us */
+    done_upto = 0;                                        /* the device has done nothing yet */
+    CHECK_OK(fd_scope_begin(fd, "step"), NULL);
+    for (int i = 0; i < 200; i++) CHECK_OK(fd_run(fd, &FD_ADD, &args), NULL);   /* 400 marks: two resolution passes */
+    const fd_prof_span *sp;
+    CHECK_EQ(fd_prof_spans(fd->prof_obj, &sp), 0);        /* nothing complete, nothing read */
+    done_upto = dev_clock / 2;                            /* half the work is done */
+    for (int i = 0; i < 150; i++) CHECK_OK(fd_run(fd, &FD_ADD, &args), NULL);
+    size_t resolved = fd_prof_spans(fd->prof_obj, &sp);
+    CHECK(resolved > 50 && resolved < 200);               /* the completed part, read in passing */
+    for (size_t i = 0; i < resolved; i++) CHECK(fd_prof_mark_ns(fd->prof_obj, sp[i].end) <= done_upto - 1000);
+    CHECK(evs_live <= 702 - 2 * (long)resolved);          /* 702 marks so far; read ones are freed as it goes */
+    CHECK_OK(fd_scope_end(fd), NULL);
+    CHECK_OK(fd_foundry_sync(fd), NULL);                  /* resolves the rest */
+    CHECK_EQ(fd_prof_spans(fd->prof_obj, &sp), 351);
+    CHECK_EQ(evs_live, 1);                                /* only the newest mark keeps its event */
+    CHECK_EQ(elapsed_early, 0);
+    fd_profile_summary *s = NULL;
+    CHECK_OK(fd_profile_report(fd, &s), NULL);
+    CHECK_STR(s ? s->timing : NULL, "device events");
+    const fd_profile_stats *k = s && s->nkernels ? &s->rows[0] : NULL, *st = row(s, FD_PROFILE_PATH, "step");
+    CHECK(k && k->count == 350);
+    if (k) CHECK_NEAR(k->median_s, 1e-6, 1e-12);          /* begin and end events one fake microsecond apart */
+    if (st) CHECK_NEAR(st->total_s, 701e-6, 1e-12);       /* 700 kernel marks and the scope's end */
+    if (k && st) CHECK_NEAR(k->copy_fraction, k->GBps * 1e9 / 1e12, 1e-9);
+    fd_profile_summary_free(s);
+    (void)fd_tensor_free(args.a), (void)fd_tensor_free(args.y);
+    fd_foundry_destroy(fd);
+    CHECK_EQ(evs_live, 0);                                /* every event freed */
+}
+
+static void test_graph_replays_timed_whole(void)
+{
+    fd_foundry *fd = make_fake_device();
+    fd_add_args args = add_args(fd, 64);
+    CHECK_OK(fd_profile_enable(fd, 1), NULL);
+    fd_graph *g = NULL;
+    CHECK_OK(fd_graph_begin(fd), NULL);
+    long before = evs_live;
+    CHECK_OK(fd_scope_begin(fd, "ignored"), NULL);        /* nothing is recorded into a capture */
+    for (int i = 0; i < 4; i++) CHECK_OK(fd_run(fd, &FD_ADD, &args), NULL);
+    CHECK_OK(fd_scope_end(fd), NULL);
+    CHECK_EQ(evs_live, before);
+    CHECK_OK(fd_graph_end(fd, &g), NULL);
+    CHECK(fd_profile_enabled(fd));
+    CHECK_OK(fd_scope_begin(fd, "decode"), NULL);
+    for (int i = 0; i < 5; i++) CHECK_OK(fd_graph_launch(fd, g), NULL);
+    CHECK_OK(fd_scope_end(fd), NULL);
+    fd_profile_summary *s = NULL;
+    CHECK_OK(fd_profile_report(fd, &s), NULL);
+    CHECK(s && s->graph_replays == 5 && s->nkernels == 0);
+    const fd_profile_stats *r = row(s, FD_PROFILE_PATH, "decode/graph");
+    CHECK(r && r->count == 5 && r->leaf_kind == 2);
+    if (r) CHECK_NEAR(r->median_s, 51e-6, 1e-12);         /* the replay's 50 us and the event's own step */
+    for (size_t i = 0; s && i < s->n; i++) CHECK(!strstr(s->rows[i].name, "ignored"));
+    fd_profile_summary_free(s);
+    char *buf = table_of(fd, 5);
+    CHECK_CONTAINS(buf, "graph replays: 5, each timed whole");
+    CHECK_CONTAINS(buf, "timed by device events");
+    free(buf);
+    fd_graph_free(fd, g);
+    (void)fd_tensor_free(args.a), (void)fd_tensor_free(args.y);
+    fd_foundry_destroy(fd);
+}
+
 TEST_MAIN(test_off_is_a_no_op, test_nested_paths, test_aggregates, test_run_spans, test_table_order,
-          test_trace_and_jsonl, test_copy_bandwidth, test_alloc_failures)
+          test_trace_and_jsonl, test_copy_bandwidth, test_alloc_failures,
+          test_device_events_resolved_without_stalls, test_graph_replays_timed_whole)

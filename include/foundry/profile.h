@@ -71,7 +71,7 @@ typedef struct fd_profile_summary {
     uint64_t graph_replays;  /* fd_graph_launch calls, each timed whole */
     double   copy_Bps;       /* fd_device_copy_bandwidth, 0 if it could not be measured */
     const char *timing;      /* "device events" or "monotonic clock" */
-    const char *device;      /* fd_foundry_device_name */
+    const char *device;      /* fd_foundry_device_name: the foundry's string */
 } fd_profile_summary;
 
 /* Waits for the device, resolves every span and aggregates them; measures the
