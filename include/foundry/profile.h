@@ -10,7 +10,8 @@
  * Timing: on a GPU a span is a pair of device events on the stream, read back
  * without stalling it — a span is resolved once its end event has completed
  * (checked without waiting as spans accumulate) and at the latest at the next
- * fd_foundry_sync or report. On the CPU it is the host's monotonic clock.
+ * fd_foundry_sync, fd_tensor_read from the device, or report. On the CPU it
+ * is the host's monotonic clock.
  *
  * Graphs: launches recorded between fd_graph_begin and fd_graph_end are not
  * timed (nothing is recorded into a capture: scopes opened or closed while

@@ -6,8 +6,8 @@
  *     off (prof NULL) --fd_profile_enable(1)--> on (prof == prof_obj)
  *     on --fd_graph_begin--> paused (prof NULL, prof_on 1) --fd_graph_end--> on
  *     on --fd_profile_enable(0)--> off; records stay until fd_profile_reset
- * Timed spans are resolved as their events complete, at fd_foundry_sync and
- * before every report. */
+ * Timed spans are resolved as their events complete, at fd_foundry_sync, after
+ * a device read (fd_tensor_read) and before every report. */
 #include "core/internal.h"
 #include "profile/profile.h"
 
