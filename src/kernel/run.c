@@ -17,6 +17,17 @@
 
 #define MAX_ARGS 32
 
+/* execute() is inlined at both its call sites, so that with profiling off
+ * fd_run is the build without the hook plus one branch; the profiled path
+ * stays out of line. */
+#if defined(__GNUC__)
+#define HOT_INLINE __attribute__((always_inline)) inline
+#define COLD __attribute__((noinline, cold))
+#else
+#define HOT_INLINE inline
+#define COLD
+#endif
+
 static fd_tensor *tensor_at(const void *args, const fd_arg_desc *a)
 {
     fd_tensor *t;
@@ -114,7 +125,7 @@ static fd_status launch_device(fd_foundry *fd, const fd_kernel *k, const fd_arg_
 }
 
 /* Compiled code on a GPU, the CPU twin elsewhere. */
-static fd_status execute(fd_foundry *fd, const fd_kernel *k, const fd_arg_table *t, const void *args,
+static HOT_INLINE fd_status execute(fd_foundry *fd, const fd_kernel *k, const fd_arg_table *t, const void *args,
                          const fd_dtype *dtypes)
 {
     if (fd->be->compile && k->cuda) return launch_device(fd, k, t, args, dtypes);
@@ -127,7 +138,7 @@ static fd_status execute(fd_foundry *fd, const fd_kernel *k, const fd_arg_table 
 
 #ifndef FD_NO_PROFILE_HOOK
 /* The launch as a span named after the variant, with the kernel's declared bytes. */
-static fd_status execute_profiled(fd_foundry *fd, const fd_kernel *k, const fd_arg_table *t, const void *args,
+static COLD fd_status execute_profiled(fd_foundry *fd, const fd_kernel *k, const fd_arg_table *t, const void *args,
                                   const fd_dtype *dtypes)
 {
     char name[160];
