@@ -75,9 +75,7 @@ static void test_create(void)
     CHECK_STR(b->name, "cuda");
     CHECK(b->arch >= 50);
     CHECK(b->device_name[0] != '\0');
-    CHECK(b->mem_bandwidth > 0);
-    printf("cuda_backend: %s, sm_%d, %.2f TB/s, %u multiprocessors\n", b->device_name, b->arch,
-           b->mem_bandwidth / 1e12, b->sms);
+    printf("cuda_backend: %s, sm_%d, %u multiprocessors\n", b->device_name, b->arch, b->sms);
     CHECK(b->sms >= 1);
     /* programmatic dependent launch: on from sm_90 unless FOUNDRY_PDL=0 */
     const char *pdl = getenv("FOUNDRY_PDL");

@@ -22,8 +22,8 @@ step bench
 summ() { python3 -c '
 import json,sys
 d=json.load(open(sys.argv[1]))
-print("pdl", d["programmatic_dependent_launch"], "launch floor us", d.get("launch_floor_us"))
-for g in d["gemv"]: print("%-5s %6dx%-5d %8.2f us %5.1f%%" % (g["dtype"], g["rows"], g["cols"], g["us"], 100*g["fraction_of_3TBps"]))
+print("pdl", d["programmatic_dependent_launch"], "launch floor us", d.get("launch_floor_us"), "copy GB/s", d["copy_Bps"] / 1e9)
+for g in d["gemv"]: print("%-5s %6dx%-5d %8.2f us %5.1f%% of copy" % (g["dtype"], g["rows"], g["cols"], g["us"], 100*g["fraction_of_copy_bw"]))
 for g in d["fused_vs_unfused"]: print(g["case"], g["dtype"], g["fused_us"], g["unfused_us"], g["saving_us"])
 ' "$1"; }
 FOUNDRY_PDL=0 $B/bench_gemv >"$OUT/bench_nopdl.json" 2>"$OUT/bench_nopdl.err"; summ "$OUT/bench_nopdl.json"

@@ -52,9 +52,11 @@ def load(n):
 new, old = load("bench_new.json"), load("bench_old.json")
 for name, d in (("new", new), ("old", old)):
     if not d: print(name, "missing"); continue
-    print(name, "launch floor us", d.get("launch_floor_us"))
+    # fraction_of_copy_bw: of the copy bandwidth bench_gemv measures (copy_Bps); older builds: of 3.0 TB/s
+    print(name, "launch floor us", d.get("launch_floor_us"), "copy GB/s", d.get("copy_Bps", 3e12) / 1e9)
     for g in d["gemv"]:
-        print("  %-5s %6dx%-5d %8.2f us %6.1f%%" % (g["dtype"], g["rows"], g["cols"], g["us"], 100 * g.get("fraction_of_3TBps", 0)))
+        f = g.get("fraction_of_copy_bw", g.get("fraction_of_3TBps", 0))
+        print("  %-5s %6dx%-5d %8.2f us %6.1f%%" % (g["dtype"], g["rows"], g["cols"], g["us"], 100 * f))
     for g in d.get("fused_vs_unfused", []): print("  ", g["case"], g["dtype"], g["fused_us"], g["unfused_us"])
 PY
 fi

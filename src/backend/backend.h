@@ -15,7 +15,13 @@
  *               Source text -> launchable function, cached by the backend.
  *   launch      optional, required with compile. Queues one launch.
  *   graph_*     optional [NULL: no graph capture].
- *   mem_info    optional [NULL: unknown]. Free and total device bytes. */
+ *   mem_info    optional [NULL: unknown]. Free and total device bytes.
+ *   event_record, event_elapsed, event_free
+ *               optional [NULL: no device timing; the profiler reads the
+ *               host's monotonic clock]. An event marks a point of the stream.
+ *   event_done  optional [NULL: an event counts as complete only after
+ *               synchronize]. 1 when the work before the event has finished
+ *               (never waits), 0 when not yet, negative on error. */
 #ifndef FD_BACKEND_H
 #define FD_BACKEND_H
 
@@ -44,7 +50,6 @@ struct fd_backend {
     char device_name[128];
     int  arch;                   /* compute capability * 10 (90 on the H100); 0 on the CPU */
     unsigned sms;                /* multiprocessors (132 on the H100 SXM); 1 on the CPU */
-    double mem_bandwidth;        /* bytes/s the device copies at, for reports; 0 unknown */
     int  pdl;                    /* FD_KERNEL_PDL kernels overlap their predecessor's tail (programmatic
                                     dependent launch: sm_90+, not turned off by FOUNDRY_PDL=0) */
 
@@ -71,10 +76,13 @@ struct fd_backend {
     fd_status (*graph_end)(fd_backend *b, void **graph, fd_error *err);
     fd_status (*graph_launch)(fd_backend *b, void *graph, fd_error *err);
     void      (*graph_free)(fd_backend *b, void *graph);
-    /* Device timing events (profiling, benchmarks). */
+    /* Device timing events (profiling, benchmarks): record makes a new event
+     * at the stream's current point (freed with event_free); elapsed waits for
+     * `bev` and gives the milliseconds from `a` to it. */
     fd_status (*event_record)(fd_backend *b, void **ev, fd_error *err);
     fd_status (*event_elapsed)(fd_backend *b, void *a, void *bev, float *ms, fd_error *err);
     void      (*event_free)(fd_backend *b, void *ev);
+    int       (*event_done)(fd_backend *b, void *ev);
 };
 
 /* Constructors; *out is NULL on failure. cuda fails with FD_ERR_UNAVAILABLE

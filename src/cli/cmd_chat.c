@@ -43,6 +43,7 @@ int cmd_chat(int argc, char **argv)
     fd_status st = fd_session_create(m.fd, m.model, m.weights,
                                      &(fd_session_options){ .ctx = a.m.ctx, .no_graph = a.no_graph }, &s);
     if (st == FD_OK) st = fd_chat_create(s, cli_model_template_path(&a.m), a.system, &chat, &err);
+    if (st == FD_OK) st = gen_profile_start("chat", &a, m.fd);
     int tty = isatty(0), status = 0;
     char *line = NULL;
     size_t cap = 0;
@@ -73,6 +74,7 @@ int cmd_chat(int argc, char **argv)
         fprintf(stderr, "foundry chat: %s: %s\n", fd_status_name(st), err.msg[0] ? err.msg : fd_foundry_error(m.fd));
         status = 1;
     }
+    if (st == FD_OK && gen_profile_report("chat", &a, m.fd)) status = 1;
     if (fflush(stdout) || ferror(stdout)) {
         fprintf(stderr, "foundry chat: writing the output failed\n");
         status = 1;

@@ -4,13 +4,14 @@
  * with the repository's Qwen2.5 vocabulary — no download, no model file.
  *
  * Layer: cli. Ctrl-C cancels the generation cleanly; the statistics still
- * print. */
+ * print. With --profile the prompt and the generation are scopes. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
 #include "cli/gen_args.h"
+#include "foundry/profile.h"
 
 static fd_session *volatile running;   /* for the SIGINT handler */
 
@@ -49,14 +50,17 @@ static int generate(const char *cmd, run_args *a, cli_model *m)
     fd_gen_stats ps = { 0 }, gs = { 0 };
     fd_gen_options g = { .max_tokens = a->n, .sampler = &a->samp, .stop = a->stop, .ignore_eos = a->ignore_eos };
     if (st == FD_OK && a->chat) st = fd_chat_create(s, cli_model_template_path(&a->m), a->system, &chat, &err);
+    if (st == FD_OK) st = gen_profile_start(cmd, a, m->fd);
     running = s;
     signal(SIGINT, on_sigint);
     if (st == FD_OK && chat) {
         st = fd_chat_say(chat, a->prompt, &g, gen_print, NULL, &gs, &err);
         ps = gs;
     } else if (st == FD_OK) {
-        st = fd_session_feed_text(s, a->prompt, strlen(a->prompt), &ps);
+        if ((st = fd_scope_begin(m->fd, "prompt")) == FD_OK) st = fd_session_feed_text(s, a->prompt, strlen(a->prompt), &ps);
+        if (st == FD_OK && (st = fd_scope_end(m->fd)) == FD_OK) st = fd_scope_begin(m->fd, "generate");
         if (st == FD_OK) st = fd_session_generate(s, &g, gen_print, NULL, &gs);
+        if (st == FD_OK) st = fd_scope_end(m->fd);
     }
     signal(SIGINT, SIG_DFL);
     running = NULL;
@@ -67,6 +71,7 @@ static int generate(const char *cmd, run_args *a, cli_model *m)
         fprintf(stderr, "\nfoundry %s: the context of %u tokens is full: generation ended there\n", cmd,
                 fd_session_ctx(s));
     if (st == FD_OK) gen_print_stats(&ps, &gs, m->load_seconds);
+    if (st == FD_OK && gen_profile_report(cmd, a, m->fd)) st = FD_ERR_IO;
     fd_chat_destroy(chat);
     fd_session_destroy(s);
     if (bad_out) fprintf(stderr, "foundry %s: writing the output failed\n", cmd);

@@ -1,13 +1,15 @@
 /* cmd_selftest.c — `foundry selftest`, the default job until a model runs:
  * on the active backend (GPU if there is one), every GEMV policy at
  * Qwen2.5-0.5B's shapes through the compound kernels, checked against the
- * CPU reference and timed; prints a table and the verdict. */
+ * CPU reference and timed; prints a table and the verdict. --profile adds
+ * the profiler's table (each check a scope), --trace FILE a Chrome trace. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "cli/cli.h"
 #include "foundry/ops.h"
+#include "foundry/profile.h"
 
 static double now(void)
 {
@@ -58,14 +60,18 @@ static int check_one(fd_foundry *fd, fd_foundry *cpu, fd_dtype dt, uint32_t N, u
     fd_gemv_args a = { .x = tx, .w0 = tw, .y0 = ty, .cols = K, .rows0 = N };
     double t0 = 0, t1 = 0;
     int reps = 20;
+    char scope[64];
+    snprintf(scope, sizeof scope, "gemv.%s.%ux%u", fd_dtype_name(dt), N, K);
     if (!st) st = fd_run(fd, fd_compound_kernel(c), &a);             /* warm-up, compile */
     if (!st) st = fd_foundry_sync(fd);
+    if (!st) st = fd_scope_begin(fd, scope);                          /* the timed runs */
     if (!st) {
         t0 = now();
         for (int r = 0; r < reps && !st; r++) st = fd_run(fd, fd_compound_kernel(c), &a);
         if (!st) st = fd_foundry_sync(fd);
         t1 = now();
     }
+    if (!st) st = fd_scope_end(fd);
     if (!st) st = fd_tensor_read(ty, y, (size_t)N * 4);
     if (!st) st = fd_tensor_read(cy, ref, (size_t)N * 4);
     if (st) {
@@ -90,12 +96,18 @@ static int check_one(fd_foundry *fd, fd_foundry *cpu, fd_dtype dt, uint32_t N, u
 int cmd_selftest(int argc, char **argv)
 {
     fd_backend_kind kind = FD_BACKEND_AUTO;
+    int profile = 0;
+    const char *trace = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help")) {
-            printf("usage: foundry selftest [--backend auto|cpu|cuda]\n"
-                   "  checks every GEMV weight policy at Qwen2.5-0.5B shapes against the CPU and times it\n");
+            printf("usage: foundry selftest [--backend auto|cpu|cuda] [--profile] [--trace FILE.json]\n"
+                   "  checks every GEMV weight policy at Qwen2.5-0.5B shapes against the CPU and times it\n"
+                   "  --profile       print the costliest kernels and scopes (profiling on)\n"
+                   "  --trace FILE    write a Chrome trace (opens in ui.perfetto.dev); implies --profile\n");
             return 0;
         }
+        if (!strcmp(argv[i], "--profile")) profile = 1;
+        if (!strcmp(argv[i], "--trace") && i + 1 < argc) trace = argv[++i], profile = 1;
         if (!strcmp(argv[i], "--backend") && i + 1 < argc) {
             const char *b = argv[++i];
             kind = !strcmp(b, "cpu") ? FD_BACKEND_CPU : !strcmp(b, "cuda") ? FD_BACKEND_CUDA : FD_BACKEND_AUTO;
@@ -111,6 +123,10 @@ int cmd_selftest(int argc, char **argv)
         return cli_fail("selftest", st, &err);
     }
     int gpu = fd_foundry_backend(fd) == FD_BACKEND_CUDA;
+    if (profile && (st = fd_profile_enable(fd, 1)) != FD_OK) {
+        cli_fail("selftest: --profile", st, NULL);
+        profile = 0;
+    }
     printf("foundry %s selftest on %s: compound GEMV vs the CPU reference (bound 1e-5)\n", FD_VERSION,
            fd_foundry_device_name(fd));
     static const struct { uint32_t n, k; } gpu_shapes[] = { { 896, 896 }, { 4864, 896 }, { 896, 4864 }, { 151936, 896 } },
@@ -123,6 +139,14 @@ int cmd_selftest(int argc, char **argv)
             good += check_one(fd, cpu, dts[d], gpu ? gpu_shapes[s].n : cpu_shapes[s].n,
                               gpu ? gpu_shapes[s].k : cpu_shapes[s].k, &seed);
     printf("%d of %d passed\n", good, total);
+    if (profile && (st = fd_profile_write_table(fd, stdout, 10)) != FD_OK) {
+        fprintf(stderr, "foundry: selftest: profile: %s\n", fd_foundry_error(fd));
+        good = -1;
+    }
+    if (trace && (st = fd_profile_write_trace(fd, trace)) != FD_OK) {
+        fprintf(stderr, "foundry: selftest: %s\n", fd_foundry_error(fd));
+        good = -1;
+    }
     fd_foundry_destroy(cpu);
     fd_foundry_destroy(fd);
     return good == total ? 0 : 1;

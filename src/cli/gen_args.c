@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli/gen_args.h"
+#include "foundry/profile.h"
 
 const char *gen_args_help(void)
 {
@@ -19,7 +20,10 @@ const char *gen_args_help(void)
            "  --seed S                sampling seed (default 0)\n"
            "  --stop STR              stop when the text contains STR (repeatable, up to 16)\n"
            "  --ignore-eos            do not stop at the model's end-of-generation tokens\n"
-           "  --no-graph              launch every step's kernels instead of replaying a captured decode graph\n";
+           "  --no-graph              launch every step's kernels instead of replaying a captured decode graph\n"
+           "  --profile               print the costliest kernels and scopes at the end (with a decode graph its\n"
+           "                          replays are timed whole; with --no-graph every kernel is)\n"
+           "  --trace FILE            write a Chrome trace (ui.perfetto.dev) at the end; implies --profile\n";
 }
 
 static int flag(const char *o, run_args *a)
@@ -27,6 +31,7 @@ static int flag(const char *o, run_args *a)
     if (!strcmp(o, "--chat")) a->chat = 1;
     else if (!strcmp(o, "--ignore-eos")) a->ignore_eos = 1;
     else if (!strcmp(o, "--no-graph")) a->no_graph = 1;
+    else if (!strcmp(o, "--profile")) a->profile = 1;
     else return 0;
     return 1;
 }
@@ -40,6 +45,7 @@ static int valued(const char *cmd, const char *o, const char *v, run_args *a)
 #define F_(lo, hi) if (cli_parse_float(cmd, o, v, lo, hi, &d)) return 2
     if (!strcmp(o, "-p") || !strcmp(o, "--prompt")) a->prompt = v;
     else if (!strcmp(o, "-s") || !strcmp(o, "--system")) a->system = v;
+    else if (!strcmp(o, "--trace")) a->trace = v, a->profile = 1;
     else if (!strcmp(o, "-n")) { U_(0, 1u << 24); a->n = u; }
     else if (!strcmp(o, "--temp")) { F_(0, 100); a->samp.temperature = (float)d; a->sampler_set = 1; }
     else if (!strcmp(o, "--top-k")) { U_(0, 1u << 30); a->samp.top_k = (int32_t)u; a->top_k_set = 1; }
@@ -83,7 +89,7 @@ int gen_args_parse(const char *cmd, int argc, char **argv, run_args *a, void (*u
         }
         static const char *const takes_value[] = { "-p", "--prompt", "-s", "--system", "-n", "--temp", "--top-k",
             "--top-p", "--min-p", "--repeat-penalty", "--presence-penalty", "--frequency-penalty", "--repeat-last-n",
-            "--seed", "--stop" };
+            "--seed", "--stop", "--trace" };
         size_t k = 0;
         while (k < sizeof takes_value / sizeof takes_value[0] && strcmp(o, takes_value[k])) k++;
         if (k == sizeof takes_value / sizeof takes_value[0]) {
@@ -139,4 +145,21 @@ void gen_print_stats(const fd_gen_stats *ps, const fd_gen_stats *gs, double load
            "load %.2f s]\n", ps->prompt_tokens, ps->cached_tokens, ps->prompt_seconds > 0 ? fed / ps->prompt_seconds : 0.0,
            gs->gen_tokens, gs->gen_seconds > 0 ? gs->gen_tokens / gs->gen_seconds : 0.0, gen_stop_name(gs->stop),
            load_seconds);
+}
+
+fd_status gen_profile_start(const char *cmd, const run_args *a, fd_foundry *fd)
+{
+    fd_status st = a->profile ? fd_profile_enable(fd, 1) : FD_OK;
+    if (st != FD_OK) fprintf(stderr, "foundry %s: --profile: %s\n", cmd, fd_foundry_error(fd));
+    return st;
+}
+
+int gen_profile_report(const char *cmd, const run_args *a, fd_foundry *fd)
+{
+    if (!a->profile) return 0;
+    fd_status st = fd_profile_write_table(fd, stdout, 10);
+    if (st == FD_OK && a->trace) st = fd_profile_write_trace(fd, a->trace);
+    if (st == FD_OK) return 0;
+    fprintf(stderr, "foundry %s: profile: %s\n", cmd, fd_foundry_error(fd));
+    return 1;
 }

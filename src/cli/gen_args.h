@@ -19,6 +19,8 @@ typedef struct run_args {
     size_t n;                   /* -n: tokens per reply */
     fd_sampler samp;
     int sampler_set, top_k_set, top_p_set, penalty_set, chat, ignore_eos, no_graph;
+    int profile;                /* --profile (or --trace) */
+    const char *trace;          /* --trace FILE: a Chrome trace */
     const char *stop[MAX_STOPS + 1];
     int nstop;
 } run_args;
@@ -33,6 +35,11 @@ void gen_args_defaults(run_args *a, const fd_model *m);
 /* Writes text to stdout and flushes; non-zero on a write error (stops generation). */
 int gen_print(void *user, const char *text, size_t len);
 const char *gen_stop_name(fd_stop_reason r);
+/* --profile: turns profiling on (the message printed on failure). */
+fd_status gen_profile_start(const char *cmd, const run_args *a, fd_foundry *fd);
+/* --profile: the costliest kernels and scopes to stdout, and --trace's file;
+ * 0, or 1 with the message printed. */
+int gen_profile_report(const char *cmd, const run_args *a, fd_foundry *fd);
 /* Prints "prompt: ... | generation: ... tok/s | stop: ..." to stdout. */
 void gen_print_stats(const fd_gen_stats *ps, const fd_gen_stats *gs, double load_seconds);
 

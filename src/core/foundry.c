@@ -98,6 +98,7 @@ void fd_foundry_destroy(fd_foundry *fd)
         (void)fd->be->synchronize(fd->be, &e);
     }
     fd_resource_release_all(fd);
+    fd_profile_free(fd);
     if (fd->kcache && fd->kcache_free) fd->kcache_free(fd->kcache);
     if (fd->live_dedicated)
         fd_log(fd, FD_LOG_WARN, "%zu dedicated tensor(s) not freed before fd_foundry_destroy (leak)",
@@ -123,7 +124,8 @@ size_t fd_foundry_live_tensors(const fd_foundry *fd) { return fd->live_dedicated
 
 fd_status fd_foundry_sync(fd_foundry *fd)
 {
-    return fd->be->synchronize(fd->be, &fd->err);
+    FD_TRY(fd->be->synchronize(fd->be, &fd->err));
+    return fd_profile_sync(fd);
 }
 
 fd_status fd_foundry_mem_info(fd_foundry *fd, size_t *free_bytes, size_t *total)

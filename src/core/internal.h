@@ -46,6 +46,7 @@ typedef struct fd_resource_slot {
 } fd_resource_slot;
 
 struct fd_kcache;   /* kernel/ : compiled variants by key */
+struct fd_profiler; /* profile/ : spans and their times */
 
 struct fd_foundry {
     fd_backend *be;
@@ -66,7 +67,19 @@ struct fd_foundry {
     int         capturing;        /* between fd_graph_begin and fd_graph_end: nothing may compile */
     struct fd_kcache *kcache;     /* owned by kernel/, destroyed with the foundry */
     void (*kcache_free)(struct fd_kcache *);
+    /* profiling (core/profiling.c): `prof` is prof_obj while profiling is on
+     * and no graph is being recorded, else NULL — fd_run's one branch */
+    struct fd_profiler *prof;
+    struct fd_profiler *prof_obj; /* owned; made by the first fd_profile_enable */
+    int         prof_on;          /* fd_profile_enable's last word */
+    double      copy_Bps;         /* fd_device_copy_bandwidth, once measured; 0 before */
 };
+
+/* Resolves the profiler's completed spans after a synchronize (no-op when
+ * there is no profiler). */
+fd_status fd_profile_sync(fd_foundry *fd);
+/* Frees the profiler (fd_foundry_destroy, device idle). */
+void fd_profile_free(fd_foundry *fd);
 
 /* Destroys every resource, newest first (fd_foundry_destroy). */
 void fd_resource_release_all(fd_foundry *fd);

@@ -280,7 +280,8 @@ fd_status fd_tensor_read(fd_tensor *t, void *dst, size_t bytes)
         memcpy(dst, r->host + t->offset, bytes);
         return FD_OK;
     }
-    return be->download(be, dst, r->dev + t->offset, bytes, &t->fd->err);
+    FD_TRY(be->download(be, dst, r->dev + t->offset, bytes, &t->fd->err));
+    return fd_profile_sync(t->fd);     /* the download waited for the stream: read the profiler's events */
 }
 
 fd_status fd_tensor_read_f32(fd_tensor *t, float *dst, size_t n)

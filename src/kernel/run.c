@@ -6,12 +6,27 @@
  * kernel's check function gives shapes, and nothing launches unless both
  * pass. On the CPU the kernel's reference function runs; on a GPU the
  * compiled variant for the arguments' dtypes is launched with a copy of the
- * argument struct whose tensor fields are replaced by device addresses. */
+ * argument struct whose tensor fields are replaced by device addresses.
+ * With profiling on (fd->prof set: one branch when off, none in a build
+ * with -DFD_NO_PROFILE_HOOK, which bench_profile compares with) the launch
+ * is a span named after the kernel's variant, carrying its declared bytes. */
 #include <string.h>
 #include "kernel/codegen.h"
+#include "profile/profile.h"
 #include "base/mem.h"
 
 #define MAX_ARGS 32
+
+/* execute() is inlined at both its call sites, so that with profiling off
+ * fd_run is the build without the hook plus one branch; the profiled path
+ * stays out of line. */
+#if defined(__GNUC__)
+#define HOT_INLINE __attribute__((always_inline)) inline
+#define COLD __attribute__((noinline, cold))
+#else
+#define HOT_INLINE inline
+#define COLD
+#endif
 
 static fd_tensor *tensor_at(const void *args, const fd_arg_desc *a)
 {
@@ -109,6 +124,35 @@ static fd_status launch_device(fd_foundry *fd, const fd_kernel *k, const fd_arg_
     return fd->be->launch(fd->be, fn, &l, params, t->size, &fd->err);
 }
 
+/* Compiled code on a GPU, the CPU twin elsewhere. */
+static HOT_INLINE fd_status execute(fd_foundry *fd, const fd_kernel *k, const fd_arg_table *t, const void *args,
+                         const fd_dtype *dtypes)
+{
+    if (fd->be->compile && k->cuda) return launch_device(fd, k, t, args, dtypes);
+    if (!k->cpu) return fd_fail(fd, FD_ERR_UNSUPPORTED, "%s: no implementation on the %s backend", k->name, fd->be->name);
+    fd_error e = { 0 };
+    fd_status st = k->cpu(k, args, &e);
+    if (st != FD_OK) return fd_fail(fd, st, "%s on the CPU: %s", k->name, e.msg[0] ? e.msg : fd_status_name(st));
+    return FD_OK;
+}
+
+#ifndef FD_NO_PROFILE_HOOK
+/* The launch as a span named after the variant, with the kernel's declared bytes. */
+static COLD fd_status execute_profiled(fd_foundry *fd, const fd_kernel *k, const fd_arg_table *t, const void *args,
+                                  const fd_dtype *dtypes)
+{
+    char name[160];
+    fd_kernel_variant_name(k, dtypes, name, sizeof name);
+    FD_TRY(fd_prof_push(fd->prof, name, FD_SPAN_KERNEL, &fd->err));
+    fd_status st = execute(fd, k, t, args, dtypes);
+    if (st != FD_OK) {
+        fd_prof_drop(fd->prof);
+        return st;
+    }
+    return fd_prof_pop(fd->prof, k->bytes ? k->bytes(args) : 0, &fd->err);
+}
+#endif
+
 fd_status fd_run(fd_foundry *fd, const fd_kernel *k, const void *args)
 {
     if (!fd || !k || !args) return fd_fail(fd, FD_ERR_INVALID, "fd_run: NULL foundry, kernel or arguments");
@@ -118,15 +162,11 @@ fd_status fd_run(fd_foundry *fd, const fd_kernel *k, const void *args)
     FD_TRY(validate(fd, k, &t, args, dtypes));
     for (size_t i = 0; i < t.n; i++)
         if (t.args[i].type == FD_PT_TENSOR) FD_TRY(fd_tensor_flush(tensor_at(args, &t.args[i])));
-    if (fd->be->compile && k->cuda) {
-        FD_TRY(launch_device(fd, k, &t, args, dtypes));
-    } else if (k->cpu) {
-        fd_error e = { 0 };
-        fd_status st = k->cpu(k, args, &e);
-        if (st != FD_OK) return fd_fail(fd, st, "%s on the CPU: %s", k->name, e.msg[0] ? e.msg : fd_status_name(st));
-    } else {
-        return fd_fail(fd, FD_ERR_UNSUPPORTED, "%s: no implementation on the %s backend", k->name, fd->be->name);
-    }
+#ifndef FD_NO_PROFILE_HOOK
+    if (fd->prof) FD_TRY(execute_profiled(fd, k, &t, args, dtypes));
+    else
+#endif
+        FD_TRY(execute(fd, k, &t, args, dtypes));
     for (size_t i = 0; i < t.n; i++)
         if (t.args[i].role == FD_ARG_OUT) fd_tensor_mark_device_written(tensor_at(args, &t.args[i]));
     return FD_OK;

@@ -29,6 +29,7 @@ typedef struct CUgraphExec_st *CUgraphExec;
 #define CUDA_ERROR_NOT_INITIALIZED   3
 #define CUDA_ERROR_NO_DEVICE         100
 #define CUDA_ERROR_INVALID_DEVICE    101
+#define CUDA_ERROR_NOT_READY         600
 
 #define CU_STREAM_NON_BLOCKING       1u
 #define CU_EVENT_DEFAULT             0u
@@ -37,8 +38,6 @@ typedef struct CUgraphExec_st *CUgraphExec;
 
 /* CUdevice_attribute */
 #define CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT     16
-#define CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE        36   /* kHz */
-#define CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH  37   /* bits */
 #define CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR 75
 #define CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR 76
 
@@ -113,6 +112,7 @@ typedef struct _nvrtcProgram *nvrtcProgram;
     X(CUresult, EventCreate, "cuEventCreate", (CUevent *e, unsigned flags))                    \
     X(CUresult, EventRecord, "cuEventRecord", (CUevent e, CUstream s))                         \
     X(CUresult, EventSynchronize, "cuEventSynchronize", (CUevent e))                           \
+    X(CUresult, EventQuery, "cuEventQuery", (CUevent e))                                       \
     X(CUresult, EventElapsedTime, "cuEventElapsedTime", (float *ms, CUevent a, CUevent b))     \
     X(CUresult, EventDestroy, "cuEventDestroy_v2", (CUevent e))                                \
     X(CUresult, StreamBeginCapture, "cuStreamBeginCapture_v2", (CUstream s, int mode))         \

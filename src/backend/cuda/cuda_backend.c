@@ -245,7 +245,7 @@ static fd_status open_device(cu_backend *c, int device, fd_error *err)
 {
     fd_cu_api *cu = &c->cu;
     char why[256];
-    int n = 0, major = 0, minor = 0, clock_khz = 0, bus_bits = 0;
+    int n = 0, major = 0, minor = 0;
     CUresult r = cu->Init(0);
     if (r != CUDA_SUCCESS)
         return fd_error_set(err, FD_ERR_UNAVAILABLE, "cuInit: %s", fd_cu_describe(cu, r, why, sizeof why));
@@ -269,10 +269,6 @@ static fd_status open_device(cu_backend *c, int device, fd_error *err)
     c->base.sms = sms > 0 ? (unsigned)sms : 1;
     const char *pdl = getenv("FOUNDRY_PDL");
     c->base.pdl = major >= 9 && cu->LaunchKernelEx && !(pdl && !strcmp(pdl, "0"));
-    if (strstr(c->base.device_name, "H100")) c->base.mem_bandwidth = 3.0e12;
-    else if (cu->DeviceGetAttribute(&clock_khz, CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE, c->dev) == CUDA_SUCCESS &&
-             cu->DeviceGetAttribute(&bus_bits, CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH, c->dev) == CUDA_SUCCESS)
-        c->base.mem_bandwidth = 2.0 * clock_khz * 1e3 * (bus_bits / 8.0);
     FD_TRY(fd_cu_check(c, cu->DevicePrimaryCtxRetain(&c->ctx, c->dev), err, "cuDevicePrimaryCtxRetain(%d)", device));
     c->ctx_retained = 1;
     FD_TRY(fd_cu_use(c, err));

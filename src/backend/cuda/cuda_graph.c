@@ -77,6 +77,15 @@ static fd_status cu_event_elapsed(fd_backend *b, void *a, void *bev, float *ms, 
     return fd_cu_check(c, c->cu.EventElapsedTime(ms, (CUevent)a, (CUevent)bev), err, "cuEventElapsedTime");
 }
 
+/* 1 when the work before the event has finished; never waits. */
+static int cu_event_done(fd_backend *b, void *ev)
+{
+    cu_backend *c = cu_of(b);
+    if (!ev || fd_cu_use(c, NULL) != FD_OK) return -1;
+    CUresult r = c->cu.EventQuery((CUevent)ev);
+    return r == CUDA_SUCCESS ? 1 : r == CUDA_ERROR_NOT_READY ? 0 : -1;
+}
+
 static void cu_event_free(fd_backend *b, void *ev)
 {
     cu_backend *c = cu_of(b);
@@ -93,4 +102,5 @@ void fd_cu_graph_init(cu_backend *c)
     b->event_record = cu_event_record;
     b->event_elapsed = cu_event_elapsed;
     b->event_free = cu_event_free;
+    b->event_done = cu_event_done;
 }
