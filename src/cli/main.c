@@ -21,6 +21,7 @@ static const struct {
     { "run",      cmd_run,      "-m MODEL -p PROMPT: generate text, streamed, with prompt and generation tok/s" },
     { "chat",     cmd_chat,     "-m MODEL [-s SYSTEM]: multi-turn chat through the model's template (stdin lines)" },
     { "demo",     cmd_demo,     "the main job: generate on a random-weight Qwen2.5-0.5B-shaped model (no download)" },
+    { "bench",    cmd_bench,    "-m MODEL | --synthetic NAME: prompt and generation tok/s, like llama-bench" },
     { "eval",     cmd_eval,     "-m MODEL --tokens 1,2,3: top-5 ids and logits at every position" },
 };
 

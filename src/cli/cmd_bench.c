@@ -1,0 +1,292 @@
+/* cmd_bench.c — `foundry bench`: prompt and generation speed of a model,
+ * like llama-bench: every combination of weight dtype, prompt length,
+ * generation length and depth (tokens already in the cache), repeated;
+ * median, min and max tokens/s; load time with a cold and a warm kernel
+ * cache; device memory; host time per decode step; the fraction of the
+ * device's measured copy bandwidth that generation reaches. A table, or
+ * JSON. --profile adds a per-kernel table of one eager prompt and decode.
+ *
+ * Layer: cli. Generation runs the same captured decode step as `run`. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli/cli.h"
+#include "cli/model_args.h"
+#include "foundry/forward.h"
+#include "foundry/profile.h"
+
+#define MAXL 16
+
+typedef struct list { uint64_t v[MAXL]; int n; } list;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_d);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: foundry bench (-m MODEL | --synthetic NAME) [-p 512] [-n 128] [-r 5] [-d 0,4096,...]\n"
+               "                     [--dtype f16,q8_0,...] [-c CTX] [--backend B] [--json] [--profile]\n"
+               "  -p LIST     prompt lengths (comma-separated; 0: none)   -n LIST  generated tokens (0: none)\n"
+               "  -r N        repetitions (median, min, max)              -d LIST  depths: tokens in the cache first\n"
+               "  --dtype L   weight dtypes, each a separate model (synthetic: built once each)\n"
+               "  --json      one JSON document instead of the table      --profile  per-kernel table (eager launches)\n"
+               "%s", cli_model_help());
+}
+
+static int parse_list(const char *opt, const char *s, uint64_t lo, uint64_t hi, list *l)
+{
+    char buf[32];
+    l->n = 0;
+    for (const char *p = s; *p;) {
+        const char *c = strchr(p, ',');
+        size_t k = c ? (size_t)(c - p) : strlen(p);
+        if (k >= sizeof buf || l->n == MAXL) {
+            fprintf(stderr, "foundry bench: %s: at most %d values\n", opt, MAXL);
+            return 2;
+        }
+        memcpy(buf, p, k);
+        buf[k] = 0;
+        if (cli_parse_u64("bench", opt, buf, lo, hi, &l->v[l->n])) return 2;
+        l->n++;
+        p += k + (c != NULL);
+    }
+    if (!l->n) {
+        fprintf(stderr, "foundry bench: %s needs at least one value\n", opt);
+        return 2;
+    }
+    return 0;
+}
+
+typedef struct result {
+    const char *test;       /* "pp" or "tg" */
+    uint64_t tokens, depth;
+    double med, min, max;   /* tokens/s */
+    double host_us_per_step, copy_fraction;
+} result;
+
+/* Removes the temporary kernel cache: a flat folder of files. */
+static void remove_flat_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    char path[512];
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    if (d) closedir(d);
+    rmdir(dir);
+}
+
+/* Random token ids in [0, 150000): a prompt or a depth fill. */
+static void random_ids(int32_t *ids, size_t n, uint64_t *seed)
+{
+    for (size_t i = 0; i < n; i++) {
+        *seed ^= *seed << 13, *seed ^= *seed >> 7, *seed ^= *seed << 17;
+        ids[i] = (int32_t)(*seed % 150000);
+    }
+}
+
+/* Opens the model in a foundry whose kernel cache is `cache_dir`, uploads
+ * it and runs one short prompt and decode (compiling or loading every
+ * kernel); the seconds both took. */
+static int open_timed(const char *cmd, cli_model_args *a, const char *cache_dir, cli_model *m, double *secs)
+{
+    double t0 = now();
+    setenv("FOUNDRY_CACHE_DIR", cache_dir, 1);
+    int r = cli_model_open(cmd, a, m);
+    if (r) return r;
+    fd_state *s = NULL;
+    int32_t ids[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, out[4];
+    fd_status st = fd_state_create(m->fd, m->weights, 64, &s);
+    if (st == FD_OK) st = fd_state_prefill(s, ids, 8, NULL, NULL);
+    if (st == FD_OK) st = fd_state_decode(s, 9, 4, out);
+    fd_state_destroy(s);
+    *secs = now() - t0;
+    if (st != FD_OK) fprintf(stderr, "foundry %s: warm-up: %s\n", cmd, fd_foundry_error(m->fd));
+    return st == FD_OK ? 0 : 1;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    cli_model_args a = { .backend = FD_BACKEND_AUTO };
+    list pp = { { 512 }, 1 }, tg = { { 128 }, 1 }, depth = { { 0 }, 1 }, dts = { { 0 }, 0 };
+    uint64_t reps = 5;
+    int json = 0, profile = 0, r;
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        if (!strcmp(o, "--dtype")) {   /* a list here, unlike the other commands */
+            if (i + 1 >= argc) return fprintf(stderr, "foundry bench: --dtype needs a value\n"), 2;
+            char *copy = strdup(argv[++i]), *save = NULL;
+            for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                fd_dtype d;
+                if (fd_dtype_parse(t, &d) != FD_OK || !(fd_dtype_is_float(d) || fd_dtype_is_quant(d)) || dts.n == MAXL) {
+                    fprintf(stderr, "foundry bench: --dtype takes f32, f16, bf16, q8_0, q4_0, not '%s'\n", t);
+                    free(copy);
+                    return 2;
+                }
+                dts.v[dts.n++] = d;
+            }
+            free(copy);
+            continue;
+        }
+        if ((r = cli_model_arg("bench", &a, argc, argv, &i))) {
+            if (r == 2) return 2;
+            continue;
+        }
+        if (!strcmp(o, "--help") || !strcmp(o, "-h")) { usage(stdout); return 0; }
+        if (!strcmp(o, "--json")) { json = 1; continue; }
+        if (!strcmp(o, "--profile")) { profile = 1; continue; }
+        if (i + 1 >= argc || (strcmp(o, "-p") && strcmp(o, "-n") && strcmp(o, "-r") && strcmp(o, "-d"))) {
+            fprintf(stderr, "foundry bench: %s '%s'\n", i + 1 >= argc && o[0] == '-' ? "missing value after" : "unknown option", o);
+            return 2;
+        }
+        const char *v = argv[++i];
+        if (!strcmp(o, "-p") && (r = parse_list(o, v, 0, 1u << 20, &pp))) return r;
+        if (!strcmp(o, "-n") && (r = parse_list(o, v, 0, 1u << 20, &tg))) return r;
+        if (!strcmp(o, "-d") && (r = parse_list(o, v, 0, 1u << 22, &depth))) return r;
+        if (!strcmp(o, "-r") && cli_parse_u64("bench", o, v, 1, 1000, &reps)) return 2;
+    }
+    if (!dts.n) dts.v[dts.n++] = a.convert ? a.dtype : a.synthetic ? FD_F16 : (uint64_t)-1;
+    uint64_t need = 0;
+    for (int d = 0; d < depth.n; d++)
+        for (int k = 0; k < tg.n; k++) need = depth.v[d] + tg.v[k] > need ? depth.v[d] + tg.v[k] : need;
+    for (int k = 0; k < pp.n; k++) need = pp.v[k] > need ? pp.v[k] : need;
+    if (!a.ctx) a.ctx = (uint32_t)(need + 16 > 64 ? need + 16 : 64);   /* 64: room for the profile pass */
+    char cold_dir[] = "/tmp/foundry-bench-XXXXXX";
+    if (!mkdtemp(cold_dir)) return fprintf(stderr, "foundry bench: cannot make a temporary kernel cache\n"), 1;
+    if (json) printf("{\n  \"runs\": [");
+    else printf("| model | dtype | test | t/s (median) | min | max | host us/step | copy BW | \n|---|---|---|---|---|---|---|---|\n");
+    int status = 0, first_row = 1;
+    uint64_t seed = 0x2545f4914f6cdd1dull;
+    for (int di = 0; di < dts.n && !status; di++) {
+        cli_model_args ma = a;
+        if (dts.v[di] != (uint64_t)-1) ma.convert = 1, ma.dtype = (fd_dtype)dts.v[di];
+        cli_model m, warm;
+        double cold_s = 0, warm_s = 0, bw = 0;
+        char *saved = getenv("FOUNDRY_CACHE_DIR") ? strdup(getenv("FOUNDRY_CACHE_DIR")) : NULL;
+        if ((r = open_timed("bench", &ma, cold_dir, &m, &cold_s))) { status = r; free(saved); break; }
+        cli_model_close(&m);   /* the warm open reads what the cold one compiled */
+        if ((r = open_timed("bench", &ma, cold_dir, &warm, &warm_s))) { status = r; free(saved); break; }
+        if (saved) setenv("FOUNDRY_CACHE_DIR", saved, 1); else unsetenv("FOUNDRY_CACHE_DIR");
+        free(saved);
+        size_t free_b = 0, total_b = 0;
+        if (fd_foundry_mem_info(warm.fd, &free_b, &total_b) != FD_OK) free_b = total_b = 0;
+        if (fd_device_copy_bandwidth(warm.fd, &bw) != FD_OK) bw = 0;
+        const fd_model_info *info = fd_model_describe(warm.model);
+        const fd_model_hparams *hp = &info->hp;
+        const char *dtn = fd_dtype_name(info->file_dtype);
+        fd_state *s = NULL;
+        fd_status st = fd_state_create(warm.fd, warm.weights, a.ctx, &s);
+        fd_state_use_graph(s, 1);
+        int32_t *ids = malloc((size_t)(need + 80) * sizeof *ids);   /* 80: the profile pass's 65 */
+        for (int pi = 0; st == FD_OK && pi < pp.n; pi++) {
+            if (!pp.v[pi]) continue;
+            double t[1000];
+            for (uint64_t k = 0; st == FD_OK && k < reps; k++) {
+                random_ids(ids, pp.v[pi], &seed);
+                st = fd_state_rewind(s, 0);
+                double t0 = now();
+                if (st == FD_OK) st = fd_state_prefill(s, ids, pp.v[pi], NULL, NULL);
+                t[k] = pp.v[pi] / (now() - t0);
+            }
+            if (st != FD_OK) break;
+            double mn = t[0], mx = t[0];
+            for (uint64_t k = 0; k < reps; k++) mn = t[k] < mn ? t[k] : mn, mx = t[k] > mx ? t[k] : mx;
+            double md = median(t, (int)reps);
+            if (json) printf("%s\n    {\"dtype\": \"%s\", \"test\": \"pp%llu\", \"tokens_per_s\": {\"median\": %.1f, \"min\": %.1f, \"max\": %.1f}}",
+                             first_row ? "" : ",", dtn, (unsigned long long)pp.v[pi], md, mn, mx);
+            else printf("| %s | %s | pp%llu | %.1f | %.1f | %.1f | | |\n", a.synthetic ? a.synthetic : a.model, dtn,
+                        (unsigned long long)pp.v[pi], md, mn, mx);
+            first_row = 0;
+        }
+        for (int ni = 0; st == FD_OK && ni < tg.n; ni++)
+            for (int dj = 0; st == FD_OK && dj < depth.n; dj++) {
+                uint64_t n = tg.v[ni], d = depth.v[dj];
+                if (!n) continue;
+                double t[1000], host[1000];
+                int32_t *out = malloc(n * sizeof *out);
+                for (uint64_t k = 0; st == FD_OK && k < reps; k++) {
+                    random_ids(ids, d + 1, &seed);
+                    st = fd_state_rewind(s, 0);
+                    if (st == FD_OK && d) st = fd_state_prefill(s, ids, d, NULL, NULL);
+                    double t0 = now();
+                    if (st == FD_OK) st = fd_state_decode(s, ids[d], n, out);
+                    t[k] = n / (now() - t0);
+                    host[k] = fd_state_issue_seconds(s) / n * 1e6;
+                }
+                free(out);
+                if (st != FD_OK) break;
+                double mn = t[0], mx = t[0];
+                for (uint64_t k = 0; k < reps; k++) mn = t[k] < mn ? t[k] : mn, mx = t[k] > mx ? t[k] : mx;
+                double md = median(t, (int)reps), hs = median(host, (int)reps);
+                /* bytes a step reads: every weight once, and the cache up to its position */
+                double kv = 2.0 * hp->n_layers * hp->n_kv_heads * hp->head_dim * 2 * (d + n / 2.0);
+                double frac = bw > 0 ? (fd_weights_bytes(warm.weights) + kv) * md / bw : 0;
+                if (json) printf("%s\n    {\"dtype\": \"%s\", \"test\": \"tg%llu\", \"depth\": %llu, \"tokens_per_s\": {\"median\": %.1f, "
+                                 "\"min\": %.1f, \"max\": %.1f}, \"host_us_per_step\": %.2f, \"fraction_of_copy_bandwidth\": %.3f}",
+                                 first_row ? "" : ",", dtn, (unsigned long long)n, (unsigned long long)d, md, mn, mx, hs, frac);
+                else printf("| %s | %s | tg%llu @ d%llu | %.1f | %.1f | %.1f | %.2f | %.1f%% |\n",
+                            a.synthetic ? a.synthetic : a.model, dtn, (unsigned long long)n, (unsigned long long)d, md,
+                            mn, mx, hs, 100 * frac);
+                first_row = 0;
+            }
+        if (st == FD_OK) {
+            if (json) printf("%s\n    {\"dtype\": \"%s\", \"load_s\": {\"cold_kernel_cache\": %.3f, \"warm_kernel_cache\": %.3f}, "
+                             "\"weights_bytes\": %llu, \"device\": \"%s\", \"device_free_bytes\": %zu, \"device_total_bytes\": %zu, "
+                             "\"copy_bandwidth_Bps\": %.4g}", first_row ? "" : ",", dtn, cold_s, warm_s,
+                             (unsigned long long)fd_weights_bytes(warm.weights), fd_foundry_device_name(warm.fd), free_b,
+                             total_b, bw);
+            else printf("\n%s %s: load %.2f s with a cold kernel cache, %.2f s warm; weights %.1f MiB; device memory "
+                        "in use %.1f of %.1f GiB; copy bandwidth %.0f GB/s (measured)\n\n", dtn, fd_foundry_device_name(warm.fd),
+                        cold_s, warm_s, fd_weights_bytes(warm.weights) / 1048576.0, (total_b - free_b) / 1073741824.0,
+                        total_b / 1073741824.0, bw / 1e9);
+            first_row = 0;
+        }
+        if (st == FD_OK && profile) {
+            /* eager launches, an event pair around each: no dependent-launch overlap, so the sum exceeds a step */
+            int32_t out[64];
+            fd_state_use_graph(s, 0);
+            st = fd_profile_enable(warm.fd, 1);
+            random_ids(ids, 65, &seed);
+            if (st == FD_OK) st = fd_state_rewind(s, 0);
+            if (st == FD_OK) st = fd_state_prefill(s, ids, 16, NULL, NULL);
+            if (st == FD_OK) st = fd_state_decode(s, ids[0], 32, out);
+            FILE *f = json ? stderr : stdout;
+            fprintf(f, "profile (%s): a 16-token prompt and 32 decode steps, every kernel launched eagerly and timed "
+                       "alone (no dependent-launch overlap: the sum exceeds a replayed step)\n", dtn);
+            if (st == FD_OK) st = fd_profile_write_table(warm.fd, f, 20);
+            if (fd_profile_enable(warm.fd, 0) != FD_OK && st == FD_OK) st = FD_ERR_STATE;
+        }
+        if (st != FD_OK) {
+            fprintf(stderr, "foundry bench: %s: %s\n", fd_status_name(st), fd_foundry_error(warm.fd));
+            status = 1;
+        }
+        free(ids);
+        fd_state_destroy(s);
+        cli_model_close(&warm);
+    }
+    if (json) printf("\n  ]\n}\n");
+    remove_flat_dir(cold_dir);
+    if (fflush(stdout) || ferror(stdout)) status = 1;
+    return status;
+}
