@@ -1,0 +1,138 @@
+/* test_decode_graph.c — the decode step as one captured graph (GPU), replayed
+ * for 64 steps with only device-side updates (the position, the token, the
+ * history advance on the device): every step's chosen id equals an eager
+ * run's, and the K/V rows and logits equal the CPU's within the bounds below
+ * when the CPU is fed the same tokens. Also (CPU, CI): the memory plan refuses
+ * a model that cannot fit, naming its parts; a step past the context is
+ * refused with FD_ERR_RANGE and nothing is written.
+ * Bounds: K/V rows ||gpu - cpu|| / ||cpu|| <= 2e-3 (f16 storage of values
+ * computed in f32 with different summation orders); logits <= 1e-3. */
+#include <time.h>
+#include "check.h"
+#include "gpu.h"
+#include "foundry/forward.h"
+#include "model/device.h"
+
+#define VOCAB FD_TEST_DATA "/tokenizer/ggml-vocab-qwen2.gguf"
+#define STEPS 64
+
+static fd_model *tiny_model(void)
+{
+    fd_random_options ro = { .dtype = FD_F16, .seed = 9, .vocab_gguf = NULL };
+    fd_model *m = NULL;
+    fd_error err = { 0 };
+    CHECK_OK(fd_model_preset("tiny", &ro.hp), (fd_error *)NULL);
+    ro.hp.n_layers = 2;
+    CHECK_OK(fd_model_random(&ro, &m, &err), &err);
+    return m;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void test_gpu_graph_replay(void)
+{
+    fd_foundry *gpu = make_gpu();
+    if (!gpu) SKIP("%s", gpu_why);
+    fd_foundry *cpu = make_cpu();
+    fd_model *m = tiny_model();
+    fd_weights *wg = NULL, *wc = NULL;
+    CHECK_OK(fd_model_upload(gpu, m, &(fd_upload_options){ .ctx = 128 }, &wg), (fd_error *)NULL);
+    CHECK_OK(fd_model_upload(cpu, m, &(fd_upload_options){ .ctx = 128 }, &wc), (fd_error *)NULL);
+    fd_state *g = NULL, *e = NULL, *c = NULL;
+    CHECK_OK(fd_state_create(gpu, wg, 128, &g), (fd_error *)NULL);
+    CHECK_OK(fd_state_create(gpu, wg, 128, &e), (fd_error *)NULL);
+    CHECK_OK(fd_state_create(cpu, wc, 128, &c), (fd_error *)NULL);
+    fd_state_use_graph(g, 1);
+    fd_state_use_graph(e, 0);
+    int32_t prompt[5] = { 100, 2000, 30000, 400, 5 }, ids_g[STEPS], ids_e[STEPS];
+    CHECK_OK(fd_state_prefill(g, prompt, 5, NULL, NULL), (fd_error *)NULL);
+    CHECK_OK(fd_state_prefill(e, prompt, 5, NULL, NULL), (fd_error *)NULL);
+    double t0 = now();
+    CHECK_OK(fd_state_decode(g, 7, STEPS, ids_g), (fd_error *)NULL);   /* step 1 eager, then one graph replayed */
+    double tg = now() - t0;
+    t0 = now();
+    CHECK_OK(fd_state_decode(e, 7, STEPS, ids_e), (fd_error *)NULL);
+    double te = now() - t0;
+    int same = 0;
+    for (int i = 0; i < STEPS; i++) same += ids_g[i] == ids_e[i];
+    CHECK_EQ(same, STEPS);
+    CHECK(g->graph != NULL);   /* the replays did come from a captured graph */
+    /* the CPU fed the same tokens: logits at every step, then the caches */
+    size_t V = fd_model_describe(m)->hp.vocab;
+    float *lc = malloc(V * sizeof *lc), *lg = malloc(V * sizeof *lg);
+    CHECK_OK(fd_state_prefill(c, prompt, 5, NULL, NULL), (fd_error *)NULL);
+    double worst_logit = 0;
+    int32_t tok = 7;
+    for (int i = 0; i < STEPS; i++) {
+        CHECK_OK(fd_state_step(c, tok, lc), (fd_error *)NULL);
+        tok = ids_g[i];
+    }
+    /* the GPU's last logits: one more eager step on a third state fed the same tokens */
+    fd_state *f = NULL;
+    CHECK_OK(fd_state_create(gpu, wg, 128, &f), (fd_error *)NULL);
+    CHECK_OK(fd_state_prefill(f, prompt, 5, NULL, NULL), (fd_error *)NULL);
+    tok = 7;
+    for (int i = 0; i < STEPS; i++) {
+        CHECK_OK(fd_state_step(f, tok, lg), (fd_error *)NULL);
+        tok = ids_g[i];
+    }
+    worst_logit = rel_err(lg, lc, V);
+    const fd_model_hparams *hp = &fd_model_describe(m)->hp;
+    size_t row = hp->head_dim, nkv = (size_t)2 * hp->n_layers * hp->n_kv_heads * 128 * row;
+    float *kg = malloc(nkv * sizeof *kg), *kc = malloc(nkv * sizeof *kc);
+    CHECK_OK(fd_tensor_read_f32(g->kv, kg, nkv), (fd_error *)NULL);
+    CHECK_OK(fd_tensor_read_f32(c->kv, kc, nkv), (fd_error *)NULL);
+    double worst_kv = 0;
+    for (size_t r = 0; r < nkv / row; r++) {
+        if ((r % 128) >= 5 + STEPS) continue;   /* positions never written stay zero on both */
+        worst_kv = fmax(worst_kv, rel_err(kg + r * row, kc + r * row, row));
+    }
+    printf("decode graph: %d of %d ids equal eager; K/V rows vs CPU %.2e; logits vs CPU %.2e; %.1f us/step "
+           "replayed, %.1f us/step eager\n", same, STEPS, worst_kv, worst_logit, tg / STEPS * 1e6, te / STEPS * 1e6);
+    CHECK(worst_kv <= 2e-3);
+    CHECK(worst_logit <= 1e-3);
+    free(lc), free(lg), free(kg), free(kc);
+    fd_state_destroy(f), fd_state_destroy(g), fd_state_destroy(e), fd_state_destroy(c);
+    fd_weights_release(gpu), fd_weights_release(cpu);
+    fd_model_close(m);
+    fd_foundry_destroy(gpu), fd_foundry_destroy(cpu);
+}
+
+static void test_memory_plan_and_context_end(void)
+{
+    fd_foundry *cpu = make_cpu();
+    fd_model *m = tiny_model();
+    fd_weights *w = NULL;
+    /* a context whose KV cache no machine here holds: refused before anything is allocated */
+    CHECK(fd_model_upload(cpu, m, &(fd_upload_options){ .ctx = 1u << 30 }, &w) == FD_ERR_NOMEM);
+    CHECK(w == NULL);
+    CHECK_CONTAINS(fd_foundry_error(cpu), "does not fit");
+    CHECK_CONTAINS(fd_foundry_error(cpu), "KV cache");
+    fd_foundry_clear_error(cpu);
+    CHECK_OK(fd_model_upload(cpu, m, &(fd_upload_options){ .ctx = 16 }, &w), (fd_error *)NULL);
+    /* a second model's weights while these are uploaded: refused by the registry */
+    fd_model *other = tiny_model();
+    fd_weights *w2 = NULL;
+    CHECK(fd_model_upload(cpu, other, NULL, &w2) == FD_ERR_STATE);
+    fd_foundry_clear_error(cpu);
+    fd_state *s = NULL;
+    CHECK_OK(fd_state_create(cpu, w, 8, &s), (fd_error *)NULL);
+    int32_t ids[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, out[4];
+    CHECK_OK(fd_state_prefill(s, ids, 7, NULL, NULL), (fd_error *)NULL);
+    CHECK_OK(fd_state_decode(s, 9, 1, out), (fd_error *)NULL);       /* the 8th position: the last */
+    CHECK(fd_state_decode(s, out[0], 1, out) == FD_ERR_RANGE);        /* past it: refused */
+    CHECK_CONTAINS(fd_foundry_error(cpu), "context is full");
+    fd_foundry_clear_error(cpu);
+    CHECK_EQ(fd_state_pos(s), 8);
+    fd_state_destroy(s);
+    fd_weights_release(cpu);
+    fd_model_close(m), fd_model_close(other);
+    fd_foundry_destroy(cpu);
+}
+
+TEST_MAIN(test_memory_plan_and_context_end, test_gpu_graph_replay)
