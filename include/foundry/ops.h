@@ -122,7 +122,55 @@ typedef struct fd_sampler {
     int32_t last_n;             /* tokens the penalties look back over; -1 all, 0 none */
     uint64_t seed;
 } fd_sampler;
+/* temperature 0.8, top_k 40, top_p 0.95, min_p 0.05, penalties off, last_n 64, seed 0 (ops/sample.c) */
 void fd_sampler_defaults(fd_sampler *s);
+
+/* ---- sampling (ops/sample.c). Legend: V vocabulary (n), C+1 = cap.
+ * FD_SAMPLE picks the next token on the device, exactly over all V logits,
+ * reading everything per-token from device memory so it can sit in a
+ * captured decode graph: the position pos[0] (the RNG's counter) and the
+ * penalty window hist[max(0, pos + 1 - last_n) .. pos].
+ *   logits: (V) f32, not modified   hist: (C+1) i32, the token at each position
+ *   pos: (1) i32                    ids: (1) i32, the chosen token
+ *   counts: (V) i32 workspace: all zero on entry, left all zero on return
+ *           (allocate it zeroed once; replays need no memset)
+ * Rules (the CPU twin and fd_sample_ref follow them bit for bit):
+ *   candidates: ids < min(valid, n) whose penalised logit is not NaN;
+ *   penalties per distinct token of the window, as llama.cpp (f32);
+ *   greedy (first index of the largest penalised logit) when temperature
+ *     <= 0, top_k == 1 or that logit is infinite; id 0 when no candidate;
+ *   top-k (0 off): keep logits >= the k-th largest (ties at it all kept);
+ *   weights w = round(2^44 exp((l - max) / T)) (exp in double), and min-p
+ *     (0 off) drops w / 2^44 < min(min_p, 1); w = 0 tokens are never drawn;
+ *   top-p (1 off): keep logits >= t, t the largest logit whose upper set
+ *     holds >= ceil(top_p * W) of the kept weight W (ties at t all kept);
+ *   draw: r = Philox4x32-10(key seed, counter (pos, 0, 0, 0)) words 0-1,
+ *     target = floor(r * W' / 2^64), the first id in index order whose
+ *     running weight exceeds target (integer sums: no rounding, no chunking). */
+#define FD_SAMPLE_ARGS(IN, OUT, PARAM)                                                          \
+    IN(logits, FD_ACT) IN(hist, FD_IDS) IN(pos, FD_IDS) OUT(ids, FD_IDS) OUT(counts, FD_IDS)    \
+    PARAM(uint32_t, n) PARAM(uint32_t, valid) PARAM(uint32_t, cap) PARAM(float, temperature)    \
+    PARAM(int32_t, top_k) PARAM(float, top_p) PARAM(float, min_p) PARAM(float, repeat_penalty)  \
+    PARAM(float, presence_penalty) PARAM(float, frequency_penalty) PARAM(int32_t, last_n)       \
+    PARAM(uint64_t, seed)
+FD_KERNEL_ARGS(fd_sample_args, FD_SAMPLE_ARGS)
+extern const fd_kernel FD_SAMPLE;
+
+/* Philox4x32-10 words on the device: y[4 i + j] = word j of
+ * Philox(key, counter (i, ctr1, 0, 0)) for i < n. y: (4 n) i32. */
+#define FD_PHILOX_ARGS(IN, OUT, PARAM) OUT(y, FD_IDS) PARAM(uint32_t, n) PARAM(uint32_t, ctr1) PARAM(uint64_t, key)
+FD_KERNEL_ARGS(fd_philox_args, FD_PHILOX_ARGS)
+extern const fd_kernel FD_PHILOX;
+
+/* Copies s's settings into a's parameters (tensors, n, valid, cap untouched). */
+void fd_sample_set(fd_sample_args *a, const fd_sampler *s);
+/* The sampler on host memory, as FD_SAMPLE: logits (n) f32, hist (cap) i32,
+ * position pos; *id gets the token (-1 on failure). FD_ERR_NOMEM if its
+ * scratch cannot be allocated. */
+fd_status fd_sample_ref(const float *logits, uint32_t n, uint32_t valid, const int32_t *hist, uint32_t cap,
+                        int32_t pos, const fd_sampler *s, int32_t *id) FD_MUST_USE;
+/* One Philox4x32-10 block: out = philox(ctr, key). */
+void fd_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
 
 /* ---- the registry */
 size_t fd_kernel_count(void);                      /* declared kernels */
