@@ -39,6 +39,31 @@ __device__ __forceinline__ float fd_samp_pl(const fd_samp_ctx &c, u32 i) {
   return l;
 }
 
+/* Calls f(i, pl) for every token i < nv (pl its penalised logit; NaN past
+ * nv), eight contiguous tokens per thread per step, loaded as two float4
+ * where aligned so each thread keeps 32 bytes in flight. Every lane of the
+ * block calls f the same number of times. */
+template <class F> __device__ __forceinline__ void fd_samp_scan(const fd_samp_ctx &c, F f) {
+  bool vec = ((u64)c.logits & 15) == 0;
+  for (u32 base = 0; base < c.nv; base += 8 * blockDim.x) {
+    u32 i0 = base + 8 * threadIdx.x;
+    float v[8];
+    if (vec && i0 + 8 <= c.nv) {
+      float4 x = *(const float4 *)(c.logits + i0), y = *(const float4 *)(c.logits + i0 + 4);
+      v[0] = x.x, v[1] = x.y, v[2] = x.z, v[3] = x.w, v[4] = y.x, v[5] = y.y, v[6] = y.z, v[7] = y.w;
+    } else {
+      for (int j = 0; j < 8; j++) v[j] = i0 + j < c.nv ? c.logits[i0 + j] : __int_as_float(0x7fffffff);
+    }
+    u32 word = i0 < c.nv ? c.bits[i0 >> 5] >> (i0 & 31) : 0u;
+#pragma unroll
+    for (int j = 0; j < 8; j++) {
+      float l = v[j];
+      if ((word >> j) & 1u) l = fd_samp_penalize(l, *(const volatile int *)(c.counts + i0 + j), c.rep, c.pres, c.freq);
+      f(i0 + j, l);
+    }
+  }
+}
+
 __device__ __forceinline__ u64 fd_samp_max64(u64 v, u64 *red) {
   for (int o = 16; o; o >>= 1) { u64 x = __shfl_xor_sync(0xffffffffu, v, o); v = x > v ? x : v; }
   __syncthreads();
@@ -68,32 +93,30 @@ struct fd_samp_stream {
   bool weighted, by_idx;
   u32 lo_p;
   template <class F> __device__ void each(F f) const {
-    for (u32 base = 0; base < c->nv; base += blockDim.x) {
-      u32 i = base + threadIdx.x, key = 0;
+    fd_samp_scan(*c, [&](u32 i, float pl) {
+      u32 key = 0;
       u64 w = 0;
       bool ok = false;
-      if (i < c->nv) {
-        float pl = fd_samp_pl(*c, i);
-        if (pl == pl) {
-          key = fd_samp_key(pl);
-          if (!weighted) ok = true, w = 1;
-          else if (key >= c->lo_k) {
-            w = fd_samp_weight(pl, c->m, c->t, c->cut, c->minp);
-            ok = w != 0 && (!by_idx || key >= lo_p);
-            if (by_idx) key = ~i;
-          }
+      if (pl == pl) {
+        key = fd_samp_key(pl);
+        if (!weighted) ok = true, w = 1;
+        else if (key >= c->lo_k) {
+          w = fd_samp_weight(pl, c->m, c->t, c->cut, c->minp);
+          ok = w != 0 && (!by_idx || key >= lo_p);
+          if (by_idx) key = ~i;
         }
       }
       f(key, w, ok);
-    }
+    });
   }
 };
 
-/* The same members from the shared list. */
+/* The same members from the shared list (entries of key >= lo_k and w >
+ * 0; `all`: every entry, weight 1, for top-k). */
 struct fd_samp_list {
   const fd_samp_member *l;
-  u32 n;
-  bool by_idx;
+  u32 n, lo_k;
+  bool all, by_idx;
   u32 lo_p;
   template <class F> __device__ void each(F f) const {
     for (u32 base = 0; base < n; base += blockDim.x) {
@@ -102,7 +125,11 @@ struct fd_samp_list {
       bool ok = false;
       if (j < n) {
         fd_samp_member e = l[j];
-        w = e.w, key = by_idx ? ~e.idx : e.key, ok = !by_idx || e.key >= lo_p;
+        if (all) ok = true, w = 1, key = e.key;
+        else {
+          w = e.w, key = by_idx ? ~e.idx : e.key;
+          ok = e.key >= lo_k && e.w != 0 && (!by_idx || e.key >= lo_p);
+        }
       }
       f(key, w, ok);
     }
@@ -112,10 +139,13 @@ struct fd_samp_list {
 /* ops/sample.c's select: the largest t with weight(key >= t) >= need, by
  * 8-bit digits from `shift` down (bits above shift + 8 fixed to `prefix`);
  * `early` stops when a digit settles the kept set. *lo: kept = key >= *lo;
- * *sum: its weight. `unit`: every weight is 1 (warp-aggregated counts). */
+ * *sum: its weight. `unit`: every weight is 1 (warp-aggregated counts).
+ * `stop` > 0 (unit weights): also stop, with *partial set, once at most
+ * `stop` members have key >= *lo (the exact t is >= *lo). */
 template <class S>
-__device__ void fd_samp_select(const S &src, u64 need, u32 prefix, int shift, bool early, bool unit,
-                               fd_samp_sh &sh, u32 *lo, u64 *sum) {
+__device__ void fd_samp_select(const S &src, u64 need, u32 prefix, int shift, bool early, bool unit, u32 stop,
+                               fd_samp_sh &sh, u32 *lo, u64 *sum, bool *partial) {
+  *partial = false;
   u64 above = 0;
   u32 lane = threadIdx.x & 31;
   for (;; shift -= 8) {
@@ -165,6 +195,10 @@ __device__ void fd_samp_select(const S &src, u64 need, u32 prefix, int shift, bo
       *lo = prefix, *sum = above + sh.ws[b];
       return;
     }
+    if (above + sh.ws[b] <= stop) {
+      *lo = prefix, *sum = above + sh.ws[b], *partial = true;
+      return;
+    }
   }
 }
 
@@ -176,14 +210,15 @@ template <class S> __device__ int fd_samp_draw(S src, const fd_args &a, int pos,
   W = fd_samp_sum64(W, sh.red);
   wf = W;
   u32 lo_p = 0, t;
+  bool part;
   if (a.top_p < 1.0f) {
     double x = ceil((double)a.top_p * (double)W);
     u64 need = x < 1.0 ? 1ull : (x >= (double)W ? W : (u64)x);
-    fd_samp_select(src, need, 0u, 24, true, false, sh, &lo_p, &wf);
+    fd_samp_select(src, need, 0u, 24, true, false, 0u, sh, &lo_p, &wf, &part);
   }
   u64 target = fd_mulhi64(fd_samp_uniform(a.seed, pos), wf);
   src.by_idx = true, src.lo_p = lo_p;
-  fd_samp_select(src, target + 1, 0xff000000u, 16, false, false, sh, &t, &s);
+  fd_samp_select(src, target + 1, 0xff000000u, 16, false, false, 0u, sh, &t, &s, &part);
   return (int)~t;
 }
 
@@ -209,14 +244,13 @@ FD_KERNEL(fd_args a) {
   c.rep = a.repeat_penalty, c.pres = a.presence_penalty, c.freq = a.frequency_penalty, c.lo_k = 0;
   /* the largest key (first id on ties) and the number of candidates */
   u64 best = 0, ncand = 0;
-  for (u32 i = tid; i < c.nv; i += nt) {
-    float pl = fd_samp_pl(c, i);
+  fd_samp_scan(c, [&](u32 i, float pl) {
     if (pl == pl) {
       ncand++;
       u64 v = (u64)fd_samp_key(pl) << 32 | (u64)(~i);
       best = v > best ? v : best;
     }
-  }
+  });
   best = fd_samp_max64(best, sh.red);
   ncand = fd_samp_sum64(ncand, sh.red);
   int out = 0;
@@ -228,34 +262,38 @@ FD_KERNEL(fd_args a) {
       c.m = m, c.t = a.temperature;
       c.minp = a.min_p > 0.0f ? (a.min_p < 1.0f ? (double)a.min_p : 1.0) : 0.0;
       c.cut = c.t * (c.minp > 0 && log(c.minp) - 1e-6 > -40.0 ? log(c.minp) - 1e-6 : -40.0);
+      /* top-k: radix digits over the stream until at most FD_SAMP_CAP
+       * candidates remain above the prefix (`pending`: they are collected,
+       * every one, and the select finishes on the list) */
       u64 s;
-      if (a.top_k > 1 && (u64)a.top_k < ncand) {
+      bool pending = false, k_on = a.top_k > 1 && (u64)a.top_k < ncand;
+      if (k_on) {
         fd_samp_stream all = { &c, false, false, 0u };
-        fd_samp_select(all, (u64)a.top_k, 0u, 24, true, true, sh, &c.lo_k, &s);
+        fd_samp_select(all, (u64)a.top_k, 0u, 24, true, true, FD_SAMP_CAP, sh, &c.lo_k, &s, &pending);
       }
-      /* collect the members, warp by warp */
-      for (u32 base = 0; base < c.nv; base += nt) {
-        u32 i = base + tid;
+      /* collect the members (or, pending, every candidate of key >= lo_k), warp by warp */
+      fd_samp_scan(c, [&](u32 i, float pl) {
         bool ok = false;
         fd_samp_member e = { i, 0u, 0ull };
-        if (i < c.nv) {
-          float pl = fd_samp_pl(c, i);
-          if (pl == pl && (e.key = fd_samp_key(pl)) >= c.lo_k) {
-            e.w = fd_samp_weight(pl, c.m, c.t, c.cut, c.minp);
-            ok = e.w != 0;
-          }
+        if (pl == pl && (e.key = fd_samp_key(pl)) >= c.lo_k) {
+          e.w = fd_samp_weight(pl, c.m, c.t, c.cut, c.minp);
+          ok = pending || e.w != 0;
         }
         u32 bal = __ballot_sync(0xffffffffu, ok), at = 0;
-        if (!bal) continue;
+        if (!bal) return;
         int leader = __ffs(bal) - 1;
         if ((int)lane == leader) at = atomicAdd(&sh.nlist, (u32)__popc(bal));
         at = __shfl_sync(0xffffffffu, at, leader);
         u32 slot = at + __popc(bal & ((1u << lane) - 1u));
         if (ok && slot < FD_SAMP_CAP) list[slot] = e;
-      }
+      });
       __syncthreads();
       u32 nl = sh.nlist;
-      if (nl <= FD_SAMP_CAP) out = fd_samp_draw(fd_samp_list{ list, nl, false, 0u }, a, pos, sh);
+      if (pending) {
+        fd_samp_list all = { list, nl, 0u, true, false, 0u };
+        fd_samp_select(all, (u64)a.top_k, 0u, 24, true, true, 0u, sh, &c.lo_k, &s, &pending);
+      }
+      if (nl <= FD_SAMP_CAP) out = fd_samp_draw(fd_samp_list{ list, nl, c.lo_k, false, false, 0u }, a, pos, sh);
       else out = fd_samp_draw(fd_samp_stream{ &c, true, false, 0u }, a, pos, sh);
     }
   }
