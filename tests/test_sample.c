@@ -333,11 +333,18 @@ static void test_cpu_kernel(void)
     CHECK(fd_run(fd, &FD_SAMPLE, &a) == FD_ERR_INVALID);
     CHECK_CONTAINS(fd_foundry_error(fd), "cap = 129");
     fd_foundry_clear_error(fd);
+    for (long f = 1; f <= 4; f++) {   /* each of fd_sample_ref's allocations fails in turn */
+        int32_t id = 5;
+        fd_mem_fail_after(f, 0);
+        CHECK(fd_sample_ref(l, N, N, hist, CAP, 100, &s, &id) == FD_ERR_NOMEM);
+        fd_mem_fail_after(0, 0);
+        CHECK_EQ(id, -1);
+    }
     int32_t id = 5;
-    fd_mem_fail_after(1, 0);
-    CHECK(fd_sample_ref(l, N, N, hist, CAP, 100, &s, &id) == FD_ERR_NOMEM);
+    fd_mem_fail_after(5, 0);
+    CHECK_OK(fd_sample_ref(l, N, N, hist, CAP, 100, &s, &id), (fd_error *)NULL);
     fd_mem_fail_after(0, 0);
-    CHECK_EQ(id, -1);
+    CHECK(id >= 0);
     free_tensors(&t);
     fd_foundry_destroy(fd);
 }

@@ -29,6 +29,7 @@ struct fd_samp_ctx {
   u32 nv;
   float rep, pres, freq, m;
   double t, cut, minp;
+  float thr;   /* a float just under m + cut: a logit below it weighs 0 (skips the double math) */
   u32 lo_k;
 };
 
@@ -101,7 +102,7 @@ struct fd_samp_stream {
         key = fd_samp_key(pl);
         if (!weighted) ok = true, w = 1;
         else if (key >= c->lo_k) {
-          w = fd_samp_weight(pl, c->m, c->t, c->cut, c->minp);
+          w = pl >= c->thr ? fd_samp_weight(pl, c->m, c->t, c->cut, c->minp) : 0ull;
           ok = w != 0 && (!by_idx || key >= lo_p);
           if (by_idx) key = ~i;
         }
@@ -262,6 +263,8 @@ FD_KERNEL(fd_args a) {
       c.m = m, c.t = a.temperature;
       c.minp = a.min_p > 0.0f ? (a.min_p < 1.0f ? (double)a.min_p : 1.0) : 0.0;
       c.cut = c.t * (c.minp > 0 && log(c.minp) - 1e-6 > -40.0 ? log(c.minp) - 1e-6 : -40.0);
+      /* below thr, (double)pl - m < cut for sure (the slack covers the rounding of the sum) */
+      c.thr = __double2float_ru((double)m + c.cut - (fabs((double)m) + fabs(c.cut)) * 1e-9);
       /* top-k: radix digits over the stream until at most FD_SAMP_CAP
        * candidates remain above the prefix (`pending`: they are collected,
        * every one, and the select finishes on the list) */
@@ -276,7 +279,7 @@ FD_KERNEL(fd_args a) {
         bool ok = false;
         fd_samp_member e = { i, 0u, 0ull };
         if (pl == pl && (e.key = fd_samp_key(pl)) >= c.lo_k) {
-          e.w = fd_samp_weight(pl, c.m, c.t, c.cut, c.minp);
+          e.w = pl >= c.thr ? fd_samp_weight(pl, c.m, c.t, c.cut, c.minp) : 0ull;
           ok = pending || e.w != 0;
         }
         u32 bal = __ballot_sync(0xffffffffu, ok), at = 0;
