@@ -156,6 +156,7 @@ fd_status fd_sample_ref(const float *logits, uint32_t n, uint32_t valid, const i
 
 /* ---- FD_SAMPLE */
 #define SAMPLE_CAP 4096   /* members kept in shared memory (sample.cuh's FD_SAMP_CAP) */
+#define SAMPLE_THREADS 768 /* one block: 24 warps of at most 85 registers */
 
 static fd_status sample_check(const void *p, fd_error *err)
 {
@@ -174,7 +175,7 @@ static fd_status sample_dispatch(const void *p, fd_dispatch *d, fd_error *err)
     (void)err;
     const fd_sample_args *a = p;
     d->grid[0] = 1;
-    d->block[0] = 1024;
+    d->block[0] = SAMPLE_THREADS;
     /* the member list (16 bytes each), then the window's bitmap */
     d->shared_bytes = SAMPLE_CAP * 16 + (a->n + 31) / 32 * 4;
     return FD_OK;
@@ -194,7 +195,7 @@ static fd_status sample_cpu(const fd_kernel *k, const void *p, fd_error *err)
 static uint64_t sample_bytes(const void *p) { return 4ull * ((const fd_sample_args *)p)->n; }
 
 const fd_kernel FD_SAMPLE = {
-    .name = "sample", .args = fd_sample_args_table, .flags = FD_KERNEL_PDL, .max_block = 1024,
+    .name = "sample", .args = fd_sample_args_table, .flags = FD_KERNEL_PDL, .max_block = SAMPLE_THREADS,
     .check = sample_check, .dispatch = sample_dispatch, .cpu = sample_cpu, .bytes = sample_bytes,
     .cuda = "#include \"ops/sample.cuh\"\n",
 };
