@@ -530,8 +530,22 @@ static void test_gpu_graph(void)
             us[i] = now_us() - t0;
         }
         qsort(us, 100, sizeof us[0], cmp_d);
-        printf("sample V %u (%s): median %.1f us per call with launch and sync\n", n,
-               cfg == 0 ? "defaults" : cfg == 1 ? "top_k off" : "no filters", us[50]);
+        /* back to back in one graph: the device time of a call */
+        fd_graph *gb = NULL;
+        CHECK_OK(fd_graph_begin(gpu), (fd_error *)NULL);
+        for (int i = 0; i < 100; i++) CHECK_OK(fd_run(gpu, &FD_SAMPLE, &a), (fd_error *)NULL);
+        CHECK_OK(fd_graph_end(gpu, &gb), (fd_error *)NULL);
+        double best = 1e30;
+        for (int r = 0; gb && r < 5; r++) {
+            double t0 = now_us();
+            CHECK_OK(fd_graph_launch(gpu, gb), (fd_error *)NULL);
+            CHECK_OK(fd_foundry_sync(gpu), (fd_error *)NULL);
+            double t = (now_us() - t0) / 100;
+            best = t < best ? t : best;
+        }
+        fd_graph_free(gpu, gb);
+        printf("sample V %u (%s): median %.1f us per call with launch and sync; %.1f us per call in a graph of 100\n",
+               n, cfg == 0 ? "defaults" : cfg == 1 ? "top_k off" : "no filters", us[50], best);
     }
     free_tensors(&t);
     free(l);
