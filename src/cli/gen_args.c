@@ -140,11 +140,13 @@ const char *gen_stop_name(fd_stop_reason r)
 
 void gen_print_stats(const fd_gen_stats *ps, const fd_gen_stats *gs, double load_seconds)
 {
-    size_t fed = ps->prompt_tokens > ps->cached_tokens ? ps->prompt_tokens - ps->cached_tokens : 0;
-    printf("\n[prompt: %zu tokens (%zu reused), %.1f tok/s | generation: %zu tokens, %.1f tok/s | stop: %s | "
-           "load %.2f s]\n", ps->prompt_tokens, ps->cached_tokens, ps->prompt_seconds > 0 ? fed / ps->prompt_seconds : 0.0,
-           gs->gen_tokens, gs->gen_seconds > 0 ? gs->gen_tokens / gs->gen_seconds : 0.0, gen_stop_name(gs->stop),
-           load_seconds);
+    /* the prompt's last token runs with the first generated one: prefill took the others */
+    size_t fed = ps->prompt_tokens > ps->cached_tokens + 1 ? ps->prompt_tokens - ps->cached_tokens - 1 : 0;
+    char pp[32] = "n/a";
+    if (fed && ps->prompt_seconds > 0) snprintf(pp, sizeof pp, "%.1f", fed / ps->prompt_seconds);
+    printf("\n[prompt: %zu tokens (%zu reused), %s tok/s | generation: %zu tokens, %.1f tok/s | stop: %s | "
+           "load %.2f s]\n", ps->prompt_tokens, ps->cached_tokens, pp, gs->gen_tokens,
+           gs->gen_seconds > 0 ? gs->gen_tokens / gs->gen_seconds : 0.0, gen_stop_name(gs->stop), load_seconds);
 }
 
 fd_status gen_profile_start(const char *cmd, const run_args *a, fd_foundry *fd)

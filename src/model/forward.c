@@ -50,6 +50,12 @@ static fd_status run_layer(fd_state *s, uint32_t l)
 static fd_status choose(fd_state *s)
 {
     const fd_weights *w = s->w;
+    if (s->sampling) {
+        fd_sample_args a = { .logits = s->logits, .hist = s->hist, .pos = s->pos, .ids = s->ids, .counts = s->counts,
+                             .n = w->hp.vocab, .valid = w->vocab_valid, .cap = s->ctx + 1 };
+        fd_sample_set(&a, &s->sampler);
+        return fd_run(s->fd, &FD_SAMPLE, &a);
+    }
     return fd_run(s->fd, &FD_ARGMAX, &(fd_argmax_args){ .x = s->logits, .y = s->ids, .part = s->amax_part,
                                                        .count = s->amax_count, .n = w->hp.vocab,
                                                        .valid = w->vocab_valid });
@@ -214,7 +220,11 @@ double fd_state_issue_seconds(const fd_state *s) { return s->issue_s; }
 
 void fd_state_set_sampler(fd_state *s, const fd_sampler *cfg)
 {
-    int sampling = cfg && cfg->temperature > 0 && cfg->top_k != 1;
+    /* the argmax kernel where nothing but the largest logit matters; the
+     * sampler (greedy itself at temperature 0) where penalties change it */
+    int penalties = cfg && cfg->last_n != 0 &&
+                    (cfg->repeat_penalty != 1.0f || cfg->presence_penalty != 0 || cfg->frequency_penalty != 0);
+    int sampling = cfg && ((cfg->temperature > 0 && cfg->top_k != 1) || penalties);
     if (sampling == s->sampling && (!sampling || !memcmp(cfg, &s->sampler, sizeof *cfg))) return;
     s->sampling = sampling;
     if (sampling) s->sampler = *cfg;
@@ -265,7 +275,12 @@ fd_status fd_state_decode(fd_state *s, int32_t last, size_t n, int32_t *out)
     FD_TRY(room(s, n));
     FD_TRY(set_token(s, last));
     uint32_t p0 = s->pos_host;
-    s->hist_host[p0] = last;
+    if (s->hist_host[p0] != last) {   /* the sampler's penalties read the current token there */
+        s->hist_host[p0] = last;
+        s->hist_dirty = 1;
+    }
+    if (s->sampling && !s->counts)
+        FD_TRY(fd_tensor_alloc(s->fd, FD_I32, 1, (int64_t[]){ s->w->hp.vocab }, FD_INIT_ZEROS, NULL, &s->counts));
     FD_TRY(sync_hist(s));
     double t0 = fd_now_seconds();
     for (size_t i = 0; i < n; i++) FD_TRY(choose_step(s));

@@ -20,7 +20,7 @@ void fd_state_destroy(fd_state *s)
     if (!s) return;
     fd_graph_free(s->fd, s->graph);
     fd_tensor *t[] = { s->kv, s->pos, s->ids, s->hist, s->flag, s->h, s->q, s->att, s->act, s->logits,
-                       s->part, s->count, s->amax_part, s->amax_count };
+                       s->part, s->count, s->amax_part, s->amax_count, s->counts };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) (void)fd_tensor_free(t[i]);
     fd_free(s->kc);
     fd_free(s->vc);
