@@ -1,28 +1,33 @@
-/* mem.c — host allocation wrappers with injected failures for tests. */
+/* mem.c — host allocation wrappers with injected failures for tests.
+ *
+ * Layer: base. The counters are atomics (relaxed): threads that allocate
+ * while a test counts (OpenMP loops, renderers in parallel) race on nothing. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include "base/mem.h"
 
-static long fail_at;     /* 0: off; else the allocation number that fails */
-static long attempts;    /* allocations since fd_mem_fail_after */
-static int  fail_sticky;
+static _Atomic long fail_at;     /* 0: off; else the allocation number that fails */
+static _Atomic long attempts;    /* allocations since fd_mem_fail_after */
+static _Atomic int  fail_sticky;
 
 static int should_fail(void)
 {
-    attempts++;
-    if (fail_at == 0) return 0;
-    if (attempts == fail_at) return 1;
-    return fail_sticky && attempts > fail_at;
+    long n = atomic_fetch_add_explicit(&attempts, 1, memory_order_relaxed) + 1;
+    long at = atomic_load_explicit(&fail_at, memory_order_relaxed);
+    if (at == 0) return 0;
+    if (n == at) return 1;
+    return atomic_load_explicit(&fail_sticky, memory_order_relaxed) && n > at;
 }
 
 void fd_mem_fail_after(long n, int sticky)
 {
-    fail_at = n;
-    fail_sticky = sticky;
-    attempts = 0;
+    atomic_store(&fail_at, n);
+    atomic_store(&fail_sticky, sticky);
+    atomic_store(&attempts, 0);
 }
 
-long fd_mem_count(void) { return attempts; }
+long fd_mem_count(void) { return atomic_load(&attempts); }
 
 void *fd_malloc(size_t n)
 {

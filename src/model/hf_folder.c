@@ -118,14 +118,13 @@ static fd_status opt_file(const char *dir, const char *name, char **out, fd_erro
 }
 
 /* Newer transformers save the template beside tokenizer_config.json:
- * chat_template.jinja (the text) or chat_template.json ({"chat_template"}). */
+ * chat_template.jinja (the text) or chat_template.json ({"chat_template"}),
+ * and prefer them to tokenizer_config.json's, the .jinja first (as
+ * fd_template_load does). */
 static fd_status read_template_file(fd_model *m, const char *dir, fd_error *err)
 {
     char *p;
-    fd_status rc = opt_file(dir, "chat_template.json", &p, err);
-    if (rc == FD_OK && p) rc = fd_hf_read_chat_template(p, &m->chat_template, err);
-    fd_free(p);
-    if (rc != FD_OK || m->chat_template) return rc;
+    fd_status rc;
     FD_TRY(opt_file(dir, "chat_template.jinja", &p, err));
     if (p) {
         fd_mapfile f;
@@ -140,7 +139,11 @@ static fd_status read_template_file(fd_model *m, const char *dir, fd_error *err)
         }
         fd_mapfile_close(&f);
         fd_free(p);
+        return rc;
     }
+    rc = opt_file(dir, "chat_template.json", &p, err);
+    if (rc == FD_OK && p) rc = fd_hf_read_chat_template(p, &m->chat_template, err);
+    fd_free(p);
     return rc;
 }
 
@@ -161,8 +164,9 @@ fd_status fd_model_load_hf(fd_model *m, const char *dir, fd_error *err)
     else if (rc == FD_OK)
         rc = fd_error_set(err, FD_ERR_IO, "%s: neither model.safetensors nor model.safetensors.index.json found", dir);
     if (rc == FD_OK) rc = opt_file(dir, "tokenizer_config.json", &m->tok_config, err);
-    if (rc == FD_OK && m->tok_config) rc = fd_hf_read_chat_template(m->tok_config, &m->chat_template, err);
-    if (rc == FD_OK && !m->chat_template) rc = read_template_file(m, dir, err);
+    if (rc == FD_OK) rc = read_template_file(m, dir, err);
+    if (rc == FD_OK && m->tok_config && !m->chat_template)
+        rc = fd_hf_read_chat_template(m->tok_config, &m->chat_template, err);
     if (rc == FD_OK) rc = opt_file(dir, "tokenizer.json", &m->tok_json, err);
     fd_free(cfg);
     fd_free(single);
