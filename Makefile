@@ -1,6 +1,6 @@
 # Makefile — the front door: configures and drives CMake.
 #   make         build (build/)            make test   build and run every test
-#   make run     build and run the main job make asan   tests under ASan + UBSan (build-asan/)
+#   make run     build and run the main job (foundry demo)   make asan   tests under ASan + UBSan (build-asan/)
 #   make bench   build the benchmarks       make clean
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
@@ -12,7 +12,7 @@ $(BUILD)/Makefile:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
 
 run: all
-	./$(BUILD)/foundry selftest
+	@./$(BUILD)/foundry demo
 
 test: all
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
