@@ -13,27 +13,11 @@
 #include <string.h>
 #include <time.h>
 #include "foundry/ops.h"
+#include "bench_util.h"
+
+const char *bench_name = "bench_attention";
 
 #define LAYERS 24
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static void die(fd_foundry *fd, const char *what)
-{
-    fprintf(stderr, "bench_attention: %s: %s\n", what, fd_foundry_error(fd));
-    exit(1);
-}
 
 static fd_tensor *make(fd_foundry *fd, fd_dtype dt, int ndim, const int64_t *dims, fd_init init)
 {

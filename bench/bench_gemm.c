@@ -46,25 +46,9 @@ static fd_status peak_cpu(const fd_kernel *k, const void *p, fd_error *err)
 static const fd_kernel FD_GEMM_PEAK = { .name = "gemm_peak", .args = peak_args_table, .max_block = 256,
                                         .dispatch = peak_dispatch, .cpu = peak_cpu,
                                         .cuda = "#include \"ops/gemm/peak.cuh\"\n" };
+#include "bench_util.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static void die(fd_foundry *fd, const char *what)
-{
-    fprintf(stderr, "bench_gemm: %s: %s\n", what, fd_foundry_error(fd));
-    exit(1);
-}
+const char *bench_name = "bench_gemm";
 
 static fd_tensor *rnd(fd_foundry *fd, fd_dtype dt, int64_t rows, int64_t cols, float scale)
 {

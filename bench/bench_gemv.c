@@ -22,18 +22,15 @@
 #include "bench.h"
 #include "foundry/ops.h"
 #include "foundry/profile.h"
+#include "bench_util.h"
+
+const char *bench_name = "bench_gemv";
 
 /* A GEMV compound's description from its stages (NULL: the family's default). */
 #define GEMV(in, w, m, e) &(fd_compound_desc){ .family = &FD_GEMV_FAMILY, .stage = { [FD_GEMV_INPUT] = (in), \
     [FD_GEMV_WEIGHTS] = (w), [FD_GEMV_MAIN] = (m), [FD_GEMV_EPILOGUE] = (e) } }
 
 #define MAXC 64
-
-static void die(fd_foundry *fd, const char *what)
-{
-    fprintf(stderr, "bench_gemv: %s: %s\n", what, fd_foundry_error(fd));
-    exit(1);
-}
 
 static fd_tensor *rnd(fd_foundry *fd, fd_dtype dt, int64_t rows, int64_t cols)
 {

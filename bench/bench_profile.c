@@ -17,17 +17,14 @@
 #include "bench.h"
 #include "foundry/ops.h"
 #include "foundry/profile.h"
+#include "bench_util.h"
+
+const char *bench_name = "bench_profile";
 
 /* src/kernel/run.c built with -DFD_NO_PROFILE_HOOK -Dfd_run=fd_run_nohook */
 fd_status fd_run_nohook(fd_foundry *fd, const fd_kernel *k, const void *args);
 
 typedef fd_status (*run_fn)(fd_foundry *fd, const fd_kernel *k, const void *args);
-
-static void die(fd_foundry *fd, const char *what)
-{
-    fprintf(stderr, "bench_profile: %s: %s\n", what, fd_foundry_error(fd));
-    exit(1);
-}
 
 /* ns per call of `calls` runs. */
 static double time_calls(fd_foundry *fd, run_fn run, const fd_add_args *a, long calls)

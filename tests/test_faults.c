@@ -7,6 +7,7 @@
 #include "check.h"
 #include "foundry/ops.h"
 #include "base/mem.h"
+#include "fault_util.h"
 
 /* One pass; returns its first failure's status and message. */
 static fd_status sequence(char *msg, size_t cap)
@@ -49,27 +50,7 @@ static fd_status sequence(char *msg, size_t cap)
     return st;
 }
 
-static void test_every_allocation(void)
-{
-    char msg[1100];
-    int failures = 0;
-    long n;
-    for (n = 1; n < 10000; n++) {
-        msg[0] = 0;
-        fd_mem_fail_after(n, 0);
-        fd_status st = sequence(msg, sizeof msg);
-        fd_mem_fail_after(0, 0);
-        if (st == FD_OK) break;
-        failures++;
-        if (st != FD_ERR_NOMEM || !msg[0]) {
-            fprintf(stderr, "allocation %ld: %s, message \"%s\"\n", n, fd_status_name(st), msg);
-            CHECK(st == FD_ERR_NOMEM && msg[0]);
-        }
-    }
-    printf("%d injected failures, each reported; the sequence succeeds from allocation %ld on\n", failures, n);
-    CHECK(failures > 5);
-    CHECK(n < 10000);
-}
+static void test_every_allocation(void) { fault_walk("core, kernel layer, GEMV family", sequence); }
 
 /* A dispatch that refuses says why, through fd_run's message (needs a
  * backend that compiles, so only the CPU path is exercised here: the CPU

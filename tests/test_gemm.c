@@ -18,6 +18,7 @@
  * (the SIMT path rounds nothing). */
 #include <time.h>
 #include "check.h"
+#include "fault_util.h"
 #include "gpu.h"
 #include "foundry/ops.h"
 #include "base/mem.h"
@@ -223,24 +224,7 @@ static fd_status fault_sequence(char *msg, size_t cap)
 
 static void test_cpu_faults(void)
 {
-    char msg[1100];
-    int failures = 0;
-    long n;
-    for (n = 1; n < 10000; n++) {
-        msg[0] = 0;
-        fd_mem_fail_after(n, 0);
-        fd_status st = fault_sequence(msg, sizeof msg);
-        fd_mem_fail_after(0, 0);
-        if (st == FD_OK) break;
-        failures++;
-        if (st != FD_ERR_NOMEM || !msg[0]) {
-            fprintf(stderr, "allocation %ld: %s, message \"%s\"\n", n, fd_status_name(st), msg);
-            CHECK(st == FD_ERR_NOMEM && msg[0]);
-        }
-    }
-    printf("GEMM: %d injected allocation failures, each reported; succeeds from allocation %ld on\n", failures, n);
-    CHECK(failures > 5);
-    CHECK(n < 10000);
+    fault_walk("GEMM", fault_sequence);
     /* the CPU composition's own allocations say whose they are */
     fd_foundry *fd = make_cpu();
     fd_compound *c;
