@@ -4,21 +4,12 @@
  * input) leaves. Ctrl-C stops the reply being written, not the chat.
  *
  * Layer: cli. */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "cli/cli.h"
 #include "cli/gen_args.h"
-
-static fd_session *volatile running;
-
-static void on_sigint(int sig)
-{
-    (void)sig;
-    if (running) fd_session_cancel(running);
-}
 
 static void usage(FILE *f)
 {
@@ -60,11 +51,9 @@ int cmd_chat(int argc, char **argv)
             continue;
         }
         fd_gen_stats gs = { 0 };
-        running = s;
-        signal(SIGINT, on_sigint);
+        gen_sigint_begin(s);
         st = fd_chat_say(chat, line, &g, gen_print, NULL, &gs, &err);
-        signal(SIGINT, SIG_DFL);
-        running = NULL;
+        gen_sigint_end();
         if (st == FD_OK) gen_print_stats(&gs, &gs, m.load_seconds);
         if (st == FD_OK && gs.stop == FD_STOP_CONTEXT) {
             fprintf(stderr, "foundry chat: the context of %u tokens is full; /reset to start over\n", fd_session_ctx(s));

@@ -5,21 +5,12 @@
  *
  * Layer: cli. Ctrl-C cancels the generation cleanly; the statistics still
  * print. With --profile the prompt and the generation are scopes. */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
 #include "cli/gen_args.h"
 #include "foundry/profile.h"
-
-static fd_session *volatile running;   /* for the SIGINT handler */
-
-static void on_sigint(int sig)
-{
-    (void)sig;
-    if (running) fd_session_cancel(running);
-}
 
 static void run_usage(FILE *f)
 {
@@ -51,8 +42,7 @@ static int generate(const char *cmd, run_args *a, cli_model *m)
     fd_gen_options g = { .max_tokens = a->n, .sampler = &a->samp, .stop = a->stop, .ignore_eos = a->ignore_eos };
     if (st == FD_OK && a->chat) st = fd_chat_create(s, cli_model_template_path(&a->m), a->system, &chat, &err);
     if (st == FD_OK) st = gen_profile_start(cmd, a, m->fd);
-    running = s;
-    signal(SIGINT, on_sigint);
+    gen_sigint_begin(s);
     if (st == FD_OK && chat) {
         st = fd_chat_say(chat, a->prompt, &g, gen_print, NULL, &gs, &err);
         ps = gs;
@@ -62,8 +52,7 @@ static int generate(const char *cmd, run_args *a, cli_model *m)
         if (st == FD_OK) st = fd_session_generate(s, &g, gen_print, NULL, &gs);
         if (st == FD_OK) st = fd_scope_end(m->fd);
     }
-    signal(SIGINT, SIG_DFL);
-    running = NULL;
+    gen_sigint_end();
     int bad_out = fflush(stdout) != 0 || ferror(stdout);
     if (st != FD_OK)
         fprintf(stderr, "\nfoundry %s: %s: %s\n", cmd, fd_status_name(st), err.msg[0] ? err.msg : fd_foundry_error(m->fd));

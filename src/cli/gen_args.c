@@ -1,9 +1,30 @@
 /* gen_args.c — generation options shared by `run` and `chat` (see gen_args.h).
  *
  * Layer: cli. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include "cli/gen_args.h"
+
+static fd_session *volatile running;   /* for the SIGINT handler */
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    if (running) fd_session_cancel(running);
+}
+
+void gen_sigint_begin(fd_session *s)
+{
+    running = s;
+    signal(SIGINT, on_sigint);
+}
+
+void gen_sigint_end(void)
+{
+    signal(SIGINT, SIG_DFL);
+    running = NULL;
+}
 #include "foundry/profile.h"
 
 const char *gen_args_help(void)

@@ -35,6 +35,9 @@ void gen_args_defaults(run_args *a, const fd_model *m);
 /* Writes text to stdout and flushes; non-zero on a write error (stops generation). */
 int gen_print(void *user, const char *text, size_t len);
 const char *gen_stop_name(fd_stop_reason r);
+/* Ctrl-C cancels session s's generation (not the program) until gen_sigint_end. */
+void gen_sigint_begin(fd_session *s);
+void gen_sigint_end(void);
 /* --profile: turns profiling on (the message printed on failure). */
 fd_status gen_profile_start(const char *cmd, const run_args *a, fd_foundry *fd);
 /* --profile: the costliest kernels and scopes to stdout, and --trace's file;
