@@ -63,10 +63,13 @@ typedef struct fd_model_info {
     int n_threads;               /* used for conversion */
 } fd_model_info;
 
+/* The most conversion threads fd_model_open accepts (more are refused). */
+#define FD_MAX_THREADS 1024
+
 typedef struct fd_model_options {
     int convert;            /* 0: dtypes as stored; 1: 2-D weights become `dtype` */
     fd_dtype dtype;         /* f32, f16, bf16, q8_0 or q4_0 (used when convert) */
-    int n_threads;          /* conversion threads; 0 = one per core */
+    int n_threads;          /* conversion threads; 0 = one per core; at most FD_MAX_THREADS */
     int no_progress;        /* 1: no progress bar (else shown when stderr is a terminal) */
     int no_tokenizer;       /* 1: don't load the tokenizer */
 } fd_model_options;

@@ -31,4 +31,20 @@ int cli_fail(const char *what, fd_status st, const fd_error *err);
  * caller frees with fd_free; -1 on a read error or no memory (*out untouched). */
 int cli_read_all(FILE *in, char **out, size_t *n);
 
+/* args.c. Prints "foundry: <cmd>: <message> (see `foundry <cmd> --help`)" on
+ * one line to stderr and returns 2, the exit status of bad usage. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) FD_PRINTF(2, 3);
+/* "unknown option" or "unexpected argument" for `arg`; returns 2. */
+int cli_unknown(const char *cmd, const char *arg);
+/* The value of option argv[*i] (advancing *i), or NULL after a usage error
+ * when it is the last argument. */
+const char *cli_value(const char *cmd, int argc, char **argv, int *i);
+/* Strict decimal integer: the whole of `s`, within [min, max]; 0 or -1. */
+int cli_parse_long(const char *s, long min, long max, long *out);
+/* cli_parse_long, printing a usage error that names `opt` on failure. */
+int cli_int_option(const char *cmd, const char *opt, const char *s, long min, long max, long *out);
+/* Flushes stdout; a write error (a full disk, a closed pipe) is reported and
+ * turns the exit status `rc` into 1 when it was 0. */
+int cli_check_stdout(int rc);
+
 #endif

@@ -22,9 +22,11 @@ static double now(void)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: foundry convert IN OUT.gguf [--dtype f32|f16|bf16|q8_0|q4_0] [--threads N] [--quiet]\n"
-               "  IN       a Hugging Face folder (config.json + safetensors) or a .gguf file\n"
-               "  --dtype  type of the 2-D weights (default: as stored); norms and biases stay f32\n"
-               "  --threads conversion threads (default: one per core)\n");
+               "  IN           a Hugging Face folder (config.json + safetensors) or a .gguf file\n"
+               "  OUT.gguf     the file to write (through a temporary file beside it, then renamed)\n"
+               "  --dtype      type of the 2-D weights (default: as stored); norms and biases stay f32\n"
+               "  --threads N  conversion threads, 1..%d (default: one per core)\n"
+               "  -q, --quiet  no progress bar and no summary line\n", FD_MAX_THREADS);
 }
 
 int cmd_convert(int argc, char **argv)
@@ -38,32 +40,31 @@ int cmd_convert(int argc, char **argv)
     double t0, t1;
     struct stat sb;
     for (int i = 1; i < argc; i++) {
+        const char *v;
+        long n;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
             return 0;
-        } else if (!strcmp(argv[i], "--dtype") && i + 1 < argc) {
-            if (fd_dtype_parse(argv[++i], &opt.dtype) != FD_OK || opt.dtype == FD_I32) {
-                fprintf(stderr, "foundry convert: unknown dtype '%s' (f32, f16, bf16, q8_0, q4_0)\n", argv[i]);
-                return 2;
-            }
+        } else if (!strcmp(argv[i], "--dtype")) {
+            if (!(v = cli_value("convert", argc, argv, &i))) return 2;
+            if (fd_dtype_parse(v, &opt.dtype) != FD_OK || opt.dtype == FD_I32)
+                return cli_usage_error("convert", "unknown dtype '%s' (f32, f16, bf16, q8_0, q4_0)", v);
             opt.convert = 1;
-        } else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
-            opt.n_threads = atoi(argv[++i]);
+        } else if (!strcmp(argv[i], "--threads")) {
+            if (!(v = cli_value("convert", argc, argv, &i))) return 2;
+            if (cli_int_option("convert", "--threads", v, 1, FD_MAX_THREADS, &n)) return 2;
+            opt.n_threads = (int)n;
         } else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
             quiet = 1;
         } else if (argv[i][0] == '-' || (in && out)) {
-            usage(stderr);
-            return 2;
+            return cli_unknown("convert", argv[i]);
         } else if (!in) {
             in = argv[i];
         } else {
             out = argv[i];
         }
     }
-    if (!in || !out) {
-        usage(stderr);
-        return 2;
-    }
+    if (!in || !out) return cli_usage_error("convert", "%s is missing", in ? "OUT" : "IN");
     opt.no_progress = quiet;
     opt.no_tokenizer = 1;   /* the writer reads tokenizer.json itself */
     t0 = now();

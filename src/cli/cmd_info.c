@@ -133,16 +133,12 @@ int cmd_info(int argc, char **argv)
         } else if (!strcmp(argv[i], "--no-tokenizer")) {
             opt.no_tokenizer = 1;
         } else if (argv[i][0] == '-' || path) {
-            usage(stderr);
-            return 2;
+            return cli_unknown("info", argv[i]);
         } else {
             path = argv[i];
         }
     }
-    if (!path) {
-        usage(stderr);
-        return 2;
-    }
+    if (!path) return cli_usage_error("info", "MODEL is missing");
     st = fd_model_open(path, &opt, &m, &err);
     if (st != FD_OK) {
         size_t n = strlen(path);

@@ -7,6 +7,8 @@
 #include "cli/cli.h"
 #include "foundry/ops.h"
 
+#define MAX_ARCH 1299   /* beyond any architecture NVRTC knows */
+
 static const char *role_name(fd_arg_role r) { return r == FD_ARG_IN ? "in" : r == FD_ARG_OUT ? "out" : "param"; }
 
 static void print_dtypes(unsigned mask)
@@ -70,26 +72,55 @@ static int compile_all(int arch)
     return st == FD_OK ? 0 : 1;
 }
 
+/* The variant of `k` whose tensor arguments take the dtypes named in
+ * names[0..n): one name per argument that accepts more than one dtype (in
+ * descriptor order), or one per tensor argument. No names: the first dtype of
+ * each. Returns 0, or 2 after a usage error. */
+static int pick_dtypes(const fd_kernel *k, char **names, int n, fd_dtype *dt)
+{
+    fd_arg_table t = k->args(k);
+    int n_tensor = 0, n_choice = 0, nt = 0, used = 0;
+    for (size_t a = 0; a < t.n; a++)
+        if (t.args[a].type == FD_PT_TENSOR) {
+            n_tensor++;
+            n_choice += __builtin_popcount(t.args[a].dtypes) > 1;
+        }
+    if (n && n != n_choice && n != n_tensor)
+        return cli_usage_error("kernels", "%s takes %d dtype name%s (one per argument with a choice) or %d, not %d",
+                               k->name, n_choice, n_choice == 1 ? "" : "s", n_tensor, n);
+    for (size_t a = 0; a < t.n; a++) {
+        unsigned m = t.args[a].dtypes;
+        if (t.args[a].type != FD_PT_TENSOR) continue;
+        dt[nt] = (fd_dtype)__builtin_ctz(m);
+        if (n && (n == n_tensor || __builtin_popcount(m) > 1)) {
+            const char *name = names[used++];
+            fd_dtype d;
+            if (fd_dtype_parse(name, &d) != FD_OK || !(m & (1u << d))) {
+                fprintf(stderr, "foundry: kernels: %s: argument %s takes ", k->name, t.args[a].name);
+                for (int i = 0, first = 1; i < FD_DTYPE_COUNT; i++)
+                    if (m & (1u << i)) fprintf(stderr, "%s%s", first ? "" : "|", fd_dtype_name((fd_dtype)i)), first = 0;
+                fprintf(stderr, ", not '%s'\n", name);
+                return 2;
+            }
+            dt[nt] = d;
+        }
+        nt++;
+    }
+    return 0;
+}
+
 static int source(const char *name, int argc, char **argv)
 {
     const fd_kernel *k = fd_kernel_find(name);
     fd_compound *c = NULL;
-    fd_dtype dt[32];
+    fd_dtype dt[32] = { 0 };
     fd_error cerr = { 0 };
+    int rc;
     if (!k && fd_compound_find(name, &c, &cerr) == FD_OK) k = fd_compound_kernel(c);
-    if (!k) {
-        fprintf(stderr, "foundry kernels: no kernel named '%s' (see `foundry kernels`)\n", name);
-        return 1;
-    }
-    if (c) {
-        fd_kernel_variant(k, 0, dt);   /* a compound has one variant */
-    } else {
-        size_t v = 0;
-        if (argc > 0) v = (size_t)strtoul(argv[0], NULL, 10);   /* variant index */
-        if (!fd_kernel_variant(k, v, dt)) {
-            fprintf(stderr, "foundry kernels: %s has no variant %zu\n", name, v);
-            return 1;
-        }
+    if (!k) return cli_usage_error("kernels", "no kernel named '%s' (`foundry kernels` lists them)", name);
+    if ((rc = pick_dtypes(k, argv, argc, dt)) != 0) {
+        fd_compound_destroy(c);
+        return rc;
     }
     char *src;
     fd_error err = { 0 };
@@ -104,27 +135,46 @@ static int source(const char *name, int argc, char **argv)
     return 0;
 }
 
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: foundry kernels [--compile-all [--arch N]] [--source NAME [DTYPE...]]\n"
+               "  (no option)       list the kernels and their arguments\n"
+               "  --compile-all     compile every variant with NVRTC (no GPU needed)\n"
+               "  --arch N          the GPU architecture to compile for, sm_N: %d..%d (default 90)\n"
+               "  --source NAME     print the generated source of one variant of kernel NAME; the DTYPE\n"
+               "                    names pick it: one per argument that takes several dtypes, or one per\n"
+               "                    tensor argument (default: the first dtype of each)\n",
+            FD_MIN_ARCH, MAX_ARCH);
+}
+
 int cmd_kernels(int argc, char **argv)
 {
-    int arch = 90;
+    long arch = 90;
+    int all = 0, has_arch = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help")) {
-            printf("usage: foundry kernels [--compile-all [--arch 90]] [--source NAME [VARIANT]]\n"
-                   "  list kernels and their arguments; compile every variant with NVRTC; print generated source\n");
+        const char *v;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
             return 0;
-        }
-        if (!strcmp(argv[i], "--arch") && i + 1 < argc) arch = atoi(argv[++i]);
-    }
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--compile-all")) return compile_all(arch);
-        if (!strcmp(argv[i], "--source")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "foundry kernels: --source needs a kernel name\n");
-                return 2;
-            }
+        } else if (!strcmp(argv[i], "--arch")) {
+            if (!(v = cli_value("kernels", argc, argv, &i))) return 2;
+            if (!strncmp(v, "sm_", 3)) v += 3;
+            if (cli_int_option("kernels", "--arch", v, FD_MIN_ARCH, MAX_ARCH, &arch)) return 2;
+            has_arch = 1;
+        } else if (!strcmp(argv[i], "--compile-all")) {
+            all = 1;
+        } else if (!strcmp(argv[i], "--source")) {
+            if (all || has_arch) return cli_usage_error("kernels", "--source does not go with --compile-all or --arch");
+            if (i + 1 >= argc) return cli_usage_error("kernels", "--source needs a kernel name");
+            for (int j = i + 2; j < argc; j++)
+                if (argv[j][0] == '-') return cli_unknown("kernels", argv[j]);
             return source(argv[i + 1], argc - i - 2, argv + i + 2);
+        } else {
+            return cli_unknown("kernels", argv[i]);
         }
     }
+    if (has_arch && !all) return cli_usage_error("kernels", "--arch goes with --compile-all");
+    if (all) return compile_all((int)arch);
     list();
     return 0;
 }

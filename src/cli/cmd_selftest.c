@@ -99,18 +99,27 @@ int cmd_selftest(int argc, char **argv)
     int profile = 0;
     const char *trace = NULL;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help")) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: foundry selftest [--backend auto|cpu|cuda] [--profile] [--trace FILE.json]\n"
                    "  checks every GEMV weight policy at Qwen2.5-0.5B shapes against the CPU and times it\n"
+                   "  --backend       where to run: auto (the GPU if there is one, default), cpu or cuda\n"
                    "  --profile       print the costliest kernels and scopes (profiling on)\n"
                    "  --trace FILE    write a Chrome trace (opens in ui.perfetto.dev); implies --profile\n");
             return 0;
-        }
-        if (!strcmp(argv[i], "--profile")) profile = 1;
-        if (!strcmp(argv[i], "--trace") && i + 1 < argc) trace = argv[++i], profile = 1;
-        if (!strcmp(argv[i], "--backend") && i + 1 < argc) {
-            const char *b = argv[++i];
-            kind = !strcmp(b, "cpu") ? FD_BACKEND_CPU : !strcmp(b, "cuda") ? FD_BACKEND_CUDA : FD_BACKEND_AUTO;
+        } else if (!strcmp(argv[i], "--profile")) {
+            profile = 1;
+        } else if (!strcmp(argv[i], "--trace")) {
+            if (!(trace = cli_value("selftest", argc, argv, &i))) return 2;
+            profile = 1;
+        } else if (!strcmp(argv[i], "--backend")) {
+            const char *b = cli_value("selftest", argc, argv, &i);
+            if (!b) return 2;
+            if (!strcmp(b, "cpu")) kind = FD_BACKEND_CPU;
+            else if (!strcmp(b, "cuda")) kind = FD_BACKEND_CUDA;
+            else if (!strcmp(b, "auto")) kind = FD_BACKEND_AUTO;
+            else return cli_usage_error("selftest", "--backend '%s' is not auto, cpu or cuda", b);
+        } else {
+            return cli_unknown("selftest", argv[i]);
         }
     }
     fd_foundry *fd = NULL, *cpu = NULL;

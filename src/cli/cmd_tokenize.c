@@ -79,21 +79,15 @@ int cmd_tokenize(int argc, char **argv)
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             usage(stdout);
             return 0;
-        } else if ((!strcmp(argv[i], "-m") || !strcmp(argv[i], "--model")) && i + 1 < argc) {
-            model = argv[++i];
+        } else if (!strcmp(argv[i], "-m") || !strcmp(argv[i], "--model")) {
+            if (!(model = cli_value("tokenize", argc, argv, &i))) return 2;
         } else if (!strcmp(argv[i], "--decode")) {
             dec = 1;
         } else {
-            fprintf(stderr, "foundry: tokenize: unknown argument '%s'\n", argv[i]);
-            usage(stderr);
-            return 2;
+            return cli_unknown("tokenize", argv[i]);
         }
     }
-    if (!model) {
-        fprintf(stderr, "foundry: tokenize: -m MODEL is required\n");
-        usage(stderr);
-        return 2;
-    }
+    if (!model) return cli_usage_error("tokenize", "-m MODEL is required");
     fd_error err = { 0 };
     fd_tokenizer *t;
     fd_status st = fd_tokenizer_load(model, &t, &err);

@@ -77,16 +77,17 @@ int main(int argc, char **argv)
         return 2;
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+        if (argc > 2) return cli_unknown("--version", argv[2]);
         printf("foundry %s\n", FD_VERSION);
-        return 0;
+        return cli_check_stdout(0);
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
-        return 0;
+        return cli_check_stdout(0);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "foundry: unknown command '%s'\n", argv[1]);
-    usage(stderr);
+        if (!strcmp(argv[1], commands[i].name)) return cli_check_stdout(commands[i].fn(argc - 1, argv + 1));
+    fprintf(stderr, "foundry: unknown %s '%s' (see `foundry --help`)\n", argv[1][0] == '-' ? "option" : "command",
+            argv[1]);
     return 2;
 }

@@ -54,7 +54,11 @@ fd_status fd_model_convert(fd_model *m, const fd_model_options *opt, fd_error *e
     uint8_t *scratch;
     uint64_t shown = 0;
     fd_status rc = FD_OK;
+    if (opt->n_threads < 0 || opt->n_threads > FD_MAX_THREADS)
+        return fd_error_set(err, FD_ERR_INVALID, "%d conversion threads: the number must lie in 0..%d (0: one per core)",
+                            opt->n_threads, FD_MAX_THREADS);
     if (nt < 1) nt = 1;
+    if (nt > FD_MAX_THREADS) nt = FD_MAX_THREADS;
     m->info.n_threads = nt;
     for (uint64_t i = 0; i < m->n_t; i++) {
         const fd_model_tensor *t = &m->t[i];
