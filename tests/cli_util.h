@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,12 +22,13 @@ typedef struct cli_io {
     const char *in;      /* file for stdin; NULL: /dev/null */
     const char *out;     /* file for stdout; NULL: /dev/null */
     double limit_s;      /* 0: 20 s */
+    long fsize;          /* > 0: RLIMIT_FSIZE in bytes (a "full disk"), SIGXFSZ ignored */
     char err[4096];      /* stderr, NUL-terminated (truncated) */
 } cli_io;
 
 /* Runs FD_FOUNDRY_BIN with the arguments after `io` (NULL-terminated); returns
  * its exit status, 128 + signal when killed by one, or CLI_HUNG. */
-static int cli_run(cli_io *io, ...)
+static inline int cli_run(cli_io *io, ...)
 {
     const char *argv[64];
     int n = 0, pfd[2], status = 0;
@@ -44,6 +46,11 @@ static int cli_run(cli_io *io, ...)
         int in = open(io->in ? io->in : "/dev/null", O_RDONLY);
         int out = open(io->out ? io->out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (in < 0 || out < 0) _exit(126);
+        if (io->fsize > 0) {
+            struct rlimit rl = { (rlim_t)io->fsize, (rlim_t)io->fsize };
+            signal(SIGXFSZ, SIG_IGN);
+            setrlimit(RLIMIT_FSIZE, &rl);
+        }
         dup2(in, 0), dup2(out, 1), dup2(pfd[1], 2);
         close(pfd[0]);
         execv(argv[0], (char *const *)argv);
@@ -79,7 +86,7 @@ static int cli_run(cli_io *io, ...)
 }
 
 /* Number of lines in s (a last line without '\n' counts). */
-static int cli_lines(const char *s)
+static inline int cli_lines(const char *s)
 {
     int n = 0;
     for (; *s; s++) n += *s == '\n' || s[1] == 0;

@@ -1,4 +1,5 @@
 /* util.c — UTF-8 validation, the name index and path helpers (see util.h). */
+#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -113,6 +114,39 @@ int fd_is_file(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+const char *fd_file_kind(unsigned mode)
+{
+    switch (mode & S_IFMT) {
+    case S_IFREG: return "a regular file";
+    case S_IFDIR: return "a folder";
+    case S_IFLNK: return "a symbolic link";
+    case S_IFIFO: return "a FIFO";
+    case S_IFSOCK: return "a socket";
+    case S_IFCHR: return "a character device";
+    case S_IFBLK: return "a block device";
+    default: return "not a regular file";
+    }
+}
+
+fd_status fd_check_output_path(const char *path, fd_error *err)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        if (errno == ENOENT) return FD_OK;
+        return fd_error_set(err, FD_ERR_IO, "%s: cannot write there: %s", path, strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode))
+        return fd_error_set(err, FD_ERR_IO, "%s: is %s, not replaced (give the name of a new or a regular file)", path,
+                            fd_file_kind(st.st_mode));
+    return FD_OK;
+}
+
+int fd_same_file(const char *a, const char *b)
+{
+    struct stat x, y;
+    return a && b && stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
 }
 
 double fd_now_seconds(void)

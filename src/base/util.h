@@ -34,6 +34,15 @@ char *fd_path_join(const char *dir, const char *name);
 int fd_is_dir(const char *path);
 int fd_is_file(const char *path);
 
+/* FD_OK when `path` may be replaced by a new file: it does not exist, or it
+ * is a regular file (not a link, device, FIFO, socket or folder). Otherwise
+ * FD_ERR_IO naming what it is. */
+fd_status fd_check_output_path(const char *path, fd_error *err);
+/* 1 when a and b name the same existing file (device and inode). */
+int fd_same_file(const char *a, const char *b);
+/* "a regular file", "a folder", "a FIFO", "a character device"... for st_mode. */
+const char *fd_file_kind(unsigned mode);
+
 /* Monotonic seconds, for load timings. */
 double fd_now_seconds(void);
 

@@ -5,7 +5,8 @@
  *   header | key/values | tensor infos | pad | tensor 0 | pad | tensor 1 | pad ...
  * where every tensor offset, relative to the data section, is a multiple of
  * the alignment. The bytes go to "<path>.tmp.XXXXXX", which is fsynced and
- * renamed over <path> only after the last byte was written. */
+ * renamed over <path> only after the last byte was written; <path> may be
+ * new or a regular file, never a device, FIFO, socket, folder or link. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -327,6 +328,7 @@ fd_status fd_gguf_writer_write(fd_gguf_writer *w, const char *path, fd_error *er
     int fd, e = 0;
     size_t n;
     if (!w || !path) return fd_error_set(err, FD_ERR_INVALID, "gguf writer: NULL argument");
+    FD_TRY(fd_check_output_path(path, err));
     n = strlen(path);
     if (!(tmp = fd_malloc(n + 16))) return fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", path);
     memcpy(tmp, path, n);

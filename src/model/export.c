@@ -219,13 +219,49 @@ static fd_status fill(const fd_model *m, fd_gguf_writer *w, vocab *v, fd_dtype w
     return FD_OK;
 }
 
+/* Refuses an output that is one of the files the model was read from: the
+ * GGUF, a shard (its data is still mapped) or a file of the folder. */
+static fd_status check_not_source(const fd_model *m, const char *out, fd_error *err)
+{
+    static const char *const folder_files[] = { "config.json", "generation_config.json", "tokenizer.json",
+                                                "tokenizer_config.json", "model.safetensors",
+                                                "model.safetensors.index.json", "chat_template.json",
+                                                "chat_template.jinja" };
+    const char *hit = NULL;
+    char *dir = NULL;
+    fd_status rc = FD_OK;
+    if (fd_same_file(out, m->path)) hit = m->path;
+    for (uint64_t i = 0; !hit && i < m->n_shards; i++)
+        if (fd_same_file(out, m->shards[i]->path)) hit = m->shards[i]->path;
+    if (!hit && fd_same_file(out, m->tok_json)) hit = m->tok_json;
+    if (!hit && fd_same_file(out, m->tok_config)) hit = m->tok_config;
+    if (!hit && m->n_shards) {
+        const char *s = m->shards[0]->path, *slash = strrchr(s, '/');
+        if (!(dir = slash ? fd_strndup(s, (size_t)(slash - s)) : fd_strdup(".")))
+            return fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", out);
+        for (size_t i = 0; !hit && i < sizeof folder_files / sizeof folder_files[0] && rc == FD_OK; i++) {
+            char *p = fd_path_join(dir, folder_files[i]);
+            if (!p) rc = fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", out);
+            else if (fd_same_file(out, p)) rc = fd_error_set(err, FD_ERR_INVALID, "%s: is the model's own %s; "
+                                                             "write the GGUF file elsewhere", out, p);
+            fd_free(p);
+        }
+        fd_free(dir);
+    }
+    if (hit) rc = fd_error_set(err, FD_ERR_INVALID, "%s: is the model's own %s; write the GGUF file elsewhere", out, hit);
+    return rc;
+}
+
 fd_status fd_model_write_gguf(const fd_model *m, const char *out_path, fd_error *err)
 {
     fd_gguf_writer *w;
     vocab v;
-    fd_dtype wdt = m->info.file_dtype;
+    fd_dtype wdt;
     fd_status rc;
+    if (!m || !out_path) return fd_error_set(err, FD_ERR_INVALID, "fd_model_write_gguf: NULL argument");
+    FD_TRY(check_not_source(m, out_path, err));
     memset(&v, 0, sizeof v);
+    wdt = m->info.file_dtype;
     for (uint64_t i = 0; i < m->n_t; i++)
         if (m->t[i].n_dims == 2) {
             wdt = m->t[i].dtype;
