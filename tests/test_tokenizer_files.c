@@ -132,8 +132,8 @@ static void test_bad_files(void)
     char *good = tiny_json("\"aa\": 256", "\"a a\"", "");
     char trunc[600];
     snprintf(trunc, sizeof trunc, "%.*s", 500, good);
-    bad("truncated", trunc, FD_ERR_FORMAT, "bad JSON");
-    bad("empty", "", FD_ERR_FORMAT, "bad JSON");
+    bad("truncated", trunc, FD_ERR_FORMAT, "invalid JSON");
+    bad("empty", "", FD_ERR_FORMAT, "invalid JSON");
     bad("not an object", "[1, 2]", FD_ERR_FORMAT, "not a JSON object");
     bad("no model", "{\"added_tokens\": []}", FD_ERR_FORMAT, "no \"model\"");
     bad("vocab not object", "{\"model\": {\"type\": \"BPE\", \"vocab\": []}}", FD_ERR_FORMAT, "model.vocab");

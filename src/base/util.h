@@ -34,6 +34,12 @@ char *fd_path_join(const char *dir, const char *name);
 int fd_is_dir(const char *path);
 int fd_is_file(const char *path);
 
+/* Whether an optional input file is there: *present = 1 for a regular file,
+ * 0 when nothing has that name. Something else under the name (a FIFO, a
+ * device, a folder) or a name that cannot be looked at (permission denied,
+ * a path through a file) is FD_ERR_IO saying so. */
+fd_status fd_probe_file(const char *path, int *present, fd_error *err);
+
 /* FD_OK when `path` may be replaced by a new file: it does not exist, or it
  * is a regular file (not a link, device, FIFO, socket or folder). Otherwise
  * FD_ERR_IO naming what it is. */

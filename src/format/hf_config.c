@@ -7,14 +7,11 @@
 #include <string.h>
 #include "base/mem.h"
 #include "format/hf_config.h"
+#include "format/mapfile.h"
 
 fd_status fd_json_load(const char *path, json_t **out, fd_error *err)
 {
-    json_error_t je;
-    *out = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-    if (!*out)
-        return fd_error_set(err, FD_ERR_FORMAT, "%s: invalid JSON at line %d, column %d: %s", path, je.line,
-                            je.column, je.text);
+    FD_TRY(fd_json_read(path, JSON_REJECT_DUPLICATES, out, err));
     if (!json_is_object(*out)) {
         json_decref(*out);
         *out = NULL;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "base/mem.h"
+#include "format/mapfile.h"
 #include "model/model_int.h"
 
 typedef struct vocab {
@@ -150,8 +151,7 @@ static fd_status add_bool_from(fd_gguf_writer *w, const char *cfg, const char *j
     json_t *o = NULL, *b;
     int val = def;
     if (cfg) {
-        json_error_t je;
-        o = json_load_file(cfg, 0, &je);
+        FD_TRY(fd_json_read(cfg, 0, &o, err));
         b = json_object_get(o, json_key);
         if (json_is_boolean(b)) val = json_is_true(b);
         json_decref(o);

@@ -108,13 +108,16 @@ static fd_status open_index(fd_model *m, const char *dir, const char *index, fd_
 
 static fd_status opt_file(const char *dir, const char *name, char **out, fd_error *err)
 {
+    int present = 0;
+    fd_status rc;
     *out = fd_path_join(dir, name);
     if (!*out) return fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", dir);
-    if (!fd_is_file(*out)) {
+    rc = fd_probe_file(*out, &present, err);
+    if (rc != FD_OK || !present) {
         fd_free(*out);
         *out = NULL;
     }
-    return FD_OK;
+    return rc;
 }
 
 /* Newer transformers save the template beside tokenizer_config.json:

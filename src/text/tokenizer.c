@@ -4,12 +4,14 @@
  * Layer: text. Owns the token string pool, the id -> string arrays and the
  * string -> id table (open addressing, linear probing, ids as slots). The
  * building order and invariants are in tok.h. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <pcre2.h>
 #include "base/mem.h"
 #include "foundry/gguf.h"
+#include "base/util.h"
 #include "text/tok.h"
 
 static uint64_t hash_bytes(const char *s, size_t n)
@@ -263,10 +265,14 @@ static int ends_with(const char *s, const char *suf)
     return n >= k && strcmp(s + n - k, suf) == 0;
 }
 
-static int is_file(const char *p)
+/* The optional sibling `name` of tokenizer.json in dir, or "" when absent. */
+static fd_status sibling(const char *dir, const char *name, char *buf, size_t cap, fd_error *err)
 {
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+    int present = 0;
+    snprintf(buf, cap, "%s/%s", dir, name);
+    fd_status rc = fd_probe_file(buf, &present, err);
+    if (!present) buf[0] = 0;
+    return rc;
 }
 
 fd_status fd_tokenizer_load(const char *path, fd_tokenizer **out, fd_error *err)
@@ -275,7 +281,9 @@ fd_status fd_tokenizer_load(const char *path, fd_tokenizer **out, fd_error *err)
     *out = NULL;
     if (!path) return fd_error_set(err, FD_ERR_INVALID, "fd_tokenizer_load: path is NULL");
     struct stat st;
-    if (stat(path, &st) != 0) return fd_error_set(err, FD_ERR_IO, "%s: no such file or folder", path);
+    if (stat(path, &st) != 0) return fd_error_set(err, FD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return fd_error_set(err, FD_ERR_IO, "%s: is %s, not a regular file or a folder", path, fd_file_kind(st.st_mode));
     if (S_ISREG(st.st_mode) && ends_with(path, ".gguf")) {
         fd_gguf *g;
         FD_TRY(fd_gguf_open_ex(path, FD_GGUF_ANY_TENSOR_TYPE, &g, err));
@@ -287,15 +295,15 @@ fd_status fd_tokenizer_load(const char *path, fd_tokenizer **out, fd_error *err)
     char dir[4096], a[4200], b[4200], c[4200];
     if (S_ISDIR(st.st_mode)) {
         snprintf(dir, sizeof dir, "%s", path);
-        snprintf(a, sizeof a, "%s/tokenizer.json", dir);
+        FD_TRY(sibling(dir, "tokenizer.json", a, sizeof a, err));
+        if (!a[0]) return fd_error_set(err, FD_ERR_IO, "%s: no tokenizer.json in this folder", path);
     } else {
         snprintf(a, sizeof a, "%s", path);
         const char *slash = strrchr(path, '/');
         if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
         else snprintf(dir, sizeof dir, ".");
     }
-    if (!is_file(a)) return fd_error_set(err, FD_ERR_IO, "%s: no tokenizer.json in this folder", path);
-    snprintf(b, sizeof b, "%s/tokenizer_config.json", dir);
-    snprintf(c, sizeof c, "%s/generation_config.json", dir);
-    return tok_load_json_folder(a, is_file(b) ? b : NULL, is_file(c) ? c : NULL, out, err);
+    FD_TRY(sibling(dir, "tokenizer_config.json", b, sizeof b, err));
+    FD_TRY(sibling(dir, "generation_config.json", c, sizeof c, err));
+    return tok_load_json_folder(a, b[0] ? b : NULL, c[0] ? c : NULL, out, err);
 }

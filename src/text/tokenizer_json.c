@@ -11,6 +11,7 @@
 #include <string.h>
 #include <jansson.h>
 #include "base/mem.h"
+#include "format/mapfile.h"
 #include "text/tok.h"
 
 static const char *type_of(json_t *o)
@@ -21,13 +22,7 @@ static const char *type_of(json_t *o)
 
 static fd_status load_file(const char *path, json_t **out, fd_error *err)
 {
-    json_error_t je;
-    *out = json_load_file(path, 0, &je);
-    if (*out) return FD_OK;
-    FILE *f = fopen(path, "rb");
-    if (!f) return fd_error_set(err, FD_ERR_IO, "%s: cannot open", path);
-    fclose(f);
-    return fd_error_set(err, FD_ERR_FORMAT, "%s: bad JSON at line %d column %d: %s", path, je.line, je.column, je.text);
+    return fd_json_read(path, 0, out, err);
 }
 
 static fd_status check_normalizer(fd_tokenizer *t, json_t *n, fd_error *err)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "backend/cuda/kcache_disk.h"
 #include "base/mem.h"
+#include "base/util.h"
 
 #define MAGIC "FDKC"
 #define FORMAT_VERSION 1u
@@ -103,8 +104,11 @@ void fd_kcd_drop(fd_kcache_disk *dc, uint64_t key, const char *why)
     if (!fd_kcd_path(dc, key, path, sizeof path)) return;
     fd_kcd_log(dc, FD_LOG_WARN, "kernel cache entry %s is bad (%s); deleting it and rebuilding", path, why);
     dc->stats.corrupt++;
-    if (unlink(path) != 0 && errno != ENOENT)
-        fd_kcd_log(dc, FD_LOG_WARN, "cannot delete %s: %s", path, strerror(errno));
+    if (unlink(path) != 0 && errno != ENOENT && !dc->read_warned) {
+        fd_kcd_log(dc, FD_LOG_WARN, "cannot delete %s: %s (further cache folder problems are not shown)", path,
+                   strerror(errno));
+        dc->read_warned = 1;
+    }
 }
 
 int fd_kcd_get(fd_kcache_disk *dc, uint64_t key, void **data, size_t *size, int *regs, int *spills)
@@ -117,13 +121,17 @@ int fd_kcd_get(fd_kcache_disk *dc, uint64_t key, void **data, size_t *size, int 
     *data = NULL;
     *size = 0;
     if (!fd_kcd_path(dc, key, path, sizeof path)) return 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);   /* a FIFO must not block */
     if (fd < 0) {
-        if (errno != ENOENT && errno != ENOTDIR)
-            fd_kcd_log(dc, FD_LOG_WARN, "cannot read %s: %s", path, strerror(errno));
+        if (errno != ENOENT && errno != ENOTDIR && !dc->read_warned) {
+            fd_kcd_log(dc, FD_LOG_WARN, "kernel cache folder not readable (%s: %s); kernels will be compiled",
+                       path, strerror(errno));
+            dc->read_warned = 1;
+        }
         return 0;
     }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) bad = "not a regular file";
+    if (fstat(fd, &st) != 0) st.st_mode = 0;
+    if (!S_ISREG(st.st_mode)) bad = "not a regular file";
     else if ((uint64_t)st.st_size < HEADER_BYTES || read_all(fd, h, sizeof h) != 0) bad = "truncated header";
     else if (memcmp(h, MAGIC, 4) != 0) bad = "bad magic";
     else if (get_u32(h + 4) != FORMAT_VERSION) bad = "unknown format version";
@@ -147,6 +155,15 @@ int fd_kcd_get(fd_kcache_disk *dc, uint64_t key, void **data, size_t *size, int 
         }
     }
     close(fd);
+    if (bad && !S_ISREG(st.st_mode)) {   /* something else under an entry's name: a folder problem, warned once */
+        if (!dc->read_warned)
+            fd_kcd_log(dc, FD_LOG_WARN, "kernel cache entry %s is %s, not a regular file; removing what can be "
+                       "removed (further cache folder problems are not shown)", path, fd_file_kind(st.st_mode));
+        dc->read_warned = 1;
+        dc->stats.corrupt++;
+        if (!S_ISDIR(st.st_mode)) (void)unlink(path);
+        return 0;
+    }
     if (bad) {
         fd_free(buf);
         fd_kcd_drop(dc, key, bad);

@@ -12,7 +12,10 @@
  *   2. A read that finds a bad magic, version, key, size or checksum logs a
  *      warning, deletes the file and reports a miss; the caller rebuilds.
  *   3. A folder that cannot be created or written is one warning, after which
- *      the cache only reads (compiles still work).
+ *      the cache only reads (compiles still work); one that cannot be read is
+ *      one warning too, however many kernels miss.
+ *   4. An entry that is not a regular file (a FIFO, a device) is never waited
+ *      on: it is opened without blocking, refused and deleted.
  * The struct lives with its owner (the CUDA backend, or an offline compile
  * session); it holds no heap memory. */
 #ifndef FD_KCACHE_DISK_H
@@ -37,6 +40,7 @@ typedef struct fd_kcache_stats {
 typedef struct fd_kcache_disk {
     char dir[1024];          /* the folder; "" when none could be named (cache off) */
     int  readonly;           /* 1 once creating or writing failed (warned once) */
+    int  read_warned;        /* 1 once a folder problem on reading was warned (warned once) */
     fd_log_fn log;           /* NULL: warnings and errors go to stderr */
     void *log_user;
     fd_kcache_stats stats;
