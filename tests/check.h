@@ -3,7 +3,8 @@
  * CHECK(cond) and CHECK_EQ / CHECK_NEAR print file, line and both values on
  * failure and count it; TEST_MAIN runs the listed tests and exits non-zero if
  * any check failed. SKIP(msg) ends a test early, saying why (CTest sees the
- * skip through the exit code 77 when every test of a program skipped). */
+ * skip through the exit code 77 when every test run skipped: one test, when
+ * a program's tests are registered one by one). */
 #ifndef FD_TEST_CHECK_H
 #define FD_TEST_CHECK_H
 
@@ -42,13 +43,43 @@ static inline const char *check_msg_(const void *errp) { return errp ? ((const c
     fprintf(stderr, __VA_ARGS__); fprintf(stderr, "\n"); return; } while (0)
 
 typedef void (*check_test_fn)(void);
-/* TEST_MAIN(test_a, test_b, ...) */
-#define TEST_MAIN(...) int main(void) { \
-    check_test_fn tests_[] = { __VA_ARGS__ }; const char *names_ = #__VA_ARGS__; \
-    size_t n_ = sizeof tests_ / sizeof tests_[0]; \
-    for (size_t i_ = 0; i_ < n_; i_++) tests_[i_](); \
-    printf("%s: %zu tests, %d checks, %d failed, %d skipped\n", names_, n_, check_count, check_failures, check_skips); \
-    return check_failures ? 1 : (check_skips == (int)n_) ? 77 : 0; }
+
+/* Runs tests[0..n) (their names, comma separated, in `names`), or with `only`
+ * just the test of that name between the ones named setup and teardown, if
+ * any. Exit status: 1 on a failed check, 77 (CTest's skip) when every test
+ * run skipped, 2 for an unknown name, else 0. */
+static inline int check_main_(check_test_fn *tests, size_t n, const char *names, const char *only)
+{
+    char buf[4096], *name[256];
+    size_t k = 0, run = 0, skipped = 0;
+    snprintf(buf, sizeof buf, "%s", names);
+    for (char *p = strtok(buf, ", \t\n"); p && k < 256; p = strtok(NULL, ", \t\n")) name[k++] = p;
+    if (k != n) only = NULL;   /* names not parsed: run all */
+    if (only) {
+        size_t i = 0;
+        while (i < n && strcmp(name[i], only)) i++;
+        if (i == n) {
+            fprintf(stderr, "no test named %s in %s\n", only, names);
+            return 2;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        int fixture = !strcmp(name[i], "setup") || !strcmp(name[i], "teardown");
+        if (only && !fixture && strcmp(name[i], only)) continue;
+        int before = check_skips;
+        tests[i]();
+        if (!fixture) run++, skipped += check_skips > before;
+    }
+    printf("%s: %zu tests, %d checks, %d failed, %zu skipped\n", only ? only : names, run, check_count, check_failures,
+           skipped);
+    return check_failures ? 1 : (run && skipped == run) ? 77 : 0;
+}
+
+/* TEST_MAIN(test_a, test_b, ...): `prog` runs them all, `prog test_b` one
+ * (CMake registers one CTest entry per test of a program that can skip). */
+#define TEST_MAIN(...) int main(int argc, char **argv) { \
+    check_test_fn tests_[] = { __VA_ARGS__ }; \
+    return check_main_(tests_, sizeof tests_ / sizeof tests_[0], #__VA_ARGS__, argc > 1 ? argv[1] : NULL); }
 
 /* Relative error ||a - b|| / ||b|| over n floats (b the reference). */
 static inline double rel_err(const float *a, const float *b, size_t n)

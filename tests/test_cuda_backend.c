@@ -13,6 +13,7 @@
 #include "base/mem.h"
 #include "backend/backend.h"
 #include "backend/cuda/nvrtc.h"
+#include "backend/cuda/cuda_int.h"
 
 static const char *const DOUBLE_SRC =
     "struct fd_args { float *y; const float *x; unsigned n; };\n"
@@ -424,6 +425,16 @@ static void test_graph_free_and_destroy(void)
     if (!graph) SKIP("no GPU");
 }
 
-TEST_MAIN(test_create, test_round_trip, test_out_of_memory_message, test_many_small_uploads, test_copy_and_memset, test_compile_and_launch,
+/* A GPU older than the kernels need is named, with the minimum (no GPU needed). */
+static void test_min_arch(void)
+{
+    fd_error err = { 0 };
+    CHECK_EQ(fd_cu_check_arch(0, "Tesla T4", 75, &err), FD_ERR_UNSUPPORTED);
+    CHECK_CONTAINS(err.msg, "device 0 (Tesla T4) is sm_75; Foundry's kernels need sm_80 or later");
+    CHECK_EQ(fd_cu_check_arch(0, "NVIDIA A100", 80, NULL), FD_OK);
+    CHECK_EQ(fd_cu_check_arch(0, "NVIDIA H100", 90, NULL), FD_OK);
+}
+
+TEST_MAIN(test_min_arch, test_create, test_round_trip, test_out_of_memory_message, test_many_small_uploads, test_copy_and_memset, test_compile_and_launch,
           test_second_backend_reads_disk_cache, test_compile_error, test_large_dynamic_shared, test_graph_and_events,
           test_allocation_failures, test_graph_free_and_destroy)

@@ -19,10 +19,6 @@
 
 typedef struct fd_foundry fd_foundry;
 
-/* The oldest GPU architecture the kernels run on (sm_80: cp.async, bf16);
- * an older GPU is refused at creation, naming both. */
-#define FD_MIN_ARCH 80
-
 typedef enum {
     FD_BACKEND_AUTO,    /* CUDA when a driver, NVRTC and a GPU are there, else the CPU (one notice line) */
     FD_BACKEND_CPU,

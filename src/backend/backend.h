@@ -30,6 +30,10 @@
 #include "foundry/dtype.h"
 #include "foundry/status.h"
 
+/* The oldest GPU architecture the kernels run on (sm_80: cp.async, bf16); the
+ * CUDA backend refuses an older GPU when it starts, naming both. */
+#define FD_MIN_ARCH 80
+
 typedef uint64_t fd_devptr;
 
 typedef struct fd_launch {

@@ -1,5 +1,6 @@
 /* util.c — UTF-8 validation, the name index and path helpers (see util.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -114,6 +115,25 @@ int fd_is_file(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+char *fd_escape(const char *s, size_t n, char *buf, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char tmp[5];
+        int k = c == '\\' ? snprintf(tmp, sizeof tmp, "\\\\")
+                : (c >= 32 && c < 127) ? snprintf(tmp, sizeof tmp, "%c", c) : snprintf(tmp, sizeof tmp, "\\x%02x", c);
+        if (o + (size_t)k + 4 > cap) {
+            memcpy(buf + o, "...", 4);
+            return buf;
+        }
+        memcpy(buf + o, tmp, (size_t)k);
+        o += (size_t)k;
+    }
+    buf[o] = 0;
+    return buf;
 }
 
 const char *fd_file_kind(unsigned mode)

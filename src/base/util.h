@@ -34,6 +34,11 @@ char *fd_path_join(const char *dir, const char *name);
 int fd_is_dir(const char *path);
 int fd_is_file(const char *path);
 
+/* s[0..n) made safe to print: printable ASCII as is, '\\' doubled, anything
+ * else (control characters, escape sequences, bytes >= 0x80) as \xNN; cut
+ * with "..." to fit `cap` (> 4) bytes with the NUL. Returns buf. */
+char *fd_escape(const char *s, size_t n, char *buf, size_t cap);
+
 /* Whether an optional input file is there: *present = 1 for a regular file,
  * 0 when nothing has that name. Something else under the name (a FIFO, a
  * device, a folder) or a name that cannot be looked at (permission denied,

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include "base/util.h"
 #include "cli/cli.h"
 #include "foundry/gguf.h"
 #include "foundry/model.h"
@@ -25,15 +26,9 @@ static void print_value(const fd_gguf_value *v)
 {
     switch (v->type) {
     case FD_GGUF_STRING: {
-        uint64_t n = v->v.s.len > 60 ? 60 : v->v.s.len;
-        putchar('"');
-        for (uint64_t i = 0; i < n; i++) {
-            unsigned char c = (unsigned char)v->v.s.ptr[i];
-            if (c == '\n') fputs("\\n", stdout);
-            else if (c < 32) printf("\\x%02x", c);
-            else putchar(c);
-        }
-        printf("\"%s", v->v.s.len > 60 ? "..." : "");
+        char safe[256];
+        printf("\"%s\"", fd_escape(v->v.s.ptr, (size_t)(v->v.s.len > 60 ? 60 : v->v.s.len), safe, sizeof safe));
+        if (v->v.s.len > 60) printf("...");
         break;
     }
     case FD_GGUF_ARRAY: printf("[%" PRIu64 " x %s]", v->v.arr.n, fd_gguf_type_name(v->v.arr.type)); break;
@@ -49,7 +44,8 @@ static void print_keys(const fd_gguf *g)
     printf("metadata (%" PRIu64 " keys):\n", fd_gguf_kv_count(g));
     for (uint64_t i = 0; i < fd_gguf_kv_count(g); i++) {
         const fd_gguf_kv *kv = fd_gguf_kv_at(g, i);
-        printf("  %-42s %-7s ", kv->key, fd_gguf_type_name(kv->value.type));
+        char safe[300];
+        printf("  %-42s %-7s ", fd_escape(kv->key, strlen(kv->key), safe, sizeof safe), fd_gguf_type_name(kv->value.type));
         print_value(&kv->value);
         putchar('\n');
     }
@@ -69,7 +65,8 @@ static int describe_gguf(const char *path, const fd_error *why)
     printf("tensors (%" PRIu64 "):\n", fd_gguf_tensor_count(g));
     for (uint64_t i = 0; i < fd_gguf_tensor_count(g); i++) {
         const fd_gguf_tensor *t = fd_gguf_tensor_at(g, i);
-        printf("  %-34s %-6s [", t->name, fd_gguf_ggml_type_name(t->ggml_type));
+        char safe[300];
+        printf("  %-34s %-6s [", fd_escape(t->name, strlen(t->name), safe, sizeof safe), fd_gguf_ggml_type_name(t->ggml_type));
         for (uint32_t d = 0; d < t->n_dims; d++) printf("%s%" PRIu64, d ? ", " : "", t->ne[d]);
         printf("] (ne order) %" PRIu64 " bytes\n", t->bytes);
     }

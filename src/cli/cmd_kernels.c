@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "backend/backend.h"
 #include "foundry/ops.h"
 
 #define MAX_ARCH 1299   /* beyond any architecture NVRTC knows */

@@ -24,8 +24,10 @@ void fd_generation_defaults_init(fd_generation_defaults *g)
 
 fd_status fd_model_check_arch(const char *src, const char *arch, fd_error *err)
 {
+    char safe[160];
     if (!strcmp(arch, "qwen2")) return FD_OK;
-    return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: architecture '%s' is not supported (only qwen2)", src, arch);
+    return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: architecture '%s' is not supported (only qwen2)", src,
+                        fd_escape(arch, strlen(arch), safe, sizeof safe));
 }
 
 static fd_status reindex(fd_model *m, uint64_t want)

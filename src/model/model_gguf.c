@@ -50,9 +50,11 @@ static fd_status read_hparams(fd_model *m, const fd_gguf *g, fd_error *err)
     fd_gguf_str arch;
     h->rope_theta = 10000.0;
     FD_TRY(fd_gguf_get_str(g, "general.architecture", &arch, err));
-    if (arch.len >= sizeof h->arch || memchr(arch.ptr, 0, arch.len))
-        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: architecture '%.*s' is not supported (only qwen2)",
-                            fd_gguf_path(g), (int)(arch.len > 64 ? 64 : arch.len), arch.ptr);
+    if (arch.len >= sizeof h->arch || memchr(arch.ptr, 0, arch.len)) {
+        char safe[160];
+        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: architecture '%s' is not supported (only qwen2)",
+                            fd_gguf_path(g), fd_escape(arch.ptr, (size_t)arch.len, safe, sizeof safe));
+    }
     memcpy(h->arch, arch.ptr, arch.len);
     h->arch[arch.len] = 0;
     FD_TRY(fd_model_check_arch(fd_gguf_path(g), h->arch, err));

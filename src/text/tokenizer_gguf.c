@@ -44,6 +44,9 @@ static fd_status get_id(const fd_gguf *g, const char *key, int32_t *id, fd_error
 static fd_status load(fd_tokenizer *t, const fd_gguf *g, fd_error *err)
 {
     fd_gguf_str model, pre = { "default", 7 };
+    if (!fd_gguf_has(g, "tokenizer.ggml.model") && !fd_gguf_has(g, "tokenizer.ggml.tokens"))
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: this GGUF file has no tokenizer (no tokenizer.ggml.model or "
+                            "tokenizer.ggml.tokens key)", t->origin);
     FD_TRY(fd_gguf_get_str(g, "tokenizer.ggml.model", &model, err));
     if (!str_is(model, "gpt2"))
         return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: tokenizer.ggml.model \"%.*s\" is not supported (only gpt2, byte-level BPE)",

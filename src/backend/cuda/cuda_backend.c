@@ -263,6 +263,7 @@ static fd_status open_device(cu_backend *c, int device, fd_error *err)
     FD_TRY(fd_cu_check(c, cu->DeviceGetAttribute(&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, c->dev), err,
                        "cuDeviceGetAttribute(compute capability minor)"));
     c->base.arch = major * 10 + minor;
+    FD_TRY(fd_cu_check_arch(device, c->base.device_name, c->base.arch, err));
     int sms = 0;
     FD_TRY(fd_cu_check(c, cu->DeviceGetAttribute(&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, c->dev), err,
                        "cuDeviceGetAttribute(multiprocessor count)"));
@@ -273,6 +274,13 @@ static fd_status open_device(cu_backend *c, int device, fd_error *err)
     c->ctx_retained = 1;
     FD_TRY(fd_cu_use(c, err));
     return fd_cu_check(c, cu->StreamCreate(&c->stream, CU_STREAM_NON_BLOCKING), err, "cuStreamCreate");
+}
+
+fd_status fd_cu_check_arch(int device, const char *name, int arch, fd_error *err)
+{
+    if (arch >= FD_MIN_ARCH) return FD_OK;
+    return fd_error_set(err, FD_ERR_UNSUPPORTED, "cuda: device %d (%s) is sm_%d; Foundry's kernels need sm_%d or later",
+                        device, name, arch, FD_MIN_ARCH);
 }
 
 fd_status fd_backend_cuda_create(int device, const char *cache_dir, fd_log_fn log, void *log_user,

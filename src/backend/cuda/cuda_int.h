@@ -66,6 +66,9 @@ fd_status fd_cu_check(cu_backend *c, CUresult r, fd_error *err, const char *fmt,
 
 /* Makes the backend's context current on the calling thread. */
 fd_status fd_cu_use(cu_backend *c, fd_error *err);
+/* FD_ERR_UNSUPPORTED naming the device, its sm_<arch> and FD_MIN_ARCH when the
+ * GPU is older than the kernels need; checked when the backend starts. */
+fd_status fd_cu_check_arch(int device, const char *name, int arch, fd_error *err);
 
 /* Fill the members each file implements; fini releases what it acquired. */
 void fd_cu_mem_init(cu_backend *c);
