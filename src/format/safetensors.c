@@ -85,6 +85,25 @@ static fd_status check_overlap(fd_st_file *f, fd_error *err)
     return rc;
 }
 
+/* JSON objects in h[0..n) (braces outside strings): an upper bound on the
+ * entries, found without allocating. */
+static uint64_t count_objects(const uint8_t *h, uint64_t n)
+{
+    uint64_t count = 0;
+    int in_str = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        if (in_str) {
+            if (h[i] == '\\') i++;
+            else if (h[i] == '"') in_str = 0;
+        } else if (h[i] == '"') {
+            in_str = 1;
+        } else if (h[i] == '{') {
+            count++;
+        }
+    }
+    return count;
+}
+
 static fd_status parse(fd_st_file *f, fd_error *err)
 {
     uint64_t hlen = 0;
@@ -102,6 +121,9 @@ static fd_status parse(fd_st_file *f, fd_error *err)
                             PRIu64 " bytes)", f->path, hlen, f->map.size);
     if (hlen > FD_ST_MAX_HEADER)
         return fd_error_set(err, FD_ERR_FORMAT, "%s: header length %" PRIu64 " exceeds the 100 MB limit", f->path, hlen);
+    if (count_objects(f->map.data + 8, hlen) > FD_ST_MAX_TENSORS + 2)
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: header of %" PRIu64 " bytes holds more than %u entries", f->path, hlen,
+                            FD_ST_MAX_TENSORS);
     root = json_loadb((const char *)f->map.data + 8, (size_t)hlen, JSON_REJECT_DUPLICATES, &je);
     if (!root)
         return fd_error_set(err, FD_ERR_FORMAT, "%s: header is not valid JSON (byte %d of the header): %s",

@@ -16,6 +16,10 @@
 
 #define FD_ST_MAX_DIMS 8
 #define FD_ST_MAX_HEADER (100u << 20)   /* the format's own limit: 100 MB */
+/* Tensors in one file (a model's largest shard holds a few thousand): the
+ * parsed header costs about 1 KB per entry, so a small header of many empty
+ * entries is refused before it is parsed. */
+#define FD_ST_MAX_TENSORS (1u << 17)
 
 typedef struct fd_st_tensor {
     char *name;                  /* owned by the file */

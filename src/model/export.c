@@ -15,6 +15,7 @@
 #include "base/mem.h"
 #include "format/mapfile.h"
 #include "model/model_int.h"
+#include "text/tok.h"
 
 typedef struct vocab {
     json_t *root;               /* tokenizer.json; strings below point into it */
@@ -96,7 +97,10 @@ static fd_status read_vocab(const fd_model *m, vocab *v, fd_error *err)
         return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: tokenizer model %s is not supported (BPE)", path,
                             json_string_value(json_object_get(model, "type")));
     v->n = vocab_size(vmap, added, m->info.hp.vocab);
-    if (v->n > (1u << 24)) return fd_error_set(err, FD_ERR_FORMAT, "%s: vocabulary of %" PRIu64 " ids is too large", path, v->n);
+    if (v->n > m->info.hp.vocab && v->n > json_object_size(vmap) + json_array_size(added) + TOK_ID_SLACK)
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: token id %" PRIu64 " lies beyond the embedding's %u rows and the "
+                            "%zu tokens defined (plus %d)", path, v->n - 1, m->info.hp.vocab,
+                            json_object_size(vmap) + json_array_size(added), TOK_ID_SLACK);
     v->n_merges = json_array_size(merges);
     arena = (size_t)v->n * 16;
     json_array_foreach(merges, i, x)

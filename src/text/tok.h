@@ -19,6 +19,9 @@
 #include "foundry/tokenizer.h"
 
 #define TOK_HOLE UINT32_MAX
+/* Token ids may leave holes, but the table stays proportional to the file:
+ * an id must lie below the number of tokens the file defines plus this. */
+#define TOK_ID_SLACK 65536
 
 /* An added token (tokenizer.json added_tokens, GGUF control/user-defined). */
 typedef struct tok_added {

@@ -99,17 +99,24 @@ static fd_status load_vocab(fd_tokenizer *t, json_t *model, json_t *added, fd_er
 {
     json_t *vocab = json_object_get(model, "vocab");
     if (!json_is_object(vocab)) return fd_error_set(err, FD_ERR_FORMAT, "%s: model.vocab is not an object", t->origin);
-    json_int_t maxid = -1;
+    json_int_t maxid = -1, bound = (json_int_t)(json_object_size(vocab) + json_array_size(added) + TOK_ID_SLACK);
     const char *key;
     json_t *v;
     json_object_foreach(vocab, key, v) {
         if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) >= INT32_MAX)
             return fd_error_set(err, FD_ERR_FORMAT, "%s: model.vocab[\"%s\"] is not a valid id", t->origin, key);
+        if (json_integer_value(v) >= bound)
+            return fd_error_set(err, FD_ERR_FORMAT, "%s: model.vocab[\"%s\"] = %lld: ids must lie below %lld (the "
+                                "tokens defined plus %d)", t->origin, key, (long long)json_integer_value(v),
+                                (long long)bound, TOK_ID_SLACK);
         if (json_integer_value(v) > maxid) maxid = json_integer_value(v);
     }
     size_t i;
     json_array_foreach(added, i, v) {
         json_int_t id = json_integer_value(json_object_get(v, "id"));
+        if (id >= bound && id < INT32_MAX)
+            return fd_error_set(err, FD_ERR_FORMAT, "%s: added_tokens[%zu] has id %lld: ids must lie below %lld (the "
+                                "tokens defined plus %d)", t->origin, i, (long long)id, (long long)bound, TOK_ID_SLACK);
         if (id > maxid && id < INT32_MAX) maxid = id;
     }
     if (maxid < 0) return fd_error_set(err, FD_ERR_FORMAT, "%s: model.vocab is empty", t->origin);
@@ -235,11 +242,18 @@ static fd_status load_config(fd_tokenizer *t, const char *path, fd_error *err)
     fd_status rc = FD_OK;
     const char *key;
     json_t *v;
-    json_object_foreach(json_object_get(c, "added_tokens_decoder"), key, v) {
+    json_t *decoder = json_object_get(c, "added_tokens_decoder");
+    long bound = (long)(t->n_vocab + json_object_size(decoder) + TOK_ID_SLACK);
+    json_object_foreach(decoder, key, v) {
         char *end;
         long id = strtol(key, &end, 10);
-        if (*end || id < 0 || id >= INT32_MAX) {
+        if (*end || end == key || id < 0 || id >= INT32_MAX) {
             rc = fd_error_set(err, FD_ERR_FORMAT, "%s: added_tokens_decoder key \"%s\" is not an id", path, key);
+            break;
+        }
+        if (id >= bound) {
+            rc = fd_error_set(err, FD_ERR_FORMAT, "%s: added_tokens_decoder id %ld: ids must lie below %ld (the "
+                              "tokens defined plus %d)", path, id, bound, TOK_ID_SLACK);
             break;
         }
         int known = 0;
