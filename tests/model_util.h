@@ -164,6 +164,27 @@ static inline void write_text(const char *dir, const char *name, const char *tex
     free(p);
 }
 
+/* Replaces the first `from` in dir/name by `to` (nothing when absent). */
+static inline void edit_file(const char *d, const char *name, const char *from, const char *to)
+{
+    char *p = path_in(d, name);
+    size_t n = 0;
+    char *s = read_all(p, &n), *at;
+    if (!s) return free(p);
+    s[n] = 0;
+    at = strstr(s, from);
+    if (at) {
+        buf b = { 0 };
+        buf_put(&b, s, (size_t)(at - s));
+        buf_put(&b, to, strlen(to));
+        buf_put(&b, at + strlen(from), strlen(at + strlen(from)));
+        write_file(p, b.p, b.n);
+        free(b.p);
+    }
+    free(s);
+    free(p);
+}
+
 /* A tiny byte-level tokenizer.json: the 256 byte symbols, a few merges, two
  * special tokens. */
 static inline void write_tiny_tokenizer(const char *dir, int vocab)

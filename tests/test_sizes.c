@@ -16,29 +16,6 @@ static char *dir;
 
 static void setup(void) { dir = temp_dir("sizes"); }
 
-/* Replaces the first `from` in dir/name by `to`. */
-static void edit(const char *d, const char *name, const char *from, const char *to)
-{
-    char *p = path_in(d, name);
-    size_t n = 0;
-    char *s = read_all(p, &n), *at;
-    CHECK(s != NULL);
-    if (!s) return free(p);
-    s[n] = 0;
-    at = strstr(s, from);
-    CHECK(at != NULL);
-    if (at) {
-        buf b = { 0 };
-        buf_put(&b, s, (size_t)(at - s));
-        buf_put(&b, to, strlen(to));
-        buf_put(&b, at + strlen(from), strlen(at + strlen(from)));
-        write_file(p, b.p, b.n);
-        free(b.p);
-    }
-    free(s);
-    free(p);
-}
-
 static fd_status load_tok(const char *d, fd_error *err)
 {
     fd_tokenizer *t = NULL;
@@ -60,7 +37,7 @@ static void test_token_ids_bounded(void)
     CHECK_CONTAINS(err.msg, "has id 1000000000: ids must lie below");
     /* a vocabulary entry */
     write_tiny_tokenizer(d, 320);
-    edit(d, "tokenizer.json", "\"ll\":257", "\"ll\":1000000000");
+    edit_file(d, "tokenizer.json", "\"ll\":257", "\"ll\":1000000000");
     fd_error_clear(&err);
     CHECK_EQ(load_tok(d, &err), FD_ERR_FORMAT);
     CHECK_CONTAINS(err.msg, "model.vocab[\"ll\"] = 1000000000: ids must lie below");

@@ -61,6 +61,8 @@ typedef struct fd_model_info {
     double convert_seconds;      /* dtype conversion (0 when none) */
     double load_seconds;         /* the whole fd_model_open, tokenizer included */
     int n_threads;               /* used for conversion */
+    uint64_t n_nonfinite;        /* NaN or Inf weights as stored (counted only with check_values) */
+    const char *first_nonfinite; /* the first tensor holding one, or NULL */
 } fd_model_info;
 
 /* The most conversion threads fd_model_open accepts (more are refused). */
@@ -72,6 +74,7 @@ typedef struct fd_model_options {
     int n_threads;          /* conversion threads; 0 = one per core; at most FD_MAX_THREADS */
     int no_progress;        /* 1: no progress bar (else shown when stderr is a terminal) */
     int no_tokenizer;       /* 1: don't load the tokenizer */
+    int check_values;       /* 1: count NaN and Inf weights (info.n_nonfinite), one pass over the data */
 } fd_model_options;
 
 /* Opens a model: `path` is a .gguf file or a Hugging Face folder (or a

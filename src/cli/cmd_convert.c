@@ -67,10 +67,15 @@ int cmd_convert(int argc, char **argv)
     if (!in || !out) return cli_usage_error("convert", "%s is missing", in ? "OUT" : "IN");
     opt.no_progress = quiet;
     opt.no_tokenizer = 1;   /* the writer reads tokenizer.json itself */
+    opt.check_values = 1;
     t0 = now();
     st = fd_model_open(in, &opt, &m, &err);
     if (st != FD_OK) return cli_fail(in, st, &err);
     t1 = now();
+    if (fd_model_describe(m)->n_nonfinite)
+        fprintf(stderr, "foundry: convert: warning: %s holds %llu NaN or Inf weights, the first in tensor %s; "
+                "the GGUF file keeps them\n", in, (unsigned long long)fd_model_describe(m)->n_nonfinite,
+                fd_model_describe(m)->first_nonfinite);
     st = fd_model_write_gguf(m, out, &err);
     if (st != FD_OK) {
         fd_model_close(m);

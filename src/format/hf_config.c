@@ -90,6 +90,9 @@ fd_status fd_hf_read_config(const char *path, fd_model_hparams *hp, fd_dtype *dt
     if (rc == FD_OK) rc = get_u32(path, o, "max_position_embeddings", 1, &hp->max_pos, err);
     if (rc == FD_OK && hp->n_heads) hp->head_dim = hp->hidden / hp->n_heads;
     if (rc == FD_OK) rc = get_u32(path, o, "head_dim", 0, &hp->head_dim, err);
+    if (rc == FD_OK && hp->n_heads && hp->hidden % hp->n_heads && !json_object_get(o, "head_dim"))
+        rc = fd_error_set(err, FD_ERR_FORMAT, "%s: \"hidden_size\" %u is not a multiple of \"num_attention_heads\" %u "
+                          "(and \"head_dim\" is not given)", path, hp->hidden, hp->n_heads);
     if (rc == FD_OK) rc = get_num(path, o, "rms_norm_eps", &hp->rms_eps, err);
     if (rc == FD_OK) rc = get_num(path, o, "rope_theta", &hp->rope_theta, err);
     rp = json_object_get(o, "rope_parameters");

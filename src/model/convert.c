@@ -46,6 +46,37 @@ static void convert_rows(const void *src, fd_dtype from, void *dst, fd_dtype to,
     }
 }
 
+/* NaN or Inf among the n_elems values of one tensor as stored; a q8_0 or
+ * q4_0 block whose scale is not finite counts all its values. */
+static uint64_t count_nonfinite(fd_dtype dt, const uint8_t *p, uint64_t n_elems, int nt)
+{
+    uint64_t bad = 0, n = n_elems, unit = 1, stride;
+    int64_t i;
+    switch (dt) {
+    case FD_F32: stride = 4; break;
+    case FD_F16: case FD_BF16: stride = 2; break;
+    case FD_Q8_0: stride = 2 + FD_QK, unit = FD_QK, n = n_elems / FD_QK; break;
+    case FD_Q4_0: stride = 2 + FD_QK / 2, unit = FD_QK, n = n_elems / FD_QK; break;
+    default: return 0;
+    }
+#pragma omp parallel for schedule(static) num_threads(nt) reduction(+ : bad) if (n > 65536)
+    for (i = 0; i < (int64_t)n; i++) {
+        const uint8_t *e = p + (uint64_t)i * stride;
+        uint32_t v32;
+        uint16_t v16;
+        int nonfinite;
+        if (dt == FD_F32) {
+            memcpy(&v32, e, 4);
+            nonfinite = (v32 & 0x7f800000u) == 0x7f800000u;
+        } else {
+            memcpy(&v16, e, 2);
+            nonfinite = dt == FD_BF16 ? (v16 & 0x7f80u) == 0x7f80u : (v16 & 0x7c00u) == 0x7c00u;   /* f16 scales too */
+        }
+        bad += nonfinite ? unit : 0;
+    }
+    return bad;
+}
+
 fd_status fd_model_convert(fd_model *m, const fd_model_options *opt, fd_error *err)
 {
     int nt = opt->n_threads > 0 ? opt->n_threads : omp_get_num_procs();
@@ -71,6 +102,12 @@ fd_status fd_model_convert(fd_model *m, const fd_model_options *opt, fd_error *e
         if (cols > max_cols) max_cols = cols;
         if (rb > max_row) max_row = rb;
         total += t->bytes;
+    }
+    for (uint64_t i = 0; opt->check_values && i < m->n_t; i++) {
+        const fd_model_tensor *t = &m->t[i];
+        uint64_t bad = count_nonfinite(t->dtype, t->data, t->n_elems, nt);
+        if (bad && !m->info.first_nonfinite) m->info.first_nonfinite = t->name;
+        m->info.n_nonfinite += bad;
     }
     stride = (max_cols * 4 + max_row + 63) / 64 * 64;
     if (!(scratch = fd_malloc((size_t)(stride * (uint64_t)nt))))

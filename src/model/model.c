@@ -6,6 +6,7 @@
  * check_tensors -> fd_model_convert (convert.c) -> tokenizer. Any failure
  * closes what was opened; *out stays NULL. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "base/mem.h"
@@ -100,17 +101,45 @@ static fd_status expect(const fd_model *m, const char *name, uint64_t rows, uint
     return FD_OK;
 }
 
+/* An integer hyper-parameter outside lo..hi, named by the source's key. */
+static fd_status int_range(const fd_model *m, const char *key, uint64_t v, uint64_t lo, uint64_t hi, fd_error *err)
+{
+    if (v >= lo && v <= hi) return FD_OK;
+    return fd_error_set(err, FD_ERR_FORMAT, "%s: %s = %" PRIu64 " is out of range (%" PRIu64 "..%" PRIu64 ")", m->path,
+                        key, v, lo, hi);
+}
+
+static fd_status real_range(const fd_model *m, const char *key, double v, double lo, double hi, fd_error *err)
+{
+    if (isfinite(v) && v > lo && v <= hi) return FD_OK;
+    return fd_error_set(err, FD_ERR_FORMAT, "%s: %s = %g is out of range (above %g, at most %g)", m->path, key, v, lo,
+                        hi);
+}
+
+/* Each bound names the key as the source spells it: config.json's or GGUF's. */
 fd_status fd_model_check_hparams(const fd_model *m, fd_error *err)
 {
     const fd_model_hparams *h = &m->info.hp;
-    if (!h->n_layers || !h->hidden || !h->n_heads || !h->n_kv_heads || !h->head_dim || !h->ffn || !h->vocab ||
-        !h->max_pos || h->n_heads % h->n_kv_heads || h->n_layers > 4096 || h->head_dim % 2)
-        return fd_error_set(err, FD_ERR_FORMAT, "%s: inconsistent hyper-parameters (layers %u, hidden %u, heads %u, "
-                            "kv heads %u, head_dim %u, ffn %u, vocab %u, context %u)", m->path, h->n_layers, h->hidden,
-                            h->n_heads, h->n_kv_heads, h->head_dim, h->ffn, h->vocab, h->max_pos);
-    if (!(h->rope_theta > 0) || !(h->rms_eps > 0) || h->rms_eps > 1)
-        return fd_error_set(err, FD_ERR_FORMAT, "%s: rope_theta %g / rms_eps %g out of range", m->path, h->rope_theta,
-                            h->rms_eps);
+    int gguf = m->gguf != NULL;
+#define KEY_(hf, gg) (gguf ? "qwen2." gg : hf)
+    FD_TRY(int_range(m, KEY_("num_hidden_layers", "block_count"), h->n_layers, 1, 4096, err));
+    FD_TRY(int_range(m, KEY_("hidden_size", "embedding_length"), h->hidden, 1, 1u << 20, err));
+    FD_TRY(int_range(m, KEY_("num_attention_heads", "attention.head_count"), h->n_heads, 1, h->hidden, err));
+    FD_TRY(int_range(m, KEY_("num_key_value_heads", "attention.head_count_kv"), h->n_kv_heads, 1, h->n_heads, err));
+    if (h->n_heads % h->n_kv_heads)
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: %s = %u is not a multiple of %s = %u", m->path,
+                            KEY_("num_attention_heads", "attention.head_count"), h->n_heads,
+                            KEY_("num_key_value_heads", "attention.head_count_kv"), h->n_kv_heads);
+    FD_TRY(int_range(m, KEY_("head_dim", "attention.key_length"), h->head_dim, 2, 1024, err));
+    if (h->head_dim % 2)
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: %s = %u is odd (rotary embeddings pair the dimensions)", m->path,
+                            KEY_("head_dim", "attention.key_length"), h->head_dim);
+    FD_TRY(int_range(m, KEY_("intermediate_size", "feed_forward_length"), h->ffn, 1, 1u << 22, err));
+    FD_TRY(int_range(m, gguf ? "the vocabulary (token_embd.weight's rows)" : "vocab_size", h->vocab, 1, 1u << 24, err));
+    FD_TRY(int_range(m, KEY_("max_position_embeddings", "context_length"), h->max_pos, 1, 1u << 26, err));
+    FD_TRY(real_range(m, KEY_("rope_theta", "rope.freq_base"), h->rope_theta, 0, 1e12, err));
+    FD_TRY(real_range(m, KEY_("rms_norm_eps", "attention.layer_norm_rms_epsilon"), h->rms_eps, 0, 1, err));
+#undef KEY_
     return FD_OK;
 }
 

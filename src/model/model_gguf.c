@@ -67,6 +67,10 @@ static fd_status read_hparams(fd_model *m, const fd_gguf *g, fd_error *err)
     FD_TRY(get_u32(g, a, "attention.head_count_kv", 0, &h->n_kv_heads, err));
     if (h->n_heads) h->head_dim = h->hidden / h->n_heads;
     FD_TRY(get_u32(g, a, "attention.key_length", 0, &h->head_dim, err));
+    if (h->n_heads && h->hidden % h->n_heads && !fd_gguf_has(g, "qwen2.attention.key_length"))
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: qwen2.embedding_length %u is not a multiple of "
+                            "qwen2.attention.head_count %u (and qwen2.attention.key_length is not given)",
+                            fd_gguf_path(g), h->hidden, h->n_heads);
     FD_TRY(get_f(g, "qwen2.rope.freq_base", 0, &h->rope_theta, err));
     FD_TRY(get_f(g, "qwen2.attention.layer_norm_rms_epsilon", 1, &h->rms_eps, err));
     return FD_OK;

@@ -1,0 +1,143 @@
+/* test_values.c — values (issue 22, class 5): non-finite or absurd
+ * hyper-parameters are refused with the key named (config.json and GGUF);
+ * NaN and Inf weights are counted and `convert` reports the count and the
+ * first tensor. */
+#include <math.h>
+#include <sys/stat.h>
+#include "check.h"
+#include "cli_util.h"
+#include "foundry/gguf.h"
+#include "foundry/model.h"
+#include "model_util.h"
+
+static char *dir;
+
+static void setup(void) { dir = temp_dir("values"); }
+
+static fd_status open_err(const char *path, fd_error *err)
+{
+    fd_model *m = NULL;
+    fd_model_options o = { .no_progress = 1, .no_tokenizer = 1 };
+    fd_status st = fd_model_open(path, &o, &m, err);
+    fd_model_close(m);
+    return st;
+}
+
+/* The tiny folder with `from` replaced by `to` in config.json: refused, naming `needle`. */
+static void config_case(const char *from, const char *to, const char *needle)
+{
+    char *d = path_in(dir, "cfg");
+    fd_error err = { 0 };
+    mkdir(d, 0755);
+    write_tiny_hf(d, &TINY, 11);
+    edit_file(d, "config.json", from, to);
+    CHECK_EQ(open_err(d, &err), FD_ERR_FORMAT);
+    CHECK_CONTAINS(err.msg, needle);
+    rm_tree(d);
+}
+
+static void test_config_values(void)
+{
+    config_case("\"rope_theta\":1000000.0", "\"rope_theta\":0", "rope_theta = 0 is out of range");
+    config_case("\"rope_theta\":1000000.0", "\"rope_theta\":-5", "rope_theta = -5 is out of range");
+    config_case("\"rope_theta\":1000000.0", "\"rope_theta\":1e300", "rope_theta = 1e+300 is out of range");
+    config_case("\"rms_norm_eps\":1e-06", "\"rms_norm_eps\":0", "rms_norm_eps = 0 is out of range");
+    config_case("\"rms_norm_eps\":1e-06", "\"rms_norm_eps\":-1e-6", "rms_norm_eps = -1e-06 is out of range");
+    config_case("\"num_key_value_heads\":2", "\"num_key_value_heads\":3",
+                "num_attention_heads = 4 is not a multiple of num_key_value_heads = 3");
+    config_case("\"num_key_value_heads\":2", "\"num_key_value_heads\":8", "num_key_value_heads = 8 is out of range");
+    config_case("\"num_attention_heads\":4", "\"num_attention_heads\":3",
+                "\"hidden_size\" 64 is not a multiple of \"num_attention_heads\" 3 (and \"head_dim\" is not given)");
+    config_case("\"num_hidden_layers\":2", "\"num_hidden_layers\":100000", "num_hidden_layers = 100000 is out of range");
+    config_case("\"max_position_embeddings\":4096", "\"max_position_embeddings\":0",
+                "max_position_embeddings = 0 is out of range");
+}
+
+/* Copies the GGUF at src to dst with key `key` set to the f32 `x`. */
+static void gguf_with_f32(const char *src, const char *dst, const char *key, float x)
+{
+    fd_gguf *g = NULL;
+    fd_gguf_writer *w = NULL;
+    fd_error err = { 0 };
+    CHECK_OK(fd_gguf_open(src, &g, &err), &err);
+    CHECK_OK(fd_gguf_writer_create(&w, &err), &err);
+    for (uint64_t i = 0; g && i < fd_gguf_kv_count(g); i++) {
+        const fd_gguf_kv *kv = fd_gguf_kv_at(g, i);
+        if (strcmp(kv->key, key)) CHECK_OK(fd_gguf_writer_add(w, kv->key, &kv->value, &err), &err);
+    }
+    CHECK_OK(fd_gguf_writer_add_f32(w, key, x, &err), &err);
+    for (uint64_t i = 0; g && i < fd_gguf_tensor_count(g); i++) {
+        const fd_gguf_tensor *t = fd_gguf_tensor_at(g, i);
+        CHECK_OK(fd_gguf_writer_add_tensor(w, t->name, t->dtype, t->n_dims, t->ne, t->data, t->bytes, &err), &err);
+    }
+    CHECK_OK(fd_gguf_writer_write(w, dst, &err), &err);
+    fd_gguf_writer_destroy(w);
+    fd_gguf_close(g);
+}
+
+static void test_gguf_values(void)
+{
+    char *d = path_in(dir, "g"), *good = path_in(dir, "good.gguf"), *bad = path_in(dir, "bad.gguf");
+    fd_model *m = NULL;
+    fd_error err = { 0 };
+    mkdir(d, 0755);
+    write_tiny_hf(d, &TINY, 12);
+    CHECK_OK(fd_model_open(d, &(fd_model_options){ .no_progress = 1, .no_tokenizer = 1 }, &m, &err), &err);
+    CHECK_OK(fd_model_write_gguf(m, good, &err), &err);
+    fd_model_close(m);
+    static const struct { const char *key; float x; const char *needle; } cases[] = {
+        { "qwen2.rope.freq_base", INFINITY, "qwen2.rope.freq_base = inf is out of range" },
+        { "qwen2.rope.freq_base", NAN, "qwen2.rope.freq_base = nan is out of range" },
+        { "qwen2.attention.layer_norm_rms_epsilon", 0.0f, "qwen2.attention.layer_norm_rms_epsilon = 0 is out of range" },
+        { "qwen2.attention.layer_norm_rms_epsilon", -INFINITY, "layer_norm_rms_epsilon = -inf is out of range" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        gguf_with_f32(good, bad, cases[i].key, cases[i].x);
+        fd_error_clear(&err);
+        CHECK_EQ(open_err(bad, &err), FD_ERR_FORMAT);
+        CHECK_CONTAINS(err.msg, cases[i].needle);
+    }
+    rm_tree(d);
+    free(good), free(bad);
+}
+
+/* Overwrites the last bf16 of model.safetensors (the last tensor's last value). */
+static void poison_last(const char *d, uint16_t bits)
+{
+    char *p = path_in(d, "model.safetensors");
+    FILE *f = fopen(p, "r+b");
+    CHECK(f && fseek(f, -2, SEEK_END) == 0 && fwrite(&bits, 2, 1, f) == 1);
+    if (f) fclose(f);
+    free(p);
+}
+
+static void test_nonfinite_weights(void)
+{
+    char *d = path_in(dir, "nan"), *out = path_in(dir, "nan.gguf");
+    fd_model *m = NULL;
+    fd_error err = { 0 };
+    mkdir(d, 0755);
+    write_tiny_hf(d, &TINY, 13);
+    CHECK_OK(fd_model_open(d, &(fd_model_options){ .no_progress = 1, .no_tokenizer = 1, .check_values = 1 }, &m, &err),
+             &err);
+    CHECK_EQ(fd_model_describe(m)->n_nonfinite, 0);
+    fd_model_close(m);
+    poison_last(d, 0x7fc0);   /* NaN */
+    CHECK_OK(fd_model_open(d, &(fd_model_options){ .no_progress = 1, .no_tokenizer = 1, .check_values = 1, .convert = 1,
+                                                  .dtype = FD_Q8_0 }, &m, &err), &err);
+    CHECK_EQ(fd_model_describe(m)->n_nonfinite, 1);
+    CHECK(fd_model_describe(m)->first_nonfinite != NULL);
+    fd_model_close(m);
+    cli_io io = { 0 };
+    CHECK_EQ(cli_run(&io, "convert", d, out, "--quiet", "--dtype", "q4_0", (char *)NULL), 0);
+    CHECK_CONTAINS(io.err, "holds 1 NaN or Inf weights, the first in tensor ");
+    poison_last(d, 0xff80);   /* -Inf */
+    CHECK_EQ(cli_run(&io, "convert", d, out, "--quiet", (char *)NULL), 0);
+    CHECK_CONTAINS(io.err, "holds 1 NaN or Inf weights");
+    rm_tree(d);
+    free(out);
+}
+
+static void teardown(void) { rm_tree(dir); }
+
+TEST_MAIN(setup, test_config_values, test_gguf_values, test_nonfinite_weights, teardown)
