@@ -11,7 +11,9 @@ all: $(BUILD)/Makefile
 $(BUILD)/Makefile:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
 
-run: all
+# The build's output goes to $(BUILD)/build.log (printed only on failure): the main job's output is the job's.
+run: $(BUILD)/Makefile
+	@cmake --build $(BUILD) -j $(JOBS) > $(BUILD)/build.log 2>&1 || { cat $(BUILD)/build.log; exit 1; }
 	@./$(BUILD)/foundry demo
 
 test: all
