@@ -205,6 +205,7 @@ static hent hpop(hent *h, size_t *n)
 
 static fd_status push_ids(int32_t **ids, size_t *n, size_t *cap, const int32_t *src, size_t k, fd_error *err)
 {
+    if (!k) return FD_OK;   /* nothing to add (and *ids may still be NULL) */
     if (*n + k > *cap) {
         size_t c = *cap ? *cap : 64;
         while (c < *n + k) c *= 2;
