@@ -134,6 +134,17 @@ static void test_nonfinite_weights(void)
     poison_last(d, 0xff80);   /* -Inf */
     CHECK_EQ(cli_run(&io, "convert", d, out, "--quiet", (char *)NULL), 0);
     CHECK_CONTAINS(io.err, "holds 1 NaN or Inf weights");
+    CHECK_EQ(cli_run(&io, "convert", d, out, "--quiet", "--dtype", "q8_0", (char *)NULL), 0);
+    CHECK_CONTAINS(io.err, "holds 1 NaN or Inf weights");
+    /* quantizing them is defined: NaN becomes 0, an infinity the end of the range (no int conversion of NaN) */
+    float x[FD_QK];
+    uint8_t q[64];
+    for (int i = 0; i < FD_QK; i++) x[i] = i == 3 ? NAN : i == 5 ? INFINITY : 0.5f;
+    fd_quantize_row(FD_Q4_0, x, q, FD_QK);
+    fd_quantize_row(FD_Q8_0, x, q, FD_QK);
+    x[5] = 1.0f;
+    fd_quantize_row(FD_Q4_0, x, q, FD_QK);
+    CHECK_EQ(q[2 + 3] & 0x0f, 8);   /* the NaN: level 8, the zero of q4_0 */
     rm_tree(d);
     free(out);
 }

@@ -140,6 +140,15 @@ PLAIN_(f16, uint16_t, fd_f16_to_f32, fd_f32_to_f16)
 PLAIN_(bf16, uint16_t, fd_bf16_to_f32, fd_f32_to_bf16)
 PLAIN_(i32, int32_t, I32_TO_, I32_FROM_)
 
+/* A quantization level: v truncated to an int in lo..hi. Inf and NaN weights
+ * (reported by convert) must not reach an int conversion: NaN is the level
+ * of 0 (the middle), an infinity the nearest end. */
+static int level(float v, int lo, int hi)
+{
+    if (v != v) return (lo + hi + 1) / 2;
+    return v <= (float)lo ? lo : v >= (float)hi ? hi : (int)v;
+}
+
 /* ---- Q8_0: scale = max|x| / 127 */
 void fd_quantize_q8_0(const float *x, void *dst, size_t n)
 {
@@ -149,7 +158,7 @@ void fd_quantize_q8_0(const float *x, void *dst, size_t n)
         for (int j = 0; j < FD_QK; j++) amax = fmaxf(amax, fabsf(x[j]));
         float d = amax / 127.0f, id = d ? 1.0f / d : 0.0f;
         b[i].d = fd_f32_to_f16(d);
-        for (int j = 0; j < FD_QK; j++) b[i].qs[j] = (int8_t)roundf(x[j] * id);
+        for (int j = 0; j < FD_QK; j++) b[i].qs[j] = (int8_t)level(roundf(x[j] * id), -127, 127);
     }
 }
 
@@ -173,9 +182,7 @@ void fd_quantize_q4_0(const float *x, void *dst, size_t n)
         float d = max / -8.0f, id = d ? 1.0f / d : 0.0f;
         b[i].d = fd_f32_to_f16(d);
         for (int j = 0; j < FD_QK / 2; j++) {
-            int lo = (int)(x[j] * id + 8.5f), hi = (int)(x[j + FD_QK / 2] * id + 8.5f);
-            lo = lo > 15 ? 15 : lo;
-            hi = hi > 15 ? 15 : hi;
+            int lo = level(x[j] * id + 8.5f, 0, 15), hi = level(x[j + FD_QK / 2] * id + 8.5f, 0, 15);
             b[i].qs[j] = (uint8_t)(lo | (hi << 4));
         }
     }
