@@ -21,7 +21,7 @@ for t in $targets; do
   if ASAN_OPTIONS=detect_leaks=1:protect_shadow_gap=0 build-fuzz/fuzz_"$t" -max_total_time="$secs" -timeout=10 \
        -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix=build-fuzz/findings/"$t"- \
        "$work" tests/fuzz/corpus/"$t" >"$log" 2>&1; then
-    printf 'fuzz_%-15s %s\n' "$t" "$(grep -E '^#[0-9]+ +DONE' "$log" | tail -n 1)"
+    printf 'fuzz_%-15s %s\n' "$t" "$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1)"
   else
     status=1
     echo "fuzz_$t FAILED:"
