@@ -41,18 +41,18 @@ static void test_missing_values(void)
 static void test_malformed_values(void)
 {
     USAGE_ERROR("'gpu' is not auto, cpu or cuda", "selftest", "--backend", "gpu");
-    USAGE_ERROR("'abc' is not a whole number", "kernels", "--compile-all", "--arch", "abc");
-    USAGE_ERROR("'90x' is not a whole number", "kernels", "--compile-all", "--arch", "90x");
-    USAGE_ERROR("'70' is not a whole number in 80..", "kernels", "--compile-all", "--arch", "70");
+    USAGE_ERROR("--arch needs a whole number from 80 to 1299, not 'abc'", "kernels", "--compile-all", "--arch", "abc");
+    USAGE_ERROR("not '90x'", "kernels", "--compile-all", "--arch", "90x");
+    USAGE_ERROR("--arch needs a whole number from 80 to 1299, not '70'", "kernels", "--compile-all", "--arch", "70");
     USAGE_ERROR("--arch goes with --compile-all", "kernels", "--arch", "90");
     USAGE_ERROR("unknown dtype 'f8'", "convert", "a", "b.gguf", "--dtype", "f8");
     /* --threads 65536 used to overflow the OpenMP runtime's stack; abc and -1 were the default */
-    USAGE_ERROR("'65536' is not a whole number in 1..1024", "convert", "a", "b.gguf", "--threads", "65536");
-    USAGE_ERROR("'abc' is not a whole number", "convert", "a", "b.gguf", "--threads", "abc");
-    USAGE_ERROR("'-1' is not a whole number", "convert", "a", "b.gguf", "--threads", "-1");
-    USAGE_ERROR("'0' is not a whole number", "convert", "a", "b.gguf", "--threads", "0");
-    USAGE_ERROR("' 4' is not a whole number", "convert", "a", "b.gguf", "--threads", " 4");
-    USAGE_ERROR("'99999999999999999999' is not", "convert", "a", "b.gguf", "--threads", "99999999999999999999");
+    USAGE_ERROR("--threads needs a whole number from 1 to 1024, not '65536'", "convert", "a", "b.gguf", "--threads", "65536");
+    USAGE_ERROR("not 'abc'", "convert", "a", "b.gguf", "--threads", "abc");
+    USAGE_ERROR("not '-1'", "convert", "a", "b.gguf", "--threads", "-1");
+    USAGE_ERROR("not '0'", "convert", "a", "b.gguf", "--threads", "0");
+    USAGE_ERROR("not ' 4'", "convert", "a", "b.gguf", "--threads", " 4");
+    USAGE_ERROR("not '99999999999999999999'", "convert", "a", "b.gguf", "--threads", "99999999999999999999");
 }
 
 static void test_kernel_source_dtypes(void)

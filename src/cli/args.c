@@ -1,10 +1,10 @@
 /* args.c — the argument helpers every command shares: a one-line usage error
- * (exit status 2), an option's value, strict bounded integers, and the check
+ * (exit status 2), an option's value, strict bounded numbers, and the check
  * that standard output was written.
  *
  * Layer: cli. Messages read "foundry: <command>: <what>" on one line. */
 #include <errno.h>
-#include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,23 +31,27 @@ const char *cli_value(const char *cmd, int argc, char **argv, int *i)
     return argv[++*i];
 }
 
-int cli_parse_long(const char *s, long min, long max, long *out)
+int cli_parse_u64(const char *cmd, const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 {
     char *end;
-    long v;
-    if (!s || !*s || (*s != '-' && *s != '+' && (*s < '0' || *s > '9'))) return -1;
     errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno || *end || v < min || v > max) return -1;
+    unsigned long long v = s && *s >= '0' && *s <= '9' ? strtoull(s, &end, 10) : 0;
+    if (!s || *s < '0' || *s > '9' || *end || errno || v < lo || v > hi)
+        return cli_usage_error(cmd, "%s needs a whole number from %llu to %llu, not '%s'", opt, (unsigned long long)lo,
+                               (unsigned long long)hi, s ? s : "");
     *out = v;
     return 0;
 }
 
-int cli_int_option(const char *cmd, const char *opt, const char *s, long min, long max, long *out)
+int cli_parse_float(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out)
 {
-    if (cli_parse_long(s, min, max, out) == 0) return 0;
-    cli_usage_error(cmd, "%s '%s' is not a whole number in %ld..%ld", opt, s, min, max);
-    return -1;
+    char *end;
+    errno = 0;
+    double v = s && *s ? strtod(s, &end) : NAN;
+    if (!s || !*s || *end || errno || !(v >= lo && v <= hi))
+        return cli_usage_error(cmd, "%s needs a number from %g to %g, not '%s'", opt, lo, hi, s ? s : "");
+    *out = v;
+    return 0;
 }
 
 int cli_unknown(const char *cmd, const char *arg)

@@ -7,6 +7,7 @@
 #ifndef FD_CLI_H
 #define FD_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include "foundry/status.h"
 
@@ -39,10 +40,11 @@ int cli_unknown(const char *cmd, const char *arg);
 /* The value of option argv[*i] (advancing *i), or NULL after a usage error
  * when it is the last argument. */
 const char *cli_value(const char *cmd, int argc, char **argv, int *i);
-/* Strict decimal integer: the whole of `s`, within [min, max]; 0 or -1. */
-int cli_parse_long(const char *s, long min, long max, long *out);
-/* cli_parse_long, printing a usage error that names `opt` on failure. */
-int cli_int_option(const char *cmd, const char *opt, const char *s, long min, long max, long *out);
+/* Parses a strictly decimal unsigned number in [lo, hi] ("12", not "12x",
+ * "-1", " 1" or ""), or a number in [lo, hi] (not NaN); 0 on success, else
+ * prints a usage error naming `opt` and returns 2. */
+int cli_parse_u64(const char *cmd, const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
+int cli_parse_float(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out);
 /* Flushes stdout; a write error (a full disk, a closed pipe) is reported and
  * turns the exit status `rc` into 1 when it was 0. */
 int cli_check_stdout(int rc);

@@ -41,7 +41,7 @@ int cmd_convert(int argc, char **argv)
     struct stat sb;
     for (int i = 1; i < argc; i++) {
         const char *v;
-        long n;
+        uint64_t n;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
             return 0;
@@ -52,7 +52,7 @@ int cmd_convert(int argc, char **argv)
             opt.convert = 1;
         } else if (!strcmp(argv[i], "--threads")) {
             if (!(v = cli_value("convert", argc, argv, &i))) return 2;
-            if (cli_int_option("convert", "--threads", v, 1, FD_MAX_THREADS, &n)) return 2;
+            if (cli_parse_u64("convert", "--threads", v, 1, FD_MAX_THREADS, &n)) return 2;
             opt.n_threads = (int)n;
         } else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
             quiet = 1;

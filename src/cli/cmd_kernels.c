@@ -150,7 +150,7 @@ static void usage(FILE *f)
 
 int cmd_kernels(int argc, char **argv)
 {
-    long arch = 90;
+    uint64_t arch = 90;
     int all = 0, has_arch = 0;
     for (int i = 1; i < argc; i++) {
         const char *v;
@@ -160,7 +160,7 @@ int cmd_kernels(int argc, char **argv)
         } else if (!strcmp(argv[i], "--arch")) {
             if (!(v = cli_value("kernels", argc, argv, &i))) return 2;
             if (!strncmp(v, "sm_", 3)) v += 3;
-            if (cli_int_option("kernels", "--arch", v, FD_MIN_ARCH, MAX_ARCH, &arch)) return 2;
+            if (cli_parse_u64("kernels", "--arch", v, FD_MIN_ARCH, MAX_ARCH, &arch)) return 2;
             has_arch = 1;
         } else if (!strcmp(argv[i], "--compile-all")) {
             all = 1;

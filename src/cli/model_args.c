@@ -1,9 +1,7 @@
 /* model_args.c — the shared options of the model commands and opening a
- * model for them (see model_args.h).
+ * model for them (see model_args.h); numbers are parsed by args.c.
  *
  * Layer: cli. */
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,40 +14,6 @@
 #define FD_DEFAULT_VOCAB "tests/data/tokenizer/ggml-vocab-qwen2.gguf"
 #endif
 
-int cli_parse_u64(const char *cmd, const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = s && *s >= '0' && *s <= '9' ? strtoull(s, &end, 10) : 0;
-    if (!s || *s < '0' || *s > '9' || *end || errno || v < lo || v > hi) {
-        fprintf(stderr, "foundry %s: %s needs a whole number from %llu to %llu, not '%s'\n", cmd, opt,
-                (unsigned long long)lo, (unsigned long long)hi, s ? s : "");
-        return 2;
-    }
-    *out = v;
-    return 0;
-}
-
-int cli_parse_float(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = s && *s ? strtod(s, &end) : NAN;
-    if (!s || !*s || *end || errno || !(v >= lo && v <= hi)) {
-        fprintf(stderr, "foundry %s: %s needs a number from %g to %g, not '%s'\n", cmd, opt, lo, hi, s ? s : "");
-        return 2;
-    }
-    *out = v;
-    return 0;
-}
-
-static int need_value(const char *cmd, int argc, char **argv, int i)
-{
-    if (i + 1 < argc) return 0;
-    fprintf(stderr, "foundry %s: %s needs a value\n", cmd, argv[i]);
-    return 2;
-}
-
 int cli_model_arg(const char *cmd, cli_model_args *a, int argc, char **argv, int *i)
 {
     const char *o = argv[*i];
@@ -57,16 +21,15 @@ int cli_model_arg(const char *cmd, cli_model_args *a, int argc, char **argv, int
              !strcmp(o, "--dtype") || !strcmp(o, "-c") || !strcmp(o, "--ctx") || !strcmp(o, "--vocab") ||
              !strcmp(o, "--seed-weights");
     if (!is) return 0;
-    if (need_value(cmd, argc, argv, *i)) return 2;
-    const char *v = argv[++*i];
+    const char *v = cli_value(cmd, argc, argv, i);
+    if (!v) return 2;
     uint64_t n;
     if (!strcmp(o, "-m") || !strcmp(o, "--model")) {
         a->model = v;
     } else if (!strcmp(o, "--synthetic")) {
         fd_model_hparams hp;
         if (fd_model_preset(v, &hp) != FD_OK) {
-            fprintf(stderr, "foundry %s: unknown --synthetic shape '%s' (%s)\n", cmd, v, fd_model_preset_names());
-            return 2;
+            return cli_usage_error(cmd, "unknown --synthetic shape '%s' (%s)", v, fd_model_preset_names());
         }
         a->synthetic = v;
     } else if (!strcmp(o, "--backend")) {
@@ -74,13 +37,11 @@ int cli_model_arg(const char *cmd, cli_model_args *a, int argc, char **argv, int
         else if (!strcmp(v, "cpu")) a->backend = FD_BACKEND_CPU;
         else if (!strcmp(v, "cuda")) a->backend = FD_BACKEND_CUDA;
         else {
-            fprintf(stderr, "foundry %s: --backend is auto, cpu or cuda, not '%s'\n", cmd, v);
-            return 2;
+            return cli_usage_error(cmd, "--backend is auto, cpu or cuda, not '%s'", v);
         }
     } else if (!strcmp(o, "--dtype")) {
         if (fd_dtype_parse(v, &a->dtype) != FD_OK || !(fd_dtype_is_float(a->dtype) || fd_dtype_is_quant(a->dtype))) {
-            fprintf(stderr, "foundry %s: --dtype is f32, f16, bf16, q8_0 or q4_0, not '%s'\n", cmd, v);
-            return 2;
+            return cli_usage_error(cmd, "--dtype is f32, f16, bf16, q8_0 or q4_0, not '%s'", v);
         }
         a->convert = 1;
     } else if (!strcmp(o, "-c") || !strcmp(o, "--ctx")) {
@@ -129,8 +90,7 @@ int cli_model_open(const char *cmd, const cli_model_args *a, cli_model *m)
     fd_error err = { 0 };
     fd_status st;
     if (!a->model == !a->synthetic) {
-        fprintf(stderr, "foundry %s: give a model with -m MODEL or --synthetic NAME (one of them)\n", cmd);
-        return 2;
+        return cli_usage_error(cmd, "give a model with -m MODEL or --synthetic NAME (one of them)");
     }
     if (a->synthetic) {
         fd_random_options ro = { .dtype = a->convert ? a->dtype : FD_F16, .seed = a->seed ? a->seed : 1,

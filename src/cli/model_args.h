@@ -1,5 +1,5 @@
 /* model_args.h — the options every model command shares (-m, --synthetic,
- * --backend, --dtype, -c, --vocab), strict number parsing, and opening a
+ * --backend, --dtype, -c, --vocab) and opening a
  * model with its foundry and device weights in one call.
  *
  * Layer: cli. */
@@ -27,11 +27,6 @@ typedef struct cli_model {
     fd_weights *weights;
     double load_seconds;
 } cli_model;
-
-/* Parses a strictly decimal unsigned number in [lo, hi] ("12", not "12x",
- * "-1" or ""); 0 on success, else prints "foundry CMD: OPT ..." and returns 2. */
-int cli_parse_u64(const char *cmd, const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
-int cli_parse_float(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out);
 
 /* If argv[*i] is a shared model option, consumes it (and its value) and
  * returns 1; 0 if it is not one; 2 on a bad or missing value (printed). */
