@@ -156,7 +156,7 @@ fd_status fd_probe_file(const char *path, int *present, fd_error *err)
     *present = 0;
     if (stat(path, &st) != 0) {
         if (errno == ENOENT) return FD_OK;
-        return fd_error_set(err, FD_ERR_IO, "%s: cannot look at it: %s", path, strerror(errno));
+        return fd_error_set(err, FD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     }
     if (!S_ISREG(st.st_mode))
         return fd_error_set(err, FD_ERR_IO, "%s: is %s, not a regular file", path, fd_file_kind(st.st_mode));
