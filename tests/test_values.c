@@ -49,6 +49,7 @@ static void test_config_values(void)
     config_case("\"num_attention_heads\":4", "\"num_attention_heads\":3",
                 "\"hidden_size\" 64 is not a multiple of \"num_attention_heads\" 3 (and \"head_dim\" is not given)");
     config_case("\"num_hidden_layers\":2", "\"num_hidden_layers\":100000", "num_hidden_layers = 100000 is out of range");
+    config_case("\"rms_norm_eps\":1e-06", "\"rms_norm_eps\":1e-06,\"temperature\":1e300", "sampling values out of range");
     config_case("\"max_position_embeddings\":4096", "\"max_position_embeddings\":0",
                 "max_position_embeddings = 0 is out of range");
 }
@@ -90,6 +91,9 @@ static void test_gguf_values(void)
         { "qwen2.rope.freq_base", NAN, "qwen2.rope.freq_base = nan is out of range" },
         { "qwen2.attention.layer_norm_rms_epsilon", 0.0f, "qwen2.attention.layer_norm_rms_epsilon = 0 is out of range" },
         { "qwen2.attention.layer_norm_rms_epsilon", -INFINITY, "layer_norm_rms_epsilon = -inf is out of range" },
+        { "general.sampling.temp", NAN, "general.sampling.temp = nan is out of range" },
+        { "general.sampling.top_p", 1.5f, "general.sampling.top_p = 1.5 is out of range" },
+        { "general.sampling.penalty_repeat", 0.0f, "general.sampling.penalty_repeat = 0 is out of range" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         gguf_with_f32(good, bad, cases[i].key, cases[i].x);

@@ -4,6 +4,7 @@
  * Layer: format. Both config styles are read: older ones with top-level
  * `rope_theta` and `torch_dtype`, transformers-5 ones with
  * `rope_parameters.rope_theta` and `dtype`. */
+#include <math.h>
 #include <string.h>
 #include "base/mem.h"
 #include "format/hf_config.h"
@@ -145,7 +146,8 @@ fd_status fd_hf_read_generation(const char *path, fd_generation_defaults *g, fd_
     if (rc == FD_OK) rc = get_id(path, o, "pad_token_id", &g->pad_id, err);
     eos = json_object_get(o, "eos_token_id");
     if (rc == FD_OK && eos && !json_is_null(eos)) rc = read_ids(path, eos, g, err);
-    if (rc == FD_OK && (k > INT32_MAX || t < 0 || p < 0 || p > 1 || r <= 0))
+    if (rc == FD_OK && (k > INT32_MAX || !(t >= 0) || !isfinite((float)t) || !(p >= 0 && p <= 1) || !(r > 0) ||
+                        !isfinite((float)r)))
         rc = fd_error_set(err, FD_ERR_FORMAT, "%s: sampling values out of range (temperature %g, top_k %u, top_p %g, "
                           "repetition_penalty %g)", path, t, k, p, r);
     g->temperature = (float)t;

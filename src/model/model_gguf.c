@@ -3,6 +3,7 @@
  *
  * Layer: model. The reader stays open on m->gguf: tensor data points into its
  * map. GGUF dims are ne[] fastest-first; here they become (rows, cols). */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "base/mem.h"
@@ -31,6 +32,19 @@ static fd_status get_f(const fd_gguf *g, const char *key, int required, double *
         return FD_OK;
     }
     return fd_gguf_get_float(g, key, out, err);
+}
+
+/* A sampling default: finite, not negative (positive when `positive`), at
+ * most `hi` when hi > 0; refused naming the key. Absent: *out unchanged. */
+static fd_status get_sampling(const fd_gguf *g, const char *key, int positive, double hi, float *out, fd_error *err)
+{
+    double x;
+    if (!fd_gguf_has(g, key)) return FD_OK;
+    FD_TRY(fd_gguf_get_float(g, key, &x, err));
+    if (!isfinite((float)x) || x < 0 || (positive && x == 0) || (hi > 0 && x > hi))
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: %s = %g is out of range", fd_gguf_path(g), key, x);
+    *out = (float)x;
+    return FD_OK;
 }
 
 static fd_status get_id(const fd_gguf *g, const char *key, int32_t *out, fd_error *err)
@@ -79,7 +93,6 @@ static fd_status read_hparams(fd_model *m, const fd_gguf *g, fd_error *err)
 static fd_status read_generation(fd_model *m, const fd_gguf *g, fd_error *err)
 {
     fd_generation_defaults *gen = &m->info.gen;
-    double x;
     uint64_t u;
     FD_TRY(get_id(g, "tokenizer.ggml.bos_token_id", &gen->bos_id, err));
     FD_TRY(get_id(g, "tokenizer.ggml.padding_token_id", &gen->pad_id, err));
@@ -95,18 +108,9 @@ static fd_status read_generation(fd_model *m, const fd_gguf *g, fd_error *err)
         if (eos >= 0) gen->eos_ids[gen->n_eos++] = eos;
         if (eot >= 0 && eot != eos) gen->eos_ids[gen->n_eos++] = eot;
     }
-    if (fd_gguf_has(g, "general.sampling.temp")) {
-        FD_TRY(fd_gguf_get_float(g, "general.sampling.temp", &x, err));
-        gen->temperature = (float)x;
-    }
-    if (fd_gguf_has(g, "general.sampling.top_p")) {
-        FD_TRY(fd_gguf_get_float(g, "general.sampling.top_p", &x, err));
-        gen->top_p = (float)x;
-    }
-    if (fd_gguf_has(g, "general.sampling.penalty_repeat")) {
-        FD_TRY(fd_gguf_get_float(g, "general.sampling.penalty_repeat", &x, err));
-        gen->repetition_penalty = (float)x;
-    }
+    FD_TRY(get_sampling(g, "general.sampling.temp", 0, 0, &gen->temperature, err));
+    FD_TRY(get_sampling(g, "general.sampling.top_p", 0, 1, &gen->top_p, err));
+    FD_TRY(get_sampling(g, "general.sampling.penalty_repeat", 1, 0, &gen->repetition_penalty, err));
     if (fd_gguf_has(g, "general.sampling.top_k")) {
         FD_TRY(fd_gguf_get_uint(g, "general.sampling.top_k", &u, err));
         gen->top_k = u > INT32_MAX ? INT32_MAX : (int32_t)u;
