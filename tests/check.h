@@ -50,7 +50,7 @@ typedef void (*check_test_fn)(void);
  * run skipped, 2 for an unknown name, else 0. */
 static inline int check_main_(check_test_fn *tests, size_t n, const char *names, const char *only)
 {
-    char buf[4096], *name[256];
+    char buf[4096], *name[256] = { 0 };
     size_t k = 0, run = 0, skipped = 0;
     snprintf(buf, sizeof buf, "%s", names);
     for (char *p = strtok(buf, ", \t\n"); p && k < 256; p = strtok(NULL, ", \t\n")) name[k++] = p;
@@ -64,8 +64,9 @@ static inline int check_main_(check_test_fn *tests, size_t n, const char *names,
         }
     }
     for (size_t i = 0; i < n; i++) {
-        int fixture = !strcmp(name[i], "setup") || !strcmp(name[i], "teardown");
-        if (only && !fixture && strcmp(name[i], only)) continue;
+        const char *nm = i < k ? name[i] : "";
+        int fixture = !strcmp(nm, "setup") || !strcmp(nm, "teardown");
+        if (only && !fixture && strcmp(nm, only)) continue;
         int before = check_skips;
         tests[i]();
         if (!fixture) run++, skipped += check_skips > before;

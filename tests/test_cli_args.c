@@ -22,6 +22,11 @@ static void test_unknown_options(void)
     USAGE_ERROR("unexpected argument 'c'", "convert", "a", "b.gguf", "c");
     USAGE_ERROR("unknown command 'bogus'", "bogus");
     USAGE_ERROR("unknown option '--bogus'", "--bogus");
+    static const char *const more[] = { "template", "run", "chat", "demo", "eval" };
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
+        USAGE_ERROR("unknown option '--bogus'", more[i], "--bogus");
+        USAGE_ERROR("unexpected argument 'stray'", more[i], "stray");
+    }
     USAGE_ERROR("unexpected argument 'x'", "--version", "x");
 }
 
@@ -36,6 +41,14 @@ static void test_missing_values(void)
     USAGE_ERROR("MODEL is missing", "info");
     USAGE_ERROR("-m MODEL is required", "tokenize");
     USAGE_ERROR("OUT is missing", "convert", "a");
+    USAGE_ERROR("-m needs a value", "template", "-m");
+    USAGE_ERROR("-m MODEL is required", "template");
+    USAGE_ERROR("--tokens needs a value", "eval", "--tokens");
+    USAGE_ERROR("--tokens is required", "eval", "--synthetic", "tiny");
+    USAGE_ERROR("-p PROMPT is required", "run", "--synthetic", "tiny");
+    USAGE_ERROR("-n needs a value", "run", "-n");
+    USAGE_ERROR("--stop needs a value", "chat", "--stop");
+    USAGE_ERROR("--backend needs a value", "demo", "--backend");
 }
 
 static void test_malformed_values(void)
@@ -53,6 +66,15 @@ static void test_malformed_values(void)
     USAGE_ERROR("not '0'", "convert", "a", "b.gguf", "--threads", "0");
     USAGE_ERROR("not ' 4'", "convert", "a", "b.gguf", "--threads", " 4");
     USAGE_ERROR("not '99999999999999999999'", "convert", "a", "b.gguf", "--threads", "99999999999999999999");
+    USAGE_ERROR("-n needs a whole number from 0 to", "run", "-n", "abc");
+    USAGE_ERROR("--temp needs a number from 0 to 100, not 'nan'", "run", "--temp", "nan");
+    USAGE_ERROR("--top-p needs a number from 0 to 1, not '2'", "demo", "--top-p", "2");
+    USAGE_ERROR("-c needs a whole number from 1 to", "eval", "-c", "0");
+    USAGE_ERROR("--seed-weights needs a whole number", "eval", "--seed-weights", "-3");
+    USAGE_ERROR("--now needs a whole number from 0 to", "template", "-m", "x", "--now", "-5");
+    USAGE_ERROR("--now needs a whole number from 0 to", "template", "-m", "x", "--now", " 5");
+    USAGE_ERROR("--tokens needs a whole number from 0 to 2147483647, not '9x'", "eval", "--synthetic", "tiny", "--tokens", "1,9x");
+    USAGE_ERROR("unknown --synthetic shape 'huge'", "run", "--synthetic", "huge");
 }
 
 static void test_kernel_source_dtypes(void)

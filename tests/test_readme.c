@@ -1,6 +1,6 @@
-/* test_readme.c — README.md a user can trust (issue 22, class 8): every option
- * that a command's --help prints is in the README, and every repository file
- * the README names exists in the repository. */
+/* test_readme.c — README.md a user can trust (issue 22, class 8): every
+ * command of `foundry --help` and every option that its --help prints is in
+ * the README, and every repository file the README names exists. */
 #include <ctype.h>
 #include "check.h"
 #include "cli_util.h"
@@ -17,13 +17,32 @@ static void setup(void)
 
 static void test_help_options_in_readme(void)
 {
-    static const char *const cmds[] = { "selftest", "kernels", "tokenize", "info", "convert" };
-    char out[] = "/tmp/fd_readme_XXXXXX";
-    int fd = mkstemp(out);
+    char out[] = "/tmp/fd_readme_XXXXXX", cmds[32][32];
+    int fd = mkstemp(out), ncmd = 0;
     CHECK(readme != NULL && fd >= 0);
     if (!readme || fd < 0) return;
     close(fd);
-    for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
+    /* the commands, from `foundry --help`'s list ("  NAME  summary" lines after "commands:") */
+    cli_io top = { .out = out };
+    CHECK_EQ(cli_run(&top, "--help", (char *)NULL), 0);
+    size_t tn = 0;
+    char *list = read_all(out, &tn), *at = list ? (list[tn] = 0, strstr(list, "commands:\n")) : NULL;
+    for (char *line = at ? strchr(at, '\n') + 1 : NULL; line && line[0] == ' ' && ncmd < 32;) {
+        if (sscanf(line, " %31s", cmds[ncmd]) == 1) {
+            char needle[64];
+            snprintf(needle, sizeof needle, "foundry %s", cmds[ncmd]);
+            if (!strstr(readme, needle)) {
+                check_failures++;
+                fprintf(stderr, "README.md lacks the command `%s`\n", needle);
+            }
+            ncmd++;
+        }
+        line = strchr(line, '\n');
+        line = line ? line + 1 : NULL;
+    }
+    free(list);
+    CHECK(ncmd >= 5);
+    for (int c = 0; c < ncmd; c++) {
         cli_io io = { .out = out };
         CHECK_EQ(cli_run(&io, cmds[c], "--help", (char *)NULL), 0);
         size_t n = 0;

@@ -437,7 +437,7 @@ static void test_cli(void)
                         "Today Date: 01 Jan 1970\n\n", 100));
     /* usage errors: exit 2 with one line; bad input: exit 1 with a message */
     CHECK_EQ(run_cli("--bogus", conv, out, sizeof out), 2);
-    CHECK_CONTAINS(out, "unknown argument '--bogus'");
+    CHECK_CONTAINS(out, "unknown option '--bogus'");
     CHECK_EQ(run_cli("-m", conv, out, sizeof out), 2);
     CHECK_CONTAINS(out, "-m needs a value");
     CHECK_EQ(run_cli("", conv, out, sizeof out), 2);

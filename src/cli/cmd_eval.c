@@ -81,24 +81,17 @@ int cmd_eval(int argc, char **argv)
             usage(stdout);
             return 0;
         } else if (!strcmp(argv[i], "--tokens")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "foundry eval: --tokens needs a value\n");
-                return 2;
-            }
-            tokens = argv[++i];
+            if (!(tokens = cli_value("eval", argc, argv, &i))) return 2;
         } else if (!strcmp(argv[i], "--json")) {
             json = 1;
         } else if (!strcmp(argv[i], "--prefill")) {
             prefill = 1;
         } else {
-            fprintf(stderr, "foundry eval: unknown option '%s'\n", argv[i]);
-            usage(stderr);
-            return 2;
+            return cli_unknown("eval", argv[i]);
         }
     }
     if (!tokens) {
-        fprintf(stderr, "foundry eval: --tokens is required\n");
-        return 2;
+        return cli_usage_error("eval", "--tokens is required");
     }
     int32_t *ids;
     size_t n;

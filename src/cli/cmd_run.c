@@ -74,8 +74,7 @@ int cmd_run(int argc, char **argv)
     int r = gen_args_parse("run", argc, argv, &a, run_usage);
     if (r) return r < 0 ? 0 : r;
     if (!a.prompt) {
-        fprintf(stderr, "foundry run: -p PROMPT is required\n");
-        return 2;
+        return cli_usage_error("run", "-p PROMPT is required");
     }
     cli_model m;
     if ((r = cli_model_open("run", &a.m, &m))) return r;
@@ -94,8 +93,7 @@ int cmd_demo(int argc, char **argv)
     int r = gen_args_parse("demo", argc, argv, &a, demo_usage);
     if (r) return r < 0 ? 0 : r;
     if (a.m.model) {
-        fprintf(stderr, "foundry demo: runs its own random model; use `foundry run -m MODEL` for yours\n");
-        return 2;
+        return cli_usage_error("demo", "runs its own random model; use `foundry run -m MODEL` for yours");
     }
     int gpu = cli_gpu_present(a.m.backend);
     if (!a.m.synthetic) a.m.synthetic = gpu ? "qwen2.5-0.5b" : "tiny";

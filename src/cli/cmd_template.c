@@ -52,7 +52,6 @@ int cmd_template(int argc, char **argv)
     opt.add_generation_prompt = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int has_val = i + 1 < argc;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 0;
@@ -60,32 +59,21 @@ int cmd_template(int argc, char **argv)
             opt.add_generation_prompt = 0;
         } else if (!strcmp(a, "-m") || !strcmp(a, "--model") || !strcmp(a, "--vars") || !strcmp(a, "--tools") ||
                    !strcmp(a, "--now")) {
-            if (!has_val) {
-                fprintf(stderr, "foundry: template: %s needs a value\n", a);
-                return 2;
-            }
-            const char *v = argv[++i];
+            const char *v = cli_value("template", argc, argv, &i);
+            if (!v) return 2;
             if (a[1] == 'm' || a[2] == 'm') model = v;
             else if (a[2] == 'v') user_vars = v;
             else if (a[2] == 't') tools = v;
             else {
-                char *end;
-                errno = 0;
-                opt.now = strtoll(v, &end, 10);
-                if (!*v || *end || errno) {
-                    fprintf(stderr, "foundry: template: --now wants whole seconds, not '%s'\n", v);
-                    return 2;
-                }
+                uint64_t now;
+                if (cli_parse_u64("template", "--now", v, 0, INT64_MAX, &now)) return 2;
+                opt.now = (int64_t)now;
             }
         } else {
-            fprintf(stderr, "foundry: template: unknown argument '%s' (see foundry template --help)\n", a);
-            return 2;
+            return cli_unknown("template", a);
         }
     }
-    if (!model) {
-        fprintf(stderr, "foundry: template: -m MODEL is required (see foundry template --help)\n");
-        return 2;
-    }
+    if (!model) return cli_usage_error("template", "-m MODEL is required");
     fd_error err = { 0 };
     fd_template *t;
     char *model_vars, *in = NULL, *vars = NULL, *text = NULL;

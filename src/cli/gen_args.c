@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include "cli/cli.h"
 #include "cli/gen_args.h"
 
 static fd_session *volatile running;   /* for the SIGINT handler */
@@ -81,10 +82,7 @@ static int valued(const char *cmd, const char *o, const char *v, run_args *a)
     }
     else if (!strcmp(o, "--seed")) { U_(0, UINT64_MAX); a->samp.seed = u; }
     else if (!strcmp(o, "--stop")) {
-        if (a->nstop == MAX_STOPS) {
-            fprintf(stderr, "foundry %s: at most %d --stop strings\n", cmd, MAX_STOPS);
-            return 2;
-        }
+        if (a->nstop == MAX_STOPS) return cli_usage_error(cmd, "at most %d --stop strings", MAX_STOPS);
         a->stop[a->nstop++] = v;
     }
     else return 0;
@@ -104,31 +102,18 @@ int gen_args_parse(const char *cmd, int argc, char **argv, run_args *a, void (*u
             usage(stdout);
             return -1;
         }
-        if (o[0] != '-') {
-            fprintf(stderr, "foundry %s: unexpected argument '%s'\n", cmd, o);
-            return 2;
-        }
+        if (o[0] != '-') return cli_unknown(cmd, o);
         static const char *const takes_value[] = { "-p", "--prompt", "-s", "--system", "-n", "--temp", "--top-k",
             "--top-p", "--min-p", "--repeat-penalty", "--presence-penalty", "--frequency-penalty", "--repeat-last-n",
             "--seed", "--stop", "--trace" };
         size_t k = 0;
         while (k < sizeof takes_value / sizeof takes_value[0] && strcmp(o, takes_value[k])) k++;
-        if (k == sizeof takes_value / sizeof takes_value[0]) {
-            fprintf(stderr, "foundry %s: unknown option '%s' (see --help)\n", cmd, o);
-            return 2;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "foundry %s: %s needs a value\n", cmd, o);
-            return 2;
-        }
-        r = valued(cmd, o, argv[i + 1], a);
+        if (k == sizeof takes_value / sizeof takes_value[0]) return cli_unknown(cmd, o);
+        const char *v = cli_value(cmd, argc, argv, &i);
+        if (!v) return 2;
+        r = valued(cmd, o, v, a);
         if (r == 2) return 2;
-        if (!r) {
-            fprintf(stderr, "foundry %s: unknown option '%s'\n", cmd, o);
-            usage(stderr);
-            return 2;
-        }
-        i++;
+        if (!r) return cli_unknown(cmd, o);
     }
     return 0;
 }

@@ -62,6 +62,7 @@ const char *cli_model_help(void)
            "  --synthetic NAME    instead of -m: random weights of that shape, built in memory\n"
            "                      (qwen2.5-0.5b, qwen2.5-1.5b, qwen2.5-3b, tiny)\n"
            "  --vocab GGUF        the synthetic model's tokenizer (default: the repository's Qwen2.5 vocabulary)\n"
+           "  --seed-weights S    the synthetic model's weight seed (default 1)\n"
            "  --backend B         auto (default: the GPU if there is one), cpu or cuda\n"
            "  --dtype T           convert the weights on load: f32, f16, bf16, q8_0 or q4_0\n"
            "  -c, --ctx N         context length (default: the model's, at most 4096)\n";
