@@ -43,6 +43,11 @@ static void test_missing_vs_not_a_directory(void)
     fd_error_clear(&err);
     CHECK_EQ(fd_tokenizer_load(under, &t, &err), FD_ERR_IO);
     CHECK_CONTAINS(err.msg, "Not a directory");
+    cli_io io = { 0 };
+    CHECK_EQ(cli_run(&io, "template", "-m", gone, (char *)NULL), 1);
+    CHECK_CONTAINS(io.err, "No such file or directory");
+    CHECK_EQ(cli_run(&io, "template", "-m", under, (char *)NULL), 1);
+    CHECK_CONTAINS(io.err, "Not a directory");
     free(file), free(under), free(gone);
 }
 

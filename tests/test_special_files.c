@@ -54,6 +54,10 @@ static void test_fifo_as_model(void)
     CHECK_CONTAINS(io.err, "is a FIFO");
     CHECK_EQ(cli_run(&io, "convert", fifo, "/tmp/never.gguf", (char *)NULL), 1);
     CHECK_CONTAINS(io.err, "is a FIFO");
+    CHECK_EQ(cli_run(&io, "template", "-m", fifo, (char *)NULL), 1);
+    CHECK_CONTAINS(io.err, "is a FIFO");
+    CHECK_EQ(cli_run(&io, "eval", "-m", fifo, "--tokens", "1", (char *)NULL), 1);
+    CHECK_CONTAINS(io.err, "is a FIFO");
     CHECK_EQ(cli_run(&io, "info", "/dev/null", (char *)NULL), 1);
     CHECK_CONTAINS(io.err, "is a character device, not a regular file");
     CHECK_EQ(cli_run(&io, "tokenize", "-m", "/dev/zero", (char *)NULL), 1);
@@ -81,11 +85,13 @@ static void test_fifo_in_folder(void)
         { "config.json", "info" }, { "model.safetensors", "info" }, { "tokenizer.json", "info" },
         { "tokenizer_config.json", "info" }, { "generation_config.json", "info" },
         { "tokenizer.json", "tokenize" }, { "tokenizer_config.json", "tokenize" }, { "config.json", "convert" },
+        { "chat_template.jinja", "template" }, { "tokenizer_config.json", "template" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *d = model_with_fifo(cases[i].name), *out = path_in(d, "o.gguf");
         cli_io io = { .limit_s = 15 };
         int rc = !strcmp(cases[i].cmd, "tokenize") ? cli_run(&io, "tokenize", "-m", d, (char *)NULL)
+                 : !strcmp(cases[i].cmd, "template") ? cli_run(&io, "template", "-m", d, (char *)NULL)
                  : !strcmp(cases[i].cmd, "convert") ? cli_run(&io, "convert", d, out, "--quiet", (char *)NULL)
                  : cli_run(&io, "info", d, (char *)NULL);
         CHECK_EQ(rc, 1);

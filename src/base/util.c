@@ -164,6 +164,17 @@ fd_status fd_probe_file(const char *path, int *present, fd_error *err)
     return FD_OK;
 }
 
+fd_status fd_probe_input(const char *path, int *is_dir, fd_error *err)
+{
+    struct stat st;
+    *is_dir = 0;
+    if (stat(path, &st) != 0) return fd_error_set(err, FD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return fd_error_set(err, FD_ERR_IO, "%s: is %s, not a regular file or a folder", path, fd_file_kind(st.st_mode));
+    *is_dir = S_ISDIR(st.st_mode);
+    return FD_OK;
+}
+
 fd_status fd_check_output_path(const char *path, fd_error *err)
 {
     struct stat st;

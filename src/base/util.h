@@ -45,6 +45,11 @@ char *fd_escape(const char *s, size_t n, char *buf, size_t cap);
  * a path through a file) is FD_ERR_IO saying so. */
 fd_status fd_probe_file(const char *path, int *present, fd_error *err);
 
+/* An input given by the user: FD_OK when `path` is a regular file or a folder
+ * (*is_dir says which); otherwise FD_ERR_IO with the system's reason (missing,
+ * permission denied, not a directory) or what it is (a FIFO, a device...). */
+fd_status fd_probe_input(const char *path, int *is_dir, fd_error *err);
+
 /* FD_OK when `path` may be replaced by a new file: it does not exist, or it
  * is a regular file (not a link, device, FIFO, socket or folder). Otherwise
  * FD_ERR_IO naming what it is. */

@@ -108,12 +108,16 @@ static fd_status load_folder(const char *dir, fd_template **tmpl, char **vars, f
          *cfgp = fd_path_join(dir, "tokenizer_config.json");
     json_t *cfg = NULL, *ct = NULL;
     fd_status rc = FD_OK;
+    int has_cfg = 0, has_jinja = 0, has_ctj = 0;   /* a FIFO or a folder under one of the names is an error */
     if (!jinja || !ctj || !cfgp) rc = fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", dir);
-    if (rc == FD_OK && fd_is_file(cfgp)) rc = load_json(cfgp, &cfg, err);
+    if (rc == FD_OK) rc = fd_probe_file(cfgp, &has_cfg, err);
+    if (rc == FD_OK) rc = fd_probe_file(jinja, &has_jinja, err);
+    if (rc == FD_OK) rc = fd_probe_file(ctj, &has_ctj, err);
+    if (rc == FD_OK && has_cfg) rc = load_json(cfgp, &cfg, err);
     if (rc == FD_OK) rc = config_vars(cfg, cfgp, vars, err);
-    if (rc == FD_OK && fd_is_file(jinja)) {
+    if (rc == FD_OK && has_jinja) {
         rc = template_file(jinja, tmpl, err);
-    } else if (rc == FD_OK && fd_is_file(ctj) && (rc = load_json(ctj, &ct, err)) == FD_OK && json_template(ct)) {
+    } else if (rc == FD_OK && has_ctj && (rc = load_json(ctj, &ct, err)) == FD_OK && json_template(ct)) {
         rc = template_of(ctj, json_template(ct), strlen(json_template(ct)), tmpl, err);
     } else if (rc == FD_OK && cfg && json_template(cfg)) {
         rc = template_of(cfgp, json_template(cfg), strlen(json_template(cfg)), tmpl, err);
@@ -172,8 +176,9 @@ fd_status fd_template_load(const char *path, fd_template **tmpl, char **vars_jso
     *tmpl = NULL;
     *vars_json = NULL;
     if (!path) return fd_error_set(err, FD_ERR_INVALID, "fd_template_load: path is NULL");
-    if (!fd_is_dir(path) && !fd_is_file(path)) return fd_error_set(err, FD_ERR_IO, "%s: no such file or folder", path);
-    if (fd_is_dir(path)) {
+    int is_dir = 0;
+    FD_TRY(fd_probe_input(path, &is_dir, err));
+    if (is_dir) {
         rc = load_folder(path, tmpl, vars_json, err);
     } else if (ends_with(path, ".jinja")) {
         rc = template_file(path, tmpl, err);

@@ -280,11 +280,9 @@ fd_status fd_tokenizer_load(const char *path, fd_tokenizer **out, fd_error *err)
     if (!out) return fd_error_set(err, FD_ERR_INVALID, "fd_tokenizer_load: out is NULL");
     *out = NULL;
     if (!path) return fd_error_set(err, FD_ERR_INVALID, "fd_tokenizer_load: path is NULL");
-    struct stat st;
-    if (stat(path, &st) != 0) return fd_error_set(err, FD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
-        return fd_error_set(err, FD_ERR_IO, "%s: is %s, not a regular file or a folder", path, fd_file_kind(st.st_mode));
-    if (S_ISREG(st.st_mode) && ends_with(path, ".gguf")) {
+    int is_dir = 0;
+    FD_TRY(fd_probe_input(path, &is_dir, err));
+    if (!is_dir && ends_with(path, ".gguf")) {
         fd_gguf *g;
         FD_TRY(fd_gguf_open_ex(path, FD_GGUF_ANY_TENSOR_TYPE, &g, err));
         fd_status rc = fd_tokenizer_load_gguf(g, out, err);
@@ -293,7 +291,7 @@ fd_status fd_tokenizer_load(const char *path, fd_tokenizer **out, fd_error *err)
     }
     /* a folder, or a tokenizer.json with its siblings */
     char dir[4096], a[4200], b[4200], c[4200];
-    if (S_ISDIR(st.st_mode)) {
+    if (is_dir) {
         snprintf(dir, sizeof dir, "%s", path);
         FD_TRY(sibling(dir, "tokenizer.json", a, sizeof a, err));
         if (!a[0]) return fd_error_set(err, FD_ERR_IO, "%s: no tokenizer.json in this folder", path);
