@@ -22,7 +22,7 @@ static void test_unknown_options(void)
     USAGE_ERROR("unexpected argument 'c'", "convert", "a", "b.gguf", "c");
     USAGE_ERROR("unknown command 'bogus'", "bogus");
     USAGE_ERROR("unknown option '--bogus'", "--bogus");
-    static const char *const more[] = { "template", "run", "chat", "demo", "eval" };
+    static const char *const more[] = { "template", "run", "chat", "demo", "eval", "bench" };
     for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
         USAGE_ERROR("unknown option '--bogus'", more[i], "--bogus");
         USAGE_ERROR("unexpected argument 'stray'", more[i], "stray");
@@ -49,6 +49,9 @@ static void test_missing_values(void)
     USAGE_ERROR("-n needs a value", "run", "-n");
     USAGE_ERROR("--stop needs a value", "chat", "--stop");
     USAGE_ERROR("--backend needs a value", "demo", "--backend");
+    USAGE_ERROR("-p needs a value", "bench", "-p");
+    USAGE_ERROR("--dtype needs a value", "bench", "--dtype");
+    USAGE_ERROR("--trace needs a value", "selftest", "--trace");
 }
 
 static void test_malformed_values(void)
@@ -75,6 +78,9 @@ static void test_malformed_values(void)
     USAGE_ERROR("--now needs a whole number from 0 to", "template", "-m", "x", "--now", " 5");
     USAGE_ERROR("--tokens needs a whole number from 0 to 2147483647, not '9x'", "eval", "--synthetic", "tiny", "--tokens", "1,9x");
     USAGE_ERROR("unknown --synthetic shape 'huge'", "run", "--synthetic", "huge");
+    USAGE_ERROR("-p needs a whole number from 0 to 1048576, not 'x'", "bench", "-p", "1,x");
+    USAGE_ERROR("-r needs a whole number from 1 to 1000, not '0'", "bench", "-r", "0");
+    USAGE_ERROR("--dtype takes f32, f16, bf16, q8_0, q4_0, not 'q9'", "bench", "--dtype", "f16,q9");
 }
 
 static void test_kernel_source_dtypes(void)

@@ -59,20 +59,14 @@ static int parse_list(const char *opt, const char *s, uint64_t lo, uint64_t hi, 
     for (const char *p = s; *p;) {
         const char *c = strchr(p, ',');
         size_t k = c ? (size_t)(c - p) : strlen(p);
-        if (k >= sizeof buf || l->n == MAXL) {
-            fprintf(stderr, "foundry bench: %s: at most %d values\n", opt, MAXL);
-            return 2;
-        }
+        if (k >= sizeof buf || l->n == MAXL) return cli_usage_error("bench", "%s: at most %d values", opt, MAXL);
         memcpy(buf, p, k);
         buf[k] = 0;
         if (cli_parse_u64("bench", opt, buf, lo, hi, &l->v[l->n])) return 2;
         l->n++;
         p += k + (c != NULL);
     }
-    if (!l->n) {
-        fprintf(stderr, "foundry bench: %s needs at least one value\n", opt);
-        return 2;
-    }
+    if (!l->n) return cli_usage_error("bench", "%s needs at least one value", opt);
     return 0;
 }
 
@@ -135,14 +129,15 @@ int cmd_bench(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (!strcmp(o, "--dtype")) {   /* a list here, unlike the other commands */
-            if (i + 1 >= argc) return fprintf(stderr, "foundry bench: --dtype needs a value\n"), 2;
-            char *copy = strdup(argv[++i]), *save = NULL;
+            const char *v = cli_value("bench", argc, argv, &i);
+            if (!v) return 2;
+            char *copy = strdup(v), *save = NULL;
             for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
                 fd_dtype d;
                 if (fd_dtype_parse(t, &d) != FD_OK || !(fd_dtype_is_float(d) || fd_dtype_is_quant(d)) || dts.n == MAXL) {
-                    fprintf(stderr, "foundry bench: --dtype takes f32, f16, bf16, q8_0, q4_0, not '%s'\n", t);
+                    r = cli_usage_error("bench", "--dtype takes f32, f16, bf16, q8_0, q4_0, not '%s'", t);
                     free(copy);
-                    return 2;
+                    return r;
                 }
                 dts.v[dts.n++] = d;
             }
@@ -156,11 +151,9 @@ int cmd_bench(int argc, char **argv)
         if (!strcmp(o, "--help") || !strcmp(o, "-h")) { usage(stdout); return 0; }
         if (!strcmp(o, "--json")) { json = 1; continue; }
         if (!strcmp(o, "--profile")) { profile = 1; continue; }
-        if (i + 1 >= argc || (strcmp(o, "-p") && strcmp(o, "-n") && strcmp(o, "-r") && strcmp(o, "-d"))) {
-            fprintf(stderr, "foundry bench: %s '%s'\n", i + 1 >= argc && o[0] == '-' ? "missing value after" : "unknown option", o);
-            return 2;
-        }
-        const char *v = argv[++i];
+        if (strcmp(o, "-p") && strcmp(o, "-n") && strcmp(o, "-r") && strcmp(o, "-d")) return cli_unknown("bench", o);
+        const char *v = cli_value("bench", argc, argv, &i);
+        if (!v) return 2;
         if (!strcmp(o, "-p") && (r = parse_list(o, v, 0, 1u << 20, &pp))) return r;
         if (!strcmp(o, "-n") && (r = parse_list(o, v, 0, 1u << 20, &tg))) return r;
         if (!strcmp(o, "-d") && (r = parse_list(o, v, 0, 1u << 22, &depth))) return r;
