@@ -23,16 +23,44 @@ static fd_status open_err(const char *path, fd_error *err)
     return st;
 }
 
-/* The tiny folder with `from` replaced by `to` in config.json: refused, naming `needle`. */
-static void config_case(const char *from, const char *to, const char *needle)
+/* The tiny folder with `from` replaced by `to` in config.json: refused with `want`, naming `needle`. */
+static void config_case_st(const char *from, const char *to, fd_status want, const char *needle)
 {
     char *d = path_in(dir, "cfg");
     fd_error err = { 0 };
     mkdir(d, 0755);
     write_tiny_hf(d, &TINY, 11);
     edit_file(d, "config.json", from, to);
-    CHECK_EQ(open_err(d, &err), FD_ERR_FORMAT);
+    CHECK_EQ(open_err(d, &err), want);
     CHECK_CONTAINS(err.msg, needle);
+    rm_tree(d);
+}
+
+static void config_case(const char *from, const char *to, const char *needle)
+{
+    config_case_st(from, to, FD_ERR_FORMAT, needle);
+}
+
+/* Configurations this code does not implement are refused by name, never ignored. */
+static void test_unimplemented_configs(void)
+{
+    const char *eps = "\"rms_norm_eps\":1e-06";
+    config_case_st(eps, "\"rms_norm_eps\":1e-06,\"rope_scaling\":{\"type\":\"yarn\",\"factor\":4.0}",
+                   FD_ERR_UNSUPPORTED, "\"rope_scaling\" (yarn) is not implemented");
+    config_case_st(eps, "\"rms_norm_eps\":1e-06,\"rope_parameters\":{\"rope_type\":\"linear\",\"rope_theta\":10000}",
+                   FD_ERR_UNSUPPORTED, "\"rope_parameters.rope_type\" \"linear\"");
+    config_case_st(eps, "\"rms_norm_eps\":1e-06,\"use_sliding_window\":true", FD_ERR_UNSUPPORTED,
+                   "sliding-window attention");
+    config_case_st(eps, "\"rms_norm_eps\":1e-06,\"hidden_act\":\"gelu\"", FD_ERR_UNSUPPORTED,
+                   "\"hidden_act\" \"gelu\" is not implemented");
+    /* the neutral spellings still load */
+    char *d = path_in(dir, "cfg_ok");
+    fd_error err = { 0 };
+    mkdir(d, 0755);
+    write_tiny_hf(d, &TINY, 11);
+    edit_file(d, "config.json", eps, "\"rms_norm_eps\":1e-06,\"rope_scaling\":null,\"use_sliding_window\":false,"
+              "\"hidden_act\":\"silu\",\"rope_parameters\":{\"rope_type\":\"default\",\"rope_theta\":1000000.0}");
+    CHECK_EQ(open_err(d, &err), FD_OK);
     rm_tree(d);
 }
 
@@ -155,4 +183,4 @@ static void test_nonfinite_weights(void)
 
 static void teardown(void) { rm_tree(dir); }
 
-TEST_MAIN(setup, test_config_values, test_gguf_values, test_nonfinite_weights, teardown)
+TEST_MAIN(setup, test_config_values, test_gguf_values, test_nonfinite_weights, test_unimplemented_configs, teardown)

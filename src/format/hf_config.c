@@ -72,6 +72,33 @@ static void read_dtype(json_t *o, fd_dtype *hint)
     else if (!strcmp(s, "float32")) *hint = FD_F32;
 }
 
+/* What this code does not implement is refused by name, never ignored:
+ * RoPE scaling of any kind, sliding-window attention turned on, an
+ * activation other than SiLU. */
+static fd_status refuse_unimplemented(const char *path, json_t *o, fd_error *err)
+{
+    json_t *rs = json_object_get(o, "rope_scaling"), *rp = json_object_get(o, "rope_parameters");
+    const char *type = NULL;
+    if (rs && !json_is_null(rs)) {
+        type = json_string_value(json_object_get(rs, "rope_type"));
+        if (!type) type = json_string_value(json_object_get(rs, "type"));
+        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: \"rope_scaling\" (%s) is not implemented", path,
+                            type ? type : "of unknown type");
+    }
+    type = json_is_object(rp) ? json_string_value(json_object_get(rp, "rope_type")) : NULL;
+    if (type && strcmp(type, "default"))
+        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: \"rope_parameters.rope_type\" \"%s\" (RoPE scaling) is not "
+                            "implemented", path, type);
+    if (json_is_true(json_object_get(o, "use_sliding_window")))
+        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: sliding-window attention (\"use_sliding_window\": true) is "
+                            "not implemented", path);
+    const char *act = json_string_value(json_object_get(o, "hidden_act"));
+    if (act && strcmp(act, "silu"))
+        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: \"hidden_act\" \"%s\" is not implemented (only silu)", path,
+                            act);
+    return FD_OK;
+}
+
 fd_status fd_hf_read_config(const char *path, fd_model_hparams *hp, fd_dtype *dtype_hint, fd_error *err)
 {
     json_t *o, *rp, *tie;
@@ -81,6 +108,7 @@ fd_status fd_hf_read_config(const char *path, fd_model_hparams *hp, fd_dtype *dt
     hp->rms_eps = 1e-6;
     FD_TRY(fd_json_load(path, &o, err));
     rc = read_arch(path, o, hp, err);
+    if (rc == FD_OK) rc = refuse_unimplemented(path, o, err);
     if (rc == FD_OK) rc = get_u32(path, o, "num_hidden_layers", 1, &hp->n_layers, err);
     if (rc == FD_OK) rc = get_u32(path, o, "hidden_size", 1, &hp->hidden, err);
     if (rc == FD_OK) rc = get_u32(path, o, "num_attention_heads", 1, &hp->n_heads, err);

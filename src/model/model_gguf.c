@@ -87,6 +87,12 @@ static fd_status read_hparams(fd_model *m, const fd_gguf *g, fd_error *err)
                             fd_gguf_path(g), h->hidden, h->n_heads);
     FD_TRY(get_f(g, "qwen2.rope.freq_base", 0, &h->rope_theta, err));
     FD_TRY(get_f(g, "qwen2.attention.layer_norm_rms_epsilon", 1, &h->rms_eps, err));
+    fd_gguf_str scaling;   /* RoPE scaling is not implemented: refused by name, never ignored */
+    if (fd_gguf_has(g, "qwen2.rope.scaling.type") &&
+        fd_gguf_get_str(g, "qwen2.rope.scaling.type", &scaling, err) == FD_OK &&
+        !(scaling.len == 4 && !memcmp(scaling.ptr, "none", 4)))
+        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: qwen2.rope.scaling.type \"%.*s\" (RoPE scaling) is not "
+                            "implemented", fd_gguf_path(g), (int)(scaling.len < 32 ? scaling.len : 32), scaling.ptr);
     return FD_OK;
 }
 
