@@ -229,6 +229,14 @@ static void test_gguf_files(void)
         CHECK_EQ(fd_tokenizer_bos(t), -1);
         fd_tokenizer_destroy(t);
     }
+    /* Qwen2.5's GGUF vocabulary pads 151665 tokens with "unused" entries to the embedding's 151936 rows */
+    fd_error_clear(&err);
+    CHECK_OK(fd_tokenizer_load(FD_TEST_DATA "/tokenizer/ggml-vocab-qwen2.gguf", &t, &err), &err);
+    if (t) {
+        CHECK_EQ(fd_tokenizer_vocab_size(t), 151936);
+        CHECK_EQ(fd_tokenizer_real_size(t), 151665);
+        fd_tokenizer_destroy(t);
+    }
     fd_error_clear(&err);
     CHECK_EQ(fd_tokenizer_load(tiny_gguf("llama.gguf", "llama", "qwen2", good, 1), &t, &err), FD_ERR_UNSUPPORTED);
     CHECK_CONTAINS(err.msg, "llama.gguf");

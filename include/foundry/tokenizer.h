@@ -62,6 +62,10 @@ fd_status fd_tokenizer_decode_flush(const fd_tokenizer *t, fd_detok *st,
 
 /* Ids run 0 .. vocab_size - 1 (GGUF vocabularies include padding entries). */
 size_t fd_tokenizer_vocab_size(const fd_tokenizer *t);
+/* One past the last id that is a real token: GGUF vocabularies pad with
+ * "unused" entries (type 5) up to the embedding's rows; a model never
+ * chooses those. Equals fd_tokenizer_vocab_size when there is no padding. */
+size_t fd_tokenizer_real_size(const fd_tokenizer *t);
 const char *fd_tokenizer_token(const fd_tokenizer *t, int32_t id);   /* the vocabulary string, or NULL */
 int32_t fd_tokenizer_find(const fd_tokenizer *t, const char *token); /* id of an exact token string, -1 if absent */
 /* The id a model expects first (tokenizer_config.json's bos_token; for GGUF

@@ -220,7 +220,7 @@ static fd_status fill(fd_weights *w, const fd_upload_options *o, fd_error *err)
     const fd_tokenizer *tok = info->tokenizer;
     w->vocab_valid = w->hp.vocab;
     if (tok) {
-        uint32_t n = (uint32_t)fd_tokenizer_vocab_size(tok);
+        uint32_t n = (uint32_t)fd_tokenizer_real_size(tok);
         if (n && n < w->vocab_valid) w->vocab_valid = n;
     }
     w->loaded = 1;

@@ -42,6 +42,7 @@ struct fd_tokenizer {
     const char *origin;         /* file name for messages (owned) */
     /* vocabulary */
     size_t n_vocab;             /* ids run 0 .. n_vocab-1 */
+    size_t n_real;              /* ids at or past it are padding entries (GGUF type 5); 0: none */
     uint32_t *tok_off;          /* (n_vocab) offset of each token string in pool; TOK_HOLE if none */
     uint32_t *tok_len;          /* (n_vocab) byte length */
     unsigned char *tok_flags;   /* (n_vocab) TOKF_* */

@@ -73,6 +73,8 @@ static fd_status load(fd_tokenizer *t, const fd_gguf *g, fd_error *err)
         if (ty == 3 || ty == 4) FD_TRY(tok_add_added(t, (int32_t)i, tokens[i].ptr, tokens[i].len, ty == 3, 0, 0, 0, 0, err));
         else FD_TRY(tok_set_token(t, (int32_t)i, tokens[i].ptr, tokens[i].len, err));
     }
+    t->n_real = (size_t)n;   /* trailing "unused" entries pad the vocabulary to the embedding's rows */
+    while (types && t->n_real && types[t->n_real - 1] == 5) t->n_real--;
     FD_TRY(tok_build_vmap(t, err));
     FD_TRY(load_merges(t, g, err));
     t->nfc = 1;
