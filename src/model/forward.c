@@ -115,7 +115,6 @@ fd_status fd_state_step(fd_state *s, int32_t id, float *logits)
     s->hist_dirty = 1;
     FD_TRY(run_step(s, logits != NULL, 0));
     s->pos_host++;
-    s->warm = 1;
     if (logits) FD_TRY(fd_tensor_read(s->logits, logits, (size_t)s->w->hp.vocab * sizeof *logits));
     return check_flag(s);
 }
