@@ -4,12 +4,13 @@
 # holds an older tree) of that one on the same GPU, transformers parity of
 # `foundry eval`, the tiny golden checkpoints, and the main job.
 # Usage (device machine, repository root): tools/gpu_session.sh OUTDIR [STEP...]
-#   steps: build ctest bench parity goldens demo (default: all)
+#   steps: build ctest bench kbench parity goldens templates model demo
+#   (default: build ctest bench kbench parity model demo)
 # Expects .dev/deps (static PCRE2, utf8proc, Jansson: headers in include/,
 # archives in lib/) and .dev/shared (the shared folder's tools/ and models/).
 set -u
 OUT=${1:-/tmp/out}; shift
-STEPS=${*:-build ctest bench kbench parity goldens templates demo}
+STEPS=${*:-build ctest bench kbench parity model demo}
 mkdir -p "$OUT"
 ROOT=$(pwd)
 export FOUNDRY_CACHE_DIR=/tmp/fdcache
@@ -78,6 +79,15 @@ if has templates; then
   step chat templates with transformers
   python3 tools/template_golden.py /tmp/golden_tf.jsonl --backend transformers 2>&1 | tail -2
   cmp /tmp/golden_tf.jsonl tests/data/templates/golden.jsonl && echo "template goldens: IDENTICAL to transformers" || cp /tmp/golden_tf.jsonl "$OUT/"
+fi
+if has model; then
+  step model benchmarks
+  $B/foundry bench --synthetic qwen2.5-0.5b --dtype f16,q8_0 -p 512 -n 128 -r 5 -d 0,4096 2>&1 | tee "$OUT/bench_model.txt" | tail -14
+  $B/foundry bench --synthetic qwen2.5-0.5b --dtype f16 -p 512 -n 128 -r 1 --profile 2>&1 | tail -30 > "$OUT/bench_profile.txt"
+  head -40 "$OUT/bench_profile.txt"
+  step chat transcript
+  printf 'Hello, who are you?\nTell me a story about a fox.\n/reset\nWhat is 2+2?\n' |
+    timeout 120 $B/foundry chat --synthetic qwen2.5-0.5b -s "You are a helpful assistant." -n 48 --seed 1 2>&1 | tee "$OUT/chat.txt" | tail -12
 fi
 if has demo; then
   step demo
