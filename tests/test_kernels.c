@@ -120,6 +120,25 @@ static void gemv_parity(fd_foundry *cpu, fd_foundry *gpu, fd_dtype dt, uint32_t 
     (void)fd_tensor_free(gw), (void)fd_tensor_free(gx), (void)fd_tensor_free(gy);
 }
 
+/* Plain kernels flagged FD_KERNEL_PDL_AUTO get an entry point that waits
+ * for their predecessor before the body; the others do not. */
+static void test_pdl_auto_source(void)
+{
+    fd_dtype dt[8];
+    char *src = NULL;
+    CHECK(fd_kernel_variant(&FD_ADD, 0, dt));
+    CHECK_OK(fd_kernel_source(&FD_ADD, dt, &src, NULL), (fd_error *)NULL);
+    CHECK_CONTAINS(src, "#define FD_PDL_AUTO 1");
+    CHECK_CONTAINS(src, "fd_pdl_wait(); fd_pdl_launch(); fd_body(a);");
+    fd_kernel_source_free(src);
+    CHECK(fd_kernel_variant(&FD_GEMV, 0, dt));
+    CHECK_OK(fd_kernel_source(&FD_GEMV, dt, &src, NULL), (fd_error *)NULL);
+    CHECK_CONTAINS(src, "#define FD_PDL_AUTO 0");
+    fd_kernel_source_free(src);
+    CHECK(FD_ADD.flags & FD_KERNEL_PDL_AUTO);
+    CHECK(!(FD_GEMV.flags & (FD_KERNEL_PDL_AUTO | FD_KERNEL_PDL)));
+}
+
 static void test_gpu_parity(void)
 {
     fd_foundry *gpu = make_gpu();
@@ -170,4 +189,4 @@ static void setup(void)
     printf("seed %llu\n", (unsigned long long)seed);
 }
 
-TEST_MAIN(setup, test_validation, test_cpu_values, test_gpu_parity)
+TEST_MAIN(setup, test_validation, test_cpu_values, test_pdl_auto_source, test_gpu_parity)

@@ -97,7 +97,13 @@ enum {
      * kernel's tail. Before the wait it may read what no kernel writes (the
      * GEMVs read their weights there, and clear fd_dispatch.pdl unless the
      * weights are read-only tensors). */
-    FD_KERNEL_PDL = 2
+    FD_KERNEL_PDL = 2,
+    /* For a plain kernel: code generation makes its entry point wait for
+     * its predecessor (fd_pdl_wait) and let its successor be scheduled
+     * (fd_pdl_launch) before the body runs, so the kernel joins the chain of
+     * dependent launches without a line of its own device code changing.
+     * Implies FD_KERNEL_PDL. */
+    FD_KERNEL_PDL_AUTO = 4
 };
 
 /* A kernel descriptor. Hooks that need to know which kernel they serve —

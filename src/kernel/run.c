@@ -96,7 +96,7 @@ static fd_status launch_device(fd_foundry *fd, const fd_kernel *k, const fd_arg_
 {
     const fd_devfn *fn;
     FD_TRY(fd_kcache_get(fd, k, dtypes, &fn));
-    fd_dispatch d = { { 1, 1, 1 }, { 1, 1, 1 }, 0, fd->be->sms ? fd->be->sms : 1, (k->flags & FD_KERNEL_PDL) != 0,
+    fd_dispatch d = { { 1, 1, 1 }, { 1, 1, 1 }, 0, fd->be->sms ? fd->be->sms : 1, (k->flags & (FD_KERNEL_PDL | FD_KERNEL_PDL_AUTO)) != 0,
                       fn->regs > 0 ? (unsigned)fn->regs : 0 };
     fd_error e = { 0 };
     fd_status st = k->dispatch(args, &d, &e);
@@ -120,7 +120,7 @@ static fd_status launch_device(fd_foundry *fd, const fd_kernel *k, const fd_arg_
     memcpy(l.grid, d.grid, sizeof l.grid);
     memcpy(l.block, d.block, sizeof l.block);
     l.shared_bytes = d.shared_bytes;
-    l.pdl = (k->flags & FD_KERNEL_PDL) && d.pdl;
+    l.pdl = (k->flags & (FD_KERNEL_PDL | FD_KERNEL_PDL_AUTO)) && d.pdl;
     return fd->be->launch(fd->be, fn, &l, params, t->size, &fd->err);
 }
 

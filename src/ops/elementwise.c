@@ -34,7 +34,7 @@ static fd_status add_cpu(const fd_kernel *k, const void *p, fd_error *err)
 static uint64_t add_bytes(const void *p) { return 12ull * ((const fd_add_args *)p)->n; }
 
 const fd_kernel FD_ADD = {
-    .name = "add", .args = fd_add_args_table, .flags = FD_KERNEL_INPLACE, .max_block = 256,
+    .name = "add", .args = fd_add_args_table, .flags = FD_KERNEL_INPLACE | FD_KERNEL_PDL_AUTO, .max_block = 256,
     .check = add_check, .dispatch = add_dispatch, .cpu = add_cpu, .bytes = add_bytes,
     .cuda = "#include \"ops/add.cuh\"\n",
 };
@@ -73,7 +73,7 @@ static uint64_t ones_bytes(const void *p)
 }
 
 const fd_kernel FD_ONES = {
-    .name = "ones", .args = fd_ones_args_table, .max_block = 256,
+    .name = "ones", .args = fd_ones_args_table, .flags = FD_KERNEL_PDL_AUTO, .max_block = 256,
     .check = ones_check, .dispatch = ones_dispatch, .cpu = ones_cpu, .bytes = ones_bytes,
     .cuda = "#include \"ops/ones.cuh\"\n",
 };
@@ -108,7 +108,7 @@ static fd_status arange_cpu(const fd_kernel *k, const void *p, fd_error *err)
 static uint64_t arange_bytes(const void *p) { return 4ull * ((const fd_arange_args *)p)->n; }
 
 const fd_kernel FD_ARANGE = {
-    .name = "arange", .args = fd_arange_args_table, .max_block = 256,
+    .name = "arange", .args = fd_arange_args_table, .flags = FD_KERNEL_PDL_AUTO, .max_block = 256,
     .check = arange_check, .dispatch = arange_dispatch, .cpu = arange_cpu, .bytes = arange_bytes,
     .cuda = "#include \"ops/arange.cuh\"\n",
 };

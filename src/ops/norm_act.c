@@ -43,7 +43,7 @@ static uint64_t rmsnorm_bytes(const void *p)
 }
 
 const fd_kernel FD_RMSNORM = {
-    .name = "rmsnorm", .args = fd_rmsnorm_args_table, .max_block = 256,
+    .name = "rmsnorm", .args = fd_rmsnorm_args_table, .flags = FD_KERNEL_PDL_AUTO, .max_block = 256,
     .check = rmsnorm_check, .dispatch = rmsnorm_dispatch, .cpu = rmsnorm_cpu, .bytes = rmsnorm_bytes,
     .cuda = "#include \"ops/rmsnorm.cuh\"\n",
 };
@@ -74,7 +74,7 @@ static fd_status swiglu_cpu(const fd_kernel *k, const void *p, fd_error *err)
 static uint64_t swiglu_bytes(const void *p) { return 12ull * ((const fd_swiglu_args *)p)->n; }
 
 const fd_kernel FD_SWIGLU = {
-    .name = "swiglu", .args = fd_swiglu_args_table, .flags = FD_KERNEL_INPLACE, .max_block = 256,
+    .name = "swiglu", .args = fd_swiglu_args_table, .flags = FD_KERNEL_INPLACE | FD_KERNEL_PDL_AUTO, .max_block = 256,
     .check = swiglu_check, .dispatch = swiglu_dispatch, .cpu = swiglu_cpu, .bytes = swiglu_bytes,
     .cuda = "#include \"ops/swiglu.cuh\"\n",
 };
