@@ -56,6 +56,16 @@ static void test_refusals(void)
     CHECK(pol && in && pol < in);
     CHECK_CONTAINS(src, "__launch_bounds__(FD_MAX_BLOCK, FD_MIN_BLOCKS)");
     fd_kernel_source_free(src);
+    /* the weights are read before the wait: marked FD_EARLY in the kernel's table (fd_run then needs them
+     * read-only to overlap the predecessor); the input x is not */
+    fd_arg_table at = fd_compound_kernel(c)->args(fd_compound_kernel(c));
+    int early_w = 0, early_x = 0;
+    for (size_t i = 0; i < at.n; i++) {
+        if (at.args[i].name[0] == 'w') early_w += (at.args[i].dtypes & FD_EARLY) != 0;
+        if (!strcmp(at.args[i].name, "x")) early_x = (at.args[i].dtypes & FD_EARLY) != 0;
+    }
+    CHECK_EQ(early_w, 2);
+    CHECK_EQ(early_x, 0);
     /* the stages' kernel flags: every GEMV main waits for its predecessor itself */
     CHECK(fd_compound_kernel(c)->flags & FD_KERNEL_PDL);
     CHECK(!(fd_compound_kernel(c)->flags & FD_KERNEL_INPLACE));

@@ -34,6 +34,12 @@ typedef enum { FD_PT_TENSOR, FD_PT_uint32_t, FD_PT_int32_t, FD_PT_uint64_t, FD_P
 #define FD_IDS         FD_DT(I32)
 #define FD_ANY_FLOAT   FD_DTYPES_FLOAT
 #define FD_ANY_WEIGHT  (FD_DTYPES_FLOAT | FD_DTYPES_QUANT)
+/* A role bit in a tensor's dtype rule: the kernel reads this tensor before
+ * it waits for its predecessor (a GEMV prefetching its weights). fd_run
+ * launches such a kernel overlapping its predecessor only when every
+ * FD_EARLY tensor is read-only, since a kernel still running may write it
+ * otherwise. */
+#define FD_EARLY       (1u << 31)
 
 typedef struct fd_arg_desc {
     const char   *name;
@@ -94,9 +100,9 @@ enum {
     /* The device code calls fd_pdl_wait() before it reads or writes memory
      * that an earlier kernel may touch, so on sm_90+ it is launched as a
      * programmatic dependent launch and its start overlaps the previous
-     * kernel's tail. Before the wait it may read what no kernel writes (the
-     * GEMVs read their weights there, and clear fd_dispatch.pdl unless the
-     * weights are read-only tensors). */
+     * kernel's tail. Before the wait it may read only the tensors its table
+     * marks FD_EARLY, and fd_run launches it without overlap unless those
+     * are read-only (the GEMVs read their weights there). */
     FD_KERNEL_PDL = 2,
     /* For a plain kernel: code generation makes its entry point wait for
      * its predecessor (fd_pdl_wait) and let its successor be scheduled

@@ -62,7 +62,7 @@ void fd_kernel_variant_name(const fd_kernel *k, const fd_dtype *dtypes, char *bu
     fd_arg_table t = k->args(k);
     size_t len = (size_t)snprintf(buf, cap, "%s", k->name);
     for (size_t i = 0, ti = 0; i < t.n && len < cap; i++)
-        if (t.args[i].type == FD_PT_TENSOR && (t.args[i].dtypes & (t.args[i].dtypes - 1)))
+        if (t.args[i].type == FD_PT_TENSOR && ((t.args[i].dtypes & ~FD_EARLY) & ((t.args[i].dtypes & ~FD_EARLY) - 1)))
             len += (size_t)snprintf(buf + len, cap - len, "_%s", fd_dtype_name(dtypes[ti++]));
         else if (t.args[i].type == FD_PT_TENSOR)
             ti++;
@@ -74,7 +74,7 @@ int fd_kernel_variant(const fd_kernel *k, size_t i, fd_dtype *dtypes)
     size_t nt = 0;
     for (size_t a = 0; a < t.n; a++) {
         if (t.args[a].type != FD_PT_TENSOR) continue;
-        unsigned m = t.args[a].dtypes;
+        unsigned m = t.args[a].dtypes & ~FD_EARLY;
         size_t pick = i % (size_t)__builtin_popcount(m);
         i /= (size_t)__builtin_popcount(m);
         for (int d = 0; d < FD_DTYPE_COUNT; d++)

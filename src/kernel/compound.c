@@ -73,17 +73,17 @@ static fd_status merge_arg(fd_compound *c, const fd_arg_table *fam, const fd_sta
     if (!f)
         return fd_error_set(err, FD_ERR_INVALID, "stage %s declares '%s', which the %s family does not have",
                             st->name, name, c->family->name);
-    unsigned dt = a->dtypes;
+    unsigned early = a->dtypes & FD_EARLY, dt = a->dtypes & ~FD_EARLY;
     if (a->type == FD_PT_TENSOR && !dt) {
         const fd_stage *giver = c->family->dtype_kind >= 0 ? c->stage[c->family->dtype_kind] : NULL;
         dt = 1u << (giver ? giver->dtype : FD_F32);
     }
-    if (f->role != a->role || f->type != a->type || (dt & ~f->dtypes))
+    if (f->role != a->role || f->type != a->type || (dt & ~f->dtypes & ~FD_EARLY))
         return fd_error_set(err, FD_ERR_INVALID, "stage %s declares '%s' unlike the %s family's", st->name, name,
                             c->family->name);
     for (size_t i = 0; i < c->table.n; i++) {
         if (strcmp(c->args[i].name, f->name)) continue;
-        if (c->args[i].role != a->role || c->args[i].type != a->type || c->args[i].dtypes != dt)
+        if (c->args[i].role != a->role || c->args[i].type != a->type || c->args[i].dtypes != (dt | early))
             return fd_error_set(err, FD_ERR_INVALID, "stages %s and %s declare '%s' with different types",
                                 owner[i]->name, st->name, name);
         return FD_OK;     /* the same declaration twice: one argument */
@@ -92,7 +92,7 @@ static fd_status merge_arg(fd_compound *c, const fd_arg_table *fam, const fd_sta
         return fd_error_set(err, FD_ERR_UNSUPPORTED, "compound %s: more than %d arguments", c->name, MAX_ARGS);
     owner[c->table.n] = st;
     c->args[c->table.n] = *f;
-    c->args[c->table.n].dtypes = dt;
+    c->args[c->table.n].dtypes = dt | early;
     c->table.n++;
     return FD_OK;
 }

@@ -12,9 +12,9 @@
  * rows streamed through per-warp staging. Dynamic shared memory: the input
  * (K floats, rounded up to the policy's layout), the slice or 8 warps x the
  * policy's staging (FD_GEMV_STAGE_BYTES or FD_GEMV_FLOAT_STAGE_BYTES), then
- * the cross-warp sums. Launched as a programmatic dependent launch
- * only when every weight is read-only, since the kernel reads weights
- * before it waits for its predecessor. */
+ * the cross-warp sums. The main stage marks the weights FD_EARLY (read
+ * before it waits for its predecessor), so fd_run launches it overlapping
+ * its predecessor only when they are read-only. */
 #include <stdio.h>
 #include <stdlib.h>
 #include "ops/ops.h"
@@ -155,10 +155,7 @@ fd_status fd_gemv_view_dispatch(const fd_gemv_view *a, fd_dispatch *d, fd_error 
         d->grid[0] = groups < cap ? groups : cap;
         d->shared_bytes = fixed + stream;
     }
-    /* the device code reads the weights before it waits for its predecessor */
-    for (int i = 0; i < 3; i++)
-        if (a->w[i] && !fd_tensor_readonly(a->w[i])) d->pdl = 0;
-    return FD_OK;
+    return FD_OK;   /* the weights are FD_EARLY (read before the wait): fd_run keeps them read-only or serial */
 }
 
 static fd_status gemv_dispatch(const void *p, fd_dispatch *d, fd_error *err)

@@ -50,7 +50,7 @@ const fd_stage *fd_gemv_policy(fd_dtype dt) { return fd_dtype_valid(dt) ? polici
 
 /* ---------------------------------------------------------------- mains */
 static const fd_stage_arg main_args[] = {
-    { "x", FD_ARG_IN, FD_ACT, FD_PT_TENSOR }, { "w#", FD_ARG_IN, 0, FD_PT_TENSOR },
+    { "x", FD_ARG_IN, FD_ACT, FD_PT_TENSOR }, { "w#", FD_ARG_IN, FD_EARLY, FD_PT_TENSOR },   /* read before the wait */
     { "cols", FD_ARG_PARAM, 0, FD_PT_uint32_t }, { "rows#", FD_ARG_PARAM, 0, FD_PT_uint32_t },
 };
 #define MAIN_(name, n) { name, FD_GEMV_MAIN, main_args, 4, "#include \"ops/gemv/main.cuh\"\n", n, 0, \
