@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include "foundry/ops.h"
-#include "bench_util.h"
+#include "bench.h"
 
 const char *bench_name = "bench_attention";
 
@@ -34,13 +34,12 @@ static double timeit(fd_foundry *fd, step_fn f, void *ctx, int n, int reps)
     for (int i = 0; i < n; i++) if (f(fd, ctx, i)) die(fd, "warm-up");
     if (fd_foundry_sync(fd)) die(fd, "sync");
     for (int r = 0; r < reps; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         for (int i = 0; i < n; i++) if (f(fd, ctx, i)) die(fd, "launch");
         if (fd_foundry_sync(fd)) die(fd, "sync");
-        t[r] = (now() - t0) / n;
+        t[r] = (bench_now() - t0) / n;
     }
-    qsort(t, (size_t)reps, sizeof t[0], cmp);
-    return t[reps / 2];
+    return bench_median(t, reps);
 }
 
 typedef struct { fd_attn_decode_args a[LAYERS]; } decode_ctx;

@@ -46,7 +46,7 @@ static fd_status peak_cpu(const fd_kernel *k, const void *p, fd_error *err)
 static const fd_kernel FD_GEMM_PEAK = { .name = "gemm_peak", .args = peak_args_table, .max_block = 256,
                                         .dispatch = peak_dispatch, .cpu = peak_cpu,
                                         .cuda = "#include \"ops/gemm/peak.cuh\"\n" };
-#include "bench_util.h"
+#include "bench.h"
 
 const char *bench_name = "bench_gemm";
 
@@ -87,18 +87,17 @@ static double time_launches(fd_foundry *fd, const fd_kernel *k, const fd_gemm_ar
         per = 1, reps = 1;
     }
     for (int r = 0; r < reps; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         if (g) {
             if (fd_graph_launch(fd, g)) die(fd, "graph launch");
         } else if (fd_run(fd, k, &a[0])) {
             die(fd, "run");
         }
         if (fd_foundry_sync(fd)) die(fd, "sync");
-        t[r] = (now() - t0) / per;
+        t[r] = (bench_now() - t0) / per;
     }
     fd_graph_free(fd, g);
-    qsort(t, (size_t)reps, sizeof t[0], cmp);
-    return t[reps / 2];
+    return bench_median(t, reps);
 }
 
 /* TFLOP/s of the peak kernel (median of 5), or 0 without a GPU. */
@@ -111,16 +110,15 @@ static double measure_peak(fd_foundry *fd)
     if (fd_run(fd, &FD_GEMM_PEAK, &a) || fd_foundry_sync(fd)) die(fd, "peak warm-up");
     double t[5];
     for (int r = 0; r < 5; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         if (fd_run(fd, &FD_GEMM_PEAK, &a) || fd_foundry_sync(fd)) die(fd, "peak");
-        t[r] = now() - t0;
+        t[r] = bench_now() - t0;
     }
     float c[2];
     if (fd_tensor_read_f32(y, c, 2)) die(fd, "read");
     double blocks = c[1] / 6.0;   /* counted over the warm-up and five runs */
     (void)fd_tensor_free(y);
-    qsort(t, 5, sizeof t[0], cmp);
-    return blocks * 8 * 8 * 4096.0 * a.iters / t[2] / 1e12;
+    return blocks * 8 * 8 * 4096.0 * a.iters / bench_median(t, 5) / 1e12;
 }
 
 typedef struct {

@@ -17,7 +17,6 @@
 #include "bench.h"
 #include "foundry/ops.h"
 #include "foundry/profile.h"
-#include "bench_util.h"
 
 const char *bench_name = "bench_profile";
 
