@@ -69,10 +69,8 @@ static void args_make(fd_foundry *fd, const host *h, fd_dtype wdt, int32_t pos, 
     a->b1 = make(fd, FD_F32, pairs, 1, bp + pairs);
     a->b2 = make(fd, FD_F32, s.KV * s.hd, 1, bp + 2 * pairs);
     a->inv_freq = make(fd, FD_F32, s.hd / 2, 1, h->inv);
-    float fpos = (float)pos, zero = 0;
-    (void)fpos;
     CHECK_OK(fd_tensor_alloc(fd, FD_I32, 1, (int64_t[]){ 1 }, FD_INIT_COPY, &pos, &a->pos), (fd_error *)NULL);
-    CHECK_OK(fd_tensor_alloc(fd, FD_I32, 1, (int64_t[]){ 1 }, FD_INIT_ZEROS, &zero, &a->flag), (fd_error *)NULL);
+    CHECK_OK(fd_tensor_alloc(fd, FD_I32, 1, (int64_t[]){ 1 }, FD_INIT_ZEROS, NULL, &a->flag), (fd_error *)NULL);
     CHECK_OK(fd_tensor_alloc(fd, FD_F32, 1, (int64_t[]){ s.H * s.hd }, FD_INIT_ZEROS, NULL, &a->q), (fd_error *)NULL);
     int64_t cd[3] = { s.KV, s.C, s.hd };
     CHECK_OK(fd_tensor_alloc(fd, FD_F16, 3, cd, FD_INIT_ZEROS, NULL, &a->kc), (fd_error *)NULL);

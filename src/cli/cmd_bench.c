@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+#include "base/util.h"
 #include "cli/cli.h"
 #include "cli/model_args.h"
 #include "foundry/forward.h"
@@ -21,13 +21,6 @@
 #define MAXL 16
 
 typedef struct list { uint64_t v[MAXL]; int n; } list;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -105,7 +98,7 @@ static void random_ids(int32_t *ids, size_t n, uint64_t *seed)
  * kernel); the seconds both took. */
 static int open_timed(const char *cmd, cli_model_args *a, const char *cache_dir, cli_model *m, double *secs)
 {
-    double t0 = now();
+    double t0 = fd_now_seconds();
     setenv("FOUNDRY_CACHE_DIR", cache_dir, 1);
     int r = cli_model_open(cmd, a, m);
     if (r) return r;
@@ -115,7 +108,7 @@ static int open_timed(const char *cmd, cli_model_args *a, const char *cache_dir,
     if (st == FD_OK) st = fd_state_prefill(s, ids, 8, NULL, NULL);
     if (st == FD_OK) st = fd_state_decode(s, 9, 4, out);
     fd_state_destroy(s);
-    *secs = now() - t0;
+    *secs = fd_now_seconds() - t0;
     if (st != FD_OK) fprintf(stderr, "foundry %s: warm-up: %s\n", cmd, fd_foundry_error(m->fd));
     return st == FD_OK ? 0 : 1;
 }
@@ -198,9 +191,9 @@ int cmd_bench(int argc, char **argv)
             for (uint64_t k = 0; st == FD_OK && k < reps; k++) {
                 random_ids(ids, pp.v[pi], &seed);
                 st = fd_state_rewind(s, 0);
-                double t0 = now();
+                double t0 = fd_now_seconds();
                 if (st == FD_OK) st = fd_state_prefill(s, ids, pp.v[pi], NULL, NULL);
-                t[k] = pp.v[pi] / (now() - t0);
+                t[k] = pp.v[pi] / (fd_now_seconds() - t0);
             }
             if (st != FD_OK) break;
             double mn = t[0], mx = t[0];
@@ -222,9 +215,9 @@ int cmd_bench(int argc, char **argv)
                     random_ids(ids, d + 1, &seed);
                     st = fd_state_rewind(s, 0);
                     if (st == FD_OK && d) st = fd_state_prefill(s, ids, d, NULL, NULL);
-                    double t0 = now();
+                    double t0 = fd_now_seconds();
                     if (st == FD_OK) st = fd_state_decode(s, ids[d], n, out);
-                    t[k] = n / (now() - t0);
+                    t[k] = n / (fd_now_seconds() - t0);
                     host[k] = fd_state_issue_seconds(s) / n * 1e6;
                 }
                 free(out);

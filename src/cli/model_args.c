@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+#include "base/util.h"
 #include "cli/cli.h"
 #include "cli/model_args.h"
 
@@ -68,13 +68,6 @@ const char *cli_model_help(void)
            "  -c, --ctx N         context length (default: the model's, at most 4096)\n";
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* A progress line for big models, on a terminal only (logs stay clean). */
 static void progress(void *user, uint64_t done, uint64_t total)
 {
@@ -87,7 +80,7 @@ static void progress(void *user, uint64_t done, uint64_t total)
 int cli_model_open(const char *cmd, const cli_model_args *a, cli_model *m)
 {
     memset(m, 0, sizeof *m);
-    double t0 = now();
+    double t0 = fd_now_seconds();
     fd_error err = { 0 };
     fd_status st;
     if (!a->model == !a->synthetic) {
@@ -114,7 +107,7 @@ int cli_model_open(const char *cmd, const cli_model_args *a, cli_model *m)
         cli_model_close(m);
         return 1;
     }
-    m->load_seconds = now() - t0;
+    m->load_seconds = fd_now_seconds() - t0;
     return 0;
 }
 

@@ -78,8 +78,8 @@ static int keep_and_forward(void *user, const char *text, size_t len)
 fd_status fd_chat_say(fd_chat *c, const char *text, const fd_gen_options *g, fd_text_cb cb, void *user,
                       fd_gen_stats *stats, fd_error *err)
 {
-    FD_TRY(add_message(c, "user", text, strlen(text)) == FD_OK ? FD_OK
-                                                              : fd_error_set(err, FD_ERR_NOMEM, "chat: out of memory"));
+    if (add_message(c, "user", text, strlen(text)) != FD_OK)
+        return fd_error_set(err, FD_ERR_NOMEM, "chat: out of memory");
     fd_template_options o;
     fd_template_options_init(&o);
     o.add_generation_prompt = 1;

@@ -11,7 +11,7 @@
  *      string, so a stop string never reaches the callback. */
 #include <signal.h>
 #include <string.h>
-#include <time.h>
+#include "base/util.h"
 #include "base/mem.h"
 #include "base/sbuf.h"
 #include "core/internal.h"
@@ -29,13 +29,6 @@ struct fd_session {
     size_t ntok, cap;
     volatile sig_atomic_t cancel;
 };
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 fd_status fd_session_create(fd_foundry *fd, const fd_model *m, const fd_weights *w, const fd_session_options *o,
                             fd_session **out)
@@ -87,7 +80,7 @@ fd_status fd_session_reset(fd_session *s)
 
 fd_status fd_session_feed(fd_session *s, const int32_t *ids, size_t n, fd_gen_stats *stats)
 {
-    double t0 = now();
+    double t0 = fd_now_seconds();
     if (!n) return FD_OK;
     if (n > fd_state_ctx(s->st))
         return fd_fail(s->fd, FD_ERR_RANGE, "the prompt has %zu tokens, the context only %u", n,
@@ -101,7 +94,7 @@ fd_status fd_session_feed(fd_session *s, const int32_t *ids, size_t n, fd_gen_st
     if (stats) {
         stats->prompt_tokens = n;
         stats->cached_tokens = k;
-        stats->prompt_seconds = now() - t0;
+        stats->prompt_seconds = fd_now_seconds() - t0;
     }
     return FD_OK;
 }
@@ -172,7 +165,7 @@ fd_status fd_session_generate(fd_session *s, const fd_gen_options *g, fd_text_cb
     static const fd_gen_options none;
     if (!g) g = &none;
     if (!s->ntok) return fd_fail(s->fd, FD_ERR_STATE, "generate: nothing was fed");
-    double t0 = now();
+    double t0 = fd_now_seconds();
     fd_gen_stats local = { 0 };
     if (!stats) stats = &local;
     stats->gen_tokens = 0;
@@ -226,7 +219,7 @@ fd_status fd_session_generate(fd_session *s, const fd_gen_options *g, fd_text_cb
         flush_text(&held, g->stop, cb, user, 1, &cb_stop);
     }
     fd_free(fd_sbuf_take(&held));
-    stats->gen_seconds = now() - t0;
+    stats->gen_seconds = fd_now_seconds() - t0;
     if (st == FD_OK && held.oom) st = FD_ERR_NOMEM;
     return st;
 }

@@ -100,10 +100,16 @@ static fd_status room(fd_state *s, size_t n)
     return FD_OK;
 }
 
-static fd_status set_token(fd_state *s, int32_t id)
+static fd_status check_id(fd_state *s, int32_t id)
 {
     if (id < 0 || (uint32_t)id >= s->w->hp.vocab)
         return fd_fail(s->fd, FD_ERR_INVALID, "token id %d is outside the vocabulary (0..%u)", id, s->w->hp.vocab - 1);
+    return FD_OK;
+}
+
+static fd_status set_token(fd_state *s, int32_t id)
+{
+    FD_TRY(check_id(s, id));
     return fd_tensor_write(s->ids, &id, sizeof id);
 }
 
@@ -199,10 +205,7 @@ fd_status fd_state_prefill(fd_state *s, const int32_t *ids, size_t n, float *log
 {
     size_t V = s->w->hp.vocab;
     FD_TRY(room(s, n));
-    for (size_t i = 0; i < n; i++)
-        if (ids[i] < 0 || (uint32_t)ids[i] >= s->w->hp.vocab)
-            return fd_fail(s->fd, FD_ERR_INVALID, "token id %d is outside the vocabulary (0..%u)", ids[i],
-                           s->w->hp.vocab - 1);
+    for (size_t i = 0; i < n; i++) FD_TRY(check_id(s, ids[i]));
     uint64_t per = chunk_bytes_per_token(&s->w->hp), cap = fd_pool_capacity(s->fd) / per;
     size_t chunk = cap < FD_PREFILL_CHUNK ? (size_t)cap : FD_PREFILL_CHUNK;
     if (chunk < 1) chunk = 1;

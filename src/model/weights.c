@@ -50,19 +50,12 @@ static fd_status weights_create(fd_foundry *fd, void *obj, const void *config, f
 static const fd_resource_type FD_WEIGHTS = { "weights", sizeof(fd_weights), weights_create, weights_destroy,
                                              sizeof(upload_config) };
 
-static uint64_t tensor_bytes(const fd_model *m, const char *name)
-{
-    const fd_model_tensor *t = fd_model_tensor_find(m, name);
-    return t ? t->bytes : 0;
-}
-
 void fd_model_plan(const fd_model *m, uint32_t ctx, fd_mem_plan *p)
 {
     const fd_model_hparams *hp = &fd_model_describe(m)->hp;
     memset(p, 0, sizeof *p);
     for (uint64_t i = 0; i < fd_model_tensor_count(m); i++) p->weights += fd_model_tensor_at(m, i)->bytes;
     p->weights += 4ull * hp->head_dim / 2;   /* RoPE's inverse frequencies */
-    (void)tensor_bytes;
     p->kv_cache = 2ull * hp->n_layers * hp->n_kv_heads * ctx * hp->head_dim * 2;
     uint64_t hq = (uint64_t)hp->n_heads * hp->head_dim;
     p->activations = 4ull * (hp->hidden + 2 * hq + hp->ffn + hp->vocab) + 4ull * (ctx + 8);
