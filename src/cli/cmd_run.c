@@ -95,15 +95,15 @@ int cmd_demo(int argc, char **argv)
     if (a.m.model) {
         return cli_usage_error("demo", "runs its own random model; use `foundry run -m MODEL` for yours");
     }
-    int gpu = cli_gpu_present(a.m.backend);
-    if (!a.m.synthetic) a.m.synthetic = gpu ? "qwen2.5-0.5b" : "tiny";
+    /* the 0.5B shape on a GPU, a small one on the CPU: chosen once the foundry exists */
+    a.m.synthetic_gpu = "qwen2.5-0.5b";
+    a.m.synthetic_cpu = "tiny";
     if (!a.m.ctx) a.m.ctx = 1024;
-    printf("foundry demo: Qwen2 of the %s shape with RANDOM weights — no download; the text is noise, the speed is "
-           "real — %s decoding on the %s\n", a.m.synthetic, a.samp.temperature > 0 ? "sampled" : "greedy",
-           gpu ? "GPU" : "CPU");
     cli_model m;
     if ((r = cli_model_open("demo", &a.m, &m))) return r;
-    printf("---\n%s", a.prompt);
+    printf("foundry demo: Qwen2 of the %s shape with RANDOM weights — no download; the text is noise, the speed is "
+           "real — %s decoding on the %s\n---\n%s", m.shape, a.samp.temperature > 0 ? "sampled" : "greedy",
+           m.gpu ? "GPU" : "CPU", a.prompt);
     fflush(stdout);
     r = generate("demo", &a, &m);
     cli_model_close(&m);

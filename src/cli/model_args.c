@@ -83,23 +83,26 @@ int cli_model_open(const char *cmd, const cli_model_args *a, cli_model *m)
     double t0 = fd_now_seconds();
     fd_error err = { 0 };
     fd_status st;
-    if (!a->model == !a->synthetic) {
+    if ((a->model && a->synthetic) || (!a->model && !a->synthetic && !a->synthetic_cpu)) {
         return cli_usage_error(cmd, "give a model with -m MODEL or --synthetic NAME (one of them)");
     }
-    if (a->synthetic) {
+    st = fd_foundry_create(&(fd_options){ .backend = a->backend }, &m->fd, &err);
+    if (st != FD_OK) return cli_fail(cmd, st, &err);
+    m->gpu = fd_foundry_backend(m->fd) == FD_BACKEND_CUDA;
+    m->shape = a->model ? NULL : a->synthetic ? a->synthetic : m->gpu ? a->synthetic_gpu : a->synthetic_cpu;
+    if (m->shape) {
         fd_random_options ro = { .dtype = a->convert ? a->dtype : FD_F16, .seed = a->seed ? a->seed : 1,
                                  .vocab_gguf = a->vocab ? a->vocab : FD_DEFAULT_VOCAB };
-        (void)fd_model_preset(a->synthetic, &ro.hp);
+        (void)fd_model_preset(m->shape, &ro.hp);
         st = fd_model_random(&ro, &m->model, &err);
     } else {
         fd_model_options mo = { .convert = a->convert, .dtype = a->dtype };
         st = fd_model_open(a->model, &mo, &m->model, &err);
     }
-    if (st != FD_OK) return cli_fail(a->model ? a->model : a->synthetic, st, &err);
-    st = fd_foundry_create(&(fd_options){ .backend = a->backend }, &m->fd, &err);
     if (st != FD_OK) {
+        cli_fail(a->model ? a->model : m->shape, st, &err);
         cli_model_close(m);
-        return cli_fail(cmd, st, &err);
+        return 1;
     }
     st = fd_model_upload(m->fd, m->model, &(fd_upload_options){ .ctx = a->ctx, .progress = progress }, &m->weights);
     if (st != FD_OK) {
@@ -122,16 +125,4 @@ void cli_model_close(cli_model *m)
 const char *cli_model_template_path(const cli_model_args *a)
 {
     return a->model ? a->model : a->vocab ? a->vocab : FD_DEFAULT_VOCAB;
-}
-
-int cli_gpu_present(fd_backend_kind backend)
-{
-    fd_foundry *fd = NULL;
-    fd_error err = { 0 };
-    int gpu = 0;
-    if (backend != FD_BACKEND_CPU &&
-        fd_foundry_create(&(fd_options){ .backend = backend, .log_level = FD_LOG_ERROR }, &fd, &err) == FD_OK)
-        gpu = fd_foundry_backend(fd) == FD_BACKEND_CUDA;
-    fd_foundry_destroy(fd);
-    return gpu;
 }

@@ -12,6 +12,9 @@
 typedef struct cli_model_args {
     const char *model;          /* -m: a Hugging Face folder or a GGUF */
     const char *synthetic;      /* --synthetic NAME: random weights of that shape, built in memory */
+    /* with neither -m nor --synthetic: the shape to build on a GPU, or on the
+     * CPU, chosen once the foundry exists (demo); NULL: a model is required */
+    const char *synthetic_gpu, *synthetic_cpu;
     const char *vocab;          /* --vocab GGUF for a synthetic model (default: the repository's Qwen2.5 one) */
     fd_backend_kind backend;    /* --backend auto|cpu|cuda */
     int convert;                /* --dtype given */
@@ -25,6 +28,8 @@ typedef struct cli_model {
     fd_foundry *fd;
     fd_model *model;
     fd_weights *weights;
+    const char *shape;          /* the synthetic shape built, or NULL */
+    int gpu;                    /* the foundry runs on CUDA */
     double load_seconds;
 } cli_model;
 
@@ -34,13 +39,13 @@ int cli_model_arg(const char *cmd, cli_model_args *a, int argc, char **argv, int
 /* The help lines of those options. */
 const char *cli_model_help(void);
 
-/* Opens the model (or builds the synthetic one), creates the foundry and
- * uploads the weights. 0 or an exit status (message printed). */
+/* Creates the foundry, opens the model (or builds the synthetic one, its
+ * shape chosen by where the foundry runs when the args say so) and uploads
+ * the weights. 0 or an exit status (message printed). */
 int cli_model_open(const char *cmd, const cli_model_args *a, cli_model *m);
 void cli_model_close(cli_model *m);
 /* Where the chat template comes from: the model, or a synthetic model's vocabulary GGUF. */
 const char *cli_model_template_path(const cli_model_args *a);
-/* 1 when `backend` resolves to a CUDA device here (quietly). */
-int cli_gpu_present(fd_backend_kind backend);
+
 
 #endif
