@@ -160,8 +160,7 @@ static fd_status prefill_chunk(fd_state *s, const int32_t *ids, uint32_t T, floa
     FD_TRY(pooled(fd, FD_F32, T, (int64_t)H * hd, &att));
     FD_TRY(pooled(fd, FD_F32, T, F, &act));
     FD_TRY(fd_tensor_write(tid, ids, (size_t)T * sizeof *ids));
-    int32_t p = (int32_t)start;
-    FD_TRY(fd_tensor_write(s->pos, &p, sizeof p));
+    /* the device's pos already holds `start` (device.h, invariant 2) */
     FD_TRY(fd_run(fd, &FD_EMBED, &(fd_embed_args){ .ids = tid, .table = w->embd, .y = h, .flag = s->flag, .tokens = T,
                                                   .dim = D, .vocab = hp->vocab }));
     for (uint32_t l = 0; l < hp->n_layers; l++) {
@@ -197,7 +196,7 @@ static fd_status prefill_chunk(fd_state *s, const int32_t *ids, uint32_t T, floa
     for (uint32_t i = 0; i < T; i++) s->hist_host[start + i] = ids[i];
     s->hist_dirty = 1;
     s->pos_host = start + T;
-    p = (int32_t)s->pos_host;
+    int32_t p = (int32_t)s->pos_host;   /* the chunk's kernels read pos, none advances it */
     return fd_tensor_write(s->pos, &p, sizeof p);
 }
 
