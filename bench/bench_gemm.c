@@ -67,37 +67,21 @@ static fd_tensor *rnd(fd_foundry *fd, fd_dtype dt, int64_t rows, int64_t cols, f
     return t;
 }
 
-/* Median seconds per launch over `copies` argument sets, replayed from a graph on a GPU. */
+typedef struct launch_ctx { const fd_kernel *k; const fd_gemm_args *a; } launch_ctx;
+
+static fd_status launch_one(fd_foundry *fd, void *ctx, int c)
+{
+    const launch_ctx *x = ctx;
+    return fd_run(fd, x->k, &x->a[c]);
+}
+
+/* Median seconds per launch over `copies` argument sets, replayed from a
+ * graph on a GPU; one launch, once, on the CPU (its products are slow). */
 static double time_launches(fd_foundry *fd, const fd_kernel *k, const fd_gemm_args *a, int copies, int quick)
 {
-    int per = copies * (quick ? 2 : 4), reps = quick ? 3 : 9;
-    double t[16];
-    fd_graph *g = NULL;
-    for (int c = 0; c < copies; c++)
-        if (fd_run(fd, k, &a[c])) die(fd, "warm-up");
-    if (fd_foundry_sync(fd)) die(fd, "sync");
     int gpu = fd_foundry_backend(fd) == FD_BACKEND_CUDA;
-    if (gpu) {
-        if (fd_graph_begin(fd)) die(fd, "graph begin");
-        for (int i = 0; i < per; i++)
-            if (fd_run(fd, k, &a[i % copies])) die(fd, "capture");
-        if (fd_graph_end(fd, &g)) die(fd, "graph end");
-        if (fd_graph_launch(fd, g) || fd_foundry_sync(fd)) die(fd, "graph warm-up");
-    } else {
-        per = 1, reps = 1;
-    }
-    for (int r = 0; r < reps; r++) {
-        double t0 = bench_now();
-        if (g) {
-            if (fd_graph_launch(fd, g)) die(fd, "graph launch");
-        } else if (fd_run(fd, k, &a[0])) {
-            die(fd, "run");
-        }
-        if (fd_foundry_sync(fd)) die(fd, "sync");
-        t[r] = (bench_now() - t0) / per;
-    }
-    fd_graph_free(fd, g);
-    return bench_median(t, reps);
+    launch_ctx x = { k, a };
+    return bench_time_steps(fd, launch_one, &x, copies, gpu ? copies * (quick ? 2 : 4) : 1, gpu ? (quick ? 3 : 9) : 1);
 }
 
 /* TFLOP/s of the peak kernel (median of 5), or 0 without a GPU. */

@@ -58,38 +58,12 @@ static fd_tensor *weight(fd_foundry *fd, fd_dtype dt, int64_t rows, int64_t cols
     return t;
 }
 
-/* Median seconds per step of `fn` (which issues one step over copy c). On
- * a GPU the steps are recorded once into a graph and the graph replayed, as
- * a decode step is; elsewhere they are issued directly. */
-typedef fd_status (*step_fn)(fd_foundry *fd, void *ctx, int c);
+typedef bench_step_fn step_fn;
+
+/* Median seconds per step: batches of copies x 8 steps, 9 of them (quick: x 2, 3). */
 static double time_steps(fd_foundry *fd, step_fn fn, void *ctx, int copies, int quick)
 {
-    int per = copies * (quick ? 2 : 8), reps = quick ? 3 : 9;
-    double t[16];
-    fd_graph *g = NULL;
-    for (int c = 0; c < copies; c++)
-        if (fn(fd, ctx, c)) die(fd, "warm-up");
-    if (fd_foundry_sync(fd)) die(fd, "sync");
-    if (fd_foundry_backend(fd) == FD_BACKEND_CUDA) {
-        if (fd_graph_begin(fd)) die(fd, "graph begin");
-        for (int i = 0; i < per; i++)
-            if (fn(fd, ctx, i % copies)) die(fd, "capture");
-        if (fd_graph_end(fd, &g)) die(fd, "graph end");
-        if (fd_graph_launch(fd, g) || fd_foundry_sync(fd)) die(fd, "graph warm-up");
-    }
-    for (int r = 0; r < reps; r++) {
-        double t0 = bench_now();
-        if (g) {
-            if (fd_graph_launch(fd, g)) die(fd, "graph launch");
-        } else {
-            for (int i = 0; i < per; i++)
-                if (fn(fd, ctx, i % copies)) die(fd, "run");
-        }
-        if (fd_foundry_sync(fd)) die(fd, "sync");
-        t[r] = (bench_now() - t0) / per;
-    }
-    fd_graph_free(fd, g);
-    return bench_median(t, reps);
+    return bench_time_steps(fd, fn, ctx, copies, copies * (quick ? 2 : 8), quick ? 3 : 9);
 }
 
 typedef struct {
