@@ -4,13 +4,13 @@
 # holds an older tree) of that one on the same GPU, transformers parity of
 # `foundry eval`, the tiny golden checkpoints, and the main job.
 # Usage (device machine, repository root): tools/gpu_session.sh OUTDIR [STEP...]
-#   steps: build ctest bench kbench parity goldens templates model demo
-#   (default: build ctest bench kbench parity model demo)
+#   steps: build compile ctest bench kbench abench ncu parity goldens templates model demo
+#   (default: build ctest abench model demo parity)
 # Expects .dev/deps (static PCRE2, utf8proc, Jansson: headers in include/,
 # archives in lib/) and .dev/shared (the shared folder's tools/ and models/).
 set -u
 OUT=${1:-/tmp/out}; shift
-STEPS=${*:-build ctest bench kbench parity model demo}
+STEPS=${*:-build ctest abench model demo parity}
 mkdir -p "$OUT"
 ROOT=$(pwd)
 export FOUNDRY_CACHE_DIR=/tmp/fdcache
@@ -26,15 +26,16 @@ if has build; then
   build_tree . $B "$OUT/build.log" || exit 1
   nvidia-smi --query-gpu=name,memory.total,clocks.max.sm --format=csv,noheader
 fi
-if has ctest; then
+if has compile; then
   step compile-all
   ( time $B/foundry kernels --compile-all ) >"$OUT/compile.txt" 2>&1; tail -4 "$OUT/compile.txt"
   grep -E "spills +[1-9]" "$OUT/compile.txt" | head
+fi
+if has ctest; then
   step ctest
-  (cd $B && ctest --output-on-failure -V -j 4 -E kernels_compile_all) >"$OUT/ctest.log" 2>&1
+  (cd $B && ctest --output-on-failure -V -j 4 --timeout 150 -E kernels_compile_all) >"$OUT/ctest.log" 2>&1
   grep -E "tests passed|tests failed|\*\*\*Failed|Skipped|Not Run" "$OUT/ctest.log" | head -30
-  grep -hE "rel err|checks," "$OUT/ctest.log" | grep -v "^[ ]*$" | sort | uniq > "$OUT/parity_kernels.txt"
-  grep -E "checks," "$OUT/ctest.log" | head -40
+  grep -hE "decode graph:|greedy ids vs|profile: GPU|chi-square|overhead" "$OUT/ctest.log"
 fi
 if has bench; then
   step bench new
@@ -67,10 +68,6 @@ if has kbench; then
   [ -x tools/check_hmma.sh ] && tools/check_hmma.sh "$OUT" 2>&1 | tail -8
   [ -x $B/bench_attention ] && { $B/bench_attention >"$OUT/bench_attention.json" 2>&1; tail -c 1500 "$OUT/bench_attention.json"; }
 fi
-if has parity; then
-  step parity
-  PYTHONUNBUFFERED=1 python3 tools/parity_qwen.py $B/foundry .dev/shared "$OUT" ${PARITY_ARGS:-} 2>&1 | tee "$OUT/parity.txt" | tail -16
-fi
 if has goldens; then
   step goldens
   PYTHONUNBUFFERED=1 python3 tools/parity_qwen.py $B/foundry .dev/shared "$OUT" --goldens-only >"$OUT/goldens.txt" 2>&1; tail -4 "$OUT/goldens.txt"
@@ -82,9 +79,10 @@ if has templates; then
 fi
 if has model; then
   step model benchmarks
-  $B/foundry bench --synthetic qwen2.5-0.5b --dtype f16,q8_0 -p 512 -n 128 -r 5 -d 0,4096 2>&1 | tee "$OUT/bench_model.txt" | tail -14
-  $B/foundry bench --synthetic qwen2.5-0.5b --dtype f16 -p 512 -n 128 -r 1 --profile 2>&1 | tail -30 > "$OUT/bench_profile.txt"
-  head -40 "$OUT/bench_profile.txt"
+  timeout 240 $B/foundry bench --synthetic qwen2.5-0.5b --dtype f16,q8_0 -p 512 -n 128 -r 5 -d 0,4096 2>&1 | tee "$OUT/bench_model.txt" | tail -14
+  timeout 120 $B/foundry bench --synthetic qwen2.5-0.5b --dtype f16 -p 512 -n 128 -r 1 --profile --trace "$OUT/trace.json" 2>&1 | tail -60 > "$OUT/bench_profile.txt"
+  head -60 "$OUT/bench_profile.txt"
+  python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print('trace parses:', len(d['traceEvents']), 'events')" "$OUT/trace.json"
   step chat transcript
   printf 'Hello, who are you?\nTell me a story about a fox.\n/reset\nWhat is 2+2?\n' |
     timeout 120 $B/foundry chat --synthetic qwen2.5-0.5b -s "You are a helpful assistant." -n 48 --seed 1 2>&1 | tee "$OUT/chat.txt" | tail -12
@@ -93,5 +91,26 @@ if has demo; then
   step demo
   timeout 120 $B/foundry demo -n 128 2>&1 | tail -8
   timeout 120 $B/foundry demo --backend cpu -n 24 2>&1 | tail -4
+fi
+if has abench; then
+  step attention benchmark
+  $B/bench_attention >"$OUT/bench_attention.json" 2>&1; cat "$OUT/bench_attention.json"
+fi
+if has ncu; then
+  step ncu per-kernel device time
+  timeout 240 ncu --metrics gpu__time_duration.sum -c ${NCU_COUNT:-700} --print-summary per-kernel \
+    $B/foundry bench --synthetic qwen2.5-0.5b --dtype ${NCU_DTYPE:-f16} -p 16 -n 8 -r 1 >"$OUT/ncu.txt" 2>&1
+  python3 - "$OUT/ncu.txt" <<'PY'
+import sys, re
+name = None
+for line in open(sys.argv[1], errors="replace"):
+    if line.startswith("  ") and not line.startswith("   ") and "Context" in line: name = line.split()[0]
+    elif "gpu__time_duration.sum" in line and name:
+        f = line.split(); print("%-48s %s min %s max %s avg %s" % (name, f[1], f[-3], f[-2], f[-1])); name = None
+PY
+fi
+if has parity; then
+  step parity
+  PYTHONUNBUFFERED=1 timeout ${PARITY_TIMEOUT:-360} python3 tools/parity_qwen.py $B/foundry .dev/shared "$OUT" ${PARITY_ARGS:-} 2>&1 | tee "$OUT/parity.txt" | tail -16
 fi
 step done

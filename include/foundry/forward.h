@@ -92,5 +92,11 @@ double fd_state_issue_seconds(const fd_state *s);
 void fd_state_set_sampler(fd_state *s, const fd_sampler *cfg);
 /* Captures the decode step as a graph on its next run (CUDA; ignored on the CPU). */
 void fd_state_use_graph(fd_state *s, int on);
+/* On a GPU, runs every kernel an empty state will use once — prefill at a
+ * short and a full chunk, greedy and sampled decode steps — so that each is
+ * compiled (or read from the kernel cache) and loaded now rather than inside
+ * the first prompt, captures the greedy decode graph, and rewinds to 0. On
+ * the CPU, nothing. FD_ERR_STATE unless the state is empty. */
+fd_status fd_state_warm(fd_state *s) FD_MUST_USE;
 
 #endif

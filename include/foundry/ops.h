@@ -68,9 +68,9 @@ extern const fd_kernel FD_ROPE_KV;
 
 /* One query token against the cache, positions [0, n), n = min(pos+1, C):
  * S fixed splits of n per kv head, each block serving the G query heads of
- * its kv head; the last blocks to finish combine the splits (one launch).
+ * its kv head; the last block to finish combines the splits (one launch).
  * q, y: (H*hd) f32; part: (KV, S, G, hd+4) f32 workspace
- * (fd_attn_decode_part_floats); count: (KV, 33) i32 tickets
+ * (fd_attn_decode_part_floats); count: (KV) i32 tickets
  * (fd_attn_decode_count_ints), zero before the first launch and left zero by
  * every launch. hd a multiple of 32 up to 256, G <= 8, 1 <= S <= 256. */
 #define FD_ATTN_DECODE_ARGS(IN, OUT, PARAM) IN(q, FD_ACT) IN(kc, FD_KV) IN(vc, FD_KV) IN(pos, FD_IDS)  \
@@ -81,7 +81,7 @@ FD_KERNEL_ARGS(fd_attn_decode_args, FD_ATTN_DECODE_ARGS)
 extern const fd_kernel FD_ATTN_DECODE;
 /* Floats of the decode workspace `part`: S * H * (hd + 4). */
 uint64_t fd_attn_decode_part_floats(uint32_t heads, uint32_t head_dim, uint32_t splits);
-/* I32 values of the decode tickets `count`: KV * 33. */
+/* I32 values of the decode tickets `count`: KV. */
 uint64_t fd_attn_decode_count_ints(uint32_t kv_heads);
 /* A split count for a cache of C positions on `sms` multiprocessors: one
  * block per SM over the kv heads (a block holds an SM: 180 registers x 256

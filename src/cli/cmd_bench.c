@@ -37,11 +37,12 @@ static double median(double *v, int n)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: foundry bench (-m MODEL | --synthetic NAME) [-p 512] [-n 128] [-r 5] [-d 0,4096,...]\n"
-               "                     [--dtype f16,q8_0,...] [-c CTX] [--backend B] [--json] [--profile]\n"
+               "                     [--dtype f16,q8_0,...] [-c CTX] [--backend B] [--json] [--profile] [--trace F]\n"
                "  -p LIST     prompt lengths (comma-separated; 0: none)   -n LIST  generated tokens (0: none)\n"
                "  -r N        repetitions (median, min, max)              -d LIST  depths: tokens in the cache first\n"
                "  --dtype L   weight dtypes, each a separate model (synthetic: built once each)\n"
                "  --json      one JSON document instead of the table      --profile  per-kernel table (eager launches)\n"
+               "  --trace F   the profile pass as a Chrome trace (ui.perfetto.dev); implies --profile\n"
                "%s", cli_model_help());
 }
 
@@ -113,14 +114,34 @@ static int open_timed(const char *cmd, cli_model_args *a, const char *cache_dir,
     return st == FD_OK ? 0 : 1;
 }
 
+/* The profile pass's Chrome trace: at `path`, or with several dtypes at
+ * path with "-DTYPE" before its extension. */
+static fd_status write_trace(fd_foundry *fd, const char *path, const char *dtn, FILE *f)
+{
+    char name[4096];
+    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+    if (!dot || (slash && dot < slash)) dot = path + strlen(path);
+    if (dtn) snprintf(name, sizeof name, "%.*s-%s%s", (int)(dot - path), path, dtn, dot);
+    else snprintf(name, sizeof name, "%s", path);
+    fd_status st = fd_profile_write_trace(fd, name);
+    if (st == FD_OK) fprintf(f, "trace: %s (opens in ui.perfetto.dev)\n", name);
+    return st;
+}
+
 int cmd_bench(int argc, char **argv)
 {
     cli_model_args a = { .backend = FD_BACKEND_AUTO };
     list pp = { { 512 }, 1 }, tg = { { 128 }, 1 }, depth = { { 0 }, 1 }, dts = { { 0 }, 0 };
     uint64_t reps = 5;
     int json = 0, profile = 0, r;
+    const char *trace = NULL;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
+        if (!strcmp(o, "--trace")) {
+            if (!(trace = cli_value("bench", argc, argv, &i))) return 2;
+            profile = 1;
+            continue;
+        }
         if (!strcmp(o, "--dtype")) {   /* a list here, unlike the other commands */
             const char *v = cli_value("bench", argc, argv, &i);
             if (!v) return 2;
@@ -255,12 +276,17 @@ int cmd_bench(int argc, char **argv)
             st = fd_profile_enable(warm.fd, 1);
             random_ids(ids, 65, &seed);
             if (st == FD_OK) st = fd_state_rewind(s, 0);
+            if (st == FD_OK) st = fd_scope_begin(warm.fd, "prompt");
             if (st == FD_OK) st = fd_state_prefill(s, ids, 16, NULL, NULL);
+            if (st == FD_OK) st = fd_scope_end(warm.fd);
+            if (st == FD_OK) st = fd_scope_begin(warm.fd, "decode");
             if (st == FD_OK) st = fd_state_decode(s, ids[0], 32, out);
+            if (st == FD_OK) st = fd_scope_end(warm.fd);
             FILE *f = json ? stderr : stdout;
             fprintf(f, "profile (%s): a 16-token prompt and 32 decode steps, every kernel launched eagerly and timed "
                        "alone (no dependent-launch overlap: the sum exceeds a replayed step)\n", dtn);
             if (st == FD_OK) st = fd_profile_write_table(warm.fd, f, 20);
+            if (st == FD_OK && trace) st = write_trace(warm.fd, trace, dts.n > 1 ? dtn : NULL, f);
             if (fd_profile_enable(warm.fd, 0) != FD_OK && st == FD_OK) st = FD_ERR_STATE;
         }
         if (st != FD_OK) {

@@ -11,15 +11,17 @@
  *   [head: RMSNorm + lm_head -> logits] [argmax -> ids] advance(pos, hist)
  * The same code runs on the CPU, where fd_run calls each kernel's twin. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include "base/mem.h"
 #include "base/util.h"
 #include "core/internal.h"
+#include "foundry/profile.h"
 #include "model/device.h"
 
 #define FD_PREFILL_CHUNK 512   /* tokens per prefill pass (fewer where the pool is smaller) */
 
-static fd_status run_layer(fd_state *s, uint32_t l)
+static fd_status layer_kernels(fd_state *s, uint32_t l)
 {
     const fd_weights *w = s->w;
     const fd_model_hparams *hp = &w->hp;
@@ -44,6 +46,27 @@ static fd_status run_layer(fd_state *s, uint32_t l)
         .rows0 = F, .rows1 = F }));
     return fd_run(fd, fd_compound_kernel(w->down_res), &(fd_gemv_args){
         .x = s->act, .w0 = L->down, .r0 = s->h, .y0 = s->h, .cols = F, .rows0 = D });
+}
+
+/* Opens the profiler scope "layer.L" (nothing when profiling is off). */
+static fd_status layer_scope(fd_foundry *fd, uint32_t l)
+{
+    char name[24];
+    snprintf(name, sizeof name, "layer.%u", l);
+    return fd_scope_begin(fd, name);
+}
+
+/* Closes the innermost scope whatever `st` (so a failure leaves none open); returns st or the close's error. */
+static fd_status scope_close(fd_foundry *fd, fd_status st)
+{
+    fd_status end = fd_scope_end(fd);
+    return st != FD_OK ? st : end;
+}
+
+static fd_status run_layer(fd_state *s, uint32_t l)
+{
+    FD_TRY(layer_scope(s->fd, l));
+    return scope_close(s->fd, layer_kernels(s, l));
 }
 
 /* The next token into ids: the argmax of the logits, or the sampler's draw. */
@@ -138,6 +161,38 @@ static fd_status pooled(fd_foundry *fd, fd_dtype dt, int64_t rows, int64_t cols,
     return fd_tensor_alloc_pooled(fd, dt, cols ? 2 : 1, dims, FD_INIT_UNINIT, NULL, out);
 }
 
+/* A prefill chunk's activations (pooled; T rows each). */
+typedef struct prefill_bufs { fd_tensor *h, *y, *q, *att, *act; } prefill_bufs;
+
+/* One layer of a prefill chunk of T tokens at `start`. */
+static fd_status prefill_layer(fd_state *s, const fd_layer_w *L, uint32_t l, const prefill_bufs *b, uint32_t T,
+                               uint32_t start)
+{
+    const fd_weights *w = s->w;
+    const fd_model_hparams *hp = &w->hp;
+    fd_foundry *fd = s->fd;
+    uint32_t D = hp->hidden, hd = hp->head_dim, H = hp->n_heads, KV = hp->n_kv_heads, F = hp->ffn;
+    uint32_t R = (H + 2 * KV) * hd;
+    float eps = (float)hp->rms_eps;
+    fd_tensor *h = b->h, *y = b->y, *q = b->q, *att = b->att, *act = b->act;
+    FD_TRY(fd_run(fd, fd_compound_kernel(w->g_qkv), &(fd_gemm_args){
+        .x = h, .norm_w = L->attn_norm, .w0 = L->qkv, .b0 = L->bqkv, .y0 = y, .M = T, .N = R, .K = D,
+        .start = start, .eps = eps }));
+    FD_TRY(fd_run(fd, &FD_QKV_ROWS, &(fd_qkv_rows_args){
+        .y = y, .pos = s->pos, .inv_freq = w->inv_freq, .q = q, .kc = s->kc[l], .vc = s->vc[l], .flag = s->flag,
+        .tokens = T, .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx }));
+    FD_TRY(fd_run(fd, &FD_ATTN_PREFILL, &(fd_attn_prefill_args){
+        .q = q, .kc = s->kc[l], .vc = s->vc[l], .pos = s->pos, .y = att, .tokens = T, .heads = H, .kv_heads = KV,
+        .head_dim = hd, .ctx = s->ctx, .scale = 1.0f / sqrtf((float)hd) }));
+    FD_TRY(fd_run(fd, fd_compound_kernel(w->g_o_res), &(fd_gemm_args){
+        .x = att, .w0 = L->wo, .r0 = h, .y0 = h, .M = T, .N = D, .K = H * hd, .start = start }));
+    FD_TRY(fd_run(fd, fd_compound_kernel(w->g_ffn), &(fd_gemm_args){
+        .x = h, .norm_w = L->ffn_norm, .w0 = L->gate, .w1 = L->up, .y0 = act, .M = T, .N = F, .K = D,
+        .start = start, .eps = eps }));
+    return fd_run(fd, fd_compound_kernel(w->g_down_res), &(fd_gemm_args){
+        .x = act, .w0 = L->down, .r0 = h, .y0 = h, .M = T, .N = D, .K = F, .start = start });
+}
+
 /* T tokens at once through the GEMM family: embed, per layer RMSNorm + QKV
  * GEMM + RoPE/cache rows + attention over the cache + o_proj/residual +
  * RMSNorm/SwiGLU + down/residual; then the logits of the last token (into
@@ -164,23 +219,8 @@ static fd_status prefill_chunk(fd_state *s, const int32_t *ids, uint32_t T, floa
     FD_TRY(fd_run(fd, &FD_EMBED, &(fd_embed_args){ .ids = tid, .table = w->embd, .y = h, .flag = s->flag, .tokens = T,
                                                   .dim = D, .vocab = hp->vocab }));
     for (uint32_t l = 0; l < hp->n_layers; l++) {
-        const fd_layer_w *L = &w->layer[l];
-        FD_TRY(fd_run(fd, fd_compound_kernel(w->g_qkv), &(fd_gemm_args){
-            .x = h, .norm_w = L->attn_norm, .w0 = L->qkv, .b0 = L->bqkv, .y0 = y, .M = T, .N = R, .K = D,
-            .start = start, .eps = eps }));
-        FD_TRY(fd_run(fd, &FD_QKV_ROWS, &(fd_qkv_rows_args){
-            .y = y, .pos = s->pos, .inv_freq = w->inv_freq, .q = q, .kc = s->kc[l], .vc = s->vc[l], .flag = s->flag,
-            .tokens = T, .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx }));
-        FD_TRY(fd_run(fd, &FD_ATTN_PREFILL, &(fd_attn_prefill_args){
-            .q = q, .kc = s->kc[l], .vc = s->vc[l], .pos = s->pos, .y = att, .tokens = T, .heads = H, .kv_heads = KV,
-            .head_dim = hd, .ctx = s->ctx, .scale = 1.0f / sqrtf((float)hd) }));
-        FD_TRY(fd_run(fd, fd_compound_kernel(w->g_o_res), &(fd_gemm_args){
-            .x = att, .w0 = L->wo, .r0 = h, .y0 = h, .M = T, .N = D, .K = H * hd, .start = start }));
-        FD_TRY(fd_run(fd, fd_compound_kernel(w->g_ffn), &(fd_gemm_args){
-            .x = h, .norm_w = L->ffn_norm, .w0 = L->gate, .w1 = L->up, .y0 = act, .M = T, .N = F, .K = D,
-            .start = start, .eps = eps }));
-        FD_TRY(fd_run(fd, fd_compound_kernel(w->g_down_res), &(fd_gemm_args){
-            .x = act, .w0 = L->down, .r0 = h, .y0 = h, .M = T, .N = D, .K = F, .start = start }));
+        FD_TRY(layer_scope(fd, l));
+        FD_TRY(scope_close(fd, prefill_layer(s, &w->layer[l], l, &(prefill_bufs){ h, y, q, att, act }, T, start)));
     }
     if (all) {
         FD_TRY(pooled(fd, FD_F32, T, hp->vocab, &lt));
@@ -291,4 +331,29 @@ fd_status fd_state_decode(fd_state *s, int32_t last, size_t n, int32_t *out)
     FD_TRY(fd_tensor_read(s->hist, s->hist_host, ((size_t)s->ctx + 1) * sizeof *s->hist_host));
     memcpy(out, s->hist_host + p0 + 1, n * sizeof *out);
     return check_flag(s);
+}
+
+fd_status fd_state_warm(fd_state *s)
+{
+    if (fd_foundry_backend(s->fd) != FD_BACKEND_CUDA || s->ctx < 8) return FD_OK;
+    if (s->pos_host) return fd_fail(s->fd, FD_ERR_STATE, "warm-up: the state holds %u tokens, not 0", s->pos_host);
+    /* two prompt lengths, since the GEMM's tile depends on M (ops/gemm/family.c) */
+    uint32_t lens[2] = { s->ctx - 4 < 16 ? s->ctx - 4 : 16, s->ctx - 4 < FD_PREFILL_CHUNK ? s->ctx - 4 : FD_PREFILL_CHUNK };
+    int32_t *ids = fd_calloc(lens[1], sizeof *ids), out[2];
+    if (!ids) return FD_ERR_NOMEM;
+    fd_sampler draw;
+    fd_sampler_defaults(&draw);
+    draw.repeat_penalty = 1.1f;   /* the penalty path too */
+    fd_status st = FD_OK;
+    for (int i = 0; i < 2 && st == FD_OK; i++)
+        if ((st = fd_state_prefill(s, ids, lens[i], NULL, NULL)) == FD_OK) st = fd_state_rewind(s, 0);
+    if (st == FD_OK) st = fd_state_prefill(s, ids, lens[0], NULL, NULL);
+    if (st == FD_OK) {
+        fd_state_set_sampler(s, &draw);
+        st = fd_state_decode(s, 0, 1, out);
+        fd_state_set_sampler(s, NULL);
+    }
+    if (st == FD_OK) st = fd_state_decode(s, 0, 2, out);   /* eager, then the graph captured and replayed */
+    fd_free(ids);
+    return st == FD_OK ? fd_state_rewind(s, 0) : st;
 }

@@ -5,7 +5,7 @@
  * Layer: ops. Legend: H query heads, KV kv heads, G = H / KV, hd head_dim, C
  * cache capacity, T tokens, S splits.  q, y: (T, H*hd) f32 (T = 1 for
  * decode); kc, vc: (KV, C, hd) f16 | bf16; pos: (1) i32 (device); part: (KV, S,
- * G, hd+4) f32; count: (KV, 33) i32. Query head h reads kv head h / G. Device code
+ * G, hd+4) f32; count: (KV) i32. Query head h reads kv head h / G. Device code
  * in attn_decode.cuh and attn_prefill.cuh (shared helpers in attn_common.cuh);
  * the CPU twins share attend_ref below (f32 inputs, double accumulation). */
 #include <math.h>
@@ -13,8 +13,8 @@
 #include "base/mem.h"
 
 #define MAX_G 8          /* query heads per kv head a decode block serves (attn_decode.cuh AD_MAXG) */
-#define MAX_SPLITS 256   /* attn_decode.cuh AD_TILE: the combine keeps a weight per split in a tile row */
-#define COUNT_PER_KV 33  /* attn_decode.cuh AD_COUNT: a ticket for the top level, one per set of 8 splits */
+#define MAX_SPLITS 256   /* attn_decode.cuh: the combine keeps S x G weights in its q buffer (AD_MAXG x AD_MAXHD) */
+#define COUNT_PER_KV 1   /* attn_decode.cuh: one ticket per kv head (the last split combines) */
 
 uint64_t fd_attn_decode_part_floats(uint32_t heads, uint32_t head_dim, uint32_t splits)
 {
@@ -134,7 +134,7 @@ static fd_status decode_dispatch(const void *p, fd_dispatch *d, fd_error *err)
 {
     (void)err;
     const fd_attn_decode_args *a = p;
-    d->block[0] = 256;
+    d->block[0] = 128;          /* 4 warps (attn_decode.cuh AD_WARPS) */
     d->grid[0] = a->splits;     /* fixed: the share of each split is computed from pos on the device */
     d->grid[1] = a->kv_heads;
     return FD_OK;
@@ -157,7 +157,7 @@ static uint64_t decode_bytes(const void *p)
 }
 
 const fd_kernel FD_ATTN_DECODE = {
-    .name = "attn_decode", .args = fd_attn_decode_args_table, .flags = FD_KERNEL_PDL, .max_block = 256,
+    .name = "attn_decode", .args = fd_attn_decode_args_table, .flags = FD_KERNEL_PDL, .max_block = 128,
     .check = decode_check, .dispatch = decode_dispatch, .cpu = decode_cpu, .bytes = decode_bytes,
     .cuda = "#include \"ops/attn_decode.cuh\"\n",
 };

@@ -46,6 +46,7 @@ static std::vector<Th> g_th; static ucontext_t g_main; static int g_cur; static 
 static void yield_(int st) { g_th[g_cur].state = st; swapcontext(&g_th[g_cur].ctx, &g_main); }
 static inline void __syncthreads() { yield_(BAR_BLOCK); }
 static inline void __threadfence() {}
+static inline void __syncwarp(u32 = 0xffffffffu) { yield_(BAR_WARP); }
 static inline float __shfl_xor_sync(u32, float v, int o) {
   int t = g_cur; g_shfl[t] = v; yield_(BAR_WARP); int src = (t & ~31) | ((t & 31) ^ o); float r = g_shfl[src]; yield_(BAR_WARP); return r; }
 static inline int __shfl_xor_sync(u32, int v, int o) {
