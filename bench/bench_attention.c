@@ -51,7 +51,7 @@ static void bench_decode(fd_foundry *fd, uint32_t H, uint32_t KV, uint32_t hd, u
     decode_ctx c;
     fd_tensor *q = make(fd, FD_F32, 1, (int64_t[]){ H * hd }, FD_INIT_ONES), *y = make(fd, FD_F32, 1, (int64_t[]){ H * hd }, FD_INIT_ZEROS);
     fd_tensor *part = make(fd, FD_F32, 1, (int64_t[]){ (int64_t)fd_attn_decode_part_floats(H, hd, S) }, FD_INIT_ZEROS);
-    fd_tensor *count = make(fd, FD_I32, 1, (int64_t[]){ (int64_t)fd_attn_decode_count_ints(KV) }, FD_INIT_ZEROS);
+    fd_tensor *count = make(fd, FD_I32, 1, (int64_t[]){ (int64_t)fd_attn_decode_count_ints(H) }, FD_INIT_ZEROS);
     fd_tensor *pos = make(fd, FD_I32, 1, (int64_t[]){ 1 }, FD_INIT_ZEROS);
     fd_tensor *kc[LAYERS], *vc[LAYERS];
     for (int l = 0; l < LAYERS; l++) {

@@ -163,7 +163,7 @@ static void test_cpu_attention(void)
     fd_tensor *vc = rand_tensor(fd, FD_BF16, 3, (int64_t[]){ KV, C, hd }, &seed, 1);
     fd_tensor *y = zeros(fd, FD_F32, 2, (int64_t[]){ T, H * hd }), *pos = scalar_i32(fd, 0);
     fd_tensor *part = zeros(fd, FD_F32, 1, (int64_t[]){ (int64_t)fd_attn_decode_part_floats(H, hd, S) });
-    fd_tensor *count = zeros(fd, FD_I32, 1, (int64_t[]){ (int64_t)fd_attn_decode_count_ints(KV) }), *q1, *y1;
+    fd_tensor *count = zeros(fd, FD_I32, 1, (int64_t[]){ (int64_t)fd_attn_decode_count_ints(H) }), *q1, *y1;
     float *qv = read_f32(q), *kv = read_f32(kc), *vv = read_f32(vc), *want = malloc((size_t)T * H * hd * 4);
     const int32_t starts[] = { 0, 5, 35 };         /* 35: the last rows see the whole cache */
     for (int s = 0; s < 3; s++) {
@@ -200,10 +200,10 @@ static void test_cpu_attention(void)
     CHECK(fd_run(fd, &FD_ATTN_DECODE, &b) == FD_ERR_INVALID);
     CHECK_CONTAINS(fd_foundry_error(fd), "part holds");
     fd_foundry_clear_error(fd);
-    fd_tensor *small = zeros(fd, FD_I32, 1, (int64_t[]){ KV - 1 });
+    fd_tensor *small = zeros(fd, FD_I32, 1, (int64_t[]){ H - 1 });
     b = d, b.count = small;
     CHECK(fd_run(fd, &FD_ATTN_DECODE, &b) == FD_ERR_INVALID);
-    CHECK_CONTAINS(fd_foundry_error(fd), "count must hold KV x 1 = 2 values");
+    CHECK_CONTAINS(fd_foundry_error(fd), "count must hold a value per query head (6)");
     fd_foundry_clear_error(fd);
     (void)fd_tensor_free(small);
     b = d, b.head_dim = 48;
@@ -240,8 +240,8 @@ static void decode_parity(fd_foundry *cpu, fd_foundry *gpu, fd_dtype kdt, uint32
     fd_tensor *gq = clone_to(gpu, q), *gk = clone_to(gpu, kc), *gv = clone_to(gpu, vc);
     fd_tensor *y = zeros(cpu, FD_F32, 1, (int64_t[]){ H * hd }), *gy = zeros(gpu, FD_F32, 1, (int64_t[]){ H * hd });
     fd_tensor *part = zeros(cpu, FD_F32, 1, &np), *gpart = zeros(gpu, FD_F32, 1, &np);
-    fd_tensor *count = zeros(cpu, FD_I32, 1, (int64_t[]){ (int64_t)fd_attn_decode_count_ints(KV) }),
-              *gcount = zeros(gpu, FD_I32, 1, (int64_t[]){ (int64_t)fd_attn_decode_count_ints(KV) });
+    fd_tensor *count = zeros(cpu, FD_I32, 1, (int64_t[]){ (int64_t)fd_attn_decode_count_ints(H) }),
+              *gcount = zeros(gpu, FD_I32, 1, (int64_t[]){ (int64_t)fd_attn_decode_count_ints(H) });
     fd_tensor *pos = scalar_i32(cpu, 0), *gpos = scalar_i32(gpu, 0);
     double worst = 0;
     for (int i = 0; i < nps; i++) {
@@ -305,8 +305,8 @@ static void test_gpu_graph(void)
     fd_tensor *gq = clone_to(gpu, q), *gk = clone_to(gpu, kc), *gv = clone_to(gpu, vc);
     fd_tensor *y = zeros(cpu, FD_F32, 1, (int64_t[]){ H * hd }), *gy = zeros(gpu, FD_F32, 1, (int64_t[]){ H * hd });
     fd_tensor *part = zeros(cpu, FD_F32, 1, &np), *gpart = zeros(gpu, FD_F32, 1, &np);
-    fd_tensor *count = zeros(cpu, FD_I32, 1, (int64_t[]){ (int64_t)fd_attn_decode_count_ints(KV) }),
-              *gcount = zeros(gpu, FD_I32, 1, (int64_t[]){ (int64_t)fd_attn_decode_count_ints(KV) });
+    fd_tensor *count = zeros(cpu, FD_I32, 1, (int64_t[]){ (int64_t)fd_attn_decode_count_ints(H) }),
+              *gcount = zeros(gpu, FD_I32, 1, (int64_t[]){ (int64_t)fd_attn_decode_count_ints(H) });
     fd_tensor *pos = scalar_i32(cpu, 0), *gpos = scalar_i32(gpu, 3);
     fd_attn_decode_args a = { .q = q, .kc = kc, .vc = vc, .pos = pos, .y = y, .part = part, .count = count,
                               .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = C, .splits = S, .scale = scale };

@@ -33,7 +33,7 @@ if has compile; then
 fi
 if has ctest; then
   step ctest
-  (cd $B && ctest --output-on-failure -V -j 4 --timeout 150 -E kernels_compile_all) >"$OUT/ctest.log" 2>&1
+  (cd $B && ctest --output-on-failure -V -j 4 --timeout 150 -E kernels_compile_all ${CTEST_R:+-R "$CTEST_R"}) >"$OUT/ctest.log" 2>&1
   grep -E "tests passed|tests failed|\*\*\*Failed|Skipped|Not Run" "$OUT/ctest.log" | head -30
   grep -hE "decode graph:|greedy ids vs|profile: GPU|chi-square|overhead" "$OUT/ctest.log"
 fi
@@ -79,7 +79,7 @@ if has templates; then
 fi
 if has model; then
   step model benchmarks
-  timeout 240 $B/foundry bench --synthetic qwen2.5-0.5b --dtype f16,q8_0 -p 512 -n 128 -r 5 -d 0,4096 2>&1 | tee "$OUT/bench_model.txt" | tail -14
+  timeout 240 $B/foundry bench --synthetic qwen2.5-0.5b --dtype f16,q8_0 -p 512 -n 128 -r ${MODEL_REPS:-5} -d 0,4096 2>&1 | tee "$OUT/bench_model.txt" | tail -14
   timeout 120 $B/foundry bench --synthetic qwen2.5-0.5b --dtype f16 -p 512 -n 128 -r 1 --profile --trace "$OUT/trace.json" 2>&1 | tail -60 > "$OUT/bench_profile.txt"
   head -60 "$OUT/bench_profile.txt"
   python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print('trace parses:', len(d['traceEvents']), 'events')" "$OUT/trace.json"
@@ -108,6 +108,12 @@ for line in open(sys.argv[1], errors="replace"):
     elif "gpu__time_duration.sum" in line and name:
         f = line.split(); print("%-48s %s min %s max %s avg %s" % (name, f[1], f[-3], f[-2], f[-1])); name = None
 PY
+fi
+if has ncuattn; then
+  step ncu attention detail
+  timeout 120 ncu --section SpeedOfLight --section WarpStateStats --section LaunchStats --section Occupancy \
+    --section MemoryWorkloadAnalysis -k regex:attn_decode -c 1 $B/bench_attention --quick >"$OUT/ncu_attn.txt" 2>&1
+  grep -vE "^==PROF==|^\{" "$OUT/ncu_attn.txt" | head -120
 fi
 if has parity; then
   step parity

@@ -67,12 +67,12 @@ FD_KERNEL_ARGS(fd_rope_kv_args, FD_ROPE_KV_ARGS)
 extern const fd_kernel FD_ROPE_KV;
 
 /* One query token against the cache, positions [0, n), n = min(pos+1, C):
- * S fixed splits of n per kv head, each block serving the G query heads of
- * its kv head; the last block to finish combines the splits (one launch).
- * q, y: (H*hd) f32; part: (KV, S, G, hd+4) f32 workspace
- * (fd_attn_decode_part_floats); count: (KV) i32 tickets
+ * S fixed splits of n per query head, a block each; the last block of a
+ * head to finish combines its splits (one launch).
+ * q, y: (H*hd) f32; part: (H, S, hd+4) f32 workspace
+ * (fd_attn_decode_part_floats); count: (H) i32 tickets
  * (fd_attn_decode_count_ints), zero before the first launch and left zero by
- * every launch. hd a multiple of 32 up to 256, G <= 8, 1 <= S <= 256. */
+ * every launch. hd a multiple of 32 up to 256, 1 <= S <= 256. */
 #define FD_ATTN_DECODE_ARGS(IN, OUT, PARAM) IN(q, FD_ACT) IN(kc, FD_KV) IN(vc, FD_KV) IN(pos, FD_IDS)  \
     OUT(y, FD_ACT) OUT(part, FD_ACT) OUT(count, FD_IDS)                                                  \
     PARAM(uint32_t, heads) PARAM(uint32_t, kv_heads) PARAM(uint32_t, head_dim) PARAM(uint32_t, ctx)     \
@@ -81,8 +81,8 @@ FD_KERNEL_ARGS(fd_attn_decode_args, FD_ATTN_DECODE_ARGS)
 extern const fd_kernel FD_ATTN_DECODE;
 /* Floats of the decode workspace `part`: S * H * (hd + 4). */
 uint64_t fd_attn_decode_part_floats(uint32_t heads, uint32_t head_dim, uint32_t splits);
-/* I32 values of the decode tickets `count`: KV. */
-uint64_t fd_attn_decode_count_ints(uint32_t kv_heads);
+/* I32 values of the decode tickets `count`: H. */
+uint64_t fd_attn_decode_count_ints(uint32_t heads);
 /* A split count for a cache of C positions on `sms` multiprocessors: one
  * block per SM over the kv heads (a block holds an SM: 180 registers x 256
  * threads), at most one split per 128 positions, within [1, 256]. */

@@ -270,6 +270,7 @@ void fd_state_set_sampler(fd_state *s, const fd_sampler *cfg)
     s->sampling = sampling;
     if (sampling) s->sampler = *cfg;
     s->graph_stale = s->graph != NULL;
+    s->warm = 0;   /* the new chooser's kernels run once eagerly (and compile) before a capture */
 }
 
 /* The device's history from the host's copy, when the host added tokens

@@ -68,7 +68,7 @@ fd_status fd_state_create(fd_foundry *fd, const fd_weights *w, uint32_t ctx, fd_
     if (st == FD_OK) st = vec(fd, FD_F32, hp->vocab, &s->logits);
     if (st == FD_OK)
         st = vec(fd, FD_F32, (int64_t)fd_attn_decode_part_floats(hp->n_heads, hd, s->splits), &s->part);
-    if (st == FD_OK) st = vec(fd, FD_I32, (int64_t)fd_attn_decode_count_ints(KV), &s->count);
+    if (st == FD_OK) st = vec(fd, FD_I32, (int64_t)fd_attn_decode_count_ints(hp->n_heads), &s->count);
     if (st == FD_OK) st = vec(fd, FD_I32, 512, &s->amax_part);
     if (st == FD_OK) st = vec(fd, FD_I32, 1, &s->amax_count);
     if (st != FD_OK) {

@@ -4,24 +4,22 @@
  *
  * Layer: ops. Legend: H query heads, KV kv heads, G = H / KV, hd head_dim, C
  * cache capacity, T tokens, S splits.  q, y: (T, H*hd) f32 (T = 1 for
- * decode); kc, vc: (KV, C, hd) f16 | bf16; pos: (1) i32 (device); part: (KV, S,
- * G, hd+4) f32; count: (KV) i32. Query head h reads kv head h / G. Device code
+ * decode); kc, vc: (KV, C, hd) f16 | bf16; pos: (1) i32 (device); part: (H, S,
+ * hd+4) f32; count: (H) i32. Query head h reads kv head h / G. Device code
  * in attn_decode.cuh and attn_prefill.cuh (shared helpers in attn_common.cuh);
  * the CPU twins share attend_ref below (f32 inputs, double accumulation). */
 #include <math.h>
 #include "ops/ops.h"
 #include "base/mem.h"
 
-#define MAX_G 8          /* query heads per kv head a decode block serves (attn_decode.cuh AD_MAXG) */
-#define MAX_SPLITS 256   /* attn_decode.cuh: the combine keeps S x G weights in its q buffer (AD_MAXG x AD_MAXHD) */
-#define COUNT_PER_KV 1   /* attn_decode.cuh: one ticket per kv head (the last split combines) */
+#define MAX_SPLITS 256   /* attn_decode.cuh: the combine keeps a weight per split in its q buffer (AD_MAXHD) */
 
 uint64_t fd_attn_decode_part_floats(uint32_t heads, uint32_t head_dim, uint32_t splits)
 {
     return (uint64_t)splits * heads * (head_dim + 4);
 }
 
-uint64_t fd_attn_decode_count_ints(uint32_t kv_heads) { return (uint64_t)kv_heads * COUNT_PER_KV; }
+uint64_t fd_attn_decode_count_ints(uint32_t heads) { return heads; }   /* a ticket per query head */
 
 uint32_t fd_attn_decode_splits(uint32_t kv_heads, uint32_t ctx, unsigned sms)
 {
@@ -110,9 +108,6 @@ static fd_status decode_check(const void *p, fd_error *err)
     const fd_attn_decode_args *a = p;
     FD_TRY(check_heads(a->heads, a->kv_heads, a->head_dim, a->ctx, err));
     FD_TRY(check_cache(a->kc, a->vc, a->pos, a->kv_heads, a->head_dim, a->ctx, err));
-    if (a->heads / a->kv_heads > MAX_G)
-        return fd_error_set(err, FD_ERR_INVALID, "at most %d query heads per kv head, have %u", MAX_G,
-                            a->heads / a->kv_heads);
     if (!a->splits || a->splits > MAX_SPLITS)
         return fd_error_set(err, FD_ERR_INVALID, "splits must be in [1, %d], is %u", MAX_SPLITS, a->splits);
     int64_t n = (int64_t)a->heads * a->head_dim;
@@ -122,9 +117,8 @@ static fd_status decode_check(const void *p, fd_error *err)
     if ((uint64_t)a->part->numel < need)
         return fd_error_set(err, FD_ERR_INVALID, "part holds %lld floats, needs S x H x (hd + 4) = %llu",
                             (long long)a->part->numel, (unsigned long long)need);
-    if ((uint64_t)a->count->numel < fd_attn_decode_count_ints(a->kv_heads))
-        return fd_error_set(err, FD_ERR_INVALID, "count must hold KV x %d = %llu values", COUNT_PER_KV,
-                            (unsigned long long)fd_attn_decode_count_ints(a->kv_heads));
+    if ((uint64_t)a->count->numel < fd_attn_decode_count_ints(a->heads))
+        return fd_error_set(err, FD_ERR_INVALID, "count must hold a value per query head (%u)", a->heads);
     if (!aligned16(a->q) || !aligned16(a->y) || !aligned16(a->part))
         return fd_error_set(err, FD_ERR_INVALID, "q, y and part must start 16-byte aligned");
     return FD_OK;
@@ -136,7 +130,7 @@ static fd_status decode_dispatch(const void *p, fd_dispatch *d, fd_error *err)
     const fd_attn_decode_args *a = p;
     d->block[0] = 128;          /* 4 warps (attn_decode.cuh AD_WARPS) */
     d->grid[0] = a->splits;     /* fixed: the share of each split is computed from pos on the device */
-    d->grid[1] = a->kv_heads;
+    d->grid[1] = a->heads;      /* a block per query head (attn_decode.cuh says why) */
     return FD_OK;
 }
 

@@ -16,11 +16,11 @@ static float rnd() { rs ^= rs << 13; rs ^= rs >> 7; rs ^= rs << 17; return (floa
 int run(u32 H, u32 KV, u32 hd, u32 C, int pos, u32 S, bool rev) {
   std::vector<float> q(H * hd); for (auto &x : q) x = 2 * rnd();
   std::vector<fd_f16> kc((size_t)KV * C * hd), vc(kc.size()); for (auto &x : kc) x.x = f2h(rnd()); for (auto &x : vc) x.x = f2h(rnd());
-  std::vector<float> y(H * hd, 12345.f), part((size_t)S * H * (hd + 4) + 16); std::vector<int> cnt(KV, 0);
+  std::vector<float> y(H * hd, 12345.f), part((size_t)S * H * (hd + 4) + 16); std::vector<int> cnt(H, 0);
   float *pp = (float *)(((uintptr_t)part.data() + 15) & ~(uintptr_t)15);
   int p = pos; float scale = 1.0f / sqrtf((float)hd);
   fd_args a = { q.data(), kc.data(), vc.data(), &p, y.data(), pp, cnt.data(), H, KV, hd, C, S, scale };
-  launch(body, &a, {S, KV, 1}, {128, 1, 1}, rev);
+  launch(body, &a, {S, H, 1}, {128, 1, 1}, rev);
   // reference
   long long n = std::min<long long>((long long)pos + 1, C); if (n < 0) n = 0; u32 G = H / KV; double num = 0, den = 0;
   std::vector<double> s(n > 0 ? n : 1);
