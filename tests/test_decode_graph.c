@@ -35,6 +35,15 @@ static double now(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Back to the 5-token prompt and the STEPS steps again, timed: the ids into out. */
+static double redecode_seconds(fd_state *st, int32_t *out)
+{
+    CHECK_OK(fd_state_rewind(st, 5), (fd_error *)NULL);
+    double t0 = now();
+    CHECK_OK(fd_state_decode(st, 7, STEPS, out), (fd_error *)NULL);
+    return now() - t0;
+}
+
 static void test_gpu_graph_replay(void)
 {
     fd_foundry *gpu = make_gpu();
@@ -96,15 +105,9 @@ static void test_gpu_graph_replay(void)
     /* the time per step, with every kernel compiled and the graph captured: back to the prompt, then again */
     int32_t again[STEPS];
     double first = tg;
-    CHECK_OK(fd_state_rewind(g, 5), (fd_error *)NULL);
-    t0 = now();
-    CHECK_OK(fd_state_decode(g, 7, STEPS, again), (fd_error *)NULL);
-    tg = now() - t0;
+    tg = redecode_seconds(g, again);
     CHECK(memcmp(again, ids_g, sizeof again) == 0);
-    CHECK_OK(fd_state_rewind(e, 5), (fd_error *)NULL);
-    t0 = now();
-    CHECK_OK(fd_state_decode(e, 7, STEPS, again), (fd_error *)NULL);
-    te = now() - t0;
+    te = redecode_seconds(e, again);
     printf("decode graph: %d of %d ids equal eager; K/V rows vs CPU %.2e; logits vs CPU %.2e; %.1f us/step "
            "replayed, %.1f us/step eager (first pass, compiling and capturing: %.1f us/step)\n", same, STEPS,
            worst_kv, worst_logit, tg / STEPS * 1e6, te / STEPS * 1e6, first / STEPS * 1e6);

@@ -83,9 +83,10 @@ extern const fd_kernel FD_ATTN_DECODE;
 uint64_t fd_attn_decode_part_floats(uint32_t heads, uint32_t head_dim, uint32_t splits);
 /* I32 values of the decode tickets `count`: H. */
 uint64_t fd_attn_decode_count_ints(uint32_t heads);
-/* A split count for a cache of C positions on `sms` multiprocessors: one
- * block per SM over the kv heads (a block holds an SM: 180 registers x 256
- * threads), at most one split per 128 positions, within [1, 256]. */
+/* A split count for a cache of C positions on `sms` multiprocessors: S x KV
+ * about one per SM (the grid is S x H blocks of 128 threads, so a long
+ * context fills the GPU G times over), at most one split per 128 positions,
+ * within [1, 256]. */
 uint32_t fd_attn_decode_splits(uint32_t kv_heads, uint32_t ctx, unsigned sms);
 
 /* T new queries at positions pos+t against the cache (which holds their own

@@ -95,8 +95,8 @@ static void random_ids(int32_t *ids, size_t n, uint64_t *seed)
 }
 
 /* Opens the model in a foundry whose kernel cache is `cache_dir`, uploads
- * it and runs one short prompt and decode (compiling or loading every
- * kernel); the seconds both took. */
+ * it and warms a state at the upload's context (fd_state_warm: every
+ * kernel compiled or loaded); the seconds both took. */
 static int open_timed(const char *cmd, cli_model_args *a, const char *cache_dir, cli_model *m, double *secs)
 {
     double t0 = fd_now_seconds();
@@ -104,10 +104,8 @@ static int open_timed(const char *cmd, cli_model_args *a, const char *cache_dir,
     int r = cli_model_open(cmd, a, m);
     if (r) return r;
     fd_state *s = NULL;
-    int32_t ids[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, out[4];
-    fd_status st = fd_state_create(m->fd, m->weights, 64, &s);
-    if (st == FD_OK) st = fd_state_prefill(s, ids, 8, NULL, NULL);
-    if (st == FD_OK) st = fd_state_decode(s, 9, 4, out);
+    fd_status st = fd_state_create(m->fd, m->weights, 0, &s);
+    if (st == FD_OK) st = fd_state_warm(s);
     fd_state_destroy(s);
     *secs = fd_now_seconds() - t0;
     if (st != FD_OK) fprintf(stderr, "foundry %s: warm-up: %s\n", cmd, fd_foundry_error(m->fd));

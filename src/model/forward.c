@@ -338,17 +338,17 @@ fd_status fd_state_warm(fd_state *s)
 {
     if (fd_foundry_backend(s->fd) != FD_BACKEND_CUDA || s->ctx < 8) return FD_OK;
     if (s->pos_host) return fd_fail(s->fd, FD_ERR_STATE, "warm-up: the state holds %u tokens, not 0", s->pos_host);
-    /* two prompt lengths, since the GEMM's tile depends on M (ops/gemm/family.c) */
-    uint32_t lens[2] = { s->ctx - 4 < 16 ? s->ctx - 4 : 16, s->ctx - 4 < FD_PREFILL_CHUNK ? s->ctx - 4 : FD_PREFILL_CHUNK };
-    int32_t *ids = fd_calloc(lens[1], sizeof *ids), out[2];
+    /* two prompt lengths, since the GEMM's tile depends on M (ops/gemm/family.c): the full chunk, rewound,
+     * then the short one, kept for the decode steps */
+    uint32_t room = s->ctx - 4, big = room < FD_PREFILL_CHUNK ? room : FD_PREFILL_CHUNK, small = room < 16 ? room : 16;
+    int32_t *ids = fd_calloc(big, sizeof *ids), out[2];
     if (!ids) return FD_ERR_NOMEM;
     fd_sampler draw;
     fd_sampler_defaults(&draw);
     draw.repeat_penalty = 1.1f;   /* the penalty path too */
     fd_status st = FD_OK;
-    for (int i = 0; i < 2 && st == FD_OK; i++)
-        if ((st = fd_state_prefill(s, ids, lens[i], NULL, NULL)) == FD_OK) st = fd_state_rewind(s, 0);
-    if (st == FD_OK) st = fd_state_prefill(s, ids, lens[0], NULL, NULL);
+    if (big > small && (st = fd_state_prefill(s, ids, big, NULL, NULL)) == FD_OK) st = fd_state_rewind(s, 0);
+    if (st == FD_OK) st = fd_state_prefill(s, ids, small, NULL, NULL);
     if (st == FD_OK) {
         fd_state_set_sampler(s, &draw);
         st = fd_state_decode(s, 0, 1, out);

@@ -16,5 +16,3 @@ __device__ __forceinline__ float fd_ldcg(const float *p) {
 __device__ __forceinline__ float4 fd_ldcg4(const float *p) {
   float4 v; asm volatile("ld.global.cg.v4.f32 {%0,%1,%2,%3}, [%4];" : "=f"(v.x), "=f"(v.y), "=f"(v.z), "=f"(v.w) : "l"(p));
   return v; }
-/* waits until at most N of this thread's cp.async groups are still in flight */
-template <int N> __device__ __forceinline__ void fd_cp_wait() { asm volatile("cp.async.wait_group %0;" :: "n"(N) : "memory"); }

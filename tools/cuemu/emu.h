@@ -108,6 +108,4 @@ static inline float fd_hi_b(u32 v) { return __uint_as_float(v & 0xffff0000u); }
 static inline float warp_sum(float v) { for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o); return v; }
 static inline float warp_max(float v) { for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o)); return v; }
 static inline void fd_pdl_wait() {} static inline void fd_pdl_launch() {}
-static inline void fd_cp16(void *s, const void *g) { memcpy(s, g, 16); }
-static inline void fd_cp_commit() {}
 #define FD_KERNEL void FD_NAME
