@@ -1,5 +1,7 @@
-/* tokenizer.h — the byte-level BPE tokenizer of Qwen2 (and GPT-2 style models):
- * text -> token ids -> text, exactly as Hugging Face transformers does.
+/* tokenizer.h — the tokenizers of the models Foundry runs: byte-level BPE
+ * (Qwen2, Llama 3, GPT-2 style) and SentencePiece BPE with byte fallback
+ * (Llama 2, Mistral; GGUF vocabularies): text -> token ids -> text, exactly as
+ * Hugging Face transformers does.
  *
  * Layer: text (public). A tokenizer is loaded from tokenizer.json (+ the
  * optional tokenizer_config.json) or from a GGUF file's tokenizer.ggml.*
@@ -9,7 +11,10 @@
  * Encoding follows transformers' defaults: added/special tokens written in the
  * text are recognised (leftmost-longest), the rest is NFC-normalised, split by
  * the pre-tokenizer regex, mapped byte -> unicode (GPT-2) and merged by BPE.
- * No BOS/EOS is added (Qwen2's post-processor adds none). Invalid UTF-8 in the
+ * SentencePiece vocabularies write spaces as "▁", put one before the text and
+ * after each added token, and spell characters the vocabulary lacks as byte
+ * tokens. fd_tokenizer_encode adds no BOS/EOS; fd_tokenizer_encode_prompt adds
+ * the BOS a model expects (Llama's; Qwen2 adds none). Invalid UTF-8 in the
  * input is read as U+FFFD per maximal invalid subpart (Python's "replace"). */
 #ifndef FOUNDRY_TOKENIZER_H
 #define FOUNDRY_TOKENIZER_H
@@ -39,6 +44,12 @@ void fd_tokenizer_destroy(fd_tokenizer *t);   /* NULL is fine */
  * fd_malloc (the caller frees it with fd_free; non-NULL even when *n == 0). */
 fd_status fd_tokenizer_encode(const fd_tokenizer *t, const char *text, size_t len,
                               int32_t **ids, size_t *n, fd_error *err);
+/* Encodes a prompt as the model expects it: fd_tokenizer_encode, then the
+ * BOS id in front when the model adds one (fd_tokenizer_bos >= 0) and the text
+ * does not already begin with it — a chat template that writes bos_token
+ * itself does not get a second one. Same ownership as fd_tokenizer_encode. */
+fd_status fd_tokenizer_encode_prompt(const fd_tokenizer *t, const char *text, size_t len,
+                                     int32_t **ids, size_t *n, fd_error *err);
 /* Decodes ids to UTF-8 text (special tokens included, as transformers'
  * decode(ids) does; invalid UTF-8 byte sequences become U+FFFD). *text is
  * NUL-terminated, *len excludes the NUL; the caller frees it with fd_free.

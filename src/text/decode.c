@@ -5,7 +5,10 @@
  * bytes those characters map to; otherwise (an added token such as
  * "<|im_end|>" written in plain text) its UTF-8 bytes as they are. The byte
  * stream is then read as UTF-8 with U+FFFD per maximal invalid subpart, as
- * Rust's from_utf8_lossy does. The streaming state lives in the caller's
+ * Rust's from_utf8_lossy does. SentencePiece vocabularies (spm) follow their
+ * decoder instead: "<0xXX>" byte tokens are that byte, "▁" is a space, and a
+ * whole decode drops the one space the encoder put before the text (a stream
+ * keeps it: its first token may follow a prompt). The streaming state lives in the caller's
  * fd_detok: up to 3 held-back bytes of an unfinished character. */
 #include <string.h>
 #include <utf8proc.h>
@@ -23,6 +26,25 @@ static int valid_id(const fd_tokenizer *t, int32_t id)
     return id >= 0 && (size_t)id < t->n_vocab && t->tok_off[id] != TOK_HOLE;
 }
 
+/* A SentencePiece token's bytes: its byte, or its text with "▁" as a space. */
+static fd_status spm_bytes(const fd_tokenizer *t, int32_t id, const unsigned char *s, size_t len,
+                           unsigned char *buf, size_t *n)
+{
+    size_t k = 0;
+    if (t->tok_flags[id] & TOKF_BYTE) {   /* "<0xXX>" */
+        unsigned v = 0;
+        for (int i = 3; i < 5; i++) v = v * 16 + (unsigned)(s[i] <= '9' ? s[i] - '0' : (s[i] | 0x20) - 'a' + 10);
+        buf[0] = (unsigned char)v;
+        *n = 1;
+        return FD_OK;
+    }
+    for (size_t i = 0; i < len;)
+        if (i + 3 <= len && !(t->tok_flags[id] & TOKF_ADDED) && !memcmp(s + i, "\xE2\x96\x81", 3)) buf[k++] = ' ', i += 3;
+        else buf[k++] = s[i++];
+    *n = k;
+    return FD_OK;
+}
+
 fd_status tok_token_bytes(const fd_tokenizer *t, int32_t id, unsigned char *buf, size_t cap, size_t *n,
                           fd_error *err)
 {
@@ -30,6 +52,7 @@ fd_status tok_token_bytes(const fd_tokenizer *t, int32_t id, unsigned char *buf,
     const unsigned char *s = (const unsigned char *)t->pool + t->tok_off[id];
     size_t len = t->tok_len[id], k = 0;
     if (cap < len) return fd_error_set(err, FD_ERR_RANGE, "tokenizer: buffer too small for token %d", (int)id);
+    if (t->spm) return spm_bytes(t, id, s, len, buf, n);
     for (size_t i = 0; i < len;) {
         utf8proc_int32_t c;
         utf8proc_ssize_t step = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &c);
@@ -69,6 +92,7 @@ fd_status fd_tokenizer_decode(const fd_tokenizer *t, const int32_t *ids, size_t 
         k += m;
     }
     raw[k] = 0;
+    if (t->spm && t->add_space_prefix && k && raw[0] == ' ') memmove(raw, raw + 1, k--);   /* with the NUL */
     unsigned char *clean;
     size_t clean_n;
     fd_status rc = tok_utf8_sanitize(raw, k, &clean, &clean_n, err);

@@ -9,7 +9,11 @@
 #include "base/mem.h"
 #include "text/tok.h"
 
-typedef struct { int32_t *ids; size_t n, cap; } outbuf;
+typedef struct {
+    int32_t *ids;
+    size_t n, cap;
+    int after_added;   /* the last thing written was an added token (or nothing yet) */
+} outbuf;
 
 static fd_status push(outbuf *o, int32_t id, fd_error *err)
 {
@@ -126,9 +130,35 @@ static fd_status nfc(const unsigned char *s, size_t n, unsigned char **out, size
     return FD_OK;
 }
 
+/* SentencePiece: the text with each space as "▁" (U+2581), after one more "▁"
+ * when it starts the input or follows an added token (add_space_prefix). */
+static fd_status spm_text(const fd_tokenizer *t, const unsigned char *p, size_t n, outbuf *o, fd_error *err)
+{
+    static const unsigned char mark[3] = { 0xE2, 0x96, 0x81 };
+    int prefix = t->add_space_prefix && o->after_added;
+    size_t spaces = prefix;
+    for (size_t i = 0; i < n; i++) spaces += p[i] == ' ';
+    unsigned char *e = fd_malloc(n + 2 * spaces + prefix + 1);
+    if (!e) return fd_error_set(err, FD_ERR_NOMEM, "tokenizer: out of memory escaping %zu bytes", n);
+    size_t k = 0;
+    if (prefix) memcpy(e, mark, 3), k = 3;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == ' ') memcpy(e + k, mark, 3), k += 3;
+        else e[k++] = p[i];
+    o->after_added = 0;
+    fd_status rc = tok_spm_piece(t, e, k, &o->ids, &o->n, &o->cap, err);
+    fd_free(e);
+    return rc;
+}
+
 static fd_status on_raw(const fd_tokenizer *t, const unsigned char *p, size_t n, int32_t id, void *ctx, fd_error *err)
 {
-    if (id >= 0) return push(ctx, id, err);
+    outbuf *o = ctx;
+    if (id >= 0) {
+        o->after_added = 1;
+        return push(ctx, id, err);
+    }
+    if (t->spm) return spm_text(t, p, n, o, err);
     unsigned char *q = NULL;
     size_t m = n;
     if (t->nfc) FD_TRY(nfc(p, n, &q, &m, err));
@@ -153,7 +183,7 @@ fd_status fd_tokenizer_encode(const fd_tokenizer *t, const char *text, size_t le
     FD_TRY(tok_utf8_sanitize((const unsigned char *)text, len, &clean, &clean_n, err));
     const unsigned char *s = clean ? clean : (const unsigned char *)text;
     size_t sn = clean ? clean_n : len;
-    outbuf o = { NULL, 0, 0 };
+    outbuf o = { NULL, 0, 0, 1 };
     fd_status rc = FD_OK;
     if (sn) rc = t->nadded ? tok_split_added(t, s, sn, 0, on_raw, &o, err) : on_raw(t, s, sn, -1, &o, err);
     fd_free(clean);
@@ -167,5 +197,24 @@ fd_status fd_tokenizer_encode(const fd_tokenizer *t, const char *text, size_t le
     }
     *ids = o.ids;
     *n = o.n;
+    return FD_OK;
+}
+
+fd_status fd_tokenizer_encode_prompt(const fd_tokenizer *t, const char *text, size_t len, int32_t **ids, size_t *n,
+                                     fd_error *err)
+{
+    FD_TRY(fd_tokenizer_encode(t, text, len, ids, n, err));
+    if (t->bos < 0 || (*n && (*ids)[0] == t->bos)) return FD_OK;
+    int32_t *p = fd_realloc(*ids, (*n + 1) * sizeof *p);
+    if (!p) {
+        size_t want = *n + 1;
+        fd_free(*ids);
+        *ids = NULL, *n = 0;
+        return fd_error_set(err, FD_ERR_NOMEM, "tokenizer: out of memory for %zu ids", want);
+    }
+    memmove(p + 1, p, *n * sizeof *p);
+    p[0] = t->bos;
+    *ids = p;
+    (*n)++;
     return FD_OK;
 }

@@ -57,6 +57,11 @@ struct fd_tokenizer {
     int32_t byte_id[256];
     int ignore_merges;          /* a piece that is a token is taken whole */
     int32_t unk_id;             /* -1: characters without a token are dropped */
+    /* SentencePiece (spm.c): scores instead of merges, "▁" for spaces, byte fallback */
+    int spm;                    /* 1: SentencePiece BPE over scores; 0: byte-level BPE over merges */
+    int add_space_prefix;       /* spm: "▁" before the text and after each added token */
+    float *scores;              /* (n_vocab) spm merge priority per token; NULL: all equal */
+    int32_t byte_tok[256];      /* spm: the id of "<0xXX>" for each byte, -1 if absent */
     /* added tokens */
     tok_added *added;           /* in the order the loader gave them */
     size_t nadded, added_cap;
@@ -78,10 +83,11 @@ struct fd_tokenizer {
     size_t cache_cap, cache_n;
 };
 
-enum { TOKF_ADDED = 1, TOKF_SPECIAL = 2 };
+enum { TOKF_ADDED = 1, TOKF_SPECIAL = 2, TOKF_BYTE = 4 };   /* TOKF_BYTE: spm's "<0xXX>" */
 
-/* The Qwen2 pre-tokenizer regex (as in its tokenizer.json) and GPT-2's. */
+/* The pre-tokenizer regexes of Qwen2 and Llama 3 (as in their tokenizer.json) and GPT-2's. */
 extern const char tok_re_qwen2[];
+extern const char tok_re_llama3[];
 extern const char tok_re_gpt2[];
 
 /* tokenizer.c: building */
@@ -111,6 +117,10 @@ fd_status tok_add_merge(fd_tokenizer *t, const char *a, size_t alen, const char 
 fd_status tok_bpe_piece(const fd_tokenizer *t, const unsigned char *p, size_t len,
                         int32_t **ids, size_t *n, size_t *cap, fd_error *err);
 void tok_cache_free(fd_tokenizer *t);
+
+/* spm.c: appends the ids of an escaped text ("▁" for spaces) by SentencePiece BPE. */
+fd_status tok_spm_piece(const fd_tokenizer *t, const unsigned char *s, size_t len,
+                        int32_t **ids, size_t *n, size_t *cap, fd_error *err);
 
 /* pretok.c: compiles a tokenizer.json / GGUF split regex for PCRE2. */
 fd_status tok_set_pattern(fd_tokenizer *t, const char *re, size_t len, fd_error *err);

@@ -28,7 +28,7 @@ fd_status tok_create(const char *origin, fd_tokenizer **out, fd_error *err)
     if (!t) return fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", origin);
     t->bos = -1;
     t->unk_id = -1;
-    for (int b = 0; b < 256; b++) t->byte_id[b] = -1;
+    for (int b = 0; b < 256; b++) t->byte_id[b] = t->byte_tok[b] = -1;
     t->origin = fd_strdup(origin);
     if (!t->origin) {
         fd_free(t);
@@ -55,6 +55,7 @@ void fd_tokenizer_destroy(fd_tokenizer *t)
     fd_free(t->mid);
     fd_free(t->added);
     fd_free(t->eos);
+    fd_free(t->scores);
     fd_free(t->chat_template);
     fd_free((void *)t->origin);
     fd_free(t);
@@ -217,12 +218,19 @@ fd_status tok_finish(fd_tokenizer *t, fd_error *err)
     memset(t->added_first, 0, sizeof t->added_first);
     for (size_t i = 0; i < t->nadded; i++) t->added_first[(unsigned char)t->pool[t->added[i].off]] = 1;
     /* the usual end-of-turn tokens end generation too */
-    static const char *const eog[] = { "<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>", "<end_of_turn>" };
+    static const char *const eog[] = { "<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|eom_id|>", "<|end_of_text|>",
+                                       "<|end|>", "<end_of_turn>" };
     for (size_t k = 0; k < sizeof eog / sizeof eog[0]; k++) {
         int32_t id = tok_lookup(t, eog[k], strlen(eog[k]));
         if (id >= 0 && (t->tok_flags[id] & TOKF_SPECIAL)) FD_TRY(tok_add_eos(t, id, err));
     }
-    if (!t->re) return fd_error_set(err, FD_ERR_FORMAT, "%s: no pre-tokenizer pattern", t->origin);
+    for (int b = 0; t->spm && b < 256; b++) {   /* SentencePiece's byte fallback tokens */
+        char name[8];
+        snprintf(name, sizeof name, "<0x%02X>", b);
+        int32_t id = tok_lookup(t, name, 6);
+        if (id >= 0) t->byte_tok[b] = id, t->tok_flags[id] |= TOKF_BYTE;
+    }
+    if (!t->re && !t->spm) return fd_error_set(err, FD_ERR_FORMAT, "%s: no pre-tokenizer pattern", t->origin);
     return FD_OK;
 }
 
