@@ -45,7 +45,8 @@ void fd_tokenizer_destroy(fd_tokenizer *t);   /* NULL is fine */
 fd_status fd_tokenizer_encode(const fd_tokenizer *t, const char *text, size_t len,
                               int32_t **ids, size_t *n, fd_error *err);
 /* Encodes a prompt as the model expects it: fd_tokenizer_encode, then the
- * BOS id in front when the model adds one (fd_tokenizer_bos >= 0) and the text
+ * BOS id in front when the model adds one (tokenizer.json's post_processor
+ * template, GGUF's add_bos_token or its vocabulary's default) and the text
  * does not already begin with it — a chat template that writes bos_token
  * itself does not get a second one. Same ownership as fd_tokenizer_encode. */
 fd_status fd_tokenizer_encode_prompt(const fd_tokenizer *t, const char *text, size_t len,

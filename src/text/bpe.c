@@ -66,7 +66,7 @@ fd_status tok_merges_reserve(fd_tokenizer *t, size_t n, fd_error *err)
     return merges_alloc(t, cap, err);
 }
 
-static int merge_find(const fd_tokenizer *t, int32_t a, int32_t b, int32_t *rank, int32_t *id)
+int tok_merge_find(const fd_tokenizer *t, int32_t a, int32_t b, int32_t *rank, int32_t *id)
 {
     if (!t->mcap) return 0;
     uint64_t key = (uint64_t)(uint32_t)a << 32 | (uint32_t)b;
@@ -229,19 +229,19 @@ static void merge_all(const fd_tokenizer *t, int32_t *sym, int32_t *prev, int32_
         next[i] = i + 1 < cnt ? (int32_t)i + 1 : -1;
     }
     for (size_t i = 0; i + 1 < cnt; i++)
-        if (merge_find(t, sym[i], sym[i + 1], &r, &nid)) hpush(heap, &hn, (hent){ r, (int32_t)i, sym[i], sym[i + 1] });
+        if (tok_merge_find(t, sym[i], sym[i + 1], &r, &nid)) hpush(heap, &hn, (hent){ r, (int32_t)i, sym[i], sym[i + 1] });
     while (hn) {
         hent e = hpop(heap, &hn);
         int32_t p = e.pos, q = next[p];
         if (sym[p] < 0 || q < 0 || sym[p] != e.left || sym[q] != e.right) continue;   /* stale */
-        merge_find(t, e.left, e.right, &r, &nid);
+        tok_merge_find(t, e.left, e.right, &r, &nid);
         sym[p] = nid;
         sym[q] = -1;
         next[p] = next[q];
         if (next[q] >= 0) prev[next[q]] = p;
-        if (prev[p] >= 0 && merge_find(t, sym[prev[p]], sym[p], &r, &nid))
+        if (prev[p] >= 0 && tok_merge_find(t, sym[prev[p]], sym[p], &r, &nid))
             hpush(heap, &hn, (hent){ r, prev[p], sym[prev[p]], sym[p] });
-        if (next[p] >= 0 && merge_find(t, sym[p], sym[next[p]], &r, &nid))
+        if (next[p] >= 0 && tok_merge_find(t, sym[p], sym[next[p]], &r, &nid))
             hpush(heap, &hn, (hent){ r, p, sym[p], sym[next[p]] });
     }
     size_t k = 0;

@@ -131,11 +131,12 @@ static fd_status nfc(const unsigned char *s, size_t n, unsigned char **out, size
 }
 
 /* SentencePiece: the text with each space as "▁" (U+2581), after one more "▁"
- * when it starts the input or follows an added token (add_space_prefix). */
+ * where add_space_prefix puts one (the input's start; after an added token). */
 static fd_status spm_text(const fd_tokenizer *t, const unsigned char *p, size_t n, outbuf *o, fd_error *err)
 {
     static const unsigned char mark[3] = { 0xE2, 0x96, 0x81 };
-    int prefix = t->add_space_prefix && o->after_added;
+    int prefix = (t->add_space_prefix == TOK_PREFIX_ALWAYS && o->after_added) ||
+                 (t->add_space_prefix == TOK_PREFIX_FIRST && !o->n && o->after_added);
     size_t spaces = prefix;
     for (size_t i = 0; i < n; i++) spaces += p[i] == ' ';
     unsigned char *e = fd_malloc(n + 2 * spaces + prefix + 1);
@@ -204,7 +205,7 @@ fd_status fd_tokenizer_encode_prompt(const fd_tokenizer *t, const char *text, si
                                      fd_error *err)
 {
     FD_TRY(fd_tokenizer_encode(t, text, len, ids, n, err));
-    if (t->bos < 0 || (*n && (*ids)[0] == t->bos)) return FD_OK;
+    if (!t->add_bos || t->bos < 0 || (*n && (*ids)[0] == t->bos)) return FD_OK;
     int32_t *p = fd_realloc(*ids, (*n + 1) * sizeof *p);
     if (!p) {
         size_t want = *n + 1;

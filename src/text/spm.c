@@ -4,7 +4,8 @@
  * Layer: text. The text arrives escaped (spaces already "▁", the prefix space
  * already added: encode.c). It starts as one symbol per UTF-8 character; the
  * adjacent pair whose joined text is a vocabulary token with the highest score
- * is joined, the leftmost among equal scores, until no pair forms a token.
+ * is joined (with merges: the pair of lowest merge rank), the leftmost among
+ * equals, until no pair forms a token.
  * Each remaining symbol is its token, or, when the vocabulary lacks it, its
  * bytes as the byte tokens "<0xXX>" (SentencePiece's byte fallback). The pairs
  * wait in a binary heap, so a text of n characters costs O(n log n) lookups. */
@@ -64,9 +65,17 @@ static fd_status try_pair(const fd_tokenizer *t, const unsigned char *s, const s
                           heap *h, fd_error *err)
 {
     if (l < 0 || r < 0) return FD_OK;
-    int32_t id = plain(t, s + y[l].off, y[l].len + y[r].len);
-    if (id < 0) return FD_OK;
-    return heap_push(h, (pair){ t->scores ? t->scores[id] : 0.0f, l, r, y[l].len + y[r].len }, err);
+    float score;
+    if (t->scores) {
+        int32_t id = plain(t, s + y[l].off, y[l].len + y[r].len);
+        if (id < 0) return FD_OK;
+        score = t->scores[id];
+    } else {   /* merges: both halves must be tokens, and the pair a merge */
+        int32_t a = plain(t, s + y[l].off, y[l].len), b = plain(t, s + y[r].off, y[r].len), rank, id;
+        if (a < 0 || b < 0 || !tok_merge_find(t, a, b, &rank, &id)) return FD_OK;
+        score = -(float)rank;
+    }
+    return heap_push(h, (pair){ score, l, r, y[l].len + y[r].len }, err);
 }
 
 static fd_status emit(int32_t id, int32_t **ids, size_t *n, size_t *cap, fd_error *err)

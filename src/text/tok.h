@@ -59,8 +59,9 @@ struct fd_tokenizer {
     int32_t unk_id;             /* -1: characters without a token are dropped */
     /* SentencePiece (spm.c): scores instead of merges, "▁" for spaces, byte fallback */
     int spm;                    /* 1: SentencePiece BPE over scores; 0: byte-level BPE over merges */
-    int add_space_prefix;       /* spm: "▁" before the text and after each added token */
-    float *scores;              /* (n_vocab) spm merge priority per token; NULL: all equal */
+    int add_space_prefix;       /* spm: "▁" before the text: 0 never, TOK_PREFIX_ALWAYS (after each
+                                   added token too) or TOK_PREFIX_FIRST (the input's start only) */
+    float *scores;              /* (n_vocab) spm priority per token; NULL: the merges' ranks decide */
     int32_t byte_tok[256];      /* spm: the id of "<0xXX>" for each byte, -1 if absent */
     /* added tokens */
     tok_added *added;           /* in the order the loader gave them */
@@ -73,6 +74,7 @@ struct fd_tokenizer {
     int jit;                    /* 1 when the pattern was JIT-compiled */
     /* specials and metadata */
     int32_t bos;
+    int add_bos;                /* fd_tokenizer_encode_prompt puts bos first (post_processor / add_bos_token) */
     int32_t *eos;
     size_t neos;
     char *chat_template;
@@ -83,6 +85,7 @@ struct fd_tokenizer {
     size_t cache_cap, cache_n;
 };
 
+enum { TOK_PREFIX_ALWAYS = 1, TOK_PREFIX_FIRST = 2 };
 enum { TOKF_ADDED = 1, TOKF_SPECIAL = 2, TOKF_BYTE = 4 };   /* TOKF_BYTE: spm's "<0xXX>" */
 
 /* The pre-tokenizer regexes of Qwen2 and Llama 3 (as in their tokenizer.json) and GPT-2's. */
@@ -113,6 +116,8 @@ fd_status tok_merges_reserve(fd_tokenizer *t, size_t n, fd_error *err);
 /* Merge number `rank` joins tokens a and b (given as strings) into the token a+b. */
 fd_status tok_add_merge(fd_tokenizer *t, const char *a, size_t alen, const char *b, size_t blen,
                         int32_t rank, fd_error *err);
+/* Merge (a, b) -> *id with priority *rank (lower first); 0 if a and b don't merge. */
+int tok_merge_find(const fd_tokenizer *t, int32_t a, int32_t b, int32_t *rank, int32_t *id);
 /* Appends the ids of one pre-tokenized piece (raw UTF-8 bytes) to *ids. */
 fd_status tok_bpe_piece(const fd_tokenizer *t, const unsigned char *p, size_t len,
                         int32_t **ids, size_t *n, size_t *cap, fd_error *err);

@@ -122,9 +122,10 @@ static fd_status load(fd_tokenizer *t, const fd_gguf *g, fd_error *err)
     int add_bos = 1;   /* SentencePiece vocabularies add one unless the file says not */
     if (t->spm) {
         FD_TRY(load_scores(t, g, n, err));
-        t->add_space_prefix = 1;
+        int prefix = 1;
         if (fd_gguf_has(g, "tokenizer.ggml.add_space_prefix"))
-            FD_TRY(fd_gguf_get_bool(g, "tokenizer.ggml.add_space_prefix", &t->add_space_prefix, err));
+            FD_TRY(fd_gguf_get_bool(g, "tokenizer.ggml.add_space_prefix", &prefix, err));
+        t->add_space_prefix = prefix ? TOK_PREFIX_ALWAYS : 0;
     } else {
         FD_TRY(load_merges(t, g, err));
         t->nfc = pt->nfc;
@@ -141,7 +142,7 @@ static fd_status load(fd_tokenizer *t, const fd_gguf *g, fd_error *err)
     if (id >= 0 && (size_t)id < t->n_vocab) FD_TRY(tok_add_eos(t, id, err));
     if (fd_gguf_has(g, "tokenizer.ggml.add_bos_token")) FD_TRY(fd_gguf_get_bool(g, "tokenizer.ggml.add_bos_token", &add_bos, err));
     FD_TRY(get_id(g, "tokenizer.ggml.bos_token_id", &id, err));
-    if (add_bos && id >= 0 && (size_t)id < t->n_vocab) t->bos = id;
+    if (add_bos && id >= 0 && (size_t)id < t->n_vocab) t->bos = id, t->add_bos = 1;
     if (fd_gguf_has(g, "tokenizer.chat_template")) {
         fd_gguf_str tpl;
         FD_TRY(fd_gguf_get_str(g, "tokenizer.chat_template", &tpl, err));

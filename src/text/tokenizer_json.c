@@ -1,12 +1,17 @@
 /* tokenizer_json.c — loads a tokenizer from Hugging Face tokenizer.json (+
  * tokenizer_config.json, generation_config.json) with Jansson.
  *
- * Layer: text. Accepts what byte-level BPE models (Qwen2, GPT-2 style) use:
- * model BPE (merges as "a b" strings or [a, b] pairs, ignore_merges, unk),
- * normalizer null / NFC, pre_tokenizer Split(regex, Isolated) + ByteLevel or
- * ByteLevel(use_regex) alone, decoder ByteLevel, post_processor ByteLevel or
- * none. Anything else is refused by name (FD_ERR_UNSUPPORTED), so a model
- * never gets silently different ids. The JSON tree lives only during loading. */
+ * Layer: text. Accepts what byte-level BPE models (Qwen2, Llama 3, GPT-2
+ * style) use: model BPE (merges as "a b" strings or [a, b] pairs,
+ * ignore_merges, unk), normalizer null / NFC, pre_tokenizer Split(regex,
+ * Isolated) + ByteLevel or ByteLevel(use_regex) alone, decoder ByteLevel; and
+ * what SentencePiece BPE models (Llama 2, Mistral) use: model BPE with
+ * byte_fallback, normalizer Prepend("▁") + Replace(" ", "▁") or pre_tokenizer
+ * Metaspace, decoders Replace / ByteFallback / Fuse / Strip / Metaspace.
+ * post_processor ByteLevel, or TemplateProcessing whose single template starts
+ * with a special token (that token is the BOS the model adds). Anything else is
+ * refused by name (FD_ERR_UNSUPPORTED), so a model never gets silently
+ * different ids. The JSON tree lives only during loading. */
 #include <stdio.h>
 #include <string.h>
 #include <jansson.h>
@@ -25,6 +30,8 @@ static fd_status load_file(const char *path, json_t **out, fd_error *err)
     return fd_json_read(path, 0, out, err);
 }
 
+#define SPM_SPACE "\xE2\x96\x81"   /* U+2581, SentencePiece's space */
+
 static fd_status check_normalizer(fd_tokenizer *t, json_t *n, fd_error *err)
 {
     if (!n || json_is_null(n)) return FD_OK;
@@ -39,7 +46,17 @@ static fd_status check_normalizer(fd_tokenizer *t, json_t *n, fd_error *err)
         json_array_foreach(json_object_get(n, "normalizers"), i, x) FD_TRY(check_normalizer(t, x, err));
         return FD_OK;
     }
-    return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: normalizer \"%s\" is not supported (only NFC)", t->origin, ty);
+    /* SentencePiece's space handling, written as normalizers (Llama 2) */
+    const char *pre = json_string_value(json_object_get(n, "prepend"));
+    if (!strcmp(ty, "Prepend") && pre && !strcmp(pre, SPM_SPACE)) {
+        t->add_space_prefix = TOK_PREFIX_ALWAYS;
+        return FD_OK;
+    }
+    const char *from = json_string_value(json_object_get(json_object_get(n, "pattern"), "String"));
+    const char *to = json_string_value(json_object_get(n, "content"));
+    if (!strcmp(ty, "Replace") && from && to && !strcmp(from, " ") && !strcmp(to, SPM_SPACE)) return FD_OK;
+    return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: normalizer \"%s\" is not supported (NFC, or SentencePiece's "
+                        "Prepend/Replace of \"\u2581\")", t->origin, ty);
 }
 
 /* Finds the split pattern; *byte_level is set when a ByteLevel step is present. */
@@ -90,6 +107,17 @@ static fd_status check_pre(fd_tokenizer *t, json_t *p, const char **re, size_t *
         } else {
             return fd_error_set(err, FD_ERR_FORMAT, "%s: Split pre-tokenizer without a Regex or String pattern", t->origin);
         }
+        return FD_OK;
+    }
+    if (!strcmp(ty, "Metaspace")) {   /* SentencePiece's spaces as a pre-tokenizer (Mistral v0.3) */
+        const char *rep = json_string_value(json_object_get(p, "replacement"));
+        const char *scheme = json_string_value(json_object_get(p, "prepend_scheme"));
+        if (!rep || strcmp(rep, SPM_SPACE) || json_is_true(json_object_get(p, "split")))
+            return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: Metaspace other than \"\u2581\" without split is not "
+                                "supported", t->origin);
+        t->add_space_prefix = !scheme || !strcmp(scheme, "always") ? TOK_PREFIX_ALWAYS
+                              : !strcmp(scheme, "first")          ? TOK_PREFIX_FIRST : 0;
+        t->spm = 1;
         return FD_OK;
     }
     return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: pre-tokenizer \"%s\" is not supported", t->origin, ty);
@@ -176,8 +204,7 @@ static fd_status check_model(fd_tokenizer *t, json_t *model, fd_error *err)
     const char *ty = json_string_value(json_object_get(model, "type"));
     if (ty && strcmp(ty, "BPE"))
         return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: model type \"%s\" is not supported (only BPE)", t->origin, ty);
-    if (json_is_true(json_object_get(model, "byte_fallback")))
-        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: BPE byte_fallback is not supported", t->origin);
+    t->spm = json_is_true(json_object_get(model, "byte_fallback"));   /* SentencePiece BPE */
     const char *pre = json_string_value(json_object_get(model, "continuing_subword_prefix"));
     const char *suf = json_string_value(json_object_get(model, "end_of_word_suffix"));
     if ((pre && *pre) || (suf && *suf))
@@ -186,6 +213,59 @@ static fd_status check_model(fd_tokenizer *t, json_t *model, fd_error *err)
     if (json_is_number(dropout) && json_number_value(dropout) > 0)
         return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: BPE dropout is not supported", t->origin);
     t->ignore_merges = json_is_true(json_object_get(model, "ignore_merges"));
+    return FD_OK;
+}
+
+/* The decoder must undo what the encoder did: ByteLevel for byte-level BPE,
+ * SentencePiece's steps for spm (decode.c implements each). */
+static fd_status check_decoder(fd_tokenizer *t, json_t *d, fd_error *err)
+{
+    if (!d || json_is_null(d)) return FD_OK;
+    const char *ty = type_of(d);
+    if (!strcmp(ty, "Sequence")) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(json_object_get(d, "decoders"), i, x) FD_TRY(check_decoder(t, x, err));
+        return FD_OK;
+    }
+    static const char *const spm_steps[] = { "Replace", "ByteFallback", "Fuse", "Strip", "Metaspace" };
+    if (!t->spm && !strcmp(ty, "ByteLevel")) return FD_OK;
+    for (size_t i = 0; t->spm && i < sizeof spm_steps / sizeof spm_steps[0]; i++)
+        if (!strcmp(ty, spm_steps[i])) return FD_OK;
+    return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: decoder \"%s\" is not supported for this model (%s)", t->origin,
+                        ty, t->spm ? "Replace, ByteFallback, Fuse, Strip, Metaspace" : "ByteLevel");
+}
+
+/* post_processor: ByteLevel changes nothing here; TemplateProcessing may put
+ * a special token before the text ("single": [{"SpecialToken": {"id":
+ * "<|begin_of_text|>"}}, {"Sequence": {"id": "A"}}]): that is the BOS. */
+static fd_status check_post(fd_tokenizer *t, json_t *p, fd_error *err)
+{
+    if (!p || json_is_null(p)) return FD_OK;
+    const char *ty = type_of(p);
+    if (!strcmp(ty, "Sequence")) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(json_object_get(p, "processors"), i, x) FD_TRY(check_post(t, x, err));
+        return FD_OK;
+    }
+    if (!strcmp(ty, "ByteLevel")) return FD_OK;
+    if (strcmp(ty, "TemplateProcessing"))
+        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: post_processor \"%s\" is not supported (ByteLevel, "
+                            "TemplateProcessing)", t->origin, ty);
+    json_t *single = json_object_get(p, "single");
+    json_t *first = json_object_get(json_array_get(single, 0), "SpecialToken");
+    const char *id = json_string_value(json_object_get(first, "id"));
+    if (id) {
+        t->bos = tok_lookup(t, id, strlen(id));
+        t->add_bos = 1;
+        if (t->bos < 0)
+            return fd_error_set(err, FD_ERR_FORMAT, "%s: post_processor adds \"%s\", which is not a token", t->origin, id);
+    }
+    size_t n = json_array_size(single);
+    if (n && json_object_get(json_array_get(single, n - 1), "SpecialToken"))
+        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: a post_processor that appends a special token is not "
+                            "supported", t->origin);
     return FD_OK;
 }
 
@@ -210,21 +290,17 @@ static fd_status load_tokenizer(fd_tokenizer *t, json_t *root, fd_error *err)
     char *owned = NULL;
     int byte_level = 0;
     fd_status rc = check_pre(t, json_object_get(root, "pre_tokenizer"), &re, &relen, &owned, &byte_level, err);
-    if (rc == FD_OK && !byte_level)
+    if (rc == FD_OK && t->spm && (byte_level || re))
+        rc = fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: byte_fallback with a byte-level or regex pre-tokenizer is not "
+                          "supported", t->origin);
+    if (rc == FD_OK && !t->spm && !byte_level)
         rc = fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: not a byte-level tokenizer (no ByteLevel pre-tokenizer)", t->origin);
-    if (rc == FD_OK && !re) rc = fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: no pre-tokenizer regex", t->origin);
-    if (rc == FD_OK) rc = tok_set_pattern(t, re, relen, err);
+    if (rc == FD_OK && !t->spm && !re) rc = fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: no pre-tokenizer regex", t->origin);
+    if (rc == FD_OK && !t->spm) rc = tok_set_pattern(t, re, relen, err);
     fd_free(owned);
     FD_TRY(rc);
-    json_t *dec = json_object_get(root, "decoder");
-    if (dec && !json_is_null(dec) && strcmp(type_of(dec), "ByteLevel"))
-        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: decoder \"%s\" is not supported (only ByteLevel)", t->origin,
-                            type_of(dec));
-    json_t *post = json_object_get(root, "post_processor");
-    if (post && !json_is_null(post) && strcmp(type_of(post), "ByteLevel"))
-        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: post_processor \"%s\" is not supported (only ByteLevel)",
-                            t->origin, type_of(post));
-    return FD_OK;
+    FD_TRY(check_decoder(t, json_object_get(root, "decoder"), err));
+    return check_post(t, json_object_get(root, "post_processor"), err);
 }
 
 /* A token named in tokenizer_config.json: "text" or {"content": "text"}. */
@@ -274,7 +350,7 @@ static fd_status load_config(fd_tokenizer *t, const char *path, fd_error *err)
     if (rc == FD_OK && json_is_string(tpl)) rc = tok_set_template(t, json_string_value(tpl), json_string_length(tpl), err);
     int32_t eos = config_token(t, json_object_get(c, "eos_token"));
     if (rc == FD_OK && eos >= 0) rc = tok_add_eos(t, eos, err);
-    t->bos = config_token(t, json_object_get(c, "bos_token"));
+    if (!t->add_bos) t->bos = config_token(t, json_object_get(c, "bos_token"));
     json_decref(c);
     return rc;
 }
