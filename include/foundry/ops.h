@@ -45,6 +45,13 @@ extern const fd_kernel FD_GEMV;         /* y = W x, written by hand (no stages):
 FD_KERNEL_ARGS(fd_step_advance_args, FD_STEP_ADVANCE_ARGS)
 extern const fd_kernel FD_STEP_ADVANCE;
 
+/* state: arrivals and launches (u32 in i32 slots); `blocks` is what the CPU twin
+ * counts per stage (the GPU launches one block per multiprocessor: pass
+ * fd_foundry_multiprocessors there, 1 on the CPU). */
+#define FD_HANDOVER_ARGS(IN, OUT, PARAM) OUT(state, FD_IDS) PARAM(uint32_t, stages) PARAM(uint32_t, blocks)
+FD_KERNEL_ARGS(fd_handover_args, FD_HANDOVER_ARGS)
+extern const fd_kernel FD_HANDOVER;     /* `stages` all-blocks hand-overs, no work: the persistent step's floor */
+
 /* ---- attention and the model's edges (ops/attention.c, ops/rope_kv.c, ops/tokens.c).
  * Legend: H query heads, KV kv heads (G = H / KV query heads share one), hd
  * head_dim, C cache capacity (ctx), T tokens of a chunk, S decode splits, D

@@ -1,0 +1,60 @@
+#!/bin/bash
+# session.sh — one GPU machine call of a session, by phase (a call must end inside the device tool's 10
+# minutes): tools/gpu/session.sh OUT PHASE...
+#   build    this tree into build-gpu (.dev/deps: static PCRE2, utf8proc, Jansson); llama.cpp's build starts in
+#            the background (.dev/peer/llama-src.tar.xz -> /tmp/llama, kept while the machine stays warm)
+#   ctest    the GPU entries of CTest (the CPU ones run in CI)
+#   kernels  bench_handover (the persistent step's floor), tools/gpu/int8.sh, tools/gpu/attn.sh
+#   model    tools/gpu/model.sh (Qwen3 and Qwen2 parity against transformers, the Qwen3 goldens for CI)
+#   peer     the old tree (.dev/old) built too; random Qwen checkpoints written by llama.cpp's converter and
+#            quantizer (tools/gpu/peer_models.sh); tools/gpu/peer_bench.py old / new / llama.cpp; tools/gpu/serve.sh
+# Everything lands under OUT (tar it: the device tool brings back 8 files).
+set -u
+OUT=${1:?usage: session.sh OUT PHASE...}; shift
+mkdir -p "$OUT"
+ROOT=$(pwd)
+export FOUNDRY_CACHE_DIR=/tmp/fdcache SRC=$ROOT/.dev/peer/llama-src.tar.xz
+step() { echo "=== $* ($(date +%T))"; }
+build_tree() {  # build_tree SRC BUILD LOG
+  cmake -S "$1" -B "$2" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$ROOT/.dev/deps" >"$3" 2>&1 &&
+    cmake --build "$2" -j 12 >>"$3" 2>&1 || { grep -E "error" "$3" | head -20; return 1; }
+}
+llama_build() {  # in the background, once per machine
+  [ -x /tmp/llama/b/bin/llama-server ] || [ -f /tmp/llama/building ] && return 0
+  mkdir -p /tmp/llama && touch /tmp/llama/building
+  ( bash .dev/shared/tools/peer/device_llama.sh build >/tmp/llama/build.out 2>&1; rm -f /tmp/llama/building ) &
+}
+llama_wait() { while [ -f /tmp/llama/building ]; do sleep 2; done; tail -2 /tmp/llama/build.out; }
+for phase in "$@"; do
+  case $phase in
+  build)
+    step build; llama_build
+    build_tree . build-gpu "$OUT/build.log" || exit 1
+    nvidia-smi --query-gpu=name,memory.total,clocks.max.sm --format=csv,noheader | tee "$OUT/card.txt";;
+  ctest)
+    step ctest
+    (cd build-gpu && timeout 400 ctest -j 4 --timeout 200 -E "kernels_compile_all" -R "gpu|cuda|GPU|handover" \
+      --output-on-failure) >"$OUT/ctest.log" 2>&1
+    grep -E "tests passed|tests failed|\*\*\*Failed|Timeout" "$OUT/ctest.log" | head -20;;
+  kernels)
+    step handover floor; build-gpu/bench_handover >"$OUT/handover.json" 2>&1; head -40 "$OUT/handover.json"
+    step int8; mkdir -p "$OUT/int8"; timeout 240 bash tools/gpu/int8.sh "$OUT/int8" 2>&1 | tail -40
+    step attn; mkdir -p "$OUT/attn"; timeout 200 bash tools/gpu/attn.sh "$OUT/attn" 2>&1 | tail -60;;
+  model)
+    step model; mkdir -p "$OUT/model"; SHARED=.dev/shared timeout 560 bash tools/gpu/model.sh "$OUT/model" 2>&1 | tail -80;;
+  peer)
+    step peer; llama_build
+    [ -d .dev/old/src ] && { build_tree .dev/old build-old "$OUT/build_old.log" & }
+    M=/tmp/m; bash tools/gpu/peer_models.sh $M ${PEER_SHAPES:-qwen2.5-0.5b qwen2.5-1.5b} 2>&1 | tail -12
+    wait; llama_wait
+    files=$(ls $M/*.gguf 2>/dev/null)
+    FOUNDRY="new=build-gpu/foundry old=build-old/foundry" REPS=${REPS:-3} python3 tools/gpu/peer_bench.py "$OUT" $files 2>&1 |
+      tee "$OUT/peer_bench.txt" | sed -n '/^| file/,$p'
+    if [ -f tools/gpu/serve.sh ] && [ -f $M/qwen2.5-0.5b-q8_0.gguf ]; then
+      step serve; mkdir -p "$OUT/serve"
+      timeout 240 bash tools/gpu/serve.sh "$OUT/serve" $M/qwen2.5-0.5b-q8_0.gguf /tmp/llama/b/bin 2>&1 | tail -30
+    fi;;
+  *) echo "unknown phase $phase"; exit 2;;
+  esac
+done
+step done
