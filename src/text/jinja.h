@@ -48,7 +48,8 @@ typedef struct jfunc jfunc;
 
 typedef struct jv {
     jv_type t;
-    unsigned char why;     /* JV_UNDEF: 0 an unknown name, 1 a missing attribute, 2 a missing element */
+    unsigned char why;     /* JV_UNDEF: 0 an unknown name, 1 a missing attribute, 2 a missing element;
+                              JV_STR: JV_SAFE for Markup (made by |safe, |e), else 0 */
     unsigned char of;      /* JV_UNDEF with why > 0: the object's type (jv_typecode) */
     union {
         int b;                                 /* JV_BOOL */
@@ -60,6 +61,8 @@ typedef struct jv {
         jfunc *fn;
     } u;
 } jv;
+
+enum { JV_SAFE = 1 };   /* a Markup string: `+` escapes the plain string it meets (autoescape stays off) */
 
 /* tuple: repr with (); gen: the lazy result of select/map...: always true, no len(), as Jinja's generators */
 struct jlist { size_t n, cap; jv *v; int tuple, gen; };
@@ -178,8 +181,12 @@ const char *jv_typename(jv v);
 /* Python's str(v) / repr(v), appended to b. */
 fd_status jv_str_append(jctx *c, jbuf *b, jv v);
 fd_status jv_repr_append(jctx *c, jbuf *b, jv v);
+/* Python's repr of the string s[0..n) (jinja_repr.c). */
+fd_status jv_repr_str(jctx *c, jbuf *b, const char *s, size_t n);
 /* Python's str(v) as a string value. */
 fd_status jv_to_str(jctx *c, jv v, jv *out);
+/* markupsafe's escape(): a Markup string as is, anything else str() with & < > " ' escaped, as Markup. */
+fd_status jv_escape(jctx *c, jv v, jv *out);
 fd_status jbuf_add(jctx *c, jbuf *b, const char *p, size_t n);
 /* Ends building a string in b: when rc is FD_OK *out becomes b's text (copied
  * into the arena); b's buffer is freed either way. Returns rc or the copy's status. */

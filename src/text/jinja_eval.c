@@ -57,6 +57,7 @@ static fd_status repeat(jctx *c, int line, jv seq, int64_t k, jv *out)
         if (!p) return nomem(c);
         for (int64_t i = 0; i < k; i++) memcpy(p + (size_t)i * unit, seq.u.s.p, unit);
         *out = jv_str(p, unit * (size_t)k);
+        out->why = seq.why;   /* Markup * n is Markup */
         return FD_OK;
     }
     jlist *l = jl_new(c, seq.u.l->n * (size_t)k);
@@ -138,7 +139,16 @@ static fd_status arith(jctx *c, int line, int op, jv a, jv b, jv *out)
         *out = jv_float(r);
         return FD_OK;
     }
-    if (op == OP_ADD && a.t == JV_STR && b.t == JV_STR) return concat2(c, a, b, out);
+    if (op == OP_ADD && a.t == JV_STR && b.t == JV_STR) {
+        int safe = a.why == JV_SAFE || b.why == JV_SAFE;   /* Markup + str escapes the str; the sum is Markup */
+        if (safe) {
+            FD_TRY(jv_escape(c, a, &a));
+            FD_TRY(jv_escape(c, b, &b));
+        }
+        FD_TRY(concat2(c, a, b, out));
+        out->why = safe ? JV_SAFE : 0;
+        return FD_OK;
+    }
     if (op == OP_ADD && a.t == JV_LIST && b.t == JV_LIST && !a.u.l->gen && !b.u.l->gen) {
         jlist *l = jl_new(c, a.u.l->n + b.u.l->n);
         if (!l) return nomem(c);

@@ -107,6 +107,17 @@ static fd_status seq_of(jctx *c, int line, jv v, jlist **out)
 
 static jv list_v(jlist *l) { jv v = { .t = JV_LIST }; v.u.l = l; return v; }
 
+/* Jinja's select/reject/map start with `if value:`: a false value (none, 0, "",
+ * an empty list) gives an empty generator, not a "not iterable" error. */
+static fd_status empty_gen(jctx *c, jv *out)
+{
+    jlist *l = jl_new(c, 0);
+    if (!l) return nomem(c);
+    l->gen = 1;
+    *out = list_v(l);
+    return FD_OK;
+}
+
 /* item.a.b: each part looked up as an item first, then an attribute (Jinja's attrgetter). */
 static fd_status attr_path(jctx *c, int line, jv item, jv path, jv *out)
 {
@@ -128,6 +139,7 @@ static fd_status attr_path(jctx *c, int line, jv item, jv path, jv *out)
 static fd_status select_items(jctx *c, int line, jv in, jv *args, size_t n, int attr, int keep, jv *out)
 {
     jlist *seq, *res;
+    if (!jv_truthy(in)) return empty_gen(c, out);
     FD_TRY(seq_of(c, line, in, &seq));
     if (attr && !n) return jerr(c, FD_ERR_INVALID, line, "%sattr() needs an attribute name", keep ? "select" : "reject");
     size_t ti = attr ? 1 : 0;
@@ -158,6 +170,7 @@ static fd_status map(jctx *c, int line, jv in, jv *args, size_t npos, size_t nar
     jlist *seq, *res;
     const jv *at = arg(args, npos, nargs, kw, -1, "attribute"), *dflt = arg(args, npos, nargs, kw, -1, "default");
     char fname[64];
+    if (!jv_truthy(in)) return empty_gen(c, out);
     FD_TRY(seq_of(c, line, in, &seq));
     if (!at) {
         if (!npos || args[0].t != JV_STR || args[0].u.s.n >= sizeof fname)
@@ -283,16 +296,24 @@ static fd_status jinja_title(jctx *c, jv s, jv *out)
     return jbuf_finish(c, &b, rc, out);
 }
 
-static fd_status escape(jctx *c, jv s, jv *out)
+fd_status jv_escape(jctx *c, jv v, jv *out)
 {
     jbuf b = { 0 };
     fd_status rc = FD_OK;
+    jv s;
+    if (v.t == JV_STR && v.why == JV_SAFE) {
+        *out = v;
+        return FD_OK;
+    }
+    FD_TRY(jv_to_str(c, v, &s));
     for (size_t i = 0; rc == FD_OK && i < s.u.s.n; i++) {
         char ch = s.u.s.p[i];
         const char *r = ch == '&' ? "&amp;" : ch == '<' ? "&lt;" : ch == '>' ? "&gt;" : ch == '"' ? "&#34;" : ch == '\'' ? "&#39;" : NULL;
         rc = r ? jbuf_add(c, &b, r, strlen(r)) : jbuf_add(c, &b, &ch, 1);
     }
-    return jbuf_finish(c, &b, rc, out);
+    FD_TRY(jbuf_finish(c, &b, rc, out));
+    out->why = JV_SAFE;
+    return FD_OK;
 }
 
 static fd_status run_filter(jctx *c, int line, const char *f, jv v, jv *args, size_t npos, size_t nargs,
@@ -318,7 +339,12 @@ static fd_status run_filter(jctx *c, int line, const char *f, jv v, jv *args, si
         else return jerr(c, FD_ERR_INVALID, line, "object of type '%s' has no len()", jv_typename(v));
         return FD_OK;
     }
-    if (!strcmp(f, "safe")) { *out = v; return FD_OK; }
+    if (!strcmp(f, "safe")) {   /* Markup(str(v)) */
+        FD_TRY(jv_to_str(c, v, out));
+        out->why = JV_SAFE;
+        return FD_OK;
+    }
+    if (!strcmp(f, "e") || !strcmp(f, "escape")) return jv_escape(c, v, out);
     if (!strcmp(f, "tojson")) return jinja_tojson(c, line, v, args, npos, nargs, kw, out);
     if (!strcmp(f, "join")) return join(c, line, v, args, npos, nargs, kw, out);
     if (!strcmp(f, "map")) return map(c, line, v, args, npos, nargs, kw, out);
@@ -374,7 +400,6 @@ static fd_status run_filter(jctx *c, int line, const char *f, jv v, jv *args, si
     if (!strcmp(f, "lower")) return jinja_case(c, s, 'l', out);
     if (!strcmp(f, "title")) return jinja_title(c, s, out);
     if (!strcmp(f, "capitalize")) return jinja_case(c, s, 'c', out);
-    if (!strcmp(f, "e") || !strcmp(f, "escape")) return escape(c, s, out);
     if (!strcmp(f, "indent")) return indent(c, s, args, npos, nargs, kw, out);
     if (!strcmp(f, "replace")) {
         jv m;
