@@ -43,6 +43,7 @@ void ja_free(jarena *a);                 /* drops every allocation; a is reusabl
 typedef enum { JV_UNDEF, JV_NONE, JV_BOOL, JV_INT, JV_FLOAT, JV_STR, JV_LIST, JV_DICT, JV_FUNC } jv_type;
 
 typedef struct jlist jlist;
+typedef struct jframe jframe;
 typedef struct jdict jdict;
 typedef struct jfunc jfunc;
 
@@ -79,6 +80,8 @@ struct jfunc {
     const char *name;   /* method or macro name, NUL-terminated */
     jv self;            /* JF_METHOD: the object */
     const struct jnode *macro;   /* JF_MACRO */
+    jframe *scope;      /* JF_MACRO: the scope its body runs over (a call block's caller: the block's scope;
+                           NULL: the template's top scope). Lives only while the call block runs. */
 };
 
 /* ---- syntax tree --------------------------------------------------------- */
@@ -86,9 +89,16 @@ typedef enum {
     /* expressions */
     N_LIT, N_NAME, N_LIST, N_TUPLE, N_DICT, N_ATTR, N_ITEM, N_SLICE, N_CALL, N_KWARG,
     N_FILTER, N_TEST, N_NEG, N_POS, N_NOT, N_AND, N_OR, N_BIN, N_COND,
+    N_STAR,      /* an argument *a (op 1) or **a (op 2) */
     /* statements */
-    S_BODY, S_TEXT, S_OUT, S_IF, S_FOR, S_SET, S_SETBLOCK, S_BREAK, S_CONTINUE, S_MACRO
+    S_BODY, S_TEXT, S_OUT, S_IF, S_FOR, S_SET, S_SETBLOCK, S_BREAK, S_CONTINUE, S_MACRO,
+    S_CALLBLOCK, S_FILTERBLOCK
 } jnode_kind;
+
+/* A macro body's use of Jinja's implicit parameters (S_MACRO's op): extra
+ * positional arguments go to `varargs`, unknown keywords to `kwargs`, a call
+ * block's body is `caller`, but only for a macro that names them. */
+enum { MACRO_VARARGS = 1, MACRO_KWARGS = 2, MACRO_CALLER = 4 };
 
 /* Binary operators (N_BIN's op). */
 enum { OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_FLOORDIV, OP_MOD, OP_POW, OP_CONCAT,
@@ -96,7 +106,8 @@ enum { OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_FLOORDIV, OP_MOD, OP_POW, OP_CONCAT,
 
 typedef struct jnode {
     jnode_kind kind;
-    int op;                  /* N_BIN: OP_*; N_TEST: 1 when negated (is not) */
+    int op;                  /* N_BIN: OP_*; N_TEST: 1 when negated (is not); N_STAR: 1 or 2 stars;
+                                S_MACRO: the MACRO_* names its body uses */
     int line;                /* 1-based line in the template */
     const char *name;        /* NUL-terminated: N_NAME, N_ATTR, N_FILTER, N_TEST, N_KWARG, S_MACRO */
     jv lit;                  /* N_LIT; S_TEXT's text */
@@ -126,7 +137,6 @@ fd_status jinja_lex(jarena *a, const char *src, size_t len, jtok **toks, size_t 
 fd_status jinja_parse(jarena *a, const jtok *toks, size_t n, jnode **root, fd_error *err);
 
 /* ---- evaluation ------------------------------------------------------ */
-typedef struct jframe jframe;
 struct jframe {            /* one scope: names set in it, and the scope it sits in */
     jframe *up;
     jdict *vars;
@@ -149,6 +159,9 @@ typedef struct jctx {
 
 /* Renders a template body into c->out (jinja_exec.c). */
 fd_status jinja_render(jctx *c, const jnode *body);
+/* Calls the N_CALL node n, with one more keyword argument extra_name=extra
+ * when extra_name is not NULL (jinja_eval.c). */
+fd_status jinja_call_node(jctx *c, const jnode *n, const char *extra_name, jv extra, jv *out);
 /* Evaluates one expression (jinja_eval.c). */
 fd_status jinja_eval(jctx *c, const jnode *n, jv *out);
 
@@ -208,6 +221,13 @@ int jinja_test_known(const char *name);
 fd_status jinja_filter(jctx *c, const jnode *n, jv in, jv *args, size_t npos, size_t nargs, const char **kwnames,
                        jv *out);
 fd_status jinja_test(jctx *c, const jnode *n, jv in, jv *args, size_t nargs, int *out);
+/* The items a filter iterates: a list as is, dict keys, string characters, nothing for undefined. */
+fd_status jinja_seq(jctx *c, int line, jv v, jlist **out);
+/* item.a.b (or item[int]) as Jinja's attribute= arguments look it up: items first, then attributes. */
+fd_status jinja_attr_path(jctx *c, int line, jv item, jv path, jv *out);
+/* dictsort, sort, min, max (jinja_sort.c); f names the filter, arguments as jinja_filter's. */
+fd_status jinja_sort_filter(jctx *c, int line, const char *f, jv in, jv *args, size_t npos, size_t nargs,
+                            const char **kw, jv *out);
 /* Attribute `name` of obj (Jinja's getattr: methods first, then items). */
 fd_status jinja_getattr(jctx *c, int line, jv obj, const char *name, jv *out);
 fd_status jinja_getitem(jctx *c, int line, jv obj, jv key, jv *out);

@@ -20,10 +20,11 @@ static const struct { const char *name; int npos; const char *kw; } filters_done
     { "map", -1, "attribute default" }, { "reject", -1, "" }, { "rejectattr", -1, "" }, { "replace", 3, "old new count" },
     { "reverse", 0, "" }, { "safe", 0, "" }, { "select", -1, "" }, { "selectattr", -1, "" }, { "string", 0, "" },
     { "title", 0, "" }, { "tojson", 4, "ensure_ascii indent separators sort_keys" }, { "trim", 1, "chars" },
-    { "upper", 0, "" }, { NULL, 0, NULL } };
+    { "upper", 0, "" }, { "dictsort", 3, "case_sensitive by reverse" }, { "sort", 3, "reverse case_sensitive attribute" },
+    { "min", 2, "case_sensitive attribute" }, { "max", 2, "case_sensitive attribute" }, { NULL, 0, NULL } };
 static const char *const filters_refused[] = {
-    "attr", "batch", "center", "dictsort", "filesizeformat", "forceescape", "format", "groupby", "max", "min",
-    "pprint", "random", "round", "slice", "sort", "striptags", "sum", "truncate", "unique", "urlencode", "urlize",
+    "attr", "batch", "center", "filesizeformat", "forceescape", "format", "groupby",
+    "pprint", "random", "round", "slice", "striptags", "sum", "truncate", "unique", "urlencode", "urlize",
     "wordcount", "wordwrap", "xmlattr", NULL };
 static const char *const tests_done[] = {
     "boolean", "callable", "defined", "divisibleby", "eq", "equalto", "even", "false", "float", "ge", "greaterthan",
@@ -83,7 +84,7 @@ static const jv *arg(jv *args, size_t npos, size_t nargs, const char **kw, int p
     return pos >= 0 && (size_t)pos < npos ? &args[pos] : NULL;
 }
 
-static fd_status seq_of(jctx *c, int line, jv v, jlist **out)
+fd_status jinja_seq(jctx *c, int line, jv v, jlist **out)
 {
     if (v.t == JV_LIST) { *out = v.u.l; return FD_OK; }
     jlist *l = jl_new(c, 0);
@@ -119,7 +120,7 @@ static fd_status empty_gen(jctx *c, jv *out)
 }
 
 /* item.a.b: each part looked up as an item first, then an attribute (Jinja's attrgetter). */
-static fd_status attr_path(jctx *c, int line, jv item, jv path, jv *out)
+fd_status jinja_attr_path(jctx *c, int line, jv item, jv path, jv *out)
 {
     if (path.t == JV_INT) return jinja_getitem(c, line, item, path, out);
     if (path.t != JV_STR) return jerr(c, FD_ERR_INVALID, line, "attribute name must be a string");
@@ -140,7 +141,7 @@ static fd_status select_items(jctx *c, int line, jv in, jv *args, size_t n, int 
 {
     jlist *seq, *res;
     if (!jv_truthy(in)) return empty_gen(c, out);
-    FD_TRY(seq_of(c, line, in, &seq));
+    FD_TRY(jinja_seq(c, line, in, &seq));
     if (attr && !n) return jerr(c, FD_ERR_INVALID, line, "%sattr() needs an attribute name", keep ? "select" : "reject");
     size_t ti = attr ? 1 : 0;
     char tname[64] = "";
@@ -155,7 +156,7 @@ static fd_status select_items(jctx *c, int line, jv in, jv *args, size_t n, int 
         jv v = seq->v[i];
         int r;
         FD_TRY(jstep(c, line));
-        if (attr) FD_TRY(attr_path(c, line, v, args[0], &v));
+        if (attr) FD_TRY(jinja_attr_path(c, line, v, args[0], &v));
         if (tname[0]) FD_TRY(run_test(c, line, tname, v, args + ti + 1, n - ti - 1, &r));
         else r = jv_truthy(v);
         if (r == keep) res->v[res->n++] = seq->v[i];
@@ -171,7 +172,7 @@ static fd_status map(jctx *c, int line, jv in, jv *args, size_t npos, size_t nar
     const jv *at = arg(args, npos, nargs, kw, -1, "attribute"), *dflt = arg(args, npos, nargs, kw, -1, "default");
     char fname[64];
     if (!jv_truthy(in)) return empty_gen(c, out);
-    FD_TRY(seq_of(c, line, in, &seq));
+    FD_TRY(jinja_seq(c, line, in, &seq));
     if (!at) {
         if (!npos || args[0].t != JV_STR || args[0].u.s.n >= sizeof fname)
             return jerr(c, FD_ERR_INVALID, line, "map() needs a filter name or attribute=");
@@ -184,7 +185,7 @@ static fd_status map(jctx *c, int line, jv in, jv *args, size_t npos, size_t nar
         jv v;
         FD_TRY(jstep(c, line));
         if (at) {
-            FD_TRY(attr_path(c, line, seq->v[i], *at, &v));
+            FD_TRY(jinja_attr_path(c, line, seq->v[i], *at, &v));
             if (v.t == JV_UNDEF && dflt) v = *dflt;
         } else {
             FD_TRY(run_filter(c, line, fname, seq->v[i], args + 1, npos - 1, nargs - 1, kw + 1, &v));
@@ -203,13 +204,13 @@ static fd_status join(jctx *c, int line, jv in, jv *args, size_t npos, size_t na
     jbuf b = { 0 };
     fd_status rc;
     jv s;
-    FD_TRY(seq_of(c, line, in, &seq));
+    FD_TRY(jinja_seq(c, line, in, &seq));
     rc = FD_OK;
     if (sep && (rc = jv_to_str(c, *sep, &s)) != FD_OK) return rc;
     for (size_t i = 0; rc == FD_OK && i < seq->n; i++) {
         jv v = seq->v[i];
         if (i && sep) rc = jbuf_add(c, &b, s.u.s.p, s.u.s.n);
-        if (rc == FD_OK && at) rc = attr_path(c, line, v, *at, &v);
+        if (rc == FD_OK && at) rc = jinja_attr_path(c, line, v, *at, &v);
         if (rc == FD_OK) rc = jv_str_append(c, &b, v);
     }
     return jbuf_finish(c, &b, rc, out);
@@ -350,6 +351,8 @@ static fd_status run_filter(jctx *c, int line, const char *f, jv v, jv *args, si
     if (!strcmp(f, "map")) return map(c, line, v, args, npos, nargs, kw, out);
     if (!strcmp(f, "select") || !strcmp(f, "reject")) return select_items(c, line, v, args, npos, 0, f[0] == 's', out);
     if (!strcmp(f, "selectattr") || !strcmp(f, "rejectattr")) return select_items(c, line, v, args, npos, 1, f[0] == 's', out);
+    if (!strcmp(f, "dictsort") || !strcmp(f, "sort") || !strcmp(f, "min") || !strcmp(f, "max"))
+        return jinja_sort_filter(c, line, f, v, args, npos, nargs, kw, out);
     if (!strcmp(f, "int") || !strcmp(f, "float"))
         return to_number(v, f[0] == 'i', arg(args, npos, nargs, kw, 0, "default"), out);
     if (!strcmp(f, "abs")) {
@@ -367,12 +370,12 @@ static fd_status run_filter(jctx *c, int line, const char *f, jv v, jv *args, si
     }
     if (!strcmp(f, "first") || !strcmp(f, "last")) {
         if (f[0] == 'l' && v.t == JV_LIST && v.u.l->gen) return jerr(c, FD_ERR_INVALID, line, "'generator' object is not reversible (add |list)");
-        FD_TRY(seq_of(c, line, v, &seq));
+        FD_TRY(jinja_seq(c, line, v, &seq));
         *out = seq->n ? seq->v[f[0] == 'f' ? 0 : seq->n - 1] : jv_undef("");
         return FD_OK;
     }
     if (!strcmp(f, "list")) {
-        FD_TRY(seq_of(c, line, v, &seq));
+        FD_TRY(jinja_seq(c, line, v, &seq));
         jlist *l = jl_new(c, seq->n);
         if (!l) return nomem(c);
         memcpy(l->v, seq->v, seq->n * sizeof(jv));
@@ -381,7 +384,7 @@ static fd_status run_filter(jctx *c, int line, const char *f, jv v, jv *args, si
         return FD_OK;
     }
     if (!strcmp(f, "reverse")) {
-        FD_TRY(seq_of(c, line, v, &seq));
+        FD_TRY(jinja_seq(c, line, v, &seq));
         jlist *l = jl_new(c, seq->n);
         if (!l) return nomem(c);
         for (size_t i = 0; i < seq->n; i++) l->v[l->n++] = seq->v[seq->n - 1 - i];
