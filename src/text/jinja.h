@@ -9,7 +9,9 @@
  * jinja_stmt.c (tags, name checks), jinja_value.c (arena, values, str/repr),
  * jinja_eval.c (expressions), jinja_exec.c (statements, scopes, macros),
  * jinja_method.c (attributes, items, methods, globals), jinja_filter.c
- * (filters, tests), jinja_json.c (JSON in, tojson out); template.c and
+ * (filters, tests), jinja_json.c (JSON in, tojson out), jinja_repr.c (repr of
+ * strings), jinja_sort.c (dictsort, sort, min, max), jinja_format.c (% and
+ * str.format), jinja_global.c (cycler, joiner, lipsum); template.c and
  * template_load.c are the public API (include/foundry/template.h).
  * Invariants:
  *   1. Every value and node is allocated in an arena and never freed alone;
@@ -73,7 +75,9 @@ struct jdict { size_t n, cap; jv *k, *v; int ns; };          /* ns: a namespace(
 typedef enum {
     JF_RAISE, JF_STRFTIME, JF_NAMESPACE, JF_RANGE, JF_DICT, JF_MACRO,
     JF_CYCLE,    /* loop.cycle(a, b...): `self` is the loop object */
-    JF_METHOD    /* a str/dict method bound to `self`; `name` says which */
+    JF_METHOD,   /* a str/dict method bound to `self`; `name` says which */
+    /* jinja_global.c: constructors, and objects whose `self` is their state dict */
+    JF_LIPSUM, JF_CYCLER, JF_JOINER, JF_CYCLER_OBJ, JF_CYCLER_NEXT, JF_CYCLER_RESET, JF_JOINER_OBJ
 } jfunc_kind;
 struct jfunc {
     jfunc_kind kind;
@@ -242,6 +246,16 @@ fd_status jinja_tojson(jctx *c, int line, jv v, jv *args, size_t npos, size_t na
 /* A jansson value as an interpreter value (strings copied into the arena). */
 struct json_t;
 fd_status jinja_from_json(jctx *c, const struct json_t *j, int depth, jv *out);
+
+/* Python's fmt % args (printf-style; a tuple, a dict for %(name)s, or one value)
+ * and fmt.format(*args, **kwargs) (jinja_format.c). */
+fd_status jinja_percent(jctx *c, int line, jv fmt, jv args, jv *out);
+fd_status jinja_str_format(jctx *c, int line, jv fmt, jv *args, size_t npos, size_t nargs, const char **kw, jv *out);
+
+/* Calls of lipsum, cycler, joiner and their objects; attributes of a cycler (jinja_global.c). */
+fd_status jinja_global_call(jctx *c, int line, const jfunc *f, jv *args, size_t npos, size_t nargs, const char **kw,
+                            jv *out);
+fd_status jinja_global_attr(jctx *c, jv obj, const char *name, jv *out);
 
 /* Counts one unit of work against the step limit. */
 fd_status jstep(jctx *c, int line);

@@ -162,7 +162,7 @@ static fd_status arith(jctx *c, int line, int op, jv a, jv b, jv *out)
     }
     if (op == OP_MUL && (a.t == JV_STR || (a.t == JV_LIST && !a.u.l->gen)) && is_int(b)) return repeat(c, line, a, ival(b), out);
     if (op == OP_MUL && (b.t == JV_STR || (b.t == JV_LIST && !b.u.l->gen)) && is_int(a)) return repeat(c, line, b, ival(a), out);
-    if (op == OP_MOD && a.t == JV_STR) return jerr(c, FD_ERR_UNSUPPORTED, line, "string formatting with '%%' is not supported");
+    if (op == OP_MOD && a.t == JV_STR) return jinja_percent(c, line, a, b, out);
     if (op == OP_ADD && (a.t == JV_STR || (a.t == JV_LIST && !a.u.l->gen)))   /* Python's wording */
         return jerr(c, FD_ERR_INVALID, line, "can only concatenate %s (not \"%s\") to %s", jv_typename(a), jv_typename(b),
                     jv_typename(a));

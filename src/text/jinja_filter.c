@@ -21,9 +21,10 @@ static const struct { const char *name; int npos; const char *kw; } filters_done
     { "reverse", 0, "" }, { "safe", 0, "" }, { "select", -1, "" }, { "selectattr", -1, "" }, { "string", 0, "" },
     { "title", 0, "" }, { "tojson", 4, "ensure_ascii indent separators sort_keys" }, { "trim", 1, "chars" },
     { "upper", 0, "" }, { "dictsort", 3, "case_sensitive by reverse" }, { "sort", 3, "reverse case_sensitive attribute" },
-    { "min", 2, "case_sensitive attribute" }, { "max", 2, "case_sensitive attribute" }, { NULL, 0, NULL } };
+    { "min", 2, "case_sensitive attribute" }, { "max", 2, "case_sensitive attribute" }, { "format", -1, "*" },
+    { NULL, 0, NULL } };
 static const char *const filters_refused[] = {
-    "attr", "batch", "center", "filesizeformat", "forceescape", "format", "groupby",
+    "attr", "batch", "center", "filesizeformat", "forceescape", "groupby",
     "pprint", "random", "round", "slice", "striptags", "sum", "truncate", "unique", "urlencode", "urlize",
     "wordcount", "wordwrap", "xmlattr", NULL };
 static const char *const tests_done[] = {
@@ -55,7 +56,7 @@ static fd_status check_args(jctx *c, int line, const char *f, size_t npos, size_
     if (filters_done[i].npos >= 0 && npos > (size_t)filters_done[i].npos)
         return jerr(c, FD_ERR_INVALID, line, "the '%s' filter takes at most %d argument%s, %zu given", f,
                     filters_done[i].npos, filters_done[i].npos == 1 ? "" : "s", npos);
-    for (size_t k = npos; k < nargs; k++) {
+    for (size_t k = npos; k < nargs && strcmp(filters_done[i].kw, "*"); k++) {   /* "*": any keyword */
         const char *l = filters_done[i].kw, *hit = NULL;
         size_t n = strlen(kw[k]);
         for (const char *p = l; (p = strstr(p, kw[k])); p += n)
@@ -353,6 +354,24 @@ static fd_status run_filter(jctx *c, int line, const char *f, jv v, jv *args, si
     if (!strcmp(f, "selectattr") || !strcmp(f, "rejectattr")) return select_items(c, line, v, args, npos, 1, f[0] == 's', out);
     if (!strcmp(f, "dictsort") || !strcmp(f, "sort") || !strcmp(f, "min") || !strcmp(f, "max"))
         return jinja_sort_filter(c, line, f, v, args, npos, nargs, kw, out);
+    if (!strcmp(f, "format")) {   /* Jinja: str(value) % (kwargs or args) */
+        jv a = { .t = JV_LIST };
+        if (npos && nargs > npos) return jerr(c, FD_ERR_INVALID, line, "can't handle positional and keyword arguments at the same time");
+        FD_TRY(jv_to_str(c, v, &s));
+        if (nargs > npos) {
+            jdict *d = jd_new(c, nargs - npos);
+            if (!d) return nomem(c);
+            for (size_t i = npos; i < nargs; i++) FD_TRY(jd_set(c, d, jv_str(kw[i], strlen(kw[i])), args[i]));
+            a.t = JV_DICT;
+            a.u.d = d;
+        } else {
+            if (!(a.u.l = jl_new(c, npos))) return nomem(c);
+            if (npos) memcpy(a.u.l->v, args, npos * sizeof(jv));
+            a.u.l->n = npos;
+            a.u.l->tuple = 1;
+        }
+        return jinja_percent(c, line, s, a, out);
+    }
     if (!strcmp(f, "int") || !strcmp(f, "float"))
         return to_number(v, f[0] == 'i', arg(args, npos, nargs, kw, 0, "default"), out);
     if (!strcmp(f, "abs")) {

@@ -96,6 +96,9 @@ static fd_status setup(jctx *c, const fd_template_options *opt, jframe *base, jf
     FD_TRY(builtin(c, base, "namespace", JF_NAMESPACE));
     FD_TRY(builtin(c, base, "range", JF_RANGE));
     FD_TRY(builtin(c, base, "dict", JF_DICT));
+    FD_TRY(builtin(c, base, "lipsum", JF_LIPSUM));
+    FD_TRY(builtin(c, base, "cycler", JF_CYCLER));
+    FD_TRY(builtin(c, base, "joiner", JF_JOINER));
     if (opt->vars_json) {
         FD_TRY(parse_json(c, "template variables", opt->vars_json, strlen(opt->vars_json), &v));
         if (v.t != JV_DICT) return fd_error_set(c->err, FD_ERR_INVALID, "template variables: not a JSON object");
