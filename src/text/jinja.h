@@ -52,7 +52,8 @@ typedef struct jfunc jfunc;
 typedef struct jv {
     jv_type t;
     unsigned char why;     /* JV_UNDEF: 0 an unknown name, 1 a missing attribute, 2 a missing element;
-                              JV_STR: JV_SAFE for Markup (made by |safe, |e), else 0 */
+                              JV_STR: JV_SAFE for Markup (made by |safe, |e), else 0;
+                              JV_FLOAT: JV_BIGINT for Python's int of a double beyond 64 bits */
     unsigned char of;      /* JV_UNDEF with why > 0: the object's type (jv_typecode) */
     union {
         int b;                                 /* JV_BOOL */
@@ -65,7 +66,7 @@ typedef struct jv {
     } u;
 } jv;
 
-enum { JV_SAFE = 1 };   /* a Markup string: `+` escapes the plain string it meets (autoescape stays off) */
+enum { JV_SAFE = 1, JV_BIGINT = 1 };   /* a Markup string: `+` escapes the plain string it meets (autoescape stays off) */
 
 /* tuple: repr with (); gen: the lazy result of select/map...: always true, no len(), as Jinja's generators */
 struct jlist { size_t n, cap; jv *v; int tuple, gen; };
@@ -200,6 +201,8 @@ fd_status jv_str_append(jctx *c, jbuf *b, jv v);
 fd_status jv_repr_append(jctx *c, jbuf *b, jv v);
 /* Python's repr of the string s[0..n) (jinja_repr.c). */
 fd_status jv_repr_str(jctx *c, jbuf *b, const char *s, size_t n);
+/* The exact decimal digits of the integer-valued double f (a JV_BIGINT). */
+fd_status jv_bigint_append(jctx *c, jbuf *b, double f);
 /* Python's str(v) as a string value. */
 fd_status jv_to_str(jctx *c, jv v, jv *out);
 /* markupsafe's escape(): a Markup string as is, anything else str() with & < > " ' escaped, as Markup. */

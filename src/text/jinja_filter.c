@@ -5,6 +5,8 @@
  * Layer: text (internal, see jinja.h). Names Jinja has but we do not
  * implement, and names Jinja does not know, fail when reached (as Jinja 3
  * does for a filter inside a condition), naming the filter or test and the line. */
+#include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "base/mem.h"
@@ -217,21 +219,50 @@ static fd_status join(jctx *c, int line, jv in, jv *args, size_t npos, size_t na
     return jbuf_finish(c, &b, rc, out);
 }
 
-static fd_status to_number(jv v, int want_int, const jv *dflt, jv *out)
+/* Python's int() of a double: exact. Beyond 64 bits the value stays a double
+ * marked JV_BIGINT (printed as its exact integer); inf is Python's OverflowError. */
+static fd_status float_to_int(jctx *c, int line, double f, jv *out)
 {
+    f = trunc(f);
+    if (isinf(f)) return jerr(c, FD_ERR_INVALID, line, "cannot convert float infinity to integer");
+    if (f >= -9223372036854775808.0 && f < 9223372036854775808.0) {   /* the cast is defined only in range */
+        *out = jv_int((int64_t)f);
+        return FD_OK;
+    }
+    *out = jv_float(f);
+    out->why = JV_BIGINT;
+    return FD_OK;
+}
+
+/* Jinja's int / float filters: the number, a string parsed (int(s, base), or
+ * through float for "4.2"), else the default; NaN to int is the default. */
+static fd_status to_number(jctx *c, int line, jv v, int want_int, const jv *dflt, const jv *basev, jv *out)
+{
+    int base = basev && basev->t == JV_INT && basev->u.i >= 2 && basev->u.i <= 36 ? (int)basev->u.i : 10;
     *out = dflt ? *dflt : want_int ? jv_int(0) : jv_float(0.0);
     if (v.t == JV_INT || v.t == JV_BOOL) { *out = want_int ? jv_int(v.t == JV_INT ? v.u.i : v.u.b) : jv_float(v.t == JV_INT ? (double)v.u.i : v.u.b); return FD_OK; }
-    if (v.t == JV_FLOAT) { *out = want_int ? jv_int((int64_t)v.u.f) : v; return FD_OK; }
-    if (v.t != JV_STR || v.u.s.n > 60) return FD_OK;
-    char buf[64], *end;
+    if (v.t == JV_FLOAT) {
+        if (!want_int) *out = jv_float(v.u.f), out->why = 0;
+        else if (v.why == JV_BIGINT) *out = v;
+        else if (!isnan(v.u.f)) return float_to_int(c, line, v.u.f, out);
+        return FD_OK;
+    }
+    if (v.t != JV_STR || v.u.s.n > 400) return FD_OK;
+    char buf[408], *end;
     jv t = ju_strip(v, NULL, 3);
     memcpy(buf, t.u.s.p, t.u.s.n);
     buf[t.u.s.n] = 0;
-    if (!buf[0]) return FD_OK;
-    long long i = strtoll(buf, &end, 10);
-    if (!*end) { *out = want_int ? jv_int(i) : jv_float((double)i); return FD_OK; }
+    if (!buf[0] || memchr(t.u.s.p, 0, t.u.s.n)) return FD_OK;
+    errno = 0;
+    long long i = strtoll(buf, &end, want_int ? base : 10);
+    if (!*end && errno == ERANGE && want_int)
+        return jerr(c, FD_ERR_UNSUPPORTED, line, "integers beyond 64 bits (%.40s) are not supported", buf);
+    if (!*end && !errno) { *out = want_int ? jv_int(i) : jv_float((double)i); return FD_OK; }
     double f = strtod(buf, &end);
-    if (!*end) *out = want_int ? jv_int((int64_t)f) : jv_float(f);
+    if (*end || (buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X')) || (buf[0] && buf[1] == '0' && (buf[2] == 'x' || buf[2] == 'X')))
+        return FD_OK;   /* C's hex floats are not Python's */
+    if (!want_int) *out = jv_float(f);
+    else if (isfinite(f)) return float_to_int(c, line, f, out);   /* Jinja catches the string's OverflowError */
     return FD_OK;
 }
 
@@ -373,7 +404,8 @@ static fd_status run_filter(jctx *c, int line, const char *f, jv v, jv *args, si
         return jinja_percent(c, line, s, a, out);
     }
     if (!strcmp(f, "int") || !strcmp(f, "float"))
-        return to_number(v, f[0] == 'i', arg(args, npos, nargs, kw, 0, "default"), out);
+        return to_number(c, line, v, f[0] == 'i', arg(args, npos, nargs, kw, 0, "default"),
+                         f[0] == 'i' ? arg(args, npos, nargs, kw, 1, "base") : NULL, out);
     if (!strcmp(f, "abs")) {
         if (v.t == JV_INT && v.u.i != INT64_MIN) *out = jv_int(v.u.i < 0 ? -v.u.i : v.u.i);
         else if (v.t == JV_FLOAT) *out = jv_float(v.u.f < 0 ? -v.u.f : v.u.f);
@@ -456,8 +488,8 @@ static fd_status run_test(jctx *c, int line, const char *t, jv v, jv *args, size
     else if (!strcmp(t, "iterable")) *out = v.t == JV_STR || v.t == JV_LIST || (v.t == JV_DICT && !v.u.d->ns) || v.t == JV_UNDEF;
     else if (!strcmp(t, "sequence")) *out = v.t == JV_STR || v.t == JV_LIST || (v.t == JV_DICT && !v.u.d->ns) || v.t == JV_UNDEF;
     else if (!strcmp(t, "number")) *out = v.t == JV_INT || v.t == JV_FLOAT || v.t == JV_BOOL;
-    else if (!strcmp(t, "integer")) *out = v.t == JV_INT;
-    else if (!strcmp(t, "float")) *out = v.t == JV_FLOAT;
+    else if (!strcmp(t, "integer")) *out = v.t == JV_INT || (v.t == JV_FLOAT && v.why == JV_BIGINT);
+    else if (!strcmp(t, "float")) *out = v.t == JV_FLOAT && v.why != JV_BIGINT;
     else if (!strcmp(t, "boolean")) *out = v.t == JV_BOOL;
     else if (!strcmp(t, "true")) *out = v.t == JV_BOOL && v.u.b;
     else if (!strcmp(t, "false")) *out = v.t == JV_BOOL && !v.u.b;

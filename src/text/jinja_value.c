@@ -258,6 +258,7 @@ fd_status jv_undef_err(jctx *c, int line, jv u)
 const char *jv_typename(jv v)
 {
     static const char *names[] = { "Undefined", "NoneType", "bool", "int", "float", "str", "list", "dict", "function" };
+    if (v.t == JV_FLOAT && v.why == JV_BIGINT) return "int";
     if (v.t == JV_LIST && v.u.l->tuple) return "tuple";
     if (v.t == JV_LIST && v.u.l->gen) return "generator";
     if (v.t == JV_DICT && v.u.d->ns) return "Namespace";
@@ -371,7 +372,7 @@ static fd_status append(jctx *c, jbuf *b, jv v, int repr, int depth)
     case JV_NONE: return jbuf_add(c, b, "None", 4);
     case JV_BOOL: return v.u.b ? jbuf_add(c, b, "True", 4) : jbuf_add(c, b, "False", 5);
     case JV_INT: snprintf(t, sizeof t, "%" PRId64, v.u.i); return jbuf_add(c, b, t, strlen(t));
-    case JV_FLOAT: return jv_float_repr(c, b, v.u.f, 0);
+    case JV_FLOAT: return v.why == JV_BIGINT ? jv_bigint_append(c, b, v.u.f) : jv_float_repr(c, b, v.u.f, 0);
     case JV_STR: return repr ? jv_repr_str(c, b, v.u.s.p, v.u.s.n) : jbuf_add(c, b, v.u.s.p, v.u.s.n);
     case JV_LIST: {
         int tup = v.u.l->tuple;
