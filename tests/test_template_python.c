@@ -52,6 +52,8 @@ static const char *const format_cases[][2] = {
       "1 and 'x' {'a': 1} [1, 2] a 2 7%" },
     { "{{ \"{0} {1} {x} {0!r} {1:>5}|{1:<5}|{1:^7}|{2:.3f}|{3:,}|{3:08d}|{4:.2%}|{5:x}|{5:#b}\".format(\"a\", \"bc\", 1.23456, 1234567, 0.1234, 255, x=\"X\") }}",
       "a bc X 'a'    bc|bc   |  bc   |1.235|1,234,567|01234567|12.34%|ff|0b11111111" },
+    { "{{ \"{:,}|{:_}|{:=^5}|{:x<4}|{:>8.3}|{:08.3f}|{:+}|{: }\".format(1234567, 1234567, 1, \"a\", \"abcdef\", -3.14159, 5, -5) }} {{ \"%-05d|%+5.1f|% d|%s\" % (3, 2.25, 4, none) }}",
+      "1,234,567|1_234_567|==1==|axxx|     abc|-003.142|+5|-5 3    | +2.2| 4|None" },
     { "{{ \"{} and {}\".format(\"x\", 2) }} {{ \"{0[name]} {0.name} {1[0]} {{}}\".format({\"name\": \"n\"}, [5]) }} {{ \"{:*^9}|{:+.2e}|{:g}|{}|{:>6}\".format(\"mid\", 12345.678, 0.00001, 1.5, 2.5) }}",
       "x and 2 n n 5 {} ***mid***|+1.23e+04|1e-05|1.5|   2.5" },
 };
@@ -88,6 +90,9 @@ static const char *const error_cases[] = {
     "{{ \"%s\" % (\"a\", \"b\") }}",   /* percent_many: not all arguments converted during string formatting */
     "{% macro m(a) %}{{ a }}{% endmacro %}{{ m(1, 2) }}",   /* macro_extra: macro 'm' takes not more than 1 argument(s) */
     "{% macro m(a) %}{{ a }}{% endmacro %}{{ m(b=2) }}",   /* macro_kw: macro 'm' takes no keyword argument 'b' */
+    "{{ \"{:d}\".format(1.5) }}",   /* format_float_d: Unknown format code 'd' for object of type 'float' */
+    "{{ \"%x\" % 1.5 }}",   /* percent_x_float: %x format: an integer is required, not float */
+    "{{ \"{3}\".format(1) }}",   /* format_index: tuple index out of range */
     "{{ [1, \"a\"]|sort }}",   /* sort_mixed: '<' not supported between instances of 'str' and 'int' */
     "{{ {\"a\": 1}|dictsort(by=\"x\") }}",   /* dictsort_by: You can only sort by either "key" or "value" */
 };

@@ -18,10 +18,19 @@ typedef struct spec {
     uint32_t fill;        /* a code point */
     char align;           /* '<' '>' '^' '=' or 0 (the type's default) */
     char sign;            /* '+' ' ' or 0 */
-    int alt, comma;       /* '#', ',' */
+    int alt;              /* '#' */
+    char comma;           /* the grouping character, ',' or '_', or 0 */
+    int printf;           /* from '%': %d truncates a float where format() refuses it */
     int64_t width, prec;  /* -1: none */
     char type;            /* 0 (none), or the conversion letter */
 } spec;
+
+/* One more decimal digit of a width or precision; past 10^7 it stays there (refused as too large). */
+static int64_t digit(int64_t v, char d)
+{
+    v = (v < 0 ? 0 : v) * 10 + (d - '0');
+    return v > 10000000 ? 10000000 : v;
+}
 
 static fd_status pad(jctx *c, jbuf *b, const spec *sp, const char *s, size_t n, int numeric)
 {
@@ -73,7 +82,7 @@ static void int_text(char *t, size_t cap, int64_t v, const spec *sp)
     size_t nd = strlen(d);
     for (size_t i = 0; i < nd && k + 2 < cap; i++) {
         t[k++] = d[i];
-        if (sp->comma && (nd - i - 1) % 3 == 0 && i + 1 < nd) t[k++] = ',';
+        if (sp->comma && (nd - i - 1) % 3 == 0 && i + 1 < nd) t[k++] = sp->comma;
     }
     t[k] = 0;
 }
@@ -81,7 +90,7 @@ static void int_text(char *t, size_t cap, int64_t v, const spec *sp)
 /* One value by spec, appended to b. */
 static fd_status put(jctx *c, int line, jbuf *b, jv v, const spec *sp)
 {
-    char t[400];
+    char t[1024];   /* %.300f of 1e308: 610 characters */
     char ty = sp->type;
     int isint = v.t == JV_INT || v.t == JV_BOOL, isnum = isint || v.t == JV_FLOAT;
     /* 'S': printf's %s, str() of anything; format()'s 's' wants a string */
@@ -114,7 +123,8 @@ static fd_status put(jctx *c, int line, jbuf *b, jv v, const spec *sp)
     if (strchr("dixXobnu", ty ? ty : 'd') && (isint || ty)) {
         int64_t iv;
         if (!isint) {   /* printf-style %d truncates a float; format(1.5, 'd') is an error in Python */
-            if (!sp->alt && ty && strchr("xXob", ty)) return jerr(c, FD_ERR_INVALID, line, "%%%c format: an integer is required, not float", ty);
+            if (!sp->printf) return jerr(c, FD_ERR_INVALID, line, "Unknown format code '%c' for object of type 'float'", ty);
+            if (ty && strchr("xXob", ty)) return jerr(c, FD_ERR_INVALID, line, "%%%c format: an integer is required, not float", ty);
             if (!isfinite(f) || f >= 9.2e18 || f <= -9.2e18) return jerr(c, FD_ERR_RANGE, line, "cannot format %g as an integer", f);
             iv = (int64_t)f;
         } else {
@@ -169,7 +179,7 @@ fd_status jinja_percent(jctx *c, int line, jv fmt, jv args, jv *out)
         if (!pct) { rc = jbuf_add(c, &b, s, (size_t)(e - s)); break; }
         if ((rc = jbuf_add(c, &b, s, (size_t)(pct - s))) != FD_OK) break;
         s = pct + 1;
-        spec sp = { .fill = ' ', .width = -1, .prec = -1 };
+        spec sp = { .fill = ' ', .width = -1, .prec = -1, .printf = 1 };
         jv v;
         int have = 0;
         if (s < e && *s == '(') {
@@ -191,8 +201,8 @@ fd_status jinja_percent(jctx *c, int line, jv fmt, jv args, jv *out)
         }
         if (sp.align == '<') sp.fill = ' ';
         if (s < e && *s == '*') { rc = jerr(c, FD_ERR_UNSUPPORTED, line, "'*' widths in %% formatting are not supported"); break; }
-        for (; s < e && *s >= '0' && *s <= '9'; s++) sp.width = (sp.width < 0 ? 0 : sp.width) * 10 + (*s - '0');
-        if (s < e && *s == '.') for (sp.prec = 0, s++; s < e && *s >= '0' && *s <= '9'; s++) sp.prec = sp.prec * 10 + (*s - '0');
+        for (; s < e && *s >= '0' && *s <= '9'; s++) sp.width = digit(sp.width, *s);
+        if (s < e && *s == '.') for (sp.prec = 0, s++; s < e && *s >= '0' && *s <= '9'; s++) sp.prec = digit(sp.prec, *s);
         if (sp.width > 100000 || sp.prec > 100000) { rc = jerr(c, FD_ERR_RANGE, line, "format width too large"); break; }
         if (s >= e) { rc = jerr(c, FD_ERR_INVALID, line, "incomplete format"); break; }
         char ty = *s++;
@@ -252,9 +262,9 @@ static fd_status parse_spec(jctx *c, int line, const char *s, size_t n, spec *sp
         if (!sp->align) sp->align = '=', sp->fill = '0';
         i++;
     }
-    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) sp->width = (sp->width < 0 ? 0 : sp->width) * 10 + (s[i] - '0');
-    if (i < n && s[i] == ',') sp->comma = 1, i++;
-    if (i < n && s[i] == '.') for (sp->prec = 0, i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) sp->prec = sp->prec * 10 + (s[i] - '0');
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) sp->width = digit(sp->width, s[i]);
+    if (i < n && (s[i] == ',' || s[i] == '_')) sp->comma = s[i], i++;
+    if (i < n && s[i] == '.') for (sp->prec = 0, i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) sp->prec = digit(sp->prec, s[i]);
     if (sp->width > 100000 || sp->prec > 100000) return jerr(c, FD_ERR_RANGE, line, "format width too large");
     if (i < n) sp->type = s[i++];
     if (i != n || (sp->type && !strchr("sdbcoxXneEfFgG%", sp->type)))
