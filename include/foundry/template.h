@@ -63,7 +63,9 @@ typedef struct fd_template_options {
     const char *tools_json;      /* `tools`: JSON text (a list of schemas), NULL = none */
     const char *documents_json;  /* `documents`: JSON text, NULL = none */
     /* Other variables as a JSON object's text: the special tokens
-     * ({"bos_token": "<s>", "eos_token": "</s>"}), enable_thinking, ... NULL = none. */
+     * ({"bos_token": "<s>", "eos_token": "</s>"}), enable_thinking, ... NULL = none.
+     * messages, tools, documents and add_generation_prompt are refused here
+     * (FD_ERR_INVALID): they have their own fields, as in transformers. */
     const char *vars_json;
     /* strftime_now's time: Unix seconds, formatted as UTC (tests fix it), or
      * FD_TEMPLATE_NOW_CLOCK: the clock, local time, as transformers does. */
@@ -95,12 +97,16 @@ void fd_template_free(char *text);
 
 /* The chat template of a model folder or GGUF file, without its weights:
  * folder: chat_template.jinja, chat_template.json or tokenizer_config.json's
- * chat_template (a string or the "default" of a list), and the special tokens
+ * chat_template (a string, or the "default" of a list of named templates), and the special tokens
  * of tokenizer_config.json (bos_token, eos_token, unk_token, pad_token...);
  * GGUF: tokenizer.chat_template and the strings of tokenizer.ggml.*_token_id.
  * *tmpl is freed with fd_template_destroy; *vars_json (a JSON object's text,
  * for fd_template_options.vars_json) with fd_template_free. No template is
  * FD_ERR_UNAVAILABLE. */
 fd_status fd_template_load(const char *path, fd_template **tmpl, char **vars_json, fd_error *err);
+/* The same, choosing from a list of named templates as transformers does for
+ * a render with tools != 0 (tools passed, even an empty list): "tool_use" if the
+ * list has it, else "default". A list with neither is FD_ERR_FORMAT. */
+fd_status fd_template_load_ex(const char *path, int tools, fd_template **tmpl, char **vars_json, fd_error *err);
 
 #endif

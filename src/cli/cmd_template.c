@@ -15,12 +15,16 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: foundry template -m MODEL [--no-generation-prompt] [--vars JSON] [--tools JSON]\n\n"
+    fprintf(f, "usage: foundry template -m MODEL [--no-generation-prompt] [--vars JSON] [--tools JSON]\n"
+               "                        [--documents JSON]\n\n"
                "  -m, --model MODEL        a model folder (chat_template.jinja or tokenizer_config.json),\n"
                "                           a .gguf file (tokenizer.chat_template), a .jinja or a .json file\n"
                "  --no-generation-prompt   render without add_generation_prompt (to continue a final turn)\n"
                "  --vars JSON              extra template variables, e.g. '{\"enable_thinking\": false}'\n"
-               "  --tools JSON             a JSON list of tool schemas (the template's `tools`)\n"
+               "                           (not messages, tools, documents or add_generation_prompt)\n"
+               "  --tools JSON             a JSON list of tool schemas (the template's `tools`; a list of\n"
+               "                           named templates then picks `tool_use`, as transformers does)\n"
+               "  --documents JSON         the template's `documents` (e.g. a list of {\"title\", \"text\"})\n"
                "  --now SECONDS            strftime_now's time (Unix seconds, UTC) instead of the clock\n"
                "  -h, --help               this help\n\n"
                "Reads a JSON array of {\"role\", \"content\"} messages on stdin and prints the prompt exactly.\n");
@@ -37,6 +41,14 @@ static char *merge_vars(const char *model_vars, const char *user)
         fprintf(stderr, "foundry: template: --vars: bad JSON: %s\n", je.text);
     else if (u && !json_is_object(u))
         fprintf(stderr, "foundry: template: --vars: not a JSON object\n");
+    else if (u && json_object_get(u, "messages"))   /* transformers: a duplicate keyword of render() */
+        fprintf(stderr, "foundry: template: --vars: 'messages' come on standard input, not in --vars\n");
+    else if (u && json_object_get(u, "add_generation_prompt"))
+        fprintf(stderr, "foundry: template: --vars: 'add_generation_prompt' is set by --no-generation-prompt, "
+                        "not in --vars\n");
+    else if (u && (json_object_get(u, "tools") || json_object_get(u, "documents")))
+        fprintf(stderr, "foundry: template: --vars: '%s' has its own option, --%s\n",
+                json_object_get(u, "tools") ? "tools" : "documents", json_object_get(u, "tools") ? "tools" : "documents");
     else if (m && (!u || !json_object_update(m, u)))
         s = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(m);
@@ -46,7 +58,7 @@ static char *merge_vars(const char *model_vars, const char *user)
 
 int cmd_template(int argc, char **argv)
 {
-    const char *model = NULL, *user_vars = NULL, *tools = NULL;
+    const char *model = NULL, *user_vars = NULL, *tools = NULL, *documents = NULL;
     fd_template_options opt;
     fd_template_options_init(&opt);
     opt.add_generation_prompt = 1;
@@ -58,12 +70,13 @@ int cmd_template(int argc, char **argv)
         } else if (!strcmp(a, "--no-generation-prompt")) {
             opt.add_generation_prompt = 0;
         } else if (!strcmp(a, "-m") || !strcmp(a, "--model") || !strcmp(a, "--vars") || !strcmp(a, "--tools") ||
-                   !strcmp(a, "--now")) {
+                   !strcmp(a, "--documents") || !strcmp(a, "--now")) {
             const char *v = cli_value("template", argc, argv, &i);
             if (!v) return 2;
             if (a[1] == 'm' || a[2] == 'm') model = v;
             else if (a[2] == 'v') user_vars = v;
             else if (a[2] == 't') tools = v;
+            else if (a[2] == 'd') documents = v;
             else {
                 uint64_t now;
                 if (cli_parse_u64("template", "--now", v, 0, INT64_MAX, &now)) return 2;
@@ -78,7 +91,7 @@ int cmd_template(int argc, char **argv)
     fd_template *t;
     char *model_vars, *in = NULL, *vars = NULL, *text = NULL;
     size_t len, n;
-    fd_status st = fd_template_load(model, &t, &model_vars, &err);
+    fd_status st = fd_template_load_ex(model, tools != NULL, &t, &model_vars, &err);
     if (st != FD_OK) return cli_fail("template", st, &err);
     int rc = 0;
     if (cli_read_all(stdin, &in, &len) != 0) {
@@ -89,6 +102,7 @@ int cmd_template(int argc, char **argv)
     } else {
         opt.vars_json = vars;
         opt.tools_json = tools;
+        opt.documents_json = documents;
         st = fd_template_render(t, in, len, &opt, &text, &n, &err);
         if (st != FD_OK) {
             rc = cli_fail("template", st, &err);

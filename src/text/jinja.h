@@ -9,7 +9,9 @@
  * jinja_stmt.c (tags, name checks), jinja_value.c (arena, values, str/repr),
  * jinja_eval.c (expressions), jinja_exec.c (statements, scopes, macros),
  * jinja_method.c (attributes, items, methods, globals), jinja_filter.c
- * (filters, tests), jinja_json.c (JSON in, tojson out); template.c and
+ * (filters, tests), jinja_json.c (JSON in, tojson out), jinja_repr.c (repr of
+ * strings), jinja_sort.c (dictsort, sort, min, max), jinja_format.c (% and
+ * str.format), jinja_global.c (cycler, joiner, lipsum); template.c and
  * template_load.c are the public API (include/foundry/template.h).
  * Invariants:
  *   1. Every value and node is allocated in an arena and never freed alone;
@@ -43,12 +45,15 @@ void ja_free(jarena *a);                 /* drops every allocation; a is reusabl
 typedef enum { JV_UNDEF, JV_NONE, JV_BOOL, JV_INT, JV_FLOAT, JV_STR, JV_LIST, JV_DICT, JV_FUNC } jv_type;
 
 typedef struct jlist jlist;
+typedef struct jframe jframe;
 typedef struct jdict jdict;
 typedef struct jfunc jfunc;
 
 typedef struct jv {
     jv_type t;
-    unsigned char why;     /* JV_UNDEF: 0 an unknown name, 1 a missing attribute, 2 a missing element */
+    unsigned char why;     /* JV_UNDEF: 0 an unknown name, 1 a missing attribute, 2 a missing element;
+                              JV_STR: JV_SAFE for Markup (made by |safe, |e), else 0;
+                              JV_FLOAT: JV_BIGINT for Python's int of a double beyond 64 bits */
     unsigned char of;      /* JV_UNDEF with why > 0: the object's type (jv_typecode) */
     union {
         int b;                                 /* JV_BOOL */
@@ -61,6 +66,8 @@ typedef struct jv {
     } u;
 } jv;
 
+enum { JV_SAFE = 1, JV_BIGINT = 1 };   /* a Markup string: `+` escapes the plain string it meets (autoescape stays off) */
+
 /* tuple: repr with (); gen: the lazy result of select/map...: always true, no len(), as Jinja's generators */
 struct jlist { size_t n, cap; jv *v; int tuple, gen; };
 struct jdict { size_t n, cap; jv *k, *v; int ns; };          /* ns: a namespace() */
@@ -69,13 +76,17 @@ struct jdict { size_t n, cap; jv *k, *v; int ns; };          /* ns: a namespace(
 typedef enum {
     JF_RAISE, JF_STRFTIME, JF_NAMESPACE, JF_RANGE, JF_DICT, JF_MACRO,
     JF_CYCLE,    /* loop.cycle(a, b...): `self` is the loop object */
-    JF_METHOD    /* a str/dict method bound to `self`; `name` says which */
+    JF_METHOD,   /* a str/dict method bound to `self`; `name` says which */
+    /* jinja_global.c: constructors, and objects whose `self` is their state dict */
+    JF_LIPSUM, JF_CYCLER, JF_JOINER, JF_CYCLER_OBJ, JF_CYCLER_NEXT, JF_CYCLER_RESET, JF_JOINER_OBJ
 } jfunc_kind;
 struct jfunc {
     jfunc_kind kind;
     const char *name;   /* method or macro name, NUL-terminated */
     jv self;            /* JF_METHOD: the object */
     const struct jnode *macro;   /* JF_MACRO */
+    jframe *scope;      /* JF_MACRO: the scope its body runs over (a call block's caller: the block's scope;
+                           NULL: the template's top scope). Lives only while the call block runs. */
 };
 
 /* ---- syntax tree --------------------------------------------------------- */
@@ -83,9 +94,16 @@ typedef enum {
     /* expressions */
     N_LIT, N_NAME, N_LIST, N_TUPLE, N_DICT, N_ATTR, N_ITEM, N_SLICE, N_CALL, N_KWARG,
     N_FILTER, N_TEST, N_NEG, N_POS, N_NOT, N_AND, N_OR, N_BIN, N_COND,
+    N_STAR,      /* an argument *a (op 1) or **a (op 2) */
     /* statements */
-    S_BODY, S_TEXT, S_OUT, S_IF, S_FOR, S_SET, S_SETBLOCK, S_BREAK, S_CONTINUE, S_MACRO
+    S_BODY, S_TEXT, S_OUT, S_IF, S_FOR, S_SET, S_SETBLOCK, S_BREAK, S_CONTINUE, S_MACRO,
+    S_CALLBLOCK, S_FILTERBLOCK
 } jnode_kind;
+
+/* A macro body's use of Jinja's implicit parameters (S_MACRO's op): extra
+ * positional arguments go to `varargs`, unknown keywords to `kwargs`, a call
+ * block's body is `caller`, but only for a macro that names them. */
+enum { MACRO_VARARGS = 1, MACRO_KWARGS = 2, MACRO_CALLER = 4 };
 
 /* Binary operators (N_BIN's op). */
 enum { OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_FLOORDIV, OP_MOD, OP_POW, OP_CONCAT,
@@ -93,7 +111,8 @@ enum { OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_FLOORDIV, OP_MOD, OP_POW, OP_CONCAT,
 
 typedef struct jnode {
     jnode_kind kind;
-    int op;                  /* N_BIN: OP_*; N_TEST: 1 when negated (is not) */
+    int op;                  /* N_BIN: OP_*; N_TEST: 1 when negated (is not); N_STAR: 1 or 2 stars;
+                                S_MACRO: the MACRO_* names its body uses */
     int line;                /* 1-based line in the template */
     const char *name;        /* NUL-terminated: N_NAME, N_ATTR, N_FILTER, N_TEST, N_KWARG, S_MACRO */
     jv lit;                  /* N_LIT; S_TEXT's text */
@@ -123,7 +142,6 @@ fd_status jinja_lex(jarena *a, const char *src, size_t len, jtok **toks, size_t 
 fd_status jinja_parse(jarena *a, const jtok *toks, size_t n, jnode **root, fd_error *err);
 
 /* ---- evaluation ------------------------------------------------------ */
-typedef struct jframe jframe;
 struct jframe {            /* one scope: names set in it, and the scope it sits in */
     jframe *up;
     jdict *vars;
@@ -146,6 +164,9 @@ typedef struct jctx {
 
 /* Renders a template body into c->out (jinja_exec.c). */
 fd_status jinja_render(jctx *c, const jnode *body);
+/* Calls the N_CALL node n, with one more keyword argument extra_name=extra
+ * when extra_name is not NULL (jinja_eval.c). */
+fd_status jinja_call_node(jctx *c, const jnode *n, const char *extra_name, jv extra, jv *out);
 /* Evaluates one expression (jinja_eval.c). */
 fd_status jinja_eval(jctx *c, const jnode *n, jv *out);
 
@@ -178,8 +199,14 @@ const char *jv_typename(jv v);
 /* Python's str(v) / repr(v), appended to b. */
 fd_status jv_str_append(jctx *c, jbuf *b, jv v);
 fd_status jv_repr_append(jctx *c, jbuf *b, jv v);
+/* Python's repr of the string s[0..n) (jinja_repr.c). */
+fd_status jv_repr_str(jctx *c, jbuf *b, const char *s, size_t n);
+/* The exact decimal digits of the integer-valued double f (a JV_BIGINT). */
+fd_status jv_bigint_append(jctx *c, jbuf *b, double f);
 /* Python's str(v) as a string value. */
 fd_status jv_to_str(jctx *c, jv v, jv *out);
+/* markupsafe's escape(): a Markup string as is, anything else str() with & < > " ' escaped, as Markup. */
+fd_status jv_escape(jctx *c, jv v, jv *out);
 fd_status jbuf_add(jctx *c, jbuf *b, const char *p, size_t n);
 /* Ends building a string in b: when rc is FD_OK *out becomes b's text (copied
  * into the arena); b's buffer is freed either way. Returns rc or the copy's status. */
@@ -201,6 +228,13 @@ int jinja_test_known(const char *name);
 fd_status jinja_filter(jctx *c, const jnode *n, jv in, jv *args, size_t npos, size_t nargs, const char **kwnames,
                        jv *out);
 fd_status jinja_test(jctx *c, const jnode *n, jv in, jv *args, size_t nargs, int *out);
+/* The items a filter iterates: a list as is, dict keys, string characters, nothing for undefined. */
+fd_status jinja_seq(jctx *c, int line, jv v, jlist **out);
+/* item.a.b (or item[int]) as Jinja's attribute= arguments look it up: items first, then attributes. */
+fd_status jinja_attr_path(jctx *c, int line, jv item, jv path, jv *out);
+/* dictsort, sort, min, max (jinja_sort.c); f names the filter, arguments as jinja_filter's. */
+fd_status jinja_sort_filter(jctx *c, int line, const char *f, jv in, jv *args, size_t npos, size_t nargs,
+                            const char **kw, jv *out);
 /* Attribute `name` of obj (Jinja's getattr: methods first, then items). */
 fd_status jinja_getattr(jctx *c, int line, jv obj, const char *name, jv *out);
 fd_status jinja_getitem(jctx *c, int line, jv obj, jv key, jv *out);
@@ -215,6 +249,16 @@ fd_status jinja_tojson(jctx *c, int line, jv v, jv *args, size_t npos, size_t na
 /* A jansson value as an interpreter value (strings copied into the arena). */
 struct json_t;
 fd_status jinja_from_json(jctx *c, const struct json_t *j, int depth, jv *out);
+
+/* Python's fmt % args (printf-style; a tuple, a dict for %(name)s, or one value)
+ * and fmt.format(*args, **kwargs) (jinja_format.c). */
+fd_status jinja_percent(jctx *c, int line, jv fmt, jv args, jv *out);
+fd_status jinja_str_format(jctx *c, int line, jv fmt, jv *args, size_t npos, size_t nargs, const char **kw, jv *out);
+
+/* Calls of lipsum, cycler, joiner and their objects; attributes of a cycler (jinja_global.c). */
+fd_status jinja_global_call(jctx *c, int line, const jfunc *f, jv *args, size_t npos, size_t nargs, const char **kw,
+                            jv *out);
+fd_status jinja_global_attr(jctx *c, jv obj, const char *name, jv *out);
 
 /* Counts one unit of work against the step limit. */
 fd_status jstep(jctx *c, int line);

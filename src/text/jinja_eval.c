@@ -57,6 +57,7 @@ static fd_status repeat(jctx *c, int line, jv seq, int64_t k, jv *out)
         if (!p) return nomem(c);
         for (int64_t i = 0; i < k; i++) memcpy(p + (size_t)i * unit, seq.u.s.p, unit);
         *out = jv_str(p, unit * (size_t)k);
+        out->why = seq.why;   /* Markup * n is Markup */
         return FD_OK;
     }
     jlist *l = jl_new(c, seq.u.l->n * (size_t)k);
@@ -138,7 +139,16 @@ static fd_status arith(jctx *c, int line, int op, jv a, jv b, jv *out)
         *out = jv_float(r);
         return FD_OK;
     }
-    if (op == OP_ADD && a.t == JV_STR && b.t == JV_STR) return concat2(c, a, b, out);
+    if (op == OP_ADD && a.t == JV_STR && b.t == JV_STR) {
+        int safe = a.why == JV_SAFE || b.why == JV_SAFE;   /* Markup + str escapes the str; the sum is Markup */
+        if (safe) {
+            FD_TRY(jv_escape(c, a, &a));
+            FD_TRY(jv_escape(c, b, &b));
+        }
+        FD_TRY(concat2(c, a, b, out));
+        out->why = safe ? JV_SAFE : 0;
+        return FD_OK;
+    }
     if (op == OP_ADD && a.t == JV_LIST && b.t == JV_LIST && !a.u.l->gen && !b.u.l->gen) {
         jlist *l = jl_new(c, a.u.l->n + b.u.l->n);
         if (!l) return nomem(c);
@@ -152,7 +162,7 @@ static fd_status arith(jctx *c, int line, int op, jv a, jv b, jv *out)
     }
     if (op == OP_MUL && (a.t == JV_STR || (a.t == JV_LIST && !a.u.l->gen)) && is_int(b)) return repeat(c, line, a, ival(b), out);
     if (op == OP_MUL && (b.t == JV_STR || (b.t == JV_LIST && !b.u.l->gen)) && is_int(a)) return repeat(c, line, b, ival(a), out);
-    if (op == OP_MOD && a.t == JV_STR) return jerr(c, FD_ERR_UNSUPPORTED, line, "string formatting with '%%' is not supported");
+    if (op == OP_MOD && a.t == JV_STR) return jinja_percent(c, line, a, b, out);
     if (op == OP_ADD && (a.t == JV_STR || (a.t == JV_LIST && !a.u.l->gen)))   /* Python's wording */
         return jerr(c, FD_ERR_INVALID, line, "can only concatenate %s (not \"%s\") to %s", jv_typename(a), jv_typename(b),
                     jv_typename(a));
@@ -270,44 +280,94 @@ static fd_status slice(jctx *c, const jnode *n, jv *out)
     return FD_OK;
 }
 
-/* Arguments of a call / filter / test node: positional values, then keyword ones with names. */
-static fd_status args_of(jctx *c, const jnode *n, jv **args, const char ***names, size_t *npos)
+/* Arguments of a call / filter / test node: positional values (with *list
+ * spread after the written ones), then keyword ones with names (with **dict's
+ * items after the written ones), as Python orders them. */
+static fd_status args_of(jctx *c, const jnode *n, jv **args, const char ***names, size_t *npos, size_t *nargs)
 {
+    size_t total = 0, nk = 0, ip, ik;
+    jv *star = NULL;
     *args = NULL;
     *names = NULL;
-    *npos = 0;
+    *npos = *nargs = 0;
     if (!n->n) return FD_OK;
-    if (!(*args = ja_alloc(c->a, n->n * sizeof(jv))) || !(*names = ja_alloc(c->a, n->n * sizeof(char *)))) return nomem(c);
+    if (!(star = ja_alloc(c->a, n->n * sizeof(jv)))) return nomem(c);
+    for (size_t i = 0; i < n->n; i++) {   /* the spread values first, to count */
+        const jnode *k = n->v[i];
+        if (k->kind != N_STAR) { total++; nk += k->kind == N_KWARG; continue; }
+        FD_TRY(eval(c, k->a, &star[i]));
+        if (k->op == 1 && star[i].t == JV_LIST) total += star[i].u.l->n;
+        else if (k->op == 2 && star[i].t == JV_DICT && !star[i].u.d->ns) total += star[i].u.d->n, nk += star[i].u.d->n;
+        else if (k->op == 1 && star[i].t == JV_UNDEF) continue;
+        else return jerr(c, FD_ERR_INVALID, k->line, "argument after %s must be %s, not %s", k->op == 1 ? "*" : "**",
+                         k->op == 1 ? "an iterable" : "a mapping", jv_typename(star[i]));
+    }
+    if (!(*args = ja_alloc(c->a, (total + 1) * sizeof(jv))) || !(*names = ja_alloc(c->a, (total + 1) * sizeof(char *))))
+        return nomem(c);
+    ip = 0;
+    ik = total - nk;
+    for (size_t i = 0; i < n->n; i++) {   /* written ones in order, spreads at the end of their group */
+        const jnode *k = n->v[i];
+        if (k->kind == N_STAR) continue;
+        size_t at = k->kind == N_KWARG ? ik++ : ip++;
+        (*names)[at] = k->kind == N_KWARG ? k->name : NULL;
+        FD_TRY(eval(c, k->kind == N_KWARG ? k->a : k, &(*args)[at]));
+    }
     for (size_t i = 0; i < n->n; i++) {
         const jnode *k = n->v[i];
-        (*names)[i] = k->kind == N_KWARG ? k->name : NULL;
-        if (k->kind != N_KWARG) (*npos)++;
-        FD_TRY(eval(c, k->kind == N_KWARG ? k->a : k, &(*args)[i]));
+        if (k->kind != N_STAR || star[i].t == JV_UNDEF) continue;
+        if (k->op == 1) {
+            for (size_t j = 0; j < star[i].u.l->n; j++) (*names)[ip] = NULL, (*args)[ip++] = star[i].u.l->v[j];
+            continue;
+        }
+        for (size_t j = 0; j < star[i].u.d->n; j++) {
+            jv key = star[i].u.d->k[j];
+            char *nm;
+            if (key.t != JV_STR) return jerr(c, FD_ERR_INVALID, k->line, "keywords must be strings");
+            if (!(nm = ja_alloc(c->a, key.u.s.n + 1))) return nomem(c);
+            memcpy(nm, key.u.s.p, key.u.s.n);
+            nm[key.u.s.n] = 0;
+            (*names)[ik] = nm;
+            (*args)[ik++] = star[i].u.d->v[j];
+        }
     }
+    *npos = total - nk;
+    *nargs = total;
     return FD_OK;
 }
 
-static fd_status call(jctx *c, const jnode *n, jv *out)
+/* A call node; extra_name/extra (may be NULL) is one more keyword argument (a call block's caller). */
+fd_status jinja_call_node(jctx *c, const jnode *n, const char *extra_name, jv extra, jv *out)
 {
     jv f, *args;
     const char **names;
-    size_t npos;
+    size_t npos, nargs;
     FD_TRY(eval(c, n->a, &f));
     if (f.t == JV_UNDEF) {
         if (n->a->kind == N_ATTR) return jerr(c, FD_ERR_INVALID, n->line, "no method or callable '%s' here", n->a->name);
         return jv_undef_err(c, n->line, f);
     }
     if (f.t != JV_FUNC) return jerr(c, FD_ERR_INVALID, n->line, "'%s' object is not callable", jv_typename(f));
-    FD_TRY(args_of(c, n, &args, &names, &npos));
+    FD_TRY(args_of(c, n, &args, &names, &npos, &nargs));
+    if (extra_name) {
+        jv *a2 = ja_alloc(c->a, (nargs + 1) * sizeof(jv));
+        const char **n2 = ja_alloc(c->a, (nargs + 1) * sizeof(char *));
+        if (!a2 || !n2) return nomem(c);
+        if (nargs) memcpy(a2, args, nargs * sizeof(jv)), memcpy(n2, names, nargs * sizeof(char *));
+        a2[nargs] = extra;
+        n2[nargs++] = extra_name;
+        args = a2;
+        names = n2;
+    }
     FD_TRY(jstep(c, n->line));
-    return jinja_call(c, n->line, f, args, npos, n->n, names, out);
+    return jinja_call(c, n->line, f, args, npos, nargs, names, out);
 }
 
 static fd_status eval_inner(jctx *c, const jnode *n, jv *out)
 {
     jv a, b, *args;
     const char **names;
-    size_t npos;
+    size_t npos, nargs;
     switch (n->kind) {
     case N_LIT: *out = n->lit; return FD_OK;
     case N_NAME: *out = lookup(c, n->name); return FD_OK;
@@ -342,16 +402,16 @@ static fd_status eval_inner(jctx *c, const jnode *n, jv *out)
         if (a.t == JV_UNDEF) return jv_undef_err(c, n->line, a);
         return jinja_getitem(c, n->line, a, b, out);
     case N_SLICE: return slice(c, n, out);
-    case N_CALL: return call(c, n, out);
+    case N_CALL: return jinja_call_node(c, n, NULL, jv_none(), out);
     case N_FILTER:
         FD_TRY(eval(c, n->a, &a));
-        FD_TRY(args_of(c, n, &args, &names, &npos));
-        return jinja_filter(c, n, a, args, npos, n->n, names, out);
+        FD_TRY(args_of(c, n, &args, &names, &npos, &nargs));
+        return jinja_filter(c, n, a, args, npos, nargs, names, out);
     case N_TEST: {
         int r;
         FD_TRY(eval(c, n->a, &a));
-        FD_TRY(args_of(c, n, &args, &names, &npos));
-        FD_TRY(jinja_test(c, n, a, args, n->n, &r));
+        FD_TRY(args_of(c, n, &args, &names, &npos, &nargs));
+        FD_TRY(jinja_test(c, n, a, args, nargs, &r));
         *out = jv_bool(n->op ? !r : r);
         return FD_OK;
     }

@@ -1,6 +1,7 @@
 /* jinja_exec.c — runs statements: text and {{ }} output, if, for (loop
  * variable with loop.cycle, else, filter, break/continue), set (name, namespace attribute,
- * tuple, block capture), macro definitions and calls.
+ * tuple, block capture), macro definitions and calls (varargs, kwargs,
+ * caller), call blocks and filter blocks.
  *
  * Layer: text (internal, see jinja.h). Scopes: the template's top scope holds
  * its `set`s; each for-loop iteration gets a fresh scope over the enclosing
@@ -164,19 +165,30 @@ fd_status jinja_call_macro(jctx *c, int line, const jfunc *f, jv *args, size_t n
                            const char **kwnames, jv *out)
 {
     const jnode *m = f->macro;
-    jframe fr = { .up = c->globals }, *saved = c->scope;
+    jframe fr = { .up = f->scope ? f->scope : c->globals }, *saved = c->scope;
+    jlist *varargs = NULL;
+    jdict *kwargs = NULL;
+    jv caller = jv_undef("caller");
     fd_status rc = FD_OK;
-    if (npos > m->n) return jerr(c, FD_ERR_INVALID, line, "macro '%s' takes %zu arguments, %zu given", m->name, m->n, npos);
+    if (npos > m->n && !(m->op & MACRO_VARARGS))
+        return jerr(c, FD_ERR_INVALID, line, "macro '%s' takes not more than %zu argument(s)", m->name, m->n);
     if (++c->depth > c->max_depth) return jerr(c, FD_ERR_RANGE, line, "recursion deeper than %d (the limit)", c->max_depth);
-    if (!(fr.vars = jd_new(c, m->n + 2))) return nomem(c);
+    if (!(fr.vars = jd_new(c, m->n + 4)) || !(varargs = jl_new(c, 0)) || !(kwargs = jd_new(c, 0))) {
+        c->depth--;
+        return nomem(c);
+    }
     c->scope = &fr;
-    for (size_t i = 0; rc == FD_OK && i < npos; i++) rc = set_name(c, m->v[i]->name, args[i]);
+    for (size_t i = 0; rc == FD_OK && i < npos; i++)
+        rc = i < m->n ? set_name(c, m->v[i]->name, args[i]) : jl_push(c, varargs, args[i]);
     for (size_t i = npos; rc == FD_OK && i < nargs; i++) {
         size_t k = 0;
         while (k < m->n && strcmp(m->v[k]->name, kwnames[i])) k++;
-        if (k == m->n) rc = jerr(c, FD_ERR_INVALID, line, "macro '%s' has no parameter '%s'", m->name, kwnames[i]);
-        else if (k < npos || jd_gets(fr.vars, kwnames[i])) rc = jerr(c, FD_ERR_INVALID, line, "macro '%s' got '%s' twice", m->name, kwnames[i]);
-        else rc = set_name(c, kwnames[i], args[i]);
+        if (k < m->n && (k < npos || jd_gets(fr.vars, kwnames[i])))
+            rc = jerr(c, FD_ERR_INVALID, line, "macro '%s' got multiple values for argument '%s'", m->name, kwnames[i]);
+        else if (k < m->n) rc = set_name(c, kwnames[i], args[i]);
+        else if (!strcmp(kwnames[i], "caller") && (m->op & MACRO_CALLER)) caller = args[i];
+        else if (m->op & MACRO_KWARGS) rc = jd_set(c, kwargs, jv_str(kwnames[i], strlen(kwnames[i])), args[i]);
+        else rc = jerr(c, FD_ERR_INVALID, line, "macro '%s' takes no keyword argument '%s'", m->name, kwnames[i]);
     }
     for (size_t k = 0; rc == FD_OK && k < m->n; k++) {
         jv d;
@@ -185,10 +197,32 @@ fd_status jinja_call_macro(jctx *c, int line, const jfunc *f, jv *args, size_t n
         else d = jv_undef(m->v[k]->name);
         if (rc == FD_OK) rc = set_name(c, m->v[k]->name, d);
     }
+    varargs->tuple = 1;   /* Python collects them in a tuple */
+    if (rc == FD_OK && (m->op & MACRO_VARARGS)) rc = set_name(c, "varargs", (jv){ .t = JV_LIST, .u.l = varargs });
+    if (rc == FD_OK && (m->op & MACRO_KWARGS)) rc = set_name(c, "kwargs", (jv){ .t = JV_DICT, .u.d = kwargs });
+    if (rc == FD_OK && (m->op & MACRO_CALLER)) rc = set_name(c, "caller", caller);
     if (rc == FD_OK) rc = capture(c, m->c, out);
     c->scope = saved;
     c->depth--;
     return rc;
+}
+
+/* {% call m(args) %}body{% endcall %}: m(args, caller=<the body as a macro over this scope>), output. */
+static fd_status call_block(jctx *c, const jnode *n)
+{
+    jfunc *f = ja_alloc(c->a, sizeof *f);
+    jv v = { .t = JV_FUNC }, r;
+    if (!f) return nomem(c);
+    memset(f, 0, sizeof *f);
+    f->kind = JF_MACRO;
+    f->name = "caller";
+    f->macro = n->b;
+    f->scope = c->scope;   /* valid while this statement runs; a caller kept past it is a closure Jinja has, we do not */
+    v.u.fn = f;
+    fd_status rc = jinja_call_node(c, n->a, "caller", v, &r);
+    f->scope = NULL;
+    FD_TRY(rc);
+    return jv_str_append(c, c->out, r);
 }
 
 static fd_status stmt(jctx *c, const jnode *n)
@@ -227,6 +261,19 @@ static fd_status stmt(jctx *c, const jnode *n)
         v.t = JV_FUNC;
         v.u.fn = f;
         return set_name(c, n->name, v);
+    }
+    case S_CALLBLOCK: return call_block(c, n);
+    case S_FILTERBLOCK: {   /* the body's text through the filters */
+        jframe fr = { .up = c->scope }, *saved = c->scope;
+        fd_status rc;
+        FD_TRY(capture(c, n->c, &v));
+        if (!(fr.vars = jd_new(c, 1))) return nomem(c);
+        c->scope = &fr;
+        rc = set_name(c, " captured", v);
+        if (rc == FD_OK) rc = jinja_eval(c, n->b, &v);
+        c->scope = saved;
+        FD_TRY(rc);
+        return jv_str_append(c, c->out, v);
     }
     case S_BREAK: c->ctl = 1; return FD_OK;
     case S_CONTINUE: c->ctl = 2; return FD_OK;

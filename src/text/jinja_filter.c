@@ -5,6 +5,8 @@
  * Layer: text (internal, see jinja.h). Names Jinja has but we do not
  * implement, and names Jinja does not know, fail when reached (as Jinja 3
  * does for a filter inside a condition), naming the filter or test and the line. */
+#include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "base/mem.h"
@@ -20,10 +22,12 @@ static const struct { const char *name; int npos; const char *kw; } filters_done
     { "map", -1, "attribute default" }, { "reject", -1, "" }, { "rejectattr", -1, "" }, { "replace", 3, "old new count" },
     { "reverse", 0, "" }, { "safe", 0, "" }, { "select", -1, "" }, { "selectattr", -1, "" }, { "string", 0, "" },
     { "title", 0, "" }, { "tojson", 4, "ensure_ascii indent separators sort_keys" }, { "trim", 1, "chars" },
-    { "upper", 0, "" }, { NULL, 0, NULL } };
+    { "upper", 0, "" }, { "dictsort", 3, "case_sensitive by reverse" }, { "sort", 3, "reverse case_sensitive attribute" },
+    { "min", 2, "case_sensitive attribute" }, { "max", 2, "case_sensitive attribute" }, { "format", -1, "*" },
+    { NULL, 0, NULL } };
 static const char *const filters_refused[] = {
-    "attr", "batch", "center", "dictsort", "filesizeformat", "forceescape", "format", "groupby", "max", "min",
-    "pprint", "random", "round", "slice", "sort", "striptags", "sum", "truncate", "unique", "urlencode", "urlize",
+    "attr", "batch", "center", "filesizeformat", "forceescape", "groupby",
+    "pprint", "random", "round", "slice", "striptags", "sum", "truncate", "unique", "urlencode", "urlize",
     "wordcount", "wordwrap", "xmlattr", NULL };
 static const char *const tests_done[] = {
     "boolean", "callable", "defined", "divisibleby", "eq", "equalto", "even", "false", "float", "ge", "greaterthan",
@@ -54,7 +58,7 @@ static fd_status check_args(jctx *c, int line, const char *f, size_t npos, size_
     if (filters_done[i].npos >= 0 && npos > (size_t)filters_done[i].npos)
         return jerr(c, FD_ERR_INVALID, line, "the '%s' filter takes at most %d argument%s, %zu given", f,
                     filters_done[i].npos, filters_done[i].npos == 1 ? "" : "s", npos);
-    for (size_t k = npos; k < nargs; k++) {
+    for (size_t k = npos; k < nargs && strcmp(filters_done[i].kw, "*"); k++) {   /* "*": any keyword */
         const char *l = filters_done[i].kw, *hit = NULL;
         size_t n = strlen(kw[k]);
         for (const char *p = l; (p = strstr(p, kw[k])); p += n)
@@ -83,7 +87,7 @@ static const jv *arg(jv *args, size_t npos, size_t nargs, const char **kw, int p
     return pos >= 0 && (size_t)pos < npos ? &args[pos] : NULL;
 }
 
-static fd_status seq_of(jctx *c, int line, jv v, jlist **out)
+fd_status jinja_seq(jctx *c, int line, jv v, jlist **out)
 {
     if (v.t == JV_LIST) { *out = v.u.l; return FD_OK; }
     jlist *l = jl_new(c, 0);
@@ -107,8 +111,19 @@ static fd_status seq_of(jctx *c, int line, jv v, jlist **out)
 
 static jv list_v(jlist *l) { jv v = { .t = JV_LIST }; v.u.l = l; return v; }
 
+/* Jinja's select/reject/map start with `if value:`: a false value (none, 0, "",
+ * an empty list) gives an empty generator, not a "not iterable" error. */
+static fd_status empty_gen(jctx *c, jv *out)
+{
+    jlist *l = jl_new(c, 0);
+    if (!l) return nomem(c);
+    l->gen = 1;
+    *out = list_v(l);
+    return FD_OK;
+}
+
 /* item.a.b: each part looked up as an item first, then an attribute (Jinja's attrgetter). */
-static fd_status attr_path(jctx *c, int line, jv item, jv path, jv *out)
+fd_status jinja_attr_path(jctx *c, int line, jv item, jv path, jv *out)
 {
     if (path.t == JV_INT) return jinja_getitem(c, line, item, path, out);
     if (path.t != JV_STR) return jerr(c, FD_ERR_INVALID, line, "attribute name must be a string");
@@ -128,7 +143,8 @@ static fd_status attr_path(jctx *c, int line, jv item, jv path, jv *out)
 static fd_status select_items(jctx *c, int line, jv in, jv *args, size_t n, int attr, int keep, jv *out)
 {
     jlist *seq, *res;
-    FD_TRY(seq_of(c, line, in, &seq));
+    if (!jv_truthy(in)) return empty_gen(c, out);
+    FD_TRY(jinja_seq(c, line, in, &seq));
     if (attr && !n) return jerr(c, FD_ERR_INVALID, line, "%sattr() needs an attribute name", keep ? "select" : "reject");
     size_t ti = attr ? 1 : 0;
     char tname[64] = "";
@@ -143,7 +159,7 @@ static fd_status select_items(jctx *c, int line, jv in, jv *args, size_t n, int 
         jv v = seq->v[i];
         int r;
         FD_TRY(jstep(c, line));
-        if (attr) FD_TRY(attr_path(c, line, v, args[0], &v));
+        if (attr) FD_TRY(jinja_attr_path(c, line, v, args[0], &v));
         if (tname[0]) FD_TRY(run_test(c, line, tname, v, args + ti + 1, n - ti - 1, &r));
         else r = jv_truthy(v);
         if (r == keep) res->v[res->n++] = seq->v[i];
@@ -158,7 +174,8 @@ static fd_status map(jctx *c, int line, jv in, jv *args, size_t npos, size_t nar
     jlist *seq, *res;
     const jv *at = arg(args, npos, nargs, kw, -1, "attribute"), *dflt = arg(args, npos, nargs, kw, -1, "default");
     char fname[64];
-    FD_TRY(seq_of(c, line, in, &seq));
+    if (!jv_truthy(in)) return empty_gen(c, out);
+    FD_TRY(jinja_seq(c, line, in, &seq));
     if (!at) {
         if (!npos || args[0].t != JV_STR || args[0].u.s.n >= sizeof fname)
             return jerr(c, FD_ERR_INVALID, line, "map() needs a filter name or attribute=");
@@ -171,7 +188,7 @@ static fd_status map(jctx *c, int line, jv in, jv *args, size_t npos, size_t nar
         jv v;
         FD_TRY(jstep(c, line));
         if (at) {
-            FD_TRY(attr_path(c, line, seq->v[i], *at, &v));
+            FD_TRY(jinja_attr_path(c, line, seq->v[i], *at, &v));
             if (v.t == JV_UNDEF && dflt) v = *dflt;
         } else {
             FD_TRY(run_filter(c, line, fname, seq->v[i], args + 1, npos - 1, nargs - 1, kw + 1, &v));
@@ -190,33 +207,62 @@ static fd_status join(jctx *c, int line, jv in, jv *args, size_t npos, size_t na
     jbuf b = { 0 };
     fd_status rc;
     jv s;
-    FD_TRY(seq_of(c, line, in, &seq));
+    FD_TRY(jinja_seq(c, line, in, &seq));
     rc = FD_OK;
     if (sep && (rc = jv_to_str(c, *sep, &s)) != FD_OK) return rc;
     for (size_t i = 0; rc == FD_OK && i < seq->n; i++) {
         jv v = seq->v[i];
         if (i && sep) rc = jbuf_add(c, &b, s.u.s.p, s.u.s.n);
-        if (rc == FD_OK && at) rc = attr_path(c, line, v, *at, &v);
+        if (rc == FD_OK && at) rc = jinja_attr_path(c, line, v, *at, &v);
         if (rc == FD_OK) rc = jv_str_append(c, &b, v);
     }
     return jbuf_finish(c, &b, rc, out);
 }
 
-static fd_status to_number(jv v, int want_int, const jv *dflt, jv *out)
+/* Python's int() of a double: exact. Beyond 64 bits the value stays a double
+ * marked JV_BIGINT (printed as its exact integer); inf is Python's OverflowError. */
+static fd_status float_to_int(jctx *c, int line, double f, jv *out)
 {
+    f = trunc(f);
+    if (isinf(f)) return jerr(c, FD_ERR_INVALID, line, "cannot convert float infinity to integer");
+    if (f >= -9223372036854775808.0 && f < 9223372036854775808.0) {   /* the cast is defined only in range */
+        *out = jv_int((int64_t)f);
+        return FD_OK;
+    }
+    *out = jv_float(f);
+    out->why = JV_BIGINT;
+    return FD_OK;
+}
+
+/* Jinja's int / float filters: the number, a string parsed (int(s, base), or
+ * through float for "4.2"), else the default; NaN to int is the default. */
+static fd_status to_number(jctx *c, int line, jv v, int want_int, const jv *dflt, const jv *basev, jv *out)
+{
+    int base = basev && basev->t == JV_INT && basev->u.i >= 2 && basev->u.i <= 36 ? (int)basev->u.i : 10;
     *out = dflt ? *dflt : want_int ? jv_int(0) : jv_float(0.0);
     if (v.t == JV_INT || v.t == JV_BOOL) { *out = want_int ? jv_int(v.t == JV_INT ? v.u.i : v.u.b) : jv_float(v.t == JV_INT ? (double)v.u.i : v.u.b); return FD_OK; }
-    if (v.t == JV_FLOAT) { *out = want_int ? jv_int((int64_t)v.u.f) : v; return FD_OK; }
-    if (v.t != JV_STR || v.u.s.n > 60) return FD_OK;
-    char buf[64], *end;
+    if (v.t == JV_FLOAT) {
+        if (!want_int) *out = jv_float(v.u.f), out->why = 0;
+        else if (v.why == JV_BIGINT) *out = v;
+        else if (!isnan(v.u.f)) return float_to_int(c, line, v.u.f, out);
+        return FD_OK;
+    }
+    if (v.t != JV_STR || v.u.s.n > 400) return FD_OK;
+    char buf[408], *end;
     jv t = ju_strip(v, NULL, 3);
     memcpy(buf, t.u.s.p, t.u.s.n);
     buf[t.u.s.n] = 0;
-    if (!buf[0]) return FD_OK;
-    long long i = strtoll(buf, &end, 10);
-    if (!*end) { *out = want_int ? jv_int(i) : jv_float((double)i); return FD_OK; }
+    if (!buf[0] || memchr(t.u.s.p, 0, t.u.s.n)) return FD_OK;
+    errno = 0;
+    long long i = strtoll(buf, &end, want_int ? base : 10);
+    if (!*end && errno == ERANGE && want_int)
+        return jerr(c, FD_ERR_UNSUPPORTED, line, "integers beyond 64 bits (%.40s) are not supported", buf);
+    if (!*end && !errno) { *out = want_int ? jv_int(i) : jv_float((double)i); return FD_OK; }
     double f = strtod(buf, &end);
-    if (!*end) *out = want_int ? jv_int((int64_t)f) : jv_float(f);
+    if (*end || (buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X')) || (buf[0] && buf[1] == '0' && (buf[2] == 'x' || buf[2] == 'X')))
+        return FD_OK;   /* C's hex floats are not Python's */
+    if (!want_int) *out = jv_float(f);
+    else if (isfinite(f)) return float_to_int(c, line, f, out);   /* Jinja catches the string's OverflowError */
     return FD_OK;
 }
 
@@ -283,16 +329,24 @@ static fd_status jinja_title(jctx *c, jv s, jv *out)
     return jbuf_finish(c, &b, rc, out);
 }
 
-static fd_status escape(jctx *c, jv s, jv *out)
+fd_status jv_escape(jctx *c, jv v, jv *out)
 {
     jbuf b = { 0 };
     fd_status rc = FD_OK;
+    jv s;
+    if (v.t == JV_STR && v.why == JV_SAFE) {
+        *out = v;
+        return FD_OK;
+    }
+    FD_TRY(jv_to_str(c, v, &s));
     for (size_t i = 0; rc == FD_OK && i < s.u.s.n; i++) {
         char ch = s.u.s.p[i];
         const char *r = ch == '&' ? "&amp;" : ch == '<' ? "&lt;" : ch == '>' ? "&gt;" : ch == '"' ? "&#34;" : ch == '\'' ? "&#39;" : NULL;
         rc = r ? jbuf_add(c, &b, r, strlen(r)) : jbuf_add(c, &b, &ch, 1);
     }
-    return jbuf_finish(c, &b, rc, out);
+    FD_TRY(jbuf_finish(c, &b, rc, out));
+    out->why = JV_SAFE;
+    return FD_OK;
 }
 
 static fd_status run_filter(jctx *c, int line, const char *f, jv v, jv *args, size_t npos, size_t nargs,
@@ -318,14 +372,40 @@ static fd_status run_filter(jctx *c, int line, const char *f, jv v, jv *args, si
         else return jerr(c, FD_ERR_INVALID, line, "object of type '%s' has no len()", jv_typename(v));
         return FD_OK;
     }
-    if (!strcmp(f, "safe")) { *out = v; return FD_OK; }
+    if (!strcmp(f, "safe")) {   /* Markup(str(v)) */
+        FD_TRY(jv_to_str(c, v, out));
+        out->why = JV_SAFE;
+        return FD_OK;
+    }
+    if (!strcmp(f, "e") || !strcmp(f, "escape")) return jv_escape(c, v, out);
     if (!strcmp(f, "tojson")) return jinja_tojson(c, line, v, args, npos, nargs, kw, out);
     if (!strcmp(f, "join")) return join(c, line, v, args, npos, nargs, kw, out);
     if (!strcmp(f, "map")) return map(c, line, v, args, npos, nargs, kw, out);
     if (!strcmp(f, "select") || !strcmp(f, "reject")) return select_items(c, line, v, args, npos, 0, f[0] == 's', out);
     if (!strcmp(f, "selectattr") || !strcmp(f, "rejectattr")) return select_items(c, line, v, args, npos, 1, f[0] == 's', out);
+    if (!strcmp(f, "dictsort") || !strcmp(f, "sort") || !strcmp(f, "min") || !strcmp(f, "max"))
+        return jinja_sort_filter(c, line, f, v, args, npos, nargs, kw, out);
+    if (!strcmp(f, "format")) {   /* Jinja: str(value) % (kwargs or args) */
+        jv a = { .t = JV_LIST };
+        if (npos && nargs > npos) return jerr(c, FD_ERR_INVALID, line, "can't handle positional and keyword arguments at the same time");
+        FD_TRY(jv_to_str(c, v, &s));
+        if (nargs > npos) {
+            jdict *d = jd_new(c, nargs - npos);
+            if (!d) return nomem(c);
+            for (size_t i = npos; i < nargs; i++) FD_TRY(jd_set(c, d, jv_str(kw[i], strlen(kw[i])), args[i]));
+            a.t = JV_DICT;
+            a.u.d = d;
+        } else {
+            if (!(a.u.l = jl_new(c, npos))) return nomem(c);
+            if (npos) memcpy(a.u.l->v, args, npos * sizeof(jv));
+            a.u.l->n = npos;
+            a.u.l->tuple = 1;
+        }
+        return jinja_percent(c, line, s, a, out);
+    }
     if (!strcmp(f, "int") || !strcmp(f, "float"))
-        return to_number(v, f[0] == 'i', arg(args, npos, nargs, kw, 0, "default"), out);
+        return to_number(c, line, v, f[0] == 'i', arg(args, npos, nargs, kw, 0, "default"),
+                         f[0] == 'i' ? arg(args, npos, nargs, kw, 1, "base") : NULL, out);
     if (!strcmp(f, "abs")) {
         if (v.t == JV_INT && v.u.i != INT64_MIN) *out = jv_int(v.u.i < 0 ? -v.u.i : v.u.i);
         else if (v.t == JV_FLOAT) *out = jv_float(v.u.f < 0 ? -v.u.f : v.u.f);
@@ -341,12 +421,12 @@ static fd_status run_filter(jctx *c, int line, const char *f, jv v, jv *args, si
     }
     if (!strcmp(f, "first") || !strcmp(f, "last")) {
         if (f[0] == 'l' && v.t == JV_LIST && v.u.l->gen) return jerr(c, FD_ERR_INVALID, line, "'generator' object is not reversible (add |list)");
-        FD_TRY(seq_of(c, line, v, &seq));
+        FD_TRY(jinja_seq(c, line, v, &seq));
         *out = seq->n ? seq->v[f[0] == 'f' ? 0 : seq->n - 1] : jv_undef("");
         return FD_OK;
     }
     if (!strcmp(f, "list")) {
-        FD_TRY(seq_of(c, line, v, &seq));
+        FD_TRY(jinja_seq(c, line, v, &seq));
         jlist *l = jl_new(c, seq->n);
         if (!l) return nomem(c);
         memcpy(l->v, seq->v, seq->n * sizeof(jv));
@@ -355,7 +435,7 @@ static fd_status run_filter(jctx *c, int line, const char *f, jv v, jv *args, si
         return FD_OK;
     }
     if (!strcmp(f, "reverse")) {
-        FD_TRY(seq_of(c, line, v, &seq));
+        FD_TRY(jinja_seq(c, line, v, &seq));
         jlist *l = jl_new(c, seq->n);
         if (!l) return nomem(c);
         for (size_t i = 0; i < seq->n; i++) l->v[l->n++] = seq->v[seq->n - 1 - i];
@@ -374,7 +454,6 @@ static fd_status run_filter(jctx *c, int line, const char *f, jv v, jv *args, si
     if (!strcmp(f, "lower")) return jinja_case(c, s, 'l', out);
     if (!strcmp(f, "title")) return jinja_title(c, s, out);
     if (!strcmp(f, "capitalize")) return jinja_case(c, s, 'c', out);
-    if (!strcmp(f, "e") || !strcmp(f, "escape")) return escape(c, s, out);
     if (!strcmp(f, "indent")) return indent(c, s, args, npos, nargs, kw, out);
     if (!strcmp(f, "replace")) {
         jv m;
@@ -409,8 +488,8 @@ static fd_status run_test(jctx *c, int line, const char *t, jv v, jv *args, size
     else if (!strcmp(t, "iterable")) *out = v.t == JV_STR || v.t == JV_LIST || (v.t == JV_DICT && !v.u.d->ns) || v.t == JV_UNDEF;
     else if (!strcmp(t, "sequence")) *out = v.t == JV_STR || v.t == JV_LIST || (v.t == JV_DICT && !v.u.d->ns) || v.t == JV_UNDEF;
     else if (!strcmp(t, "number")) *out = v.t == JV_INT || v.t == JV_FLOAT || v.t == JV_BOOL;
-    else if (!strcmp(t, "integer")) *out = v.t == JV_INT;
-    else if (!strcmp(t, "float")) *out = v.t == JV_FLOAT;
+    else if (!strcmp(t, "integer")) *out = v.t == JV_INT || (v.t == JV_FLOAT && v.why == JV_BIGINT);
+    else if (!strcmp(t, "float")) *out = v.t == JV_FLOAT && v.why != JV_BIGINT;
     else if (!strcmp(t, "boolean")) *out = v.t == JV_BOOL;
     else if (!strcmp(t, "true")) *out = v.t == JV_BOOL && v.u.b;
     else if (!strcmp(t, "false")) *out = v.t == JV_BOOL && !v.u.b;

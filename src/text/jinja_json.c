@@ -136,7 +136,7 @@ static fd_status dump(dumper *d, jv v, int level)
     case JV_NONE: return put(d, "null", 4);
     case JV_BOOL: return v.u.b ? put(d, "true", 4) : put(d, "false", 5);
     case JV_INT: return jv_str_append(c, d->b, v);
-    case JV_FLOAT: return jv_float_repr(c, d->b, v.u.f, 1);
+    case JV_FLOAT: return v.why == JV_BIGINT ? jv_bigint_append(c, d->b, v.u.f) : jv_float_repr(c, d->b, v.u.f, 1);
     case JV_STR: return dump_str(d, v.u.s.p, v.u.s.n);
     case JV_LIST:
         if (v.u.l->gen) break;   /* a select/map result: a generator in Jinja */

@@ -25,7 +25,7 @@ static const struct { jv_type t; const char *name; int ok; } methods[] = {
     { JV_STR, "startswith", 1 }, { JV_STR, "endswith", 1 }, { JV_STR, "replace", 1 }, { JV_STR, "upper", 1 },
     { JV_STR, "lower", 1 }, { JV_STR, "title", 1 }, { JV_STR, "capitalize", 1 }, { JV_STR, "find", 1 },
     { JV_STR, "count", 1 }, { JV_STR, "join", 1 },
-    { JV_STR, "format", 0 }, { JV_STR, "rsplit", 0 }, { JV_STR, "splitlines", 0 }, { JV_STR, "index", 0 },
+    { JV_STR, "format", 1 }, { JV_STR, "rsplit", 0 }, { JV_STR, "splitlines", 0 }, { JV_STR, "index", 0 },
     { JV_DICT, "items", 1 }, { JV_DICT, "get", 1 }, { JV_DICT, "keys", 1 }, { JV_DICT, "values", 1 },
     { JV_DICT, "pop", 0 }, { JV_DICT, "update", 0 }, { JV_DICT, "setdefault", 0 }, { JV_DICT, "clear", 0 },
     { JV_DICT, "popitem", 0 },
@@ -60,6 +60,7 @@ fd_status jinja_getattr(jctx *c, int line, jv obj, const char *name, jv *out)
     int m = method_index(obj, name);
     (void)line;
     if (m >= 0) return bind(c, obj, methods[m].name, out);
+    if (obj.t == JV_FUNC) return jinja_global_attr(c, obj, name, out);
     if (obj.t == JV_DICT) {
         const jv *v = jd_gets(obj.u.d, name);
         *out = v ? *v : jv_undef_of(obj, name, 0);
@@ -378,7 +379,8 @@ static fd_status dict_method(jctx *c, int line, jdict *d, const char *m, jv *arg
     return list_out(l, out);
 }
 
-static fd_status method(jctx *c, int line, const jfunc *f, jv *args, size_t npos, size_t nargs, jv *out)
+static fd_status method(jctx *c, int line, const jfunc *f, jv *args, size_t npos, size_t nargs, const char **kwnames,
+                        jv *out)
 {
     jv s = f->self, chars;
     const char *m = f->name;
@@ -386,6 +388,7 @@ static fd_status method(jctx *c, int line, const jfunc *f, jv *args, size_t npos
     if (idx < 0 || !methods[idx].ok)
         return jerr(c, FD_ERR_UNSUPPORTED, line, "%s.%s() is not supported%s", jv_typename(s), m,
                     s.t == JV_STR ? "" : " (templates cannot change a list or dict)");
+    if (s.t == JV_STR && !strcmp(m, "format")) return jinja_str_format(c, line, s, args, npos, nargs, kwnames, out);
     if (nargs != npos) return jerr(c, FD_ERR_UNSUPPORTED, line, "keyword arguments to %s() are not supported", m);
     if (s.t == JV_DICT) return dict_method(c, line, s.u.d, m, args, npos, out);
     if (!strcmp(m, "strip") || !strcmp(m, "lstrip") || !strcmp(m, "rstrip")) {
@@ -486,7 +489,10 @@ fd_status jinja_call(jctx *c, int line, jv fv, jv *args, size_t npos, size_t nar
         *out = args[(size_t)(i0 && i0->t == JV_INT ? i0->u.i : 0) % npos];
         return FD_OK;
     }
-    case JF_METHOD: return method(c, line, f, args, npos, nargs, out);
+    case JF_METHOD: return method(c, line, f, args, npos, nargs, kwnames, out);
+    case JF_LIPSUM: case JF_CYCLER: case JF_JOINER: case JF_CYCLER_OBJ: case JF_CYCLER_NEXT: case JF_CYCLER_RESET:
+    case JF_JOINER_OBJ:
+        return jinja_global_call(c, line, f, args, npos, nargs, kwnames, out);
     }
     return jerr(c, FD_ERR_STATE, line, "internal: bad function");
 }

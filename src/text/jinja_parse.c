@@ -6,7 +6,7 @@
  * Layer: text (internal, see jinja.h). Node fields per kind:
  *   N_ATTR a.name  N_ITEM a[b]  N_SLICE a[b:c:d]  N_CALL a(v...)  N_KWARG name=a
  *   N_FILTER a|name(v...)  N_TEST a is [not: op=1] name(v...)  N_COND b if a else c
- *   N_DICT v = k0,v0,k1,v1...  S_IF if a: b else c (c may be an S_IF: elif)
+ *   N_DICT v = k0,v0,k1,v1...  N_STAR *a / **a (op 1 / 2) among call arguments  S_IF if a: b else c (c may be an S_IF: elif)
  *   S_FOR for a in b [if e]: c else d  S_SET a = b  S_SETBLOCK name: c
  *   S_MACRO name(v: N_NAME or N_KWARG with its default): c
  * Constructs Jinja has but chat templates do not need are refused here with
@@ -33,7 +33,14 @@ static fd_status call_args(parser *P, jnode *call)
         jnode *arg;
         if (call->n) FD_TRY(expect_op(P, ","));
         if (skip_op(P, ")")) break;
-        if (is_op(P, "*") || is_op(P, "**")) return perr(P, FD_ERR_UNSUPPORTED, "*args and **kwargs in calls are not supported");
+        if (is_op(P, "*") || is_op(P, "**")) {   /* f(*list, **dict): expanded when called */
+            NEW(arg, N_STAR, cur(P)->line);
+            arg->op = is_op(P, "**") ? 2 : 1;
+            P->i++;
+            FD_TRY(expr(P, &arg->a));
+            FD_TRY(add_kid(P, call, arg));
+            continue;
+        }
         if (cur(P)->kind == T_NAME && P->t[P->i + 1].kind == T_OP && P->t[P->i + 1].n == 1 && P->t[P->i + 1].p[0] == '=') {
             NEW(arg, N_KWARG, cur(P)->line);
             FD_TRY(name_of(P, cur(P), &arg->name));
@@ -77,11 +84,12 @@ static fd_status dotted_name(parser *P, const char **out)
 }
 
 /* `|name(args)` and `is [not] name args`, and calls, after a unary operand. */
-static fd_status filter_chain(parser *P, jnode **x)
+static fd_status filter_chain(parser *P, jnode **x, int bare)
 {
     for (;;) {
         int line = cur(P)->line;
-        if (skip_op(P, "|")) {
+        if (bare || skip_op(P, "|")) {
+            bare = 0;
             jnode *f;
             NEW(f, N_FILTER, line);
             if (cur(P)->kind != T_NAME) return unexpected(P, "a filter name");
@@ -291,7 +299,7 @@ static fd_status unary(parser *P, int with_filter, jnode **out)
         FD_TRY(primary(P, &x));
         FD_TRY(postfix(P, &x));
     }
-    if (with_filter) FD_TRY(filter_chain(P, &x));
+    if (with_filter) FD_TRY(filter_chain(P, &x, 0));
     P->depth--;
     *out = x;
     return FD_OK;
@@ -475,4 +483,5 @@ static fd_status tuple_expr(parser *P, int cond, jnode **out)
 
 fd_status jp_expr(parser *P, jnode **out) { return expr(P, out); }
 fd_status jp_tuple_expr(parser *P, int cond, jnode **out) { return tuple_expr(P, cond, out); }
-fd_status jp_filter_chain(parser *P, jnode **x) { return filter_chain(P, x); }
+fd_status jp_filter_chain(parser *P, jnode **x) { return filter_chain(P, x, 0); }
+fd_status jp_filter_block(parser *P, jnode **x) { return filter_chain(P, x, 1); }

@@ -108,5 +108,7 @@ fd_status jp_expr(parser *P, jnode **out);
 fd_status jp_tuple_expr(parser *P, int cond, jnode **out);
 /* The filters (and tests) applied to *x: `| f(args) | g ...`. */
 fd_status jp_filter_chain(parser *P, jnode **x);
+/* The same for a filter block's `{% filter f(args) | g %}`: the first name has no '|'. */
+fd_status jp_filter_block(parser *P, jnode **x);
 
 #endif

@@ -1,8 +1,8 @@
 /* jinja_stmt.c — the template's statements: text, {{ output }}, and the tags
  * chat templates use: if/elif/else, for (with else, a loop filter, break and
- * continue), set (plain, namespace attribute, tuple, block), macro, and
- * transformers' {% generation %} (its body renders unchanged). Other
- * Jinja tags (include, import, extends, block, call, filter, with...) are
+ * continue), set (plain, namespace attribute, tuple, block), macro, call
+ * blocks, filter blocks and transformers' {% generation %} (its body renders
+ * unchanged). Other Jinja tags (include, import, extends, block, with...) are
  * refused with their name and line.
  *
  * Layer: text (internal, see jinja.h and jinja_parse.h). */
@@ -129,17 +129,23 @@ static fd_status stmt_set(parser *P, int line, jnode **out)
     return FD_OK;
 }
 
-static fd_status stmt_macro(parser *P, int line, jnode **out)
+/* MACRO_* flags for the implicit names body uses (as Jinja's find_undeclared). */
+static int implicit_names(const jnode *n, int depth)
 {
-    static const char *const ends[] = { "endmacro", NULL };
-    jnode *x;
-    const char *tag;
-    int loops = P->loops;
-    NEW(x, S_MACRO, line);
-    if (cur(P)->kind != T_NAME) return unexpected(P, "a macro name");
-    FD_TRY(name_of(P, cur(P), &x->name));
-    P->i++;
-    FD_TRY(expect_op(P, "("));
+    int f = 0;
+    if (!n || depth > 1000) return 0;
+    if (n->kind == N_NAME)
+        return !strcmp(n->name, "varargs") ? MACRO_VARARGS : !strcmp(n->name, "kwargs") ? MACRO_KWARGS
+                                                                                         : !strcmp(n->name, "caller") ? MACRO_CALLER : 0;
+    const jnode *kids[5] = { n->a, n->b, n->c, n->d, n->e };
+    for (int i = 0; i < 5; i++) f |= implicit_names(kids[i], depth + 1);
+    for (size_t i = 0; i < n->n; i++) f |= implicit_names(n->v[i], depth + 1);
+    return f;
+}
+
+/* Parameters `(a, b=default, ...)` of a macro or call block into x->v; '(' was read. */
+static fd_status params(parser *P, jnode *x)
+{
     while (!skip_op(P, ")")) {
         jnode *p;
         if (x->n) FD_TRY(expect_op(P, ","));
@@ -153,11 +159,70 @@ static fd_status stmt_macro(parser *P, int line, jnode **out)
         }
         FD_TRY(add_kid(P, x, p));
     }
+    return FD_OK;
+}
+
+/* {% call [(params)] macro(args) %}body{% endcall %}: a = the call, b = the
+ * `caller` macro (params, body), passed to the call as caller=. */
+static fd_status stmt_call(parser *P, int line, jnode **out)
+{
+    static const char *const ends[] = { "endcall", NULL };
+    jnode *x, *m;
+    const char *tag;
+    int loops = P->loops;
+    NEW(x, S_CALLBLOCK, line);
+    NEW(m, S_MACRO, line);
+    m->name = "caller";
+    if (skip_op(P, "(")) FD_TRY(params(P, m));
+    FD_TRY(jp_expr(P, &x->a));
+    if (x->a->kind != N_CALL) return perr(P, FD_ERR_FORMAT, "a call block needs a call, as {%% call m(args) %%}");
+    FD_TRY(end_tag(P));
+    P->loops = 0;
+    FD_TRY(body(P, ends, &m->c, &tag));
+    P->loops = loops;
+    FD_TRY(end_tag(P));
+    m->op = implicit_names(m->c, 0);
+    x->b = m;
+    *out = x;
+    return FD_OK;
+}
+
+/* {% filter f(args) | g %}body{% endfilter %}: b = the filters over the name
+ * " captured", which the body's text is bound to (as a set block's). */
+static fd_status stmt_filter(parser *P, int line, jnode **out)
+{
+    static const char *const ends[] = { "endfilter", NULL };
+    jnode *x;
+    const char *tag;
+    NEW(x, S_FILTERBLOCK, line);
+    NEW(x->b, N_NAME, line);
+    x->b->name = " captured";
+    FD_TRY(jp_filter_block(P, &x->b));
+    FD_TRY(end_tag(P));
+    FD_TRY(body(P, ends, &x->c, &tag));
+    FD_TRY(end_tag(P));
+    *out = x;
+    return FD_OK;
+}
+
+static fd_status stmt_macro(parser *P, int line, jnode **out)
+{
+    static const char *const ends[] = { "endmacro", NULL };
+    jnode *x;
+    const char *tag;
+    int loops = P->loops;
+    NEW(x, S_MACRO, line);
+    if (cur(P)->kind != T_NAME) return unexpected(P, "a macro name");
+    FD_TRY(name_of(P, cur(P), &x->name));
+    P->i++;
+    FD_TRY(expect_op(P, "("));
+    FD_TRY(params(P, x));
     FD_TRY(end_tag(P));
     P->loops = 0;
     FD_TRY(body(P, ends, &x->c, &tag));
     P->loops = loops;
     FD_TRY(end_tag(P));
+    x->op = implicit_names(x->c, 0);
     *out = x;
     return FD_OK;
 }
@@ -165,7 +230,7 @@ static fd_status stmt_macro(parser *P, int line, jnode **out)
 /* One {% tag %}; P->i is on the tag name. */
 static fd_status statement(parser *P, jnode **out)
 {
-    static const char *const refused[] = { "include", "import", "from", "extends", "block", "call", "filter", "with",
+    static const char *const refused[] = { "include", "import", "from", "extends", "block", "with",
                                            "autoescape", "print", "do", "trans", "endblock", NULL };
     const jtok *t = cur(P);
     int line = t->line;
@@ -175,6 +240,8 @@ static fd_status statement(parser *P, jnode **out)
     if (tag_is(t, "for")) return stmt_for(P, line, out);
     if (tag_is(t, "set")) return stmt_set(P, line, out);
     if (tag_is(t, "macro")) return stmt_macro(P, line, out);
+    if (tag_is(t, "call")) return stmt_call(P, line, out);
+    if (tag_is(t, "filter")) return stmt_filter(P, line, out);
     if (tag_is(t, "generation")) {   /* transformers' {% generation %}: marks assistant text, renders as is */
         static const char *const ends[] = { "endgeneration", NULL };
         const char *tag;
@@ -272,7 +339,7 @@ static fd_status check_names(fd_error *err, const jnode *n, int soft, int depth)
     }
     if (n->kind == S_IF || n->kind == N_COND) soft = 1;
     if (n->kind == S_FOR) FD_TRY(check_names(err, n->b, soft, depth + 1));
-    if (n->kind == S_FOR || n->kind == S_MACRO || n->kind == S_SETBLOCK) soft = 0;
+    if (n->kind == S_FOR || n->kind == S_MACRO || n->kind == S_SETBLOCK || n->kind == S_FILTERBLOCK) soft = 0;
     const jnode *kids[5] = { n->a, n->kind == S_FOR ? NULL : n->b, n->c, n->d, n->e };
     for (int i = 0; i < 5; i++) FD_TRY(check_names(err, kids[i], soft, depth + 1));
     for (size_t i = 0; i < n->n; i++) FD_TRY(check_names(err, n->v[i], soft, depth + 1));

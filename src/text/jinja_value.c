@@ -258,6 +258,7 @@ fd_status jv_undef_err(jctx *c, int line, jv u)
 const char *jv_typename(jv v)
 {
     static const char *names[] = { "Undefined", "NoneType", "bool", "int", "float", "str", "list", "dict", "function" };
+    if (v.t == JV_FLOAT && v.why == JV_BIGINT) return "int";
     if (v.t == JV_LIST && v.u.l->tuple) return "tuple";
     if (v.t == JV_LIST && v.u.l->gen) return "generator";
     if (v.t == JV_DICT && v.u.d->ns) return "Namespace";
@@ -362,23 +363,6 @@ fd_status jv_float_repr(jctx *c, jbuf *b, double f, int json)
     return jbuf_add(c, b, out, strlen(out));
 }
 
-static fd_status repr_str(jctx *c, jbuf *b, const char *s, size_t n)
-{
-    char q = memchr(s, '\'', n) && !memchr(s, '"', n) ? '"' : '\'';
-    FD_TRY(jbuf_add(c, b, &q, 1));
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        char e[8];
-        if (ch == (unsigned char)q || ch == '\\') { e[0] = '\\'; e[1] = (char)ch; FD_TRY(jbuf_add(c, b, e, 2)); }
-        else if (ch == '\n') FD_TRY(jbuf_add(c, b, "\\n", 2));
-        else if (ch == '\r') FD_TRY(jbuf_add(c, b, "\\r", 2));
-        else if (ch == '\t') FD_TRY(jbuf_add(c, b, "\\t", 2));
-        else if (ch < 0x20 || ch == 0x7f) { snprintf(e, sizeof e, "\\x%02x", ch); FD_TRY(jbuf_add(c, b, e, 4)); }
-        else FD_TRY(jbuf_add(c, b, (const char *)&s[i], 1));
-    }
-    return jbuf_add(c, b, &q, 1);
-}
-
 static fd_status append(jctx *c, jbuf *b, jv v, int repr, int depth)
 {
     char t[32];
@@ -388,8 +372,8 @@ static fd_status append(jctx *c, jbuf *b, jv v, int repr, int depth)
     case JV_NONE: return jbuf_add(c, b, "None", 4);
     case JV_BOOL: return v.u.b ? jbuf_add(c, b, "True", 4) : jbuf_add(c, b, "False", 5);
     case JV_INT: snprintf(t, sizeof t, "%" PRId64, v.u.i); return jbuf_add(c, b, t, strlen(t));
-    case JV_FLOAT: return jv_float_repr(c, b, v.u.f, 0);
-    case JV_STR: return repr ? repr_str(c, b, v.u.s.p, v.u.s.n) : jbuf_add(c, b, v.u.s.p, v.u.s.n);
+    case JV_FLOAT: return v.why == JV_BIGINT ? jv_bigint_append(c, b, v.u.f) : jv_float_repr(c, b, v.u.f, 0);
+    case JV_STR: return repr ? jv_repr_str(c, b, v.u.s.p, v.u.s.n) : jbuf_add(c, b, v.u.s.p, v.u.s.n);
     case JV_LIST: {
         int tup = v.u.l->tuple;
         if (v.u.l->gen) return jbuf_add(c, b, "<generator object>", 18);

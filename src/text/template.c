@@ -96,10 +96,23 @@ static fd_status setup(jctx *c, const fd_template_options *opt, jframe *base, jf
     FD_TRY(builtin(c, base, "namespace", JF_NAMESPACE));
     FD_TRY(builtin(c, base, "range", JF_RANGE));
     FD_TRY(builtin(c, base, "dict", JF_DICT));
+    FD_TRY(builtin(c, base, "lipsum", JF_LIPSUM));
+    FD_TRY(builtin(c, base, "cycler", JF_CYCLER));
+    FD_TRY(builtin(c, base, "joiner", JF_JOINER));
     if (opt->vars_json) {
         FD_TRY(parse_json(c, "template variables", opt->vars_json, strlen(opt->vars_json), &v));
         if (v.t != JV_DICT) return fd_error_set(c->err, FD_ERR_INVALID, "template variables: not a JSON object");
-        for (size_t i = 0; i < v.u.d->n; i++) FD_TRY(jd_set(c, top->vars, v.u.d->k[i], v.u.d->v[i]));
+        for (size_t i = 0; i < v.u.d->n; i++) {
+            /* transformers passes these four as render()'s own keywords: a variable of the same name is
+             * a duplicate keyword there (TypeError), and here it would be silently replaced */
+            static const char *const own[] = { "messages", "tools", "documents", "add_generation_prompt", NULL };
+            for (size_t k = 0; own[k]; k++)
+                if (jv_eq(v.u.d->k[i], jv_str(own[k], strlen(own[k]))))
+                    return fd_error_set(c->err, FD_ERR_INVALID, "template variables: '%s' is not a variable; it has its "
+                                        "own option (fd_template_options.%s%s)", own[k], own[k],
+                                        k == 0 ? ": the messages argument" : k == 3 ? "" : "_json");
+            FD_TRY(jd_set(c, top->vars, v.u.d->k[i], v.u.d->v[i]));
+        }
     }
     FD_TRY(parse_json(c, "tools", opt->tools_json, opt->tools_json ? strlen(opt->tools_json) : 0, &v));
     FD_TRY(define(c, top, "tools", v));

@@ -45,18 +45,25 @@ static fd_status template_of(const char *path, const char *text, size_t n, fd_te
     return rc;
 }
 
-/* chat_template of a JSON object: a string, or a list of {name, template} ("default" wins). */
-static const char *json_template(json_t *o)
+/* chat_template of a JSON object: a string, or a list of {name, template} from
+ * which transformers' rule picks: `tool_use` when tools are given and it exists,
+ * else `default`. NULL with *no_default set when a list has neither. */
+static const char *json_template(json_t *o, int tools, int *no_default)
 {
     json_t *ct = json_object_get(o, "chat_template");
-    const char *s = NULL;
+    const char *dflt = NULL, *tool_use = NULL;
+    *no_default = 0;
     if (json_is_string(ct)) return json_string_value(ct);
-    for (size_t i = 0; json_is_array(ct) && i < json_array_size(ct); i++) {
+    if (!json_is_array(ct)) return NULL;
+    for (size_t i = 0; i < json_array_size(ct); i++) {
         json_t *e = json_array_get(ct, i), *name = json_object_get(e, "name"), *t = json_object_get(e, "template");
-        if (!json_is_string(t)) continue;
-        if (!s || (json_is_string(name) && !strcmp(json_string_value(name), "default"))) s = json_string_value(t);
+        if (!json_is_string(t) || !json_is_string(name)) continue;
+        if (!strcmp(json_string_value(name), "default")) dflt = json_string_value(t);
+        if (!strcmp(json_string_value(name), "tool_use")) tool_use = json_string_value(t);
     }
-    return s;
+    if (tools && tool_use) return tool_use;
+    *no_default = !dflt && json_array_size(ct) > 0;
+    return dflt;
 }
 
 static fd_status load_json(const char *path, json_t **out, fd_error *err)
@@ -102,7 +109,19 @@ static fd_status config_vars(json_t *cfg, const char *path, char **vars, fd_erro
     return rc;
 }
 
-static fd_status load_folder(const char *dir, fd_template **tmpl, char **vars, fd_error *err)
+/* The template of a JSON object o read from path: *found 0 when it has none. */
+static fd_status json_create(const char *path, json_t *o, int tools, fd_template **tmpl, int *found, fd_error *err)
+{
+    int no_default;
+    const char *s = json_template(o, tools, &no_default);
+    *found = s != NULL;
+    if (no_default)
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: a list of named chat templates without a 'default'%s", path,
+                            tools ? " or 'tool_use'" : "");
+    return s ? template_of(path, s, strlen(s), tmpl, err) : FD_OK;
+}
+
+static fd_status load_folder(const char *dir, int tools, fd_template **tmpl, char **vars, fd_error *err)
 {
     char *jinja = fd_path_join(dir, "chat_template.jinja"), *ctj = fd_path_join(dir, "chat_template.json"),
          *cfgp = fd_path_join(dir, "tokenizer_config.json");
@@ -115,13 +134,15 @@ static fd_status load_folder(const char *dir, fd_template **tmpl, char **vars, f
     if (rc == FD_OK) rc = fd_probe_file(ctj, &has_ctj, err);
     if (rc == FD_OK && has_cfg) rc = load_json(cfgp, &cfg, err);
     if (rc == FD_OK) rc = config_vars(cfg, cfgp, vars, err);
+    int found = 0;
     if (rc == FD_OK && has_jinja) {
         rc = template_file(jinja, tmpl, err);
-    } else if (rc == FD_OK && has_ctj && (rc = load_json(ctj, &ct, err)) == FD_OK && json_template(ct)) {
-        rc = template_of(ctj, json_template(ct), strlen(json_template(ct)), tmpl, err);
-    } else if (rc == FD_OK && cfg && json_template(cfg)) {
-        rc = template_of(cfgp, json_template(cfg), strlen(json_template(cfg)), tmpl, err);
-    } else if (rc == FD_OK) {
+        found = 1;
+    }
+    if (rc == FD_OK && !found && has_ctj && (rc = load_json(ctj, &ct, err)) == FD_OK)
+        rc = json_create(ctj, ct, tools, tmpl, &found, err);
+    if (rc == FD_OK && !found && cfg) rc = json_create(cfgp, cfg, tools, tmpl, &found, err);
+    if (rc == FD_OK && !found) {
         rc = fd_error_set(err, FD_ERR_UNAVAILABLE, "%s: no chat template (chat_template.jinja, chat_template.json "
                           "or tokenizer_config.json's chat_template)", dir);
     }
@@ -171,15 +192,20 @@ static fd_status load_gguf(const char *path, fd_template **tmpl, char **vars, fd
 
 fd_status fd_template_load(const char *path, fd_template **tmpl, char **vars_json, fd_error *err)
 {
+    return fd_template_load_ex(path, 0, tmpl, vars_json, err);
+}
+
+fd_status fd_template_load_ex(const char *path, int tools, fd_template **tmpl, char **vars_json, fd_error *err)
+{
     fd_status rc;
-    if (!tmpl || !vars_json) return fd_error_set(err, FD_ERR_INVALID, "fd_template_load: tmpl or vars_json is NULL");
+    if (!tmpl || !vars_json) return fd_error_set(err, FD_ERR_INVALID, "fd_template_load_ex: tmpl or vars_json is NULL");
     *tmpl = NULL;
     *vars_json = NULL;
-    if (!path) return fd_error_set(err, FD_ERR_INVALID, "fd_template_load: path is NULL");
+    if (!path) return fd_error_set(err, FD_ERR_INVALID, "fd_template_load_ex: path is NULL");
     int is_dir = 0;
     FD_TRY(fd_probe_input(path, &is_dir, err));
     if (is_dir) {
-        rc = load_folder(path, tmpl, vars_json, err);
+        rc = load_folder(path, tools, tmpl, vars_json, err);
     } else if (ends_with(path, ".jinja")) {
         rc = template_file(path, tmpl, err);
         if (rc == FD_OK && !(*vars_json = fd_strdup("{}"))) rc = fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", path);
@@ -187,10 +213,10 @@ fd_status fd_template_load(const char *path, fd_template **tmpl, char **vars_jso
         json_t *cfg;
         rc = load_json(path, &cfg, err);
         if (rc == FD_OK) {
-            const char *s = json_template(cfg);
+            int found = 0;
             rc = config_vars(cfg, path, vars_json, err);
-            if (rc == FD_OK && !s) rc = fd_error_set(err, FD_ERR_UNAVAILABLE, "%s: no chat_template", path);
-            if (rc == FD_OK) rc = template_of(path, s, strlen(s), tmpl, err);
+            if (rc == FD_OK) rc = json_create(path, cfg, tools, tmpl, &found, err);
+            if (rc == FD_OK && !found) rc = fd_error_set(err, FD_ERR_UNAVAILABLE, "%s: no chat_template", path);
             json_decref(cfg);
         }
     } else {
