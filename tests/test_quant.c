@@ -2,10 +2,13 @@
  * (QCPU rows of the dtype list): the list's facts, blocks whose values are
  * worked out here by hand, and the files in tests/data/quant/ dequantized
  * against gguf-py's values (FNV-1a of the f32 bits, expected.tsv, written
- * by tools/check_dequant.py --hashes). */
+ * by tools/check_dequant.py --hashes); a CPU forward pass on llama-quantize's
+ * mixed files of a random model against that model's own f32 weights. */
 #include "check.h"
 #include "base/hash.h"
 #include "foundry/dtype.h"
+#include "foundry/forward.h"
+#include "foundry/foundry.h"
 #include "foundry/gguf.h"
 
 #define F16_1     0x3c00   /* 1.0 */
@@ -179,4 +182,79 @@ static void test_files(void)
     printf("%d tensors of %d dtypes equal gguf-py's\n", n, types);
 }
 
-TEST_MAIN(test_table, test_legacy_blocks, test_k_blocks, test_files)
+static void quiet_log(void *user, fd_log_level level, const char *msg) { (void)user, (void)level, (void)msg; }
+
+/* Logits of `ids` (all positions, vocab each) on the CPU; NULL on failure
+ * (the message in err). */
+static float *logits_of(fd_model *m, const int32_t *ids, size_t n, fd_error *err)
+{
+    fd_foundry *fd = NULL;
+    fd_weights *w = NULL;
+    fd_state *s = NULL;
+    uint32_t V = fd_model_describe(m)->hp.vocab;
+    float *all = malloc(n * V * sizeof *all), *last = malloc(V * sizeof *last);
+    fd_status st = fd_foundry_create(&(fd_options){ .backend = FD_BACKEND_CPU, .log = quiet_log }, &fd, err);
+    if (st == FD_OK) st = fd_model_upload(fd, m, &(fd_upload_options){ .ctx = 64 }, &w);
+    if (st != FD_OK && fd && !err->msg[0]) snprintf(err->msg, sizeof err->msg, "%s", fd_foundry_error(fd));
+    if (st == FD_OK) st = fd_state_create(fd, w, 64, &s);
+    if (st == FD_OK) st = fd_state_prefill(s, ids, n, last, all);
+    if (st != FD_OK && !err->msg[0]) snprintf(err->msg, sizeof err->msg, "%s", fd_foundry_error(fd));
+    fd_state_destroy(s);
+    if (fd) fd_weights_release(fd);
+    fd_foundry_destroy(fd);
+    free(last);
+    if (st != FD_OK) {
+        free(all);
+        return NULL;
+    }
+    return all;
+}
+
+/* A mixed file made by llama-quantize from bench_quant --random's model
+ * (seed 29): refused as stored, naming a tensor and its type; converted to
+ * f32 at load, its logits are the random model's within `bound` (relative
+ * RMS over every position: the quantization's own error, measured 0.0x). */
+static void forward_case(const char *file, double bound)
+{
+    char path[512];
+    fd_error e = { 0 };
+    fd_model *m = NULL, *ref = NULL;
+    snprintf(path, sizeof path, "%s/quant/%s", FD_TEST_DATA, file);
+    CHECK_OK(fd_model_open(path, &(fd_model_options){ .no_progress = 1, .n_threads = 1 }, &m, &e), &e);
+    if (!m) return;
+    float *q = logits_of(m, (const int32_t[]){ 1, 2, 3, 4 }, 4, &e);
+    CHECK(q == NULL);
+    CHECK_CONTAINS(e.msg, "which Foundry has no kernels for yet: open the model with --dtype");
+    free(q);
+    fd_random_options ro = { .hp = fd_model_describe(m)->hp, .dtype = FD_F32, .seed = 29 };
+    fd_model_close(m);
+    fd_error_clear(&e);
+    CHECK_OK(fd_model_open(path, &(fd_model_options){ .convert = 1, .dtype = FD_F32, .no_progress = 1, .n_threads = 1 },
+                           &m, &e), &e);
+    CHECK_OK(fd_model_random(&ro, &ref, &e), &e);
+    if (!m || !ref) goto out;
+    const int32_t ids[] = { 1, 7, 30, 2, 63, 5 };
+    size_t n = sizeof ids / sizeof ids[0], V = ro.hp.vocab;
+    float *a = logits_of(m, ids, n, &e), *b = logits_of(ref, ids, n, &e);
+    CHECK(a && b);
+    if (a && b) {
+        double num = 0, den = 0;
+        for (size_t i = 0; i < n * V; i++) {
+            num += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
+            den += (double)b[i] * b[i];
+        }
+        double rel = sqrt(num / den);
+        printf("%s: logits' relative RMS error against the f32 model %.4f (bound %.2f)\n", file, rel, bound);
+        CHECK(rel <= bound);
+        CHECK(den > 0);
+    }
+    free(a);
+    free(b);
+out:
+    fd_model_close(m);
+    fd_model_close(ref);
+}
+
+static void test_forward(void) { forward_case("tiny_q4_k_m.gguf", 0.1); }
+
+TEST_MAIN(test_table, test_legacy_blocks, test_k_blocks, test_files, test_forward)
