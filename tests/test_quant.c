@@ -255,6 +255,28 @@ out:
     fd_model_close(ref);
 }
 
+/* A QCPU tensor on the CPU backend: stored as is, read back as f32 through
+ * the list's conversion; "ones" has no meaning for a block type. */
+static void test_tensors(void)
+{
+    fd_foundry *fd = NULL;
+    fd_error e = { 0 };
+    CHECK_OK(fd_foundry_create(&(fd_options){ .backend = FD_BACKEND_CPU, .log = quiet_log }, &fd, &e), &e);
+    if (!fd) return;
+    fd_block_q6_k b = { { 0x3a }, { 0xe4 }, { -1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2 }, F16_1 };
+    fd_tensor *t = NULL, *bad = NULL;
+    float y[256];
+    CHECK_OK(fd_tensor_alloc(fd, FD_Q6_K, 2, (int64_t[]){ 1, 256 }, FD_INIT_COPY, &b, &t), (fd_error *)NULL);
+    CHECK_OK(fd_tensor_read_f32(t, y, 256), (fd_error *)NULL);
+    CHECK_NEAR(y[0], 22, 0);
+    CHECK_NEAR(y[255], -64, 0);
+    CHECK(fd_tensor_alloc(fd, FD_Q4_K, 2, (int64_t[]){ 1, 256 }, FD_INIT_ONES, NULL, &bad) == FD_ERR_UNSUPPORTED);
+    CHECK_CONTAINS(fd_foundry_error(fd), "FD_INIT_ONES on q4_k");
+    CHECK(fd_tensor_alloc(fd, FD_Q4_K, 2, (int64_t[]){ 1, 100 }, FD_INIT_ZEROS, NULL, &bad) == FD_ERR_INVALID);
+    (void)fd_tensor_free(t);
+    fd_foundry_destroy(fd);
+}
+
 static void test_forward(void) { forward_case("tiny_q4_k_m.gguf", 0.1); }
 
-TEST_MAIN(test_table, test_legacy_blocks, test_k_blocks, test_files, test_forward)
+TEST_MAIN(test_table, test_legacy_blocks, test_k_blocks, test_files, test_tensors, test_forward)
