@@ -102,13 +102,13 @@ static void print_model(const fd_model *m, int keys)
     if (keys && fd_model_gguf(m)) print_keys(fd_model_gguf(m));
     printf("tensors:      %" PRIu64 ", %.1f M parameters, %.1f MiB, weights stored as %s\n", in->n_tensors,
            in->n_params / 1e6, in->total_bytes / 1048576.0, fd_dtype_name(in->file_dtype));
-    printf("  %-34s %-6s %-16s %s\n", "name", "dtype", "shape", "bytes");
+    printf("  %-34s %-5s %-16s %s\n", "name", "dtype", "shape", "bytes");
     for (uint64_t i = 0; i < fd_model_tensor_count(m); i++) {
         const fd_model_tensor *t = fd_model_tensor_at(m, i);
         char shape[48];
         if (t->n_dims == 2) snprintf(shape, sizeof shape, "(%" PRIu64 ", %" PRIu64 ")", t->dims[0], t->dims[1]);
         else snprintf(shape, sizeof shape, "(%" PRIu64 ")", t->dims[0]);
-        printf("  %-34s %-6s %-16s %" PRIu64 "\n", t->name, fd_dtype_name(t->dtype), shape, t->bytes);
+        printf("  %-34s %-5s %-16s %" PRIu64 "\n", t->name, fd_dtype_name(t->dtype), shape, t->bytes);
     }
     printf("loaded in %.3f s (open %.3f s, convert %.3f s)\n", in->load_seconds, in->open_seconds, in->convert_seconds);
 }
