@@ -21,6 +21,10 @@ trap 'rm -rf "$T"' EXIT
      --tensor-type attn_output=iq4_nl --tensor-type ffn_gate=q5_k --tensor-type ffn_up=q4_1 \
      --tensor-type ffn_down=q5_1 --tensor-type token_embd=q6_k --tensor-type output=q5_0 \
      "$T/tiny_f32.gguf" "$D/tiny_mixed.gguf" Q5_K_M >"$T/log" 2>&1 || { cat "$T/log"; exit 1; }
+# Every QCPU type in one model, by ggml's quantizers called directly (the forward-pass test's file).
+/usr/bin/python3 "$D/ggml_quantize.py" "$1/libggml-base.so" "$T/tiny_f32.gguf" "$D/tiny_ggml_mix.gguf" \
+    attn_q=Q2_K attn_k=Q3_K attn_v=IQ4_XS attn_output=IQ4_NL ffn_gate=Q5_K ffn_up=Q4_K ffn_down=Q5_1 \
+    token_embd=Q6_K output=Q4_1
 /usr/bin/python3 "$D/make_random.py" "$D/random_blocks.gguf"
 /usr/bin/python3 tools/check_dequant.py "$B/bench_quant" "$D/random_blocks.gguf" "$D/tiny_q4_k_m.gguf" \
-    "$D/tiny_mixed.gguf" --hashes "$D/expected.tsv"
+    "$D/tiny_mixed.gguf" "$D/tiny_ggml_mix.gguf" --hashes "$D/expected.tsv"
