@@ -227,6 +227,12 @@ static void forward_case(const char *file, double bound)
     CHECK_CONTAINS(e.msg, "which Foundry has no kernels for yet: open the model with --dtype");
     free(q);
     fd_random_options ro = { .hp = fd_model_describe(m)->hp, .dtype = FD_F32, .seed = 29 };
+    fd_model *bad = NULL;
+    fd_error_clear(&e);
+    CHECK(fd_model_open(path, &(fd_model_options){ .convert = 1, .dtype = FD_Q4_K, .no_progress = 1 }, &bad, &e) ==
+          FD_ERR_INVALID);                    /* a QCPU dtype has no quantizer */
+    CHECK_CONTAINS(e.msg, "cannot convert weights to q4_k");
+    CHECK(bad == NULL);
     fd_model_close(m);
     fd_error_clear(&e);
     CHECK_OK(fd_model_open(path, &(fd_model_options){ .convert = 1, .dtype = FD_F32, .no_progress = 1, .n_threads = 1 },
