@@ -15,8 +15,11 @@ static void test_table(void)
     CHECK_EQ(fd_dtype_ggml(FD_Q8_0), 8);
     CHECK_EQ(fd_dtype_ggml(FD_BF16), 30);
     CHECK(fd_dtype_parse("q4_0", &t) == FD_OK && t == FD_Q4_0);
-    CHECK(fd_dtype_parse("q5_k", &t) == FD_ERR_INVALID);
-    CHECK(fd_dtype_from_ggml(12, &t) == FD_ERR_UNSUPPORTED);   /* Q4_K */
+    CHECK(fd_dtype_parse("q5_k", &t) == FD_OK && t == FD_Q5_K);
+    CHECK(fd_dtype_parse("q5_2", &t) == FD_ERR_INVALID);
+    CHECK(fd_dtype_from_ggml(12, &t) == FD_OK && t == FD_Q4_K);
+    CHECK(fd_dtype_from_ggml(16, &t) == FD_ERR_UNSUPPORTED);   /* IQ2_XXS */
+    CHECK(fd_dtype_from_ggml(39, &t) == FD_ERR_UNSUPPORTED);   /* MXFP4 */
     uint64_t b;
     fd_error e = { 0 };
     CHECK(fd_dtype_row_bytes(FD_Q8_0, 64, &b, &e) == FD_OK && b == 68);

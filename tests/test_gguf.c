@@ -225,7 +225,7 @@ static void test_vocab_file(void)
 /* ---- Broken files ------------------------------------------------------- */
 
 /* A valid two-tensor file built by hand; `mut` selects one defect. */
-enum { OK_, MAGIC, VERSION, KV_HUGE, STR_PAST, KEY_UTF8, T_PAST, T_DIMS_OVF, T_Q4K, T_MISALIGN, T_OVERLAP,
+enum { OK_, MAGIC, VERSION, KV_HUGE, STR_PAST, KEY_UTF8, T_PAST, T_DIMS_OVF, T_Q4K, T_IQ2, T_MXFP4, T_MISALIGN, T_OVERLAP,
        DUP_KEY, T_NDIMS, BAD_VTYPE, ALIGN_BAD, T_COUNT_HUGE, ARR_HUGE, DEEP };
 
 static buf make_gguf(int mut)
@@ -256,7 +256,7 @@ static buf make_gguf(int mut)
     buf_u32(&b, mut == T_NDIMS ? 5 : 2);
     buf_u64(&b, mut == T_DIMS_OVF ? (1ull << 40) : 8);
     buf_u64(&b, mut == T_DIMS_OVF ? (1ull << 40) : 2);
-    buf_u32(&b, mut == T_Q4K ? 12 : 0);
+    buf_u32(&b, mut == T_Q4K ? 12 : mut == T_IQ2 ? 16 : mut == T_MXFP4 ? 39 : 0);
     buf_u64(&b, 0);
     buf_str(&b, "b");
     buf_u32(&b, 1);
@@ -313,7 +313,12 @@ static void test_bad_files(void)
     expect_bad(dir, KEY_UTF8, FD_ERR_FORMAT, "key is not valid UTF-8");
     expect_bad(dir, T_PAST, FD_ERR_FORMAT, "tensor b: data [4096, +32)");
     expect_bad(dir, T_DIMS_OVF, FD_ERR_FORMAT, "tensor a");
-    expect_bad(dir, T_Q4K, FD_ERR_UNSUPPORTED, "tensor a has type Q4_K (12), not supported");
+    /* Q4_K is read: a row of 8 values is not whole 256-value blocks. Types
+     * Foundry does not read are refused by name, whatever the row. */
+    expect_bad(dir, T_Q4K, FD_ERR_FORMAT, "tensor a: row of 8 values is not a whole number of Q4_K blocks of 256");
+    expect_bad(dir, T_IQ2, FD_ERR_UNSUPPORTED, "tensor a has type IQ2_XXS (16), not supported");
+    expect_bad(dir, T_MXFP4, FD_ERR_UNSUPPORTED, "tensor a has type MXFP4 (39), not supported (Foundry reads F32, "
+               "F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS)");
     expect_bad(dir, T_MISALIGN, FD_ERR_FORMAT, "not a multiple of the alignment");
     expect_bad(dir, T_OVERLAP, FD_ERR_FORMAT, "tensors a and b overlap");
     expect_bad(dir, DUP_KEY, FD_ERR_FORMAT, "key 'general.architecture' appears twice");
@@ -322,13 +327,13 @@ static void test_bad_files(void)
     expect_bad(dir, ALIGN_BAD, FD_ERR_FORMAT, "general.alignment 48 is not a power of two");
     expect_bad(dir, ARR_HUGE, FD_ERR_FORMAT, "claims an array of 4611686018427387904 u8 items");
     expect_bad(dir, DEEP, FD_ERR_FORMAT, "nests arrays deeper");
-    /* Q4_K is described, not refused, when asked. */
+    /* IQ2_XXS is described, not refused, when asked. */
     {
-        buf q = make_gguf(T_Q4K);
+        buf q = make_gguf(T_IQ2);
         write_file(path, q.p, q.n);
         /* (8 x 2) values are not whole 256-value blocks: still refused, by name. */
         CHECK_EQ(fd_gguf_open_ex(path, FD_GGUF_ANY_TENSOR_TYPE, &g, &err), FD_ERR_FORMAT);
-        CHECK_CONTAINS(err.msg, "Q4_K blocks");
+        CHECK_CONTAINS(err.msg, "IQ2_XXS blocks");
         free(q.p);
     }
     fd_error_clear(&err);

@@ -74,7 +74,7 @@ typedef struct fd_gguf_tensor {
     const char *name;       /* NUL-terminated, owned by the reader */
     int ggml_type;          /* as stored (e.g. 12 = Q4_K) */
     fd_dtype dtype;         /* meaningful only when `supported` */
-    int supported;          /* dtype is one Foundry reads (F32 F16 BF16 Q8_0 Q4_0) */
+    int supported;          /* dtype is one Foundry reads (a weight row of FD_DTYPE_LIST) */
     uint32_t n_dims;        /* 1..4 */
     uint64_t ne[FD_GGUF_MAX_DIMS]; /* GGUF order, ne[0] fastest; unused dims are 1 */
     uint64_t n_elems;
@@ -89,8 +89,9 @@ typedef struct fd_gguf_tensor {
 
 /* Opens and validates `path` (mmap, read-only). On success *out is a reader the
  * caller frees with fd_gguf_close; on failure *out is NULL and `err` names the
- * file, the offset and what is wrong. Tensors of types other than F32, F16,
- * BF16, Q8_0 and Q4_0 are refused by name. */
+ * file, the offset and what is wrong. Tensors of types Foundry does not read
+ * (not weight rows of FD_DTYPE_LIST: IQ1-IQ3, TQ, MXFP4, ...) are refused by
+ * name. */
 fd_status fd_gguf_open(const char *path, fd_gguf **out, fd_error *err);
 fd_status fd_gguf_open_ex(const char *path, unsigned flags, fd_gguf **out, fd_error *err);
 void fd_gguf_close(fd_gguf *g);   /* NULL is fine; invalidates every pointer from g */

@@ -1,20 +1,23 @@
 /* dtype.c — dtype table, f16/bf16 conversions and Q8_0 / Q4_0 quantization on
  * the CPU. These are the reference every device loader is checked against,
  * so they follow ggml's definitions exactly (scale = max|x| / 127 for Q8_0;
- * for Q4_0 the value of largest magnitude maps to -8). */
+ * for Q4_0 the value of largest magnitude maps to -8). The other quantized
+ * types' dequantization is in quant_legacy.c, quant_k.c and quant_iq4.c.
+ *
+ * Layer: base. */
 #include <math.h>
 #include <string.h>
 #include "foundry/dtype.h"
 
 static const struct {
-    const char *name, *device;
+    const char *name, *ggml_name, *device;
     size_t block_elems, block_bytes;
     int ggml, file_type, kind;
     void (*to_f32)(const void *, float *, size_t);
     void (*from_f32)(const float *, void *, size_t);
 } table[] = {
 #define ROW_(n, E, be, bb, g, ft, ct, dev, kind, to, from) \
-    { #n, dev, be, bb, g, ft, FD_KIND_##kind, to, from },
+    { #n, #E, dev, be, bb, g, ft, FD_KIND_##kind, to, from },
     FD_DTYPE_LIST(ROW_)
 #undef ROW_
 };
@@ -32,6 +35,9 @@ size_t fd_dtype_block_elems(fd_dtype t) { return fd_dtype_valid(t) ? table[t].bl
 size_t fd_dtype_block_bytes(fd_dtype t) { return fd_dtype_valid(t) ? table[t].block_bytes : 0; }
 int fd_dtype_is_quant(fd_dtype t) { return fd_dtype_valid(t) && table[t].kind == FD_KIND_QUANT; }
 int fd_dtype_is_float(fd_dtype t) { return fd_dtype_valid(t) && table[t].kind == FD_KIND_FLOAT; }
+int fd_dtype_is_cpu_only(fd_dtype t) { return fd_dtype_valid(t) && table[t].kind == FD_KIND_QCPU; }
+int fd_dtype_can_write(fd_dtype t) { return fd_dtype_valid(t) && table[t].from_f32 != NULL; }
+const char *fd_dtype_ggml_name(fd_dtype t) { return fd_dtype_valid(t) ? table[t].ggml_name : "?"; }
 int fd_dtype_ggml(fd_dtype t) { return fd_dtype_valid(t) ? table[t].ggml : -1; }
 int fd_dtype_file_type(fd_dtype t) { return fd_dtype_valid(t) ? table[t].file_type : -1; }
 
@@ -207,5 +213,5 @@ void fd_dequantize_row(fd_dtype t, const void *src, float *y, size_t n)
 
 void fd_quantize_row(fd_dtype t, const float *x, void *dst, size_t n)
 {
-    if (fd_dtype_valid(t)) table[t].from_f32(x, dst, n);
+    if (fd_dtype_can_write(t)) table[t].from_f32(x, dst, n);
 }

@@ -47,7 +47,7 @@ int cmd_convert(int argc, char **argv)
             return 0;
         } else if (!strcmp(argv[i], "--dtype")) {
             if (!(v = cli_value("convert", argc, argv, &i))) return 2;
-            if (fd_dtype_parse(v, &opt.dtype) != FD_OK || opt.dtype == FD_I32)
+            if (fd_dtype_parse(v, &opt.dtype) != FD_OK || opt.dtype == FD_I32 || !fd_dtype_can_write(opt.dtype))
                 return cli_usage_error("convert", "unknown dtype '%s' (f32, f16, bf16, q8_0, q4_0)", v);
             opt.convert = 1;
         } else if (!strcmp(argv[i], "--threads")) {

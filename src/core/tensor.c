@@ -88,7 +88,7 @@ static fd_status init_fill(fd_tensor *t, fd_init init, const void *src)
         if (!src) return fd_fail(t->fd, FD_ERR_INVALID, "tensor: FD_INIT_COPY with a NULL source");
         return fd_tensor_write(t, src, t->bytes);
     case FD_INIT_ONES: {
-        if (fd_dtype_is_quant(t->dtype))
+        if (fd_dtype_block_elems(t->dtype) > 1)   /* every quantized dtype, with a quantizer or not */
             return fd_fail(t->fd, FD_ERR_UNSUPPORTED, "tensor: FD_INIT_ONES on %s", fd_dtype_name(t->dtype));
         size_t es = fd_dtype_block_bytes(t->dtype);
         unsigned char one[4];

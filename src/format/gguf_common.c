@@ -33,28 +33,30 @@ unsigned fd_gguf_type_size(fd_gguf_type t)
     }
 }
 
-/* ggml tensor types: id, name, values per block, bytes per block. Only the
- * ones Foundry computes with map to an fd_dtype; the rest are known so that
- * a file using them is described, sized and refused by name. */
-static const struct { int id; const char *name; unsigned be, bb; } ggml_types[] = {
-    {0, "F32", 1, 4},        {1, "F16", 1, 2},         {2, "Q4_0", 32, 18},
-    {3, "Q4_1", 32, 20},     {6, "Q5_0", 32, 22},      {7, "Q5_1", 32, 24},
-    {8, "Q8_0", 32, 34},     {9, "Q8_1", 32, 36},      {10, "Q2_K", 256, 84},
-    {11, "Q3_K", 256, 110},  {12, "Q4_K", 256, 144},   {13, "Q5_K", 256, 176},
-    {14, "Q6_K", 256, 210},  {15, "Q8_K", 256, 292},   {16, "IQ2_XXS", 256, 66},
-    {17, "IQ2_XS", 256, 74}, {18, "IQ3_XXS", 256, 98}, {19, "IQ1_S", 256, 50},
-    {20, "IQ4_NL", 32, 18},  {21, "IQ3_S", 256, 110},  {22, "IQ2_S", 256, 82},
-    {23, "IQ4_XS", 256, 136},{24, "I8", 1, 1},         {25, "I16", 1, 2},
-    {26, "I32", 1, 4},       {27, "I64", 1, 8},        {28, "F64", 1, 8},
-    {29, "IQ1_M", 256, 56},  {30, "BF16", 1, 2},
+/* ggml tensor types Foundry does not compute with: id, name, values per
+ * block, bytes per block — known so that a file using them is described,
+ * sized and refused by name. The types Foundry reads are rows of
+ * FD_DTYPE_LIST (include/foundry/dtype.h), which the lookups consult first. */
+static const struct { int id; const char *name; unsigned be, bb; } other_types[] = {
+    {9, "Q8_1", 32, 36},      {15, "Q8_K", 256, 292},   {16, "IQ2_XXS", 256, 66}, {17, "IQ2_XS", 256, 74},
+    {18, "IQ3_XXS", 256, 98}, {19, "IQ1_S", 256, 50},   {21, "IQ3_S", 256, 110},  {22, "IQ2_S", 256, 82},
+    {24, "I8", 1, 1},         {25, "I16", 1, 2},        {27, "I64", 1, 8},        {28, "F64", 1, 8},
+    {29, "IQ1_M", 256, 56},   {34, "TQ1_0", 256, 54},   {35, "TQ2_0", 256, 66},   {39, "MXFP4", 32, 17},
+    {40, "NVFP4", 64, 36},    {41, "Q1_0", 128, 18},    {42, "Q2_0", 64, 18},
 };
 
 int fd_gguf_ggml_layout(int id, unsigned *block_elems, unsigned *block_bytes)
 {
-    for (size_t i = 0; i < sizeof ggml_types / sizeof ggml_types[0]; i++)
-        if (ggml_types[i].id == id) {
-            *block_elems = ggml_types[i].be;
-            *block_bytes = ggml_types[i].bb;
+    fd_dtype t;
+    if (fd_dtype_from_ggml(id, &t) == FD_OK) {
+        *block_elems = (unsigned)fd_dtype_block_elems(t);
+        *block_bytes = (unsigned)fd_dtype_block_bytes(t);
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof other_types / sizeof other_types[0]; i++)
+        if (other_types[i].id == id) {
+            *block_elems = other_types[i].be;
+            *block_bytes = other_types[i].bb;
             return 1;
         }
     return 0;
@@ -62,8 +64,10 @@ int fd_gguf_ggml_layout(int id, unsigned *block_elems, unsigned *block_bytes)
 
 const char *fd_gguf_ggml_type_name(int id)
 {
-    for (size_t i = 0; i < sizeof ggml_types / sizeof ggml_types[0]; i++)
-        if (ggml_types[i].id == id) return ggml_types[i].name;
+    fd_dtype t;
+    if (fd_dtype_from_ggml(id, &t) == FD_OK) return fd_dtype_ggml_name(t);
+    for (size_t i = 0; i < sizeof other_types / sizeof other_types[0]; i++)
+        if (other_types[i].id == id) return other_types[i].name;
     return "?";
 }
 

@@ -9,6 +9,7 @@
  * every count is checked against the bytes left before anything is allocated.
  * All parsed structures live in one chain of blocks freed by fd_gguf_close. */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "base/mem.h"
@@ -222,6 +223,16 @@ static fd_status rd_alignment(cur *c)
     return FD_OK;
 }
 
+/* "F32, F16, ..., IQ4_XS": the GGML names of the weight dtypes of FD_DTYPE_LIST. */
+static const char *weight_types(char *buf, size_t cap)
+{
+    size_t len = 0;
+    buf[0] = 0;
+    for (int d = 0; d < FD_DTYPE_COUNT && len < cap; d++)
+        if (d != FD_I32) len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? ", " : "", fd_dtype_ggml_name((fd_dtype)d));
+    return buf;
+}
+
 static fd_status rd_tensor_info(cur *c, fd_gguf_tensor *t, unsigned flags)
 {
     fd_gguf *g = c->g;
@@ -249,10 +260,12 @@ static fd_status rd_tensor_info(cur *c, fd_gguf_tensor *t, unsigned flags)
     if (type > 1000 || !fd_gguf_ggml_layout((int)type, &be, &bb))
         return fd_error_set(c->err, FD_ERR_UNSUPPORTED, "%s: tensor %s has unknown type %u", g->path, t->name, type);
     t->supported = fd_dtype_from_ggml((int)type, &t->dtype) == FD_OK && t->dtype != FD_I32;
-    if (!t->supported && !(flags & FD_GGUF_ANY_TENSOR_TYPE))
+    if (!t->supported && !(flags & FD_GGUF_ANY_TENSOR_TYPE)) {
+        char known[256];
         return fd_error_set(c->err, FD_ERR_UNSUPPORTED, "%s: tensor %s has type %s (%u), not supported "
-                            "(Foundry reads F32, F16, BF16, Q8_0, Q4_0)",
-                            g->path, t->name, fd_gguf_ggml_type_name((int)type), type);
+                            "(Foundry reads %s)", g->path, t->name, fd_gguf_ggml_type_name((int)type), type,
+                            weight_types(known, sizeof known));
+    }
     if (t->ne[0] % be)
         return fd_error_set(c->err, FD_ERR_FORMAT, "%s: tensor %s: row of %" PRIu64 " values is not a whole number of %s blocks of %u",
                             g->path, t->name, t->ne[0], fd_gguf_ggml_type_name((int)type), be);

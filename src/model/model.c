@@ -223,7 +223,7 @@ fd_status fd_model_open(const char *path, const fd_model_options *opt, fd_model 
     *out = NULL;
     if (!path) return fd_error_set(err, FD_ERR_INVALID, "fd_model_open: path is NULL");
     if (!opt) opt = &defaults;
-    if (opt->convert && (!fd_dtype_valid(opt->dtype) || opt->dtype == FD_I32))
+    if (opt->convert && (!fd_dtype_can_write(opt->dtype) || opt->dtype == FD_I32))   /* QCPU dtypes: no quantizer */
         return fd_error_set(err, FD_ERR_INVALID, "fd_model_open: cannot convert weights to %s", fd_dtype_name(opt->dtype));
     if (!(m = fd_calloc(1, sizeof *m)) || !(m->path = fd_strdup(path))) {
         fd_free(m);

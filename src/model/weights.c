@@ -175,6 +175,21 @@ static fd_status build_kernels(fd_weights *w, fd_error *err)
                  &FD_GEMM_FAMILY, &w->g_head, err);
 }
 
+/* Dtypes Foundry reads but has no kernels for yet (QCPU rows of the dtype
+ * list) are refused by name; --dtype converts them at load (model/convert.c
+ * dequantizes any dtype through the list). */
+static fd_status check_kernels(const fd_model *m, fd_error *err)
+{
+    for (uint64_t i = 0; i < fd_model_tensor_count(m); i++) {
+        const fd_model_tensor *t = fd_model_tensor_at(m, i);
+        if (fd_dtype_is_cpu_only(t->dtype))
+            return fd_error_set(err, FD_ERR_UNSUPPORTED, "tensor %s has type %s, which Foundry has no kernels for "
+                                "yet: open the model with --dtype (f16, q8_0, ...) to convert it at load", t->name,
+                                fd_dtype_ggml_name(t->dtype));
+    }
+    return FD_OK;
+}
+
 static fd_status check_dtypes(const fd_model *m, fd_error *err)
 {
     const fd_model_tensor *ref = fd_model_tensor_find(m, "blk.0.ffn_gate.weight");
@@ -192,6 +207,7 @@ static fd_status fill(fd_weights *w, const fd_upload_options *o, fd_error *err)
 {
     const fd_model_info *info = fd_model_describe(w->model);
     uint64_t total = info->total_bytes, done = 0;
+    FD_TRY(check_kernels(w->model, err));
     FD_TRY(check_dtypes(w->model, err));
     FD_TRY(upload_tensor(w, "token_embd.weight", 1, &w->embd, err));
     FD_TRY(upload_tensor(w, "output_norm.weight", 1, &w->out_norm, err));
