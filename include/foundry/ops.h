@@ -133,8 +133,9 @@ void fd_sampler_defaults(fd_sampler *s);
  * penalty window hist[max(0, pos + 1 - last_n) .. pos].
  *   logits: (V) f32, not modified   hist: (C+1) i32, the token at each position
  *   pos: (1) i32                    ids: (1) i32, the chosen token
- *   counts: (V) i32 workspace: all zero on entry, left all zero on return
- *           (allocate it zeroed once; replays need no memset)
+ *   counts: (fd_sample_scratch_ints(V)) i32 workspace, 16-byte aligned:
+ *           allocate it zeroed once; every launch leaves its header zero
+ *           (replays need no memset), the rest is scratch
  * Rules (the CPU twin and fd_sample_ref follow them bit for bit):
  *   candidates: ids < min(valid, n) whose penalised logit is not NaN;
  *   penalties per distinct token of the window, as llama.cpp (f32);
@@ -163,6 +164,8 @@ extern const fd_kernel FD_SAMPLE;
 FD_KERNEL_ARGS(fd_philox_args, FD_PHILOX_ARGS)
 extern const fd_kernel FD_PHILOX;
 
+/* I32 values of FD_SAMPLE's workspace `counts` for n logits. */
+uint64_t fd_sample_scratch_ints(uint32_t n);
 /* Copies s's settings into a's parameters (tensors, n, valid, cap untouched). */
 void fd_sample_set(fd_sample_args *a, const fd_sampler *s);
 /* The sampler on host memory, as FD_SAMPLE: logits (n) f32, hist (cap) i32,
