@@ -532,7 +532,7 @@ static void test_gpu_graph(void)
     for (int cfg = 0; cfg < 3; cfg++) {
         fd_sampler_defaults(&s);
         if (cfg == 1) s.top_k = 0;                  /* min-p and top-p over all V */
-        if (cfg == 2) s.top_k = 0, s.min_p = 0, s.top_p = 1;   /* every token: the streaming path */
+        if (cfg == 2) s.top_k = 0, s.min_p = 0, s.top_p = 1;   /* every token on the list: the slow path */
         a = args_of(&t, n, n, CAP, &s);
         double us[100];
         for (int i = 0; i < 100; i++) {

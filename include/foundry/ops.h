@@ -67,8 +67,9 @@ FD_KERNEL_ARGS(fd_rope_kv_args, FD_ROPE_KV_ARGS)
 extern const fd_kernel FD_ROPE_KV;
 
 /* One query token against the cache, positions [0, n), n = min(pos+1, C):
- * S fixed splits of n per query head, a block each; the last block of a
- * head to finish combines its splits (one launch).
+ * S fixed splits of n per kv head, a block each serving the kv head's query
+ * heads (8 at most; more make more blocks); the last block of a kv head to
+ * finish combines its splits (one launch).
  * q, y: (H*hd) f32; part: (H, S, hd+4) f32 workspace
  * (fd_attn_decode_part_floats); count: (H) i32 tickets
  * (fd_attn_decode_count_ints), zero before the first launch and left zero by
@@ -84,9 +85,9 @@ uint64_t fd_attn_decode_part_floats(uint32_t heads, uint32_t head_dim, uint32_t 
 /* I32 values of the decode tickets `count`: H. */
 uint64_t fd_attn_decode_count_ints(uint32_t heads);
 /* A split count for a cache of C positions on `sms` multiprocessors: S x KV
- * about one per SM (the grid is S x H blocks of 128 threads, so a long
- * context fills the GPU G times over), at most one split per 128 positions,
- * within [1, 256]. */
+ * about three per SM (the grid is S x KV blocks of 128 threads when G <= 8,
+ * each serving all G query heads of its kv head), at most one split per 64
+ * positions, within [1, 256]. */
 uint32_t fd_attn_decode_splits(uint32_t kv_heads, uint32_t ctx, unsigned sms);
 
 /* T new queries at positions pos+t against the cache (which holds their own
