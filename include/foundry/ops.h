@@ -86,7 +86,7 @@ uint64_t fd_attn_decode_part_floats(uint32_t heads, uint32_t head_dim, uint32_t 
 uint64_t fd_attn_decode_count_ints(uint32_t heads);
 /* A split count for a cache of C positions on `sms` multiprocessors: S x KV
  * about three per SM (the grid is S x KV blocks of 128 threads when G <= 8,
- * each serving all G query heads of its kv head), at most one split per 64
+ * each serving all G query heads of its kv head), at most one split per 32
  * positions, within [1, 256]. */
 uint32_t fd_attn_decode_splits(uint32_t kv_heads, uint32_t ctx, unsigned sms);
 

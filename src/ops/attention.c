@@ -15,7 +15,7 @@
 
 #define MAX_SPLITS 256   /* attn_decode.cuh: the combine keeps a weight per split in its q buffer (AD_MAXHD) */
 #define GROUP 8          /* query heads a decode block serves (attn_decode.cuh AD_MAXG) */
-#define MIN_CHUNK 64     /* fewest positions a decode split takes (attn_decode.cuh AD_MIN_CHUNK) */
+#define MIN_CHUNK 32     /* fewest positions a decode split takes (attn_decode.cuh AD_MIN_CHUNK) */
 
 uint64_t fd_attn_decode_part_floats(uint32_t heads, uint32_t head_dim, uint32_t splits)
 {

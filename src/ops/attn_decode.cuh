@@ -32,7 +32,8 @@
 #define AD_MAXHD 256       /* largest head_dim (attention.c check_heads) */
 #define AD_MAXG 8          /* query heads a block serves (attention.c AD_GROUP) */
 #define AD_WARPS 4
-#define AD_MIN_CHUNK 64    /* fewest positions a split takes (attention.c MIN_CHUNK) */
+#define AD_MIN_CHUNK 32    /* fewest positions a split takes, one warp pass: short contexts spread over
+                              more blocks, each a short chain (attention.c MIN_CHUNK) */
 #define AD_NEG_INF __int_as_float(0xff800000u)
 
 struct ad_smem {
