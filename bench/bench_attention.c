@@ -1,18 +1,22 @@
-/* bench_attention.c — decode attention, prefill attention, RoPE + cache write
- * and argmax timed on the GPU, printed one JSON line per case.
+/* bench_attention.c — decode attention, prefill attention, argmax and the
+ * sampler timed on the GPU, printed one JSON line per case.
  *
  * Decode rotates over 24 layers' caches (a model's step: working set above
  * L2 for long contexts) at Qwen2.5-0.5B's (H 14, KV 2, hd 64) and 1.5B's (H
- * 12, KV 2, hd 128) shapes, at several positions n, with the splits
- * fd_attn_decode_splits picks; it reports the median time per launch and the
- * GB/s over the k/v bytes it must read (2 * KV * n * hd * 2). Usage:
- * bench_attention [--quick]. FOUNDRY_PDL=0 turns programmatic dependent
- * launch off. */
+ * 12, KV 2, hd 128) shapes, at positions n from 128 to 32,768, with the
+ * splits fd_attn_decode_splits picks for the capacity, the launches replayed
+ * from a captured graph (as a decode step runs them); it reports the median
+ * time per launch, the GB/s over the k/v bytes it must read (2 * KV * n * hd
+ * * 2) and their fraction of the device's copy bandwidth measured here.
+ * The sampler: µs per call over 151,936 logits, defaults and top-k off.
+ * Usage: bench_attention [--quick]. FOUNDRY_PDL=0 turns programmatic
+ * dependent launch off. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "foundry/ops.h"
+#include "foundry/profile.h"
 #include "bench.h"
 
 const char *bench_name = "bench_attention";
@@ -45,9 +49,11 @@ static double timeit(fd_foundry *fd, step_fn f, void *ctx, int n, int reps)
 typedef struct { fd_attn_decode_args a[LAYERS]; } decode_ctx;
 static fd_status decode_step(fd_foundry *fd, void *c, int i) { return fd_run(fd, &FD_ATTN_DECODE, &((decode_ctx *)c)->a[i % LAYERS]); }
 
+static double copy_Bps;   /* the device's copy bandwidth, measured once */
+
 static void bench_decode(fd_foundry *fd, uint32_t H, uint32_t KV, uint32_t hd, uint32_t C, int quick)
 {
-    uint32_t S = fd_attn_decode_splits(KV, C, 132);   /* H100 / H200: 132 SMs (no public SM count yet) */
+    uint32_t S = fd_attn_decode_splits(KV, C, fd_foundry_multiprocessors(fd));
     decode_ctx c;
     fd_tensor *q = make(fd, FD_F32, 1, (int64_t[]){ H * hd }, FD_INIT_ONES), *y = make(fd, FD_F32, 1, (int64_t[]){ H * hd }, FD_INIT_ZEROS);
     fd_tensor *part = make(fd, FD_F32, 1, (int64_t[]){ (int64_t)fd_attn_decode_part_floats(H, hd, S) }, FD_INIT_ZEROS);
@@ -61,15 +67,16 @@ static void bench_decode(fd_foundry *fd, uint32_t H, uint32_t KV, uint32_t hd, u
                                         .count = count, .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = C,
                                         .splits = S, .scale = 0.125f };
     }
-    const uint32_t ns[] = { 128, 1024, 4096, 16384, C };
+    const uint32_t ns[] = { 128, 1024, 4096, 8192, 16384, 32768 };
     for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
-        if (ns[i] > C || (i + 1 < sizeof ns / sizeof ns[0] && ns[i] == C)) continue;
+        if (ns[i] > C) continue;
         int32_t p = (int32_t)ns[i] - 1;
-        if (fd_tensor_write(pos, &p, sizeof p)) die(fd, "pos");
-        double s = timeit(fd, decode_step, &c, LAYERS * (quick ? 4 : 20), quick ? 3 : 11);
+        if (fd_tensor_write(pos, &p, sizeof p) || fd_tensor_flush(pos)) die(fd, "pos");
+        double s = bench_time_steps(fd, decode_step, &c, LAYERS, LAYERS * (quick ? 4 : 20), quick ? 3 : 11);
         double bytes = 4.0 * KV * ns[i] * hd;
         printf("{\"case\":\"attn_decode\",\"H\":%u,\"KV\":%u,\"hd\":%u,\"C\":%u,\"splits\":%u,\"n\":%u,"
-               "\"us\":%.2f,\"GBps\":%.0f}\n", H, KV, hd, C, S, ns[i], s * 1e6, bytes / s * 1e-9);
+               "\"us\":%.2f,\"GBps\":%.0f,\"fraction_of_copy_bw\":%.3f}\n", H, KV, hd, C, S, ns[i], s * 1e6,
+               bytes / s * 1e-9, copy_Bps > 0 ? bytes / s / copy_Bps : 0.0);
     }
     for (int l = 0; l < LAYERS; l++) (void)fd_tensor_free(kc[l]), (void)fd_tensor_free(vc[l]);
     fd_tensor *all[] = { q, y, part, count, pos };
@@ -113,6 +120,47 @@ static void bench_argmax(fd_foundry *fd, int quick)
     for (size_t i = 0; i < 4; i++) (void)fd_tensor_free(all[i]);
 }
 
+typedef struct { fd_sample_args a; } sample_ctx;
+static fd_status sample_step(fd_foundry *fd, void *c, int i) { (void)i; return fd_run(fd, &FD_SAMPLE, &((sample_ctx *)c)->a); }
+
+/* The sampler over Qwen2's vocabulary, LM-like logits (a broad body, a few
+ * high ones), a 64-token penalty window. */
+static void bench_sample(fd_foundry *fd, int quick)
+{
+    const uint32_t n = 151936, valid = 151665, cap = 1024;
+    float *l = malloc(n * sizeof *l);
+    int32_t hist[1024];
+    uint64_t r = 88172645463325252ull;
+    for (uint32_t i = 0; i < n; i++) {
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        l[i] = (float)((r >> 11) * (1.0 / 9007199254740992.0)) * 6 - 2 + (r % 2000 == 0 ? 14 : 0);
+    }
+    for (int j = 0; j < 1024; j++) hist[j] = (int32_t)((j * 7919u) % valid);
+    fd_tensor *lt = NULL, *ht = NULL, *pos = NULL, *ids = NULL, *counts = NULL;
+    int32_t p = 500;
+    if (fd_tensor_alloc(fd, FD_F32, 1, (int64_t[]){ n }, FD_INIT_COPY, l, &lt) ||
+        fd_tensor_alloc(fd, FD_I32, 1, (int64_t[]){ cap }, FD_INIT_COPY, hist, &ht) ||
+        fd_tensor_alloc(fd, FD_I32, 1, (int64_t[]){ 1 }, FD_INIT_COPY, &p, &pos) ||
+        fd_tensor_alloc(fd, FD_I32, 1, (int64_t[]){ 1 }, FD_INIT_ZEROS, NULL, &ids) ||
+        fd_tensor_alloc(fd, FD_I32, 1, (int64_t[]){ (int64_t)fd_sample_scratch_ints(n) }, FD_INIT_ZEROS, NULL, &counts))
+        die(fd, "alloc");
+    for (int cfg = 0; cfg < 2; cfg++) {
+        fd_sampler sm;
+        fd_sampler_defaults(&sm);
+        sm.repeat_penalty = 1.1f;
+        if (cfg) sm.top_k = 0;
+        sample_ctx c = { { .logits = lt, .hist = ht, .pos = pos, .ids = ids, .counts = counts, .n = n, .valid = valid,
+                           .cap = cap } };
+        fd_sample_set(&c.a, &sm);
+        double s = bench_time_steps(fd, sample_step, &c, 1, quick ? 20 : 100, quick ? 3 : 11);
+        printf("{\"case\":\"sample\",\"n\":%u,\"filters\":\"%s\",\"us\":%.2f}\n", n,
+               cfg ? "top_p 0.95 min_p 0.05 rep 1.1" : "top_k 40 top_p 0.95 min_p 0.05 rep 1.1", s * 1e6);
+    }
+    fd_tensor *all[] = { lt, ht, pos, ids, counts };
+    for (size_t i = 0; i < 5; i++) (void)fd_tensor_free(all[i]);
+    free(l);
+}
+
 int main(int argc, char **argv)
 {
     int quick = argc > 1 && !strcmp(argv[1], "--quick");
@@ -122,9 +170,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_attention: no GPU: %s\n", e.msg);
         return 77;
     }
+    if (fd_device_copy_bandwidth(fd, &copy_Bps)) copy_Bps = 0;
+    printf("{\"case\":\"copy\",\"GBps\":%.0f,\"multiprocessors\":%u}\n", copy_Bps * 1e-9,
+           fd_foundry_multiprocessors(fd));
     bench_decode(fd, 14, 2, 64, 4096, quick);
     bench_decode(fd, 14, 2, 64, 32768, quick);
     bench_decode(fd, 12, 2, 128, 32768, quick);
+    bench_sample(fd, quick);
     bench_prefill(fd, 14, 2, 64, 300, quick);
     bench_prefill(fd, 12, 2, 128, 512, quick);
     bench_argmax(fd, quick);

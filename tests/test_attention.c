@@ -220,8 +220,10 @@ static void test_cpu_attention(void)
     fd_mem_fail_after(0, 0);
     CHECK(st == FD_ERR_NOMEM);
     CHECK_CONTAINS(fd_foundry_error(fd), "scratch");
-    CHECK(fd_attn_decode_splits(2, 4096, 132) == 32 && fd_attn_decode_splits(2, 65536, 132) == 66);
-    CHECK(fd_attn_decode_splits(4, 64, 132) == 1);
+    /* three blocks per SM over the kv heads, at most one split per 32 positions, at most 256 */
+    CHECK(fd_attn_decode_splits(2, 4096, 132) == 128 && fd_attn_decode_splits(2, 65536, 132) == 198);
+    CHECK(fd_attn_decode_splits(4, 64, 132) == 2 && fd_attn_decode_splits(1, 1u << 24, 132) == 256);
+    CHECK(fd_attn_decode_splits(2, 33, 0) == 2 && fd_attn_decode_splits(8, 32, 132) == 1);
     free(qv), free(kv), free(vv), free(want);
     free_all((fd_tensor *[]){ q, kc, vc, y, pos, part, count }, 7);
     fd_foundry_destroy(fd);

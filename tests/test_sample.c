@@ -280,7 +280,9 @@ static tensors make_tensors(fd_foundry *fd, const float *l, uint32_t n, const in
     CHECK_OK(fd_tensor_alloc(fd, FD_I32, 1, (int64_t[]){ cap }, FD_INIT_COPY, hist, &t.hist), (fd_error *)NULL);
     CHECK_OK(fd_tensor_alloc(fd, FD_I32, 1, (int64_t[]){ 1 }, FD_INIT_COPY, &pos, &t.pos), (fd_error *)NULL);
     CHECK_OK(fd_tensor_alloc(fd, FD_I32, 1, (int64_t[]){ 1 }, FD_INIT_ZEROS, NULL, &t.ids), (fd_error *)NULL);
-    CHECK_OK(fd_tensor_alloc(fd, FD_I32, 1, (int64_t[]){ n }, FD_INIT_ZEROS, NULL, &t.counts), (fd_error *)NULL);
+    CHECK_OK(fd_tensor_alloc(fd, FD_I32, 1, (int64_t[]){ (int64_t)fd_sample_scratch_ints(n) }, FD_INIT_ZEROS, NULL,
+                             &t.counts),
+             (fd_error *)NULL);
     return t;
 }
 static void free_tensors(tensors *t)
@@ -301,10 +303,12 @@ static int32_t read_id(fd_tensor *ids)
     CHECK_OK(fd_tensor_read(ids, &id, 4), (fd_error *)NULL);
     return id;
 }
+/* the scratch's first n ints zero: on the CPU all of it is (n counts), on
+ * the GPU its 16-int header must be (pass 16) */
 static int counts_zero(fd_tensor *c, uint32_t n)
 {
-    int32_t *v = malloc(n * 4);
-    int z = fd_tensor_read(c, v, n * 4) == FD_OK;
+    int32_t *v = malloc((size_t)fd_tensor_numel(c) * 4);
+    int z = fd_tensor_read(c, v, (size_t)fd_tensor_numel(c) * 4) == FD_OK;
     for (uint32_t i = 0; z && i < n; i++) z = v[i] == 0;
     free(v);
     return z;
@@ -333,6 +337,14 @@ static void test_cpu_kernel(void)
     CHECK(fd_run(fd, &FD_SAMPLE, &a) == FD_ERR_INVALID);
     CHECK_CONTAINS(fd_foundry_error(fd), "cap = 129");
     fd_foundry_clear_error(fd);
+    fd_tensor *small = NULL;   /* the scratch of the old single-block sampler (n ints) is too small now */
+    CHECK_OK(fd_tensor_alloc(fd, FD_I32, 1, (int64_t[]){ N }, FD_INIT_ZEROS, NULL, &small), (fd_error *)NULL);
+    a = args_of(&t, N, N, CAP, &s);
+    a.counts = small;
+    CHECK(fd_run(fd, &FD_SAMPLE, &a) == FD_ERR_INVALID);
+    CHECK_CONTAINS(fd_foundry_error(fd), "fd_sample_scratch_ints(n) = 4016");
+    fd_foundry_clear_error(fd);
+    (void)fd_tensor_free(small);
     for (long f = 1; f <= 4; f++) {   /* each of fd_sample_ref's allocations fails in turn */
         int32_t id = 5;
         fd_mem_fail_after(f, 0);
@@ -437,7 +449,7 @@ static void test_gpu_parity(void)
                             (double)s.repeat_penalty, s.last_n, got, want);
                 }
             }
-            CHECK(counts_zero(tg.counts, n));
+            CHECK(counts_zero(tg.counts, 16));
             free_tensors(&tg);
         }
         free(l);
@@ -514,13 +526,13 @@ static void test_gpu_graph(void)
     printf("graph: %d replays advancing pos on the device, %d with pos from the host: %d ids differ\n", REPLAYS,
            REPLAYS, bad);
     CHECK_EQ(bad, 0);
-    CHECK(counts_zero(t.counts, n));
+    CHECK(counts_zero(t.counts, 16));
     fd_graph_free(gpu, g);
     /* timing: one call and a sync, median of 100 */
     for (int cfg = 0; cfg < 3; cfg++) {
         fd_sampler_defaults(&s);
         if (cfg == 1) s.top_k = 0;                  /* min-p and top-p over all V */
-        if (cfg == 2) s.top_k = 0, s.min_p = 0, s.top_p = 1;   /* every token: the streaming path */
+        if (cfg == 2) s.top_k = 0, s.min_p = 0, s.top_p = 1;   /* every token on the list: the slow path */
         a = args_of(&t, n, n, CAP, &s);
         double us[100];
         for (int i = 0; i < 100; i++) {

@@ -30,7 +30,8 @@ typedef struct fd_weights fd_weights;
 typedef struct fd_state fd_state;
 
 typedef struct fd_upload_options {
-    uint32_t ctx;           /* context the memory plan reserves a KV cache for; 0: min(model's, 4096) */
+    uint32_t ctx;           /* context the memory plan reserves a KV cache for; 0: the model's on a GPU (halved
+                             * while it does not fit the free memory, down to 4096), min(model's, 4096) on the CPU */
     /* progress: called as bytes are uploaded (big models), may be NULL */
     void (*progress)(void *user, uint64_t done, uint64_t total);
     void *user;

@@ -74,8 +74,9 @@ FD_KERNEL_ARGS(fd_rope_kv_args, FD_ROPE_KV_ARGS)
 extern const fd_kernel FD_ROPE_KV;
 
 /* One query token against the cache, positions [0, n), n = min(pos+1, C):
- * S fixed splits of n per query head, a block each; the last block of a
- * head to finish combines its splits (one launch).
+ * S fixed splits of n per kv head, a block each serving the kv head's query
+ * heads (8 at most; more make more blocks); the last block of a kv head to
+ * finish combines its splits (one launch).
  * q, y: (H*hd) f32; part: (H, S, hd+4) f32 workspace
  * (fd_attn_decode_part_floats); count: (H) i32 tickets
  * (fd_attn_decode_count_ints), zero before the first launch and left zero by
@@ -91,9 +92,9 @@ uint64_t fd_attn_decode_part_floats(uint32_t heads, uint32_t head_dim, uint32_t 
 /* I32 values of the decode tickets `count`: H. */
 uint64_t fd_attn_decode_count_ints(uint32_t heads);
 /* A split count for a cache of C positions on `sms` multiprocessors: S x KV
- * about one per SM (the grid is S x H blocks of 128 threads, so a long
- * context fills the GPU G times over), at most one split per 128 positions,
- * within [1, 256]. */
+ * about three per SM (the grid is S x KV blocks of 128 threads when G <= 8,
+ * each serving all G query heads of its kv head), at most one split per 32
+ * positions, within [1, 256]. */
 uint32_t fd_attn_decode_splits(uint32_t kv_heads, uint32_t ctx, unsigned sms);
 
 /* T new queries at positions pos+t against the cache (which holds their own
@@ -140,8 +141,9 @@ void fd_sampler_defaults(fd_sampler *s);
  * penalty window hist[max(0, pos + 1 - last_n) .. pos].
  *   logits: (V) f32, not modified   hist: (C+1) i32, the token at each position
  *   pos: (1) i32                    ids: (1) i32, the chosen token
- *   counts: (V) i32 workspace: all zero on entry, left all zero on return
- *           (allocate it zeroed once; replays need no memset)
+ *   counts: (fd_sample_scratch_ints(V)) i32 workspace, 16-byte aligned:
+ *           allocate it zeroed once; every launch leaves its header zero
+ *           (replays need no memset), the rest is scratch
  * Rules (the CPU twin and fd_sample_ref follow them bit for bit):
  *   candidates: ids < min(valid, n) whose penalised logit is not NaN;
  *   penalties per distinct token of the window, as llama.cpp (f32);
@@ -170,6 +172,8 @@ extern const fd_kernel FD_SAMPLE;
 FD_KERNEL_ARGS(fd_philox_args, FD_PHILOX_ARGS)
 extern const fd_kernel FD_PHILOX;
 
+/* I32 values of FD_SAMPLE's workspace `counts` for n logits. */
+uint64_t fd_sample_scratch_ints(uint32_t n);
 /* Copies s's settings into a's parameters (tensors, n, valid, cap untouched). */
 void fd_sample_set(fd_sample_args *a, const fd_sampler *s);
 /* The sampler on host memory, as FD_SAMPLE: logits (n) f32, hist (cap) i32,

@@ -65,7 +65,7 @@ const char *cli_model_help(void)
            "  --seed-weights S    the synthetic model's weight seed (default 1)\n"
            "  --backend B         auto (default: the GPU if there is one), cpu or cuda\n"
            "  --dtype T           convert the weights on load: f32, f16, bf16, q8_0 or q4_0\n"
-           "  -c, --ctx N         context length (default: the model's, at most 4096)\n";
+           "  -c, --ctx N         context length (default: the model's; on the CPU at most 4096)\n";
 }
 
 /* A progress line for big models, on a terminal only (logs stay clean). */

@@ -56,7 +56,7 @@ struct fd_state {
     fd_tensor *amax_part, *amax_count;       /* argmax workspace */
     int sampling;                   /* choose by the sampler, else the argmax */
     fd_sampler sampler;
-    fd_tensor *counts;              /* (V) i32, the sampler's scratch, zero between steps */
+    fd_tensor *counts;              /* (fd_sample_scratch_ints(V)) i32, the sampler's scratch */
     int32_t *hist_host;             /* (C + 1): the host's copy of hist */
     int hist_dirty;                 /* the host added tokens the device's hist lacks */
     int use_graph;

@@ -322,7 +322,8 @@ fd_status fd_state_decode(fd_state *s, int32_t last, size_t n, int32_t *out)
         s->hist_dirty = 1;
     }
     if (s->sampling && !s->counts)
-        FD_TRY(fd_tensor_alloc(s->fd, FD_I32, 1, (int64_t[]){ s->w->hp.vocab }, FD_INIT_ZEROS, NULL, &s->counts));
+        FD_TRY(fd_tensor_alloc(s->fd, FD_I32, 1, (int64_t[]){ (int64_t)fd_sample_scratch_ints(s->w->hp.vocab) },
+                              FD_INIT_ZEROS, NULL, &s->counts));
     FD_TRY(sync_hist(s));
     double t0 = fd_now_seconds();
     for (size_t i = 0; i < n; i++) FD_TRY(choose_step(s));

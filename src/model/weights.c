@@ -240,8 +240,10 @@ fd_status fd_model_upload(fd_foundry *fd, const fd_model *m, const fd_upload_opt
 {
     *out = NULL;
     const fd_model_hparams *hp = &fd_model_describe(m)->hp;
-    uint32_t ctx = opt && opt->ctx ? opt->ctx : hp->max_pos < 4096 ? hp->max_pos : 4096;
-    if (!ctx) ctx = 4096;
+    /* the default context: the model's own on a GPU, halved while the plan
+     * does not fit the free memory (not below 4,096); 4,096 at most on the CPU */
+    int gpu = fd_foundry_backend(fd) == FD_BACKEND_CUDA, chosen = opt && opt->ctx;
+    uint32_t ctx = chosen ? opt->ctx : hp->max_pos && (gpu || hp->max_pos < 4096) ? hp->max_pos : 4096;
     fd_weights *w = fd_resource_peek(fd, &FD_WEIGHTS);
     if (w && w->model == m && w->loaded) {
         *out = w;
@@ -250,7 +252,12 @@ fd_status fd_model_upload(fd_foundry *fd, const fd_model *m, const fd_upload_opt
     fd_mem_plan plan;
     fd_model_plan(m, ctx, &plan);
     size_t free_b = 0, total_b = 0;
-    if (!w && fd_foundry_mem_info(fd, &free_b, &total_b) == FD_OK && plan.total > free_b)
+    int known = !w && fd_foundry_mem_info(fd, &free_b, &total_b) == FD_OK;
+    while (known && !chosen && plan.total > free_b && ctx > 4096) {
+        ctx = ctx / 2 > 4096 ? ctx / 2 : 4096;
+        fd_model_plan(m, ctx, &plan);
+    }
+    if (known && plan.total > free_b)
         return fd_fail(fd, FD_ERR_NOMEM, "the model does not fit: it needs %.1f MiB (weights %.1f, KV cache for %u "
                        "tokens %.1f, activations %.1f, workspace %.1f) and the device has %.1f MiB free of %.1f",
                        plan.total / 1048576.0, plan.weights / 1048576.0, ctx, plan.kv_cache / 1048576.0,

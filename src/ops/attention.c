@@ -5,7 +5,8 @@
  * Layer: ops. Legend: H query heads, KV kv heads, G = H / KV, hd head_dim, C
  * cache capacity, T tokens, S splits.  q, y: (T, H*hd) f32 (T = 1 for
  * decode); kc, vc: (KV, C, hd) f16 | bf16; pos: (1) i32 (device); part: (H, S,
- * hd+4) f32; count: (H) i32. Query head h reads kv head h / G. Device code
+ * hd+4) f32; count: (H) i32. Query head h reads kv head h / G; a decode
+ * block serves a kv head's query heads (up to GROUP of them) together. Device code
  * in attn_decode.cuh and attn_prefill.cuh (shared helpers in attn_common.cuh);
  * the CPU twins share attend_ref below (f32 inputs, double accumulation). */
 #include <math.h>
@@ -13,19 +14,26 @@
 #include "base/mem.h"
 
 #define MAX_SPLITS 256   /* attn_decode.cuh: the combine keeps a weight per split in its q buffer (AD_MAXHD) */
+#define GROUP 8          /* query heads a decode block serves (attn_decode.cuh AD_MAXG) */
+#define MIN_CHUNK 32     /* fewest positions a decode split takes (attn_decode.cuh AD_MIN_CHUNK) */
 
 uint64_t fd_attn_decode_part_floats(uint32_t heads, uint32_t head_dim, uint32_t splits)
 {
     return (uint64_t)splits * heads * (head_dim + 4);
 }
 
-uint64_t fd_attn_decode_count_ints(uint32_t heads) { return heads; }   /* a ticket per query head */
+uint64_t fd_attn_decode_count_ints(uint32_t heads) { return heads; }   /* a ticket per block row (<= H) */
 
+/* Three blocks per SM once the cache is long (149 registers a thread: three
+ * fit): a split reads its k and v rows once for every query head of its kv
+ * head, so the launch is a stream over the cache and wants enough loads in
+ * flight to cover the memory latency. */
 uint32_t fd_attn_decode_splits(uint32_t kv_heads, uint32_t ctx, unsigned sms)
 {
-    uint32_t s = kv_heads ? ((sms ? sms : 1) + kv_heads - 1) / kv_heads : 1, cap = ctx / 128;
-    if (s > cap) s = cap;
-    return s < 1 ? 1 : s > MAX_SPLITS ? MAX_SPLITS : s;
+    uint64_t want = kv_heads ? (3ull * (sms ? sms : 1) + kv_heads - 1) / kv_heads : 1;
+    uint64_t cap = ((uint64_t)ctx + MIN_CHUNK - 1) / MIN_CHUNK;
+    if (want > cap) want = cap;
+    return want < 1 ? 1 : want > MAX_SPLITS ? MAX_SPLITS : (uint32_t)want;
 }
 
 /* ---- shared shape checks */
@@ -128,9 +136,10 @@ static fd_status decode_dispatch(const void *p, fd_dispatch *d, fd_error *err)
 {
     (void)err;
     const fd_attn_decode_args *a = p;
+    uint32_t G = a->heads / a->kv_heads;
     d->block[0] = 128;          /* 4 warps (attn_decode.cuh AD_WARPS) */
     d->grid[0] = a->splits;     /* fixed: the share of each split is computed from pos on the device */
-    d->grid[1] = a->heads;      /* a block per query head (attn_decode.cuh says why) */
+    d->grid[1] = a->kv_heads * ((G + GROUP - 1) / GROUP);   /* a block per kv head and group of its query heads */
     return FD_OK;
 }
 

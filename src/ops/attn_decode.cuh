@@ -1,52 +1,55 @@
 /* attn_decode.cuh — one query token against the cache, flash-decoding with
- * a fixed number of splits and the combine in the same launch.
+ * a fixed number of splits over the cache length and the combine in the same
+ * launch.
  *
- * Layer: ops (device code of FD_ATTN_DECODE, ops/attention.c). Grid (S, H),
- * 128 threads (4 warps). Block (s, h) serves query head h (kv head h / G)
- * over its share of n = min(pos+1, C) positions: shares of
- * max(ceil(n/S), 128) positions, so the A = ceil(n/share) first splits are
- * active and the rest return at once.
+ * Layer: ops (device code of FD_ATTN_DECODE, ops/attention.c). Grid (S,
+ * KV * NG), 128 threads (4 warps). Block (s, y) serves kv head j = y / NG
+ * and its query heads j G + g for g in group y % NG (AD_MAXG heads a group,
+ * NG = ceil(G / AD_MAXG)), over its share of n = min(pos+1, C) positions:
+ * shares of max(ceil(n/S), AD_MIN_CHUNK) positions, so the A = ceil(n/share)
+ * first splits are active and the rest return at once (the graph is captured
+ * once with S from the capacity; the length grows on the device).
  *
- * A block per query head, not per kv head: a decode step is latency-bound
- * (at short contexts a kv head's two blocks did all the work, and each warp's
- * chain of dependent instructions over its G heads set the time: 10 us a
- * call on an H200); the G blocks of a kv head read the same k and v rows,
- * the repeats from L2.
- *
- * Each warp takes 32 positions at a time and keeps its own online softmax
- * (base 2, f32), so the loop has no block barrier:
- *  - scores: a lane per position, reading its k row 16 bytes at a time (the
- *    row's sectors stay in L1 between the reads) against q in shared memory
- *    (every lane reads the same q word: a broadcast);
- *  - the warp's running max (one shuffle reduction), the weights to shared
- *    memory, then values: the lanes split as PG position groups of LD lanes,
- *    each lane 8 dims, so a v row is read coalesced.
- * The warps' states merge in shared memory into the block's record
+ * A block per kv head, not per query head: each k and v row is read once
+ * from memory for all the G query heads that use it (a block per query head
+ * read every row G times, the repeats from L2: 12-15% of the copy bandwidth
+ * at long contexts). Each warp takes 32 positions at a time and keeps an
+ * online softmax per query head (base 2, f32), so the loop has no block
+ * barrier:
+ *  - scores: a lane per position, reading its k row 16 bytes at a time
+ *    against the group's q in shared memory (broadcast reads);
+ *  - per head, the warp's running max (one shuffle reduction), the weights
+ *    to shared memory, then values: the lanes split as PG position groups
+ *    of LD lanes, each lane 8 dims of every head, so a v row is read once,
+ *    coalesced.
+ * The warps' states merge in shared memory into a record per query head
  * (m, l, -, -, acc[hd]) in part (H, S, hd+4); with one active split the
- * block writes y itself. Otherwise the last block of the head to finish (a
- * ticket on count[h]) merges the A records into y and resets the ticket to
- * 0, so every launch (and graph replay) starts from zero. No shared-memory
- * atomics (an earlier version summed with them: ~40 us a call of
- * contention). count: (H) i32. */
+ * block writes y itself. Otherwise the last block of the group to finish (a
+ * ticket on count[y]) merges the A records of each head into y and resets
+ * the ticket to 0, so every launch (and graph replay) starts from zero.
+ * count: (H) i32 (KV * NG <= H tickets used). */
 #include "ops/attn_common.cuh"
 #define AD_MAXHD 256       /* largest head_dim (attention.c check_heads) */
+#define AD_MAXG 8          /* query heads a block serves (attention.c AD_GROUP) */
 #define AD_WARPS 4
-#define AD_MIN_CHUNK 128   /* fewest positions a split takes: one pass of the four warps */
+#define AD_MIN_CHUNK 32    /* fewest positions a split takes, one warp pass: short contexts spread over
+                              more blocks, each a short chain (attention.c MIN_CHUNK) */
 #define AD_NEG_INF __int_as_float(0xff800000u)
 
 struct ad_smem {
-  float q[AD_MAXHD];                   /* q pre-scaled by scale*log2(e); in the combine, the split weights */
-  float w[AD_WARPS][32];               /* a warp's weights of its 32 positions */
-  float m[AD_WARPS], l[AD_WARPS], inv;
-  float acc[AD_WARPS][AD_MAXHD];       /* the warps' sums, merged into the block's record */
+  float q[AD_MAXG][AD_MAXHD];          /* the group's q pre-scaled by scale*log2(e); the combine's split weights */
+  float w[AD_WARPS][AD_MAXG][32];      /* a warp's weights of its 32 positions, per head */
+  float m[AD_WARPS][AD_MAXG], l[AD_WARPS][AD_MAXG], inv;
+  float acc[AD_WARPS][AD_MAXG][AD_MAXHD];   /* the warps' sums, merged into the records */
   int last;
 };
 
-/* The combine: the last block of head h merges the A records of ph into y.
+/* The combine: the last block of a group merges the A records of ph into y.
  * Records come from other blocks, so every read goes around L1. */
 __device__ __forceinline__ void ad_combine(const float *ph, u32 A, u32 hd, ad_smem &sm, float *y) {
   const u32 tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, rec = hd + 4;
-  float *wk = sm.q;                                   /* (A) <= 256 = AD_MAXHD */
+  float *wk = sm.q[0];                                /* (A) <= 256 = AD_MAXHD */
+  __syncthreads();                                    /* the previous head's combine is done with wk */
   if (warp == 0) {
     float M = AD_NEG_INF, den = 0.0f;
     for (u32 k = lane; k < A; k += 32) M = fmaxf(M, fd_ldcg(ph + (u64)k * rec));
@@ -76,99 +79,131 @@ __device__ __forceinline__ void ad_combine(const float *ph, u32 A, u32 hd, ad_sm
 /* The block's work for head_dim HDC (0: a.head_dim, read at run time). */
 template <int HDC>
 __device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u32 per, u32 A) {
-  const u32 hd = HDC ? (u32)HDC : a.head_dim, G = a.heads / a.kv_heads, s = blockIdx.x, h = blockIdx.y, j = h / G;
+  const u32 hd = HDC ? (u32)HDC : a.head_dim, G = a.heads / a.kv_heads, NG = (G + AD_MAXG - 1) / AD_MAXG;
+  const u32 s = blockIdx.x, j = blockIdx.y / NG, h0 = j * G + (blockIdx.y % NG) * AD_MAXG;
+  const u32 ng = min((u32)AD_MAXG, j * G + G - h0);
   const u32 tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   u32 LD = 1;                                         /* lanes across a v row: hd/8 rounded up to a power of two */
   while (LD * 8 < hd) LD *= 2;
   const u32 PG = 32 / LD, pg = lane / LD, li = lane % LD;
   const bool on = li * 8 < hd;
   const float qs = a.scale * FD_LOG2E;
-  for (u32 i = tid; i < hd; i += blockDim.x) sm.q[i] = a.q[(u64)h * hd + i] * qs;
+  for (u32 i = tid; i < ng * hd; i += blockDim.x) sm.q[i / hd][i % hd] = a.q[(u64)h0 * hd + i] * qs;
   __syncthreads();
 
   const kc_t *K = a.kc + (u64)j * a.ctx * hd;
   const vc_t *V = a.vc + (u64)j * a.ctx * hd;
   const u32 lo = s * per, hi = min(n, lo + per);
-  float m = AD_NEG_INF, lsum = 0.0f, acc[8];
+  float m[AD_MAXG], lsum[AD_MAXG], acc[AD_MAXG][8];
 #pragma unroll
-  for (int i = 0; i < 8; i++) acc[i] = 0.0f;
+  for (int g = 0; g < AD_MAXG; g++) {
+    m[g] = AD_NEG_INF, lsum[g] = 0.0f;
+#pragma unroll
+    for (int i = 0; i < 8; i++) acc[g][i] = 0.0f;
+  }
   for (u32 t0 = lo + warp * 32; t0 < hi; t0 += AD_WARPS * 32) {
     const u32 p = t0 + lane, cnt = min(32u, hi - t0);
     const bool valid = p < hi;
-    float sc = 0.0f;
+    float sc[AD_MAXG];
+#pragma unroll
+    for (int g = 0; g < AD_MAXG; g++) sc[g] = 0.0f;
     if (valid) {
       const kc_t *kr = K + (u64)p * hd;
-#pragma unroll
+#pragma unroll 2
       for (u32 c = 0; c < hd / 8; c++) {
         float k[8];
         fd_kv8(K, ld_v4(kr + c * 8), k);
-        const float4 q0 = *(const float4 *)&sm.q[c * 8], q1 = *(const float4 *)&sm.q[c * 8 + 4];
-        sc += q0.x * k[0] + q0.y * k[1] + q0.z * k[2] + q0.w * k[3] + q1.x * k[4] + q1.y * k[5] + q1.z * k[6] +
-              q1.w * k[7];
+#pragma unroll
+        for (int g = 0; g < AD_MAXG; g++) {
+          if ((u32)g < ng) {
+            const float4 q0 = *(const float4 *)&sm.q[g][c * 8], q1 = *(const float4 *)&sm.q[g][c * 8 + 4];
+            sc[g] += q0.x * k[0] + q0.y * k[1] + q0.z * k[2] + q0.w * k[3] + q1.x * k[4] + q1.y * k[5] +
+                     q1.z * k[6] + q1.w * k[7];
+          }
+        }
       }
     }
-    const float mn = fmaxf(m, warp_max(valid ? sc : AD_NEG_INF)), c = exp2f(m - mn);
-    const float e = valid ? exp2f(sc - mn) : 0.0f;
-    m = mn;
-    lsum = lsum * c + e;
 #pragma unroll
-    for (int i = 0; i < 8; i++) acc[i] *= c;
-    sm.w[warp][lane] = e;
+    for (int g = 0; g < AD_MAXG; g++) {
+      if ((u32)g < ng) {
+        const float mn = fmaxf(m[g], warp_max(valid ? sc[g] : AD_NEG_INF)), c = exp2f(m[g] - mn);
+        const float e = valid ? exp2f(sc[g] - mn) : 0.0f;
+        m[g] = mn;
+        lsum[g] = lsum[g] * c + e;
+#pragma unroll
+        for (int i = 0; i < 8; i++) acc[g][i] *= c;
+        sm.w[warp][g][lane] = e;
+      }
+    }
     __syncwarp();
-    for (u32 r0 = pg; r0 < cnt; r0 += 4 * PG) {       /* four v rows in flight per lane */
-      fd_v4 vv[4];
+    for (u32 r0 = pg; r0 < cnt; r0 += 2 * PG) {       /* two v rows in flight per lane */
+      fd_v4 vv[2];
 #pragma unroll
-      for (u32 u = 0; u < 4; u++) {
+      for (u32 u = 0; u < 2; u++) {
         const u32 r = r0 + u * PG;
         vv[u] = on && r < cnt ? ld_v4(V + (u64)(t0 + r) * hd + li * 8) : fd_v4{0u, 0u, 0u, 0u};
       }
 #pragma unroll
-      for (u32 u = 0; u < 4; u++) {
+      for (u32 u = 0; u < 2; u++) {
         const u32 r = r0 + u * PG;
         if (on && r < cnt) {
           float v[8];
           fd_kv8(V, vv[u], v);
-          const float wr = sm.w[warp][r];
 #pragma unroll
-          for (int i = 0; i < 8; i++) acc[i] += wr * v[i];
+          for (int g = 0; g < AD_MAXG; g++) {
+            if ((u32)g < ng) {
+              const float wr = sm.w[warp][g][r];
+#pragma unroll
+              for (int i = 0; i < 8; i++) acc[g][i] += wr * v[i];
+            }
+          }
         }
       }
     }
     __syncwarp();                                     /* the weights are read before the next pass writes them */
   }
 
-  /* the warp's state: sums over its position groups, then to shared memory */
+  /* the warp's states: sums over its position groups, then to shared memory */
 #pragma unroll
-  for (int i = 0; i < 8; i++)
-    for (u32 o = LD; o < 32; o <<= 1) acc[i] += __shfl_xor_sync(0xffffffffu, acc[i], o);
-  lsum = warp_sum(lsum);
-  if (pg == 0 && on)
-    for (int i = 0; i < 8; i++) sm.acc[warp][li * 8 + i] = acc[i];
-  if (lane == 0) { sm.m[warp] = m; sm.l[warp] = lsum; }
+  for (int g = 0; g < AD_MAXG; g++) {
+    if ((u32)g < ng) {
+#pragma unroll
+      for (int i = 0; i < 8; i++)
+        for (u32 o = LD; o < 32; o <<= 1) acc[g][i] += __shfl_xor_sync(0xffffffffu, acc[g][i], o);
+      lsum[g] = warp_sum(lsum[g]);
+      if (pg == 0 && on)
+        for (int i = 0; i < 8; i++) sm.acc[warp][g][li * 8 + i] = acc[g][i];
+      if (lane == 0) { sm.m[warp][g] = m[g]; sm.l[warp][g] = lsum[g]; }
+    }
+  }
   __syncthreads();
 
-  /* the block's record: warps without positions carry m = -inf, weight 0 */
+  /* the block's records: warps without positions carry m = -inf, weight 0 */
   const u32 rec = hd + 4;
-  float *ph = a.part + (u64)h * a.splits * rec, *mine = ph + (u64)s * rec, *y = a.y + (u64)h * hd;
-  float M = AD_NEG_INF, L = 0.0f, e4[AD_WARPS];
-  for (u32 w = 0; w < AD_WARPS; w++) M = fmaxf(M, sm.m[w]);
-  for (u32 w = 0; w < AD_WARPS; w++) { e4[w] = exp2f(sm.m[w] - M); L += e4[w] * sm.l[w]; }
-  for (u32 d = tid; d < hd; d += blockDim.x) {
-    float o = 0.0f;
-    for (u32 w = 0; w < AD_WARPS; w++) o += e4[w] * sm.acc[w][d];
-    if (A == 1) y[d] = o / L;
-    else mine[4 + d] = o;
+  for (u32 g = 0; g < ng; g++) {
+    const u32 h = h0 + g;
+    float *mine = a.part + ((u64)h * a.splits + s) * rec, *y = a.y + (u64)h * hd;
+    float M = AD_NEG_INF, L = 0.0f, e4[AD_WARPS];
+    for (u32 w = 0; w < AD_WARPS; w++) M = fmaxf(M, sm.m[w][g]);
+    for (u32 w = 0; w < AD_WARPS; w++) { e4[w] = exp2f(sm.m[w][g] - M); L += e4[w] * sm.l[w][g]; }
+    for (u32 d = tid; d < hd; d += blockDim.x) {
+      float o = 0.0f;
+      for (u32 w = 0; w < AD_WARPS; w++) o += e4[w] * sm.acc[w][g][d];
+      if (A == 1) y[d] = o / L;
+      else mine[4 + d] = o;
+    }
+    if (A > 1 && tid == 0) { mine[0] = M; mine[1] = L; }
   }
   if (A == 1) return;
-  if (tid == 0) { mine[0] = M; mine[1] = L; }
   __threadfence();
   __syncthreads();
-  if (tid == 0) sm.last = atomicAdd(&a.count[h], 1) == (int)A - 1;
+  if (tid == 0) sm.last = atomicAdd(&a.count[blockIdx.y], 1) == (int)A - 1;
   __syncthreads();
   if (!sm.last) return;
   __threadfence();
-  if (tid == 0) a.count[h] = 0;                       /* every active block has taken its ticket */
-  ad_combine(ph, A, hd, sm, y);
+  if (tid == 0) a.count[blockIdx.y] = 0;              /* every active block has taken its ticket */
+  for (u32 g = 0; g < ng; g++)
+    ad_combine(a.part + (u64)(h0 + g) * a.splits * rec, A, hd, sm, a.y + (u64)(h0 + g) * hd);
 }
 
 FD_KERNEL(fd_args a) {
@@ -181,8 +216,10 @@ FD_KERNEL(fd_args a) {
   if (per < AD_MIN_CHUNK) per = AD_MIN_CHUNK;
   const u32 A = (n + per - 1) / per;
   if (A == 0) {                                       /* nothing to attend (pos < 0): y = 0 */
+    const u32 G = a.heads / a.kv_heads, NG = (G + AD_MAXG - 1) / AD_MAXG;
+    const u32 j = blockIdx.y / NG, h0 = j * G + (blockIdx.y % NG) * AD_MAXG, ng = min((u32)AD_MAXG, j * G + G - h0);
     if (blockIdx.x == 0)
-      for (u32 i = threadIdx.x; i < a.head_dim; i += blockDim.x) a.y[(u64)blockIdx.y * a.head_dim + i] = 0.0f;
+      for (u32 i = threadIdx.x; i < ng * a.head_dim; i += blockDim.x) a.y[(u64)h0 * a.head_dim + i] = 0.0f;
     return;
   }
   if (blockIdx.x >= A) return;

@@ -155,16 +155,24 @@ fd_status fd_sample_ref(const float *logits, uint32_t n, uint32_t valid, const i
 }
 
 /* ---- FD_SAMPLE */
-#define SAMPLE_CAP 4096   /* members kept in shared memory (sample.cuh's FD_SAMP_CAP) */
-#define SAMPLE_THREADS 768 /* one block: 24 warps of at most 85 registers */
+#define SAMPLE_SLICE 2048   /* logits per block (sample.cuh FD_SAMP_SLICE) */
+#define SAMPLE_THREADS 512  /* sample.cuh FD_SAMP_THREADS */
+#define SAMPLE_HEADER 16    /* ints of the scratch's header (sample.cuh fd_samp_hdr) */
+
+uint64_t fd_sample_scratch_ints(uint32_t n) { return SAMPLE_HEADER + 4ull * n; }   /* the list: 16 bytes a member */
 
 static fd_status sample_check(const void *p, fd_error *err)
 {
     const fd_sample_args *a = p;
     if (a->n == 0 || a->n >= (1u << 24))
         return fd_error_set(err, FD_ERR_INVALID, "sample: n = %u, must be in [1, 2^24)", a->n);
-    if (a->logits->numel != a->n || a->counts->numel != a->n)
-        return fd_error_set(err, FD_ERR_INVALID, "sample: logits and counts must hold n = %u values", a->n);
+    if (a->logits->numel != a->n)
+        return fd_error_set(err, FD_ERR_INVALID, "sample: logits must hold n = %u values", a->n);
+    if ((uint64_t)a->counts->numel < fd_sample_scratch_ints(a->n))
+        return fd_error_set(err, FD_ERR_INVALID, "sample: counts must hold fd_sample_scratch_ints(n) = %llu values",
+                            (unsigned long long)fd_sample_scratch_ints(a->n));
+    if (a->counts->offset % 16)
+        return fd_error_set(err, FD_ERR_INVALID, "sample: counts must start 16-byte aligned (16-byte members)");
     if (a->hist->numel != a->cap || a->pos->numel != 1 || a->ids->numel != 1)
         return fd_error_set(err, FD_ERR_INVALID, "sample: hist must hold cap = %u ids, pos and ids one", a->cap);
     return FD_OK;
@@ -174,10 +182,8 @@ static fd_status sample_dispatch(const void *p, fd_dispatch *d, fd_error *err)
 {
     (void)err;
     const fd_sample_args *a = p;
-    d->grid[0] = 1;
+    d->grid[0] = (a->n + SAMPLE_SLICE - 1) / SAMPLE_SLICE;   /* fixed by n: replays need no new grid */
     d->block[0] = SAMPLE_THREADS;
-    /* the member list (16 bytes each), then the window's bitmap */
-    d->shared_bytes = SAMPLE_CAP * 16 + (a->n + 31) / 32 * 4;
     return FD_OK;
 }
 

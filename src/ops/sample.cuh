@@ -1,75 +1,52 @@
-/* sample.cuh — FD_SAMPLE on the device: one block (768 threads) picks
- * the next token exactly over all V logits, following the rules of
- * include/foundry/ops.h with ops/sample_rule.cuh's arithmetic (shared with
- * the CPU twin in ops/sample.c, so equal inputs give equal ids).
+/* sample.cuh — FD_SAMPLE on the device: many blocks pick the next token
+ * exactly over all V logits, following the rules of include/foundry/ops.h
+ * with ops/sample_rule.cuh's arithmetic (shared with the CPU twin in
+ * ops/sample.c, so equal inputs give equal ids).
  *
- * Layer: ops (device code of FD_SAMPLE). Passes over the V logits (read
- * from L2, penalised on the fly through a shared bitmap of the window's
- * tokens): (1) the largest logit, the candidates' count and, when top-k may
- * apply, the histogram of their keys' first 8-bit digit; (2) more top-k
- * digits, only while more than FD_SAMP_CAP candidates lie above the
- * prefix found so far (often none); (3) one that collects into shared
- * memory the candidates above that prefix (top-k then finishes there), or
- * without top-k the members of weight > 0 after min-p. Top-p and the draw
- * then run on that list; past FD_SAMP_CAP members they stream over the
- * logits again (same results, slower). Shared memory: the list (16 bytes
- * a member), the bitmap (V bits), 256-bucket histograms. */
+ * Layer: ops (device code of FD_SAMPLE). Grid: a block of FD_SAMP_THREADS
+ * per FD_SAMP_SLICE logits. Phase 1, every block over its slice: the
+ * window's counts of its tokens (shared memory), the penalised keys, the
+ * slice's largest (atomicMax into the header) and candidate count, then it
+ * appends to the global list a superset of the slice's possible members:
+ *  - top-k on (k > 1): its candidates of key >= its own k-th largest (all
+ *    when it holds <= k). Then the k-th largest over the list equals the one
+ *    over all candidates (a block that drops a candidate holds k larger
+ *    ones), and every kept token is on the list;
+ *  - top-k off: its candidates at or above min-p's threshold for the largest
+ *    logit seen so far (<= the true largest, so the threshold is lower).
+ * Phase 2, the last block to take the ticket: the exact top-k threshold over
+ * the list, the weights, the survivors compacted into shared memory (the
+ * list itself when more), top-p and the Philox draw; then it clears the
+ * header for the next launch (graph replays need no memset).
+ * scratch (`counts`, ops.h fd_sample_scratch_ints): header, then the list
+ * of (idx, key, w) members; only the header must be zero between launches. */
 #include "ops/sample_rule.cuh"
-#define FD_SAMP_CAP 4096
+#include "ops/attn_common.cuh"   /* fd_ldcg4: loads around L1 */
+#define FD_SAMP_SLICE 2048    /* logits a block takes (ops/sample.c SAMPLE_SLICE) */
+#define FD_SAMP_THREADS 512   /* ops/sample.c SAMPLE_THREADS */
+#define FD_SAMP_SURV 512      /* survivors phase 2 keeps in shared memory */
 struct fd_samp_member { u32 idx, key; u64 w; };
+struct fd_samp_hdr { u64 gmax; u32 ncand, nlist, ticket, pad[11]; };   /* 64 bytes = 16 ints */
 struct fd_samp_sh {
   u32 cnt[256];
   u64 ws[256];
   u64 red[32];
-  u32 nlist, sel_b;
-  u64 sel_above;
-};
-/* what a pass needs to weigh token i */
-struct fd_samp_ctx {
-  const float *logits;
-  const int *counts;
-  const u32 *bits;
-  u32 nv;
-  float rep, pres, freq, m;
-  double t, cut, minp;
-  float thr;   /* a float just under m + cut: a logit below it weighs 0 (skips the double math) */
-  u32 lo_k;
+  u32 nlist, sel_b, last;
+  u64 sel_above, best;
 };
 
-__device__ __forceinline__ float fd_samp_pl(const fd_samp_ctx &c, u32 i) {
-  float l = c.logits[i];
-  if ((c.bits[i >> 5] >> (i & 31)) & 1u)
-    l = fd_samp_penalize(l, *(const volatile int *)(c.counts + i), c.rep, c.pres, c.freq);
-  return l;
+/* the logit of a key (fd_samp_key's inverse; -0 comes back as +0) */
+__device__ __forceinline__ float fd_samp_unkey(u32 k) {
+  return __uint_as_float((k & 0x80000000u) ? (k & 0x7fffffffu) : ~k);
 }
 
-/* Calls f(i, pl) for every token i < nv (pl its penalised logit; NaN past
- * nv), PER (4 or 8) contiguous tokens per thread per step, loaded as float4
- * where aligned so each thread keeps 4 PER bytes in flight. Every lane of
- * the block calls f the same number of times. */
-template <int PER, class F> __device__ __forceinline__ void fd_samp_scan(const fd_samp_ctx &c, F f) {
-  bool vec = ((u64)c.logits & 15) == 0;
-  for (u32 base = 0; base < c.nv; base += PER * blockDim.x) {
-    u32 i0 = base + PER * threadIdx.x;
-    float v[PER];
-    if (vec && i0 + PER <= c.nv) {
-#pragma unroll
-      for (int q = 0; q < PER; q += 4) {
-        float4 x = *(const float4 *)(c.logits + i0 + q);
-        v[q] = x.x, v[q + 1] = x.y, v[q + 2] = x.z, v[q + 3] = x.w;
-      }
-    } else {
-#pragma unroll
-      for (int j = 0; j < PER; j++) v[j] = i0 + j < c.nv ? c.logits[i0 + j] : __int_as_float(0x7fffffff);
-    }
-    u32 word = i0 < c.nv ? c.bits[i0 >> 5] >> (i0 & 31) : 0u;
-#pragma unroll
-    for (int j = 0; j < PER; j++) {
-      float l = v[j];
-      if ((word >> j) & 1u) l = fd_samp_penalize(l, *(const volatile int *)(c.counts + i0 + j), c.rep, c.pres, c.freq);
-      f(i0 + j, l);
-    }
-  }
+/* a list member written by another block of this launch: around L1 */
+__device__ __forceinline__ fd_samp_member fd_samp_ldcg(const fd_samp_member *p) {
+  const float4 v = fd_ldcg4((const float *)p);
+  fd_samp_member e;
+  e.idx = __float_as_uint(v.x), e.key = __float_as_uint(v.y);
+  e.w = (u64)__float_as_uint(v.z) | (u64)__float_as_uint(v.w) << 32;
+  return e;
 }
 
 __device__ __forceinline__ u64 fd_samp_max64(u64 v, u64 *red) {
@@ -92,39 +69,26 @@ __device__ __forceinline__ u64 fd_samp_sum64(u64 v, u64 *red) {
   return v;
 }
 
-/* Members streamed from the logits: every candidate with weight 1
- * (weighted false), or those of key >= lo_k with weight > 0; by_idx keys
- * them by ~id and keeps only logit keys >= lo_p. Every lane of the block
- * calls f(key, w, ok) the same number of times. */
-struct fd_samp_stream {
-  const fd_samp_ctx *c;
-  bool weighted, by_idx;
-  u32 lo_p;
+/* A slice's keys in shared memory (0: not a candidate), weight 1 each.
+ * Every lane of the block calls f(key, w, ok) the same number of times. */
+struct fd_samp_keys {
+  const u32 *k;
+  u32 n;
   template <class F> __device__ void each(F f) const {
-    fd_samp_scan<8>(*c, [&](u32 i, float pl) {
-      u32 key = 0;
-      u64 w = 0;
-      bool ok = false;
-      if (pl == pl) {
-        key = fd_samp_key(pl);
-        if (!weighted) ok = true, w = 1;
-        else if (key >= c->lo_k) {
-          w = pl >= c->thr ? fd_samp_weight(pl, c->m, c->t, c->cut, c->minp) : 0ull;
-          ok = w != 0 && (!by_idx || key >= lo_p);
-          if (by_idx) key = ~i;
-        }
-      }
-      f(key, w, ok);
-    });
+    for (u32 base = 0; base < n; base += blockDim.x) {
+      u32 j = base + threadIdx.x, key = j < n ? k[j] : 0u;
+      f(key, 1ull, key != 0u);
+    }
   }
 };
 
-/* The same members from the shared list (entries of key >= lo_k and w >
- * 0; `all`: every entry, weight 1, for top-k). */
+/* Members from a list (shared memory, or global written by other blocks):
+ * `all`: every entry with weight 1 (top-k); else entries of key >= lo_k and
+ * w > 0; by_idx keys them by ~idx and keeps only keys >= lo_p. */
 struct fd_samp_list {
   const fd_samp_member *l;
   u32 n, lo_k;
-  bool all, by_idx;
+  bool all, by_idx, global;
   u32 lo_p;
   template <class F> __device__ void each(F f) const {
     for (u32 base = 0; base < n; base += blockDim.x) {
@@ -132,7 +96,7 @@ struct fd_samp_list {
       u64 w = 0;
       bool ok = false;
       if (j < n) {
-        fd_samp_member e = l[j];
+        fd_samp_member e = global ? fd_samp_ldcg(l + j) : l[j];
         if (all) ok = true, w = 1, key = e.key;
         else {
           w = e.w, key = by_idx ? ~e.idx : e.key;
@@ -159,34 +123,28 @@ __device__ __forceinline__ void fd_samp_hist_unit(fd_samp_sh &sh, u32 d, bool ok
 /* ops/sample.c's select: the largest t with weight(key >= t) >= need, by
  * 8-bit digits from `shift` down (bits above shift + 8 fixed to `prefix`);
  * `early` stops when a digit settles the kept set. *lo: kept = key >= *lo;
- * *sum: its weight. `unit`: every weight is 1 (warp-aggregated counts).
- * `stop` > 0 (unit weights): also stop, with *partial set, once at most
- * `stop` members have key >= *lo (the exact t is >= *lo). FILLED: the
- * first digit's histogram is already in sh (the first pass made it). */
-template <bool FILLED, class S>
-__device__ void fd_samp_select(const S &src, u64 need, u32 prefix, int shift, bool early, bool unit, u32 stop,
-                               fd_samp_sh &sh, u32 *lo, u64 *sum, bool *partial) {
-  *partial = false;
+ * *sum: its weight. `unit`: every weight is 1 (warp-aggregated counts). */
+template <class S>
+__device__ void fd_samp_select(const S &src, u64 need, u32 prefix, int shift, bool early, bool unit, fd_samp_sh &sh,
+                               u32 *lo, u64 *sum) {
   u64 above = 0;
   u32 lane = threadIdx.x & 31;
-  for (bool first = true;; shift -= 8, first = false) {
+  for (;; shift -= 8) {
     __syncthreads();
-    if (!(FILLED && first)) {
-      for (u32 t = threadIdx.x; t < 256; t += blockDim.x) sh.cnt[t] = 0, sh.ws[t] = 0;
-      __syncthreads();
-      u32 himask = shift >= 24 ? 0u : ~0u << (shift + 8), pre = prefix;
-      int sh_ = shift;
-      src.each([&](u32 key, u64 w, bool ok) {
-        ok = ok && (key & himask) == pre;
-        u32 d = (key >> sh_) & 255u;
-        if (unit) fd_samp_hist_unit(sh, d, ok, lane);
-        else if (ok) {
-          atomicAdd(&sh.cnt[d], 1u);
-          atomicAdd(&sh.ws[d], w);
-        }
-      });
-      __syncthreads();
-    }
+    for (u32 t = threadIdx.x; t < 256; t += blockDim.x) sh.cnt[t] = 0, sh.ws[t] = 0;
+    __syncthreads();
+    u32 himask = shift >= 24 ? 0u : ~0u << (shift + 8), pre = prefix;
+    int sh_ = shift;
+    src.each([&](u32 key, u64 w, bool ok) {
+      ok = ok && (key & himask) == pre;
+      u32 d = (key >> sh_) & 255u;
+      if (unit) fd_samp_hist_unit(sh, d, ok, lane);
+      else if (ok) {
+        atomicAdd(&sh.cnt[d], 1u);
+        atomicAdd(&sh.ws[d], w);
+      }
+    });
+    __syncthreads();
     if (threadIdx.x < 32) {   /* lane l owns buckets 8l .. 8l+7; the chosen one is the first from the top reaching need */
       u64 s = 0;
       for (int j = 0; j < 8; j++) s += sh.ws[lane * 8 + j];
@@ -212,10 +170,6 @@ __device__ void fd_samp_select(const S &src, u64 need, u32 prefix, int shift, bo
       *lo = prefix, *sum = above + sh.ws[b];
       return;
     }
-    if (above + sh.ws[b] <= stop) {
-      *lo = prefix, *sum = above + sh.ws[b], *partial = true;
-      return;
-    }
   }
 }
 
@@ -227,107 +181,145 @@ template <class S> __device__ int fd_samp_draw(S src, const fd_args &a, int pos,
   W = fd_samp_sum64(W, sh.red);
   wf = W;
   u32 lo_p = 0, t;
-  bool part;
   if (a.top_p < 1.0f) {
     double x = ceil((double)a.top_p * (double)W);
     u64 need = x < 1.0 ? 1ull : (x >= (double)W ? W : (u64)x);
-    fd_samp_select<false>(src, need, 0u, 24, true, false, 0u, sh, &lo_p, &wf, &part);
+    fd_samp_select(src, need, 0u, 24, true, false, sh, &lo_p, &wf);
   }
   u64 target = fd_mulhi64(fd_samp_uniform(a.seed, pos), wf);
   src.by_idx = true, src.lo_p = lo_p;
-  fd_samp_select<false>(src, target + 1, 0xff000000u, 16, false, false, 0u, sh, &t, &s, &part);
+  fd_samp_select(src, target + 1, 0xff000000u, 16, false, false, sh, &t, &s);
   return (int)~t;
 }
 
-FD_KERNEL(fd_args a) {
-  extern __shared__ __align__(16) unsigned char fd_samp_dyn[];
-  __shared__ fd_samp_sh sh;
-  fd_samp_member *list = (fd_samp_member *)fd_samp_dyn;
-  u32 *bits = (u32 *)(fd_samp_dyn + FD_SAMP_CAP * sizeof(fd_samp_member));
-  u32 tid = threadIdx.x, nt = blockDim.x, lane = tid & 31;
-  for (u32 j = tid; j < (a.n + 31) / 32; j += nt) bits[j] = 0;
+/* min-p's threshold for largest logit m: below it, (double)pl - m < cut
+ * for sure (the slack covers the rounding of the sum); increasing in m. */
+__device__ __forceinline__ float fd_samp_thr(float m, double cut) {
+  return __double2float_ru((double)m + cut - (fabs((double)m) + fabs(cut)) * 1e-9);
+}
+
+/* Phase 2 (the last block): the chosen id from the header and the list. */
+__device__ int fd_samp_finish(const fd_args &a, fd_samp_hdr *hd, fd_samp_member *list, fd_samp_member *surv,
+                              fd_samp_sh &sh) {
+  const u32 tid = threadIdx.x, lane = tid & 31;
+  const u64 best = *(volatile u64 *)&hd->gmax;
+  const u32 ncand = *(volatile u32 *)&hd->ncand, nl = *(volatile u32 *)&hd->nlist;
+  if (!ncand) return 0;
+  int out = (int)~(u32)best;
+  const float m = fd_samp_unkey((u32)(best >> 32));
+  const bool inf = m == __int_as_float(0x7f800000) || m == __int_as_float((int)0xff800000u);
+  if (!(a.temperature > 0.0f) || a.top_k == 1 || inf) return out;
+  const double t = a.temperature, minp = a.min_p > 0.0f ? (a.min_p < 1.0f ? (double)a.min_p : 1.0) : 0.0;
+  const double cut = t * (minp > 0 && log(minp) - 1e-6 > -40.0 ? log(minp) - 1e-6 : -40.0);
+  u32 lo_k = 0;
+  u64 s;
+  if (a.top_k > 1 && (u32)a.top_k < ncand)
+    fd_samp_select(fd_samp_list{ list, nl, 0u, true, false, true, 0u }, (u64)a.top_k, 0u, 24, true, true, sh, &lo_k,
+                   &s);
+  /* the weights into the list; the survivors (key >= lo_k, w > 0) into shared memory */
   if (tid == 0) sh.nlist = 0;
-  for (u32 t = tid; t < 256; t += nt) sh.cnt[t] = 0, sh.ws[t] = 0;
+  __syncthreads();
+  for (u32 base = 0; base < nl; base += blockDim.x) {
+    u32 j = base + tid;
+    fd_samp_member e = { 0u, 0u, 0ull };
+    if (j < nl) {
+      e = fd_samp_ldcg(list + j);
+      e.w = e.key >= lo_k ? fd_samp_weight(fd_samp_unkey(e.key), m, t, cut, minp) : 0ull;
+      list[j].w = e.w;
+    }
+    bool ok = e.w != 0;
+    u32 bal = __ballot_sync(0xffffffffu, ok), at = 0;
+    if (!bal) continue;
+    int leader = __ffs(bal) - 1;
+    if ((int)lane == leader) at = atomicAdd(&sh.nlist, (u32)__popc(bal));
+    at = __shfl_sync(0xffffffffu, at, leader);
+    u32 slot = at + __popc(bal & ((1u << lane) - 1u));
+    if (ok && slot < FD_SAMP_SURV) surv[slot] = e;
+  }
+  __syncthreads();
+  u32 ns = sh.nlist;
+  if (ns <= FD_SAMP_SURV) return fd_samp_draw(fd_samp_list{ surv, ns, 0u, false, false, false, 0u }, a, a.pos[0], sh);
+  return fd_samp_draw(fd_samp_list{ list, nl, lo_k, false, false, true, 0u }, a, a.pos[0], sh);
+}
+
+FD_KERNEL(fd_args a) {
+  __shared__ fd_samp_sh sh;
+  __shared__ __align__(16) union { u32 key[FD_SAMP_SLICE]; fd_samp_member surv[FD_SAMP_SURV]; } sl;
+  __shared__ int scnt[FD_SAMP_SLICE];
+  fd_samp_hdr *hd = (fd_samp_hdr *)a.counts;
+  fd_samp_member *list = (fd_samp_member *)(a.counts + 16);
+  const u32 tid = threadIdx.x, nt = blockDim.x, lane = tid & 31;
+  const u32 nv = a.valid < a.n ? a.valid : a.n, base = blockIdx.x * FD_SAMP_SLICE;
+  const u32 ns = base < nv ? min(nv - base, (u32)FD_SAMP_SLICE) : 0u;
+  for (u32 i = tid; i < FD_SAMP_SLICE; i += nt) scnt[i] = 0;
   fd_pdl_wait();
-  int lo, hi;   /* the window; recomputed at the end (fewer live registers) */
+  int lo, hi;
   fd_samp_window(a.pos[0], a.last_n, a.cap, &lo, &hi);
   __syncthreads();
   for (int j = lo + (int)tid; j <= hi; j += (int)nt) {
     int t = a.hist[j];
-    if (t >= 0 && (u32)t < a.n) atomicAdd(&a.counts[t], 1), atomicOr(&bits[t >> 5], 1u << (t & 31));
+    if (t >= (int)base && (u32)t - base < ns) atomicAdd(&scnt[t - base], 1);
   }
   __syncthreads();
-  fd_samp_ctx c;
-  c.logits = a.logits, c.counts = a.counts, c.bits = bits, c.nv = a.valid < a.n ? a.valid : a.n;
-  c.rep = a.repeat_penalty, c.pres = a.presence_penalty, c.freq = a.frequency_penalty, c.lo_k = 0;
-  /* the largest key (first id on ties), the number of candidates and,
-   * when top-k may be on, the histogram of their keys' first digit */
-  u64 best = 0, ncand;
+  /* the slice's penalised keys, its largest (first id on ties), its candidates */
+  u64 best = 0;
   u32 nc = 0;
-  bool hist0 = a.temperature > 0.0f && a.top_k > 1;
-  fd_samp_scan<8>(c, [&](u32 i, float pl) {
-    bool ok = pl == pl;
-    u32 key = ok ? fd_samp_key(pl) : 0u;
-    if (ok) {
+  for (u32 i = tid; i < ns; i += nt) {
+    float l = a.logits[base + i];
+    int c = scnt[i];
+    if (c) l = fd_samp_penalize(l, c, a.repeat_penalty, a.presence_penalty, a.frequency_penalty);
+    u32 key = l == l ? fd_samp_key(l) : 0u;
+    sl.key[i] = key;
+    if (key) {
       nc++;
-      u64 v = (u64)key << 32 | (u64)(~i);
+      u64 v = (u64)key << 32 | (u64)(~(base + i));
       best = v > best ? v : best;
     }
-    if (hist0) fd_samp_hist_unit(sh, key >> 24, ok, lane);
-  });
+  }
   best = fd_samp_max64(best, sh.red);
-  ncand = fd_samp_sum64(nc, sh.red);
-  int out = 0;
-  if (ncand) {
-    out = (int)~(u32)best;
-    float m = fd_samp_pl(c, (u32)out);
-    bool inf = m == __int_as_float(0x7f800000) || m == __int_as_float((int)0xff800000u);
-    if (a.temperature > 0.0f && a.top_k != 1 && !inf) {
-      c.m = m, c.t = a.temperature;
-      c.minp = a.min_p > 0.0f ? (a.min_p < 1.0f ? (double)a.min_p : 1.0) : 0.0;
-      c.cut = c.t * (c.minp > 0 && log(c.minp) - 1e-6 > -40.0 ? log(c.minp) - 1e-6 : -40.0);
-      /* below thr, (double)pl - m < cut for sure (the slack covers the rounding of the sum) */
-      c.thr = __double2float_ru((double)m + c.cut - (fabs((double)m) + fabs(c.cut)) * 1e-9);
-      /* top-k: radix digits over the stream until at most FD_SAMP_CAP
-       * candidates remain above the prefix (`pending`: they are collected,
-       * every one, and the select finishes on the list) */
-      u64 s;
-      bool pending = false, k_on = a.top_k > 1 && (u64)a.top_k < ncand;
-      if (k_on) {
-        fd_samp_stream all = { &c, false, false, 0u };
-        fd_samp_select<true>(all, (u64)a.top_k, 0u, 24, true, true, FD_SAMP_CAP, sh, &c.lo_k, &s, &pending);
+  nc = (u32)fd_samp_sum64(nc, sh.red);
+  if (tid == 0) {
+    u64 old = best ? atomicMax(&hd->gmax, best) : 0ull;
+    if (nc) atomicAdd(&hd->ncand, nc);
+    sh.best = old > best ? old : best;
+  }
+  __syncthreads();
+  const bool sampling = a.temperature > 0.0f && a.top_k != 1;
+  if (sampling && nc) {
+    u32 lo_b = 0;
+    u64 s;
+    if (a.top_k > 1) {
+      if ((u32)a.top_k < nc) fd_samp_select(fd_samp_keys{ sl.key, ns }, (u64)a.top_k, 0u, 24, true, true, sh, &lo_b, &s);
+    } else {
+      const float m = fd_samp_unkey((u32)(sh.best >> 32));
+      const double t = a.temperature, minp = a.min_p > 0.0f ? (a.min_p < 1.0f ? (double)a.min_p : 1.0) : 0.0;
+      const double cut = t * (minp > 0 && log(minp) - 1e-6 > -40.0 ? log(minp) - 1e-6 : -40.0);
+      if (m - m == 0.0f) lo_b = fd_samp_key(fd_samp_thr(m, cut));   /* finite m; else every candidate */
+    }
+    for (u32 i0 = 0; i0 < ns; i0 += nt) {
+      u32 i = i0 + tid, key = i < ns ? sl.key[i] : 0u;
+      bool ok = key != 0u && key >= lo_b;
+      u32 bal = __ballot_sync(0xffffffffu, ok), at = 0;
+      if (!bal) continue;
+      int leader = __ffs(bal) - 1;
+      if ((int)lane == leader) at = atomicAdd(&hd->nlist, (u32)__popc(bal));
+      at = __shfl_sync(0xffffffffu, at, leader);
+      if (ok) {
+        fd_samp_member e = { base + i, key, 0ull };
+        list[at + __popc(bal & ((1u << lane) - 1u))] = e;
       }
-      /* collect the members (or, pending, every candidate of key >= lo_k), warp by warp */
-      fd_samp_scan<8>(c, [&](u32 i, float pl) {
-        bool ok = false;
-        fd_samp_member e = { i, 0u, 0ull };
-        if (pl == pl && (e.key = fd_samp_key(pl)) >= c.lo_k) {
-          e.w = pl >= c.thr ? fd_samp_weight(pl, c.m, c.t, c.cut, c.minp) : 0ull;
-          ok = pending || e.w != 0;
-        }
-        u32 bal = __ballot_sync(0xffffffffu, ok), at = 0;
-        if (!bal) return;
-        int leader = __ffs(bal) - 1;
-        if ((int)lane == leader) at = atomicAdd(&sh.nlist, (u32)__popc(bal));
-        at = __shfl_sync(0xffffffffu, at, leader);
-        u32 slot = at + __popc(bal & ((1u << lane) - 1u));
-        if (ok && slot < FD_SAMP_CAP) list[slot] = e;
-      });
-      __syncthreads();
-      u32 nl = sh.nlist;
-      if (pending) {
-        fd_samp_list all = { list, nl, 0u, true, false, 0u };
-        fd_samp_select<false>(all, (u64)a.top_k, 0u, 24, true, true, 0u, sh, &c.lo_k, &s, &pending);
-      }
-      if (nl <= FD_SAMP_CAP) out = fd_samp_draw(fd_samp_list{ list, nl, c.lo_k, false, false, 0u }, a, a.pos[0], sh);
-      else out = fd_samp_draw(fd_samp_stream{ &c, true, false, 0u }, a, a.pos[0], sh);
     }
   }
-  __syncthreads();   /* every read of counts is done: clear the window's */
-  fd_samp_window(a.pos[0], a.last_n, a.cap, &lo, &hi);
-  for (int j = lo + (int)tid; j <= hi; j += (int)nt) {
-    int t = a.hist[j];
-    if (t >= 0 && (u32)t < a.n) a.counts[t] = 0;
+  __threadfence();
+  __syncthreads();
+  if (tid == 0) sh.last = atomicAdd(&hd->ticket, 1u) == gridDim.x - 1;
+  __syncthreads();
+  if (!sh.last) return;
+  __threadfence();
+  int out = fd_samp_finish(a, hd, list, sl.surv, sh);
+  __syncthreads();
+  if (tid == 0) {
+    hd->gmax = 0, hd->ncand = 0, hd->nlist = 0, hd->ticket = 0;
+    a.ids[0] = out;
   }
-  if (tid == 0) a.ids[0] = out;
 }

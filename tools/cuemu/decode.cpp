@@ -1,6 +1,7 @@
 // decode.cpp — attn_decode.cuh on the CPU (emu.h) against attention in
-// double: head_dim 32..256, G 1..8, splits 1..256 (one and two combine
-// levels), positions from -1 past the cache; the tickets must end at zero.
+// double: head_dim 32..256, G 1..12 (one and two head groups a kv head),
+// splits 1..256, positions from -1 past the cache; the tickets must end at
+// zero.
 #include "emu.h"
 typedef float q_t; typedef fd_f16 kc_t; typedef fd_f16 vc_t; typedef int pos_t; typedef float y_t; typedef float part_t; typedef int count_t;
 struct fd_args { const q_t *q; const kc_t *kc; const vc_t *vc; const pos_t *pos; y_t *y; part_t *part; count_t *count;
@@ -20,7 +21,8 @@ int run(u32 H, u32 KV, u32 hd, u32 C, int pos, u32 S, bool rev) {
   float *pp = (float *)(((uintptr_t)part.data() + 15) & ~(uintptr_t)15);
   int p = pos; float scale = 1.0f / sqrtf((float)hd);
   fd_args a = { q.data(), kc.data(), vc.data(), &p, y.data(), pp, cnt.data(), H, KV, hd, C, S, scale };
-  launch(body, &a, {S, H, 1}, {128, 1, 1}, rev);
+  u32 NG = (H / KV + AD_MAXG - 1) / AD_MAXG;
+  launch(body, &a, {S, KV * NG, 1}, {128, 1, 1}, rev);
   // reference
   long long n = std::min<long long>((long long)pos + 1, C); if (n < 0) n = 0; u32 G = H / KV; double num = 0, den = 0;
   std::vector<double> s(n > 0 ? n : 1);
@@ -40,5 +42,6 @@ int main() {
   f += run(14, 2, 64, 4096, 4095, 1, false); f += run(14, 2, 64, 4096, 2000, 9, false);
   f += run(12, 2, 128, 4096, 1000, 64, false); f += run(12, 2, 128, 2048, 2047, 17, true);
   f += run(16, 2, 256, 512, 300, 7, false); f += run(4, 4, 96, 512, 511, 3, true); f += run(8, 1, 32, 1024, 1023, 16, false);
-  f += run(14, 2, 64, 512, -1, 4, false);
+  f += run(14, 2, 64, 512, -1, 4, false); f += run(24, 2, 64, 1024, 900, 16, true); f += run(20, 2, 128, 1024, 1023, 5, false);
+  f += run(14, 2, 64, 8192, 8191, 256, false); f += run(14, 2, 64, 8192, 300, 256, true);
   printf("%s\n", f ? "FAIL" : "ALL OK"); return f; }

@@ -53,6 +53,29 @@ static inline int __shfl_xor_sync(u32, int v, int o) {
   int t = g_cur; g_ishfl[t] = v; yield_(BAR_WARP); int src = (t & ~31) | ((t & 31) ^ o); int r = g_ishfl[src]; yield_(BAR_WARP); return r; }
 static inline float __shfl_sync(u32, float v, int l) {
   int t = g_cur; g_shfl[t] = v; yield_(BAR_WARP); float r = g_shfl[(t & ~31) | l]; yield_(BAR_WARP); return r; }
+// 64-bit and integer warp exchanges, votes, bit helpers (the sampler's)
+static u64 g_lshfl[1024];
+static inline u64 xchg_(u64 v, int src_lane_of_me, bool down, int o) {
+  int t = g_cur; g_lshfl[t] = v; yield_(BAR_WARP); (void)down; (void)o; u64 r = g_lshfl[(t & ~31) | src_lane_of_me]; yield_(BAR_WARP); return r; }
+static inline u64 __shfl_xor_sync(u32, u64 v, int o) { return xchg_(v, (g_cur & 31) ^ o, false, o); }
+static inline u64 __shfl_down_sync(u32, u64 v, int o) { int l = (g_cur & 31) + o; return xchg_(v, l < 32 ? l : (g_cur & 31), true, o); }
+static inline u32 __shfl_xor_sync(u32, u32 v, int o) { return (u32)xchg_(v, (g_cur & 31) ^ o, false, o); }
+static inline u32 __shfl_sync(u32, u32 v, int l) { return (u32)xchg_(v, l, false, 0); }
+static inline u32 __ballot_sync(u32, bool p) {   // lanes that finished count as 0
+  int t = g_cur; g_lshfl[t] = p; yield_(BAR_WARP); u32 m = 0;
+  for (int l = 0; l < 32; l++) { int i = (t & ~31) | l; if (g_th[i].state != DONE && g_lshfl[i]) m |= 1u << l; }
+  yield_(BAR_WARP); return m; }
+static inline u32 __match_any_sync(u32, u32 v) {
+  int t = g_cur; g_lshfl[t] = v; yield_(BAR_WARP); u32 m = 0;
+  for (int l = 0; l < 32; l++) { int i = (t & ~31) | l; if (g_th[i].state != DONE && g_lshfl[i] == v) m |= 1u << l; }
+  yield_(BAR_WARP); return m; }
+static inline int __popc(u32 v) { return __builtin_popcount(v); }
+static inline int __ffs(u32 v) { return __builtin_ffs((int)v); }
+static inline int __clz(u32 v) { return v ? __builtin_clz(v) : 32; }
+static inline u32 atomicAdd(u32 *p, u32 v) { u32 o = *p; *p += v; return o; }
+static inline u64 atomicAdd(u64 *p, u64 v) { u64 o = *p; *p += v; return o; }
+static inline u64 atomicMax(u64 *p, u64 v) { u64 o = *p; if (v > o) *p = v; return o; }
+static inline float __double2float_ru(double d) { float f = (float)d; if ((double)f < d) f = nextafterf(f, INFINITY); return f; }
 static inline float atomicAdd(float *p, float v) { float o = *p; *p += v; return o; }
 static inline int atomicAdd(int *p, int v) { int o = *p; *p += v; return o; }
 typedef void (*body_fn)(void *);

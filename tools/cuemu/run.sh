@@ -1,6 +1,8 @@
 #!/bin/sh
-# run.sh — builds and runs the CPU emulations of the attention, RoPE and
-# argmax kernels (see emu.h). Needs a C++17 compiler; no GPU, no CUDA.
+# run.sh — builds and runs the CPU emulations of the attention, RoPE,
+# argmax and sampler kernels (see emu.h). Needs a C++17 compiler; no GPU, no
+# CUDA. The sampler's reference is the library's (FD_LIB, default
+# build/libfoundry.a; its case is skipped, saying so, without one).
 #   tools/cuemu/run.sh       exit 0 if every case matches its reference
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,4 +16,14 @@ for t in decode prefill argmax rope; do
   echo "$t: $(tail -n 1 "$out/$t.txt")"
   [ $rc = 0 ] || cat "$out/$t.txt"
 done
+lib=${FD_LIB:-$here/../../build/libfoundry.a}
+if [ -f "$lib" ]; then
+  ${CXX:-g++} -O1 -std=c++17 -w -I"$here" -I"$src" -I"$here/../../include" -o "$out/sample" "$here/sample.cpp" \
+    "$lib" -lm -ldl -lpthread -fopenmp -ljansson
+  "$out/sample" 10 >"$out/sample.txt" || rc=1
+  echo "sample: $(tail -n 1 "$out/sample.txt")"
+  [ $rc = 0 ] || cat "$out/sample.txt"
+else
+  echo "sample: skipped (no $lib: build the library first)"
+fi
 exit $rc

@@ -1,0 +1,51 @@
+// sample.cpp — sample.cuh on the CPU (emu.h) against fd_sample_ref (the
+// library's CPU twin, linked from libfoundry.a): vocabularies of one and of
+// many blocks, padding past `valid`, NaN, ties, penalties, every filter on
+// and off, blocks run in both orders (different last blocks); the header of
+// the scratch must end at zero.
+#include "emu.h"
+extern "C" {
+#include "foundry/ops.h"
+}
+typedef float logits_t; typedef int hist_t; typedef int pos_t; typedef int ids_t; typedef int counts_t;
+struct fd_args { const logits_t *logits; const hist_t *hist; const pos_t *pos; ids_t *ids; counts_t *counts;
+  u32 n, valid, cap; float temperature; int top_k; float top_p, min_p, repeat_penalty, presence_penalty,
+  frequency_penalty; int last_n; u64 seed; };
+#define FD_NAME kern_sample
+#include "ops/sample.cuh"
+static void body(void *p) { kern_sample(*(fd_args *)p); }
+static uint64_t rs = 88172645463325252ull;
+static u64 nx() { rs ^= rs << 13; rs ^= rs >> 7; rs ^= rs << 17; return rs; }
+static float uni() { return (float)((nx() >> 11) * (1.0 / 9007199254740992.0)); }
+static int run(u32 n, u32 valid, int ties, const fd_sampler &s, u32 cap, int pos, bool rev) {
+  std::vector<float> l(n); std::vector<int> hist(cap);
+  for (u32 i = 0; i < n; i++) { l[i] = (uni() + uni() + uni()) * 3 - 2; if (nx() % 2000 == 0) l[i] += 12 + uni() * 4; if (ties) l[i] = roundf(l[i] * 4) / 4; }
+  if (nx() % 3 == 0) l[nx() % n] = NAN;
+  for (u32 j = 0; j < cap; j++) hist[j] = (int)(j % 5 == 0 ? nx() % 20 : nx() % n);
+  std::vector<int> scratch(fd_sample_scratch_ints(n) + 4, 0);
+  int *sc = (int *)(((uintptr_t)scratch.data() + 15) & ~(uintptr_t)15), id = -5, p = pos;
+  fd_args a = { l.data(), hist.data(), &p, &id, sc, n, valid, cap, s.temperature, s.top_k, s.top_p, s.min_p,
+                s.repeat_penalty, s.presence_penalty, s.frequency_penalty, s.last_n, s.seed };
+  launch(body, &a, {(n + FD_SAMP_SLICE - 1) / FD_SAMP_SLICE, 1, 1}, {FD_SAMP_THREADS, 1, 1}, rev);
+  int32_t want = -7;
+  if (fd_sample_ref(l.data(), n, valid, hist.data(), cap, pos, &s, &want)) { printf("ref failed\n"); return 1; }
+  int dirty = 0; for (int i = 0; i < 16; i++) dirty |= sc[i];
+  printf("n %6u valid %6u T %.2f k %4d p %.2f minp %.2f rep %.2f last %3d %s: %d want %d header %s\n", n, valid,
+         (double)s.temperature, s.top_k, (double)s.top_p, (double)s.min_p, (double)s.repeat_penalty, s.last_n,
+         rev ? "rev" : "fwd", id, want, dirty ? "DIRTY" : "clean");
+  return id != want || dirty;
+}
+int main(int argc, char **argv) {
+  int f = 0, cases = argc > 1 ? atoi(argv[1]) : 24;
+  static const float temps[] = { 0, 0.3f, 0.8f, 1.0f, 1.7f }, tps[] = { 1, 0.95f, 0.5f, 0.1f }, mps[] = { 0, 0.05f, 0.3f, 0 };
+  static const int ks[] = { 0, 1, 5, 40, 1000, 3000, 0 }, lasts[] = { -1, 0, 64, 7 };
+  static const u32 ns[] = { 151936, 5000, 50, 2048, 4097 };
+  for (int c = 0; c < cases; c++) {
+    fd_sampler s; fd_sampler_defaults(&s);
+    s.temperature = temps[c % 5 == 0 ? 2 : nx() % 5]; s.top_k = ks[nx() % 7]; s.top_p = tps[nx() % 4];
+    s.min_p = mps[nx() % 4]; s.last_n = lasts[nx() % 4]; s.seed = nx();
+    if (nx() % 2) { s.repeat_penalty = 1.0f + (float)(nx() % 50) / 50; s.presence_penalty = (float)(nx() % 10) / 10; s.frequency_penalty = (float)(nx() % 10) / 10; }
+    u32 n = ns[c % 5], valid = c % 2 ? n : n - n / 10;
+    f += run(n, valid, c % 3 == 0, s, 512, (int)(nx() % 512), c % 2);
+  }
+  printf("%s\n", f ? "FAIL" : "ALL OK"); return f; }
