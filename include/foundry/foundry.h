@@ -33,6 +33,7 @@ typedef struct fd_options {
     fd_log_level log_level;   /* messages below it are dropped; default (0) = DEBUG when log is set, else NOTICE */
     int         device;       /* CUDA device ordinal */
     const char *cache_dir;    /* kernel cache folder; NULL: $FOUNDRY_CACHE_DIR, else $XDG_CACHE_HOME/foundry, else ~/.cache/foundry */
+    int         threads;      /* CPU backend: worker threads (0 = every processor this process may run on) */
 } fd_options;
 
 /* Creates a foundry; *out is NULL on failure and `err` (may be NULL) says why.

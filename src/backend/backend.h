@@ -54,6 +54,8 @@ struct fd_backend {
     char device_name[128];
     int  arch;                   /* compute capability * 10 (90 on the H100); 0 on the CPU */
     unsigned sms;                /* multiprocessors (132 on the H100 SXM); 1 on the CPU */
+    int  threads;                /* CPU: worker threads of the CPU twins (>= 1; default the processors
+                                    this process may run on, fd_options.threads overrides); 0 on CUDA */
     int  pdl;                    /* FD_KERNEL_PDL kernels overlap their predecessor's tail (programmatic
                                     dependent launch: sm_90+, not turned off by FOUNDRY_PDL=0) */
 

@@ -19,7 +19,7 @@ int cli_model_arg(const char *cmd, cli_model_args *a, int argc, char **argv, int
     const char *o = argv[*i];
     int is = !strcmp(o, "-m") || !strcmp(o, "--model") || !strcmp(o, "--synthetic") || !strcmp(o, "--backend") ||
              !strcmp(o, "--dtype") || !strcmp(o, "-c") || !strcmp(o, "--ctx") || !strcmp(o, "--vocab") ||
-             !strcmp(o, "--seed-weights");
+             !strcmp(o, "--seed-weights") || !strcmp(o, "--threads");
     if (!is) return 0;
     const char *v = cli_value(cmd, argc, argv, i);
     if (!v) return 2;
@@ -47,6 +47,9 @@ int cli_model_arg(const char *cmd, cli_model_args *a, int argc, char **argv, int
     } else if (!strcmp(o, "-c") || !strcmp(o, "--ctx")) {
         if (cli_parse_u64(cmd, o, v, 1, 1u << 20, &n)) return 2;
         a->ctx = (uint32_t)n;
+    } else if (!strcmp(o, "--threads")) {
+        if (cli_parse_u64(cmd, o, v, 1, 4096, &n)) return 2;
+        a->threads = (int)n;
     } else if (!strcmp(o, "--vocab")) {
         a->vocab = v;
     } else {
@@ -65,7 +68,8 @@ const char *cli_model_help(void)
            "  --seed-weights S    the synthetic model's weight seed (default 1)\n"
            "  --backend B         auto (default: the GPU if there is one), cpu or cuda\n"
            "  --dtype T           convert the weights on load: f32, f16, bf16, q8_0 or q4_0\n"
-           "  -c, --ctx N         context length (default: the model's; on the CPU at most 4096)\n";
+           "  -c, --ctx N         context length (default: the model's; on the CPU at most 4096)\n"
+           "  --threads N         CPU backend: worker threads (default: every processor)\n";
 }
 
 /* A progress line for big models, on a terminal only (logs stay clean). */
@@ -86,7 +90,7 @@ int cli_model_open(const char *cmd, const cli_model_args *a, cli_model *m)
     if ((a->model && a->synthetic) || (!a->model && !a->synthetic && !a->synthetic_cpu)) {
         return cli_usage_error(cmd, "give a model with -m MODEL or --synthetic NAME (one of them)");
     }
-    st = fd_foundry_create(&(fd_options){ .backend = a->backend }, &m->fd, &err);
+    st = fd_foundry_create(&(fd_options){ .backend = a->backend, .threads = a->threads }, &m->fd, &err);
     if (st != FD_OK) return cli_fail(cmd, st, &err);
     m->gpu = fd_foundry_backend(m->fd) == FD_BACKEND_CUDA;
     m->shape = a->model ? NULL : a->synthetic ? a->synthetic : m->gpu ? a->synthetic_gpu : a->synthetic_cpu;

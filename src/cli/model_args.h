@@ -1,5 +1,5 @@
 /* model_args.h — the options every model command shares (-m, --synthetic,
- * --backend, --dtype, -c, --vocab) and opening a
+ * --backend, --dtype, -c, --vocab, --threads) and opening a
  * model with its foundry and device weights in one call.
  *
  * Layer: cli. */
@@ -20,6 +20,7 @@ typedef struct cli_model_args {
     int convert;                /* --dtype given */
     fd_dtype dtype;
     uint32_t ctx;               /* -c; 0: default */
+    int threads;                /* --threads: CPU worker threads; 0: every processor */
     uint64_t seed;              /* for --synthetic */
 } cli_model_args;
 

@@ -69,6 +69,8 @@ fd_status fd_foundry_create(const fd_options *opt, fd_foundry **out, fd_error *e
     *out = NULL;
     if ((unsigned)o->backend > FD_BACKEND_CUDA)
         return fd_error_set(err, FD_ERR_INVALID, "unknown backend kind %d", (int)o->backend);
+    if (o->threads < 0 || o->threads > 4096)
+        return fd_error_set(err, FD_ERR_INVALID, "threads must be 0 (all processors) to 4096, is %d", o->threads);
     fd_foundry *fd = fd_calloc(1, sizeof *fd);
     if (!fd) return fd_error_set(err, FD_ERR_NOMEM, "foundry: out of memory");
     fd->log = o->log ? o->log : log_stderr;
@@ -78,6 +80,7 @@ fd_status fd_foundry_create(const fd_options *opt, fd_foundry **out, fd_error *e
     fd_status st = pick_backend(fd, o, err);
     if (st == FD_OK) {
         fd->kind = strcmp(fd->be->name, "cuda") ? FD_BACKEND_CPU : FD_BACKEND_CUDA;
+        if (fd->kind == FD_BACKEND_CPU && o->threads) fd->be->threads = o->threads;
         fd->pool_cap = o->pool_bytes ? o->pool_bytes : DEFAULT_POOL_BYTES;
         st = fd->be->alloc(fd->be, fd->pool_cap, &fd->pool_base, err);
     }

@@ -8,9 +8,16 @@
 
 #include "core/internal.h"
 
+/* Threads a CPU twin uses for `work` multiply-adds on t's foundry: its
+ * backend's worker count (--threads), or 1 below about 2^15 of them, where
+ * waking the workers costs more than they save. */
+int fd_ref_threads(const fd_tensor *t, uint64_t work);
+
 /* w: (rows, cols) any weight dtype; x: (cols) f32; y: (rows) f32, may not alias x.
- * Accumulates in double, row by row (OpenMP over rows). FD_ERR_NOMEM (and
- * y untouched) when its row scratch cannot be allocated. */
+ * Rows are shared by the foundry's threads. Float weights: f32 lanes
+ * (backend/cpu/simd.h) summed in double, reading the row as stored.
+ * Quantized: each row dequantized to f32 and accumulated in double;
+ * FD_ERR_NOMEM (and y untouched) when its row scratch cannot be allocated. */
 fd_status fd_gemv_ref(const fd_tensor *w, const float *x, float *y, uint32_t rows, uint32_t cols, fd_error *err);
 
 /* y = x * (1 / sqrt(mean(x^2) + eps)) * w over n values, in double; y may be x. */

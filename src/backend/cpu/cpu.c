@@ -1,6 +1,7 @@
 /* cpu.c — the CPU backend: device memory is host memory, kernels run their
  * CPU reference functions (so this backend has no compile/launch members),
- * and synchronize has nothing to wait for.
+ * and synchronize has nothing to wait for. The twins share their rows over
+ * `threads` OpenMP workers (simd.h has their vectorised inner loops).
  *
  * Layer: backend. The default where no GPU is present and the oracle every
  * GPU result is compared with. */
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <stdio.h>
+#include <omp.h>
 #include "backend/backend.h"
 #include "base/mem.h"
 
@@ -83,6 +85,7 @@ fd_status fd_backend_cpu_create(fd_backend **out, fd_error *err)
     b->name = "cpu";
     strcpy(b->device_name, "CPU");
     b->sms = 1;
+    b->threads = omp_get_num_procs();
     b->alloc = cpu_alloc;
     b->release = cpu_release;
     b->upload = cpu_upload;

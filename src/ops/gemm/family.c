@@ -20,6 +20,8 @@
 #include "ops/ops.h"
 #include "ops/gemm/layout.cuh"
 #include "base/mem.h"
+#include "backend/cpu/simd.h"
+#include "ops/ref.h"
 
 static int products(const fd_gemm_args *a) { return a->w1 ? 2 : 1; }
 
@@ -105,58 +107,106 @@ static void round_operand(fd_dtype wt, float *v, size_t n)
     if (wt == FD_BF16)
         for (size_t i = 0; i < n; i++) v[i] = fd_bf16_to_f32(fd_f32_to_bf16(v[i]));
     else
-        for (size_t i = 0; i < n; i++) v[i] = fd_f16_to_f32(fd_f32_to_f16(v[i]));
+        fd_cpu_round_f16(v, n);
 }
 
-/* CPU: the weights dequantized and rounded to the operand type once; then
- * row by row (OpenMP over rows): the input stage stages the row, rounded
- * like the device's; the products accumulate in double and take the row's
- * scale; the epilogue stores the row. */
+/* The CPU composition's blocking: MB rows of x staged at once (the weights
+ * are converted once per block, so their conversion is paid M / MB times),
+ * and NB weight rows per thread tile (a multiple of the register tile's 3),
+ * converted into the thread's scratch and multiplied by every staged row. */
+#define MB 64
+#define NB 24
+
+/* Weight row n of w as f32 operands in `buf` (or in place for f32). */
+static const float *weight_row(const fd_tensor *w, uint32_t n, uint32_t K, float *buf)
+{
+    const unsigned char *base = fd_tensor_data(w);
+    size_t rb = (size_t)K / fd_dtype_block_elems(w->dtype) * fd_dtype_block_bytes(w->dtype);
+    const void *row = base + (size_t)n * rb;
+    if (w->dtype == FD_F32) return row;
+    if (w->dtype == FD_F16) fd_cpu_f16_to_f32(row, buf, K);
+    else {
+        fd_dequantize_row(w->dtype, row, buf, K);
+        if (fd_dtype_is_quant(w->dtype)) fd_cpu_round_f16(buf, K);
+    }
+    return buf;
+}
+
+/* One thread tile: products of weight rows [n0, n0 + nb) of w (product p)
+ * with the mb staged rows xs (mb, K), scaled per row, into
+ * v (mb, np, N). wbuf: NB x K floats of the thread's own. */
+static void tile_products(const fd_tensor *w, int p, int np, uint32_t n0, uint32_t nb, uint32_t N, uint32_t K,
+                          const float *xs, const float *scale, uint32_t mb, float *v, float *wbuf)
+{
+    const float *wr[NB];
+    for (uint32_t j = 0; j < nb; j++) wr[j] = weight_row(w, n0 + j, K, wbuf + (size_t)j * K);
+    for (uint32_t i = 0; i < mb; i += 4)
+        for (uint32_t j = 0; j < nb; j += 3) {
+            /* edges repeat the last row; their results are not stored */
+            const float *xr[4], *wt[3];
+            for (uint32_t ii = 0; ii < 4; ii++) xr[ii] = xs + (size_t)(i + ii < mb ? i + ii : mb - 1) * K;
+            for (uint32_t jj = 0; jj < 3; jj++) wt[jj] = wr[j + jj < nb ? j + jj : nb - 1];
+            float out[4][3];
+            fd_cpu_tile4x3(xr, wt, K, out);
+            for (uint32_t ii = 0; ii < 4 && i + ii < mb; ii++)
+                for (uint32_t jj = 0; jj < 3 && j + jj < nb; jj++)
+                    v[((size_t)(i + ii) * np + p) * N + n0 + j + jj] = out[ii][jj] * scale[i + ii];
+        }
+}
+
+/* CPU: blocks of MB rows: the input stage stages each row (rounded like the
+ * device's operands) and its scale; thread tiles of NB weight rows,
+ * converted once per block, multiply every staged row (f32 lanes, summed
+ * per output: fd_cpu_tile4x3); the epilogue stores each row. Threads share
+ * the tiles, then the rows. */
 static fd_status gemm_cpu(const fd_compound *c, const void *p, fd_error *err)
 {
     const fd_gemm_args *a = p;
     int np = products(a);
     fd_dtype wt = a->w0->dtype;
-    size_t nk = (size_t)a->N * a->K;
-    int par = (uint64_t)a->M * nk > 1u << 16, nth = par ? omp_get_max_threads() : 1;
-    float *w = fd_malloc((size_t)np * nk * sizeof *w);
-    float *tmp = fd_malloc((size_t)nth * (a->K + 2 * (size_t)a->N) * sizeof *tmp);
-    fd_status st = w && tmp ? FD_OK : fd_error_set(err, FD_ERR_NOMEM, "gemm on the CPU: out of memory");
-    const fd_tensor *wi[2] = { a->w0, a->w1 };
-    for (int i = 0; i < np && st == FD_OK; i++) {
-        fd_dequantize_row(wt, fd_tensor_data(wi[i]), w + i * nk, nk);
-        round_operand(wt, w + i * nk, nk);
-    }
+    uint32_t K = a->K, N = a->N, ntn = (N + NB - 1) / NB;
+    int nth = fd_ref_threads(a->x, (uint64_t)a->M * N * K * np);
+    size_t mbk = (size_t)MB * K;
+    float *xs = fd_malloc((mbk + MB + (size_t)MB * np * N + (size_t)nth * NB * K) * sizeof *xs);
+    if (!xs) return fd_error_set(err, FD_ERR_NOMEM, "gemm on the CPU: out of memory");
+    float *scale = xs + mbk, *v = scale + MB, *wbuf = v + (size_t)MB * np * N;
     const fd_stage *in = fd_compound_stage(c, FD_GEMM_INPUT), *epi = fd_compound_stage(c, FD_GEMM_EPILOGUE);
-    if (st == FD_OK) {
-        fd_status bad = FD_OK;
-#pragma omp parallel num_threads(nth) if (par)
+    const fd_tensor *wi[2] = { a->w0, a->w1 };
+    fd_status bad = FD_OK;
+    for (uint32_t m0 = 0; m0 < a->M && bad == FD_OK; m0 += MB) {
+        uint32_t mb = a->M - m0 < MB ? a->M - m0 : MB;
+#pragma omp parallel num_threads(nth)
         {
-            float *xs = tmp + (size_t)omp_get_thread_num() * (a->K + 2 * (size_t)a->N), *v = xs + a->K;
+            fd_status s = FD_OK;
 #pragma omp for
-            for (int64_t m = 0; m < (int64_t)a->M; m++) {
-                fd_gemm_io io = { (uint32_t)m, xs, 1.0f, { v, v + a->N } };
-                fd_status s = in->cpu(a, &io);
-                round_operand(wt, xs, a->K);
-                for (int i = 0; i < np; i++)
-                    for (uint32_t n = 0; n < a->N; n++) {
-                        const float *row = w + i * nk + (size_t)n * a->K;
-                        double acc = 0;
-                        for (uint32_t k = 0; k < a->K; k++) acc += (double)row[k] * xs[k];
-                        v[(size_t)i * a->N + n] = (float)(acc * io.scale);
-                    }
-                if (s == FD_OK) s = epi->cpu(a, &io);
-                if (s != FD_OK) {
+            for (int64_t i = 0; i < (int64_t)mb; i++) {
+                fd_gemm_io io = { m0 + (uint32_t)i, xs + (size_t)i * K, 1.0f, { NULL, NULL } };
+                fd_status r = in->cpu(a, &io);
+                if (r != FD_OK) s = r;
+                round_operand(wt, io.xs, K);
+                scale[i] = io.scale;
+            }
+#pragma omp for schedule(dynamic)
+            for (int64_t t = 0; t < (int64_t)np * ntn; t++) {
+                uint32_t n0 = (uint32_t)(t % ntn) * NB, nb = N - n0 < NB ? N - n0 : NB;
+                tile_products(wi[t / ntn], (int)(t / ntn), np, n0, nb, N, K, xs, scale, mb, v,
+                              wbuf + (size_t)omp_get_thread_num() * NB * K);
+            }
+#pragma omp for
+            for (int64_t i = 0; i < (int64_t)mb; i++) {
+                float *vi = v + (size_t)i * np * N;
+                fd_gemm_io io = { m0 + (uint32_t)i, xs + (size_t)i * K, scale[i], { vi, vi + N } };
+                fd_status r = s == FD_OK ? epi->cpu(a, &io) : FD_OK;
+                if (r != FD_OK) s = r;
+            }
+            if (s != FD_OK) {
 #pragma omp critical
-                    bad = s;
-                }
+                bad = s;
             }
         }
-        if (bad != FD_OK) st = fd_error_set(err, bad, "gemm on the CPU: a stage failed");
     }
-    fd_free(w);
-    fd_free(tmp);
-    return st;
+    fd_free(xs);
+    return bad == FD_OK ? FD_OK : fd_error_set(err, bad, "gemm on the CPU: a stage failed");
 }
 
 static int gemm_defines(const fd_compound *c, char *buf, size_t cap)
