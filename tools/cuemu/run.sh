@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh — builds and runs the CPU emulations of the attention, RoPE and
-# argmax kernels (see emu.h). Needs a C++17 compiler; no GPU, no CUDA.
+# argmax kernels and of the int8 GEMV contract per quantized policy (see
+# emu.h). Needs a C++17 and a C compiler with OpenMP; no GPU, no CUDA.
 #   tools/cuemu/run.sh       exit 0 if every case matches its reference
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -13,5 +14,18 @@ for t in decode prefill argmax rope; do
   "$out/$t" >"$out/$t.txt" || rc=1
   echo "$t: $(tail -n 1 "$out/$t.txt")"
   [ $rc = 0 ] || cat "$out/$t.txt"
+done
+# the int8 GEMV contract: device code per policy against the CPU twin (int8_ref.c, compiled as C)
+inc=$here/../../include
+for f in ops/gemv/int8_ref base/dtype base/status; do
+  ${CC:-cc} -O1 -std=c11 -fopenmp -I"$inc" -I"$src" -c -o "$out/$(basename $f).o" "$src/$f.c"
+done
+for p in q8_0 q4_0; do
+  P=$(echo $p | tr a-z A-Z)
+  ${CXX:-g++} -O1 -std=c++17 -w -fopenmp -I"$here" -I"$inc" -I"$src" -DPOLICY="\"ops/gemv/policy_$p.cuh\"" -DDT=FD_$P \
+    -o "$out/gemv_$p" "$here/gemv.cpp" "$out/int8_ref.o" "$out/dtype.o" "$out/status.o" -lm
+  "$out/gemv_$p" >"$out/gemv_$p.txt" || rc=1
+  echo "gemv $p: $(tail -n 1 "$out/gemv_$p.txt")"
+  [ $rc = 0 ] || cat "$out/gemv_$p.txt"
 done
 exit $rc
