@@ -11,7 +11,11 @@
  * the RMSNorm input stage and bias epilogue against RMSNorm + three GEMVs
  * with bias. Elementwise add moves three 128 MB vectors per launch, far
  * above L2 without rotation. The launch floor is a one-block kernel issued
- * the same way. Usage: bench_gemv [--backend cpu|cuda] [--quick] [--only DTYPE]
+ * the same way. Quantized policies run the int8 activation contract (x
+ * rounded to int8 blocks, dp4a): each case says how it takes x ("x": "f32"
+ * or "int8") and its fraction relative to the f16 policy's at the same
+ * shape ("of_f16_fraction"). Shapes: Qwen2.5 0.5B's, 1.5B's and 3B's
+ * gate/up, down and lm_head (the CPU: the first only). Usage: bench_gemv [--backend cpu|cuda] [--quick] [--only DTYPE]
  * [--shape ROWSxCOLS] (either: the GEMV cases of that dtype / shape only, or
  * with --only add the elementwise case only; no
  * fused cases; for profilers). FOUNDRY_PDL=0 turns programmatic dependent
@@ -119,14 +123,20 @@ static fd_status step_add(fd_foundry *fd, void *p, int c)
 
 static int copies_for(size_t bytes) { size_t c = (400u << 20) / bytes + 1; return c > MAXC ? MAXC : (int)c; }
 
-static void report(const char *name, const char *dtype, uint32_t n, uint32_t k, double s, uint64_t bytes, int copies,
-                   double copy_bw)
+/* One GEMV case. `x`: how the products take the input (f32, or int8 blocks:
+ * the quantized policies' int8 activation contract); f16_frac: the f16
+ * policy's fraction of the copy bandwidth at this shape (0: not measured),
+ * which the int8 path's is compared with. Returns this case's fraction. */
+static double report(const char *name, const char *dtype, const char *x, uint32_t n, uint32_t k, double s, uint64_t bytes,
+                     int copies, double copy_bw, double f16_frac)
 {
     static int printed;
     double bw = bytes / s;
-    printf("%s    {\"case\": \"%s\", \"dtype\": \"%s\", \"rows\": %u, \"cols\": %u, \"us\": %.2f, \"bytes\": %llu, "
-           "\"GBps\": %.1f, \"fraction_of_copy_bw\": %.3f, \"copies\": %d}",
-           printed++ ? ",\n" : "", name, dtype, n, k, s * 1e6, (unsigned long long)bytes, bw / 1e9, bw / copy_bw, copies);
+    printf("%s    {\"case\": \"%s\", \"dtype\": \"%s\", \"x\": \"%s\", \"rows\": %u, \"cols\": %u, \"us\": %.2f, "
+           "\"bytes\": %llu, \"GBps\": %.1f, \"fraction_of_copy_bw\": %.3f, \"of_f16_fraction\": %.3f, \"copies\": %d}",
+           printed++ ? ",\n" : "", name, dtype, x, n, k, s * 1e6, (unsigned long long)bytes, bw / 1e9, bw / copy_bw,
+           f16_frac > 0 ? bw / copy_bw / f16_frac : 0.0, copies);
+    return bw / copy_bw;
 }
 
 int main(int argc, char **argv)
@@ -155,10 +165,14 @@ int main(int argc, char **argv)
     if (fd_device_copy_bandwidth(fd, &copy_bw)) die(fd, "copy bandwidth");
     printf("{\n  \"device\": \"%s\",\n  \"copy_Bps\": %.0f,\n  \"programmatic_dependent_launch\": %s,\n"
            "  \"gemv\": [\n", fd_foundry_device_name(fd), copy_bw, fd_foundry_pdl(fd) ? "true" : "false");
-    static const struct { uint32_t n, k; } shapes[] = { { 4864, 896 }, { 896, 4864 }, { 151936, 896 } };
+    /* Qwen2.5 0.5B's gate/up, down and lm_head; then 1.5B's and 3B's */
+    static const struct { uint32_t n, k; } shapes[] = { { 4864, 896 }, { 896, 4864 }, { 151936, 896 },
+                                                        { 8960, 1536 }, { 1536, 8960 }, { 151936, 1536 },
+                                                        { 11008, 2048 }, { 2048, 11008 }, { 151936, 2048 } };
     const fd_dtype dts[] = { FD_F32, FD_F16, FD_BF16, FD_Q8_0, FD_Q4_0 };
-    size_t nshape = gpu ? 3 : 1;
-    for (size_t s = 0; s < nshape; s++)
+    size_t nshape = gpu ? sizeof shapes / sizeof shapes[0] : 1;
+    for (size_t s = 0; s < nshape; s++) {
+        double f16_frac = 0;
         for (size_t d = 0; d < 5; d++) {
             static ctx_t cx;
             if (only && strcmp(only, fd_dtype_name(dts[d]))) continue;
@@ -173,11 +187,14 @@ int main(int argc, char **argv)
                 cx.a[c] = (fd_gemv_args){ .x = x, .w0 = c ? weight(fd, dts[d], N, K) : w0, .y0 = y, .cols = K, .rows0 = N };
             double t = time_steps(fd, step_gemv, &cx, copies, quick);
             uint64_t bytes = fd_compound_kernel(cx.c)->bytes(&cx.a[0]);
-            report("gemv", fd_dtype_name(dts[d]), N, K, t, bytes, copies, copy_bw);
+            double f = report("gemv", fd_dtype_name(dts[d]), fd_dtype_is_quant(dts[d]) ? "int8" : "f32", N, K, t, bytes,
+                              copies, copy_bw, dts[d] == FD_F16 ? 0 : f16_frac);
+            if (dts[d] == FD_F16) f16_frac = f;
             for (int c = 0; c < copies; c++) (void)fd_tensor_free(cx.a[c].w0);
             (void)fd_tensor_free(x), (void)fd_tensor_free(y);
             fd_compound_destroy(cx.c);
         }
+    }
     /* the floor under any launch: a one-block kernel, issued the same way */
     {
         static ctx_t cx;

@@ -4,7 +4,15 @@
  * combination against the CPU composition at Qwen2.5-0.5B's shapes and at odd
  * sizes (quantized: 1001 rows, so that the last whole slice is short), plus
  * the compound f16 / q8_0 GEMV against the hand-written one.
- * Bound: ||gpu - cpu|| / ||cpu|| <= 1e-5 (f32 accumulation vs double). */
+ * Quantized policies multiply int8 weights by x rounded to int8 blocks (the
+ * int8 activation contract): the CPU matrix rounds x the same way, written
+ * out here, and test_int8_bound checks the contract's error bound against
+ * the f32-activation product, with and without outlier channels.
+ * Bounds: ||gpu - cpu|| / ||cpu|| <= 1e-5 (f32 accumulation vs double); for
+ * quantized policies with the RMSNorm input 2e-3: the CPU's and the GPU's
+ * normalised x differ by an ulp, so a value within an ulp of a rounding
+ * boundary of the int8 grid may round the other way on one side, moving an
+ * output by d_b |w_jk| (about 7e-4 of ||y|| at K = 896 for one such value). */
 #include <time.h>
 #include "check.h"
 #include "gpu.h"
@@ -51,9 +59,11 @@ static void test_refusals(void)
     const char *first = strstr(src, "/* ---- ops/math.cuh */");
     CHECK(first && !strstr(first + 1, "/* ---- ops/math.cuh */"));
     CHECK(!strstr(src, "#include"));   /* every include expanded */
-    /* the weight policy comes before the input stage: it places x in shared memory */
+    /* the input stage comes before the weight policy, whose fd_input stores the input's values in its layout
+     * (int8 blocks for q8_0: the int8 activation contract) */
     const char *pol = strstr(src, "/* stage: weights q8_0 */"), *in = strstr(src, "/* stage: input rmsnorm */");
-    CHECK(pol && in && pol < in);
+    CHECK(pol && in && in < pol);
+    CHECK_CONTAINS(src, "fd_dp4a(");
     CHECK_CONTAINS(src, "__launch_bounds__(FD_MAX_BLOCK, FD_MIN_BLOCKS)");
     fd_kernel_source_free(src);
     /* the weights are read before the wait: marked FD_EARLY in the kernel's table (fd_run then needs them
@@ -135,6 +145,19 @@ static double compare(fd_foundry *cpu, fd_foundry *gpu, const fd_compound *c, ui
     return worst;
 }
 
+/* x rounded as the int8 activation contract does (quant_x.cuh), written out
+ * independently of the twin: per block of 32, d = amax / 127, q = nearest
+ * even of x * 127 / amax; returns d q. */
+static void int8_round(const float *x, float *out, uint32_t K)
+{
+    for (uint32_t b = 0; b < K / 32; b++) {
+        float amax = 0;
+        for (uint32_t i = 32 * b; i < 32 * b + 32; i++) amax = fabsf(x[i]) > amax ? fabsf(x[i]) : amax;
+        for (uint32_t i = 32 * b; i < 32 * b + 32; i++)
+            out[i] = amax > 0 ? amax / 127.0f * nearbyintf(x[i] * (127.0f / amax)) : 0.0f;
+    }
+}
+
 /* CPU: every combination against plain GEMVs and the epilogue written out here. */
 static void test_cpu_matrix(void)
 {
@@ -155,6 +178,7 @@ static void test_cpu_matrix(void)
         for (uint32_t k = 0; k < K; k++) ss += (double)x[k] * x[k];
         float *nw = a.norm_w ? read_f32(a.norm_w) : NULL;
         for (uint32_t k = 0; k < K; k++) xs[k] = nw ? x[k] * (float)(1 / sqrt(ss / K + 1e-6)) * nw[k] : x[k];
+        if (fd_dtype_is_quant(fd_compound_stage(c, FD_GEMV_WEIGHTS)->dtype)) int8_round(xs, xs, K);
         const char *epi = fd_compound_stage(c, FD_GEMV_EPILOGUE)->name;
         float v[3][48];
         for (int m = 0; m < fd_compound_products(c); m++) {
@@ -222,7 +246,8 @@ static void test_gpu_matrix(void)
         if (np == 1 && !strcmp(fd_compound_stage(c, FD_GEMV_EPILOGUE)->name, "store") && fd_compound_stage(c, FD_GEMV_INPUT)->name[0] == 'x')
             e2 = fmax(e2, compare(cpu, gpu, c, 896, (uint32_t[]){ 151936, 0, 0 }));
         printf("%-34s rel err %.2e %.2e\n", fd_compound_name(c), e1, e2);
-        CHECK(e1 <= 1e-5 && e2 <= 1e-5);
+        int flips = fd_dtype_is_quant(d.stage[FD_GEMV_WEIGHTS]->dtype) && d.stage[FD_GEMV_INPUT] == &FD_STAGE_INPUT_RMSNORM;
+        CHECK(e1 <= (flips ? 2e-3 : 1e-5) && e2 <= (flips ? 2e-3 : 1e-5));
         fd_compound_destroy(c);
     }
     fd_foundry_destroy(cpu);
@@ -248,7 +273,9 @@ static void test_gpu_vs_plain(void)
         float *p = read_f32(y1), *q = read_f32(y2);
         double e = rel_err(p, q, N);
         printf("compound vs hand-written %s: rel err %.2e\n", fd_dtype_name(dts[d]), e);
-        CHECK(e <= 1e-5);
+        /* the hand-written kernel multiplies f32 x; q8_0's compound rounds x to int8 blocks: uniform x
+         * in [-1, 1] gives about 1 / (127 sqrt 12) / 0.58 = 4e-3 relative */
+        CHECK(e <= (d ? 1e-2 : 1e-5));
         free(p), free(q);
         (void)fd_tensor_free(w), (void)fd_tensor_free(x), (void)fd_tensor_free(y1), (void)fd_tensor_free(y2);
         fd_compound_destroy(c);
@@ -303,7 +330,7 @@ static void test_gpu_chain(void)
         float *got = read_f32(vg[STEPS & 1]);
         double e = rel_err(got, want, K);
         printf("chain of %d dependent GEMVs (%s): rel err %.2e\n", STEPS, pass ? "graph" : "direct", e);
-        CHECK(e <= 1e-5);
+        CHECK(e <= 2e-3);   /* the q8_0 steps' inputs differ by ulps between CPU and GPU: rare int8 flips */
         free(got);
         fd_graph_free(gpu, g);
         for (int i = 0; i < 2; i++) CHECK_OK(fd_tensor_write(vg[i], start[i], (size_t)K * 4), (fd_error *)NULL);
@@ -314,6 +341,63 @@ static void test_gpu_chain(void)
     fd_compound_destroy(c[0]), fd_compound_destroy(c[1]);
     fd_foundry_destroy(cpu);
     fd_foundry_destroy(gpu);
+}
+
+/* The int8 activation contract's error against the f32-activation product
+ * (fd_gemv_ref's double sums of dequantized weights times f32 x), for q8_0
+ * and q4_0, with plain x and with outlier channels (three channels 100x
+ * larger, as real models' activations have). Bound per output j (the kernel
+ * bound DESIGN.md states): |y_int8 - y_f32| <= sum over blocks b of
+ * (amax_b / 254) sum_{i in b} |w_ji|, since each x is off by at most half
+ * its block's step d_b = amax_b / 127 (plus 1e-6 of sum |w x| for the
+ * scale's own rounding). Per-block scales keep an outlier's coarse step
+ * inside its own block of 32. */
+static void test_int8_bound(void)
+{
+    enum { N = 64, K = 1024 };
+    fd_foundry *cpu = make_cpu();
+    const fd_dtype dts[] = { FD_Q8_0, FD_Q4_0 };
+    for (int d = 0; d < 2; d++)
+        for (int outl = 0; outl < 2; outl++) {
+            fd_compound *c;
+            CHECK_OK(fd_compound_build(GEMV(NULL, fd_gemv_policy(dts[d]), &FD_STAGE_GEMV, NULL), &c, NULL), (fd_error *)NULL);
+            float *xh = malloc(K * sizeof *xh), *y = NULL, *w = NULL;
+            for (int i = 0; i < K; i++) xh[i] = rng_uniform(&seed);
+            if (outl) xh[5] *= 100, xh[300] *= -100, xh[777] *= 100;
+            fd_tensor *x, *y0, *wt = rand_tensor(cpu, dts[d], 2, (int64_t[]){ N, K }, &seed, 1);
+            CHECK_OK(fd_tensor_alloc(cpu, FD_F32, 1, (int64_t[]){ K }, FD_INIT_COPY, xh, &x), (fd_error *)NULL);
+            CHECK_OK(fd_tensor_alloc(cpu, FD_F32, 1, (int64_t[]){ N }, FD_INIT_ZEROS, NULL, &y0), (fd_error *)NULL);
+            CHECK_OK(fd_run(cpu, fd_compound_kernel(c), &(fd_gemv_args){ .x = x, .w0 = wt, .y0 = y0, .cols = K, .rows0 = N }),
+                     (fd_error *)NULL);
+            y = read_f32(y0), w = read_f32(wt);
+            double num = 0, den = 0, worst = 0;
+            for (int j = 0; j < N; j++) {
+                double f = 0, mag = 0, bound = 0;
+                for (int b = 0; b < K / 32; b++) {
+                    double amax = 0, l1 = 0;
+                    for (int i = 32 * b; i < 32 * b + 32; i++) {
+                        amax = fmax(amax, fabs(xh[i]));
+                        l1 += fabs(w[j * K + i]);
+                        f += (double)w[j * K + i] * xh[i];
+                        mag += fabs((double)w[j * K + i] * xh[i]);
+                    }
+                    bound += amax / 254 * l1;
+                }
+                double err = fabs(y[j] - f);
+                worst = fmax(worst, err / (bound + 1e-6 * mag));
+                num += err * err, den += f * f;
+            }
+            printf("int8 x %s%s: rel err %.2e vs f32 x, worst output at %.2f of its bound\n", fd_dtype_name(dts[d]),
+                   outl ? " (outlier channels)" : "", sqrt(num / den), worst);
+            CHECK(worst <= 1.0);
+            /* plain x: about 4e-3; outliers: the 93 ordinary values sharing a block with one are rounded on the
+             * outlier's coarse step (100 / 127), about 1.3e-2 of an output the outliers dominate */
+            CHECK(sqrt(num / den) <= (outl ? 3e-2 : 1e-2));
+            free(xh), free(y), free(w);
+            (void)fd_tensor_free(x), (void)fd_tensor_free(y0), (void)fd_tensor_free(wt);
+            fd_compound_destroy(c);
+        }
+    fd_foundry_destroy(cpu);
 }
 
 static void setup(void)
@@ -363,5 +447,5 @@ static void test_gpu_written_weights(void)
     fd_foundry_destroy(gpu);
 }
 
-TEST_MAIN(setup, test_refusals, test_cpu_matrix, test_gpu_matrix, test_gpu_vs_plain, test_gpu_chain,
+TEST_MAIN(setup, test_refusals, test_cpu_matrix, test_int8_bound, test_gpu_matrix, test_gpu_vs_plain, test_gpu_chain,
           test_gpu_written_weights)

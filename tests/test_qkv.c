@@ -6,7 +6,7 @@
  * Bounds: q vs the independent computation 1e-5 relative (f32 products vs
  * double); cached k, v rows: 1e-3 (stored as f16, one rounding); GPU vs CPU
  * composition: q 1e-5, k/v rows 1e-3 (f16 rounding of nearly equal values
- * can land one step apart). */
+ * can land one step apart); q8_0 (int8 x, test_compound.c says why) 2e-3. */
 #include <time.h>
 #include "check.h"
 #include "gpu.h"
@@ -228,8 +228,10 @@ static void test_gpu_parity(void)
                 args_free(&a), args_free(&g);
             }
             printf("qkv hd %u %-5s: q rel err %.2e, k/v rows %.2e\n", s.hd, fd_dtype_name(dts[d]), worst_q, worst_kv);
-            CHECK(worst_q <= 1e-5);
-            CHECK(worst_kv <= 1e-3);
+            /* q8_0: x rounded to int8 blocks on both sides, from RMSNorm outputs an ulp apart: a value
+             * on a rounding boundary may land one step apart (test_compound.c) */
+            CHECK(worst_q <= (dts[d] == FD_Q8_0 ? 2e-3 : 1e-5));
+            CHECK(worst_kv <= (dts[d] == FD_Q8_0 ? 2e-3 : 1e-3));
             fd_compound_destroy(c);
         }
         host_free(&h);

@@ -219,12 +219,15 @@ fd_status fd_kernel_compile_all(int arch, fd_compile_report cb, void *user, fd_e
 FD_KERNEL_ARGS(fd_gemv_args, FD_GEMV_ARGS)
 
 /* Its kinds of stage, in the order of fd_compound_desc.stage[]. Device
- * contract (the .cuh files in src/ops/gemv/; source order weights, input, epilogue, main):
- *   weights   the weight policy (policy_<dtype>.cuh): fd_row_begin,
- *             fd_dot_row, fd_pipe, fd_xs_index / fd_xs_floats, FD_STAGE_BYTES,
- *             FD_X_DIRECT, FD_WHOLE_SLICE (and then fd_dot_smem), optionally
+ * contract (the .cuh files in src/ops/gemv/; source order input, weights, epilogue, main):
+ *   input     the values x is read as: FD_INPUT_AS_IS, float fd_input_scale(a,
+ *             part, tid, nt) (block-wide, every thread), float fd_input_at(a, i, scale)
+ *   weights   the weight policy (policy_<dtype>.cuh): fd_xin fd_input(a, smem,
+ *             once) storing the input's values in its layout (f32, or int8
+ *             blocks: the int8 activation contract, ops/gemv/quant_x.cuh),
+ *             fd_xs_bytes, fd_row_begin, fd_dot_row, fd_pipe, FD_STAGE_BYTES,
+ *             FD_WHOLE_SLICE (and then fd_dot_smem), optionally
  *             FD_MIN_BLOCKS — see ops/gemv/float_policy.cuh, quant_policy.cuh
- *   input     const float *fd_input(const fd_args &a, float *xs, bool once)
  *   epilogue  void fd_epilogue(const fd_args &a, u32 j, const float *v)
  *   main      the entry point (FD_KERNEL), FD_NOUT products per row (the
  *             family defines FD_NOUT from the stages' `provides`) */

@@ -44,6 +44,10 @@ __device__ __forceinline__ float fd_lo_h(u32 v) { return fd_h2f((u16)(v & 0xffff
 __device__ __forceinline__ float fd_hi_h(u32 v) { return fd_h2f((u16)(v >> 16)); }
 __device__ __forceinline__ float fd_lo_b(u32 v) { return __uint_as_float(v << 16); }
 __device__ __forceinline__ float fd_hi_b(u32 v) { return __uint_as_float(v & 0xffff0000u); }
+/* c + the products of a's and b's four signed bytes (dp4a, sm_61+): the int8
+ * activation contract's product (ops/gemv/quant_x.cuh) */
+__device__ __forceinline__ int fd_dp4a(u32 a, u32 b, int c) {
+  int d; asm("dp4a.s32.s32 %0, %1, %2, %3;" : "=r"(d) : "r"(a), "r"(b), "r"(c)); return d; }
 __device__ __forceinline__ float warp_sum(float v) {
   for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o); return v; }
 __device__ __forceinline__ float warp_max(float v) {

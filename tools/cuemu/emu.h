@@ -131,4 +131,9 @@ static inline float fd_hi_b(u32 v) { return __uint_as_float(v & 0xffff0000u); }
 static inline float warp_sum(float v) { for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o); return v; }
 static inline float warp_max(float v) { for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o)); return v; }
 static inline void fd_pdl_wait() {} static inline void fd_pdl_launch() {}
+// the int8 activation contract's integer helpers (prelude.cuh's fd_dp4a, CUDA's intrinsics)
+static inline int __float2int_rn(float x) { return (int)nearbyintf(x); }
+static inline u32 __funnelshift_r(u32 lo, u32 hi, u32 sh) { sh &= 31; return sh ? (lo >> sh) | (hi << (32 - sh)) : lo; }
+static inline int fd_dp4a(u32 a, u32 b, int c) {
+  for (int k = 0; k < 4; k++) c += (int)(signed char)(a >> 8 * k) * (int)(signed char)(b >> 8 * k); return c; }
 #define FD_KERNEL void FD_NAME

@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh — builds and runs the CPU emulations of the attention, RoPE,
-# argmax and sampler kernels (see emu.h). Needs a C++17 compiler; no GPU, no
+# argmax and sampler kernels and of the int8 GEMV contract per quantized
+# policy (see emu.h). Needs a C++17 and a C compiler with OpenMP; no GPU, no
 # CUDA. The sampler's reference is the library's (FD_LIB, default
 # build/libfoundry.a; its case is skipped, saying so, without one).
 #   tools/cuemu/run.sh       exit 0 if every case matches its reference
@@ -26,4 +27,17 @@ if [ -f "$lib" ]; then
 else
   echo "sample: skipped (no $lib: build the library first)"
 fi
+# the int8 GEMV contract: device code per policy against the CPU twin (int8_ref.c, compiled as C)
+inc=$here/../../include
+for f in ops/gemv/int8_ref base/dtype base/status; do
+  ${CC:-cc} -O1 -std=c11 -fopenmp -I"$inc" -I"$src" -c -o "$out/$(basename $f).o" "$src/$f.c"
+done
+for p in q8_0 q4_0; do
+  P=$(echo $p | tr a-z A-Z)
+  ${CXX:-g++} -O1 -std=c++17 -w -fopenmp -I"$here" -I"$inc" -I"$src" -DPOLICY="\"ops/gemv/policy_$p.cuh\"" -DDT=FD_$P \
+    -o "$out/gemv_$p" "$here/gemv.cpp" "$out/int8_ref.o" "$out/dtype.o" "$out/status.o" -lm
+  "$out/gemv_$p" >"$out/gemv_$p.txt" || rc=1
+  echo "gemv $p: $(tail -n 1 "$out/gemv_$p.txt")"
+  [ $rc = 0 ] || cat "$out/gemv_$p.txt"
+done
 exit $rc

@@ -12,7 +12,9 @@
  * rows streamed through per-warp staging. Dynamic shared memory: the input
  * (K floats, rounded up to the policy's layout), the slice or 8 warps x the
  * policy's staging (FD_GEMV_STAGE_BYTES or FD_GEMV_FLOAT_STAGE_BYTES), then
- * the cross-warp sums. The main stage marks the weights FD_EARLY (read
+ * the cross-warp sums. Quantized policies multiply int8 weights by x
+ * quantized to int8 blocks once per block (the int8 activation contract,
+ * quant_x.cuh; its CPU twin int8_ref.c). The main stage marks the weights FD_EARLY (read
  * before it waits for its predecessor), so fd_run launches it overlapping
  * its predecessor only when they are read-only. */
 #include <stdio.h>
@@ -20,6 +22,7 @@
 #include "ops/ops.h"
 #include "ops/gemv/gemv.h"
 #include "ops/gemv/layout.cuh"
+#include "ops/gemv/int8_ref.h"
 #include "base/mem.h"
 
 static fd_tensor *const *w_of(const fd_gemv_args *a) { return &a->w0; }
@@ -105,12 +108,13 @@ fd_status fd_gemv_view_dispatch(const fd_gemv_view *a, fd_dispatch *d, fd_error 
     FD_TRY(fd_dtype_row_bytes(a->w[0]->dtype, a->cols, &rb, err));
     int quant = fd_dtype_is_quant(a->w[0]->dtype), nout = view_products(a);
     uint32_t nmax = view_max_rows(a);
-    /* the device code's layout, from the same constants (gemv_stages.h): x
-     * (the policy's fd_xs_floats), the weights (8 warps x FD_STAGE_BYTES when
-     * streamed), the cross-warp sums */
+    /* the device code's layout, from the same constants (layout.cuh): x
+     * (the policy's fd_xs_bytes: int8 blocks for quantized policies, f32 for
+     * float ones), the weights (8 warps x FD_STAGE_BYTES when streamed), the
+     * cross-warp sums. xs: the f32 input's floats, which every block reads. */
     unsigned round = quant ? FD_GEMV_XS_ROUND : FD_GEMV_FLOAT_XS_ROUND;
     unsigned xs = (a->cols + round - 1) & ~(round - 1);
-    unsigned fixed = xs * 4 + FD_GEMV_RED_BYTES, stream = (quant ? FD_GEMV_STAGE_BYTES : FD_GEMV_FLOAT_STAGE_BYTES) * 8;
+    unsigned fixed = (quant ? FD_GEMV_XQ_BYTES(a->cols) : xs * 4) + FD_GEMV_RED_BYTES, stream = (quant ? FD_GEMV_STAGE_BYTES : FD_GEMV_FLOAT_STAGE_BYTES) * 8;
     unsigned t = 32;
     if (!nmax) {
         d->grid[0] = 0;   /* nothing to do */
@@ -179,6 +183,24 @@ static uint64_t gemv_bytes(const void *p)
     return n;
 }
 
+/* The int8 activation contract on the CPU (int8_ref.c): x quantized once,
+ * then every row of w (rows, K) quantized dtype; y: (rows). */
+static fd_status gemv_int8_ref(const fd_tensor *w, const float *x, float *y, uint32_t rows, uint32_t cols, fd_error *err)
+{
+    int nth = fd_int8_threads(rows, cols);
+    int8_t *q = fd_malloc(cols);
+    float *d = fd_malloc((size_t)cols / 32 * 2 * sizeof *d), *row = fd_malloc((size_t)nth * cols * sizeof *row);
+    fd_status st = q && d && row ? FD_OK : fd_error_set(err, FD_ERR_NOMEM, "int8 gemv on the CPU: no scratch for %d x %u floats", nth, cols);
+    if (st == FD_OK) {
+        fd_int8_quantize_x(x, cols, q, d, d + cols / 32);
+        fd_int8_gemv_rows(w->dtype, fd_tensor_data(w), q, d, y, rows, cols, row, nth);
+    }
+    fd_free(q);
+    fd_free(d);
+    fd_free(row);
+    return st;
+}
+
 fd_status fd_gemv_view_cpu(const fd_compound *c, const void *a, const fd_gemv_view *w, fd_error *err)
 {
     int n = view_products(w);
@@ -188,7 +210,9 @@ fd_status fd_gemv_view_cpu(const fd_compound *c, const void *a, const fd_gemv_vi
     fd_status st = xs && v ? FD_OK : fd_error_set(err, FD_ERR_NOMEM, "gemv on the CPU: out of memory");
     fd_gemv_io io = { fd_tensor_data(w->x), w->norm_w ? fd_tensor_data(w->norm_w) : NULL, w->eps, w->cols, xs, 0, NULL };
     if (st == FD_OK) st = fd_compound_stage(c, FD_GEMV_INPUT)->cpu(a, &io);
-    for (int i = 0; i < n && st == FD_OK; i++) st = fd_gemv_ref(w->w[i], xs, v + (size_t)i * m, w->rows[i], w->cols, err);
+    for (int i = 0; i < n && st == FD_OK; i++)   /* quantized weights: the int8 activation contract's twin */
+        st = fd_dtype_is_quant(w->w[i]->dtype) ? gemv_int8_ref(w->w[i], xs, v + (size_t)i * m, w->rows[i], w->cols, err)
+                                               : fd_gemv_ref(w->w[i], xs, v + (size_t)i * m, w->rows[i], w->cols, err);
     const fd_stage *epi = fd_compound_stage(c, FD_GEMV_EPILOGUE);
     for (uint32_t j = 0; j < m && st == FD_OK; j++) {
         float vj[3] = { v[j], n > 1 ? v[m + j] : 0, n > 2 ? v[2 * (size_t)m + j] : 0 };
@@ -201,7 +225,8 @@ fd_status fd_gemv_view_cpu(const fd_compound *c, const void *a, const fd_gemv_vi
     return st;
 }
 
-/* CPU: input stage -> xs; every product row by row; the epilogue stores. */
+/* CPU: input stage -> xs; every product row by row (quantized weights on
+ * int8 x, as the device: ops/gemv/int8_ref.c); the epilogue stores. */
 static fd_status gemv_cpu(const fd_compound *c, const void *p, fd_error *err)
 {
     fd_gemv_view v = view_of(p);
@@ -244,8 +269,8 @@ static const fd_stage_kind kinds[FD_GEMV_KINDS] = {
     [FD_GEMV_MAIN] = { "main", 1, NULL },
     [FD_GEMV_EPILOGUE] = { "epilogue", 0, &FD_STAGE_EPI_NONE },
 };
-/* the policy first: it says where the input stage puts x in shared memory */
-static const int order[FD_GEMV_KINDS] = { FD_GEMV_WEIGHTS, FD_GEMV_INPUT, FD_GEMV_EPILOGUE, FD_GEMV_MAIN };
+/* the input first: the policy's fd_input stores the input's values in its layout (f32 or int8 blocks) */
+static const int order[FD_GEMV_KINDS] = { FD_GEMV_INPUT, FD_GEMV_WEIGHTS, FD_GEMV_EPILOGUE, FD_GEMV_MAIN };
 
 const fd_family FD_GEMV_FAMILY = {
     .name = "gemv", .args = fd_gemv_args_table, .kinds = kinds, .nkinds = FD_GEMV_KINDS, .order = order,

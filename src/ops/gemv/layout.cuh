@@ -12,11 +12,14 @@
  * first two batches: two buffers of four 16-byte vectors per lane. */
 #define FD_GEMV_STAGE_BYTES 2304
 #define FD_GEMV_FLOAT_STAGE_BYTES 4096
-/* x in shared memory takes its columns rounded up to these many floats:
- * quantized policies interleave it in chunks of 1024 (fd_xs_index), float
- * ones read it as float4 */
+/* x in shared memory. Float policies: f32, columns rounded up to 4 (read
+ * as float4). Quantized policies (the int8 activation contract,
+ * ops/gemv/quant_input.cuh): int8 values, columns rounded up to chunks of
+ * 1024 (interleaved by fd_xs_index), then one float2 (d, d * sum of the
+ * block's q) per 32-value block: 1.25 bytes a column. */
 #define FD_GEMV_XS_ROUND 1024
 #define FD_GEMV_FLOAT_XS_ROUND 4
+#define FD_GEMV_XQ_BYTES(cols) ((((cols) + FD_GEMV_XS_ROUND - 1) / FD_GEMV_XS_ROUND) * FD_GEMV_XS_ROUND * 5 / 4)
 /* after the weights: the cross-warp sums, 8 warps x 3 products */
 #define FD_GEMV_RED_BYTES 96
 

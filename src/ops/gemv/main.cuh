@@ -5,7 +5,8 @@
 #include "ops/gemv/layout.cuh"
 /* One body for 1..3 products per row (FD_NOUT). Each row group (blockDim.x
  * threads) computes its row's products, reduces them, and thread 0 hands
- * them to the epilogue. Shared memory: x (fd_xs_floats), the weights, then
+ * them to the epilogue. Shared memory: x (fd_xs_bytes: f32, or int8 blocks
+ * for the quantized policies' int8 products — quant_x.cuh), the weights, then
  * the cross-warp sums (8 warps x 3). The weights go one of two ways:
  *   whole slice  when the dispatch gives the block other than the shared
  *                memory streaming takes (it does for a small quantized GEMV:
@@ -71,7 +72,7 @@ __device__ __forceinline__ void fd_group_sum(float *v, u32 t, u32 tpr, u32 wid, 
 #if FD_WHOLE_SLICE
 __device__ __forceinline__ u32 fd_dynamic_smem() { u32 n; asm("mov.u32 %0, %%dynamic_smem_size;" : "=r"(n)); return n; }
 /* The whole-slice path: rows [r0, r0 + S) of every product. */
-__device__ __forceinline__ void fd_gemv_slice(const fd_args &a, float *xs, unsigned char *ws, u32 S,
+__device__ __forceinline__ void fd_gemv_slice(const fd_args &a, unsigned char *xs, unsigned char *ws, u32 S,
                                               u32 nmax, u64 rb) {
   u32 t = threadIdx.x, tpr = blockDim.x, rpb = blockDim.y;
   u32 tid = threadIdx.y * tpr + t, nt = tpr * rpb, wid = tid >> 5;
@@ -90,7 +91,7 @@ __device__ __forceinline__ void fd_gemv_slice(const fd_args &a, float *xs, unsig
   fd_cp_commit();
   fd_pdl_wait();
   fd_pdl_launch();
-  const float *x = fd_input(a, xs, S <= rpb);
+  fd_xin x = fd_input(a, xs, S <= rpb);
   asm volatile("cp.async.wait_all;" ::: "memory");
   __syncthreads();
   for (u32 base = r0; base < r1; base += rpb) {
@@ -106,15 +107,15 @@ __device__ __forceinline__ void fd_gemv_slice(const fd_args &a, float *xs, unsig
 #endif
 FD_KERNEL(fd_args a) {
   extern __shared__ float4 fd_smem4[];
-  float *xs = (float *)fd_smem4;
-  unsigned char *ws = (unsigned char *)(xs + fd_xs_floats(a.cols));
+  unsigned char *xs = (unsigned char *)fd_smem4;
+  unsigned char *ws = xs + fd_xs_bytes(a.cols);
   u32 t = threadIdx.x, tpr = blockDim.x, rpb = blockDim.y, step = gridDim.x * rpb;
   u32 wid = (threadIdx.y * tpr + t) >> 5;
   u32 nmax = a.rows0;
   if (FD_NOUT > 1 && a.rows1 > nmax) nmax = a.rows1;
   if (FD_NOUT > 2 && a.rows2 > nmax) nmax = a.rows2;
 #if FD_WHOLE_SLICE
-  if (fd_dynamic_smem() != (u32)(ws - (unsigned char *)xs) + 8 * FD_STAGE_BYTES + FD_GEMV_RED_BYTES) {
+  if (fd_dynamic_smem() != (u32)(ws - xs) + 8 * FD_STAGE_BYTES + FD_GEMV_RED_BYTES) {
     fd_gemv_slice(a, xs, ws, (nmax + gridDim.x - 1) / gridDim.x, nmax, fd_row_stride(a.w0, a.cols) * sizeof *a.w0);
     return;
   }
@@ -128,7 +129,7 @@ FD_KERNEL(fd_args a) {
   if (t == 0) fd_prefetch_row(a, j0);
   fd_pdl_wait();
   fd_pdl_launch();
-  const float *x = fd_input(a, xs, step >= nmax);
+  fd_xin x = fd_input(a, xs, step >= nmax);
   for (u32 base = blockIdx.x * rpb; base < nmax; base += step) {
     u32 j = base + threadIdx.y;
     float v[3] = { 0.0f, 0.0f, 0.0f };

@@ -1,17 +1,17 @@
-/* quant_policy.cuh — the quantized weight policy, for the policy_<dtype>.cuh file that
- * includes it after defining FD_W (the block type), FD_BB (bytes per block)
- * and FD_QBODY (the block at `blk`, quants from blk + 2, with inputs
- * x4[32 k], into `s +=`).
+/* quant_policy.cuh — the quantized weight policy on the int8 activation
+ * contract (quant_x.cuh), for the policy_<dtype>.cuh file that includes it
+ * after defining FD_W (the block type), FD_BB (bytes per block) and
+ * fd_block_dot (one block times x's int8 block).
  *
  * Layer: ops (device code of the GEMV family; see ops/gemv/family.c). */
 /* A warp takes its row in chunks of 32 blocks; lane l takes block l of a
- * chunk whole: its scale once, its quants a word at a time, its inputs as
- * the 8 float4 of fd_xs_index's layout. Chunks are staged with cp.async into
- * two buffers per warp, in the order the warp computes them (this row's, then
- * the first of its next row, `next`), so one is in flight while the other is
- * computed; fd_row_begin stages the first two before the kernel waits for
- * its predecessor. fd_dot_smem reads a row the main staged whole, lane l
- * taking blocks l, l + T, ... the same way. */
+ * chunk whole: fd_block_dot with x's words of that block (consecutive
+ * across lanes: conflict-free) and its (d, s). Chunks are staged with
+ * cp.async into two buffers per warp, in the order the warp computes them
+ * (this row's, then the first of its next row, `next`), so one is in
+ * flight while the other is computed; fd_row_begin stages the first two
+ * before the kernel waits for its predecessor. fd_dot_smem reads a row the
+ * main staged whole. */
 #include "ops/gemv/quant_staging.cuh"
 /* Stages the chunks this warp computes from chunk c0 of row `rb` on until
  * two are in flight: chunk c0 itself, then this row's next or `next`'s first. */
@@ -32,7 +32,7 @@ __device__ __forceinline__ void fd_row_begin(const void *row, const void *next, 
   if (warp * 32 < nb)
     fd_stage_ahead((const unsigned char *)row, next, warp * 32, nb, t & 31, warp, tpr >> 5, stage, pipe);
 }
-__device__ __forceinline__ float fd_dot_row(const FD_W *row, const void *next, const float *xs, u32 cols, u32 t, u32 tpr,
+__device__ __forceinline__ float fd_dot_row(const FD_W *row, const void *next, fd_xin x, u32 cols, u32 t, u32 tpr,
                                            unsigned char *stage, fd_pipe &pipe) {
   u32 nb = cols / 32, lane = t & 31, warp = t >> 5, nw = tpr >> 5;
   const unsigned char *rb = (const unsigned char *)row;
@@ -46,10 +46,7 @@ __device__ __forceinline__ float fd_dot_row(const FD_W *row, const void *next, c
     __syncwarp();
     if (lane < n) {
       const unsigned char *blk = buf + (((u64)rb + (u64)c0 * FD_BB) & 15) + lane * FD_BB;
-      const float4 *x4 = (const float4 *)xs + c0 * 8 + lane;
-      float s = 0.0f;
-FD_QBODY
-      acc += fd_h2f(*(const u16 *)blk) * s;
+      acc += fd_block_dot(blk, fd_x_words(x, c0 + lane), fd_x_scale(x, cols, c0 + lane));
     }
     __syncwarp();
     pipe.cur ^= 1;
@@ -57,14 +54,9 @@ FD_QBODY
   }
   return acc;
 }
-__device__ __forceinline__ float fd_dot_smem(const unsigned char *row, const float *xs, u32 cols, u32 t, u32 tpr) {
+/* A row held whole in shared memory (the whole-slice path): lane l of the row group takes blocks l, l + T, ... */
+__device__ __forceinline__ float fd_dot_smem(const unsigned char *row, fd_xin x, u32 cols, u32 t, u32 tpr) {
   float acc = 0.0f;
-  for (u32 b = t; b < cols / 32; b += tpr) {
-    const unsigned char *blk = row + b * FD_BB;
-    const float4 *x4 = (const float4 *)xs + (b & ~31u) * 8 + (b & 31u);
-    float s = 0.0f;
-FD_QBODY
-    acc += fd_h2f(*(const u16 *)blk) * s;
-  }
+  for (u32 b = t; b < cols / 32; b += tpr) acc += fd_block_dot(row + b * FD_BB, fd_x_words(x, b), fd_x_scale(x, cols, b));
   return acc;
 }

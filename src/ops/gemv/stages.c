@@ -6,7 +6,10 @@
  * Weight policies read rows as GGUF stores them: float types with 16-byte
  * loads where the row allows (scalar loads otherwise, so any K works);
  * quantized types stage 32 blocks per warp in shared memory with cp.async,
- * then each lane dequantizes one whole block (ops/gemv/quant_policy.cuh).
+ * then each lane multiplies one whole block by x's int8 block in integers
+ * (the int8 activation contract: ops/gemv/quant_x.cuh, quant_policy.cuh;
+ * the CPU twin ops/gemv/int8_ref.c, which family.c's CPU composition calls
+ * for every quantized weight).
  * There is one policy per weight dtype of FD_DTYPE_LIST, made below from
  * that list: a new dtype brings its ops/gemv/policy_<name>.cuh. */
 #include <math.h>

@@ -148,7 +148,8 @@ static const fd_stage_kind kinds[FD_GEMV_KINDS] = {
     [FD_GEMV_MAIN] = { "main", 0, &FD_STAGE_GEMV3 },
     [FD_GEMV_EPILOGUE] = { "epilogue", 0, &FD_STAGE_EPI_ROPE_KV },
 };
-static const int order[FD_GEMV_KINDS] = { FD_GEMV_WEIGHTS, FD_GEMV_INPUT, FD_GEMV_EPILOGUE, FD_GEMV_MAIN };
+/* as the GEMV's: the input first, the policy's fd_input stores its values */
+static const int order[FD_GEMV_KINDS] = { FD_GEMV_INPUT, FD_GEMV_WEIGHTS, FD_GEMV_EPILOGUE, FD_GEMV_MAIN };
 
 const fd_family FD_QKV_FAMILY = {
     .name = "qkv", .args = fd_qkv_args_table, .kinds = kinds, .nkinds = FD_GEMV_KINDS, .order = order,

@@ -1,0 +1,33 @@
+/* int8_ref.h — the CPU twin of the int8 activation contract (quant_x.cuh):
+ * x quantized to int8 blocks of 32 exactly as the device does it, and the
+ * quantized weights' products on them.
+ *
+ * Layer: ops (internal). Legend: K = cols (a multiple of 32); q: (K) int8;
+ * d, s: (K / 32) f32, each block's scale and d * sum(q). Pure functions of
+ * their arguments (plus OpenMP over rows), so tools/cuemu links them as
+ * they are. */
+#ifndef FD_OPS_GEMV_INT8_REF_H
+#define FD_OPS_GEMV_INT8_REF_H
+
+#include <stdint.h>
+#include "foundry/dtype.h"
+
+/* x: (K) f32 -> q, d, s. Block b: amax = max |x|, d = amax / 127,
+ * q = nearest-even(x * (127 / amax)) (0 when amax is 0), s = d * sum(q),
+ * all in f32 as the device computes them. */
+void fd_int8_quantize_x(const float *x, uint32_t cols, int8_t *q, float *d, float *s);
+
+/* y[r] = sum over blocks b of d[b] * sum_i w[r][32 b + i] q[32 b + i]
+ * for w: (rows, K) of quantized dtype dt, dequantized to f32 a row at a time
+ * into `scratch` (nth x K floats, one row per OpenMP thread; nth from
+ * fd_int8_threads). A block's dequantized values share one f16 scale, so the
+ * inner sums are exact in double: the twin's only rounding is the final
+ * one, and what it computes is what any int8 policy computes, whatever the
+ * weight type's block layout. */
+void fd_int8_gemv_rows(fd_dtype dt, const void *w, const int8_t *q, const float *d, float *y, uint32_t rows,
+                       uint32_t cols, float *scratch, int nth);
+
+/* The OpenMP threads fd_int8_gemv_rows will use for rows x cols (1 for small products). */
+int fd_int8_threads(uint32_t rows, uint32_t cols);
+
+#endif

@@ -1,0 +1,56 @@
+// gemv.cpp — the int8 activation contract on the CPU (emu.h): the quantized
+// policy's fd_input (x into int8 blocks in shared memory, warp by warp) and
+// its fd_block_dot (dp4a products), a warp per row as the whole-slice path
+// walks it, against the CPU twin (src/ops/gemv/int8_ref.c): the q, d, s in
+// shared memory bit for bit, y within 1e-5 relative (f32 vs double sums).
+// Built once per policy: -DPOLICY='"ops/gemv/policy_q8_0.cuh"' -DDT=FD_Q8_0.
+#include "emu.h"
+extern "C" {
+#include "ops/gemv/int8_ref.h"
+}
+struct fd_args { const float *x, *norm_w; u32 cols; float eps; };
+#include "ops/gemv/input_plain.cuh"
+#include POLICY
+static const unsigned char *g_w; static u32 g_rows, g_rb; static float *g_y; static unsigned char g_smem[FD_GEMV_XQ_BYTES(4096) + 64];
+static void body(void *p) {
+  const fd_args &a = *(const fd_args *)p;
+  fd_xin x = fd_input(a, g_smem, false);
+  u32 lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  for (u32 j = warp; j < g_rows; j += 8) {
+    float acc = 0;
+    for (u32 b = lane; b < a.cols / 32; b += 32) acc += fd_block_dot(g_w + j * g_rb + b * FD_BB, fd_x_words(x, b), fd_x_scale(x, a.cols, b));
+    acc = warp_sum(acc);
+    if (lane == 0) g_y[j] = acc;
+  }
+}
+static uint64_t rs = 88172645463325252ull;
+static float rnd() { rs ^= rs << 13; rs ^= rs >> 7; rs ^= rs << 17; return (float)((rs >> 11) * (1.0 / 9007199254740992.0)) * 2 - 1; }
+static int run(u32 rows, u32 cols, bool outliers) {
+  std::vector<float> x(cols), wf((size_t)rows * cols), y(rows), want(rows), dd(cols / 16);
+  for (auto &v : x) v = rnd();
+  if (outliers) { x[3] *= 100; x[cols / 2] *= -100; }
+  x[32 * 1 + 5] = 0; for (u32 i = 64; i < 96 && cols >= 96; i++) x[i] = 0;   // a block of zeros: d = 0
+  for (auto &v : wf) v = rnd();
+  g_rb = (u32)(cols / 32 * fd_dtype_block_bytes(DT));
+  std::vector<unsigned char> w((size_t)rows * g_rb + 8);
+  fd_quantize_row(DT, wf.data(), w.data(), wf.size());
+  g_w = w.data(); g_rows = rows; g_y = y.data();
+  fd_args a = { x.data(), nullptr, cols, 0 };
+  launch(body, &a, {1, 1, 1}, {256, 1, 1}, false);
+  std::vector<int8_t> q(cols); std::vector<float> scratch(cols);
+  fd_int8_quantize_x(x.data(), cols, q.data(), dd.data(), dd.data() + cols / 32);
+  fd_int8_gemv_rows(DT, w.data(), q.data(), dd.data(), want.data(), rows, cols, scratch.data(), 1);
+  int qbad = 0;
+  for (u32 i = 0; i < cols; i++) qbad += (int8_t)g_smem[fd_xs_index(i)] != q[i];
+  const float2 *xd = (const float2 *)(g_smem + (cols + 1023) / 1024 * 1024);
+  for (u32 b = 0; b < cols / 32; b++) qbad += xd[b].x != dd[b] || xd[b].y != dd[cols / 32 + b];
+  double num = 0, den = 0;
+  for (u32 j = 0; j < rows; j++) num += (y[j] - want[j]) * (double)(y[j] - want[j]), den += (double)want[j] * want[j];
+  double e = sqrt(num / den);
+  printf("%s rows %4u cols %4u%s: q/d/s mismatches %d, y rel err vs twin %.2e\n", fd_dtype_name(DT), rows, cols,
+         outliers ? " outliers" : "", qbad, e);
+  return qbad || !(e <= 1e-5);
+}
+int main() { int f = 0;
+  f += run(64, 896, false); f += run(37, 4096, true); f += run(9, 96, false);
+  printf("%s\n", f ? "FAIL" : "ALL OK"); return f; }
