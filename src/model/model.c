@@ -46,7 +46,7 @@ static const char *key_name(const fd_model *m, size_t offset, int gguf, char *bu
     const fd_hparam_key *k = fd_arch_key(m->arch, offset);
     if (!k) return "(no key)";
     if (!gguf) return k->hf;
-    if (!k->gguf) return "the vocabulary (token_embd's rows)";
+    if (!k->gguf) return "the vocabulary (the embedding's rows)";
     snprintf(buf, 96, "%s.%s", m->arch->name, k->gguf);
     return buf;
 }
