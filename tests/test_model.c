@@ -420,7 +420,7 @@ static void test_cli(void)
         char *txt = read_all(p, &n);
         if (txt) {
             txt[n] = 0;
-            CHECK_CONTAINS(txt, "architecture: qwen2");
+            CHECK_CONTAINS(txt, "architecture: qwen2 (qkv-bias, rope-neox, tied-optional, swiglu)");
             CHECK_CONTAINS(txt, "layers 2, hidden 64, heads 4 (kv 2, head_dim 16), ffn 128, vocab 320");
             CHECK_CONTAINS(txt, "blk.1.ffn_down.weight");
             CHECK_CONTAINS(txt, "q8_0  (64, 128)");
