@@ -298,6 +298,45 @@ static void test_refusals(void)
     rm_tree(dir);
 }
 
+/* Refused before any allocation, naming the key: an active sliding window,
+ * experts, RoPE scaling, an architecture without a descriptor; an inactive
+ * window (off, or not shorter than the context) loads. */
+static void test_arch_refusals(void)
+{
+    char *dir = temp_dir("model_arch"), cfg[1024];
+    tiny_cfg c = TINY;
+    c.tied = 1;
+    write_tiny_hf(dir, &c, 9);
+    const char *base = "{\"model_type\":\"qwen2\",\"hidden_size\":64,\"intermediate_size\":128,\"num_attention_heads\":4,"
+                       "\"num_hidden_layers\":2,\"num_key_value_heads\":2,\"vocab_size\":320,"
+                       "\"max_position_embeddings\":64,\"tie_word_embeddings\":true";
+    static const struct { const char *extra, *msg; } cases[] = {
+        { ",\"use_sliding_window\":true,\"sliding_window\":32}", "\"use_sliding_window\": true with \"sliding_window\" 32" },
+        { ",\"num_experts\":8}", "\"num_experts\" 8: mixture-of-experts" },
+        { ",\"rope_scaling\":{\"rope_type\":\"yarn\",\"factor\":4}}", "\"rope_scaling\" (yarn) is not implemented" },
+        { ",\"rope_parameters\":{\"rope_type\":\"linear\",\"rope_theta\":10000}}", "\"rope_parameters.rope_type\" \"linear\"" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(cfg, sizeof cfg, "%s%s", base, cases[i].extra);
+        write_text(dir, "config.json", cfg);
+        expect_fail(dir, FD_ERR_UNSUPPORTED, cases[i].msg);
+    }
+    write_text(dir, "config.json", "{\"model_type\":\"qwen3_moe\",\"architectures\":[\"Qwen3MoeForCausalLM\"]}");
+    expect_fail(dir, FD_ERR_UNSUPPORTED, "model_type qwen3_moe / architecture Qwen3MoeForCausalLM is not supported (only qwen2, qwen3)");
+    write_text(dir, "config.json", "{\"model_type\":\"qwen2\",\"architectures\":[\"Qwen3ForCausalLM\"]}");
+    expect_fail(dir, FD_ERR_UNSUPPORTED, "model_type qwen2 / architecture Qwen3ForCausalLM is not supported");
+    /* inactive windows load */
+    const char *ok[] = { ",\"use_sliding_window\":false,\"sliding_window\":32}", ",\"use_sliding_window\":true,\"sliding_window\":64}" };
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(cfg, sizeof cfg, "%s%s", base, ok[i]);
+        write_text(dir, "config.json", cfg);
+        fd_model *m = open_ok(dir, &(fd_model_options){ .no_progress = 1 });
+        if (m) CHECK_CONTAINS(fd_model_describe(m)->features, "qkv-bias");
+        fd_model_close(m);
+    }
+    rm_tree(dir);
+}
+
 static void copy_file(const char *from, const char *to_dir, const char *name)
 {
     size_t n = 0;
@@ -381,7 +420,7 @@ static void test_cli(void)
         char *txt = read_all(p, &n);
         if (txt) {
             txt[n] = 0;
-            CHECK_CONTAINS(txt, "architecture: qwen2");
+            CHECK_CONTAINS(txt, "architecture: qwen2 (qkv-bias, rope-neox, tied-optional, swiglu)");
             CHECK_CONTAINS(txt, "layers 2, hidden 64, heads 4 (kv 2, head_dim 16), ffn 128, vocab 320");
             CHECK_CONTAINS(txt, "blk.1.ffn_down.weight");
             CHECK_CONTAINS(txt, "q8_0  (64, 128)");
@@ -450,6 +489,6 @@ static void test_alloc_failures(void)
     rm_tree(dir);
 }
 
-TEST_MAIN(test_hf_as_stored, test_convert_f32, test_convert_f16, test_convert_bf16, test_convert_q8_0,
+TEST_MAIN(test_hf_as_stored, test_arch_refusals, test_convert_f32, test_convert_f16, test_convert_bf16, test_convert_q8_0,
           test_convert_q4_0, test_conversion_accuracy, test_sharded_new_style_tied, test_refusals, test_alloc_failures,
           test_tokenizer_export_matches_llama_cpp, test_cli)

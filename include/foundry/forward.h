@@ -1,4 +1,4 @@
-/* forward.h — a Qwen2 model on the device and its forward pass.
+/* forward.h — a model on the device (any architecture with a descriptor: qwen2, qwen3) and its forward pass.
  *
  * Layer: model (public). Three objects, each with its owner:
  *   fd_weights  the model's tensors as read-only device tensors (the plan's

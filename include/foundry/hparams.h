@@ -7,15 +7,16 @@
 #ifndef FOUNDRY_HPARAMS_H
 #define FOUNDRY_HPARAMS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct fd_model_hparams {
-    char arch[32];          /* "qwen2" — the only one accepted */
+    char arch[32];          /* GGUF architecture name ("qwen2", "qwen3": one with a descriptor) */
     uint32_t n_layers;      /* L */
     uint32_t hidden;        /* D */
     uint32_t n_heads;       /* H */
     uint32_t n_kv_heads;    /* KV; H is a multiple of KV */
-    uint32_t head_dim;      /* hd; D / H unless the file says otherwise */
+    uint32_t head_dim;      /* hd; D / H unless the file says otherwise (Qwen3: H hd != D) */
     uint32_t ffn;           /* F */
     uint32_t vocab;         /* V: rows of token_embd (may exceed the tokenizer's) */
     uint32_t max_pos;       /* context length the model was trained for */
@@ -23,6 +24,20 @@ typedef struct fd_model_hparams {
     double rms_eps;         /* RMSNorm epsilon */
     int tie_embeddings;     /* 1: output.weight absent, the logits use token_embd */
 } fd_model_hparams;
+
+/* One hyper-parameter's keys: GGUF `<arch>.<gguf>`, config.json `hf`
+ * (transformers 5 may move it into `rope_parameters`: hf_nested). The
+ * tables live with the architecture descriptors (src/model/arch/). */
+typedef enum { FD_HP_U32, FD_HP_REAL } fd_hparam_type;
+typedef struct fd_hparam_key {
+    size_t offset;          /* of the field in fd_model_hparams */
+    fd_hparam_type type;
+    const char *gguf;       /* after "<arch>." */
+    const char *hf;         /* top-level config.json key */
+    const char *hf_nested;  /* its name inside "rope_parameters", or NULL */
+    int required;           /* FD_HP_IN_GGUF | FD_HP_IN_HF: where it must be given */
+} fd_hparam_key;
+enum { FD_HP_IN_GGUF = 1, FD_HP_IN_HF = 2 };
 
 /* Sampling defaults (generation_config.json, or GGUF general.sampling.*).
  * Values the files don't give keep the neutral defaults shown. */

@@ -2,8 +2,8 @@
  * a GGUF file, or a Hugging Face folder (config.json + safetensors).
  *
  * Layer: model (public). fd_model_open reads the hyper-parameters, maps the
- * weights, checks every tensor Qwen2 needs is present with the shape the
- * hyper-parameters imply, converts 2-D weights to a chosen dtype when asked
+ * weights, checks every tensor the architecture's descriptor (src/model/arch/:
+ * qwen2, qwen3) requires is present with the shape the hyper-parameters imply, converts 2-D weights to a chosen dtype when asked
  * (in parallel), and loads the tokenizer. Everything a model hands out —
  * tensors, their bytes, strings, the tokenizer — is owned by it and valid
  * until fd_model_close.
@@ -16,7 +16,8 @@
  *   blk.N.attn_q.weight        (H*hd, D)      blk.N.attn_q.bias     (H*hd)
  *   blk.N.attn_k.weight        (KV*hd, D)     blk.N.attn_k.bias     (KV*hd)
  *   blk.N.attn_v.weight        (KV*hd, D)     blk.N.attn_v.bias     (KV*hd)
- *   blk.N.attn_output.weight   (D, H*hd)
+ *   blk.N.attn_output.weight   (D, H*hd)      (qwen2: the q/k/v biases; qwen3 instead:)
+ *   blk.N.attn_q_norm.weight   (hd)           blk.N.attn_k_norm.weight (hd)
  *   blk.N.ffn_gate.weight      (F, D)         blk.N.ffn_up.weight   (F, D)
  *   blk.N.ffn_down.weight      (D, F)
  * A (rows, cols) weight is stored row by row; quantized rows are whole
@@ -49,6 +50,7 @@ typedef struct fd_model_info {
     const char *path;            /* as given to fd_model_open */
     const char *format;          /* "gguf" or "safetensors" */
     fd_model_hparams hp;
+    const char *features;        /* the architecture's features, "qkv-bias, rope-neox, ..." (its descriptor) */
     fd_generation_defaults gen;
     const char *chat_template;   /* Jinja text, NULL if none */
     fd_tokenizer *tokenizer;     /* NULL if absent or not asked for */
@@ -93,8 +95,8 @@ const fd_model_tensor *fd_model_tensor_find(const fd_model *m, const char *name)
 /* The GGUF reader behind a model opened from GGUF (NULL for a folder); owned by m. */
 const struct fd_gguf *fd_model_gguf(const fd_model *m);
 
-/* A model with random weights, built in memory (random.c): Qwen2 of shape
- * `hp`, 2-D weights in `dtype`, N(0, 0.02) values from `seed`, tokenizer
+/* A model with random weights, built in memory (random.c): architecture
+ * hp.arch of shape `hp`, 2-D weights in `dtype`, N(0, 0.02) values from `seed`, tokenizer
  * from the vocabulary GGUF `vocab_gguf` (NULL: none). Close with
  * fd_model_close. */
 typedef struct fd_random_options {
@@ -104,13 +106,13 @@ typedef struct fd_random_options {
     const char *vocab_gguf;
 } fd_random_options;
 fd_status fd_model_random(const fd_random_options *o, fd_model **out, fd_error *err);
-/* The shape of a named architecture ("qwen2.5-0.5b", "qwen2.5-1.5b",
- * "qwen2.5-3b", "tiny"); FD_ERR_INVALID if unknown. */
+/* A named shape ("qwen2.5-0.5b", "qwen3-0.6b", "tiny"...: the presets of the
+ * architecture descriptors), arch included; FD_ERR_INVALID if unknown. */
 fd_status fd_model_preset(const char *name, fd_model_hparams *hp);
 const char *fd_model_preset_names(void);   /* the names, comma separated */
 
-/* Writes m as a GGUF v3 file with llama.cpp's qwen2 conventions: hyper-
- * parameters, tensors as loaded (open with opt->convert to choose the dtype),
+/* Writes m as a GGUF v3 file with llama.cpp's conventions for its
+ * architecture (`<arch>.*` keys): hyper-parameters, tensors as loaded (open with opt->convert to choose the dtype),
  * generation defaults, and the tokenizer (tokens, token types, merges, special
  * ids, chat template) read from the folder's tokenizer.json or copied from the
  * source GGUF. Atomic (temp file + rename). */

@@ -290,6 +290,17 @@ void fd_rope_inv_freq(float *inv, uint32_t head_dim, double theta);
     PARAM(uint32_t, kv_heads) PARAM(uint32_t, head_dim) PARAM(uint32_t, ctx)
 FD_KERNEL_ARGS(fd_qkv_rows_args, FD_QKV_ROWS_ARGS)
 extern const fd_kernel FD_QKV_ROWS;
+/* FD_QKV_ROWS with a per-head RMSNorm of q and k before RoPE (Qwen3's
+ * q_norm / k_norm): each head's hd values x become x / sqrt(mean(x^2) + eps)
+ * * q_norm (q heads) or * k_norm (k heads); q_norm, k_norm: (hd) f32. At
+ * most 256 heads (H + KV). Decode runs it with T = 1 after a GEMV. */
+#define FD_QKV_ROWS_NORM_ARGS(IN, OUT, PARAM) IN(y, FD_ACT) IN(pos, FD_IDS) IN(inv_freq, FD_ACT)                \
+    IN(q_norm, FD_ACT) IN(k_norm, FD_ACT) OUT(q, FD_ACT) OUT(kc, FD_DT(F16)) OUT(vc, FD_DT(F16)) OUT(flag, FD_IDS) \
+    PARAM(uint32_t, tokens) PARAM(uint32_t, heads) PARAM(uint32_t, kv_heads) PARAM(uint32_t, head_dim)             \
+    PARAM(uint32_t, ctx) PARAM(float, eps)
+FD_KERNEL_ARGS(fd_qkv_rows_norm_args, FD_QKV_ROWS_NORM_ARGS)
+extern const fd_kernel FD_QKV_ROWS_NORM;
+#define FD_QKV_NORM_MAX_HEADS 256
 /* Row r of the combined weight [Wq; Wk; Wv] ((H + 2 KV) * hd rows) that row
  * `i` of the QKV family's [w0; w1; w2] layout holds (apply to biases too). */
 uint32_t fd_qkv_source_row(uint32_t i, uint32_t heads, uint32_t kv_heads, uint32_t head_dim);

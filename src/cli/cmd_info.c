@@ -80,7 +80,7 @@ static void print_model(const fd_model *m, int keys)
     const fd_model_hparams *h = &in->hp;
     const fd_generation_defaults *g = &in->gen;
     printf("model:        %s (%s)\n", in->path, in->format);
-    printf("architecture: %s\n", h->arch);
+    printf("architecture: %s (%s)\n", h->arch, in->features ? in->features : "");
     printf("layers %u, hidden %u, heads %u (kv %u, head_dim %u), ffn %u, vocab %u, context %u\n", h->n_layers,
            h->hidden, h->n_heads, h->n_kv_heads, h->head_dim, h->ffn, h->vocab, h->max_pos);
     printf("rope_theta %g, rms_eps %g, tied embeddings: %s\n", h->rope_theta, h->rms_eps,

@@ -3,8 +3,11 @@
  *
  * Layer: format. Both config styles are read: older ones with top-level
  * `rope_theta` and `torch_dtype`, transformers-5 ones with
- * `rope_parameters.rope_theta` and `dtype`. */
+ * `rope_parameters.rope_theta` and `dtype`. Which keys mean what comes from
+ * the architecture's descriptor (a key table, hparams.h); which
+ * architectures exist is the model layer's business (src/model/arch/). */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include "base/mem.h"
 #include "format/hf_config.h"
@@ -43,21 +46,23 @@ static fd_status get_num(const char *path, json_t *o, const char *key, double *o
     return FD_OK;
 }
 
-static fd_status read_arch(const char *path, json_t *o, fd_model_hparams *hp, fd_error *err)
+static void copy_str(json_t *v, char *out, size_t cap)
 {
-    json_t *mt = json_object_get(o, "model_type"), *archs = json_object_get(o, "architectures");
-    const char *a0 = json_is_array(archs) && json_is_string(json_array_get(archs, 0))
-                         ? json_string_value(json_array_get(archs, 0)) : NULL;
-    const char *t = json_is_string(mt) ? json_string_value(mt) : NULL;
-    if ((t && !strcmp(t, "qwen2")) || (!t && a0 && !strcmp(a0, "Qwen2ForCausalLM"))) {
-        if (a0 && strcmp(a0, "Qwen2ForCausalLM"))
-            return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: architecture %s is not supported (only Qwen2ForCausalLM)",
-                                path, a0);
-        strcpy(hp->arch, "qwen2");
-        return FD_OK;
-    }
-    return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: model_type %s / architecture %s is not supported "
-                        "(only qwen2 / Qwen2ForCausalLM)", path, t ? t : "(none)", a0 ? a0 : "(none)");
+    const char *t = json_is_string(v) ? json_string_value(v) : NULL;
+    out[0] = 0;
+    if (t && strlen(t) < cap) strcpy(out, t);
+    else if (t) snprintf(out, cap, "(too long)");
+}
+
+fd_status fd_hf_read_arch(const char *path, char *model_type, char *hf_class, size_t cap, fd_error *err)
+{
+    json_t *o, *archs;
+    FD_TRY(fd_json_load(path, &o, err));
+    archs = json_object_get(o, "architectures");
+    copy_str(json_object_get(o, "model_type"), model_type, cap);
+    copy_str(json_is_array(archs) ? json_array_get(archs, 0) : NULL, hf_class, cap);
+    json_decref(o);
+    return FD_OK;
 }
 
 static void read_dtype(json_t *o, fd_dtype *hint)
@@ -73,8 +78,8 @@ static void read_dtype(json_t *o, fd_dtype *hint)
 }
 
 /* What this code does not implement is refused by name, never ignored:
- * RoPE scaling of any kind, sliding-window attention turned on, an
- * activation other than SiLU. */
+ * RoPE scaling of any kind, an active sliding window (turned on and
+ * shorter than the context), an activation other than SiLU, experts (MoE). */
 static fd_status refuse_unimplemented(const char *path, json_t *o, fd_error *err)
 {
     json_t *rs = json_object_get(o, "rope_scaling"), *rp = json_object_get(o, "rope_parameters");
@@ -89,9 +94,20 @@ static fd_status refuse_unimplemented(const char *path, json_t *o, fd_error *err
     if (type && strcmp(type, "default"))
         return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: \"rope_parameters.rope_type\" \"%s\" (RoPE scaling) is not "
                             "implemented", path, type);
-    if (json_is_true(json_object_get(o, "use_sliding_window")))
-        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: sliding-window attention (\"use_sliding_window\": true) is "
-                            "not implemented", path);
+    json_t *sw = json_object_get(o, "sliding_window"), *mp = json_object_get(o, "max_position_embeddings");
+    if (json_is_true(json_object_get(o, "use_sliding_window")) &&
+        (!json_is_integer(sw) || !json_is_integer(mp) || json_integer_value(sw) < json_integer_value(mp)))
+        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: \"use_sliding_window\": true with \"sliding_window\" %lld "
+                            "below the context (\"max_position_embeddings\" %lld): sliding-window attention is not "
+                            "implemented", path, json_is_integer(sw) ? (long long)json_integer_value(sw) : -1LL,
+                            json_is_integer(mp) ? (long long)json_integer_value(mp) : -1LL);
+    static const char *const experts[] = { "num_experts", "num_local_experts", "n_routed_experts" };
+    for (size_t i = 0; i < sizeof experts / sizeof experts[0]; i++) {
+        json_t *e = json_object_get(o, experts[i]);
+        if (json_is_integer(e) && json_integer_value(e) > 0)
+            return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: \"%s\" %lld: mixture-of-experts layers are not "
+                                "implemented", path, experts[i], (long long)json_integer_value(e));
+    }
     const char *act = json_string_value(json_object_get(o, "hidden_act"));
     if (act && strcmp(act, "silu"))
         return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: \"hidden_act\" \"%s\" is not implemented (only silu)", path,
@@ -99,33 +115,27 @@ static fd_status refuse_unimplemented(const char *path, json_t *o, fd_error *err
     return FD_OK;
 }
 
-fd_status fd_hf_read_config(const char *path, fd_model_hparams *hp, fd_dtype *dtype_hint, fd_error *err)
+fd_status fd_hf_read_config(const char *path, const fd_hparam_key *keys, size_t n_keys, fd_model_hparams *hp,
+                            fd_dtype *dtype_hint, fd_error *err)
 {
     json_t *o, *rp, *tie;
     fd_status rc;
-    memset(hp, 0, sizeof *hp);
-    hp->rope_theta = 10000.0;
-    hp->rms_eps = 1e-6;
     FD_TRY(fd_json_load(path, &o, err));
-    rc = read_arch(path, o, hp, err);
-    if (rc == FD_OK) rc = refuse_unimplemented(path, o, err);
-    if (rc == FD_OK) rc = get_u32(path, o, "num_hidden_layers", 1, &hp->n_layers, err);
-    if (rc == FD_OK) rc = get_u32(path, o, "hidden_size", 1, &hp->hidden, err);
-    if (rc == FD_OK) rc = get_u32(path, o, "num_attention_heads", 1, &hp->n_heads, err);
-    hp->n_kv_heads = hp->n_heads;
-    if (rc == FD_OK) rc = get_u32(path, o, "num_key_value_heads", 0, &hp->n_kv_heads, err);
-    if (rc == FD_OK) rc = get_u32(path, o, "intermediate_size", 1, &hp->ffn, err);
-    if (rc == FD_OK) rc = get_u32(path, o, "vocab_size", 1, &hp->vocab, err);
-    if (rc == FD_OK) rc = get_u32(path, o, "max_position_embeddings", 1, &hp->max_pos, err);
-    if (rc == FD_OK && hp->n_heads) hp->head_dim = hp->hidden / hp->n_heads;
-    if (rc == FD_OK) rc = get_u32(path, o, "head_dim", 0, &hp->head_dim, err);
-    if (rc == FD_OK && hp->n_heads && hp->hidden % hp->n_heads && !json_object_get(o, "head_dim"))
-        rc = fd_error_set(err, FD_ERR_FORMAT, "%s: \"hidden_size\" %u is not a multiple of \"num_attention_heads\" %u "
-                          "(and \"head_dim\" is not given)", path, hp->hidden, hp->n_heads);
-    if (rc == FD_OK) rc = get_num(path, o, "rms_norm_eps", &hp->rms_eps, err);
-    if (rc == FD_OK) rc = get_num(path, o, "rope_theta", &hp->rope_theta, err);
+    rc = refuse_unimplemented(path, o, err);
     rp = json_object_get(o, "rope_parameters");
-    if (rc == FD_OK && json_is_object(rp)) rc = get_num(path, rp, "rope_theta", &hp->rope_theta, err);
+    for (size_t i = 0; rc == FD_OK && i < n_keys; i++) {
+        const fd_hparam_key *k = &keys[i];
+        char *field = (char *)hp + k->offset;
+        if (!k->hf) continue;
+        if (k->type == FD_HP_U32) {
+            rc = get_u32(path, o, k->hf, (k->required & FD_HP_IN_HF) != 0, (uint32_t *)field, err);
+        } else {
+            rc = get_num(path, o, k->hf, (double *)field, err);
+            if (rc == FD_OK && k->hf_nested && json_is_object(rp)) rc = get_num(path, rp, k->hf_nested, (double *)field, err);
+            if (rc == FD_OK && (k->required & FD_HP_IN_HF) && !json_object_get(o, k->hf))
+                rc = fd_error_set(err, FD_ERR_FORMAT, "%s: \"%s\" is missing", path, k->hf);
+        }
+    }
     tie = json_object_get(o, "tie_word_embeddings");
     if (rc == FD_OK && tie && !json_is_boolean(tie) && !json_is_null(tie))
         rc = fd_error_set(err, FD_ERR_FORMAT, "%s: \"tie_word_embeddings\" is not a boolean", path);

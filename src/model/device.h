@@ -1,6 +1,7 @@
 /* device.h — the insides of fd_weights and fd_state (forward.h), shared by
  * weights.c (upload, memory plan), state.c (KV cache and step state) and
- * forward.c (the decode step, prefill, greedy generation).
+ * forward.c (the layer plan's lowerings: the decode step, prefill, greedy
+ * generation).
  *
  * Layer: model (internal). Legend: L layers, D hidden, H heads, KV kv heads,
  * hd head_dim, F ffn, V vocab rows, C context. Invariants:
@@ -13,20 +14,39 @@
 #include "foundry/compound.h"
 #include "foundry/forward.h"
 #include "foundry/ops.h"
+#include "model/arch/arch.h"
 
 typedef struct fd_layer_w {
-    fd_tensor *attn_norm;           /* (D) f32 */
+    fd_tensor *t[FD_ROLE_COUNT];    /* by role: norms, O, GATE, UP, DOWN, Q_NORM, K_NORM (q/k/v below) */
     fd_tensor *qkv, *w[3];          /* ((H + 2 KV) hd, D): [w0; w1; w2] in the QKV family's row order */
-    fd_tensor *bqkv, *b[3];         /* ((H + 2 KV) hd) f32, same order */
-    fd_tensor *wo;                  /* (D, H hd) */
-    fd_tensor *ffn_norm;            /* (D) f32 */
-    fd_tensor *gate, *up;           /* (F, D) */
-    fd_tensor *down;                /* (D, F) */
+    fd_tensor *bqkv, *b[3];         /* ((H + 2 KV) hd) f32, same order; zeros where the plan has no bias */
 } fd_layer_w;
+
+/* The fused kernels a plan step lowers to: one row per kind, its decode
+ * (GEMV or QKV family) and prefill (GEMM family) stages; the weight policy
+ * comes from the weight's dtype (weights.c builds each (kind, dtype) used). */
+#define FD_KERNEL_KINDS(X)                                                                                      \
+    /* kind,     decode family,  input,                  main,            epilogue,                              \
+     *           prefill input,                 main,            epilogue */                                    \
+    X(QKV_ROPE,  &FD_QKV_FAMILY, &FD_STAGE_INPUT_RMSNORM, &FD_STAGE_GEMV3, &FD_STAGE_EPI_ROPE_KV,                \
+      &FD_STAGE_GEMM_INPUT_RMSNORM, &FD_STAGE_GEMM, &FD_STAGE_GEMM_EPI_BIAS)                                    \
+    X(NORM_STORE, &FD_GEMV_FAMILY, &FD_STAGE_INPUT_RMSNORM, &FD_STAGE_GEMV, NULL,                               \
+      &FD_STAGE_GEMM_INPUT_RMSNORM, &FD_STAGE_GEMM, NULL)                                                       \
+    X(PROJ_RES,  &FD_GEMV_FAMILY, NULL, &FD_STAGE_GEMV, &FD_STAGE_EPI_RESIDUAL,                                 \
+      NULL, &FD_STAGE_GEMM, &FD_STAGE_GEMM_EPI_RESIDUAL)                                                        \
+    X(GLU,       &FD_GEMV_FAMILY, &FD_STAGE_INPUT_RMSNORM, &FD_STAGE_GEMV2, &FD_STAGE_EPI_SWIGLU,               \
+      &FD_STAGE_GEMM_INPUT_RMSNORM, &FD_STAGE_GEMM2, &FD_STAGE_GEMM_EPI_SWIGLU)
+typedef enum {
+#define FD_KK_ENUM_(k, ...) FD_KK_##k,
+    FD_KERNEL_KINDS(FD_KK_ENUM_)
+#undef FD_KK_ENUM_
+    FD_KK_COUNT
+} fd_kernel_kind;
 
 struct fd_weights {
     fd_foundry *fd;
     const fd_model *model;
+    const fd_arch *arch;            /* the model's descriptor: its layer plan */
     fd_model_hparams hp;
     uint32_t vocab_valid;           /* ids at or past it are padding: never chosen */
     uint32_t ctx;                   /* the upload's context */
@@ -36,10 +56,15 @@ struct fd_weights {
     fd_tensor *out_norm;            /* (D) f32 */
     fd_tensor *head;                /* (V, D): embd when tied */
     fd_tensor *inv_freq;            /* (hd / 2) f32 */
-    fd_compound *qkv, *o_res, *ffn, *down_res, *lm_head;   /* the decode step's fused kernels (GEMV) */
-    fd_compound *g_qkv, *g_o_res, *g_ffn, *g_down_res, *g_head;   /* prefill's (GEMM) */
+    fd_compound *dec[FD_KK_COUNT][FD_DTYPE_COUNT];   /* decode's fused kernels by kind and weight dtype */
+    fd_compound *pre[FD_KK_COUNT][FD_DTYPE_COUNT];   /* prefill's (GEMM) */
     uint64_t bytes;
 };
+
+/* weights.c: the fused kernel of `kind` for weights of t's dtype (built at upload). */
+const fd_kernel *fd_weights_kernel(const fd_weights *w, fd_kernel_kind kind, const fd_tensor *t, int prefill);
+/* weights.c: the kernel kind of the QKV step (fused RoPE epilogue, or a plain product then FD_QKV_ROWS_NORM). */
+fd_kernel_kind fd_qkv_kind(const fd_plan_step *st);
 
 struct fd_state {
     fd_foundry *fd;
@@ -52,6 +77,7 @@ struct fd_state {
     fd_tensor *hist;                /* (C + 1) i32: the token at every position */
     fd_tensor *flag;                /* (1) i32: a step past the cache or a bad id raised it */
     fd_tensor *h, *q, *att, *act, *logits;   /* (D), (H hd), (H hd), (F), (V) f32 */
+    fd_tensor *y;                   /* ((H + 2 KV) hd) f32: q/k/v products when the QKV step is not one kernel */
     fd_tensor *part, *count;        /* attention workspace: splits' partials, per-head counters */
     fd_tensor *amax_part, *amax_count;       /* argmax workspace */
     int sampling;                   /* choose by the sampler, else the argmax */

@@ -1,5 +1,6 @@
 /* export.c — fd_model_write_gguf: a model description as a GGUF v3 file with
- * llama.cpp's qwen2 conventions (see model.h).
+ * llama.cpp's conventions for the model's architecture (its descriptor's
+ * keys and tensor names; see model.h).
  *
  * Layer: model. The tokenizer comes from the folder's tokenizer.json (read
  * here with Jansson: model.vocab, model.merges as "a b" strings or [a, b]
@@ -10,6 +11,7 @@
  * an added token that is not marked special but looks like a control token
  * ("<|fim_pad|>") is typed 3. */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include "base/mem.h"
@@ -176,7 +178,7 @@ static fd_status add_tokenizer(const fd_model *m, fd_gguf_writer *w, vocab *v, f
     if (!m->tok_json) return FD_OK;
     FD_TRY(read_vocab(m, v, err));
     FD_TRY(fd_gguf_writer_add_str(w, "tokenizer.ggml.model", "gpt2", err));
-    FD_TRY(fd_gguf_writer_add_str(w, "tokenizer.ggml.pre", "qwen2", err));
+    FD_TRY(fd_gguf_writer_add_str(w, "tokenizer.ggml.pre", m->arch->tokenizer_pre, err));
     FD_TRY(fd_gguf_writer_add_str_array(w, "tokenizer.ggml.tokens", v->tokens, v->n, err));
     FD_TRY(fd_gguf_writer_add_i32_array(w, "tokenizer.ggml.token_type", v->types, v->n, err));
     FD_TRY(fd_gguf_writer_add_str_array(w, "tokenizer.ggml.merges", v->merges, v->n_merges, err));
@@ -192,21 +194,24 @@ static fd_status fill(const fd_model *m, fd_gguf_writer *w, vocab *v, fd_dtype w
 {
     const fd_model_hparams *h = &m->info.hp;
     const fd_generation_defaults *g = &m->info.gen;
-    FD_TRY(fd_gguf_writer_add_str(w, "general.architecture", "qwen2", err));
+    FD_TRY(fd_gguf_writer_add_str(w, "general.architecture", m->arch->name, err));
     FD_TRY(fd_gguf_writer_add_u32(w, "general.file_type", fd_dtype_file_type(wdt), err));
     if (fd_dtype_is_quant(wdt)) FD_TRY(fd_gguf_writer_add_u32(w, "general.quantization_version", 2, err));
-    FD_TRY(fd_gguf_writer_add_u32(w, "qwen2.block_count", h->n_layers, err));
-    FD_TRY(fd_gguf_writer_add_u32(w, "qwen2.context_length", h->max_pos, err));
-    FD_TRY(fd_gguf_writer_add_u32(w, "qwen2.embedding_length", h->hidden, err));
-    FD_TRY(fd_gguf_writer_add_u32(w, "qwen2.feed_forward_length", h->ffn, err));
-    FD_TRY(fd_gguf_writer_add_u32(w, "qwen2.attention.head_count", h->n_heads, err));
-    FD_TRY(fd_gguf_writer_add_u32(w, "qwen2.attention.head_count_kv", h->n_kv_heads, err));
-    if (h->head_dim != h->hidden / h->n_heads) {
-        FD_TRY(fd_gguf_writer_add_u32(w, "qwen2.attention.key_length", h->head_dim, err));
-        FD_TRY(fd_gguf_writer_add_u32(w, "qwen2.attention.value_length", h->head_dim, err));
+    for (size_t i = 0; i < m->arch->n_keys; i++) {   /* the descriptor's keys, as llama.cpp writes them */
+        const fd_hparam_key *k = &m->arch->keys[i];
+        const char *field = (const char *)h + k->offset;
+        char key[128];
+        if (!k->gguf) continue;
+        if (k->offset == offsetof(fd_model_hparams, head_dim) && h->head_dim == h->hidden / h->n_heads) continue;
+        snprintf(key, sizeof key, "%s.%s", m->arch->name, k->gguf);
+        if (k->type == FD_HP_REAL) FD_TRY(fd_gguf_writer_add_f32(w, key, (float)*(const double *)field, err));
+        else FD_TRY(fd_gguf_writer_add_u32(w, key, *(const uint32_t *)field, err));
     }
-    FD_TRY(fd_gguf_writer_add_f32(w, "qwen2.rope.freq_base", (float)h->rope_theta, err));
-    FD_TRY(fd_gguf_writer_add_f32(w, "qwen2.attention.layer_norm_rms_epsilon", (float)h->rms_eps, err));
+    if (h->head_dim != h->hidden / h->n_heads) {   /* llama.cpp reads the value heads' width too */
+        char key[128];
+        snprintf(key, sizeof key, "%s.attention.value_length", m->arch->name);
+        FD_TRY(fd_gguf_writer_add_u32(w, key, h->head_dim, err));
+    }
     FD_TRY(fd_gguf_writer_add_f32(w, "general.sampling.temp", g->temperature, err));
     FD_TRY(fd_gguf_writer_add_f32(w, "general.sampling.top_p", g->top_p, err));
     FD_TRY(fd_gguf_writer_add_i32(w, "general.sampling.top_k", g->top_k, err));

@@ -1,13 +1,15 @@
-/* forward.c — the Qwen2 forward pass over fd_run: the decode step (one
- * token against the cache), prefill as a loop of steps, and greedy decoding
- * whose steps replay one captured graph.
+/* forward.c — the forward pass over fd_run: the architecture's layer plan
+ * (src/model/arch/) lowered to the decode step (one token against the
+ * cache) and to prefill (chunks through the GEMM family), and greedy
+ * decoding whose steps replay one captured graph.
  *
  * Layer: model. A step, all on the device and reading the position and the
  * token from device memory (device.h):
  *   embed(ids) -> h
- *   per layer: qkv family (RMSNorm, q/k/v, bias, RoPE, K/V into the cache)
- *              -> attention over the cache -> o_proj + residual into h
- *              -> RMSNorm + gate/up + SwiGLU -> down + residual into h
+ *   per layer: the plan's steps (Qwen2: qkv family (RMSNorm, q/k/v, bias,
+ *              RoPE, K/V into the cache) -> attention over the cache ->
+ *              o_proj + residual into h -> RMSNorm + gate/up + SwiGLU ->
+ *              down + residual into h)
  *   [head: RMSNorm + lm_head -> logits] [argmax -> ids] advance(pos, hist)
  * The same code runs on the CPU, where fd_run calls each kernel's twin. */
 #include <math.h>
@@ -21,31 +23,68 @@
 
 #define FD_PREFILL_CHUNK 512   /* tokens per prefill pass (fewer where the pool is smaller) */
 
-static fd_status layer_kernels(fd_state *s, uint32_t l)
+/* The width of a named activation (columns of its M rows). */
+static uint32_t act_width(const fd_model_hparams *hp, fd_act_name n)
+{
+    return n == FD_ACT_H ? hp->hidden : n == FD_ACT_FF ? hp->ffn : hp->n_heads * hp->head_dim;
+}
+
+/* The decode step's activations (M = 1), by name. */
+static fd_tensor *dec_act(fd_state *s, fd_act_name n)
+{
+    fd_tensor *const t[FD_ACT_COUNT] = { [FD_ACT_H] = s->h, [FD_ACT_Q] = s->q, [FD_ACT_ATT] = s->att, [FD_ACT_FF] = s->act };
+    return t[n];
+}
+
+/* A plan step lowered to the decode step: M = 1, every launch reading the
+ * position and the token from device memory (a captured graph replays it).
+ * The QKV step is one kernel (QKV family: bias, RoPE, cache write) unless it
+ * normalizes q and k per head, which needs a whole head: then a GEMV of the
+ * q/k/v rows and FD_QKV_ROWS_NORM with T = 1. */
+static fd_status lower_decode(fd_state *s, uint32_t l, const fd_plan_step *st)
 {
     const fd_weights *w = s->w;
     const fd_model_hparams *hp = &w->hp;
     const fd_layer_w *L = &w->layer[l];
     fd_foundry *fd = s->fd;
-    uint32_t D = hp->hidden, hd = hp->head_dim, H = hp->n_heads, KV = hp->n_kv_heads, F = hp->ffn;
-    uint32_t pairs = (H + KV) * hd / 2;
+    uint32_t D = hp->hidden, hd = hp->head_dim, H = hp->n_heads, KV = hp->n_kv_heads;
+    uint32_t pairs = (H + KV) * hd / 2, cols = act_width(hp, st->in), rows = act_width(hp, st->out);
     float eps = (float)hp->rms_eps;
-    FD_TRY(fd_run(fd, fd_compound_kernel(w->qkv), &(fd_qkv_args){
-        .x = s->h, .norm_w = L->attn_norm, .w0 = L->w[0], .w1 = L->w[1], .w2 = L->w[2], .b0 = L->b[0],
-        .b1 = L->b[1], .b2 = L->b[2], .pos = s->pos, .inv_freq = w->inv_freq, .q = s->q, .kc = s->kc[l],
-        .vc = s->vc[l], .flag = s->flag, .cols = D, .rows0 = pairs, .rows1 = pairs, .rows2 = KV * hd, .eps = eps,
-        .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx }));
-    FD_TRY(fd_run(fd, &FD_ATTN_DECODE, &(fd_attn_decode_args){
-        .q = s->q, .kc = s->kc[l], .vc = s->vc[l], .pos = s->pos, .y = s->att, .part = s->part, .count = s->count,
-        .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx, .splits = s->splits,
-        .scale = 1.0f / sqrtf((float)hd) }));
-    FD_TRY(fd_run(fd, fd_compound_kernel(w->o_res), &(fd_gemv_args){
-        .x = s->att, .w0 = L->wo, .r0 = s->h, .y0 = s->h, .cols = H * hd, .rows0 = D }));
-    FD_TRY(fd_run(fd, fd_compound_kernel(w->ffn), &(fd_gemv_args){
-        .x = s->h, .norm_w = L->ffn_norm, .eps = eps, .w0 = L->gate, .w1 = L->up, .y0 = s->act, .cols = D,
-        .rows0 = F, .rows1 = F }));
-    return fd_run(fd, fd_compound_kernel(w->down_res), &(fd_gemv_args){
-        .x = s->act, .w0 = L->down, .r0 = s->h, .y0 = s->h, .cols = F, .rows0 = D });
+    fd_tensor *in = dec_act(s, st->in), *out = dec_act(s, st->out), *norm = st->norm < FD_ROLE_COUNT ? L->t[st->norm] : NULL;
+    switch (st->op) {
+    case FD_OP_QKV:
+        if (fd_qkv_kind(st) == FD_KK_QKV_ROPE)
+            return fd_run(fd, fd_weights_kernel(w, FD_KK_QKV_ROPE, L->qkv, 0), &(fd_qkv_args){
+                .x = in, .norm_w = norm, .w0 = L->w[0], .w1 = L->w[1], .w2 = L->w[2], .b0 = L->b[0], .b1 = L->b[1],
+                .b2 = L->b[2], .pos = s->pos, .inv_freq = w->inv_freq, .q = out, .kc = s->kc[l], .vc = s->vc[l],
+                .flag = s->flag, .cols = D, .rows0 = pairs, .rows1 = pairs, .rows2 = KV * hd, .eps = eps, .heads = H,
+                .kv_heads = KV, .head_dim = hd, .ctx = s->ctx });
+        FD_TRY(fd_run(fd, fd_weights_kernel(w, FD_KK_NORM_STORE, L->qkv, 0), &(fd_gemv_args){
+            .x = in, .norm_w = norm, .eps = eps, .w0 = L->qkv, .y0 = s->y, .cols = D, .rows0 = 2 * pairs + KV * hd }));
+        return fd_run(fd, &FD_QKV_ROWS_NORM, &(fd_qkv_rows_norm_args){
+            .y = s->y, .pos = s->pos, .inv_freq = w->inv_freq, .q_norm = L->t[FD_ROLE_Q_NORM],
+            .k_norm = L->t[FD_ROLE_K_NORM], .q = out, .kc = s->kc[l], .vc = s->vc[l], .flag = s->flag, .tokens = 1,
+            .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx, .eps = eps });
+    case FD_OP_ATTEND:   /* the decode attention's one call */
+        return fd_run(fd, &FD_ATTN_DECODE, &(fd_attn_decode_args){
+            .q = in, .kc = s->kc[l], .vc = s->vc[l], .pos = s->pos, .y = out, .part = s->part, .count = s->count,
+            .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx, .splits = s->splits,
+            .scale = 1.0f / sqrtf((float)hd) });
+    case FD_OP_PROJ_RES:
+        return fd_run(fd, fd_weights_kernel(w, FD_KK_PROJ_RES, L->t[st->w[0]], 0), &(fd_gemv_args){
+            .x = in, .w0 = L->t[st->w[0]], .r0 = out, .y0 = out, .cols = cols, .rows0 = rows });
+    case FD_OP_GLU:
+        return fd_run(fd, fd_weights_kernel(w, FD_KK_GLU, L->t[st->w[0]], 0), &(fd_gemv_args){
+            .x = in, .norm_w = norm, .eps = eps, .w0 = L->t[st->w[0]], .w1 = L->t[st->w[1]], .y0 = out, .cols = cols,
+            .rows0 = rows, .rows1 = rows });
+    }
+    return fd_fail(fd, FD_ERR_INVALID, "layer plan: step op %d has no decode lowering", (int)st->op);
+}
+
+static fd_status layer_kernels(fd_state *s, uint32_t l)
+{
+    for (size_t i = 0; i < s->w->arch->n_steps; i++) FD_TRY(lower_decode(s, l, &s->w->arch->plan[i]));
+    return FD_OK;
 }
 
 /* Opens the profiler scope "layer.L" (nothing when profiling is off). */
@@ -94,7 +133,7 @@ static fd_status run_step(fd_state *s, int head, int argmax)
                                                   .tokens = 1, .dim = hp->hidden, .vocab = hp->vocab }));
     for (uint32_t l = 0; l < hp->n_layers; l++) FD_TRY(run_layer(s, l));
     if (head || argmax)
-        FD_TRY(fd_run(fd, fd_compound_kernel(w->lm_head), &(fd_gemv_args){
+        FD_TRY(fd_run(fd, fd_weights_kernel(w, FD_KK_NORM_STORE, w->head, 0), &(fd_gemv_args){
             .x = s->h, .norm_w = w->out_norm, .eps = (float)hp->rms_eps, .w0 = w->head, .y0 = s->logits,
             .cols = hp->hidden, .rows0 = hp->vocab }));
     if (argmax) FD_TRY(choose(s));
@@ -161,36 +200,52 @@ static fd_status pooled(fd_foundry *fd, fd_dtype dt, int64_t rows, int64_t cols,
     return fd_tensor_alloc_pooled(fd, dt, cols ? 2 : 1, dims, FD_INIT_UNINIT, NULL, out);
 }
 
-/* A prefill chunk's activations (pooled; T rows each). */
-typedef struct prefill_bufs { fd_tensor *h, *y, *q, *att, *act; } prefill_bufs;
+/* A prefill chunk's activations (pooled; T rows each), by name, and the
+ * q/k/v products' rows. */
+typedef struct prefill_bufs { fd_tensor *act[FD_ACT_COUNT], *y; } prefill_bufs;
 
-/* One layer of a prefill chunk of T tokens at `start`. */
-static fd_status prefill_layer(fd_state *s, const fd_layer_w *L, uint32_t l, const prefill_bufs *b, uint32_t T,
+/* A plan step lowered to prefill: a chunk of T tokens at `start` through the
+ * GEMM family; the QKV step is a GEMM (bias epilogue, or none when q/k are
+ * normalized) then FD_QKV_ROWS or FD_QKV_ROWS_NORM. */
+static fd_status lower_prefill(fd_state *s, uint32_t l, const fd_plan_step *st, const prefill_bufs *b, uint32_t T,
                                uint32_t start)
 {
     const fd_weights *w = s->w;
     const fd_model_hparams *hp = &w->hp;
+    const fd_layer_w *L = &w->layer[l];
     fd_foundry *fd = s->fd;
-    uint32_t D = hp->hidden, hd = hp->head_dim, H = hp->n_heads, KV = hp->n_kv_heads, F = hp->ffn;
-    uint32_t R = (H + 2 * KV) * hd;
+    uint32_t D = hp->hidden, hd = hp->head_dim, H = hp->n_heads, KV = hp->n_kv_heads;
+    uint32_t R = (H + 2 * KV) * hd, cols = act_width(hp, st->in), rows = act_width(hp, st->out);
     float eps = (float)hp->rms_eps;
-    fd_tensor *h = b->h, *y = b->y, *q = b->q, *att = b->att, *act = b->act;
-    FD_TRY(fd_run(fd, fd_compound_kernel(w->g_qkv), &(fd_gemm_args){
-        .x = h, .norm_w = L->attn_norm, .w0 = L->qkv, .b0 = L->bqkv, .y0 = y, .M = T, .N = R, .K = D,
-        .start = start, .eps = eps }));
-    FD_TRY(fd_run(fd, &FD_QKV_ROWS, &(fd_qkv_rows_args){
-        .y = y, .pos = s->pos, .inv_freq = w->inv_freq, .q = q, .kc = s->kc[l], .vc = s->vc[l], .flag = s->flag,
-        .tokens = T, .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx }));
-    FD_TRY(fd_run(fd, &FD_ATTN_PREFILL, &(fd_attn_prefill_args){
-        .q = q, .kc = s->kc[l], .vc = s->vc[l], .pos = s->pos, .y = att, .tokens = T, .heads = H, .kv_heads = KV,
-        .head_dim = hd, .ctx = s->ctx, .scale = 1.0f / sqrtf((float)hd) }));
-    FD_TRY(fd_run(fd, fd_compound_kernel(w->g_o_res), &(fd_gemm_args){
-        .x = att, .w0 = L->wo, .r0 = h, .y0 = h, .M = T, .N = D, .K = H * hd, .start = start }));
-    FD_TRY(fd_run(fd, fd_compound_kernel(w->g_ffn), &(fd_gemm_args){
-        .x = h, .norm_w = L->ffn_norm, .w0 = L->gate, .w1 = L->up, .y0 = act, .M = T, .N = F, .K = D,
-        .start = start, .eps = eps }));
-    return fd_run(fd, fd_compound_kernel(w->g_down_res), &(fd_gemm_args){
-        .x = act, .w0 = L->down, .r0 = h, .y0 = h, .M = T, .N = D, .K = F, .start = start });
+    fd_tensor *in = b->act[st->in], *out = b->act[st->out], *norm = st->norm < FD_ROLE_COUNT ? L->t[st->norm] : NULL;
+    switch (st->op) {
+    case FD_OP_QKV: {
+        fd_kernel_kind k = fd_qkv_kind(st);
+        FD_TRY(fd_run(fd, fd_weights_kernel(w, k, L->qkv, 1), &(fd_gemm_args){
+            .x = in, .norm_w = norm, .w0 = L->qkv, .b0 = k == FD_KK_QKV_ROPE ? L->bqkv : NULL, .y0 = b->y, .M = T,
+            .N = R, .K = D, .start = start, .eps = eps }));
+        if (k == FD_KK_QKV_ROPE)
+            return fd_run(fd, &FD_QKV_ROWS, &(fd_qkv_rows_args){
+                .y = b->y, .pos = s->pos, .inv_freq = w->inv_freq, .q = out, .kc = s->kc[l], .vc = s->vc[l],
+                .flag = s->flag, .tokens = T, .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx });
+        return fd_run(fd, &FD_QKV_ROWS_NORM, &(fd_qkv_rows_norm_args){
+            .y = b->y, .pos = s->pos, .inv_freq = w->inv_freq, .q_norm = L->t[FD_ROLE_Q_NORM],
+            .k_norm = L->t[FD_ROLE_K_NORM], .q = out, .kc = s->kc[l], .vc = s->vc[l], .flag = s->flag, .tokens = T,
+            .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx, .eps = eps });
+    }
+    case FD_OP_ATTEND:   /* the prefill attention's one call */
+        return fd_run(fd, &FD_ATTN_PREFILL, &(fd_attn_prefill_args){
+            .q = in, .kc = s->kc[l], .vc = s->vc[l], .pos = s->pos, .y = out, .tokens = T, .heads = H, .kv_heads = KV,
+            .head_dim = hd, .ctx = s->ctx, .scale = 1.0f / sqrtf((float)hd) });
+    case FD_OP_PROJ_RES:
+        return fd_run(fd, fd_weights_kernel(w, FD_KK_PROJ_RES, L->t[st->w[0]], 1), &(fd_gemm_args){
+            .x = in, .w0 = L->t[st->w[0]], .r0 = out, .y0 = out, .M = T, .N = rows, .K = cols, .start = start });
+    case FD_OP_GLU:
+        return fd_run(fd, fd_weights_kernel(w, FD_KK_GLU, L->t[st->w[0]], 1), &(fd_gemm_args){
+            .x = in, .norm_w = norm, .w0 = L->t[st->w[0]], .w1 = L->t[st->w[1]], .y0 = out, .M = T, .N = rows,
+            .K = cols, .start = start, .eps = eps });
+    }
+    return fd_fail(fd, FD_ERR_INVALID, "layer plan: step op %d has no prefill lowering", (int)st->op);
 }
 
 /* T tokens at once through the GEMM family: embed, per layer RMSNorm + QKV
@@ -215,21 +270,24 @@ static fd_status prefill_chunk(fd_state *s, const int32_t *ids, uint32_t T, floa
     FD_TRY(pooled(fd, FD_F32, T, (int64_t)H * hd, &att));
     FD_TRY(pooled(fd, FD_F32, T, F, &act));
     FD_TRY(fd_tensor_write(tid, ids, (size_t)T * sizeof *ids));
+    prefill_bufs bufs = { { [FD_ACT_H] = h, [FD_ACT_Q] = q, [FD_ACT_ATT] = att, [FD_ACT_FF] = act }, y };
     /* the device's pos already holds `start` (device.h, invariant 2) */
     FD_TRY(fd_run(fd, &FD_EMBED, &(fd_embed_args){ .ids = tid, .table = w->embd, .y = h, .flag = s->flag, .tokens = T,
                                                   .dim = D, .vocab = hp->vocab }));
     for (uint32_t l = 0; l < hp->n_layers; l++) {
         FD_TRY(layer_scope(fd, l));
-        FD_TRY(scope_close(fd, prefill_layer(s, &w->layer[l], l, &(prefill_bufs){ h, y, q, att, act }, T, start)));
+        fd_status st = FD_OK;
+        for (size_t i = 0; st == FD_OK && i < w->arch->n_steps; i++) st = lower_prefill(s, l, &w->arch->plan[i], &bufs, T, start);
+        FD_TRY(scope_close(fd, st));
     }
     if (all) {
         FD_TRY(pooled(fd, FD_F32, T, hp->vocab, &lt));
-        FD_TRY(fd_run(fd, fd_compound_kernel(w->g_head), &(fd_gemm_args){
+        FD_TRY(fd_run(fd, fd_weights_kernel(w, FD_KK_NORM_STORE, w->head, 1), &(fd_gemm_args){
             .x = h, .norm_w = w->out_norm, .w0 = w->head, .y0 = lt, .M = T, .N = hp->vocab, .K = D, .eps = eps }));
         FD_TRY(fd_tensor_read(lt, all, (size_t)T * hp->vocab * sizeof *all));
     } else {
         FD_TRY(fd_tensor_view(h, (int64_t)(T - 1) * D, 1, (int64_t[]){ D }, &last));
-        FD_TRY(fd_run(fd, fd_compound_kernel(w->lm_head), &(fd_gemv_args){
+        FD_TRY(fd_run(fd, fd_weights_kernel(w, FD_KK_NORM_STORE, w->head, 0), &(fd_gemv_args){
             .x = last, .norm_w = w->out_norm, .eps = eps, .w0 = w->head, .y0 = s->logits, .cols = D,
             .rows0 = hp->vocab }));
     }

@@ -4,37 +4,39 @@
  * (chat template) and the path of tokenizer.json.
  *
  * Layer: model. Tensors stay in the shards' maps (m->shards, closed with the
- * model); names are mapped to the canonical GGUF-style ones, and tensors
- * Qwen2 does not use (rotary inv_freq buffers...) are skipped. */
+ * model); names are mapped to the canonical GGUF-style ones by the
+ * architecture's descriptor, and tensors it does not list (rotary inv_freq
+ * buffers...) are skipped. */
 #include <stdio.h>
 #include <string.h>
 #include "base/mem.h"
 #include "format/mapfile.h"
 #include "model/model_int.h"
 
-/* HF name -> canonical name; 0 when the tensor is not one Qwen2 uses. */
-static int canonical(const char *hf, char *out, size_t cap)
+/* `hf` against pattern `pat` (at most one %u, the layer): 1 on a match. */
+static int match(const char *pat, const char *hf, uint32_t *layer)
 {
-    static const struct { const char *hf, *gg; } layer[] = {
-        {"input_layernorm.weight", "attn_norm.weight"},
-        {"self_attn.q_proj.weight", "attn_q.weight"},   {"self_attn.q_proj.bias", "attn_q.bias"},
-        {"self_attn.k_proj.weight", "attn_k.weight"},   {"self_attn.k_proj.bias", "attn_k.bias"},
-        {"self_attn.v_proj.weight", "attn_v.weight"},   {"self_attn.v_proj.bias", "attn_v.bias"},
-        {"self_attn.o_proj.weight", "attn_output.weight"},
-        {"post_attention_layernorm.weight", "ffn_norm.weight"},
-        {"mlp.gate_proj.weight", "ffn_gate.weight"},    {"mlp.up_proj.weight", "ffn_up.weight"},
-        {"mlp.down_proj.weight", "ffn_down.weight"},
-    };
-    unsigned layer_no = 0;
-    size_t pos = 13, digits = 0;
-    if (!strcmp(hf, "model.embed_tokens.weight")) return snprintf(out, cap, "token_embd.weight") > 0;
-    if (!strcmp(hf, "model.norm.weight")) return snprintf(out, cap, "output_norm.weight") > 0;
-    if (!strcmp(hf, "lm_head.weight")) return snprintf(out, cap, "output.weight") > 0;
-    if (strncmp(hf, "model.layers.", 13)) return 0;
-    for (; hf[pos] >= '0' && hf[pos] <= '9' && digits < 6; pos++, digits++) layer_no = layer_no * 10 + (unsigned)(hf[pos] - '0');
-    if (!digits || hf[pos++] != '.') return 0;
-    for (size_t i = 0; i < sizeof layer / sizeof layer[0]; i++)
-        if (!strcmp(hf + pos, layer[i].hf)) return snprintf(out, cap, "blk.%u.%s", layer_no, layer[i].gg) > 0;
+    const char *u = strstr(pat, "%u");
+    size_t pre = u ? (size_t)(u - pat) : strlen(pat), digits = 0;
+    uint32_t v = 0;
+    if (!u) return !strcmp(pat, hf);
+    if (strncmp(pat, hf, pre)) return 0;
+    for (hf += pre; *hf >= '0' && *hf <= '9' && digits < 6; hf++, digits++) v = v * 10 + (uint32_t)(*hf - '0');
+    *layer = v;
+    return digits && !strcmp(hf, u + 2);
+}
+
+/* HF name -> canonical (GGUF) name by the descriptor; 0 when the tensor is
+ * not one the architecture uses. */
+static int canonical(const fd_model *m, const char *hf, char *out, size_t cap)
+{
+    const fd_arch *a = m->arch;
+    uint32_t l = 0;
+    for (size_t i = 0; i < a->n_tensors; i++)
+        if (match(a->tensors[i].hf, hf, &l)) {
+            fd_arch_tensor_name(&a->tensors[i], 0, l, out, cap);
+            return 1;
+        }
     return 0;
 }
 
@@ -50,7 +52,7 @@ static fd_status add_shard(fd_model *m, const char *file, fd_error *err)
     for (uint64_t i = 0; i < f->n; i++) {
         const fd_st_tensor *t = &f->t[i];
         char name[96];
-        if (!canonical(t->name, name, sizeof name)) continue;
+        if (!canonical(m, t->name, name, sizeof name)) continue;
         if (t->n_dims < 1 || t->n_dims > 2)
             return fd_error_set(err, FD_ERR_FORMAT, "%s: tensor %s has %u dimensions (1 or 2 expected)", file, t->name,
                                 t->n_dims);
@@ -97,7 +99,7 @@ static fd_status open_index(fd_model *m, const char *dir, const char *index, fd_
     json_object_foreach(wm, key, v) {
         char name[96];
         if (rc != FD_OK) break;
-        if (canonical(key, name, sizeof name) && fd_nameidx_get(&m->ix, name) < 0 && m->ix.cap)
+        if (canonical(m, key, name, sizeof name) && fd_nameidx_get(&m->ix, name) < 0 && m->ix.cap)
             rc = fd_error_set(err, FD_ERR_FORMAT, "%s: tensor %s is listed in the index but not found in %s", index, key,
                               json_string_value(v));
     }
@@ -150,13 +152,31 @@ static fd_status read_template_file(fd_model *m, const char *dir, fd_error *err)
     return rc;
 }
 
+/* The descriptor named by config.json's model_type and architectures[0]. */
+static fd_status read_arch(fd_model *m, const char *cfg, fd_error *err)
+{
+    char type[64], cls[64];
+    FD_TRY(fd_hf_read_arch(cfg, type, cls, sizeof type, err));
+    const fd_arch *a = fd_arch_find_hf(type[0] ? type : NULL, cls[0] ? cls : NULL);
+    if (!a)
+        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: model_type %s / architecture %s is not supported (only %s)",
+                            cfg, type[0] ? type : "(none)", cls[0] ? cls : "(none)", fd_arch_names());
+    return fd_model_set_arch(m, cfg, a->name, err);
+}
+
 fd_status fd_model_load_hf(fd_model *m, const char *dir, fd_error *err)
 {
     char *cfg = NULL, *single = NULL, *index = NULL, *gen = NULL;
     fd_status rc;
     rc = opt_file(dir, "config.json", &cfg, err);
     if (rc == FD_OK && !cfg) rc = fd_error_set(err, FD_ERR_IO, "%s: no config.json in this folder", dir);
-    if (rc == FD_OK) rc = fd_hf_read_config(cfg, &m->info.hp, &m->info.file_dtype, err);
+    if (rc == FD_OK) rc = read_arch(m, cfg, err);
+    if (rc == FD_OK) {
+        m->info.hp.rope_theta = 10000.0;
+        m->info.hp.rms_eps = 1e-6;
+        rc = fd_hf_read_config(cfg, m->arch->keys, m->arch->n_keys, &m->info.hp, &m->info.file_dtype, err);
+    }
+    if (rc == FD_OK) rc = fd_model_hparam_defaults(m, 0, err);
     if (rc == FD_OK) rc = fd_hf_read_generation(cfg, &m->info.gen, err);
     if (rc == FD_OK) rc = opt_file(dir, "generation_config.json", &gen, err);
     if (rc == FD_OK && gen) rc = fd_hf_read_generation(gen, &m->info.gen, err);

@@ -6,6 +6,7 @@
  * check_tensors -> fd_model_convert (convert.c) -> tokenizer. Any failure
  * closes what was opened; *out stays NULL. */
 #include <inttypes.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,12 +24,45 @@ void fd_generation_defaults_init(fd_generation_defaults *g)
     g->pad_id = -1;
 }
 
-fd_status fd_model_check_arch(const char *src, const char *arch, fd_error *err)
+fd_status fd_model_set_arch(fd_model *m, const char *src, const char *name, fd_error *err)
 {
     char safe[160];
-    if (!strcmp(arch, "qwen2")) return FD_OK;
-    return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: architecture '%s' is not supported (only qwen2)", src,
-                        fd_escape(arch, strlen(arch), safe, sizeof safe));
+    const fd_arch *a = fd_arch_find(name);
+    if (!a)
+        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: architecture '%s' is not supported (only %s)", src,
+                            fd_escape(name, strlen(name), safe, sizeof safe), fd_arch_names());
+    m->arch = a;
+    fd_arch_features(a, m->features, sizeof m->features);
+    m->info.features = m->features;
+    snprintf(m->info.hp.arch, sizeof m->info.hp.arch, "%s", a->name);
+    return FD_OK;
+}
+
+/* The key of hyper-parameter `field` as the source spells it, into buf. */
+/* (a buffer per field: one message may name several) */
+#define KEY_(field) key_name(m, offsetof(fd_model_hparams, field), gguf, buf[offsetof(fd_model_hparams, field) / 4])
+static const char *key_name(const fd_model *m, size_t offset, int gguf, char *buf)
+{
+    const fd_hparam_key *k = fd_arch_key(m->arch, offset);
+    if (!k) return "(no key)";
+    if (!gguf) return k->hf;
+    if (!k->gguf) return "the vocabulary (the embedding's rows)";
+    snprintf(buf, 96, "%s.%s", m->arch->name, k->gguf);
+    return buf;
+}
+
+fd_status fd_model_hparam_defaults(fd_model *m, int gguf, fd_error *err)
+{
+    fd_model_hparams *h = &m->info.hp;
+    char buf[sizeof(fd_model_hparams) / 4][96];
+    if (!h->n_kv_heads) h->n_kv_heads = h->n_heads;
+    if (!h->head_dim && h->n_heads) {
+        if (h->hidden % h->n_heads)
+            return fd_error_set(err, FD_ERR_FORMAT, "%s: %s %u is not a multiple of %s %u (and %s is not given)",
+                                m->path, KEY_(hidden), h->hidden, KEY_(n_heads), h->n_heads, KEY_(head_dim));
+        h->head_dim = h->hidden / h->n_heads;
+    }
+    return FD_OK;
 }
 
 static fd_status reindex(fd_model *m, uint64_t want)
@@ -121,54 +155,46 @@ fd_status fd_model_check_hparams(const fd_model *m, fd_error *err)
 {
     const fd_model_hparams *h = &m->info.hp;
     int gguf = m->gguf != NULL;
-#define KEY_(hf, gg) (gguf ? "qwen2." gg : hf)
-    FD_TRY(int_range(m, KEY_("num_hidden_layers", "block_count"), h->n_layers, 1, 4096, err));
-    FD_TRY(int_range(m, KEY_("hidden_size", "embedding_length"), h->hidden, 1, 1u << 20, err));
-    FD_TRY(int_range(m, KEY_("num_attention_heads", "attention.head_count"), h->n_heads, 1, h->hidden, err));
-    FD_TRY(int_range(m, KEY_("num_key_value_heads", "attention.head_count_kv"), h->n_kv_heads, 1, h->n_heads, err));
+    char buf[sizeof(fd_model_hparams) / 4][96];
+    FD_TRY(int_range(m, KEY_(n_layers), h->n_layers, 1, 4096, err));
+    FD_TRY(int_range(m, KEY_(hidden), h->hidden, 1, 1u << 20, err));
+    FD_TRY(int_range(m, KEY_(n_heads), h->n_heads, 1, 1u << 16, err));
+    FD_TRY(int_range(m, KEY_(n_kv_heads), h->n_kv_heads, 1, h->n_heads, err));
     if (h->n_heads % h->n_kv_heads)
-        return fd_error_set(err, FD_ERR_FORMAT, "%s: %s = %u is not a multiple of %s = %u", m->path,
-                            KEY_("num_attention_heads", "attention.head_count"), h->n_heads,
-                            KEY_("num_key_value_heads", "attention.head_count_kv"), h->n_kv_heads);
-    FD_TRY(int_range(m, KEY_("head_dim", "attention.key_length"), h->head_dim, 2, 1024, err));
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: %s = %u is not a multiple of %s = %u", m->path, KEY_(n_heads),
+                            h->n_heads, KEY_(n_kv_heads), h->n_kv_heads);
+    FD_TRY(int_range(m, KEY_(head_dim), h->head_dim, 2, 1024, err));
     if (h->head_dim % 2)
         return fd_error_set(err, FD_ERR_FORMAT, "%s: %s = %u is odd (rotary embeddings pair the dimensions)", m->path,
-                            KEY_("head_dim", "attention.key_length"), h->head_dim);
-    FD_TRY(int_range(m, KEY_("intermediate_size", "feed_forward_length"), h->ffn, 1, 1u << 22, err));
-    FD_TRY(int_range(m, gguf ? "the vocabulary (token_embd.weight's rows)" : "vocab_size", h->vocab, 1, 1u << 24, err));
-    FD_TRY(int_range(m, KEY_("max_position_embeddings", "context_length"), h->max_pos, 1, 1u << 26, err));
-    FD_TRY(real_range(m, KEY_("rope_theta", "rope.freq_base"), h->rope_theta, 0, 1e12, err));
-    FD_TRY(real_range(m, KEY_("rms_norm_eps", "attention.layer_norm_rms_epsilon"), h->rms_eps, 0, 1, err));
-#undef KEY_
+                            KEY_(head_dim), h->head_dim);
+    if ((uint64_t)h->n_heads * h->head_dim > (1u << 20))
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: %s x %s = %u x %u is too large", m->path, KEY_(n_heads),
+                            KEY_(head_dim), h->n_heads, h->head_dim);
+    FD_TRY(int_range(m, KEY_(ffn), h->ffn, 1, 1u << 22, err));
+    FD_TRY(int_range(m, KEY_(vocab), h->vocab, 1, 1u << 24, err));
+    FD_TRY(int_range(m, KEY_(max_pos), h->max_pos, 1, 1u << 26, err));
+    FD_TRY(real_range(m, KEY_(rope_theta), h->rope_theta, 0, 1e12, err));
+    FD_TRY(real_range(m, KEY_(rms_eps), h->rms_eps, 0, 1, err));
     return FD_OK;
 }
+#undef KEY_
 
 fd_status fd_model_check_tensors(fd_model *m, fd_error *err)
 {
     const fd_model_hparams *h = &m->info.hp;
-    uint64_t D = h->hidden, Q = (uint64_t)h->n_heads * h->head_dim, K = (uint64_t)h->n_kv_heads * h->head_dim;
+    const fd_arch *a = m->arch;
     char n[96];
     FD_TRY(fd_model_check_hparams(m, err));
-    FD_TRY(expect(m, "token_embd.weight", h->vocab, D, 0, err));
-    FD_TRY(expect(m, "output_norm.weight", D, 0, 0, err));
-    FD_TRY(expect(m, "output.weight", h->vocab, D, h->tie_embeddings, err));
-    if (!fd_model_tensor_find(m, "output.weight")) m->info.hp.tie_embeddings = 1;
-    for (uint32_t l = 0; l < h->n_layers; l++) {
-#define EXPECT_(suffix, r, c) do { snprintf(n, sizeof n, "blk.%u." suffix, l); FD_TRY(expect(m, n, r, c, 0, err)); } while (0)
-        EXPECT_("attn_norm.weight", D, 0);
-        EXPECT_("attn_q.weight", Q, D);
-        EXPECT_("attn_q.bias", Q, 0);
-        EXPECT_("attn_k.weight", K, D);
-        EXPECT_("attn_k.bias", K, 0);
-        EXPECT_("attn_v.weight", K, D);
-        EXPECT_("attn_v.bias", K, 0);
-        EXPECT_("attn_output.weight", D, Q);
-        EXPECT_("ffn_norm.weight", D, 0);
-        EXPECT_("ffn_gate.weight", h->ffn, D);
-        EXPECT_("ffn_up.weight", h->ffn, D);
-        EXPECT_("ffn_down.weight", D, h->ffn);
-#undef EXPECT_
+    for (size_t i = 0; i < a->n_tensors; i++) {
+        const fd_arch_tensor *t = &a->tensors[i];
+        int optional = (t->flags & FD_AT_TIED) && h->tie_embeddings;
+        for (uint32_t l = 0; l < (t->role >= FD_ROLE_FIRST_LAYER ? h->n_layers : 1); l++) {
+            fd_arch_tensor_name(t, 0, l, n, sizeof n);
+            FD_TRY(expect(m, n, fd_arch_dim(h, t->rows), fd_arch_dim(h, t->cols), optional, err));
+        }
     }
+    const fd_arch_tensor *out = fd_arch_tensor_of(a, FD_ROLE_OUTPUT);
+    if (out && !fd_model_tensor_find(m, out->gguf)) m->info.hp.tie_embeddings = 1;
     return FD_OK;
 }
 

@@ -1,5 +1,6 @@
 /* model_gguf.c — a GGUF file into the model description, with llama.cpp's
- * qwen2 key names (qwen2.block_count, qwen2.attention.head_count...).
+ * key names (`<arch>.block_count`, `<arch>.attention.head_count`...) from the
+ * architecture's descriptor.
  *
  * Layer: model. The reader stays open on m->gguf: tensor data points into its
  * map. GGUF dims are ne[] fastest-first; here they become (rows, cols). */
@@ -8,22 +9,6 @@
 #include <string.h>
 #include "base/mem.h"
 #include "model/model_int.h"
-
-static fd_status get_u32(const fd_gguf *g, const char *arch, const char *suffix, int required, uint32_t *out,
-                         fd_error *err)
-{
-    char key[128];
-    uint64_t v;
-    snprintf(key, sizeof key, "%s.%s", arch, suffix);
-    if (!fd_gguf_has(g, key)) {
-        if (required) return fd_error_set(err, FD_ERR_FORMAT, "%s: key '%s' is missing", fd_gguf_path(g), key);
-        return FD_OK;
-    }
-    FD_TRY(fd_gguf_get_uint(g, key, &v, err));
-    if (v > UINT32_MAX) return fd_error_set(err, FD_ERR_RANGE, "%s: key '%s' is too large", fd_gguf_path(g), key);
-    *out = (uint32_t)v;
-    return FD_OK;
-}
 
 static fd_status get_f(const fd_gguf *g, const char *key, int required, double *out, fd_error *err)
 {
@@ -57,42 +42,66 @@ static fd_status get_id(const fd_gguf *g, const char *key, int32_t *out, fd_erro
     return FD_OK;
 }
 
+/* A GGUF string value as a C string into buf (cut at cap - 1 bytes). */
+static fd_status get_str(const fd_gguf *g, const char *key, char *buf, size_t cap, fd_error *err)
+{
+    fd_gguf_str v;
+    FD_TRY(fd_gguf_get_str(g, key, &v, err));
+    size_t n = v.len < cap - 1 ? (size_t)v.len : cap - 1;
+    memcpy(buf, v.ptr, n);
+    buf[n] = 0;
+    return FD_OK;
+}
+
 static fd_status read_hparams(fd_model *m, const fd_gguf *g, fd_error *err)
 {
     fd_model_hparams *h = &m->info.hp;
-    const char *a = h->arch;
     fd_gguf_str arch;
+    char key[128], name[64], safe[160];
     h->rope_theta = 10000.0;
     FD_TRY(fd_gguf_get_str(g, "general.architecture", &arch, err));
-    if (arch.len >= sizeof h->arch || memchr(arch.ptr, 0, arch.len)) {
-        char safe[160];
-        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: architecture '%s' is not supported (only qwen2)",
-                            fd_gguf_path(g), fd_escape(arch.ptr, (size_t)arch.len, safe, sizeof safe));
+    if (arch.len >= sizeof name || memchr(arch.ptr, 0, arch.len))
+        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: architecture '%s' is not supported (only %s)",
+                            fd_gguf_path(g), fd_escape(arch.ptr, (size_t)arch.len, safe, sizeof safe), fd_arch_names());
+    memcpy(name, arch.ptr, arch.len);
+    name[arch.len] = 0;
+    FD_TRY(fd_model_set_arch(m, fd_gguf_path(g), name, err));
+    for (size_t i = 0; i < m->arch->n_keys; i++) {
+        const fd_hparam_key *k = &m->arch->keys[i];
+        int required = (k->required & FD_HP_IN_GGUF) != 0;
+        if (!k->gguf) continue;
+        snprintf(key, sizeof key, "%s.%s", name, k->gguf);
+        if (!fd_gguf_has(g, key)) {
+            if (required) return fd_error_set(err, FD_ERR_FORMAT, "%s: key '%s' is missing", fd_gguf_path(g), key);
+            continue;
+        }
+        if (k->type == FD_HP_REAL) {
+            FD_TRY(get_f(g, key, 1, (double *)((char *)h + k->offset), err));
+        } else {
+            uint64_t v;
+            FD_TRY(fd_gguf_get_uint(g, key, &v, err));
+            if (v > UINT32_MAX) return fd_error_set(err, FD_ERR_RANGE, "%s: key '%s' is too large", fd_gguf_path(g), key);
+            *(uint32_t *)((char *)h + k->offset) = (uint32_t)v;
+        }
     }
-    memcpy(h->arch, arch.ptr, arch.len);
-    h->arch[arch.len] = 0;
-    FD_TRY(fd_model_check_arch(fd_gguf_path(g), h->arch, err));
-    FD_TRY(get_u32(g, a, "block_count", 1, &h->n_layers, err));
-    FD_TRY(get_u32(g, a, "context_length", 1, &h->max_pos, err));
-    FD_TRY(get_u32(g, a, "embedding_length", 1, &h->hidden, err));
-    FD_TRY(get_u32(g, a, "feed_forward_length", 1, &h->ffn, err));
-    FD_TRY(get_u32(g, a, "attention.head_count", 1, &h->n_heads, err));
-    h->n_kv_heads = h->n_heads;
-    FD_TRY(get_u32(g, a, "attention.head_count_kv", 0, &h->n_kv_heads, err));
-    if (h->n_heads) h->head_dim = h->hidden / h->n_heads;
-    FD_TRY(get_u32(g, a, "attention.key_length", 0, &h->head_dim, err));
-    if (h->n_heads && h->hidden % h->n_heads && !fd_gguf_has(g, "qwen2.attention.key_length"))
-        return fd_error_set(err, FD_ERR_FORMAT, "%s: qwen2.embedding_length %u is not a multiple of "
-                            "qwen2.attention.head_count %u (and qwen2.attention.key_length is not given)",
-                            fd_gguf_path(g), h->hidden, h->n_heads);
-    FD_TRY(get_f(g, "qwen2.rope.freq_base", 0, &h->rope_theta, err));
-    FD_TRY(get_f(g, "qwen2.attention.layer_norm_rms_epsilon", 1, &h->rms_eps, err));
-    fd_gguf_str scaling;   /* RoPE scaling is not implemented: refused by name, never ignored */
-    if (fd_gguf_has(g, "qwen2.rope.scaling.type") &&
-        fd_gguf_get_str(g, "qwen2.rope.scaling.type", &scaling, err) == FD_OK &&
-        !(scaling.len == 4 && !memcmp(scaling.ptr, "none", 4)))
-        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: qwen2.rope.scaling.type \"%.*s\" (RoPE scaling) is not "
-                            "implemented", fd_gguf_path(g), (int)(scaling.len < 32 ? scaling.len : 32), scaling.ptr);
+    FD_TRY(fd_model_hparam_defaults(m, 1, err));
+    /* not implemented, so refused by name, never ignored: RoPE scaling, experts, a sliding window */
+    snprintf(key, sizeof key, "%s.rope.scaling.type", name);
+    if (fd_gguf_has(g, key)) {
+        FD_TRY(get_str(g, key, safe, sizeof safe, err));
+        if (strcmp(safe, "none"))
+            return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: %s \"%s\" (RoPE scaling) is not implemented",
+                                fd_gguf_path(g), key, safe);
+    }
+    static const char *const refused[] = { "expert_count", "attention.sliding_window" };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        uint64_t v = 0;
+        snprintf(key, sizeof key, "%s.%s", name, refused[i]);
+        if (fd_gguf_has(g, key) && fd_gguf_get_uint(g, key, &v, err) == FD_OK && v > 0 && (i == 0 || v < h->max_pos))
+            return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: %s = %llu: %s not implemented", fd_gguf_path(g), key,
+                                (unsigned long long)v, i == 0 ? "mixture-of-experts layers are" :
+                                "a sliding window shorter than the context is");
+    }
     return FD_OK;
 }
 
@@ -147,10 +156,11 @@ fd_status fd_model_load_gguf(fd_model *m, const char *path, fd_error *err)
         dims[1] = t->n_dims == 2 ? t->ne[0] : 1;
         FD_TRY(fd_model_add_tensor(m, path, t->name, t->dtype, t->n_dims, dims, t->data, t->bytes, err));
     }
-    if (!fd_model_tensor_find(m, "token_embd.weight"))
-        return fd_error_set(err, FD_ERR_FORMAT, "%s: tensor token_embd.weight is missing%s", path,
+    const char *embd = fd_arch_tensor_of(m->arch, FD_ROLE_EMBD)->gguf, *out = fd_arch_tensor_of(m->arch, FD_ROLE_OUTPUT)->gguf;
+    if (!fd_model_tensor_find(m, embd))
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: tensor %s is missing%s", path, embd,
                             fd_gguf_tensor_count(g) ? "" : " (a vocabulary-only file has no weights)");
-    m->info.hp.vocab = (uint32_t)fd_model_tensor_find(m, "token_embd.weight")->dims[0];
-    m->info.hp.tie_embeddings = !fd_model_tensor_find(m, "output.weight");
+    m->info.hp.vocab = (uint32_t)fd_model_tensor_find(m, embd)->dims[0];
+    m->info.hp.tie_embeddings = !fd_model_tensor_find(m, out);
     return FD_OK;
 }

@@ -3,8 +3,9 @@
  * sources), hf_config.c (config.json and friends), convert.c (dtype
  * conversion) and export.c (GGUF output).
  *
- * Layer: model (internal). Invariant after fd_model_open: t[0..n_t) holds
- * every tensor Qwen2 needs with checked shapes; ix maps each name to its
+ * Layer: model (internal). Invariant after fd_model_open: arch is the
+ * model's descriptor; t[0..n_t) holds every tensor it needs with checked
+ * shapes, named as the descriptor's GGUF names; ix maps each name to its
  * index; owned[i] is the converted buffer behind t[i].data or NULL when the
  * data lies in a map (gguf or one of shards). */
 #ifndef FD_MODEL_INT_H
@@ -16,9 +17,11 @@
 #include "format/hf_config.h"
 #include "format/safetensors.h"
 #include "base/util.h"
+#include "model/arch/arch.h"
 
 struct fd_model {
     fd_model_info info;
+    const fd_arch *arch;        /* the architecture's descriptor (src/model/arch/) */
     char *path;
     fd_model_tensor *t;         /* n_t; names owned */
     void **owned;               /* n_t; converted data or NULL */
@@ -31,17 +34,24 @@ struct fd_model {
     char *tok_json;             /* folder's tokenizer.json path, or NULL */
     char *tok_config;           /* folder's tokenizer_config.json path, or NULL */
     char note[160];             /* backs info.tokenizer_note */
+    char features[160];         /* backs info.features */
 };
 
 /* model.c: appends a tensor (name copied, data borrowed); a duplicate name is
  * FD_ERR_FORMAT naming `src`. dims are row-major. */
 fd_status fd_model_add_tensor(fd_model *m, const char *src, const char *name, fd_dtype dtype, uint32_t n_dims,
                               const uint64_t *dims, const void *data, uint64_t bytes, fd_error *err);
-/* model.c: refuses an architecture other than qwen2, by name. */
-fd_status fd_model_check_arch(const char *src, const char *arch, fd_error *err);
+/* model.c: sets m->arch and info.hp.arch from GGUF architecture `name`;
+ * an architecture without a descriptor is refused by name. */
+fd_status fd_model_set_arch(fd_model *m, const char *src, const char *name, fd_error *err);
+/* model.c: the defaults of the optional keys (n_kv_heads = H, head_dim = D / H
+ * when D is a multiple of H); a missing head_dim that D / H cannot give is
+ * refused naming the keys (`gguf`: as the source spells them). */
+fd_status fd_model_hparam_defaults(fd_model *m, int gguf, fd_error *err);
 void fd_generation_defaults_init(fd_generation_defaults *g);
-/* model.c: the hyper-parameters are consistent; every tensor Qwen2 needs is
- * there with the shape they imply; the info's counts and sizes. */
+/* model.c: the hyper-parameters are consistent; every tensor the
+ * descriptor requires is there with the shape they imply; the info's counts
+ * and sizes. */
 fd_status fd_model_check_hparams(const fd_model *m, fd_error *err);
 fd_status fd_model_check_tensors(fd_model *m, fd_error *err);
 void fd_model_summarize(fd_model *m);

@@ -1,4 +1,4 @@
-/* random.c — a Qwen2 model of a given shape with random weights, built in
+/* random.c — a model of a given architecture and shape with random weights, built in
  * memory (no file): the main job's embedded default, `bench --synthetic`,
  * and tests. Weights are N(0, 0.02) as transformers initializes them,
  * norms 1, biases N(0, 0.02); every value comes from a counter-based
@@ -16,28 +16,12 @@
 #include "foundry/tokenizer.h"
 #include "model/model_int.h"
 
-static const struct {
-    const char *name;
-    fd_model_hparams hp;
-} presets[] = {
-    /* name, arch, L, D, H, KV, hd, F, V, max_pos, theta, eps, tied */
-    { "qwen2.5-0.5b", { "qwen2", 24, 896, 14, 2, 64, 4864, 151936, 32768, 1000000.0, 1e-6, 1 } },
-    { "qwen2.5-1.5b", { "qwen2", 28, 1536, 12, 2, 128, 8960, 151936, 32768, 1000000.0, 1e-6, 1 } },
-    { "qwen2.5-3b", { "qwen2", 36, 2048, 16, 2, 128, 11008, 151936, 32768, 1000000.0, 1e-6, 1 } },
-    { "tiny", { "qwen2", 4, 256, 4, 2, 64, 704, 151936, 4096, 1000000.0, 1e-6, 1 } },
-};
-
 fd_status fd_model_preset(const char *name, fd_model_hparams *hp)
 {
-    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
-        if (!strcmp(presets[i].name, name)) {
-            *hp = presets[i].hp;
-            return FD_OK;
-        }
-    return FD_ERR_INVALID;
+    return fd_arch_preset_find(name, hp) ? FD_OK : FD_ERR_INVALID;
 }
 
-const char *fd_model_preset_names(void) { return "qwen2.5-0.5b, qwen2.5-1.5b, qwen2.5-3b, tiny"; }
+const char *fd_model_preset_names(void) { return fd_arch_preset_names(); }
 
 static uint64_t mix(uint64_t x)
 {
@@ -86,30 +70,20 @@ static fd_status add(fd_model *m, const char *name, uint64_t rows, uint64_t cols
     return FD_OK;
 }
 
+/* Every tensor of the descriptor (output.weight only when untied). */
 static fd_status fill(fd_model *m, const fd_random_options *o, fd_error *err)
 {
     const fd_model_hparams *h = &o->hp;
-    uint64_t D = h->hidden, Q = (uint64_t)h->n_heads * h->head_dim, K = (uint64_t)h->n_kv_heads * h->head_dim;
-    fd_dtype dt = o->dtype;
+    const fd_arch *a = m->arch;
     char n[96];
-    FD_TRY(add(m, "token_embd.weight", h->vocab, D, 0, dt, o->seed, err));
-    FD_TRY(add(m, "output_norm.weight", D, 0, 1, dt, o->seed, err));
-    if (!h->tie_embeddings) FD_TRY(add(m, "output.weight", h->vocab, D, 0, dt, o->seed, err));
-    for (uint32_t l = 0; l < h->n_layers; l++) {
-#define ADD_(suffix, r, c, kind) (snprintf(n, sizeof n, "blk.%u." suffix, l), add(m, n, r, c, kind, dt, o->seed, err))
-        FD_TRY(ADD_("attn_norm.weight", D, 0, 1));
-        FD_TRY(ADD_("attn_q.weight", Q, D, 0));
-        FD_TRY(ADD_("attn_q.bias", Q, 0, 0));
-        FD_TRY(ADD_("attn_k.weight", K, D, 0));
-        FD_TRY(ADD_("attn_k.bias", K, 0, 0));
-        FD_TRY(ADD_("attn_v.weight", K, D, 0));
-        FD_TRY(ADD_("attn_v.bias", K, 0, 0));
-        FD_TRY(ADD_("attn_output.weight", D, Q, 0));
-        FD_TRY(ADD_("ffn_norm.weight", D, 0, 1));
-        FD_TRY(ADD_("ffn_gate.weight", h->ffn, D, 0));
-        FD_TRY(ADD_("ffn_up.weight", h->ffn, D, 0));
-        FD_TRY(ADD_("ffn_down.weight", D, h->ffn, 0));
-#undef ADD_
+    for (size_t i = 0; i < a->n_tensors; i++) {
+        const fd_arch_tensor *t = &a->tensors[i];
+        if ((t->flags & FD_AT_TIED) && h->tie_embeddings) continue;
+        for (uint32_t l = 0; l < (t->role >= FD_ROLE_FIRST_LAYER ? h->n_layers : 1); l++) {
+            fd_arch_tensor_name(t, 0, l, n, sizeof n);
+            FD_TRY(add(m, n, fd_arch_dim(h, t->rows), fd_arch_dim(h, t->cols), (t->flags & FD_AT_ONES) != 0, o->dtype,
+                       o->seed, err));
+        }
     }
     return FD_OK;
 }
@@ -129,7 +103,8 @@ fd_status fd_model_random(const fd_random_options *o, fd_model **out, fd_error *
     m->info.format = "random";
     m->info.hp = o->hp;
     fd_generation_defaults_init(&m->info.gen);
-    fd_status st = fd_model_check_hparams(m, err);   /* first: they size everything */
+    fd_status st = fd_model_set_arch(m, "random model", o->hp.arch, err);
+    if (st == FD_OK) st = fd_model_check_hparams(m, err);   /* first: they size everything */
     if (st == FD_OK) st = fill(m, o, err);
     if (st == FD_OK) st = fd_model_check_tensors(m, err);
     if (st == FD_OK && o->vocab_gguf) {

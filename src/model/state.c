@@ -20,7 +20,7 @@ void fd_state_destroy(fd_state *s)
     if (!s) return;
     fd_graph_free(s->fd, s->graph);
     fd_tensor *t[] = { s->kv, s->pos, s->ids, s->hist, s->flag, s->h, s->q, s->att, s->act, s->logits,
-                       s->part, s->count, s->amax_part, s->amax_count, s->counts };
+                       s->part, s->count, s->amax_part, s->amax_count, s->counts, s->y };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) (void)fd_tensor_free(t[i]);
     fd_free(s->kc);
     fd_free(s->vc);
@@ -64,6 +64,7 @@ fd_status fd_state_create(fd_foundry *fd, const fd_weights *w, uint32_t ctx, fd_
     if (st == FD_OK) st = vec(fd, FD_F32, hp->hidden, &s->h);
     if (st == FD_OK) st = vec(fd, FD_F32, hq, &s->q);
     if (st == FD_OK) st = vec(fd, FD_F32, hq, &s->att);
+    if (st == FD_OK) st = vec(fd, FD_F32, (int64_t)hq + 2ll * KV * hd, &s->y);
     if (st == FD_OK) st = vec(fd, FD_F32, hp->ffn, &s->act);
     if (st == FD_OK) st = vec(fd, FD_F32, hp->vocab, &s->logits);
     if (st == FD_OK)

@@ -1,6 +1,8 @@
 /* weights.c — a model's tensors on the device: the memory plan, the upload
- * (read-only dedicated tensors, the q/k/v rows reordered once for the QKV
- * family) and the fused kernels the decode step uses.
+ * (read-only dedicated tensors by the descriptor's roles, the q/k/v rows
+ * reordered once for the QKV family) and the fused kernels the layer plan's
+ * steps lower to, one per (kind, weight dtype) used: each product's kernel
+ * follows its own tensor's dtype, so a file mixing dtypes per tensor runs.
  *
  * Layer: model. The weights are the foundry's configured resource
  * FD_WEIGHTS, keyed by the model: asking for another model's weights while
@@ -20,13 +22,16 @@ static void weights_destroy(fd_foundry *fd, void *obj)
 {
     (void)fd;
     fd_weights *w = obj;
-    fd_compound *c[] = { w->qkv, w->o_res, w->ffn, w->down_res, w->lm_head, w->g_qkv, w->g_o_res, w->g_ffn,
-                         w->g_down_res, w->g_head };
-    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) fd_compound_destroy(c[i]);
+    for (int k = 0; k < FD_KK_COUNT; k++)
+        for (int d = 0; d < FD_DTYPE_COUNT; d++) {
+            fd_compound_destroy(w->dec[k][d]);
+            fd_compound_destroy(w->pre[k][d]);
+        }
     for (uint32_t l = 0; w->layer && l < w->hp.n_layers; l++) {
         fd_layer_w *L = &w->layer[l];
-        fd_tensor *t[] = { L->attn_norm, L->qkv, L->bqkv, L->wo, L->ffn_norm, L->gate, L->up, L->down };
-        for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) (void)fd_tensor_free(t[i]);
+        for (int r = 0; r < FD_ROLE_COUNT; r++) (void)fd_tensor_free(L->t[r]);
+        (void)fd_tensor_free(L->qkv);
+        (void)fd_tensor_free(L->bqkv);
     }
     fd_free(w->layer);
     if (w->head != w->embd) (void)fd_tensor_free(w->head);
@@ -41,6 +46,7 @@ static fd_status weights_create(fd_foundry *fd, void *obj, const void *config, f
     const upload_config *c = config;
     w->fd = fd;
     w->model = c->model;
+    w->arch = c->model->arch;
     w->hp = fd_model_describe(c->model)->hp;
     if (!(w->layer = fd_calloc(w->hp.n_layers, sizeof *w->layer)))
         return fd_error_set(err, FD_ERR_NOMEM, "weights: out of memory");
@@ -58,7 +64,8 @@ void fd_model_plan(const fd_model *m, uint32_t ctx, fd_mem_plan *p)
     p->weights += 4ull * hp->head_dim / 2;   /* RoPE's inverse frequencies */
     p->kv_cache = 2ull * hp->n_layers * hp->n_kv_heads * ctx * hp->head_dim * 2;
     uint64_t hq = (uint64_t)hp->n_heads * hp->head_dim;
-    p->activations = 4ull * (hp->hidden + 2 * hq + hp->ffn + hp->vocab) + 4ull * (ctx + 8);
+    p->activations = 4ull * (hp->hidden + 2 * hq + hp->ffn + hp->vocab) + 4ull * (ctx + 8) +
+                     4ull * (hq + 2ull * hp->n_kv_heads * hp->head_dim);   /* the q/k/v rows (state.c: y) */
     p->workspace = 4ull * 256 * hq + 4ull * 1024;   /* at most 256 attention splits of (hd + 4) per head */
     p->total = p->weights + p->kv_cache + p->activations + p->workspace;
 }
@@ -77,40 +84,85 @@ static fd_status upload_tensor(fd_weights *w, const char *name, int required, fd
     return FD_OK;
 }
 
-/* q, k, v weights (and biases) of layer l into one tensor in the QKV
- * family's row order, with views w[0..2] (b[0..2]). */
+/* The model tensor of `role` in layer l, or NULL. */
+static const fd_model_tensor *find_role(const fd_weights *w, fd_role role, uint32_t l)
+{
+    const fd_arch_tensor *at = fd_arch_tensor_of(w->arch, role);
+    char n[96];
+    if (!at) return NULL;
+    fd_arch_tensor_name(at, 0, l, n, sizeof n);
+    return fd_model_tensor_find(w->model, n);
+}
+
+static fd_status upload_role(fd_weights *w, fd_role role, uint32_t l, int required, fd_tensor **out, fd_error *err)
+{
+    const fd_arch_tensor *at = fd_arch_tensor_of(w->arch, role);
+    char n[96];
+    *out = NULL;
+    if (!at) return required ? fd_error_set(err, FD_ERR_FORMAT, "%s has no tensor of role %d", w->arch->name, role) : FD_OK;
+    fd_arch_tensor_name(at, 0, l, n, sizeof n);
+    return upload_tensor(w, n, required, out, err);
+}
+
+/* The dtype a group of weights fused into one kernel (q/k/v, gate/up) is
+ * uploaded in: theirs when they agree; else f32 when one is f32 or bf16,
+ * f16 otherwise (quantized and f16 members dequantize into it). */
+static fd_dtype group_dtype(const fd_model_tensor *const *t, int n)
+{
+    int same = 1, wide = 0;
+    for (int i = 0; i < n; i++) {
+        same &= t[i]->dtype == t[0]->dtype;
+        wide |= t[i]->dtype == FD_F32 || t[i]->dtype == FD_BF16;
+    }
+    return same ? t[0]->dtype : wide ? FD_F32 : FD_F16;
+}
+
+/* Row r of t in dtype dt into dst (rb bytes): copied when t is dt, else
+ * through f32 (tmp: cols floats). */
+static void row_as(const fd_model_tensor *t, uint64_t r, fd_dtype dt, void *dst, uint64_t rb, float *tmp)
+{
+    uint64_t cols = t->dims[1], srb = 0;
+    fd_error e = { 0 };
+    (void)fd_dtype_row_bytes(t->dtype, cols, &srb, &e);
+    const unsigned char *src = (const unsigned char *)t->data + r * srb;
+    if (t->dtype == dt) {
+        memcpy(dst, src, (size_t)rb);
+        return;
+    }
+    fd_dequantize_row(t->dtype, src, tmp, (size_t)cols);
+    fd_quantize_row(dt, tmp, dst, (size_t)cols);
+}
+
+/* q, k, v weights (and biases, zeros where the descriptor has none) of
+ * layer l into one tensor in the QKV family's row order, with views w[0..2]
+ * (b[0..2]). */
 static fd_status upload_qkv(fd_weights *w, uint32_t l, fd_error *err)
 {
     const fd_model_hparams *hp = &w->hp;
     fd_layer_w *L = &w->layer[l];
     const fd_model_tensor *src[3], *bias[3];
-    static const char *const part[3] = { "q", "k", "v" };
+    static const fd_role wr[3] = { FD_ROLE_Q, FD_ROLE_K, FD_ROLE_V };
+    static const fd_role br[3] = { FD_ROLE_Q_BIAS, FD_ROLE_K_BIAS, FD_ROLE_V_BIAS };
     for (int i = 0; i < 3; i++) {
-        char n[64];
-        snprintf(n, sizeof n, "blk.%u.attn_%s.weight", l, part[i]);
-        if (!(src[i] = fd_model_tensor_find(w->model, n))) return fd_error_set(err, FD_ERR_FORMAT, "no tensor %s", n);
-        snprintf(n, sizeof n, "blk.%u.attn_%s.bias", l, part[i]);
-        if (!(bias[i] = fd_model_tensor_find(w->model, n))) return fd_error_set(err, FD_ERR_FORMAT, "no tensor %s", n);
-        if (src[i]->dtype != src[0]->dtype)
-            return fd_error_set(err, FD_ERR_UNSUPPORTED, "blk.%u: attn_q/k/v weights differ in dtype (%s, %s): open "
-                                "the model with --dtype to convert them", l, fd_dtype_name(src[0]->dtype),
-                                fd_dtype_name(src[i]->dtype));
+        if (!(src[i] = find_role(w, wr[i], l))) return fd_error_set(err, FD_ERR_FORMAT, "layer %u: no q/k/v weight", l);
+        bias[i] = find_role(w, br[i], l);
     }
+    fd_dtype dt = group_dtype(src, 3);
     uint32_t hd = hp->head_dim, R = (hp->n_heads + 2 * hp->n_kv_heads) * hd, pairs = (hp->n_heads + hp->n_kv_heads) * hd / 2;
     uint64_t rb;
-    FD_TRY(fd_dtype_row_bytes(src[0]->dtype, hp->hidden, &rb, err));
+    FD_TRY(fd_dtype_row_bytes(dt, hp->hidden, &rb, err));
     unsigned char *buf = fd_malloc((size_t)R * rb);
-    float *b = fd_malloc((size_t)R * sizeof *b);
-    fd_status st = buf && b ? FD_OK : fd_error_set(err, FD_ERR_NOMEM, "blk.%u: out of memory for the qkv layout", l);
+    float *b = fd_malloc((size_t)R * sizeof *b), *tmp = fd_malloc((size_t)hp->hidden * sizeof *tmp);
+    fd_status st = buf && b && tmp ? FD_OK : fd_error_set(err, FD_ERR_NOMEM, "layer %u: out of memory for the qkv layout", l);
     uint32_t nq = hp->n_heads * hd, nk = hp->n_kv_heads * hd;
     for (uint32_t i = 0; st == FD_OK && i < R; i++) {
         uint32_t r = fd_qkv_source_row(i, hp->n_heads, hp->n_kv_heads, hd);
         int which = r < nq ? 0 : r < nq + nk ? 1 : 2;
         uint32_t rr = r - (which == 0 ? 0 : which == 1 ? nq : nq + nk);
-        memcpy(buf + (size_t)i * rb, (const unsigned char *)src[which]->data + (size_t)rr * rb, (size_t)rb);
-        b[i] = ((const float *)bias[which]->data)[rr];
+        row_as(src[which], rr, dt, buf + (size_t)i * rb, rb, tmp);
+        b[i] = bias[which] ? ((const float *)bias[which]->data)[rr] : 0.0f;
     }
-    if (st == FD_OK) st = fd_tensor_alloc(w->fd, src[0]->dtype, 2, (int64_t[]){ R, hp->hidden }, FD_INIT_COPY, buf, &L->qkv);
+    if (st == FD_OK) st = fd_tensor_alloc(w->fd, dt, 2, (int64_t[]){ R, hp->hidden }, FD_INIT_COPY, buf, &L->qkv);
     if (st == FD_OK) st = fd_tensor_alloc(w->fd, FD_F32, 1, (int64_t[]){ R }, FD_INIT_COPY, b, &L->bqkv);
     const uint32_t rows[3] = { pairs, pairs, nk }, start[3] = { 0, pairs, 2 * pairs };
     for (int i = 0; st == FD_OK && i < 3; i++) {
@@ -119,26 +171,59 @@ static fd_status upload_qkv(fd_weights *w, uint32_t l, fd_error *err)
     }
     if (st == FD_OK) st = fd_tensor_set_readonly(L->qkv, 1);
     if (st == FD_OK) st = fd_tensor_set_readonly(L->bqkv, 1);
-    if (st != FD_OK && !err->msg[0]) fd_error_set(err, st, "blk.%u qkv: %s", l, fd_foundry_error(w->fd));
+    if (st != FD_OK && !err->msg[0]) fd_error_set(err, st, "layer %u qkv: %s", l, fd_foundry_error(w->fd));
     fd_free(buf);
     fd_free(b);
+    fd_free(tmp);
     w->bytes += (uint64_t)R * rb + 4ull * R;
     return st;
 }
 
+/* gate and up in one dtype (group_dtype) when they differ: the GLU kernel reads both with one policy. */
+static fd_status upload_glu(fd_weights *w, uint32_t l, fd_error *err)
+{
+    fd_layer_w *L = &w->layer[l];
+    const fd_model_tensor *t[2] = { find_role(w, FD_ROLE_GATE, l), find_role(w, FD_ROLE_UP, l) };
+    if (!t[0] || !t[1]) return fd_error_set(err, FD_ERR_FORMAT, "layer %u: no gate/up weight", l);
+    fd_dtype dt = group_dtype(t, 2);
+    for (int i = 0; i < 2; i++) {
+        fd_tensor **out = &L->t[i ? FD_ROLE_UP : FD_ROLE_GATE];
+        if (t[i]->dtype == dt) {
+            FD_TRY(upload_tensor(w, t[i]->name, 1, out, err));
+            continue;
+        }
+        uint64_t rb, rows = t[i]->dims[0], cols = t[i]->dims[1];
+        FD_TRY(fd_dtype_row_bytes(dt, cols, &rb, err));
+        unsigned char *buf = fd_malloc((size_t)(rows * rb));
+        float *tmp = fd_malloc((size_t)cols * sizeof *tmp);
+        fd_status st = buf && tmp ? FD_OK : fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", t[i]->name);
+        for (uint64_t r = 0; st == FD_OK && r < rows; r++) row_as(t[i], r, dt, buf + r * rb, rb, tmp);
+        if (st == FD_OK)
+            st = fd_tensor_alloc(w->fd, dt, 2, (int64_t[]){ (int64_t)rows, (int64_t)cols }, FD_INIT_COPY, buf, out);
+        if (st == FD_OK) st = fd_tensor_set_readonly(*out, 1);
+        if (st != FD_OK && !err->msg[0]) fd_error_set(err, st, "uploading %s: %s", t[i]->name, fd_foundry_error(w->fd));
+        fd_free(buf);
+        fd_free(tmp);
+        w->bytes += rows * rb;
+        FD_TRY(st);
+    }
+    return FD_OK;
+}
+
+/* A layer's tensors: q/k/v (and biases) fused, gate/up in one dtype, every
+ * other per-layer role of the descriptor as stored. */
 static fd_status upload_layer(fd_weights *w, uint32_t l, fd_error *err)
 {
     fd_layer_w *L = &w->layer[l];
-    char n[64];
-#define UP_(field, suffix) (snprintf(n, sizeof n, "blk.%u." suffix, l), upload_tensor(w, n, 1, &L->field, err))
-    FD_TRY(UP_(attn_norm, "attn_norm.weight"));
     FD_TRY(upload_qkv(w, l, err));
-    FD_TRY(UP_(wo, "attn_output.weight"));
-    FD_TRY(UP_(ffn_norm, "ffn_norm.weight"));
-    FD_TRY(UP_(gate, "ffn_gate.weight"));
-    FD_TRY(UP_(up, "ffn_up.weight"));
-    FD_TRY(UP_(down, "ffn_down.weight"));
-#undef UP_
+    FD_TRY(upload_glu(w, l, err));
+    for (size_t i = 0; i < w->arch->n_tensors; i++) {
+        fd_role r = w->arch->tensors[i].role;
+        if (r < FD_ROLE_FIRST_LAYER || r == FD_ROLE_Q || r == FD_ROLE_K || r == FD_ROLE_V || r == FD_ROLE_Q_BIAS ||
+            r == FD_ROLE_K_BIAS || r == FD_ROLE_V_BIAS || r == FD_ROLE_GATE || r == FD_ROLE_UP)
+            continue;
+        FD_TRY(upload_role(w, r, l, !(w->arch->tensors[i].flags & FD_AT_TIED), &L->t[r], err));
+    }
     return FD_OK;
 }
 
@@ -155,24 +240,18 @@ static fd_status build(const fd_stage *in, const fd_stage *pol, const fd_stage *
                              out, err);
 }
 
-/* The decode step's fused kernels, for the layers' weight dtype and the head's. */
-static fd_status build_kernels(fd_weights *w, fd_error *err)
+static const struct kind_stages {
+    const fd_family *fam;
+    const fd_stage *in, *main_, *epi, *g_in, *g_main, *g_epi;
+} kinds[FD_KK_COUNT] = {
+#define FD_KK_ROW_(k, fam, in, m, e, gi, gm, ge) [FD_KK_##k] = { fam, in, m, e, gi, gm, ge },
+    FD_KERNEL_KINDS(FD_KK_ROW_)
+#undef FD_KK_ROW_
+};
+
+fd_kernel_kind fd_qkv_kind(const fd_plan_step *st)
 {
-    const fd_stage *pol = fd_gemv_policy(fd_tensor_dtype(w->layer[0].gate));
-    FD_TRY(build(&FD_STAGE_INPUT_RMSNORM, pol, &FD_STAGE_GEMV3, &FD_STAGE_EPI_ROPE_KV, &FD_QKV_FAMILY, &w->qkv, err));
-    FD_TRY(build(NULL, pol, &FD_STAGE_GEMV, &FD_STAGE_EPI_RESIDUAL, &FD_GEMV_FAMILY, &w->o_res, err));
-    FD_TRY(build(&FD_STAGE_INPUT_RMSNORM, pol, &FD_STAGE_GEMV2, &FD_STAGE_EPI_SWIGLU, &FD_GEMV_FAMILY, &w->ffn, err));
-    FD_TRY(build(NULL, pol, &FD_STAGE_GEMV, &FD_STAGE_EPI_RESIDUAL, &FD_GEMV_FAMILY, &w->down_res, err));
-    FD_TRY(build(&FD_STAGE_INPUT_RMSNORM, fd_gemv_policy(fd_tensor_dtype(w->head)), &FD_STAGE_GEMV, NULL,
-                 &FD_GEMV_FAMILY, &w->lm_head, err));
-    /* prefill: the same products over a chunk of tokens, on the tensor cores */
-    const fd_stage *gp = fd_gemm_policy(fd_tensor_dtype(w->layer[0].gate));
-    FD_TRY(build(&FD_STAGE_GEMM_INPUT_RMSNORM, gp, &FD_STAGE_GEMM, &FD_STAGE_GEMM_EPI_BIAS, &FD_GEMM_FAMILY, &w->g_qkv, err));
-    FD_TRY(build(NULL, gp, &FD_STAGE_GEMM, &FD_STAGE_GEMM_EPI_RESIDUAL, &FD_GEMM_FAMILY, &w->g_o_res, err));
-    FD_TRY(build(&FD_STAGE_GEMM_INPUT_RMSNORM, gp, &FD_STAGE_GEMM2, &FD_STAGE_GEMM_EPI_SWIGLU, &FD_GEMM_FAMILY, &w->g_ffn, err));
-    FD_TRY(build(NULL, gp, &FD_STAGE_GEMM, &FD_STAGE_GEMM_EPI_RESIDUAL, &FD_GEMM_FAMILY, &w->g_down_res, err));
-    return build(&FD_STAGE_GEMM_INPUT_RMSNORM, fd_gemm_policy(fd_tensor_dtype(w->head)), &FD_STAGE_GEMM, NULL,
-                 &FD_GEMM_FAMILY, &w->g_head, err);
+    return st->opts & FD_STEP_QK_NORM ? FD_KK_NORM_STORE : FD_KK_QKV_ROPE;
 }
 
 /* Dtypes Foundry reads but has no kernels for yet (QCPU rows of the dtype
@@ -190,17 +269,40 @@ static fd_status check_kernels(const fd_model *m, fd_error *err)
     return FD_OK;
 }
 
-static fd_status check_dtypes(const fd_model *m, fd_error *err)
+/* The decode and prefill kernels of `kind` for weight tensor t's dtype, built once. */
+static fd_status need(fd_weights *w, fd_kernel_kind kind, const fd_tensor *t, fd_error *err)
 {
-    const fd_model_tensor *ref = fd_model_tensor_find(m, "blk.0.ffn_gate.weight");
-    for (uint64_t i = 0; ref && i < fd_model_tensor_count(m); i++) {
-        const fd_model_tensor *t = fd_model_tensor_at(m, i);
-        if (t->n_dims == 2 && strncmp(t->name, "blk.", 4) == 0 && t->dtype != ref->dtype)
-            return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s is %s but the layers' weights are %s: open the model "
-                                "with --dtype to give them one dtype", t->name, fd_dtype_name(t->dtype),
-                                fd_dtype_name(ref->dtype));
-    }
+    fd_dtype dt = fd_tensor_dtype(t);
+    const struct kind_stages *k = &kinds[kind];
+    if (!w->dec[kind][dt])
+        FD_TRY(build(k->in, fd_gemv_policy(dt), k->main_, k->epi, k->fam, &w->dec[kind][dt], err));
+    if (!w->pre[kind][dt])
+        FD_TRY(build(k->g_in, fd_gemm_policy(dt), k->g_main, k->g_epi, &FD_GEMM_FAMILY, &w->pre[kind][dt], err));
     return FD_OK;
+}
+
+const fd_kernel *fd_weights_kernel(const fd_weights *w, fd_kernel_kind kind, const fd_tensor *t, int prefill)
+{
+    const fd_compound *c = (prefill ? w->pre : w->dec)[kind][fd_tensor_dtype(t)];
+    return c ? fd_compound_kernel(c) : NULL;
+}
+
+/* Every (kind, dtype) the plan's steps use over the layers, and the head's. */
+static fd_status build_kernels(fd_weights *w, fd_error *err)
+{
+    for (uint32_t l = 0; l < w->hp.n_layers; l++) {
+        const fd_layer_w *L = &w->layer[l];
+        for (size_t i = 0; i < w->arch->n_steps; i++) {
+            const fd_plan_step *st = &w->arch->plan[i];
+            switch (st->op) {
+            case FD_OP_QKV: FD_TRY(need(w, fd_qkv_kind(st), L->qkv, err)); break;
+            case FD_OP_PROJ_RES: FD_TRY(need(w, FD_KK_PROJ_RES, L->t[st->w[0]], err)); break;
+            case FD_OP_GLU: FD_TRY(need(w, FD_KK_GLU, L->t[st->w[0]], err)); break;
+            case FD_OP_ATTEND: break;
+            }
+        }
+    }
+    return need(w, FD_KK_NORM_STORE, w->head, err);
 }
 
 static fd_status fill(fd_weights *w, const fd_upload_options *o, fd_error *err)
@@ -208,10 +310,9 @@ static fd_status fill(fd_weights *w, const fd_upload_options *o, fd_error *err)
     const fd_model_info *info = fd_model_describe(w->model);
     uint64_t total = info->total_bytes, done = 0;
     FD_TRY(check_kernels(w->model, err));
-    FD_TRY(check_dtypes(w->model, err));
-    FD_TRY(upload_tensor(w, "token_embd.weight", 1, &w->embd, err));
-    FD_TRY(upload_tensor(w, "output_norm.weight", 1, &w->out_norm, err));
-    FD_TRY(upload_tensor(w, "output.weight", 0, &w->head, err));
+    FD_TRY(upload_role(w, FD_ROLE_EMBD, 0, 1, &w->embd, err));
+    FD_TRY(upload_role(w, FD_ROLE_OUT_NORM, 0, 1, &w->out_norm, err));
+    FD_TRY(upload_role(w, FD_ROLE_OUTPUT, 0, 0, &w->head, err));
     if (!w->head) w->head = w->embd;   /* tied embeddings */
     for (uint32_t l = 0; l < w->hp.n_layers; l++) {
         FD_TRY(upload_layer(w, l, err));

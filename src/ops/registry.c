@@ -8,7 +8,7 @@
 static const fd_kernel *const kernels[] = {
     &FD_ADD, &FD_ONES, &FD_ARANGE, &FD_GEMV, &FD_RMSNORM, &FD_SWIGLU, &FD_STEP_ADVANCE,
     &FD_ROPE_KV, &FD_ATTN_DECODE, &FD_ATTN_PREFILL, &FD_EMBED, &FD_ARGMAX, &FD_QKV_ROWS,
-    &FD_SAMPLE, &FD_PHILOX, &FD_HANDOVER,
+    &FD_QKV_ROWS_NORM, &FD_SAMPLE, &FD_PHILOX, &FD_HANDOVER,
 };
 
 static const fd_family *const families[] = {

@@ -5,7 +5,11 @@
  * the cache writes nothing and raises flag. Its CPU twin shares the
  * decode epilogue's arithmetic (fd_rope_pair_ref, f16 rounding).
  *
+ * FD_QKV_ROWS_NORM is the same kernel with a per-head RMSNorm of q and k
+ * before RoPE (rows.cuh compiled with FD_QK_NORM); one CPU twin serves both.
+ *
  * Layer: ops. */
+#include <math.h>
 #include "ops/ops.h"
 
 static fd_status rows_check(const void *p, fd_error *err)
@@ -31,13 +35,19 @@ static fd_status rows_dispatch(const void *p, fd_dispatch *d, fd_error *err)
     return FD_OK;
 }
 
-static fd_status rows_cpu(const fd_kernel *k, const void *p, fd_error *err)
+/* The rows of both kernels; qn, kn NULL: no q/k norm. */
+typedef struct rows_view {
+    const fd_tensor *y, *pos, *inv_freq, *qn, *kn, *q, *kc, *vc, *flag;
+    uint32_t tokens, heads, kv_heads, head_dim, ctx;
+    float eps;
+} rows_view;
+
+static void rows_ref(const rows_view *a)
 {
-    (void)k, (void)err;
-    const fd_qkv_rows_args *a = p;
     uint32_t half = a->head_dim / 2, pairs = (a->heads + a->kv_heads) * half, R = 2 * pairs + a->kv_heads * a->head_dim;
     const float *Y = fd_tensor_data(a->y), *inv = fd_tensor_data(a->inv_freq);
-    float *Q = fd_tensor_data(a->q);
+    const float *qn = a->qn ? fd_tensor_data(a->qn) : NULL, *kn = a->kn ? fd_tensor_data(a->kn) : NULL;
+    float *Q = fd_tensor_data(a->q), rs[FD_QKV_NORM_MAX_HEADS];
     uint16_t *kc = fd_tensor_data(a->kc), *vc = fd_tensor_data(a->vc);
     int32_t start = *(const int32_t *)fd_tensor_data(a->pos);
     for (uint32_t t = 0; t < a->tokens; t++) {
@@ -45,9 +55,22 @@ static fd_status rows_cpu(const fd_kernel *k, const void *p, fd_error *err)
         int fits = p >= 0 && (uint32_t)p < a->ctx;
         const float *y = Y + (size_t)t * R;
         float *q = Q + (size_t)t * a->heads * a->head_dim;
+        for (uint32_t h = 0; qn && h < a->heads + a->kv_heads; h++) {   /* as rows.cuh sums: pair by pair */
+            float ss = 0.0f;
+            for (uint32_t i = 0; i < half; i++) {
+                float lo = y[h * half + i], hi = y[pairs + h * half + i];
+                ss += lo * lo + hi * hi;
+            }
+            rs[h] = 1.0f / sqrtf(ss / (float)a->head_dim + a->eps);
+        }
         for (uint32_t j = 0; j < pairs; j++) {
             uint32_t h = j / half, i = j - h * half;
             float lo = y[j], hi = y[pairs + j];
+            if (qn) {
+                const float *w = h < a->heads ? qn : kn;
+                lo = lo * rs[h] * w[i];
+                hi = hi * rs[h] * w[i + half];
+            }
             fd_rope_pair_ref(&lo, &hi, (float)p * inv[i]);
             if (h < a->heads) {
                 q[h * a->head_dim + i] = lo;
@@ -64,6 +87,14 @@ static fd_status rows_cpu(const fd_kernel *k, const void *p, fd_error *err)
         }
         if (!fits) *(int32_t *)fd_tensor_data(a->flag) = 1;
     }
+}
+
+static fd_status rows_cpu(const fd_kernel *k, const void *p, fd_error *err)
+{
+    (void)k, (void)err;
+    const fd_qkv_rows_args *a = p;
+    rows_ref(&(rows_view){ a->y, a->pos, a->inv_freq, NULL, NULL, a->q, a->kc, a->vc, a->flag, a->tokens, a->heads,
+                           a->kv_heads, a->head_dim, a->ctx, 0 });
     return FD_OK;
 }
 
@@ -78,4 +109,40 @@ const fd_kernel FD_QKV_ROWS = {
     .name = "qkv_rows", .args = fd_qkv_rows_args_table, .flags = FD_KERNEL_PDL, .max_block = 256,
     .check = rows_check, .dispatch = rows_dispatch, .cpu = rows_cpu, .bytes = rows_bytes,
     .cuda = "#include \"ops/qkv/rows.cuh\"\n",
+};
+
+static fd_status norm_check(const void *p, fd_error *err)
+{
+    const fd_qkv_rows_norm_args *a = p;
+    FD_TRY(rows_check(&(fd_qkv_rows_args){ a->y, a->pos, a->inv_freq, a->q, a->kc, a->vc, a->flag, a->tokens,
+                                           a->heads, a->kv_heads, a->head_dim, a->ctx }, err));
+    if (a->heads + a->kv_heads > FD_QKV_NORM_MAX_HEADS)
+        return fd_error_set(err, FD_ERR_INVALID, "heads + kv_heads = %u: at most %u", a->heads + a->kv_heads,
+                            FD_QKV_NORM_MAX_HEADS);
+    if (a->q_norm->numel != a->head_dim || a->k_norm->numel != a->head_dim)
+        return fd_error_set(err, FD_ERR_INVALID, "q_norm and k_norm must hold head_dim = %u values", a->head_dim);
+    if (!(a->eps > 0)) return fd_error_set(err, FD_ERR_INVALID, "eps %g must be positive", a->eps);
+    return FD_OK;
+}
+
+static fd_status norm_cpu(const fd_kernel *k, const void *p, fd_error *err)
+{
+    (void)k, (void)err;
+    const fd_qkv_rows_norm_args *a = p;
+    rows_ref(&(rows_view){ a->y, a->pos, a->inv_freq, a->q_norm, a->k_norm, a->q, a->kc, a->vc, a->flag, a->tokens,
+                           a->heads, a->kv_heads, a->head_dim, a->ctx, a->eps });
+    return FD_OK;
+}
+
+static uint64_t norm_bytes(const void *p)
+{
+    const fd_qkv_rows_norm_args *a = p;
+    return 4ull * (uint64_t)a->y->numel + 4ull * (uint64_t)a->q->numel + 4ull * a->tokens * a->kv_heads * a->head_dim +
+           8ull * a->head_dim;
+}
+
+const fd_kernel FD_QKV_ROWS_NORM = {
+    .name = "qkv_rows_norm", .args = fd_qkv_rows_norm_args_table, .flags = FD_KERNEL_PDL, .max_block = 256,
+    .check = norm_check, .dispatch = rows_dispatch, .cpu = norm_cpu, .bytes = norm_bytes,
+    .cuda = "#define FD_QK_NORM 1\n#include \"ops/qkv/rows.cuh\"\n",
 };

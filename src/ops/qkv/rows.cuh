@@ -3,7 +3,12 @@
  * order: RoPE at each token's position, q out in head order, k and v into
  * the cache. One block per token.
  *
- * Layer: ops (device code of FD_QKV_ROWS, ops/qkv/rows.c). */
+ * With FD_QK_NORM defined (FD_QKV_ROWS_NORM), each q and k head is first
+ * RMS-normalized over its head_dim values and scaled by q_norm / k_norm: a
+ * thread per head sums its squares pair by pair (the CPU twin's order) into
+ * shared memory, then the pairs are scaled as they are rotated.
+ *
+ * Layer: ops (device code of FD_QKV_ROWS and FD_QKV_ROWS_NORM, ops/qkv/rows.c). */
 #include "ops/math.cuh"
 FD_KERNEL(fd_args a) {
   fd_pdl_wait();
@@ -13,10 +18,27 @@ FD_KERNEL(fd_args a) {
   bool fits = p >= 0 && (u32)p < a.ctx;
   const float *y = a.y + (u64)t * R;
   float *q = a.q + (u64)t * a.heads * a.head_dim;
+#ifdef FD_QK_NORM
+  __shared__ float rs[256];
+  for (u32 h = threadIdx.x; h < a.heads + a.kv_heads; h += blockDim.x) {
+    float ss = 0.0f;
+    for (u32 i = 0; i < half; i++) {
+      float lo = y[h * half + i], hi = y[pairs + h * half + i];
+      ss += lo * lo + hi * hi;
+    }
+    rs[h] = 1.0f / sqrtf(ss / (float)a.head_dim + a.eps);
+  }
+  __syncthreads();
+#endif
   for (u32 j = threadIdx.x; j < pairs; j += blockDim.x) {
     u32 h = j / half, i = j - h * half;
-    float lo, hi;
-    fd_rope_pair(y[j], y[pairs + j], (float)p * a.inv_freq[i], &lo, &hi);
+    float lo = y[j], hi = y[pairs + j];
+#ifdef FD_QK_NORM
+    const float *w = h < a.heads ? a.q_norm : a.k_norm;
+    lo = lo * rs[h] * w[i];
+    hi = hi * rs[h] * w[i + half];
+#endif
+    fd_rope_pair(lo, hi, (float)p * a.inv_freq[i], &lo, &hi);
     if (h < a.heads) {
       q[h * a.head_dim + i] = lo;
       q[h * a.head_dim + i + half] = hi;
