@@ -43,7 +43,7 @@ int main(int argc, char **argv)
         st = fd_model_preset("tiny", &ro.hp);
         if (st == FD_OK) st = fd_model_random(&ro, &model, &err);
     } else if (st == FD_OK) {
-        st = fd_model_open(argv[a], &(fd_model_options){ .no_progress = 1 }, &model, &err);
+        st = fd_model_open(argv[a], &(fd_model_options){ 0 }, &model, &err);
     }
     /* the weights on the device, a session (its KV cache) over them */
     if (st == FD_OK) st = fd_model_upload(fd, model, &(fd_upload_options){ .ctx = 512 }, &w);

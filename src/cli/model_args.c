@@ -78,6 +78,17 @@ static void progress(void *user, uint64_t done, uint64_t total)
     if (done >= total) fputc('\n', stderr);
 }
 
+void cli_convert_bar(void *user, uint64_t done, uint64_t total)
+{
+    const int w = 30;
+    if (!total || !isatty(2)) return;
+    int k = (int)(done * (uint64_t)w / total);
+    fprintf(stderr, "\rconverting to %-4s [%.*s%*s] %3d%%", (const char *)user, k, "##############################",
+            w - k, "", (int)(done * 100 / total));
+    if (done == total) fputc('\n', stderr);
+    fflush(stderr);
+}
+
 int cli_model_open(const char *cmd, const cli_model_args *a, cli_model *m)
 {
     memset(m, 0, sizeof *m);
@@ -97,7 +108,8 @@ int cli_model_open(const char *cmd, const cli_model_args *a, cli_model *m)
         (void)fd_model_preset(m->shape, &ro.hp);
         st = fd_model_random(&ro, &m->model, &err);
     } else {
-        fd_model_options mo = { .convert = a->convert, .dtype = a->dtype };
+        fd_model_options mo = { .convert = a->convert, .dtype = a->dtype, .progress = cli_convert_bar,
+                                .progress_user = (void *)fd_dtype_name(a->convert ? a->dtype : FD_F32) };
         st = fd_model_open(a->model, &mo, &m->model, &err);
     }
     if (st != FD_OK) {
