@@ -98,7 +98,7 @@ typedef struct result {
 static void remove_flat_dir(const char *dir)
 {
     DIR *d = opendir(dir);
-    char path[512];
+    char path[4096 + 256];
     for (struct dirent *e; d && (e = readdir(d));) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
@@ -209,7 +209,9 @@ int cmd_bench(int argc, char **argv)
         for (int k = 0; k < tg.n; k++) need = depth.v[d] + tg.v[k] > need ? depth.v[d] + tg.v[k] : need;
     for (int k = 0; k < pp.n; k++) need = pp.v[k] > need ? pp.v[k] : need;
     if (!a.ctx) a.ctx = (uint32_t)(need + 16 > 64 ? need + 16 : 64);   /* 64: room for the profile pass */
-    char cold_dir[] = "/tmp/foundry-bench-XXXXXX";
+    char cold_dir[4096];   /* under $TMPDIR, else /tmp */
+    snprintf(cold_dir, sizeof cold_dir, "%s/foundry-bench-XXXXXX", getenv("TMPDIR") && *getenv("TMPDIR") ?
+             getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(cold_dir)) return fprintf(stderr, "foundry bench: cannot make a temporary kernel cache\n"), 1;
     struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESETHAND }, old_int, old_term;
     sigemptyset(&sa.sa_mask);
