@@ -225,5 +225,24 @@ static void test_bench_interrupted_cleans_up(void)
     free(tmp), free(out), free(err);
 }
 
+/* NaN weights never generate silently: every model command warns, as convert does. */
+static void test_nan_weights_warned(void)
+{
+    char *d = path_in(dir, "nan");
+    mkdir(d, 0755);
+    write_tiny_hf(d, &SMALL, 11);
+    write_tiny_tokenizer(d, SMALL.V);
+    char *st = path_in(d, "model.safetensors");
+    uint16_t nan = 0x7fc0;   /* bf16 NaN over the last weight */
+    FILE *f = fopen(st, "r+b");
+    CHECK(f && fseek(f, -2, SEEK_END) == 0 && fwrite(&nan, 2, 1, f) == 1);
+    if (f) fclose(f);
+    cli_io io = { .limit_s = 60 };
+    CHECK_EQ(cli_run(&io, "eval", "-m", d, "--backend", "cpu", "--tokens", "1,2", (char *)NULL), 0);
+    CHECK_CONTAINS(io.err, "foundry: eval: warning:");
+    CHECK_CONTAINS(io.err, "holds 1 NaN or Inf weights");
+    free(st), free(d);
+}
+
 TEST_MAIN(setup, test_sigint_during_prompt, test_chat_refuses_and_goes_on, test_idle_options_refused,
-          test_trace_guarded, test_eval_prefill_long, test_bench_rows, test_bench_interrupted_cleans_up, teardown)
+          test_trace_guarded, test_eval_prefill_long, test_bench_rows, test_bench_interrupted_cleans_up, test_nan_weights_warned, teardown)

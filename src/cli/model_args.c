@@ -108,9 +108,15 @@ int cli_model_open(const char *cmd, const cli_model_args *a, cli_model *m)
         (void)fd_model_preset(m->shape, &ro.hp);
         st = fd_model_random(&ro, &m->model, &err);
     } else {
-        fd_model_options mo = { .convert = a->convert, .dtype = a->dtype, .progress = cli_convert_bar,
+        /* check_values: one pass over the weights, so that NaN weights never generate silently */
+        fd_model_options mo = { .convert = a->convert, .dtype = a->dtype, .check_values = 1,
+                                .progress = cli_convert_bar,
                                 .progress_user = (void *)fd_dtype_name(a->convert ? a->dtype : FD_F32) };
         st = fd_model_open(a->model, &mo, &m->model, &err);
+        if (st == FD_OK && fd_model_describe(m->model)->n_nonfinite)
+            fprintf(stderr, "foundry: %s: warning: %s holds %llu NaN or Inf weights, the first in tensor %s; its "
+                    "output will be noise\n", cmd, a->model, (unsigned long long)fd_model_describe(m->model)->n_nonfinite,
+                    fd_model_describe(m->model)->first_nonfinite);
     }
     if (st != FD_OK) {
         cli_fail(a->model ? a->model : m->shape, st, &err);
