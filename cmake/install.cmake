@@ -4,6 +4,11 @@
 # public headers, the `foundry` binary, foundry.pc for pkg-config and a CMake
 # package (find_package(foundry) -> foundry::foundry, foundry::foundry_static).
 # Included by CMakeLists.txt once the foundry_obj objects and the binary exist.
+# Not in the sanitizer build: a shared library there would need the sanitizer
+# runtime preloaded, and what it checks is the release build's.
+if(FD_SANITIZE)
+  return()
+endif()
 include(GNUInstallDirs)
 
 # The shared third-party libraries (the .so, not the .a fd_find_static found).

@@ -119,7 +119,7 @@ fd_status fd_session_feed(fd_session *s, const int32_t *ids, size_t n, fd_gen_st
         FD_TRY(fd_state_prefill(s->st, ids + i, n - 1 - i < slice ? n - 1 - i : slice, NULL, NULL));
     }
     if (stats) {
-        stats->prompt_tokens = n;
+        stats->prompt_tokens = s->ntok;   /* n, or what a cancel kept */
         stats->cached_tokens = k;
         stats->prompt_seconds = fd_now_seconds() - t0;
     }
