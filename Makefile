@@ -2,8 +2,10 @@
 #   make         build (build/)            make test   build and run every test
 #   make run     build and run the main job (foundry demo)   make asan   tests under ASan + UBSan (build-asan/)
 #   make bench   build the benchmarks       make clean
+#   make install [PREFIX=/usr/local] [DESTDIR=]  libfoundry.a/.so, headers, foundry.pc, CMake package, the binary
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
+PREFIX ?= /usr/local
 
 all: $(BUILD)/Makefile
 	@cmake --build $(BUILD) -j $(JOBS)
@@ -27,7 +29,12 @@ asan:
 
 bench: all
 
+# The library, its headers, foundry.pc and the CMake package, and the binary,
+# under $(DESTDIR)$(PREFIX) (tools/check_install.sh checks the result).
+install: all
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
 clean:
 	rm -rf $(BUILD) build-asan
 
-.PHONY: all run test asan bench clean
+.PHONY: all run test asan bench install clean

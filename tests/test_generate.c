@@ -177,4 +177,86 @@ static void test_prefix_reuse_and_stops(void)
     env_close(&e);
 }
 
-TEST_MAIN(test_cpu_greedy, test_prefix_reuse_and_stops, test_gpu_greedy_graph)
+/* A cancel reaches the prompt (issue 26): a feed that sees it stops between
+ * prefill slices, keeps what it fed (the invariant: cache = tokens - 1), and
+ * leaves the flag for the generate after it, which returns at once; the
+ * next feed and generate run whole. */
+static void test_cancel_reaches_prefill(void)
+{
+    env e;
+    if (!env_open(&e, FD_BACKEND_CPU)) return;
+    fd_session *s = NULL;
+    CHECK_OK(fd_session_create(e.fd, e.m, e.w, &(fd_session_options){ .ctx = 256 }, &s), (fd_error *)NULL);
+    int32_t ids[200];
+    for (int i = 0; i < 200; i++) ids[i] = 1000 + i;
+    fd_gen_stats ps, gs;
+    fd_session_cancel(s);   /* as Ctrl-C while the prompt runs: the first slice boundary sees it */
+    CHECK_OK(fd_session_feed(s, ids, 200, &ps), (fd_error *)NULL);
+    CHECK_EQ(ps.stop, FD_STOP_CANCELLED);
+    size_t n;
+    fd_session_tokens(s, &n);
+    CHECK(n < 200);   /* not the whole prompt */
+    CHECK_OK(fd_session_generate(s, &(fd_gen_options){ .max_tokens = 4, .ignore_eos = 1 }, NULL, NULL, &gs),
+             (fd_error *)NULL);
+    CHECK_EQ(gs.stop, FD_STOP_CANCELLED);
+    CHECK_EQ(gs.gen_tokens, 0);
+    /* honoured once: the same prompt now runs whole, reusing what the cut feed cached */
+    CHECK_OK(fd_session_feed(s, ids, 200, &ps), (fd_error *)NULL);
+    CHECK_EQ(ps.stop, FD_STOP_NONE);
+    CHECK_EQ(ps.cached_tokens, n - 1);
+    CHECK_OK(fd_session_generate(s, &(fd_gen_options){ .max_tokens = 4, .ignore_eos = 1 }, NULL, NULL, &gs),
+             (fd_error *)NULL);
+    CHECK_EQ(gs.gen_tokens, 4);
+    CHECK_EQ(gs.stop, FD_STOP_LIMIT);
+    fd_session_destroy(s);
+    env_close(&e);
+}
+
+/* A chat survives its user (issue 26): a line that is not UTF-8 or alone
+ * longer than the context is refused and the conversation is as it was;
+ * a conversation that outgrows the context drops its oldest turns and
+ * goes on. */
+static void test_chat_survives(void)
+{
+    env e;
+    if (!env_open(&e, FD_BACKEND_CPU)) return;
+    fd_session *s = NULL;
+    fd_chat *c = NULL;
+    fd_error err = { 0 };
+    CHECK_OK(fd_session_create(e.fd, e.m, e.w, &(fd_session_options){ .ctx = 96 }, &s), (fd_error *)NULL);
+    CHECK_EQ(fd_chat_create(s, VOCAB, "bad \xff system", &c, &err), FD_ERR_INVALID);
+    CHECK_CONTAINS(err.msg, "not valid UTF-8 (byte 5)");
+    err = (fd_error){ 0 };
+    CHECK_OK(fd_chat_create(s, VOCAB, "Be brief.", &c, &err), &err);
+    fd_gen_options g = { .max_tokens = 8, .ignore_eos = 1 };
+    fd_gen_stats st;
+    CHECK_OK(fd_chat_say(c, "Hello", &g, NULL, NULL, &st, &err), &err);
+    size_t n1;
+    fd_session_tokens(s, &n1);
+    err = (fd_error){ 0 };
+    CHECK_EQ(fd_chat_say(c, "caf\xc3 au lait", &g, NULL, NULL, &st, &err), FD_ERR_INVALID);
+    CHECK_CONTAINS(err.msg, "byte 4");
+    char big[2048];
+    for (size_t i = 0; i + 6 < sizeof big; i += 6) memcpy(big + i, "words ", 6), big[i + 6] = 0;
+    err = (fd_error){ 0 };
+    CHECK_EQ(fd_chat_say(c, big, &g, NULL, NULL, &st, &err), FD_ERR_RANGE);
+    CHECK_CONTAINS(err.msg, "the context holds 96");
+    size_t n2;
+    fd_session_tokens(s, &n2);
+    CHECK_EQ(n2, n1);   /* the refusals touched nothing */
+    /* turns until the context overflows: each one is said, the oldest dropped */
+    size_t dropped = 0;
+    for (int t = 0; t < 5; t++) {
+        err = (fd_error){ 0 };
+        CHECK_OK(fd_chat_say(c, "Tell me more about it please", &g, NULL, NULL, &st, &err), &err);
+        CHECK_EQ(st.gen_tokens, 8);
+        dropped += st.dropped_messages;
+    }
+    CHECK(dropped > 0);
+    fd_chat_destroy(c);
+    fd_session_destroy(s);
+    env_close(&e);
+}
+
+TEST_MAIN(test_cpu_greedy, test_prefix_reuse_and_stops, test_cancel_reaches_prefill, test_chat_survives,
+          test_gpu_greedy_graph)

@@ -19,7 +19,7 @@ static void setup(void) { dir = temp_dir("messages"); }
 static fd_status model_error(const char *path, fd_error *err)
 {
     fd_model *m = NULL;
-    fd_model_options o = { .no_progress = 1 };
+    fd_model_options o = { 0 };
     fd_status st = fd_model_open(path, &o, &m, err);
     fd_model_close(m);
     return st;

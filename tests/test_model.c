@@ -77,7 +77,7 @@ static void check_same(const fd_model *a, const fd_model *b)
 static void test_hf_as_stored(void)
 {
     char *dir = temp_dir("model");
-    fd_model_options o = { .no_progress = 1 };
+    fd_model_options o = { 0 };
     fd_model *m;
     write_tiny_hf(dir, &TINY, 1);
     m = open_ok(dir, &o);
@@ -98,8 +98,8 @@ static void test_hf_as_stored(void)
 static void convert_and_compare(fd_dtype dt)
 {
     char *dir = temp_dir("model_cv"), *out = path_in(dir, "out.gguf");
-    fd_model_options o = { .convert = 1, .dtype = dt, .no_progress = 1, .n_threads = 2 };
-    fd_model_options as = { .no_progress = 1 };
+    fd_model_options o = { .convert = 1, .dtype = dt, .n_threads = 2 };
+    fd_model_options as = { 0 };
     fd_error err = {0};
     fd_model *a, *b;
     write_tiny_hf(dir, &TINY, 7);
@@ -175,12 +175,12 @@ static void test_conversion_accuracy(void)
     static const struct { fd_dtype dt; double tol; } cases[] = {
         {FD_F32, 0}, {FD_F16, 1e-3}, {FD_BF16, 0}, {FD_Q8_0, 1e-2}, {FD_Q4_0, 0.2} };
     char *dir = temp_dir("model_acc");
-    fd_model_options as = { .no_progress = 1 };
+    fd_model_options as = { 0 };
     fd_model *ref;
     write_tiny_hf(dir, &TINY, 3);
     ref = open_ok(dir, &as);
     for (size_t c = 0; ref && c < sizeof cases / sizeof cases[0]; c++) {
-        fd_model_options o = { .convert = 1, .dtype = cases[c].dt, .no_progress = 1 };
+        fd_model_options o = { .convert = 1, .dtype = cases[c].dt };
         fd_model *m = open_ok(dir, &o);
         const fd_model_tensor *x, *y;
         float *a, *b;
@@ -227,7 +227,7 @@ static void test_sharded_new_style_tied(void)
 
 static void expect_fail(const char *path, fd_status want, const char *msg)
 {
-    fd_model_options o = { .no_progress = 1 };
+    fd_model_options o = { 0 };
     fd_error err = {0};
     fd_model *m = (fd_model *)1;
     CHECK_EQ(fd_model_open(path, &o, &m, &err), want);
@@ -367,7 +367,7 @@ static void test_tokenizer_export_matches_llama_cpp(void)
     const char *voc = FD_SOURCE_DIR "/../shared/models/ggml-vocab-qwen2.gguf";
     char *dir, *out;
     tiny_cfg c = { 1, 32, 2, 1, 32, 151936, 1, 1, 0 };
-    fd_model_options o = { .no_progress = 1, .no_tokenizer = 1 };
+    fd_model_options o = { .no_tokenizer = 1 };
     fd_error err = {0};
     fd_model *m;
     fd_gguf *a = NULL, *b = NULL;
@@ -440,7 +440,7 @@ static void test_cli(void)
 static void test_alloc_failures(void)
 {
     char *dir = temp_dir("model_mem");
-    fd_model_options o = { .convert = 1, .dtype = FD_Q8_0, .no_progress = 1, .n_threads = 1 };
+    fd_model_options o = { .convert = 1, .dtype = FD_Q8_0, .n_threads = 1 };
     int ok = 0;
     write_tiny_hf(dir, &TINY, 2);
     for (long n = 1; n < 400 && !ok; n++) {

@@ -69,7 +69,7 @@ static int open_gguf(const char *path)
 
 static int open_model(const char *path)
 {
-    fd_model_options o = { .no_progress = 1, .convert = 1, .dtype = FD_Q8_0, .n_threads = 1 };
+    fd_model_options o = { .convert = 1, .dtype = FD_Q8_0, .n_threads = 1 };
     fd_error err = {0};
     fd_model *m = NULL;
     if (fd_model_open(path, &o, &m, &err) != FD_OK) {
@@ -102,7 +102,7 @@ static void test_fuzz(void)
     char *dir = temp_dir("fuzz"), *src = path_in(dir, "src"), *gg = path_in(dir, "m.gguf");
     char *st = path_in(src, "model.safetensors"), *fz = path_in(dir, "f.gguf"), *fs = path_in(dir, "f.safetensors");
     tiny_cfg c = { 1, 32, 2, 1, 32, 64, 1, 1, 0 };
-    fd_model_options o = { .no_progress = 1, .convert = 1, .dtype = FD_Q4_0 };
+    fd_model_options o = { .convert = 1, .dtype = FD_Q4_0 };
     fd_error err = {0};
     fd_model *m = NULL;
     uint8_t *bytes;

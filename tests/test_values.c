@@ -17,7 +17,7 @@ static void setup(void) { dir = temp_dir("values"); }
 static fd_status open_err(const char *path, fd_error *err)
 {
     fd_model *m = NULL;
-    fd_model_options o = { .no_progress = 1, .no_tokenizer = 1 };
+    fd_model_options o = { .no_tokenizer = 1 };
     fd_status st = fd_model_open(path, &o, &m, err);
     fd_model_close(m);
     return st;
@@ -111,7 +111,7 @@ static void test_gguf_values(void)
     fd_error err = { 0 };
     mkdir(d, 0755);
     write_tiny_hf(d, &TINY, 12);
-    CHECK_OK(fd_model_open(d, &(fd_model_options){ .no_progress = 1, .no_tokenizer = 1 }, &m, &err), &err);
+    CHECK_OK(fd_model_open(d, &(fd_model_options){ .no_tokenizer = 1 }, &m, &err), &err);
     CHECK_OK(fd_model_write_gguf(m, good, &err), &err);
     fd_model_close(m);
     static const struct { const char *key; float x; const char *needle; } cases[] = {
@@ -150,12 +150,12 @@ static void test_nonfinite_weights(void)
     fd_error err = { 0 };
     mkdir(d, 0755);
     write_tiny_hf(d, &TINY, 13);
-    CHECK_OK(fd_model_open(d, &(fd_model_options){ .no_progress = 1, .no_tokenizer = 1, .check_values = 1 }, &m, &err),
+    CHECK_OK(fd_model_open(d, &(fd_model_options){ .no_tokenizer = 1, .check_values = 1 }, &m, &err),
              &err);
     CHECK_EQ(fd_model_describe(m)->n_nonfinite, 0);
     fd_model_close(m);
     poison_last(d, 0x7fc0);   /* NaN */
-    CHECK_OK(fd_model_open(d, &(fd_model_options){ .no_progress = 1, .no_tokenizer = 1, .check_values = 1, .convert = 1,
+    CHECK_OK(fd_model_open(d, &(fd_model_options){ .no_tokenizer = 1, .check_values = 1, .convert = 1,
                                                   .dtype = FD_Q8_0 }, &m, &err), &err);
     CHECK_EQ(fd_model_describe(m)->n_nonfinite, 1);
     CHECK(fd_model_describe(m)->first_nonfinite != NULL);

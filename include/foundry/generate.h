@@ -14,8 +14,12 @@
  *
  * States: idle --feed--> fed --generate--> idle (generation's tokens are in
  * the cache, so a later feed continues after them); cancel (from a signal
- * handler or another thread) makes a running generate return at its next
- * chunk with stats.stop = FD_STOP_CANCELLED. */
+ * handler or another thread) makes a running feed stop between its prefill
+ * slices (keeping what it fed) and a running generate return at its next
+ * chunk, both with stats.stop = FD_STOP_CANCELLED. A cancel is honoured
+ * once: a feed it stopped leaves it set, so the generate after that feed
+ * returns at once (cancelled) and clears it; one made while nothing runs
+ * stops the next feed or generate. */
 #ifndef FOUNDRY_GENERATE_H
 #define FOUNDRY_GENERATE_H
 
@@ -45,7 +49,8 @@ typedef struct fd_gen_options {
 typedef struct fd_gen_stats {
     size_t prompt_tokens, cached_tokens, gen_tokens;   /* fed, reused from the cache, generated */
     double prompt_seconds, gen_seconds;
-    fd_stop_reason stop;
+    fd_stop_reason stop;        /* why generate stopped; a feed sets NONE, or CANCELLED when a cancel cut it */
+    size_t dropped_messages;    /* fd_chat_say: earlier messages dropped to fit the context */
 } fd_gen_stats;
 
 /* Text as it becomes whole: never a split UTF-8 character; `text` valid
@@ -67,7 +72,7 @@ fd_status fd_session_feed_text(fd_session *s, const char *text, size_t len, fd_g
 /* Generates after the fed tokens, streaming text to cb. */
 fd_status fd_session_generate(fd_session *s, const fd_gen_options *g, fd_text_cb cb, void *user,
                               fd_gen_stats *stats) FD_MUST_USE;
-/* Asks a running generate to stop; safe from a signal handler. */
+/* Asks a running feed or generate to stop; safe from a signal handler. */
 void fd_session_cancel(fd_session *s);
 /* The session's tokens (prompt and generated), owned by the session. */
 const int32_t *fd_session_tokens(const fd_session *s, size_t *n);
@@ -85,7 +90,13 @@ const char *fd_session_error(const fd_session *s);
 typedef struct fd_chat fd_chat;
 fd_status fd_chat_create(fd_session *s, const char *template_path, const char *system, fd_chat **out,
                          fd_error *err) FD_MUST_USE;
-/* One turn: the user's text in, the assistant's reply streamed to cb and kept. */
+/* One turn: the user's text in, the assistant's reply streamed to cb and
+ * kept. The oldest turns (after the system message) are dropped while the
+ * rendered prompt leaves less than the reply's room (max_tokens, at most
+ * half the context; a quarter without a limit); stats->dropped_messages
+ * counts them. Refused, leaving the conversation as it was: text that is
+ * not UTF-8 (FD_ERR_INVALID), a turn that alone does not fit the context
+ * (FD_ERR_RANGE), a template error. */
 fd_status fd_chat_say(fd_chat *c, const char *text, const fd_gen_options *g, fd_text_cb cb, void *user,
                       fd_gen_stats *stats, fd_error *err) FD_MUST_USE;
 /* Back to the system message alone. */

@@ -74,7 +74,10 @@ typedef struct fd_model_options {
     int convert;            /* 0: dtypes as stored; 1: 2-D weights become `dtype` */
     fd_dtype dtype;         /* f32, f16, bf16, q8_0 or q4_0 (used when convert) */
     int n_threads;          /* conversion threads; 0 = one per core; at most FD_MAX_THREADS */
-    int no_progress;        /* 1: no progress bar (else shown when stderr is a terminal) */
+    /* conversion progress, as converted bytes of `total` (the library draws
+     * nothing: a program shows a bar); NULL: none. The last call has done == total. */
+    void (*progress)(void *user, uint64_t done, uint64_t total);
+    void *progress_user;
     int no_tokenizer;       /* 1: don't load the tokenizer */
     int check_values;       /* 1: count NaN and Inf weights (info.n_nonfinite), one pass over the data */
 } fd_model_options;

@@ -60,6 +60,10 @@ fd_status fd_tensor_flush(fd_tensor *t) FD_MUST_USE;
  * fd_foundry_sync. */
 fd_status fd_tensor_set_readonly(fd_tensor *t, int readonly);
 
+/* Host pointer to a tensor's first byte, uploading nothing; only for the CPU
+ * backend, where device memory is host memory (NULL elsewhere): what a
+ * kernel's CPU twin (fd_kernel.cpu) reads and writes. */
+void *fd_tensor_data(const fd_tensor *t);
 fd_dtype    fd_tensor_dtype(const fd_tensor *t);
 int         fd_tensor_ndim(const fd_tensor *t);
 int64_t     fd_tensor_dim(const fd_tensor *t, int i);     /* 1 past ndim */

@@ -8,6 +8,7 @@
  *
  * Layer: cli. Generation runs the same captured decode step as `run`. */
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,27 @@ static void usage(FILE *f)
                "%s", cli_model_help());
 }
 
+/* "f16,q8_0" into l (replacing what it held); 0, or 2 (printed) for an empty
+ * list or item, an unknown dtype or too many. */
+static int parse_dtypes(const char *s, list *l)
+{
+    l->n = 0;
+    for (const char *p = s;; p++) {
+        const char *c = strchr(p, ',');
+        size_t k = c ? (size_t)(c - p) : strlen(p);
+        char t[16];
+        fd_dtype d;
+        if (!k) return cli_usage_error("bench", "--dtype: an empty item in '%s' (f32, f16, bf16, q8_0, q4_0)", s);
+        snprintf(t, sizeof t, "%.*s", (int)(k < sizeof t - 1 ? k : sizeof t - 1), p);
+        if (k >= sizeof t || fd_dtype_parse(t, &d) != FD_OK || !(fd_dtype_is_float(d) || fd_dtype_is_quant(d)))
+            return cli_usage_error("bench", "--dtype takes f32, f16, bf16, q8_0, q4_0, not '%.*s'", (int)k, p);
+        if (l->n == MAXL) return cli_usage_error("bench", "--dtype: at most %d values", MAXL);
+        l->v[l->n++] = d;
+        if (!c) return 0;
+        p = c;
+    }
+}
+
 static int parse_list(const char *opt, const char *s, uint64_t lo, uint64_t hi, list *l)
 {
     char buf[32];
@@ -53,7 +75,8 @@ static int parse_list(const char *opt, const char *s, uint64_t lo, uint64_t hi, 
     for (const char *p = s; *p;) {
         const char *c = strchr(p, ',');
         size_t k = c ? (size_t)(c - p) : strlen(p);
-        if (k >= sizeof buf || l->n == MAXL) return cli_usage_error("bench", "%s: at most %d values", opt, MAXL);
+        if (l->n == MAXL) return cli_usage_error("bench", "%s: at most %d values", opt, MAXL);
+        if (k >= sizeof buf) return cli_usage_error("bench", "%s: '%.*s' is not a number", opt, (int)k, p);
         memcpy(buf, p, k);
         buf[k] = 0;
         if (cli_parse_u64("bench", opt, buf, lo, hi, &l->v[l->n])) return 2;
@@ -75,7 +98,7 @@ typedef struct result {
 static void remove_flat_dir(const char *dir)
 {
     DIR *d = opendir(dir);
-    char path[512];
+    char path[4096 + 256];
     for (struct dirent *e; d && (e = readdir(d));) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
@@ -85,13 +108,22 @@ static void remove_flat_dir(const char *dir)
     rmdir(dir);
 }
 
-/* Random token ids in [0, 150000): a prompt or a depth fill. */
-static void random_ids(int32_t *ids, size_t n, uint64_t *seed)
+/* Random token ids in [0, vocab): a prompt or a depth fill. */
+static void random_ids(int32_t *ids, size_t n, uint64_t vocab, uint64_t *seed)
 {
     for (size_t i = 0; i < n; i++) {
         *seed ^= *seed << 13, *seed ^= *seed >> 7, *seed ^= *seed << 17;
-        ids[i] = (int32_t)(*seed % 150000);
+        ids[i] = (int32_t)(*seed % vocab);
     }
+}
+
+/* Ctrl-C or a TERM: the bench stops at its next measurement and removes its
+ * temporary kernel cache (a second Ctrl-C kills it at once: SA_RESETHAND). */
+static volatile sig_atomic_t stopped;
+
+static void on_signal(int sig)
+{
+    stopped = sig;
 }
 
 /* Opens the model in a foundry whose kernel cache is `cache_dir`, uploads
@@ -114,13 +146,18 @@ static int open_timed(const char *cmd, cli_model_args *a, const char *cache_dir,
 
 /* The profile pass's Chrome trace: at `path`, or with several dtypes at
  * path with "-DTYPE" before its extension. */
+static void trace_name(char name[4096], const char *path, const char *dtn)
+{
+    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+    if (!dot || (slash && dot < slash)) dot = path + strlen(path);
+    if (dtn) snprintf(name, 4096, "%.*s-%s%s", (int)(dot - path), path, dtn, dot);
+    else snprintf(name, 4096, "%s", path);
+}
+
 static fd_status write_trace(fd_foundry *fd, const char *path, const char *dtn, FILE *f)
 {
     char name[4096];
-    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
-    if (!dot || (slash && dot < slash)) dot = path + strlen(path);
-    if (dtn) snprintf(name, sizeof name, "%.*s-%s%s", (int)(dot - path), path, dtn, dot);
-    else snprintf(name, sizeof name, "%s", path);
+    trace_name(name, path, dtn);
     fd_status st = fd_profile_write_trace(fd, name);
     if (st == FD_OK) fprintf(f, "trace: %s (opens in ui.perfetto.dev)\n", name);
     return st;
@@ -143,17 +180,7 @@ int cmd_bench(int argc, char **argv)
         if (!strcmp(o, "--dtype")) {   /* a list here, unlike the other commands */
             const char *v = cli_value("bench", argc, argv, &i);
             if (!v) return 2;
-            char *copy = strdup(v), *save = NULL;
-            for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                fd_dtype d;
-                if (fd_dtype_parse(t, &d) != FD_OK || !(fd_dtype_is_float(d) || fd_dtype_is_quant(d)) || dts.n == MAXL) {
-                    r = cli_usage_error("bench", "--dtype takes f32, f16, bf16, q8_0, q4_0, not '%s'", t);
-                    free(copy);
-                    return r;
-                }
-                dts.v[dts.n++] = d;
-            }
-            free(copy);
+            if ((r = parse_dtypes(v, &dts))) return r;
             continue;
         }
         if ((r = cli_model_arg("bench", &a, argc, argv, &i))) {
@@ -172,18 +199,29 @@ int cmd_bench(int argc, char **argv)
         if (!strcmp(o, "-r") && cli_parse_u64("bench", o, v, 1, 1000, &reps)) return 2;
     }
     if (!dts.n) dts.v[dts.n++] = a.convert ? a.dtype : a.synthetic ? FD_F16 : (uint64_t)-1;
+    for (int di = 0; trace && di < dts.n; di++) {   /* every trace file it will write, before the work */
+        char name[4096];
+        trace_name(name, trace, dts.n > 1 ? fd_dtype_name((fd_dtype)dts.v[di]) : NULL);
+        if ((r = cli_output_check("bench", "--trace", name, &a))) return r;
+    }
     uint64_t need = 0;
     for (int d = 0; d < depth.n; d++)
         for (int k = 0; k < tg.n; k++) need = depth.v[d] + tg.v[k] > need ? depth.v[d] + tg.v[k] : need;
     for (int k = 0; k < pp.n; k++) need = pp.v[k] > need ? pp.v[k] : need;
     if (!a.ctx) a.ctx = (uint32_t)(need + 16 > 64 ? need + 16 : 64);   /* 64: room for the profile pass */
-    char cold_dir[] = "/tmp/foundry-bench-XXXXXX";
+    char cold_dir[4096];   /* under $TMPDIR, else /tmp */
+    snprintf(cold_dir, sizeof cold_dir, "%s/foundry-bench-XXXXXX", getenv("TMPDIR") && *getenv("TMPDIR") ?
+             getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(cold_dir)) return fprintf(stderr, "foundry bench: cannot make a temporary kernel cache\n"), 1;
+    struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESETHAND }, old_int, old_term;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
     if (json) printf("{\n  \"runs\": [");
     else printf("| model | dtype | test | t/s (median) | min | max | host us/step | copy BW | \n|---|---|---|---|---|---|---|---|\n");
     int status = 0, first_row = 1;
     uint64_t seed = 0x2545f4914f6cdd1dull;
-    for (int di = 0; di < dts.n && !status; di++) {
+    for (int di = 0; di < dts.n && !status && !stopped; di++) {
         cli_model_args ma = a;
         if (dts.v[di] != (uint64_t)-1) ma.convert = 1, ma.dtype = (fd_dtype)dts.v[di];
         cli_model m, warm;
@@ -199,22 +237,23 @@ int cmd_bench(int argc, char **argv)
         if (fd_device_copy_bandwidth(warm.fd, &bw) != FD_OK) bw = 0;
         const fd_model_info *info = fd_model_describe(warm.model);
         const fd_model_hparams *hp = &info->hp;
-        const char *dtn = fd_dtype_name(info->file_dtype);
+        /* the dtype this row ran: the one asked for (-m FILE --dtype a,b converts the file to each) */
+        const char *dtn = fd_dtype_name(dts.v[di] != (uint64_t)-1 ? (fd_dtype)dts.v[di] : info->file_dtype);
         fd_state *s = NULL;
         fd_status st = fd_state_create(warm.fd, warm.weights, a.ctx, &s);
         fd_state_use_graph(s, 1);
         int32_t *ids = malloc((size_t)(need + 80) * sizeof *ids);   /* 80: the profile pass's 65 */
-        for (int pi = 0; st == FD_OK && pi < pp.n; pi++) {
+        for (int pi = 0; st == FD_OK && pi < pp.n && !stopped; pi++) {
             if (!pp.v[pi]) continue;
             double t[1000];
-            for (uint64_t k = 0; st == FD_OK && k < reps; k++) {
-                random_ids(ids, pp.v[pi], &seed);
+            for (uint64_t k = 0; st == FD_OK && k < reps && !stopped; k++) {
+                random_ids(ids, pp.v[pi], hp->vocab, &seed);
                 st = fd_state_rewind(s, 0);
                 double t0 = fd_now_seconds();
                 if (st == FD_OK) st = fd_state_prefill(s, ids, pp.v[pi], NULL, NULL);
                 t[k] = pp.v[pi] / (fd_now_seconds() - t0);
             }
-            if (st != FD_OK) break;
+            if (st != FD_OK || stopped) break;
             double mn = t[0], mx = t[0];
             for (uint64_t k = 0; k < reps; k++) mn = t[k] < mn ? t[k] : mn, mx = t[k] > mx ? t[k] : mx;
             double md = median(t, (int)reps);
@@ -225,13 +264,13 @@ int cmd_bench(int argc, char **argv)
             first_row = 0;
         }
         for (int ni = 0; st == FD_OK && ni < tg.n; ni++)
-            for (int dj = 0; st == FD_OK && dj < depth.n; dj++) {
+            for (int dj = 0; st == FD_OK && dj < depth.n && !stopped; dj++) {
                 uint64_t n = tg.v[ni], d = depth.v[dj];
                 if (!n) continue;
                 double t[1000], host[1000];
                 int32_t *out = malloc(n * sizeof *out);
-                for (uint64_t k = 0; st == FD_OK && k < reps; k++) {
-                    random_ids(ids, d + 1, &seed);
+                for (uint64_t k = 0; st == FD_OK && k < reps && !stopped; k++) {
+                    random_ids(ids, d + 1, hp->vocab, &seed);
                     st = fd_state_rewind(s, 0);
                     if (st == FD_OK && d) st = fd_state_prefill(s, ids, d, NULL, NULL);
                     double t0 = fd_now_seconds();
@@ -240,7 +279,7 @@ int cmd_bench(int argc, char **argv)
                     host[k] = fd_state_issue_seconds(s) / n * 1e6;
                 }
                 free(out);
-                if (st != FD_OK) break;
+                if (st != FD_OK || stopped) break;
                 double mn = t[0], mx = t[0];
                 for (uint64_t k = 0; k < reps; k++) mn = t[k] < mn ? t[k] : mn, mx = t[k] > mx ? t[k] : mx;
                 double md = median(t, (int)reps), hs = median(host, (int)reps);
@@ -255,7 +294,7 @@ int cmd_bench(int argc, char **argv)
                             mn, mx, hs, 100 * frac);
                 first_row = 0;
             }
-        if (st == FD_OK) {
+        if (st == FD_OK && !stopped) {
             if (json) printf("%s\n    {\"dtype\": \"%s\", \"load_s\": {\"cold_kernel_cache\": %.3f, \"warm_kernel_cache\": %.3f}, "
                              "\"weights_bytes\": %llu, \"device\": \"%s\", \"device_free_bytes\": %zu, \"device_total_bytes\": %zu, "
                              "\"copy_bandwidth_Bps\": %.4g}", first_row ? "" : ",", dtn, cold_s, warm_s,
@@ -267,12 +306,12 @@ int cmd_bench(int argc, char **argv)
                         total_b / 1073741824.0, bw / 1e9);
             first_row = 0;
         }
-        if (st == FD_OK && profile) {
+        if (st == FD_OK && profile && !stopped) {
             /* eager launches, an event pair around each: no dependent-launch overlap, so the sum exceeds a step */
             int32_t out[64];
             fd_state_use_graph(s, 0);
             st = fd_profile_enable(warm.fd, 1);
-            random_ids(ids, 65, &seed);
+            random_ids(ids, 65, hp->vocab, &seed);
             if (st == FD_OK) st = fd_state_rewind(s, 0);
             if (st == FD_OK) st = fd_scope_begin(warm.fd, "prompt");
             if (st == FD_OK) st = fd_state_prefill(s, ids, 16, NULL, NULL);
@@ -297,6 +336,12 @@ int cmd_bench(int argc, char **argv)
     }
     if (json) printf("\n  ]\n}\n");
     remove_flat_dir(cold_dir);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (stopped) {
+        fprintf(stderr, "foundry bench: interrupted; the rows above are complete\n");
+        status = 128 + stopped;
+    }
     if (fflush(stdout) || ferror(stdout)) status = 1;
     return status;
 }

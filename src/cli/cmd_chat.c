@@ -15,8 +15,19 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: foundry chat (-m MODEL | --synthetic NAME) [-s SYSTEM] [options]\n"
                "  one user turn per line of stdin; /reset starts over; Ctrl-D leaves\n"
-               "  -s, --system TEXT       a system message\n"
-               "%s%s", gen_args_help(), cli_model_help());
+               "  -s, --system TEXT       a system message\n");
+    gen_args_usage(f, "tokens per reply (default 512; 0: until end of generation or the context is full)");
+    fputs(cli_model_help(), f);
+    fputs("  a line that cannot be said (not UTF-8, longer than the context) is refused and the chat goes on;\n"
+          "  the oldest turns are dropped when the conversation outgrows the context\n", f);
+}
+
+/* A turn's failure that refuses the line and lets the chat go on: its text
+ * (not UTF-8, too long) or the template's verdict on it. Memory, device and
+ * output failures end the chat. */
+static int refusal(fd_status st)
+{
+    return st == FD_ERR_INVALID || st == FD_ERR_RANGE || st == FD_ERR_FORMAT;
 }
 
 int cmd_chat(int argc, char **argv)
@@ -25,6 +36,9 @@ int cmd_chat(int argc, char **argv)
     fd_sampler_defaults(&a.samp);
     int r = gen_args_parse("chat", argc, argv, &a, usage);
     if (r) return r < 0 ? 0 : r;
+    if (a.prompt) return cli_usage_error("chat", "-p: the turns come from stdin, one per line");
+    if (a.chat) return cli_usage_error("chat", "--chat: chat always uses the chat template");
+    if (a.trace && (r = cli_output_check("chat", "--trace", a.trace, &a.m))) return r;
     cli_model m;
     if ((r = cli_model_open("chat", &a.m, &m))) return r;
     gen_args_defaults(&a, m.model);
@@ -51,13 +65,23 @@ int cmd_chat(int argc, char **argv)
             continue;
         }
         fd_gen_stats gs = { 0 };
+        err = (fd_error){ 0 };
         gen_sigint_begin(s);
         st = fd_chat_say(chat, line, &g, gen_print, NULL, &gs, &err);
         gen_sigint_end();
-        if (st == FD_OK) gen_print_stats(&gs, &gs, m.load_seconds);
-        if (st == FD_OK && gs.stop == FD_STOP_CONTEXT) {
-            fprintf(stderr, "foundry chat: the context of %u tokens is full; /reset to start over\n", fd_session_ctx(s));
+        if (refusal(st)) {   /* the line, not the chat: say why and take the next one */
+            fprintf(stderr, "foundry chat: %s\n", err.msg[0] ? err.msg : fd_foundry_error(m.fd));
+            if (tty) fputs("(not said; the conversation is as it was)\n", stdout);
+            st = FD_OK;
+            continue;
         }
+        if (st == FD_OK && gs.dropped_messages)
+            fprintf(stderr, "foundry chat: the %zu oldest messages were dropped to fit the context of %u tokens\n",
+                    gs.dropped_messages, fd_session_ctx(s));
+        if (st == FD_OK) gen_print_stats(&gs, &gs, m.load_seconds);
+        if (st == FD_OK && gs.stop == FD_STOP_CONTEXT)
+            fprintf(stderr, "foundry chat: the context of %u tokens is full: the next turn drops the oldest ones "
+                    "(or /reset)\n", fd_session_ctx(s));
     }
     if (st != FD_OK) {
         fprintf(stderr, "foundry chat: %s: %s\n", fd_status_name(st), err.msg[0] ? err.msg : fd_foundry_error(m.fd));

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include "cli/cli.h"
+#include "cli/model_args.h"
 #include "foundry/model.h"
 
 static double now(void)
@@ -65,7 +66,7 @@ int cmd_convert(int argc, char **argv)
         }
     }
     if (!in || !out) return cli_usage_error("convert", "%s is missing", in ? "OUT" : "IN");
-    opt.no_progress = quiet;
+    if (!quiet) opt.progress = cli_convert_bar, opt.progress_user = (void *)fd_dtype_name(opt.convert ? opt.dtype : FD_F32);
     opt.no_tokenizer = 1;   /* the writer reads tokenizer.json itself */
     opt.check_values = 1;
     t0 = now();

@@ -5,6 +5,7 @@
  * its --json output.
  *
  * Layer: cli. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ static void usage(FILE *f)
                "  prints the top-5 token ids and logits at every position\n"
                "  --tokens LIST       comma-separated token ids (at least one)\n"
                "  --json              {\"positions\": [{\"top5_ids\": [...], \"top5_logits\": [...]}, ...]}\n"
+               "                      (a logit that is not a finite number is null)\n"
                "  --prefill           run the tokens as one prompt pass (default: one decode step each)\n"
                "%s", cli_model_help());
 }
@@ -32,24 +34,38 @@ static int parse_tokens(const char *s, int32_t **out, size_t *n)
     int32_t *ids = malloc(cap * sizeof *ids);
     *n = 0;
     const char *p = s;
-    while (ids) {
-        char buf[16];
+    char *buf = malloc(strlen(s) + 1);   /* one item, whole: a long one is refused, never cut */
+    while (ids && buf) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
         uint64_t v;
-        if (len >= sizeof buf) len = sizeof buf - 1;
         memcpy(buf, p, len);
         buf[len] = 0;
         if (cli_parse_u64("eval", "--tokens", buf, 0, INT32_MAX, &v)) {
             free(ids);
+            free(buf);
             return 2;
         }
         ids[(*n)++] = (int32_t)v;
         if (!comma) break;
         p = comma + 1;
     }
+    if (!ids || !buf) {
+        free(ids);
+        free(buf);
+        fprintf(stderr, "foundry eval: out of memory for %zu token ids\n", cap);
+        return 1;
+    }
+    free(buf);
     *out = ids;
-    return ids ? 0 : 1;
+    return 0;
+}
+
+/* A logit as JSON: NaN and infinities are not numbers there, so null. */
+static void json_float(float v)
+{
+    if (isfinite(v)) printf("%.7g", v);
+    else printf("null");
 }
 
 /* The TOP largest of x[0..n) (ties: lower id first) into ids / vals, best first. */
@@ -106,7 +122,12 @@ int cmd_eval(int argc, char **argv)
     float *logits = malloc(n * V * sizeof *logits);
     fd_state *s = NULL;
     fd_status st = logits ? fd_state_create(m.fd, m.weights, a.ctx, &s) : FD_ERR_NOMEM;
-    if (st == FD_OK && prefill) st = fd_state_prefill(s, ids, n, NULL, logits);
+    /* every position's logits are T x vocab floats in the foundry's pool: a slice of prompt per call keeps
+     * them to about 8 MiB (T = 13 at a 151,936 vocabulary), whatever the prompt's length */
+    size_t slice = (size_t)(8u << 20) / (V * sizeof *logits);
+    if (slice < 1) slice = 1;
+    for (size_t i = 0; st == FD_OK && prefill && i < n; i += slice)
+        st = fd_state_prefill(s, ids + i, n - i < slice ? n - i : slice, NULL, logits + i * V);
     for (size_t i = 0; st == FD_OK && !prefill && i < n; i++) st = fd_state_step(s, ids[i], logits + i * V);
     if (st != FD_OK) {
         fprintf(stderr, "foundry eval: %s: %s\n", fd_status_name(st), fd_foundry_error(m.fd));
@@ -121,7 +142,7 @@ int cmd_eval(int argc, char **argv)
                 printf("%s\n  {\"token\": %d, \"top5_ids\": [", i ? "," : "", ids[i]);
                 for (int k = 0; k < TOP; k++) printf("%s%d", k ? ", " : "", top[k]);
                 printf("], \"top5_logits\": [");
-                for (int k = 0; k < TOP; k++) printf("%s%.7g", k ? ", " : "", val[k]);
+                for (int k = 0; k < TOP; k++) printf("%s", k ? ", " : ""), json_float(val[k]);
                 printf("]}");
             } else {
                 printf("%4zu  token %-7d", i, ids[i]);

@@ -115,7 +115,7 @@ static void print_model(const fd_model *m, int keys)
 
 int cmd_info(int argc, char **argv)
 {
-    fd_model_options opt = { .no_progress = 1 };
+    fd_model_options opt = { 0 };
     const char *path = NULL;
     int keys = 0;
     fd_error err = {0};

@@ -17,8 +17,10 @@ static void run_usage(FILE *f)
     fprintf(f, "usage: foundry run (-m MODEL | --synthetic NAME) -p PROMPT [options]\n"
                "  -p, --prompt TEXT       the prompt\n"
                "  --chat                  wrap the prompt in the model's chat template as a user turn\n"
-               "  -s, --system TEXT       with --chat: a system message\n"
-               "%s%s", gen_args_help(), cli_model_help());
+               "  -s, --system TEXT       with --chat: a system message\n");
+    gen_args_usage(f, "tokens to generate (default 128; 0: until end of generation or the context is full)");
+    fputs(cli_model_help(), f);
+    fputs("  Ctrl-C stops the prompt or the generation; the exit status is then 130\n", f);
 }
 
 static void demo_usage(FILE *f)
@@ -26,7 +28,9 @@ static void demo_usage(FILE *f)
     fprintf(f, "usage: foundry demo [--backend auto|cpu|cuda] [-n N] [-p PROMPT] [options]\n"
                "  generates from a fixed prompt on Qwen2 with random weights: the Qwen2.5-0.5B shape on a GPU,\n"
                "  a small one on the CPU, the repository's Qwen2.5 vocabulary; greedy unless --temp is given\n"
-               "%s%s", gen_args_help(), cli_model_help());
+               "  -p, --prompt TEXT       the prompt (default: a fixed one)\n");
+    gen_args_usage(f, "tokens to generate (default 64; 0: until end of generation or the context is full)");
+    fputs(cli_model_help(), f);
 }
 
 /* Generates from a->prompt (as a chat turn with --chat) and prints the
@@ -55,16 +59,19 @@ static int generate(const char *cmd, run_args *a, cli_model *m)
     gen_sigint_end();
     int bad_out = fflush(stdout) != 0 || ferror(stdout);
     if (st != FD_OK)
-        fprintf(stderr, "\nfoundry %s: %s: %s\n", cmd, fd_status_name(st), err.msg[0] ? err.msg : fd_foundry_error(m->fd));
+        fprintf(stderr, "foundry %s: %s: %s\n", cmd, fd_status_name(st), err.msg[0] ? err.msg : fd_foundry_error(m->fd));
     else if (gs.stop == FD_STOP_CONTEXT)
-        fprintf(stderr, "\nfoundry %s: the context of %u tokens is full: generation ended there\n", cmd,
+        fprintf(stderr, "foundry %s: the context of %u tokens is full: generation ended there\n", cmd,
                 fd_session_ctx(s));
+    else if (gs.stop == FD_STOP_CANCELLED && !bad_out)
+        fprintf(stderr, "foundry %s: cancelled\n", cmd);
     if (st == FD_OK) gen_print_stats(&ps, &gs, m->load_seconds);
     if (st == FD_OK && gen_profile_report(cmd, a, m->fd)) st = FD_ERR_IO;
     fd_chat_destroy(chat);
     fd_session_destroy(s);
     if (bad_out) fprintf(stderr, "foundry %s: writing the output failed\n", cmd);
-    return st != FD_OK || bad_out ? 1 : 0;
+    if (st != FD_OK || bad_out) return 1;
+    return gs.stop == FD_STOP_CANCELLED ? 130 : 0;   /* 128 + SIGINT, as a shell reports a Ctrl-C */
 }
 
 int cmd_run(int argc, char **argv)
@@ -73,9 +80,10 @@ int cmd_run(int argc, char **argv)
     fd_sampler_defaults(&a.samp);
     int r = gen_args_parse("run", argc, argv, &a, run_usage);
     if (r) return r < 0 ? 0 : r;
-    if (!a.prompt) {
-        return cli_usage_error("run", "-p PROMPT is required");
-    }
+    if (!a.prompt) return cli_usage_error("run", "-p PROMPT is required");
+    if (a.trace && (r = cli_output_check("run", "--trace", a.trace, &a.m))) return r;
+    if (!*a.prompt) return cli_usage_error("run", "the prompt (-p) is empty");
+    if (a.system && !a.chat) return cli_usage_error("run", "-s (a system message) needs --chat");
     cli_model m;
     if ((r = cli_model_open("run", &a.m, &m))) return r;
     gen_args_defaults(&a, m.model);
@@ -92,9 +100,12 @@ int cmd_demo(int argc, char **argv)
     a.prompt = "The quick brown fox jumps over the lazy dog. Once upon a time,";
     int r = gen_args_parse("demo", argc, argv, &a, demo_usage);
     if (r) return r < 0 ? 0 : r;
-    if (a.m.model) {
-        return cli_usage_error("demo", "runs its own random model; use `foundry run -m MODEL` for yours");
-    }
+    if (a.m.model) return cli_usage_error("demo", "runs its own random model; use `foundry run -m MODEL` for yours");
+    if (!*a.prompt) return cli_usage_error("demo", "the prompt (-p) is empty");
+    if (a.system || a.chat)   /* its vocabulary's template would wrap noise: demo shows plain generation */
+        return cli_usage_error("demo", "%s: demo generates from a plain prompt; use `foundry run --chat`",
+                               a.chat ? "--chat" : "-s");
+    if (a.trace && (r = cli_output_check("demo", "--trace", a.trace, &a.m))) return r;
     /* the 0.5B shape on a GPU, a small one on the CPU: chosen once the foundry exists */
     a.m.synthetic_gpu = "qwen2.5-0.5b";
     a.m.synthetic_cpu = "tiny";

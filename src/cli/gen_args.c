@@ -28,9 +28,16 @@ void gen_sigint_end(void)
 }
 #include "foundry/profile.h"
 
-const char *gen_args_help(void)
+static const char *rest_help(void);
+
+void gen_args_usage(FILE *f, const char *n_help)
 {
-    return "  -n N                    tokens to generate (default 128; per reply in chat)\n"
+    fprintf(f, "  -n N                    %s\n%s", n_help, rest_help());
+}
+
+static const char *rest_help(void)
+{
+    return ""
            "  --temp T                temperature (0: greedy; default: the model's generation config, else 0.8)\n"
            "  --top-k K               keep the K most likely tokens (0: off; default: the model's, else 40)\n"
            "  --top-p P               keep the smallest set with probability >= P (1: off; default the model's, else 0.95)\n"

@@ -28,8 +28,9 @@ typedef struct run_args {
 /* Parses argv[1..] into a (defaults set by the caller); 0, -1 after
  * --help (printed with `usage`), or an exit status (message printed). */
 int gen_args_parse(const char *cmd, int argc, char **argv, run_args *a, void (*usage)(FILE *));
-/* The help lines of the generation options. */
-const char *gen_args_help(void);
+/* The help lines of the generation options; n_help describes -n (its
+ * default and what 0 means differ per command). */
+void gen_args_usage(FILE *f, const char *n_help);
 /* Sampling defaults the user did not set, from the model's generation config. */
 void gen_args_defaults(run_args *a, const fd_model *m);
 /* Writes text to stdout and flushes; non-zero on a write error (stops generation). */

@@ -12,7 +12,7 @@ static const struct {
     cli_cmd_fn  fn;
     const char *summary;
 } commands[] = {
-    { "selftest", cmd_selftest, "check every kernel against the CPU reference and time it (the default job)" },
+    { "selftest", cmd_selftest, "check every kernel against the CPU reference and time it" },
     { "kernels",  cmd_kernels,  "list kernels; --compile-all compiles them; --source NAME prints one" },
     { "tokenize", cmd_tokenize, "-m MODEL: text on stdin -> ids; --decode: ids -> text" },
     { "template", cmd_template, "-m MODEL: a JSON conversation on stdin -> the prompt its chat template renders" },

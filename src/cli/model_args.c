@@ -2,6 +2,7 @@
  * model for them (see model_args.h); numbers are parsed by args.c.
  *
  * Layer: cli. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,17 @@ static void progress(void *user, uint64_t done, uint64_t total)
     if (done >= total) fputc('\n', stderr);
 }
 
+void cli_convert_bar(void *user, uint64_t done, uint64_t total)
+{
+    const int w = 30;
+    if (!total || !isatty(2)) return;
+    int k = (int)(done * (uint64_t)w / total);
+    fprintf(stderr, "\rconverting to %-4s [%.*s%*s] %3d%%", (const char *)user, k, "##############################",
+            w - k, "", (int)(done * 100 / total));
+    if (done == total) fputc('\n', stderr);
+    fflush(stderr);
+}
+
 int cli_model_open(const char *cmd, const cli_model_args *a, cli_model *m)
 {
     memset(m, 0, sizeof *m);
@@ -100,8 +112,15 @@ int cli_model_open(const char *cmd, const cli_model_args *a, cli_model *m)
         (void)fd_model_preset(m->shape, &ro.hp);
         st = fd_model_random(&ro, &m->model, &err);
     } else {
-        fd_model_options mo = { .convert = a->convert, .dtype = a->dtype };
+        /* check_values: one pass over the weights, so that NaN weights never generate silently */
+        fd_model_options mo = { .convert = a->convert, .dtype = a->dtype, .check_values = 1,
+                                .progress = cli_convert_bar,
+                                .progress_user = (void *)fd_dtype_name(a->convert ? a->dtype : FD_F32) };
         st = fd_model_open(a->model, &mo, &m->model, &err);
+        if (st == FD_OK && fd_model_describe(m->model)->n_nonfinite)
+            fprintf(stderr, "foundry: %s: warning: %s holds %llu NaN or Inf weights, the first in tensor %s; its "
+                    "output will be noise\n", cmd, a->model, (unsigned long long)fd_model_describe(m->model)->n_nonfinite,
+                    fd_model_describe(m->model)->first_nonfinite);
     }
     if (st != FD_OK) {
         cli_fail(a->model ? a->model : m->shape, st, &err);
@@ -129,4 +148,40 @@ void cli_model_close(cli_model *m)
 const char *cli_model_template_path(const cli_model_args *a)
 {
     return a->model ? a->model : a->vocab ? a->vocab : FD_DEFAULT_VOCAB;
+}
+
+/* 1 when `path` is an existing file directly inside folder `dir`. */
+static int in_folder(const char *path, const char *dir)
+{
+    const char *slash = strrchr(path, '/');
+    char *parent = slash ? strndup(path, (size_t)(slash - path + (slash == path))) : strdup(".");
+    int r = parent && access(path, F_OK) == 0 && fd_same_file(parent, dir);
+    free(parent);
+    return r;
+}
+
+int cli_output_check(const char *cmd, const char *opt, const char *path, const cli_model_args *a)
+{
+    fd_error err = { 0 };
+    if (!*path) return cli_usage_error(cmd, "%s needs a file name", opt);
+    if (fd_check_output_path(path, &err) != FD_OK) {
+        fprintf(stderr, "foundry: %s: %s %s\n", cmd, opt, err.msg);
+        return 1;
+    }
+    int is_dir = 0;
+    if ((a->model && fd_same_file(path, a->model)) || (a->vocab && fd_same_file(path, a->vocab)) ||
+        (a->model && fd_probe_input(a->model, &is_dir, &err) == FD_OK && is_dir && in_folder(path, a->model))) {
+        fprintf(stderr, "foundry: %s: %s %s: is one of the model's files; write it elsewhere\n", cmd, opt, path);
+        return 1;
+    }
+    /* writable now, before the work: a missing folder or a read-only one fails in a second, not after it */
+    const char *slash = strrchr(path, '/');
+    char *parent = slash ? strndup(path, (size_t)(slash - path + (slash == path))) : strdup(".");
+    int ok = parent && (access(path, F_OK) == 0 ? access(path, W_OK) == 0 : access(parent, W_OK) == 0);
+    free(parent);
+    if (!ok) {
+        fprintf(stderr, "foundry: %s: %s %s: cannot write there: %s\n", cmd, opt, path, strerror(errno));
+        return 1;
+    }
+    return 0;
 }

@@ -45,6 +45,13 @@ const char *cli_model_help(void);
  * the weights. 0 or an exit status (message printed). */
 int cli_model_open(const char *cmd, const cli_model_args *a, cli_model *m);
 void cli_model_close(cli_model *m);
+/* fd_model_options.progress for a conversion: a bar on stderr when it is a
+ * terminal; user is the target dtype's name. */
+void cli_convert_bar(void *user, uint64_t done, uint64_t total);
+/* An output file named by option `opt` (--trace), checked before the work:
+ * not a FIFO, device, link or folder, not one of the model's files (-m, a
+ * file of its folder, --vocab), and writable. 0, or an exit status (printed). */
+int cli_output_check(const char *cmd, const char *opt, const char *path, const cli_model_args *a);
 /* Where the chat template comes from: the model, or a synthetic model's vocabulary GGUF. */
 const char *cli_model_template_path(const cli_model_args *a);
 

@@ -87,9 +87,7 @@ void fd_resource_release_all(fd_foundry *fd);
 /* Records an error on the foundry (first one wins until cleared) and returns st. */
 fd_status fd_fail(fd_foundry *fd, fd_status st, const char *fmt, ...) FD_PRINTF(3, 4);
 
-/* Host pointer to a tensor's first byte, uploading nothing; only for the CPU
- * backend, where device memory is host memory (NULL elsewhere). */
-void *fd_tensor_data(const fd_tensor *t);
+/* fd_tensor_data (host memory on the CPU backend) is public: tensor.h. */
 /* Device address of a tensor's first byte. */
 fd_devptr fd_tensor_devptr(const fd_tensor *t);
 /* Marks the device copy newer than any host copy (after a kernel wrote it). */

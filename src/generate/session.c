@@ -18,7 +18,12 @@
 #include "foundry/generate.h"
 #include "foundry/tokenizer.h"
 
-#define CHUNK 8   /* tokens decoded per device round trip */
+#define CHUNK 8     /* tokens decoded per device round trip */
+/* Prompt tokens per prefill call, where a cancel is seen: on a GPU
+ * forward.c's pass (512), so slicing costs no throughput; on the CPU a
+ * 512-token pass can take many seconds, and its rows gain nothing from size. */
+#define SLICE_GPU 512
+#define SLICE_CPU 32
 
 struct fd_session {
     fd_foundry *fd;
@@ -82,9 +87,18 @@ fd_status fd_session_reset(fd_session *s)
     return fd_state_rewind(s->st, 0);
 }
 
+/* A cancel is honoured once: the feed or generate that sees it clears it. */
+static int take_cancel(fd_session *s)
+{
+    if (!s->cancel) return 0;
+    s->cancel = 0;
+    return 1;
+}
+
 fd_status fd_session_feed(fd_session *s, const int32_t *ids, size_t n, fd_gen_stats *stats)
 {
     double t0 = fd_now_seconds();
+    if (stats) stats->stop = FD_STOP_NONE;
     if (!n) return FD_OK;
     if (n > fd_state_ctx(s->st))
         return fd_fail(s->fd, FD_ERR_RANGE, "the prompt has %zu tokens, the context only %u", n,
@@ -94,9 +108,18 @@ fd_status fd_session_feed(fd_session *s, const int32_t *ids, size_t n, fd_gen_st
     FD_TRY(fd_state_rewind(s->st, (uint32_t)k));
     memcpy(s->tok, ids, n * sizeof *ids);
     s->ntok = n;
-    FD_TRY(fd_state_prefill(s->st, ids + k, n - 1 - k, NULL, NULL));   /* the last one is run by generate */
+    /* the last one is run by generate; slices, so that Ctrl-C reaches a long prompt */
+    size_t slice = fd_foundry_backend(s->fd) == FD_BACKEND_CPU ? SLICE_CPU : SLICE_GPU;
+    for (size_t i = k; i < n - 1; i += slice) {
+        if (s->cancel) {   /* keep what was fed: tok[i] becomes the pending token (invariant 1) */
+            s->ntok = i + 1;
+            if (stats) stats->stop = FD_STOP_CANCELLED;
+            break;   /* the flag stays set: the generate that follows returns at once, cancelled */
+        }
+        FD_TRY(fd_state_prefill(s->st, ids + i, n - 1 - i < slice ? n - 1 - i : slice, NULL, NULL));
+    }
     if (stats) {
-        stats->prompt_tokens = n;
+        stats->prompt_tokens = s->ntok;   /* n, or what a cancel kept */
         stats->cached_tokens = k;
         stats->prompt_seconds = fd_now_seconds() - t0;
     }
@@ -174,7 +197,6 @@ fd_status fd_session_generate(fd_session *s, const fd_gen_options *g, fd_text_cb
     if (!stats) stats = &local;
     stats->gen_tokens = 0;
     stats->stop = FD_STOP_LIMIT;
-    s->cancel = 0;
     fd_state_set_sampler(s->st, g->sampler);
     fd_sbuf held = { 0 };
     fd_detok dt = { { 0 }, 0 };
@@ -188,7 +210,7 @@ fd_status fd_session_generate(fd_session *s, const fd_gen_options *g, fd_text_cb
             stats->stop = room ? FD_STOP_LIMIT : FD_STOP_CONTEXT;
             break;
         }
-        if (s->cancel || cb_stop) {
+        if (take_cancel(s) || cb_stop) {
             stats->stop = FD_STOP_CANCELLED;
             break;
         }

@@ -6,25 +6,13 @@
  * the destination. Buffers are allocated on the calling thread (the fault
  * injection counter is not thread-safe), owned by the model (m->owned).
  * Tensors already in the wanted dtype stay in the map, copied only when their
- * bytes are not 4-byte aligned (a safetensors header of odd length). */
+ * bytes are not 4-byte aligned (a safetensors header of odd length). Progress
+ * goes to the caller's callback (opt->progress); the library draws nothing. */
 #include <inttypes.h>
 #include <omp.h>
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 #include "base/mem.h"
 #include "model/model_int.h"
-
-static void progress(int on, uint64_t done, uint64_t total, fd_dtype to)
-{
-    int w = 30, k;
-    if (!on || !total) return;
-    k = (int)(done * (uint64_t)w / total);
-    fprintf(stderr, "\rconverting to %-4s [%.*s%*s] %3d%%", fd_dtype_name(to), k,
-            "##############################", w - k, "", (int)(done * 100 / total));
-    if (done == total) fputc('\n', stderr);
-    fflush(stderr);
-}
 
 /* Converts t (rows x cols of `from` at src) into dst as `to`. scratch holds,
  * per thread, cols floats then one source row. */
@@ -80,7 +68,6 @@ static uint64_t count_nonfinite(fd_dtype dt, const uint8_t *p, uint64_t n_elems,
 fd_status fd_model_convert(fd_model *m, const fd_model_options *opt, fd_error *err)
 {
     int nt = opt->n_threads > 0 ? opt->n_threads : omp_get_num_procs();
-    int bar = !opt->no_progress && isatty(2);
     uint64_t total = 0, done = 0, max_cols = 0, max_row = 0, stride;
     uint8_t *scratch;
     uint64_t shown = 0;
@@ -132,10 +119,10 @@ fd_status fd_model_convert(fd_model *m, const fd_model_options *opt, fd_error *e
         t->data = dst;
         t->dtype = to;
         t->bytes = out_row * rows;
-        progress(bar, done, total, opt->convert ? opt->dtype : FD_F32);
+        if (opt->progress) opt->progress(opt->progress_user, done, total);
         shown = done;
     }
-    if (rc == FD_OK && shown && shown < total) progress(bar, total, total, opt->convert ? opt->dtype : FD_F32);
+    if (rc == FD_OK && shown && shown < total && opt->progress) opt->progress(opt->progress_user, total, total);
     fd_free(scratch);
     return rc;
 }

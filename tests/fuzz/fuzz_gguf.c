@@ -58,6 +58,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fd_gguf_close(g);
     fd_model *m = NULL;
     fd_error_clear(&err);
-    if (fd_model_open(path, &(fd_model_options){ .no_progress = 1, .n_threads = 1 }, &m, &err) == FD_OK) fd_model_close(m);
+    if (fd_model_open(path, &(fd_model_options){ .n_threads = 1 }, &m, &err) == FD_OK) fd_model_close(m);
     return 0;
 }
