@@ -308,7 +308,7 @@ static int decode(srv_engine *e, slot *s, fd_status *st)
 {
     srv_job *j = s->job;
     uint32_t p0 = fd_state_pos(s->st);
-    size_t k = CHUNK, room = e->ctx - p0;
+    size_t k = j->gen_tokens ? CHUNK : 1, room = e->ctx - p0;   /* the first token alone: time to first token */
     if (j->max_tokens && j->max_tokens - j->gen_tokens < k) k = j->max_tokens - j->gen_tokens;
     if (k > room) k = room;
     if (!k) {
