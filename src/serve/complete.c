@@ -184,7 +184,7 @@ int srv_complete(struct mg_connection *c, fd_server *s, const char *body, size_t
     } else {
         status = r.stream ? stream(&p, s->eng, &j) : whole(&p, s->eng, &j);
     }
-    fd_free(fd_sbuf_take(&j.text));
+    srv_job_fini(&j);
     fd_free(ids);
     srv_req_free(&r);
     return status;

@@ -45,7 +45,7 @@ struct srv_engine {
     unsigned n, queue_cap;
     uint32_t ctx;
     pthread_mutex_t mu;
-    pthread_cond_t work, out;   /* work: the engine has a job; out: a job has text or is done */
+    pthread_cond_t work;        /* the engine has a job */
     srv_job *qhead, *qtail;
     unsigned nq;
     volatile sig_atomic_t stop_req;
@@ -71,7 +71,6 @@ fd_status srv_engine_create(fd_foundry *fd, const fd_model *m, const fd_weights 
     e->drain_ms = 10000;
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->work, NULL);
-    pthread_cond_init(&e->out, NULL);
     fd_status st = FD_OK;
     for (unsigned i = 0; i < e->n && st == FD_OK; i++) {
         slot *s = &e->slots[i];
@@ -102,13 +101,18 @@ void srv_engine_destroy(srv_engine *e)
     }
     pthread_mutex_destroy(&e->mu);
     pthread_cond_destroy(&e->work);
-    pthread_cond_destroy(&e->out);
     fd_free(e->slots);
     fd_free(e);
 }
 
 uint32_t srv_engine_ctx(const srv_engine *e) { return e->ctx; }
 void srv_job_cancel(srv_job *j) { j->cancel = 1; }
+
+void srv_job_fini(srv_job *j)
+{
+    pthread_cond_destroy(&j->cv);
+    fd_free(fd_sbuf_take(&j->text));
+}
 
 void srv_engine_stop(srv_engine *e, double drain_seconds)
 {
@@ -118,6 +122,7 @@ void srv_engine_stop(srv_engine *e, double drain_seconds)
 
 int srv_engine_submit(srv_engine *e, srv_job *j)
 {
+    pthread_cond_init(&j->cv, NULL);
     pthread_mutex_lock(&e->mu);
     unsigned active = 0;
     for (unsigned i = 0; i < e->n; i++) active += e->slots[i].job != NULL;
@@ -146,7 +151,7 @@ int srv_engine_wait(srv_engine *e, srv_job *j, fd_sbuf *chunk, double seconds)
     ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
     pthread_mutex_lock(&e->mu);
     while (!j->done && !j->text.len)
-        if (pthread_cond_timedwait(&e->out, &e->mu, &ts)) break;
+        if (pthread_cond_timedwait(&j->cv, &e->mu, &ts)) break;
     if (j->text.len) {
         fd_sbuf_catn(chunk, j->text.s, j->text.len);
         j->text.len = 0;
@@ -208,7 +213,7 @@ static int emit(srv_engine *e, slot *s, int final)
     if (safe) {
         pthread_mutex_lock(&e->mu);
         fd_sbuf_catn(&j->text, h->s, safe);
-        pthread_cond_broadcast(&e->out);
+        pthread_cond_signal(&j->cv);
         pthread_mutex_unlock(&e->mu);
     }
     memmove(h->s, h->s + safe, h->len - safe + 1);
@@ -242,7 +247,7 @@ static void finish(srv_engine *e, slot *s, srv_finish why, const char *error)
     e->m.gen_tokens += j->gen_tokens;
     j->done = 1;
     s->job = NULL;
-    pthread_cond_broadcast(&e->out);
+    pthread_cond_signal(&j->cv);
     pthread_mutex_unlock(&e->mu);
 }
 
@@ -395,7 +400,7 @@ fd_status srv_engine_run(srv_engine *e)
             e->nq--;
             j->finish = SRV_FINISH_CANCELLED;
             j->done = 1;
-            pthread_cond_broadcast(&e->out);
+            pthread_cond_signal(&j->cv);
         }
         assign(e);
         unsigned active = 0;

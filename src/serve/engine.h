@@ -11,6 +11,7 @@
 #ifndef FD_SERVE_ENGINE_H
 #define FD_SERVE_ENGINE_H
 
+#include <pthread.h>
 #include <signal.h>
 #include "base/sbuf.h"
 #include "foundry/forward.h"
@@ -34,6 +35,7 @@ typedef struct srv_job {
     size_t prompt_tokens, cached_tokens, gen_tokens;
     char error[256];
     /* the engine's own */
+    pthread_cond_t cv;          /* signalled when text arrives or the job is done (made by submit) */
     volatile sig_atomic_t cancel;
     struct srv_job *next;       /* in the queue */
 } srv_job;
@@ -52,8 +54,10 @@ fd_status srv_engine_create(fd_foundry *fd, const fd_model *m, const fd_weights 
                             uint32_t ctx, int no_graph, srv_engine **out) FD_MUST_USE;
 void srv_engine_destroy(srv_engine *e);
 uint32_t srv_engine_ctx(const srv_engine *e);
-/* 0 queued; 1 the queue is full; 2 the engine is stopping. */
+/* 0 queued; 1 the queue is full; 2 the engine is stopping. Either way the
+ * caller ends with srv_job_fini (after `done` when it was queued). */
 int srv_engine_submit(srv_engine *e, srv_job *j);
+void srv_job_fini(srv_job *j);
 /* Waits until j has text or is done (at most `seconds`); moves the text into
  * *chunk (appended) and returns j->done. */
 int srv_engine_wait(srv_engine *e, srv_job *j, fd_sbuf *chunk, double seconds);

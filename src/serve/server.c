@@ -239,6 +239,7 @@ fd_status fd_server_create(fd_foundry *fd, const fd_model *m, const fd_weights *
         struct mg_error_data ed = { .code = &code, .text = errtext, .text_buffer_size = sizeof errtext };
         mg_init_library(0);
         if (!(s->http = mg_start2(&init, &ed))) {
+            mg_exit_library();
             st = fd_error_set(err, FD_ERR_IO, "serve: cannot listen on %s: %s", ports, errtext[0] ? errtext : "civetweb failed");
         } else {
             struct mg_server_port p[4];
@@ -278,6 +279,7 @@ void fd_server_destroy(fd_server *s)
         s->stopping = 1;
         if (s->eng) srv_engine_stop(s->eng, 0.001);
         mg_stop(s->http);   /* waits for the workers: every job they wait on is done by now */
+        mg_exit_library();  /* pairs with create's mg_init_library (civetweb counts them) */
     }
     srv_engine_destroy(s->eng);
     fd_template_destroy(s->tmpl);
