@@ -8,7 +8,7 @@
 set -eu
 root=${1:-$(dirname "$0")/..}
 cd "$root"
-order="base backend profile core kernel ops format text model generate cli"
+order="base backend profile core kernel ops format text model generate serve cli"
 
 # public header name -> its declared layer, as "name layer" lines
 pub=$(for h in include/foundry/*.h; do

@@ -24,6 +24,7 @@ int cmd_run(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_chat(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* Prints "foundry: <what>: <status>: <msg>" to stderr and returns 1. */
 int cli_fail(const char *what, fd_status st, const fd_error *err);
