@@ -65,7 +65,7 @@ int main(int argc, char **argv)
     fd_state *sq, *sf;
     int rc = 1;
     if (fd_model_random(&ro, &mq, &err) || fd_model_write_gguf(mq, path, &err) ||
-        fd_model_open(path, &(fd_model_options){ .convert = 1, .dtype = FD_F32, .no_progress = 1, .no_tokenizer = 1 }, &mf, &err) ||
+        fd_model_open(path, &(fd_model_options){ .convert = 1, .dtype = FD_F32, .no_tokenizer = 1 }, &mf, &err) ||
         fd_foundry_create(&(fd_options){ .backend = FD_BACKEND_CPU }, &fq, &err) ||
         fd_foundry_create(&(fd_options){ .backend = FD_BACKEND_CPU }, &ff, &err)) {
         fprintf(stderr, "bench_int8_kl: %s\n", err.msg);

@@ -28,7 +28,7 @@ set_target_properties(foundry_shared PROPERTIES OUTPUT_NAME foundry VERSION ${PR
 # every library it needs.
 target_link_options(foundry_shared PRIVATE -Wl,--version-script=${CMAKE_SOURCE_DIR}/cmake/foundry.map
                     -Wl,--no-undefined)
-target_link_libraries(foundry_shared PRIVATE ${FD_SHARED_DEPS} OpenMP::OpenMP_C Threads::Threads ${CMAKE_DL_LIBS} m)
+target_link_libraries(foundry_shared PRIVATE ${FD_SHARED_DEPS} ${FD_CIVETWEB} OpenMP::OpenMP_C Threads::Threads ${CMAKE_DL_LIBS} m)
 
 install(TARGETS foundry_lib foundry_shared ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})

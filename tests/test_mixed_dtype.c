@@ -91,7 +91,7 @@ static void check_arch(const char *arch)
     fd_error e = { 0 };
     CHECK_OK(fd_model_write_gguf(mixed, path, &e), &e);
     fd_model *back = NULL;
-    CHECK_OK(fd_model_open(path, &(fd_model_options){ .no_progress = 1, .no_tokenizer = 1 }, &back, &e), &e);
+    CHECK_OK(fd_model_open(path, &(fd_model_options){ .no_tokenizer = 1 }, &back, &e), &e);
     for (uint64_t i = 0; back && i < mixed->n_t; i++) {
         const fd_model_tensor *t = fd_model_tensor_find(back, mixed->t[i].name);
         CHECK(t && t->dtype == mixed->t[i].dtype);

@@ -330,7 +330,7 @@ static void test_arch_refusals(void)
     for (size_t i = 0; i < 2; i++) {
         snprintf(cfg, sizeof cfg, "%s%s", base, ok[i]);
         write_text(dir, "config.json", cfg);
-        fd_model *m = open_ok(dir, &(fd_model_options){ .no_progress = 1 });
+        fd_model *m = open_ok(dir, &(fd_model_options){ 0 });
         if (m) CHECK_CONTAINS(fd_model_describe(m)->features, "qkv-bias");
         fd_model_close(m);
     }

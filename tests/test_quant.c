@@ -220,7 +220,7 @@ static void forward_case(const char *file, double bound)
     fd_error e = { 0 };
     fd_model *m = NULL, *ref = NULL;
     snprintf(path, sizeof path, "%s/quant/%s", FD_TEST_DATA, file);
-    CHECK_OK(fd_model_open(path, &(fd_model_options){ .no_progress = 1, .n_threads = 1 }, &m, &e), &e);
+    CHECK_OK(fd_model_open(path, &(fd_model_options){ .n_threads = 1 }, &m, &e), &e);
     if (!m) return;
     float *q = logits_of(m, (const int32_t[]){ 1, 2, 3, 4 }, 4, &e);
     CHECK(q == NULL);
@@ -229,13 +229,13 @@ static void forward_case(const char *file, double bound)
     fd_random_options ro = { .hp = fd_model_describe(m)->hp, .dtype = FD_F32, .seed = 29 };
     fd_model *bad = NULL;
     fd_error_clear(&e);
-    CHECK(fd_model_open(path, &(fd_model_options){ .convert = 1, .dtype = FD_Q4_K, .no_progress = 1 }, &bad, &e) ==
+    CHECK(fd_model_open(path, &(fd_model_options){ .convert = 1, .dtype = FD_Q4_K }, &bad, &e) ==
           FD_ERR_INVALID);                    /* a QCPU dtype has no quantizer */
     CHECK_CONTAINS(e.msg, "cannot convert weights to q4_k");
     CHECK(bad == NULL);
     fd_model_close(m);
     fd_error_clear(&e);
-    CHECK_OK(fd_model_open(path, &(fd_model_options){ .convert = 1, .dtype = FD_F32, .no_progress = 1, .n_threads = 1 },
+    CHECK_OK(fd_model_open(path, &(fd_model_options){ .convert = 1, .dtype = FD_F32, .n_threads = 1 },
                            &m, &e), &e);
     CHECK_OK(fd_model_random(&ro, &ref, &e), &e);
     if (!m || !ref) goto out;
