@@ -81,7 +81,9 @@ static void check_arch(const char *arch)
         double worst = 0, size = 0;
         for (size_t i = 0; i < n * V; i++) worst = fmax(worst, fabs(a[i] - b[i])), size = fmax(size, fabs(b[i]));
         printf("%s %s: mixed vs f32 max |diff| %.2e (logits up to %.2f)\n", arch, prefill ? "prefill" : "decode", worst, size);
-        CHECK(worst <= 2e-3);
+        /* decode's q8_0 / q4_0 products take x quantized to int8 blocks (the int8 activation contract: up to
+         * half a step of 1/127 of each block's largest |x| per value), prefill's GEMM keeps f32 x: 1e-2 and 2e-3 */
+        CHECK(worst <= (prefill ? 2e-3 : 1e-2));
         CHECK(size > 0.01);   /* the logits are not all zero */
         free(a), free(b);
     }
