@@ -64,8 +64,8 @@ int main(void)
     if (fd_tensor_read(state, st, sizeof st)) die(fd, "read");
     double bw = 0;
     if (fd_device_copy_bandwidth(fd, &bw)) bw = 0;
-    printf("\n  ],\n  \"us_per_handover\": %.4f, \"us_per_launch\": %.3f, \"launches\": %u, \"arrivals\": %u,\n"
-           "  \"copy_GBps\": %.1f,\n  \"bounds\": [", slope, icept, st[1], st[0], bw / 1e9);
+    printf("\n  ],\n  \"us_per_handover\": %.4f, \"us_per_launch\": %.3f, \"arrivals\": %u, \"arrivals_at_last_end\": %u,\n"
+           "  \"copy_GBps\": %.1f,\n  \"bounds\": [", slope, icept, st[0], st[1], bw / 1e9);
     static const char *const shapes[] = { "qwen2.5-0.5b", "qwen2.5-1.5b", "qwen2.5-3b" };
     static const fd_dtype dts[] = { FD_F16, FD_Q8_0, FD_Q4_0 };
     int first = 1;

@@ -2,7 +2,8 @@
  * after any number of launches (eager and replayed from a graph) every block
  * has arrived at every hand-over, on the CPU twin and on the GPU (where a
  * missing arrival would hang, and a bad release/acquire pair shows as a wrong
- * count once the GPU runs the chain 1,000 times). */
+ * count once the GPU runs the chain 1,000 times), chains of differing length
+ * following each other. */
 #include "check.h"
 #include "foundry/foundry.h"
 #include "foundry/ops.h"
@@ -22,20 +23,25 @@ static void run_chain(fd_backend_kind kind)
     CHECK_OK(fd_tensor_alloc(fd, FD_I32, 1, (int64_t[]){ 2 }, FD_INIT_ZEROS, NULL, &st), &err);
     fd_handover_args a = { .state = st, .stages = 7, .blocks = blocks };
     int launches = kind == FD_BACKEND_CUDA ? 1000 : 10;
-    for (int i = 0; i < launches; i++) CHECK_OK(fd_run(fd, &FD_HANDOVER, &a), &err);
+    uint32_t arrivals = 0;
+    for (int i = 0; i < launches; i++) {   /* chains of 1..7 hand-overs, the last ones 7 */
+        a.stages = i < launches - 8 ? (uint32_t)(i % 7) + 1 : 7;
+        arrivals += a.stages * blocks;
+        CHECK_OK(fd_run(fd, &FD_HANDOVER, &a), &err);
+    }
     fd_graph *g = NULL;   /* replayed: the counters go on growing with no host write */
     if (kind == FD_BACKEND_CUDA) {
         CHECK_OK(fd_graph_begin(fd), &err);
         CHECK_OK(fd_run(fd, &FD_HANDOVER, &a), &err);
         CHECK_OK(fd_graph_end(fd, &g), &err);
         for (int i = 0; i < 5; i++) CHECK_OK(fd_graph_launch(fd, g), &err);
-        launches += 5;
+        arrivals += 5 * 7 * blocks;
     }
     CHECK_OK(fd_foundry_sync(fd), &err);
     uint32_t v[2] = { 0, 0 };
     CHECK_OK(fd_tensor_read(st, v, sizeof v), &err);
-    CHECK_EQ(v[1], launches);
-    CHECK_EQ(v[0], (uint32_t)launches * 7u * blocks);
+    CHECK_EQ(v[0], arrivals);
+    CHECK_EQ(v[1], arrivals);
     a.stages = 0;
     CHECK(fd_run(fd, &FD_HANDOVER, &a) == FD_ERR_INVALID);
     fd_graph_free(fd, g);

@@ -45,7 +45,7 @@ extern const fd_kernel FD_GEMV;         /* y = W x, written by hand (no stages):
 FD_KERNEL_ARGS(fd_step_advance_args, FD_STEP_ADVANCE_ARGS)
 extern const fd_kernel FD_STEP_ADVANCE;
 
-/* state: arrivals and launches (u32 in i32 slots); `blocks` is what the CPU twin
+/* state: arrivals and the arrivals the last launch ended at (u32 in i32 slots); `blocks` is what the CPU twin
  * counts per stage (the GPU launches one block per multiprocessor: pass
  * fd_foundry_multiprocessors there, 1 on the CPU). */
 #define FD_HANDOVER_ARGS(IN, OUT, PARAM) OUT(state, FD_IDS) PARAM(uint32_t, stages) PARAM(uint32_t, blocks)

@@ -2,8 +2,8 @@
  * one block per multiprocessor (all co-resident), with no work between them:
  * the floor of a persistent decode step (bench/bench_handover.c times it).
  *
- * Layer: ops. Legend: state: (2) i32 used as u32 — arrivals, launches; both
- * only grow. Device code in handover.cuh (the hand-over itself in
+ * Layer: ops. Legend: state: (2) i32 used as u32 — arrivals, and the
+ * arrivals at the end of the last launch; both only grow. Device code in handover.cuh (the hand-over itself in
  * grid_sync.cuh). The CPU twin does the same bookkeeping, so a test can check
  * the device's counters after any number of launches. */
 #include "ops/ops.h"
@@ -34,7 +34,7 @@ static fd_status handover_cpu(const fd_kernel *k, const void *p, fd_error *err)
     const fd_handover_args *a = p;
     uint32_t *st = fd_tensor_data(a->state);
     st[0] += a->stages * a->blocks;
-    st[1] += 1;
+    st[1] = st[0];
     return FD_OK;
 }
 
