@@ -16,7 +16,7 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: foundry template -m MODEL [--no-generation-prompt] [--vars JSON] [--tools JSON]\n"
-               "                        [--documents JSON]\n\n"
+               "                        [--documents JSON] [--now SECONDS]\n\n"
                "  -m, --model MODEL        a model folder (chat_template.jinja or tokenizer_config.json),\n"
                "                           a .gguf file (tokenizer.chat_template), a .jinja or a .json file\n"
                "  --no-generation-prompt   render without add_generation_prompt (to continue a final turn)\n"
