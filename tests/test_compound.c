@@ -154,7 +154,7 @@ static void int8_round(const float *x, float *out, uint32_t K)
         float amax = 0;
         for (uint32_t i = 32 * b; i < 32 * b + 32; i++) amax = fabsf(x[i]) > amax ? fabsf(x[i]) : amax;
         for (uint32_t i = 32 * b; i < 32 * b + 32; i++)
-            out[i] = amax > 0 ? amax / 127.0f * nearbyintf(x[i] * (127.0f / amax)) : 0.0f;
+            out[i] = amax > 1e-30f ? amax / 127.0f * nearbyintf(x[i] * (127.0f / amax)) : 0.0f;
     }
 }
 

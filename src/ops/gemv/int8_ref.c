@@ -16,7 +16,7 @@ void fd_int8_quantize_x(const float *x, uint32_t cols, int8_t *q, float *d, floa
         const float *v = x + 32 * b;
         float amax = 0.0f;
         for (int i = 0; i < 32; i++) amax = fmaxf(amax, fabsf(v[i]));
-        float db = amax / 127.0f, id = amax > 0.0f ? 127.0f / amax : 0.0f, sum = 0.0f;
+        float db = amax / 127.0f, id = amax > 1e-30f ? 127.0f / amax : 0.0f, sum = 0.0f;   /* finite */
         for (int i = 0; i < 32; i++) {
             q[32 * b + i] = (int8_t)nearbyintf(v[i] * id);   /* round to nearest even, as __float2int_rn */
             sum += (float)q[32 * b + i];

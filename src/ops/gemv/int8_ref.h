@@ -13,17 +13,18 @@
 #include "foundry/dtype.h"
 
 /* x: (K) f32 -> q, d, s. Block b: amax = max |x|, d = amax / 127,
- * q = nearest-even(x * (127 / amax)) (0 when amax is 0), s = d * sum(q),
+ * q = nearest-even(x * (127 / amax)) (0 when amax <= 1e-30), s = d * sum(q),
  * all in f32 as the device computes them. */
 void fd_int8_quantize_x(const float *x, uint32_t cols, int8_t *q, float *d, float *s);
 
 /* y[r] = sum over blocks b of d[b] * sum_i w[r][32 b + i] q[32 b + i]
  * for w: (rows, K) of quantized dtype dt, dequantized to f32 a row at a time
  * into `scratch` (nth x K floats, one row per OpenMP thread; nth from
- * fd_int8_threads). A block's dequantized values share one f16 scale, so the
- * inner sums are exact in double: the twin's only rounding is the final
- * one, and what it computes is what any int8 policy computes, whatever the
- * weight type's block layout. */
+ * fd_int8_threads). For scale-only types (q8_0, q4_0) a block's
+ * dequantized values share one f16 scale, so the inner sums are exact in
+ * double; what it computes is what any int8 policy computes, whatever the
+ * weight type's block layout (types with mins: up to their dequantization's
+ * f32 rounding). */
 void fd_int8_gemv_rows(fd_dtype dt, const void *w, const int8_t *q, const float *d, float *y, uint32_t rows,
                        uint32_t cols, float *scratch, int nth);
 

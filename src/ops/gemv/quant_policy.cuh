@@ -54,7 +54,8 @@ __device__ __forceinline__ float fd_dot_row(const FD_W *row, const void *next, f
   }
   return acc;
 }
-/* A row held whole in shared memory (the whole-slice path): lane l of the row group takes blocks l, l + T, ... */
+/* A row held whole in shared memory (the whole-slice path): lane l of the
+ * row group takes blocks l, l + T, ... */
 __device__ __forceinline__ float fd_dot_smem(const unsigned char *row, fd_xin x, u32 cols, u32 t, u32 tpr) {
   float acc = 0.0f;
   for (u32 b = t; b < cols / 32; b += tpr) acc += fd_block_dot(row + b * FD_BB, fd_x_words(x, b), fd_x_scale(x, cols, b));

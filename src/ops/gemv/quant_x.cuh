@@ -1,14 +1,15 @@
 /* quant_x.cuh — the int8 activation contract of the quantized weight
  * policies: x quantized once per block into int8 blocks of 32 values, and
- * its x layout in shared memory. No inline PTX here (tools/cuemu runs this file on the CPU); staging is in
- * quant_staging.cuh.
+ * its layout in shared memory. No inline PTX here (tools/cuemu runs this
+ * file on the CPU); staging is in quant_staging.cuh.
  *
  * Layer: ops (device code of the GEMV family; see ops/gemv/family.c).
  *
  * x block b (values 32 b .. 32 b + 31): d = amax / 127 (amax = max |x|),
  * q = round-to-nearest-even(x * (127 / amax)) in -127..127 (all 0 when
- * amax = 0), and s = d * sum(q), for types whose blocks have mins or
- * offsets (q4_0's -8). Then x[i] ~ d q[i] with |x[i] - d q[i]| <= d / 2.
+ * amax <= 1e-30, where 127 / amax could overflow), and s = d * sum(q),
+ * for types whose blocks have mins or offsets (q4_0's -8). Then
+ * x[i] ~ d q[i] with |x[i] - d q[i]| <= d / 2.
  * The CPU twin (ops/gemv/int8_ref.c) computes the same q, d, s bit for bit
  * from the same f32 inputs.
  *
@@ -43,7 +44,7 @@ __device__ __forceinline__ u32 fd_stage_word(const unsigned char *s, u32 k) {
  * warp call it together, one block each call. */
 __device__ __forceinline__ void fd_quantize_x(float v, u32 i, unsigned char *xq, float2 *xd) {
   float amax = warp_max(fabsf(v));
-  float d = amax / 127.0f, id = amax > 0.0f ? 127.0f / amax : 0.0f;
+  float d = amax / 127.0f, id = amax > 1e-30f ? 127.0f / amax : 0.0f;   /* finite: no inf * 0 */
   int q = __float2int_rn(v * id);
   xq[fd_xs_index(i)] = (unsigned char)q;
   float sum = warp_sum((float)q);   /* exact: |sum| <= 32 * 127 */
