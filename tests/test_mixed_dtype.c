@@ -6,7 +6,8 @@
  * absolute on logits of size ~1: the products differ only in summation order
  * and in the fused groups' upload dtype (q/k/v or gate/up that disagree are
  * uploaded as f16 or f32, weights.c). The GGUF round trip keeps each
- * tensor's dtype. */
+ * tensor's dtype. The decode and prefill lowerings of one plan agree (same
+ * bound). */
 #include <unistd.h>
 #include "check.h"
 #include "gpu.h"
@@ -76,6 +77,12 @@ static void check_arch(const char *arch)
     size_t V = mixed->info.hp.vocab, seen[FD_DTYPE_COUNT] = { 0 };
     for (uint64_t i = 0; i < mixed->n_t; i++) seen[mixed->t[i].dtype]++;
     for (size_t d = 0; d < 5; d++) CHECK(seen[mix[d]] > 0);
+    float *dec = logits_of(plain, 0, ids, n), *pre = logits_of(plain, 1, ids, n);
+    double dp = 0;
+    for (size_t i = 0; i < n * V; i++) dp = fmax(dp, fabs(dec[i] - pre[i]));
+    printf("%s: decode vs prefill max |diff| %.2e\n", arch, dp);
+    CHECK(dp <= 2e-3);   /* the two lowerings of one plan agree */
+    free(dec), free(pre);
     for (int prefill = 0; prefill < 2; prefill++) {
         float *a = logits_of(mixed, prefill, ids, n), *b = logits_of(plain, prefill, ids, n);
         double worst = 0, size = 0;

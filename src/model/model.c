@@ -57,9 +57,11 @@ fd_status fd_model_hparam_defaults(fd_model *m, int gguf, fd_error *err)
     char buf[sizeof(fd_model_hparams) / 4][96];
     if (!h->n_kv_heads) h->n_kv_heads = h->n_heads;
     if (!h->head_dim && h->n_heads) {
+        const char *q = gguf ? "" : "\"";   /* config.json's keys quoted, as its reader names them */
         if (h->hidden % h->n_heads)
-            return fd_error_set(err, FD_ERR_FORMAT, "%s: %s %u is not a multiple of %s %u (and %s is not given)",
-                                m->path, KEY_(hidden), h->hidden, KEY_(n_heads), h->n_heads, KEY_(head_dim));
+            return fd_error_set(err, FD_ERR_FORMAT, "%s: %s%s%s %u is not a multiple of %s%s%s %u (and %s%s%s is not "
+                                "given)", m->path, q, KEY_(hidden), q, h->hidden, q, KEY_(n_heads), q, h->n_heads, q,
+                                KEY_(head_dim), q);
         h->head_dim = h->hidden / h->n_heads;
     }
     return FD_OK;
