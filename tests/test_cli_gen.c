@@ -106,6 +106,7 @@ static void test_chat_refuses_and_goes_on(void)
     CHECK(strstr(io.err, "out of memory") == NULL);
     size_t n = 0;
     char *o = read_all(out, &n);
+    if (o) o[n] = 0;   /* read_all leaves room for the NUL */
     int turns = 0;
     for (char *p = o; p && (p = strstr(p, "[prompt:")); p++) turns++;
     CHECK_EQ(turns, 2);   /* Hello and Goodbye */
@@ -180,6 +181,7 @@ static void test_eval_prefill_long(void)
                      (char *)NULL), 0);
     size_t n = 0;
     char *o = read_all(out, &n);
+    if (o) o[n] = 0;   /* read_all leaves room for the NUL */
     int pos = 0;
     for (char *p = o; p && (p = strstr(p, "top5_ids")); p++) pos++;
     CHECK_EQ(pos, 112);
