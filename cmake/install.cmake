@@ -38,6 +38,10 @@ install(DIRECTORY ${CMAKE_SOURCE_DIR}/include/foundry DESTINATION ${CMAKE_INSTAL
 # pkg-config: -lfoundry picks the .so; `--static` adds the private libraries.
 # OpenMP's flag is the compiler's (-fopenmp links libgomp).
 set(FD_OPENMP_LIBS "${OpenMP_C_FLAGS}")
+# The prefix relative to the .pc file's folder, so `cmake --install --prefix P`,
+# DESTDIR and a moved tree all find their own headers and libraries.
+file(RELATIVE_PATH FD_PC_UP "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
+string(REGEX REPLACE "/$" "" FD_PC_UP "${FD_PC_UP}")
 configure_file(${CMAKE_SOURCE_DIR}/cmake/foundry.pc.in ${CMAKE_BINARY_DIR}/foundry.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/foundry.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 

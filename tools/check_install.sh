@@ -28,9 +28,12 @@ for dep in libpcre2-8 libutf8proc libjansson; do
 done
 echo "check_install: libfoundry.so: $(nm -D --defined-only "$so" | wc -l) symbols, all fd_*; SONAME $(readelf -d "$so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')"
 
-# pkg-config reads the prefix from the .pc file: point it at the DESTDIR copy
-sed "s|^prefix=.*|prefix=$root|" "$lib/pkgconfig/foundry.pc" > "$tmp/foundry.pc"
-export PKG_CONFIG_PATH="$tmp"
+# foundry.pc finds its prefix from its own folder: the DESTDIR copy works as installed
+export PKG_CONFIG_PATH="$lib/pkgconfig"
+case "$(pkg-config --cflags foundry)" in
+  *"$root/include"*|*"$lib/pkgconfig/../../include"*) ;;
+  *) echo "check_install: foundry.pc does not point at the installed headers: $(pkg-config --cflags foundry)" >&2; exit 1 ;;
+esac
 for ex in generate kernel; do
   cc -std=c11 -Wall -Wextra -Werror examples/$ex.c $(pkg-config --cflags --libs foundry) -lm -o "$tmp/$ex"
 done

@@ -119,25 +119,30 @@ int cmd_eval(int argc, char **argv)
         return r;
     }
     size_t V = fd_model_describe(m.model)->hp.vocab;
-    float *logits = malloc(n * V * sizeof *logits);
-    fd_state *s = NULL;
-    fd_status st = logits ? fd_state_create(m.fd, m.weights, a.ctx, &s) : FD_ERR_NOMEM;
-    /* every position's logits are T x vocab floats in the foundry's pool: a slice of prompt per call keeps
-     * them to about 8 MiB (T = 13 at a 151,936 vocabulary), whatever the prompt's length */
-    size_t slice = (size_t)(8u << 20) / (V * sizeof *logits);
+    /* a slice of prompt per call: its logits (T x vocab floats) live in the foundry's pool, so a slice keeps
+     * them to about 8 MiB (T = 13 at a 151,936 vocabulary), and only a slice's are held here: the top 5 of
+     * each position are kept, so any prompt that fits the context fits memory */
+    size_t slice = prefill ? (size_t)(8u << 20) / (V * sizeof(float)) : 1;
     if (slice < 1) slice = 1;
-    for (size_t i = 0; st == FD_OK && prefill && i < n; i += slice)
-        st = fd_state_prefill(s, ids + i, n - i < slice ? n - i : slice, NULL, logits + i * V);
-    for (size_t i = 0; st == FD_OK && !prefill && i < n; i++) st = fd_state_step(s, ids[i], logits + i * V);
+    float *logits = malloc(slice * V * sizeof *logits), *vals = malloc(n * TOP * sizeof *vals);
+    int32_t *tops = malloc(n * TOP * sizeof *tops);
+    fd_state *s = NULL;
+    int host_oom = !logits || !vals || !tops;
+    fd_status st = host_oom ? FD_ERR_NOMEM : fd_state_create(m.fd, m.weights, a.ctx, &s);
+    if (host_oom) fprintf(stderr, "foundry eval: out of memory for %zu positions' logits\n", slice);
+    for (size_t i = 0; st == FD_OK && i < n; i += slice) {
+        size_t t = n - i < slice ? n - i : slice;
+        st = prefill ? fd_state_prefill(s, ids + i, t, NULL, logits) : fd_state_step(s, ids[i], logits);
+        for (size_t k = 0; st == FD_OK && k < t; k++) top_k(logits + k * V, V, tops + (i + k) * TOP, vals + (i + k) * TOP);
+    }
     if (st != FD_OK) {
-        fprintf(stderr, "foundry eval: %s: %s\n", fd_status_name(st), fd_foundry_error(m.fd));
+        if (!host_oom) fprintf(stderr, "foundry eval: %s: %s\n", fd_status_name(st), fd_foundry_error(m.fd));
         r = 1;
     } else {
         if (json) printf("{\"positions\": [");
         for (size_t i = 0; i < n; i++) {
-            int32_t top[TOP];
-            float val[TOP];
-            top_k(logits + i * V, V, top, val);
+            const int32_t *top = tops + i * TOP;
+            const float *val = vals + i * TOP;
             if (json) {
                 printf("%s\n  {\"token\": %d, \"top5_ids\": [", i ? "," : "", ids[i]);
                 for (int k = 0; k < TOP; k++) printf("%s%d", k ? ", " : "", top[k]);
@@ -156,6 +161,8 @@ int cmd_eval(int argc, char **argv)
     }
     fd_state_destroy(s);
     free(logits);
+    free(vals);
+    free(tops);
     free(ids);
     cli_model_close(&m);
     return r;
