@@ -54,14 +54,15 @@ static void test_every_allocation(void) { fault_walk("core, kernel layer, GEMV f
 
 /* A dispatch that refuses says why, through fd_run's message (needs a
  * backend that compiles, so only the CPU path is exercised here: the CPU
- * twin of the GEMV family reports its own allocation failure instead). */
+ * twin of the GEMV family reports its own allocation failure instead; a
+ * quantized weight, since float rows need no scratch). */
 static void test_cpu_twin_reports(void)
 {
     fd_foundry *fd = NULL;
     CHECK_OK(fd_foundry_create(&(fd_options){ .backend = FD_BACKEND_CPU }, &fd, NULL), (fd_error *)NULL);
     fd_tensor *x, *w, *y;
     CHECK_OK(fd_tensor_alloc(fd, FD_F32, 1, (int64_t[]){ 64 }, FD_INIT_ZEROS, NULL, &x), (fd_error *)NULL);
-    CHECK_OK(fd_tensor_alloc(fd, FD_F16, 2, (int64_t[]){ 8, 64 }, FD_INIT_ZEROS, NULL, &w), (fd_error *)NULL);
+    CHECK_OK(fd_tensor_alloc(fd, FD_Q8_0, 2, (int64_t[]){ 8, 64 }, FD_INIT_ZEROS, NULL, &w), (fd_error *)NULL);
     CHECK_OK(fd_tensor_alloc(fd, FD_F32, 1, (int64_t[]){ 8 }, FD_INIT_ZEROS, NULL, &y), (fd_error *)NULL);
     fd_mem_fail_after(1, 1);   /* the reference's scratch row */
     fd_status st = fd_run(fd, &FD_GEMV, &(fd_gemv_plain_args){ .x = x, .w = w, .y = y, .rows = 8, .cols = 64 });

@@ -8,10 +8,15 @@
  * hd+4) f32; count: (H) i32. Query head h reads kv head h / G; a decode
  * block serves a kv head's query heads (up to GROUP of them) together. Device code
  * in attn_decode.cuh and attn_prefill.cuh (shared helpers in attn_common.cuh);
- * the CPU twins share attend_ref below (f32 inputs, double accumulation). */
+ * the CPU twins share attend_ref below (f32 inputs; scores in f32 lanes
+ * summed in double, the softmax and the values in double), threaded over
+ * (row, head) pairs. */
 #include <math.h>
+#include <omp.h>
 #include "ops/ops.h"
+#include "ops/ref.h"
 #include "base/mem.h"
+#include "backend/cpu/simd.h"
 
 #define MAX_SPLITS 256   /* attn_decode.cuh: the combine keeps a weight per split in its q buffer (AD_MAXHD) */
 #define GROUP 8          /* query heads a decode block serves (attn_decode.cuh AD_MAXG) */
@@ -64,47 +69,55 @@ static fd_status check_cache(const fd_tensor *kc, const fd_tensor *vc, const fd_
 }
 
 /* ---- the CPU side */
-static float kv_at(const fd_tensor *t, size_t i)
+/* Row p of a kv head's cache (hd values) as f32 into r. */
+static void kv_row(const fd_tensor *t, size_t at, uint32_t hd, float *r)
 {
-    const uint16_t *p = fd_tensor_data(t);
-    return t->dtype == FD_F16 ? fd_f16_to_f32(p[i]) : fd_bf16_to_f32(p[i]);
+    const uint16_t *p = (const uint16_t *)fd_tensor_data(t) + at;
+    if (t->dtype == FD_F16) fd_cpu_f16_to_f32(p, r, hd);
+    else fd_dequantize_row(FD_BF16, p, r, hd);
 }
 
 /* y[0, hd) = softmax(scale * q . k_p) . v_p over positions p < n of kv head j;
- * w: n floats of scratch. y = 0 when n <= 0. */
+ * w: n floats and r: hd floats of scratch. y = 0 when n <= 0. Scores by
+ * fd_cpu_dot_f32 (f32 lanes summed in double); the weighted sum of values
+ * position by position in double. */
 static void attend_ref(const float *q, const fd_tensor *kc, const fd_tensor *vc, uint32_t j, int64_t n,
-                       uint32_t hd, uint32_t ctx, float scale, float *y, float *w)
+                       uint32_t hd, uint32_t ctx, float scale, float *y, float *w, float *r)
 {
     size_t base = (size_t)j * ctx * hd;
-    double mx = -INFINITY, sum = 0;
+    double mx = -INFINITY, sum = 0, acc[256] = { 0 };
     for (int64_t p = 0; p < n; p++) {
-        double s = 0;
-        for (uint32_t d = 0; d < hd; d++) s += (double)q[d] * kv_at(kc, base + (size_t)p * hd + d);
-        w[p] = (float)(s * scale);
+        kv_row(kc, base + (size_t)p * hd, hd, r);
+        w[p] = (float)(fd_cpu_dot_f32(q, r, hd) * scale);
         if (w[p] > mx) mx = w[p];
     }
     for (int64_t p = 0; p < n; p++) sum += (w[p] = (float)exp((double)w[p] - mx));
-    for (uint32_t d = 0; d < hd; d++) {
-        double acc = 0;
-        for (int64_t p = 0; p < n; p++) acc += (double)w[p] * kv_at(vc, base + (size_t)p * hd + d);
-        y[d] = n > 0 ? (float)(acc / sum) : 0.0f;
+    for (int64_t p = 0; p < n; p++) {
+        kv_row(vc, base + (size_t)p * hd, hd, r);
+        for (uint32_t d = 0; d < hd; d++) acc[d] += (double)w[p] * r[d];
     }
+    for (uint32_t d = 0; d < hd; d++) y[d] = n > 0 ? (float)(acc[d] / sum) : 0.0f;
 }
 
-/* Query rows t < T at positions start + t, each over [0, min(start+t, C-1)]. */
+/* Query rows t < T at positions start + t, each over [0, min(start+t, C-1)];
+ * the (row, head) pairs shared by the foundry's threads. */
 static fd_status attend_rows(const float *q, const fd_tensor *kc, const fd_tensor *vc, float *y, int64_t start,
                              uint32_t T, uint32_t H, uint32_t KV, uint32_t hd, uint32_t ctx, float scale,
                              fd_error *err)
 {
-    float *w = fd_malloc((size_t)ctx * sizeof *w);
+    int64_t reach = start + T < (int64_t)ctx ? start + T : ctx;
+    int nth = fd_ref_threads(kc, (uint64_t)T * H * hd * (uint64_t)(reach > 0 ? reach : 1));
+    size_t per = (size_t)ctx + hd;
+    float *w = fd_malloc((size_t)nth * per * sizeof *w);
     if (!w) return fd_error_set(err, FD_ERR_NOMEM, "attention reference: no scratch for %u scores", ctx);
     uint32_t G = H / KV;
-    for (uint32_t t = 0; t < T; t++) {
+#pragma omp parallel for num_threads(nth) schedule(dynamic)
+    for (int64_t i = 0; i < (int64_t)T * H; i++) {
+        uint32_t t = (uint32_t)(i / H), h = (uint32_t)(i % H);
         int64_t last = start + t < (int64_t)ctx - 1 ? start + t : (int64_t)ctx - 1;
-        for (uint32_t h = 0; h < H; h++) {
-            size_t o = ((size_t)t * H + h) * hd;
-            attend_ref(q + o, kc, vc, h / G, last + 1, hd, ctx, scale, y + o, w);
-        }
+        size_t o = ((size_t)t * H + h) * hd;
+        float *ws = w + (size_t)omp_get_thread_num() * per;
+        attend_ref(q + o, kc, vc, h / G, last + 1, hd, ctx, scale, y + o, ws, ws + ctx);
     }
     fd_free(w);
     return FD_OK;
