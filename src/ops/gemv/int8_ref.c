@@ -34,28 +34,46 @@ int fd_int8_threads(uint32_t rows, uint32_t cols)
 /* Q8_0 and Q4_0 rows straight from their blocks: the 32 int8 products of a
  * block summed exactly in an int, times the weight's and x's scales — what
  * the dequantized path below computes too (f16 scale x int8 is exact in f32),
- * without expanding the row. Sums in double as the general path. */
-static double q8_0_row(const fd_block_q8_0 *b, const int8_t *q, const float *d, uint32_t nb)
-{
-    double acc = 0;
-    for (uint32_t k = 0; k < nb; k++) {
-        int dot = 0;
-        for (int i = 0; i < 32; i++) dot += b[k].qs[i] * q[32 * k + i];
-        acc += (double)fd_f16_to_f32(b[k].d) * d[k] * dot;
+ * without expanding the row. Sums in double as the general path. Each body
+ * is compiled twice on x86, the second for AVX2 (chosen when the processor
+ * has it: the binary travels), so the int loops vectorise wide. */
+#define ROW_FNS(sfx, attr)                                                                                      \
+    attr static double q8_0_row##sfx(const fd_block_q8_0 *b, const int8_t *q, const float *d, uint32_t nb)     \
+    {                                                                                                           \
+        double acc = 0;                                                                                         \
+        for (uint32_t k = 0; k < nb; k++) {                                                                     \
+            int dot = 0;                                                                                        \
+            for (int i = 0; i < 32; i++) dot += b[k].qs[i] * q[32 * k + i];                                     \
+            acc += (double)fd_f16_to_f32(b[k].d) * d[k] * dot;                                                  \
+        }                                                                                                       \
+        return acc;                                                                                             \
+    }                                                                                                           \
+    /* value j is qs[j] & 15, value j + 16 is qs[j] >> 4; both offset by 8 */                                   \
+    attr static double q4_0_row##sfx(const fd_block_q4_0 *b, const int8_t *q, const float *d, uint32_t nb)     \
+    {                                                                                                           \
+        double acc = 0;                                                                                         \
+        for (uint32_t k = 0; k < nb; k++) {                                                                     \
+            const int8_t *x = q + 32 * k;                                                                       \
+            int dot = 0;                                                                                        \
+            for (int j = 0; j < 16; j++) dot += ((b[k].qs[j] & 15) - 8) * x[j] + ((b[k].qs[j] >> 4) - 8) * x[j + 16]; \
+            acc += (double)fd_f16_to_f32(b[k].d) * d[k] * dot;                                                  \
+        }                                                                                                       \
+        return acc;                                                                                             \
     }
-    return acc;
-}
+ROW_FNS(, )
+#if defined(__x86_64__) && defined(__GNUC__)
+ROW_FNS(_avx2, __attribute__((target("avx2"))))
+static int wide(void) { return __builtin_cpu_supports("avx2"); }
+#else
+#define q8_0_row_avx2 q8_0_row
+#define q4_0_row_avx2 q4_0_row
+static int wide(void) { return 0; }
+#endif
 
-static double q4_0_row(const fd_block_q4_0 *b, const int8_t *q, const float *d, uint32_t nb)
+static double quant_row(fd_dtype dt, const void *row, const int8_t *q, const float *d, uint32_t nb, int w)
 {
-    double acc = 0;
-    for (uint32_t k = 0; k < nb; k++) {
-        const int8_t *x = q + 32 * k;
-        int dot = 0;   /* value j is qs[j] & 15, value j + 16 is qs[j] >> 4; both offset by 8 */
-        for (int j = 0; j < 16; j++) dot += ((b[k].qs[j] & 15) - 8) * x[j] + ((b[k].qs[j] >> 4) - 8) * x[j + 16];
-        acc += (double)fd_f16_to_f32(b[k].d) * d[k] * dot;
-    }
-    return acc;
+    if (dt == FD_Q8_0) return w ? q8_0_row_avx2(row, q, d, nb) : q8_0_row(row, q, d, nb);
+    return w ? q4_0_row_avx2(row, q, d, nb) : q4_0_row(row, q, d, nb);
 }
 
 void fd_int8_gemv_rows(fd_dtype dt, const void *w, const int8_t *q, const float *d, float *y, uint32_t rows,
@@ -64,10 +82,9 @@ void fd_int8_gemv_rows(fd_dtype dt, const void *w, const int8_t *q, const float 
     const unsigned char *base = w;
     size_t rb = (size_t)cols / fd_dtype_block_elems(dt) * fd_dtype_block_bytes(dt);
     if (dt == FD_Q8_0 || dt == FD_Q4_0) {
+        int w = wide();
 #pragma omp parallel for num_threads(nth) if (nth > 1)
-        for (int64_t r = 0; r < (int64_t)rows; r++)
-            y[r] = (float)(dt == FD_Q8_0 ? q8_0_row((const fd_block_q8_0 *)(base + (size_t)r * rb), q, d, cols / 32)
-                                         : q4_0_row((const fd_block_q4_0 *)(base + (size_t)r * rb), q, d, cols / 32));
+        for (int64_t r = 0; r < (int64_t)rows; r++) y[r] = (float)quant_row(dt, base + (size_t)r * rb, q, d, cols / 32, w);
         return;
     }
 #pragma omp parallel num_threads(nth) if (nth > 1)
