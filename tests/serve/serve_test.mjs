@@ -232,7 +232,7 @@ async function queueChecks(B) {
   const it = long[Symbol.asyncIterator]();
   await it.next();                      // the role chunk: it runs
   const queued = client.completions.create({ prompt: 'queued', max_tokens: 1 });
-  for (let i = 0; i < 200 && (await metric(B.url, 'foundry_queue_length')) < 1; i++) await sleep(50);
+  for (let i = 0; i < 2400 && (await metric(B.url, 'foundry_queue_length')) < 1; i++) await sleep(50);
   const r = await fetch(B.url + '/v1/completions', { method: 'POST', body: JSON.stringify({ prompt: 'x', max_tokens: 1 }) });
   const e = await errorOf(r);
   check(r.status === 503 && r.headers.get('retry-after') && e.type === 'overloaded_error', 'queue full: 503 with Retry-After', e);
@@ -245,12 +245,15 @@ async function queueChecks(B) {
   check(gen < 100 && (await metric(B.url, 'foundry_sequences_active')) === 0,
         'a disconnect mid-stream cancels the sequence (it did not run to 200 tokens)', gen);
   // SIGTERM: the running request finishes, new ones are refused, the process exits 0
-  const running = client.completions.create({ prompt: 'drain', max_tokens: 4, ignore_eos: true });
-  for (let i = 0; i < 200 && (await metric(B.url, 'foundry_sequences_active')) < 1; i++) await sleep(50);
+  const drain = await client.chat.completions.create({ messages: messages('drain'), max_tokens: 4, ignore_eos: true,
+                                                       stream: true, stream_options: { include_usage: true } });
+  const di = drain[Symbol.asyncIterator]();
+  await di.next();                      // the role chunk: the request is in the engine's hands
   const exited = new Promise((res) => B.on('exit', (code, sig) => res([code, sig])));
   B.kill('SIGTERM');
-  const res = await running;
-  check(res.usage.completion_tokens === 4, 'SIGTERM: the running request finishes');
+  let du = null;
+  for (let x = await di.next(); !x.done; x = await di.next()) if (x.value.usage) du = x.value.usage;
+  check(du?.completion_tokens === 4, 'SIGTERM: the running request finishes', du);
   const [code, sig] = await Promise.race([exited, sleep(60_000).then(() => ['timeout', null])]);
   check(code === 0, 'SIGTERM: the server exits 0 after the drain', [code, sig]);
 }
