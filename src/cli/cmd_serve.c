@@ -5,6 +5,7 @@
  * Layer: cli. Prints one line when listening ("foundry serve: listening on
  * http://HOST:PORT ..."): scripts and tests read the port from it (--port 0
  * picks a free one). */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -97,7 +98,16 @@ int cmd_serve(int argc, char **argv)
     o.template_path = cli_model_template_path(&a.m);
     fd_server *s = NULL;
     fd_error err = { 0 };
+    /* SIGTERM and SIGINT go to this thread only: the HTTP threads made now
+     * inherit the blocked mask, so a signal never interrupts a reply's write
+     * (an EINTR there would read as a client that hung up). */
+    sigset_t term;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    sigaddset(&term, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &term, NULL);
     fd_status st = fd_server_create(m.fd, m.model, m.weights, &o, &s, &err);
+    pthread_sigmask(SIG_UNBLOCK, &term, NULL);
     if (st != FD_OK) {
         cli_fail("serve", st, &err);
         cli_model_close(&m);

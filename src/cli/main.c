@@ -19,7 +19,9 @@ static const struct {
     { "info",     cmd_info,     "MODEL: architecture, hyper-parameters, tokenizer and tensors" },
     { "convert",  cmd_convert,  "IN OUT.gguf --dtype f16|bf16|q8_0|q4_0: write a GGUF file" },
     { "run",      cmd_run,      "-m MODEL -p PROMPT: generate text, streamed, with prompt and generation tok/s" },
+#ifdef FD_HAVE_SERVER   /* built where civetweb was found (CMakeLists.txt) */
     { "serve",    cmd_serve,    "-m MODEL [--port 8080] [--parallel N]: an OpenAI-compatible HTTP server" },
+#endif
     { "chat",     cmd_chat,     "-m MODEL [-s SYSTEM]: multi-turn chat through the model's template (stdin lines)" },
     { "demo",     cmd_demo,     "the main job: generate on a random-weight Qwen2.5-0.5B-shaped model (no download)" },
     { "bench",    cmd_bench,    "-m MODEL | --synthetic NAME: prompt and generation tok/s, like llama-bench" },

@@ -110,6 +110,9 @@ static int stream(reply *p, srv_engine *e, srv_job *j)
         if (j->hold) {
             json_t *m = message(p->r, all.s ? all.s : "", all.len, &finish);
             json_object_del(m, "role");
+            json_t *calls = json_object_get(m, "tool_calls");   /* a streamed call carries its index */
+            for (size_t i = 0; i < json_array_size(calls); i++)
+                json_object_set_new(json_array_get(calls, i), "index", json_integer((json_int_t)i));
             if (json_is_null(json_object_get(m, "content"))) json_object_del(m, "content");
             send_event(p, delta_choice(p->r, m, NULL), NULL);
         }

@@ -27,6 +27,7 @@ struct fd_server {
     unsigned port;
     volatile sig_atomic_t stopping;
     uint64_t seq;               /* response ids and default seeds (atomic increments) */
+    int busy;                   /* requests being answered (atomic): destroy lets them finish writing */
     double started;
     fd_error err;
 };

@@ -156,9 +156,21 @@ static char *read_body(struct mg_connection *c, size_t *len, int *status)
     return b;
 }
 
+static int answer(struct mg_connection *c, fd_server *s);
+
+/* Counts the requests being answered: civetweb fails every write once
+ * mg_stop begins, so destroy waits for these to end first. */
 static int route(struct mg_connection *c, void *user)
 {
     fd_server *s = user;
+    __atomic_add_fetch(&s->busy, 1, __ATOMIC_SEQ_CST);
+    int r = answer(c, s);
+    __atomic_sub_fetch(&s->busy, 1, __ATOMIC_SEQ_CST);
+    return r;
+}
+
+static int answer(struct mg_connection *c, fd_server *s)
+{
     const struct mg_request_info *ri = mg_get_request_info(c);
     const char *m = ri->request_method, *u = ri->local_uri ? ri->local_uri : "";
     int get = !strcmp(m, "GET"), post = !strcmp(m, "POST");
@@ -278,6 +290,10 @@ void fd_server_destroy(fd_server *s)
     if (s->http) {
         s->stopping = 1;
         if (s->eng) srv_engine_stop(s->eng, 0.001);
+        for (int i = 0; i < 500 && __atomic_load_n(&s->busy, __ATOMIC_SEQ_CST); i++) {   /* up to 5 s */
+            struct timespec ts = { 0, 10 * 1000000L };
+            nanosleep(&ts, NULL);
+        }
         mg_stop(s->http);   /* waits for the workers: every job they wait on is done by now */
         mg_exit_library();  /* pairs with create's mg_init_library (civetweb counts them) */
     }

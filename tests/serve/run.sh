@@ -11,6 +11,7 @@ work=$2
 for t in node npm curl; do
   command -v $t >/dev/null 2>&1 || { echo "SKIP: $t is not installed (tools/install-deps.sh; .ci/run installs it)"; exit 77; }
 done
+"$bin" serve --help >/dev/null 2>&1 || { echo "SKIP: this foundry has no serve command (built without civetweb)"; exit 77; }
 mkdir -p "$work" || exit 1
 cp "$here/package.json" "$here/package-lock.json" "$here/serve_test.mjs" "$work/" || exit 1
 if ! [ -f "$work/node_modules/openai/package.json" ] || ! cmp -s "$here/package-lock.json" "$work/.installed-lock"; then
