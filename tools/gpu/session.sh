@@ -6,9 +6,9 @@
 #   ctest    the GPU entries of CTest (the CPU ones run in CI)
 #   kernels  bench_handover (the persistent step's floor), tools/gpu/int8.sh, tools/gpu/attn.sh
 #   model    tools/gpu/model.sh (Qwen3 and Qwen2 parity against transformers, the Qwen3 goldens for CI)
-#   final    everything of one session's last call, each step capped (build, the floor, the kernel
-#            benchmarks, the tiny Qwen3 parity + goldens, old / new / llama.cpp at 0.5B, the server at 1 and 8
-#            streams); for a call that must fit 10 minutes
+#   final    a session's last call, each step capped to fit 10 minutes: build, the floor, the kernel
+#            benchmarks, the tiny Qwen3 parity + goldens, this tree / llama.cpp at 0.5B (f16, q8_0), the server
+#            against llama-server at 1, 8 and 32 streams
 #   peer     the old tree (.dev/old) built too; random Qwen checkpoints written by llama.cpp's converter and
 #            quantizer (tools/gpu/peer_models.sh); tools/gpu/peer_bench.py old / new / llama.cpp; tools/gpu/serve.sh
 # Everything lands under OUT (tar it: the device tool brings back 8 files).
@@ -59,35 +59,33 @@ for phase in "$@"; do
     fi;;
   final)
     M=/tmp/m; mkdir -p $M
-    step final: build, then llama.cpp and the old tree in the background; a 0.5B checkpoint converted meanwhile
+    step final: llama.cpp builds and a 0.5B checkpoint converts in the background while this tree builds; llama_build
     ( [ -f $M/qwen2.5-0.5b-hf/config.json ] || python3 .dev/shared/tools/make_random_qwen.py $M/qwen2.5-0.5b-hf --dtype bf16 \
         >$M/make.log 2>&1; bash .dev/shared/tools/peer/device_llama.sh convert $M/qwen2.5-0.5b-hf $M/qwen2.5-0.5b f16 q8_0 ) \
       >"$OUT/convert.log" 2>&1 &
     conv=$!
     build_tree . build-gpu "$OUT/build.log" || exit 1
     nvidia-smi --query-gpu=name,memory.total,clocks.max.sm --format=csv,noheader | tee "$OUT/card.txt"
-    llama_build; [ -d .dev/old/src ] && { build_tree .dev/old build-old "$OUT/build_old.log" & }
+    ( PYTHONUNBUFFERED=1 timeout 200 python3 tools/parity.py build-gpu/foundry "$OUT" --arch qwen3 --quick --goldens \
+        >"$OUT/parity_qwen3.txt" 2>&1 ) &
+    par=$!
     step floor; timeout 40 build-gpu/bench_handover >"$OUT/handover.json" 2>&1; grep -E "us_per|qwen2.5-0.5b|qwen2.5-1.5b" "$OUT/handover.json"
     step qk_norm; timeout 30 build-gpu/test_qk_norm test_gpu_parity 2>&1 | tail -5
     step bench_gemv; timeout 75 build-gpu/bench_gemv >"$OUT/bench_gemv.json" 2>"$OUT/bench_gemv.err"; tail -2 "$OUT/bench_gemv.err"
-    step attention; timeout 50 build-gpu/bench_attention --quick >"$OUT/bench_attention.jsonl" 2>&1; tail -c 1500 "$OUT/bench_attention.jsonl"
+    step attention; timeout 50 build-gpu/bench_attention --quick >"$OUT/bench_attention.jsonl" 2>&1; tail -c 1200 "$OUT/bench_attention.jsonl"
     step sampler; timeout 30 build-gpu/test_sample test_gpu_graph 2>&1 | grep -E "sample V|failed"
-    step 1.5B tg; timeout 60 build-gpu/foundry bench --synthetic qwen2.5-1.5b --dtype f16,q8_0,q4_0 -p 0 -n 128 -r 2 2>&1 | tail -5
     step sampled vs greedy
     P=$(python3 -c 'print(" ".join(["The quick brown fox jumps over the lazy dog."] * 40))')
     for T in 0.8 0; do
       timeout 30 build-gpu/foundry run --synthetic qwen2.5-0.5b -p "$P" -n 256 --ignore-eos --temp $T --seed 1 >"$OUT/run_t$T.txt" 2>&1
       echo "temp $T: $(grep -o 'prompt: .*' "$OUT/run_t$T.txt")"
     done
-    step qwen3 parity tiny + goldens
-    PYTHONUNBUFFERED=1 timeout 100 python3 tools/parity.py build-gpu/foundry "$OUT" --arch qwen3 --quick --goldens 2>&1 | tail -8
-    step peer; wait $conv; tail -3 "$OUT/convert.log"; wait; llama_wait
-    [ -x /tmp/llama/b/bin/llama-quantize ] && bash .dev/shared/tools/peer/device_llama.sh quantize $M/qwen2.5-0.5b-f16.gguf $M/qwen2.5-0.5b q4_0
-    FOUNDRY="new=build-gpu/foundry old=build-old/foundry" REPS=2 timeout 130 python3 tools/gpu/peer_bench.py "$OUT" \
-      $M/qwen2.5-0.5b-f16.gguf $M/qwen2.5-0.5b-q8_0.gguf $M/qwen2.5-0.5b-q4_0.gguf >"$OUT/peer_bench.txt" 2>&1
-    sed -n '/^| file/,$p' "$OUT/peer_bench.txt"
+    step peer; wait $conv; tail -2 "$OUT/convert.log"; llama_wait
+    REPS=2 timeout 90 python3 tools/gpu/peer_bench.py "$OUT" $M/qwen2.5-0.5b-f16.gguf $M/qwen2.5-0.5b-q8_0.gguf \
+      >"$OUT/peer_bench.txt" 2>&1; sed -n '/^| file/,$p' "$OUT/peer_bench.txt"
     step serve; mkdir -p "$OUT/serve"
-    STREAMS="1 8" REQS=1 timeout 100 bash tools/gpu/serve.sh "$OUT/serve" $M/qwen2.5-0.5b-q8_0.gguf /tmp/llama/b/bin 2>&1 | tail -12;;
+    REQS=1 timeout 150 bash tools/gpu/serve.sh "$OUT/serve" $M/qwen2.5-0.5b-q8_0.gguf /tmp/llama/b/bin 2>&1 | tail -14
+    step qwen3 parity; wait $par; tail -8 "$OUT/parity_qwen3.txt";;
   *) echo "unknown phase $phase"; exit 2;;
   esac
 done
