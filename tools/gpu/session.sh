@@ -80,12 +80,13 @@ for phase in "$@"; do
       timeout 30 build-gpu/foundry run --synthetic qwen2.5-0.5b -p "$P" -n 256 --ignore-eos --temp $T --seed 1 >"$OUT/run_t$T.txt" 2>&1
       echo "temp $T: $(grep -o 'prompt: .*' "$OUT/run_t$T.txt")"
     done
+    step qwen3 parity; wait $par; tail -8 "$OUT/parity_qwen3.txt"; cp "$OUT"/goldens_*.tar.gz "$OUT/.." 2>/dev/null
     step serve; wait $conv; tail -2 "$OUT/convert.log"; llama_wait; mkdir -p "$OUT/serve"
     REQS=1 timeout 150 bash tools/gpu/serve.sh "$OUT/serve" $M/qwen2.5-0.5b-q8_0.gguf /tmp/llama/b/bin 2>&1 | tail -14
     step peer
     REPS=2 timeout 90 python3 tools/gpu/peer_bench.py "$OUT" $M/qwen2.5-0.5b-f16.gguf $M/qwen2.5-0.5b-q8_0.gguf \
       >"$OUT/peer_bench.txt" 2>&1; sed -n '/^| file/,$p' "$OUT/peer_bench.txt"
-    step qwen3 parity; wait $par; tail -8 "$OUT/parity_qwen3.txt";;
+    ;;
   *) echo "unknown phase $phase"; exit 2;;
   esac
 done
