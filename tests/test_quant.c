@@ -32,7 +32,10 @@ static void test_table(void)
         CHECK_EQ(fd_dtype_block_bytes(t), want[i].bb);
         CHECK(fd_dtype_from_ggml(want[i].id, &back) == FD_OK && back == t);
         CHECK(fd_dtype_parse(fd_dtype_name(t), &back) == FD_OK && back == t);
-        CHECK(fd_dtype_is_cpu_only(t) && !fd_dtype_is_quant(t) && !fd_dtype_is_float(t) && !fd_dtype_can_write(t));
+        /* the 32-value legacy types and IQ4_NL have GPU policies (QREAD: quant, read only), the rest is CPU only */
+        int gpu = want[i].be == 32;
+        CHECK(fd_dtype_is_cpu_only(t) == !gpu && fd_dtype_is_quant(t) == gpu && !fd_dtype_is_float(t) && !fd_dtype_can_write(t));
+        CHECK((fd_gemv_policy(t) != NULL) == gpu && (fd_gemm_policy(t) != NULL) == gpu);
         /* no quantizer: nothing is written */
         unsigned char dst[256];
         float x[256] = { 1.0f };

@@ -6,7 +6,7 @@
 #define FD_GEMM_OP 0
 #define FD_W fd_q4_1
 #define FD_BB 20
-#define FD_GEMM_WRAW FD_GEMM_WRAW_Q4_1
+#define FD_GEMM_WRAW FD_GEMM_WRAW_Q4_0   /* 4-byte aligned blocks: 2 granules */
 #define FD_QOFF(h) 4
 #define FD_QWORD(w, h) (((w) >> (4 * (h))) & 0x0F0F0F0Fu)
 #define FD_QBIAS 8388608.0f                  /* 2^23 */

@@ -7,8 +7,8 @@
 #define FD_GEMM_OP 0
 #define FD_W fd_q5_0
 #define FD_BB 22
-#define FD_GEMM_WRAW FD_GEMM_WRAW_Q5
+#define FD_GEMM_WRAW FD_GEMM_WRAW_Q5_0
 #define FD_QWORD_AT(blk, h, k) \
-  (((fd_qword((blk) + 6, k) >> (4 * (h))) & 0x0F0F0F0Fu) | fd_qh_word(fd_qword((blk) + 2, 0), (k) + 4 * (h)))
+  (((fd_qword((blk) + 6, k) >> (4 * (h))) & 0x0F0F0F0Fu) | fd_qh_word((blk)[2 + ((k) + 4 * (h)) / 2], ((k) + 4 * (h)) & 1))
 #define FD_QBIAS 8388624.0f                  /* 2^23 + 16 */
 #include "ops/gemm/quant_policy.cuh"

@@ -55,23 +55,24 @@ __device__ __forceinline__ const unsigned char *fd_w_ready(const fd_args &a, con
     const unsigned char *blk = raw + r * FD_GEMM_WRAW + off;
     float d = fd_h2f(*(const u16 *)blk);
 #ifdef FD_QMIN
-    float m = fd_h2f(*(const u16 *)(blk + FD_QMIN));   /* d q + m unfused, as the CPU's dequantization */
-#define FD_QVAL_(q) __fadd_rn(__fmul_rn((q), d), m)
+    /* d q is exact in f32 (11 by at most 8 significant bits), so a fused d q + m
+     * rounds as the CPU's unfused one */
+    float m = fd_h2f(*(const u16 *)(blk + FD_QMIN));
+#define FD_QVAL_(q) fmaf((q), d, m)
 #else
 #define FD_QVAL_(q) (q) * d
 #endif
-    u32 o[8];
+    u32 o[4];   /* one 16-byte store per two words: fewer values live */
     _Pragma("unroll") for (int k = 0; k < 4; k++) {
       u32 w = FD_QWORD_AT(blk, h, k);
       float v[4];
       _Pragma("unroll") for (int e = 0; e < 4; e++)
         v[e] = FD_QVAL_(__uint_as_float(__byte_perm(w, 0x4B000000u, 0x7540u | e)) - FD_QBIAS);
-      o[2 * k] = fd_pack2(v[0], v[1]);
-      o[2 * k + 1] = fd_pack2(v[2], v[3]);
+      o[2 * (k & 1)] = fd_pack2(v[0], v[1]);
+      o[2 * (k & 1) + 1] = fd_pack2(v[2], v[3]);
+      if (k & 1) *(uint4 *)(tile + fd_tile_off(r, 2 * h + k / 2)) = make_uint4(o[0], o[1], o[2], o[3]);
     }
 #undef FD_QVAL_
-    *(uint4 *)(tile + fd_tile_off(r, 2 * h)) = make_uint4(o[0], o[1], o[2], o[3]);
-    *(uint4 *)(tile + fd_tile_off(r, 2 * h + 1)) = make_uint4(o[4], o[5], o[6], o[7]);
   }
   return tile;
 }
