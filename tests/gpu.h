@@ -42,7 +42,15 @@ static inline fd_tensor *rand_tensor(fd_foundry *fd, fd_dtype dt, int ndim, cons
     float *x = malloc((size_t)n * sizeof *x);
     unsigned char *q = malloc((size_t)n * 4 + 64);
     for (int64_t i = 0; i < n; i++) x[i] = rng_uniform(seed) * scale;
-    fd_quantize_row(dt, x, q, (size_t)n);
+    if (fd_dtype_can_write(dt)) fd_quantize_row(dt, x, q, (size_t)n);
+    else {   /* no quantizer (read-only types of 32-value blocks): random quants, finite f16 scale (and min) */
+        size_t bb = fd_dtype_block_bytes(dt), nb = (size_t)n / fd_dtype_block_elems(dt);
+        for (size_t i = 0; i < nb * bb; i++) q[i] = (unsigned char)((rng_uniform(seed) + 1.0f) * 127.5f);
+        for (size_t b = 0; b < nb; b++) {
+            uint16_t h[2] = { fd_f32_to_f16(rng_uniform(seed) * scale / 16.0f), fd_f32_to_f16(rng_uniform(seed) * scale) };
+            memcpy(q + b * bb, h, dt == FD_Q4_1 || dt == FD_Q5_1 ? 4 : 2);
+        }
+    }
     fd_tensor *t = NULL;
     if (fd_tensor_alloc(fd, dt, ndim, dims, FD_INIT_COPY, q, &t)) fprintf(stderr, "alloc: %s\n", fd_foundry_error(fd));
     free(x);
