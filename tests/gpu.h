@@ -34,6 +34,29 @@ static inline fd_foundry *make_gpu(void)
     return fd;
 }
 
+/* The bytes of n values x in dtype dt: quantized where dt has a quantizer;
+ * for the read-only types (no quantizer, 32-value blocks) blocks made from
+ * x's bits: quants from its mantissas, the scale x[0] / 16 and the min x[1]
+ * of each block (finite, of x's size), so tests read them back as stored. */
+static inline void test_blocks(fd_dtype dt, const float *x, unsigned char *q, size_t n)
+{
+    if (fd_dtype_can_write(dt)) {
+        fd_quantize_row(dt, x, q, n);
+        return;
+    }
+    size_t bb = fd_dtype_block_bytes(dt), be = fd_dtype_block_elems(dt);
+    for (size_t b = 0; b < n / be; b++) {
+        const float *v = x + b * be;
+        for (size_t i = 0; i < bb; i++) {
+            uint32_t u;
+            memcpy(&u, &v[i % be], sizeof u);
+            q[b * bb + i] = (unsigned char)((u >> 8) ^ (u >> 16) ^ (uint32_t)i * 37u);
+        }
+        uint16_t h[2] = { fd_f32_to_f16(v[0] / 16.0f), fd_f32_to_f16(v[1]) };
+        memcpy(q + b * bb, h, dt == FD_Q4_1 || dt == FD_Q5_1 ? 4 : 2);
+    }
+}
+
 /* A tensor of random values in [-scale, scale), stored as `dt`. */
 static inline fd_tensor *rand_tensor(fd_foundry *fd, fd_dtype dt, int ndim, const int64_t *dims, uint64_t *seed, float scale)
 {
@@ -42,7 +65,7 @@ static inline fd_tensor *rand_tensor(fd_foundry *fd, fd_dtype dt, int ndim, cons
     float *x = malloc((size_t)n * sizeof *x);
     unsigned char *q = malloc((size_t)n * 4 + 64);
     for (int64_t i = 0; i < n; i++) x[i] = rng_uniform(seed) * scale;
-    fd_quantize_row(dt, x, q, (size_t)n);
+    test_blocks(dt, x, q, (size_t)n);
     fd_tensor *t = NULL;
     if (fd_tensor_alloc(fd, dt, ndim, dims, FD_INIT_COPY, q, &t)) fprintf(stderr, "alloc: %s\n", fd_foundry_error(fd));
     free(x);

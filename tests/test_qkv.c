@@ -38,7 +38,7 @@ static void host_free(host *h) { free(h->W), free(h->b), free(h->x), free(h->nw)
 static fd_tensor *make(fd_foundry *fd, fd_dtype dt, int64_t rows, int64_t cols, const float *v)
 {
     void *q = malloc((size_t)(rows * cols) * 4 + 64);
-    fd_quantize_row(dt, v, q, (size_t)(rows * cols));
+    test_blocks(dt, v, q, (size_t)(rows * cols));
     fd_tensor *t = NULL;
     fd_status st = cols > 1 ? fd_tensor_alloc(fd, dt, 2, (int64_t[]){ rows, cols }, FD_INIT_COPY, q, &t)
                             : fd_tensor_alloc(fd, dt, 1, (int64_t[]){ rows }, FD_INIT_COPY, q, &t);

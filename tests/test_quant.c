@@ -10,6 +10,7 @@
 #include "foundry/forward.h"
 #include "foundry/foundry.h"
 #include "foundry/gguf.h"
+#include "model/model_int.h"
 
 #define F16_1     0x3c00   /* 1.0 */
 #define F16_HALF  0x3800   /* 0.5 */
@@ -32,7 +33,10 @@ static void test_table(void)
         CHECK_EQ(fd_dtype_block_bytes(t), want[i].bb);
         CHECK(fd_dtype_from_ggml(want[i].id, &back) == FD_OK && back == t);
         CHECK(fd_dtype_parse(fd_dtype_name(t), &back) == FD_OK && back == t);
-        CHECK(fd_dtype_is_cpu_only(t) && !fd_dtype_is_quant(t) && !fd_dtype_is_float(t) && !fd_dtype_can_write(t));
+        /* the 32-value legacy types and IQ4_NL have GPU policies (QREAD: quant, read only), the rest is CPU only */
+        int gpu = want[i].be == 32;
+        CHECK(fd_dtype_is_cpu_only(t) == !gpu && fd_dtype_is_quant(t) == gpu && !fd_dtype_is_float(t) && !fd_dtype_can_write(t));
+        CHECK((fd_gemv_policy(t) != NULL) == gpu && (fd_gemm_policy(t) != NULL) == gpu);
         /* no quantizer: nothing is written */
         unsigned char dst[256];
         float x[256] = { 1.0f };
@@ -294,4 +298,57 @@ static void test_forward(void)
     forward_case("tiny_mixed.gguf", 0.24);    /* measured 0.149 */
 }
 
-TEST_MAIN(test_table, test_legacy_blocks, test_k_blocks, test_files, test_tensors, test_forward)
+/* The 32-value types with GPU policies (q4_1, q5_0, q5_1, iq4_nl) run as
+ * stored: tiny_mixed.gguf's tensors of those types (output Q5_0, attn_output
+ * IQ4_NL, ffn_down Q5_1, ffn_up Q4_1: llama-quantize's data) kept, its
+ * K-quant tensors (no GPU policy yet) re-stored as f32, against the same
+ * file converted to f32 at load. The difference is the quantized weights'
+ * products: int8 activations (quant_x.cuh) in the GEMVs, f16-rounded
+ * dequantization in the GEMMs (the f32 run: f32 throughout). Bound about
+ * 1.7x the measured error; a wrong layout gives an error near 1. */
+static void test_legacy_forward(void)
+{
+    char path[1024];
+    fd_error e = { 0 };
+    fd_model *m = NULL, *ref = NULL;
+    snprintf(path, sizeof path, "%s/quant/tiny_mixed.gguf", FD_TEST_DATA);
+    CHECK_OK(fd_model_open(path, &(fd_model_options){ .n_threads = 1 }, &m, &e), &e);
+    CHECK_OK(fd_model_open(path, &(fd_model_options){ .convert = 1, .dtype = FD_F32, .n_threads = 1 }, &ref, &e), &e);
+    if (!m || !ref) goto out;
+    int kept = 0;
+    for (uint64_t i = 0; i < m->n_t; i++) {
+        fd_model_tensor *t = &m->t[i];
+        kept += t->dtype == FD_Q4_1 || t->dtype == FD_Q5_0 || t->dtype == FD_Q5_1 || t->dtype == FD_IQ4_NL;
+        if (!fd_dtype_is_cpu_only(t->dtype)) continue;
+        uint64_t n = t->bytes / fd_dtype_block_bytes(t->dtype) * fd_dtype_block_elems(t->dtype);
+        float *y = malloc(n * sizeof *y);
+        fd_dequantize_row(t->dtype, t->data, y, n);
+        free(m->owned[i]);
+        m->owned[i] = y, t->data = y, t->dtype = FD_F32, t->bytes = n * sizeof *y;
+    }
+    CHECK_EQ(kept, 4);
+    const int32_t ids[] = { 1, 7, 30, 2, 31, 5 };
+    size_t n = sizeof ids / sizeof ids[0], V = fd_model_describe(m)->hp.vocab;
+    float *a = logits_of(m, ids, n, &e), *b = logits_of(ref, ids, n, &e);
+    CHECK(a && b);
+    if (!a || !b) fprintf(stderr, "tiny_mixed.gguf as stored: %s\n", e.msg);
+    if (a && b) {
+        double num = 0, den = 0;
+        for (size_t i = 0; i < n * V; i++) {
+            num += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
+            den += (double)b[i] * b[i];
+        }
+        double rel = sqrt(num / den), bound = 6e-4;   /* measured 3.46e-4 */
+        printf("tiny_mixed.gguf, q4_1/q5_0/q5_1/iq4_nl as stored: logits' relative RMS error against f32 %.2e "
+               "(bound %.0e)\n", rel, bound);
+        CHECK(rel <= bound);
+        CHECK(den > 0);
+    }
+    free(a);
+    free(b);
+out:
+    fd_model_close(m);
+    fd_model_close(ref);
+}
+
+TEST_MAIN(test_table, test_legacy_blocks, test_k_blocks, test_files, test_tensors, test_forward, test_legacy_forward)

@@ -9,7 +9,7 @@
 #include "foundry/ops.h"
 
 static uint64_t seed;
-static const fd_dtype dts[] = { FD_F32, FD_F16, FD_BF16, FD_Q8_0, FD_Q4_0 };
+static const fd_dtype dts[] = { FD_F32, FD_F16, FD_BF16, FD_Q8_0, FD_Q4_0, FD_Q4_1, FD_Q5_0, FD_Q5_1, FD_IQ4_NL };
 
 static fd_tensor *ids_tensor(fd_foundry *fd, const int32_t *v, int64_t n)
 {
@@ -37,7 +37,7 @@ static void test_cpu_embed(void)
     fd_foundry *fd = make_cpu();
     const uint32_t V = 50, D = 64, T = 6;
     const int32_t ids[] = { 3, 0, 49, 50, -1, 3 };     /* 50 and -1 are outside [0, V) */
-    for (size_t d = 0; d < 5; d++) {
+    for (size_t d = 0; d < sizeof dts / sizeof dts[0]; d++) {   /* every GPU weight dtype */
         fd_tensor *w = rand_tensor(fd, dts[d], 2, (int64_t[]){ V, D }, &seed, 1);
         fd_tensor *id = ids_tensor(fd, ids, T), *y = zeros(fd, FD_F32, (int64_t)T * D), *flag = zeros(fd, FD_I32, 1);
         CHECK_OK(fd_run(fd, &FD_EMBED, &(fd_embed_args){ .ids = id, .table = w, .y = y, .flag = flag, .tokens = T,
@@ -125,7 +125,7 @@ static void test_gpu_embed(void)
     fd_foundry *cpu = make_cpu();
     const uint32_t V = 1000, D = 896, T = 9;
     const int32_t ids[] = { 3, 0, 999, 1000, -7, 3, 500, 2147483647, 17 };
-    for (size_t d = 0; d < 5; d++) {
+    for (size_t d = 0; d < sizeof dts / sizeof dts[0]; d++) {
         fd_tensor *w = rand_tensor(cpu, dts[d], 2, (int64_t[]){ V, D }, &seed, 1), *gw = clone_to(gpu, w);
         fd_tensor *id = ids_tensor(cpu, ids, T), *gid = ids_tensor(gpu, ids, T);
         fd_tensor *y = zeros(cpu, FD_F32, (int64_t)T * D), *gy = zeros(gpu, FD_F32, (int64_t)T * D);

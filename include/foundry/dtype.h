@@ -25,7 +25,9 @@
  * block, device storage type (the prelude's), kind, and the CPU row
  * conversions (<to>(src, f32 dst, n) and <from>(f32 src, dst, n)).
  * Kinds: FLOAT and QUANT are weight dtypes with GPU policies (the GEMV and
- * GEMM families have ops/<family>/policy_<name>.cuh for each); QCPU are
+ * GEMM families have ops/<family>/policy_<name>.cuh for each); QREAD is
+ * QUANT that Foundry reads (GPU policies, device type) but does not write
+ * (no quantizer: the from column is NULL); QCPU are
  * weight dtypes Foundry reads from GGUF files and dequantizes on the CPU but
  * has no GPU policy for yet and does not write (no quantizer: the from
  * column is NULL; their device type is not defined in the prelude); INT is
@@ -37,15 +39,15 @@
     X(bf16,   BF16,    1,   2, 30, 32, uint16_t,        "fd_bf16",   FLOAT, fd_bf16_to_f32_row, fd_bf16_from_f32_row) \
     X(q8_0,   Q8_0,   32,  34,  8,  7, fd_block_q8_0,   "fd_q8_0",   QUANT, fd_dequantize_q8_0, fd_quantize_q8_0)     \
     X(q4_0,   Q4_0,   32,  18,  2,  2, fd_block_q4_0,   "fd_q4_0",   QUANT, fd_dequantize_q4_0, fd_quantize_q4_0)     \
-    X(q4_1,   Q4_1,   32,  20,  3,  3, fd_block_q4_1,   "fd_q4_1",   QCPU,  fd_dequantize_q4_1,   NULL)               \
-    X(q5_0,   Q5_0,   32,  22,  6,  8, fd_block_q5_0,   "fd_q5_0",   QCPU,  fd_dequantize_q5_0,   NULL)               \
-    X(q5_1,   Q5_1,   32,  24,  7,  9, fd_block_q5_1,   "fd_q5_1",   QCPU,  fd_dequantize_q5_1,   NULL)               \
+    X(q4_1,   Q4_1,   32,  20,  3,  3, fd_block_q4_1,   "fd_q4_1",   QREAD, fd_dequantize_q4_1,   NULL)               \
+    X(q5_0,   Q5_0,   32,  22,  6,  8, fd_block_q5_0,   "fd_q5_0",   QREAD, fd_dequantize_q5_0,   NULL)               \
+    X(q5_1,   Q5_1,   32,  24,  7,  9, fd_block_q5_1,   "fd_q5_1",   QREAD, fd_dequantize_q5_1,   NULL)               \
     X(q2_k,   Q2_K,  256,  84, 10, 10, fd_block_q2_k,   "fd_q2_k",   QCPU,  fd_dequantize_q2_k,   NULL)               \
     X(q3_k,   Q3_K,  256, 110, 11, 12, fd_block_q3_k,   "fd_q3_k",   QCPU,  fd_dequantize_q3_k,   NULL)               \
     X(q4_k,   Q4_K,  256, 144, 12, 15, fd_block_q4_k,   "fd_q4_k",   QCPU,  fd_dequantize_q4_k,   NULL)               \
     X(q5_k,   Q5_K,  256, 176, 13, 17, fd_block_q5_k,   "fd_q5_k",   QCPU,  fd_dequantize_q5_k,   NULL)               \
     X(q6_k,   Q6_K,  256, 210, 14, 18, fd_block_q6_k,   "fd_q6_k",   QCPU,  fd_dequantize_q6_k,   NULL)               \
-    X(iq4_nl, IQ4_NL, 32,  18, 20, 25, fd_block_iq4_nl, "fd_iq4_nl", QCPU,  fd_dequantize_iq4_nl, NULL)               \
+    X(iq4_nl, IQ4_NL, 32,  18, 20, 25, fd_block_iq4_nl, "fd_iq4_nl", QREAD, fd_dequantize_iq4_nl, NULL)               \
     X(iq4_xs, IQ4_XS, 256, 136, 23, 30, fd_block_iq4_xs, "fd_iq4_xs", QCPU, fd_dequantize_iq4_xs, NULL)               \
     X(i32,    I32,     1,   4, 26, -1, int32_t,         "int",       INT,   fd_i32_to_f32_row,  fd_i32_from_f32_row)
 
@@ -61,6 +63,7 @@ typedef enum {
 #define FD_KIND_QUANT 2
 #define FD_KIND_INT   4
 #define FD_KIND_QCPU  8
+#define FD_KIND_QREAD (FD_KIND_QUANT | 16)   /* a QUANT without a quantizer */
 #define FD_DTYPE_FLOAT_BIT_(n, E, be, bb, g, ft, ct, dev, kind, ...) | ((FD_KIND_##kind & FD_KIND_FLOAT) ? 1u << FD_##E : 0u)
 #define FD_DTYPE_QUANT_BIT_(n, E, be, bb, g, ft, ct, dev, kind, ...) | ((FD_KIND_##kind & FD_KIND_QUANT) ? 1u << FD_##E : 0u)
 #define FD_DTYPES_FLOAT (0u FD_DTYPE_LIST(FD_DTYPE_FLOAT_BIT_))
@@ -120,6 +123,7 @@ float    fd_bf16_to_f32(uint16_t h);
 #define FD_DTYPE_CONV_QUANT_ FD_DTYPE_CONV_FLOAT_
 #define FD_DTYPE_CONV_INT_ FD_DTYPE_CONV_FLOAT_
 #define FD_DTYPE_CONV_QCPU_(to, from) FD_DTYPE_TO_DECL_(to)
+#define FD_DTYPE_CONV_QREAD_ FD_DTYPE_CONV_QCPU_
 #define FD_DTYPE_CONV_DECL_(n, E, be, bb, g, ft, ct, dev, kind, to, from) FD_DTYPE_CONV_##kind##_(to, from)
 FD_DTYPE_LIST(FD_DTYPE_CONV_DECL_)
 #undef FD_DTYPE_CONV_DECL_

@@ -33,7 +33,7 @@ const char *fd_dtype_name(fd_dtype t) { return fd_dtype_valid(t) ? table[t].name
 const char *fd_dtype_device_type(fd_dtype t) { return fd_dtype_valid(t) ? table[t].device : "void"; }
 size_t fd_dtype_block_elems(fd_dtype t) { return fd_dtype_valid(t) ? table[t].block_elems : 0; }
 size_t fd_dtype_block_bytes(fd_dtype t) { return fd_dtype_valid(t) ? table[t].block_bytes : 0; }
-int fd_dtype_is_quant(fd_dtype t) { return fd_dtype_valid(t) && table[t].kind == FD_KIND_QUANT; }
+int fd_dtype_is_quant(fd_dtype t) { return fd_dtype_valid(t) && (table[t].kind & FD_KIND_QUANT) != 0; }
 int fd_dtype_is_float(fd_dtype t) { return fd_dtype_valid(t) && table[t].kind == FD_KIND_FLOAT; }
 int fd_dtype_is_cpu_only(fd_dtype t) { return fd_dtype_valid(t) && table[t].kind == FD_KIND_QCPU; }
 int fd_dtype_can_write(fd_dtype t) { return fd_dtype_valid(t) && table[t].from_f32 != NULL; }

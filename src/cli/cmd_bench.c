@@ -59,7 +59,7 @@ static int parse_dtypes(const char *s, list *l)
         fd_dtype d;
         if (!k) return cli_usage_error("bench", "--dtype: an empty item in '%s' (f32, f16, bf16, q8_0, q4_0)", s);
         snprintf(t, sizeof t, "%.*s", (int)(k < sizeof t - 1 ? k : sizeof t - 1), p);
-        if (k >= sizeof t || fd_dtype_parse(t, &d) != FD_OK || !(fd_dtype_is_float(d) || fd_dtype_is_quant(d)))
+        if (k >= sizeof t || fd_dtype_parse(t, &d) != FD_OK || !(fd_dtype_is_float(d) || fd_dtype_is_quant(d)) || !fd_dtype_can_write(d))
             return cli_usage_error("bench", "--dtype takes f32, f16, bf16, q8_0, q4_0, not '%.*s'", (int)k, p);
         if (l->n == MAXL) return cli_usage_error("bench", "--dtype: at most %d values", MAXL);
         l->v[l->n++] = d;

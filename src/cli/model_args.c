@@ -41,7 +41,7 @@ int cli_model_arg(const char *cmd, cli_model_args *a, int argc, char **argv, int
             return cli_usage_error(cmd, "--backend is auto, cpu or cuda, not '%s'", v);
         }
     } else if (!strcmp(o, "--dtype")) {
-        if (fd_dtype_parse(v, &a->dtype) != FD_OK || !(fd_dtype_is_float(a->dtype) || fd_dtype_is_quant(a->dtype))) {
+        if (fd_dtype_parse(v, &a->dtype) != FD_OK || !(fd_dtype_is_float(a->dtype) || fd_dtype_is_quant(a->dtype)) || !fd_dtype_can_write(a->dtype)) {
             return cli_usage_error(cmd, "--dtype is f32, f16, bf16, q8_0 or q4_0, not '%s'", v);
         }
         a->convert = 1;

@@ -14,6 +14,10 @@ struct fd_f16  { u16 x; };
 struct fd_bf16 { u16 x; };
 struct fd_q8_0 { u16 d; signed char qs[32]; };
 struct fd_q4_0 { u16 d; unsigned char qs[16]; };
+struct fd_q4_1 { u16 d, m; unsigned char qs[16]; };
+struct fd_q5_0 { u16 d; unsigned char qh[4]; unsigned char qs[16]; };
+struct fd_q5_1 { u16 d, m; unsigned char qh[4]; unsigned char qs[16]; };
+struct fd_iq4_nl { u16 d; unsigned char qs[16]; };
 struct alignas(16) fd_v4 { u32 x, y, z, w; };
 __device__ __forceinline__ float fd_h2f(u16 h) { float f; asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h)); return f; }
 __device__ __forceinline__ u16 fd_f2h(float f) { u16 h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f)); return h; }
@@ -36,6 +40,22 @@ __device__ __forceinline__ float ld(const fd_q8_0 *p, u64 i) { const fd_q8_0 *b 
 __device__ __forceinline__ float ld(const fd_q4_0 *p, u64 i) {
   const fd_q4_0 *b = p + i / 32; u32 j = i % 32; u32 q = b->qs[j % 16];
   return fd_h2f(b->d) * ((float)(j < 16 ? (q & 15u) : (q >> 4)) - 8.0f); }
+/* the legacy types' value j of a block: the nibble (Q4_0's layout), for Q5 its fifth bit
+ * (bit j of qh, little-endian); with a min, d * q + m unfused as the CPU computes it */
+__device__ __forceinline__ u32 fd_nib(const unsigned char *qs, u32 j) { return j < 16 ? qs[j] & 15u : qs[j - 16] >> 4; }
+__device__ __forceinline__ u32 fd_qh(const unsigned char *qh, u32 j) { return (qh[j / 8] >> (j % 8) & 1u) << 4; }
+__device__ __forceinline__ float ld(const fd_q4_1 *p, u64 i) {
+  const fd_q4_1 *b = p + i / 32; return __fadd_rn(__fmul_rn(fd_h2f(b->d), (float)fd_nib(b->qs, i % 32)), fd_h2f(b->m)); }
+__device__ __forceinline__ float ld(const fd_q5_0 *p, u64 i) {
+  const fd_q5_0 *b = p + i / 32; u32 j = i % 32;
+  return fd_h2f(b->d) * ((float)(fd_nib(b->qs, j) | fd_qh(b->qh, j)) - 16.0f); }
+__device__ __forceinline__ float ld(const fd_q5_1 *p, u64 i) {
+  const fd_q5_1 *b = p + i / 32; u32 j = i % 32;
+  return __fadd_rn(__fmul_rn(fd_h2f(b->d), (float)(fd_nib(b->qs, j) | fd_qh(b->qh, j))), fd_h2f(b->m)); }
+__device__ __forceinline__ float ld(const fd_iq4_nl *p, u64 i) {
+  const fd_iq4_nl *b = p + i / 32; u32 n = fd_nib(b->qs, i % 32);   /* kvalues_iq4nl[n], four to a word */
+  const u32 t[4] = { 0xBFAD9881u, 0xF6EADDCFu, 0x26190D01u, 0x71594535u };
+  return fd_h2f(b->d) * (float)(signed char)(t[n >> 2] >> (8 * (n & 3)) & 0xFFu); }
 __device__ __forceinline__ fd_v4 ld_v4(const void *p) { return *(const fd_v4 *)p; }
 __device__ __forceinline__ fd_v4 ld_v4_stream(const void *p) {
   fd_v4 v; asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0,%1,%2,%3}, [%4];"

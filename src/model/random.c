@@ -92,7 +92,7 @@ fd_status fd_model_random(const fd_random_options *o, fd_model **out, fd_error *
 {
     *out = NULL;
     double t0 = fd_now_seconds();
-    if (!o || !fd_dtype_valid(o->dtype) || !(fd_dtype_is_float(o->dtype) || fd_dtype_is_quant(o->dtype)))
+    if (!o || !fd_dtype_valid(o->dtype) || !(fd_dtype_is_float(o->dtype) || fd_dtype_is_quant(o->dtype)) || !fd_dtype_can_write(o->dtype))
         return fd_error_set(err, FD_ERR_INVALID, "random model: weights must be f32, f16, bf16, q8_0 or q4_0");
     fd_model *m = fd_calloc(1, sizeof *m);
     if (!m || !(m->path = fd_strdup("(random weights)"))) {

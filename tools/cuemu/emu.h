@@ -134,6 +134,9 @@ static inline void fd_pdl_wait() {} static inline void fd_pdl_launch() {}
 // the int8 activation contract's integer helpers (prelude.cuh's fd_dp4a, CUDA's intrinsics)
 static inline int __float2int_rn(float x) { return (int)nearbyintf(x); }
 static inline u32 __funnelshift_r(u32 lo, u32 hi, u32 sh) { sh &= 31; return sh ? (lo >> sh) | (hi << (32 - sh)) : lo; }
+static inline u32 __byte_perm(u32 x, u32 y, u32 s) {   // byte i of the result: byte s<4i+2:4i> of y:x
+  u64 v = ((u64)y << 32) | x; u32 r = 0;
+  for (int i = 0; i < 4; i++) r |= (u32)(v >> 8 * ((s >> 4 * i) & 7u) & 0xFFu) << 8 * i; return r; }
 static inline int fd_dp4a(u32 a, u32 b, int c) {
   for (int k = 0; k < 4; k++) c += (int)(signed char)(a >> 8 * k) * (int)(signed char)(b >> 8 * k); return c; }
 #define FD_KERNEL void FD_NAME

@@ -3,7 +3,7 @@
 // its fd_block_dot (dp4a products), a warp per row as the whole-slice path
 // walks it, against the CPU twin (src/ops/gemv/int8_ref.c): the q, d, s in
 // shared memory bit for bit, y within 1e-5 relative (f32 vs double sums).
-// Built once per policy: -DPOLICY='"ops/gemv/policy_q8_0.cuh"' -DDT=FD_Q8_0.
+// Types without a quantizer get random blocks. Built once per policy: -DPOLICY='"ops/gemv/policy_q8_0.cuh"' -DDT=FD_Q8_0.
 #include "emu.h"
 extern "C" {
 #include "ops/gemv/int8_ref.h"
@@ -33,7 +33,15 @@ static int run(u32 rows, u32 cols, bool outliers) {
   for (auto &v : wf) v = rnd();
   g_rb = (u32)(cols / 32 * fd_dtype_block_bytes(DT));
   std::vector<unsigned char> w((size_t)rows * g_rb + 8);
-  fd_quantize_row(DT, wf.data(), w.data(), wf.size());
+  if (fd_dtype_can_write(DT)) fd_quantize_row(DT, wf.data(), w.data(), wf.size());
+  else {   // no quantizer (read-only types): random blocks, then finite f16 scales (and mins) in front
+    for (auto &c : w) c = (unsigned char)(rnd() * 128 + 128);
+    bool min = DT == FD_Q4_1 || DT == FD_Q5_1;
+    for (size_t b = 0; b < (size_t)rows * cols / 32; b++) {
+      uint16_t h[2] = { fd_f32_to_f16(rnd() * 0.02f), fd_f32_to_f16(rnd() * 0.1f) };
+      memcpy(w.data() + b * fd_dtype_block_bytes(DT), h, min ? 4 : 2);
+    }
+  }
   g_w = w.data(); g_rows = rows; g_y = y.data();
   fd_args a = { x.data(), nullptr, cols, 0 };
   launch(body, &a, {1, 1, 1}, {256, 1, 1}, false);

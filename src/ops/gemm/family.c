@@ -71,7 +71,9 @@ static fd_status gemm_dispatch(const void *p, fd_dispatch *d, fd_error *err)
     }
     int quant = fd_dtype_is_quant(dt);
     unsigned st = quant ? FD_GEMM_STAGES_QUANT : FD_GEMM_STAGES_FLOAT;
-    unsigned wraw = dt == FD_Q8_0 ? FD_GEMM_WRAW_Q8_0 : dt == FD_Q4_0 ? FD_GEMM_WRAW_Q4_0 : FD_GEMM_WRAW_FLOAT;
+    /* the policy's FD_GEMM_WRAW: q8_0 and q5_0 blocks take 48 bytes, the other quantized ones 32 */
+    unsigned wraw = !quant ? FD_GEMM_WRAW_FLOAT : dt == FD_Q8_0 ? FD_GEMM_WRAW_Q8_0 : dt == FD_Q5_0 ? FD_GEMM_WRAW_Q5_0
+                                                : FD_GEMM_WRAW_Q4_0;
     unsigned big = FD_GEMM_SMEM(FD_GEMM_BIG_BM, FD_GEMM_BIG_BN, st, wraw, quant);
     unsigned small = FD_GEMM_SMEM(FD_GEMM_SMALL_BM, FD_GEMM_SMALL_BN, st, wraw, quant);
     uint64_t tb = (uint64_t)((a->M + FD_GEMM_BIG_BM - 1) / FD_GEMM_BIG_BM) * ((cols + FD_GEMM_BIG_BN - 1) / FD_GEMM_BIG_BN);

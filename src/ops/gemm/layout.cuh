@@ -21,10 +21,14 @@
 /* Raw bytes per weight row per k-tile as cp.async lands them: f16 / bf16 one
  * 64-byte row of the operand tile; quantized the 16-byte-aligned window of
  * one block (q8_0: 34 bytes at 2-byte alignment span at most 3 granules,
- * q4_0: 18 bytes at most 2). */
+ * q4_0 and iq4_nl: 18 bytes at most 2; q5_0: 22 bytes at most 3; q4_1 and
+ * q5_1: 20 and 24 bytes at 4- and 8-byte alignment, which their tensors have
+ * (GGUF data is 32-byte aligned, device buffers more; every block of a row
+ * of 20 or 24 bytes keeps it), at most 2). */
 #define FD_GEMM_WRAW_FLOAT 64
 #define FD_GEMM_WRAW_Q8_0 48
 #define FD_GEMM_WRAW_Q4_0 32
+#define FD_GEMM_WRAW_Q5_0 48
 /* Pipeline depth (k-tiles in the cp.async ring): float weights 4; quantized
  * weights 3 (they add a dequantized tile, and two 128 x 128 blocks must fit
  * one multiprocessor). */

@@ -2,7 +2,10 @@
  * policy_<dtype>.cuh file that includes it after defining FD_W (the block
  * type), FD_BB (bytes per block), FD_GEMM_WRAW (its window), FD_QOFF(h)
  * (where half h's four quant words start in the block), FD_QWORD(w, h) (a
- * word as four bytes of value + FD_QBIAS - 2^23) and FD_QBIAS.
+ * word as four bytes of value + FD_QBIAS - 2^23) and FD_QBIAS; or, in place
+ * of FD_QOFF / FD_QWORD, FD_QWORD_AT(blk, h, k) (half h's word k from the
+ * block: Q5's fifth bits, IQ4_NL's table); and FD_QMIN, the byte offset of
+ * the block's f16 min m for types whose values are d q + m.
  *
  * Layer: ops (device code of the GEMM family; see ops/gemm/family.c).
  * A k-tile of a row is one block. cp.async lands each row's block as its
@@ -15,6 +18,9 @@
  * conversions. */
 #include "ops/gemm/common.cuh"
 #define FD_GEMM_WCONV 1
+#ifndef FD_QWORD_AT
+#define FD_QWORD_AT(blk, h, k) FD_QWORD(fd_qword((blk) + FD_QOFF(h), k), h)
+#endif
 #define FD_GEMM_STAGES FD_GEMM_STAGES_QUANT
 /* the block of row n holding k-tile kt */
 __device__ __forceinline__ const unsigned char *fd_qblock(const fd_args &a, u32 p, u32 n, u32 kt) {
@@ -48,17 +54,25 @@ __device__ __forceinline__ const unsigned char *fd_w_ready(const fd_args &a, con
     u32 off = n < a.N ? ((u32)(u64)(p ? (const void *)a.w1 : (const void *)a.w0) + (n * (a.K / 32) + kt) * FD_BB) & 15u : 0u;
     const unsigned char *blk = raw + r * FD_GEMM_WRAW + off;
     float d = fd_h2f(*(const u16 *)blk);
-    u32 o[8];
+#ifdef FD_QMIN
+    /* d q is exact in f32 (11 by at most 8 significant bits), so a fused d q + m
+     * rounds as the CPU's unfused one */
+    float m = fd_h2f(*(const u16 *)(blk + FD_QMIN));
+#define FD_QVAL_(q) fmaf((q), d, m)
+#else
+#define FD_QVAL_(q) (q) * d
+#endif
+    u32 o[4];   /* one 16-byte store per two words: fewer values live */
     _Pragma("unroll") for (int k = 0; k < 4; k++) {
-      u32 w = FD_QWORD(fd_qword(blk + FD_QOFF(h), k), h);
+      u32 w = FD_QWORD_AT(blk, h, k);
       float v[4];
       _Pragma("unroll") for (int e = 0; e < 4; e++)
-        v[e] = (__uint_as_float(__byte_perm(w, 0x4B000000u, 0x7540u | e)) - FD_QBIAS) * d;
-      o[2 * k] = fd_pack2(v[0], v[1]);
-      o[2 * k + 1] = fd_pack2(v[2], v[3]);
+        v[e] = FD_QVAL_(__uint_as_float(__byte_perm(w, 0x4B000000u, 0x7540u | e)) - FD_QBIAS);
+      o[2 * (k & 1)] = fd_pack2(v[0], v[1]);
+      o[2 * (k & 1) + 1] = fd_pack2(v[2], v[3]);
+      if (k & 1) *(uint4 *)(tile + fd_tile_off(r, 2 * h + k / 2)) = make_uint4(o[0], o[1], o[2], o[3]);
     }
-    *(uint4 *)(tile + fd_tile_off(r, 2 * h)) = make_uint4(o[0], o[1], o[2], o[3]);
-    *(uint4 *)(tile + fd_tile_off(r, 2 * h + 1)) = make_uint4(o[4], o[5], o[6], o[7]);
+#undef FD_QVAL_
   }
   return tile;
 }
