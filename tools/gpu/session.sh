@@ -6,6 +6,7 @@
 #   ctest    the GPU entries of CTest (the CPU ones run in CI)
 #   kernels  bench_handover (the persistent step's floor), tools/gpu/int8.sh, tools/gpu/attn.sh
 #   model    tools/gpu/model.sh (Qwen3 and Qwen2 parity against transformers, the Qwen3 goldens for CI)
+#   lite     final without the peer and the server (about 4 minutes)
 #   final    a session's last call, each step capped to fit 10 minutes: build, the floor, the kernel
 #            benchmarks, the tiny Qwen3 parity + goldens, this tree / llama.cpp at 0.5B (f16, q8_0), the server
 #            against llama-server at 1, 8 and 32 streams
@@ -28,6 +29,18 @@ llama_build() {  # in the background, once per machine
   ( bash .dev/shared/tools/peer/device_llama.sh build >/tmp/llama/build.out 2>&1; rm -f /tmp/llama/building ) &
 }
 llama_wait() { while [ -f /tmp/llama/building ]; do sleep 2; done; tail -2 /tmp/llama/build.out; }
+qwen3_parity() {  # in the background: the tiny Qwen3 parity and the CI goldens (copied beside OUT)
+  ( PYTHONUNBUFFERED=1 timeout 150 python3 tools/parity.py build-gpu/foundry "$OUT" --arch qwen3 --quick --goldens \
+      >"$OUT/parity_qwen3.txt" 2>&1; cp "$OUT"/goldens_*.tar.gz "$OUT/.." 2>/dev/null ) &
+  par=$!
+}
+kernel_figures() {  # the floor, the q/k norm's GPU parity, the GEMV, attention and sampler benchmarks
+  step floor; timeout 40 build-gpu/bench_handover >"$OUT/handover.json" 2>&1; grep -E "us_per|qwen2.5-0.5b|qwen2.5-1.5b" "$OUT/handover.json"
+  step qk_norm; timeout 30 build-gpu/test_qk_norm test_gpu_parity 2>&1 | tail -5
+  step bench_gemv; timeout 60 build-gpu/bench_gemv >"$OUT/bench_gemv.json" 2>"$OUT/bench_gemv.err"; tail -2 "$OUT/bench_gemv.err"
+  step attention; timeout 40 build-gpu/bench_attention --quick >"$OUT/bench_attention.jsonl" 2>&1; tail -c 1200 "$OUT/bench_attention.jsonl"
+  step sampler; timeout 30 build-gpu/test_sample test_gpu_graph 2>&1 | grep -E "sample V|failed"
+}
 for phase in "$@"; do
   case $phase in
   build)
@@ -66,21 +79,15 @@ for phase in "$@"; do
     conv=$!
     build_tree . build-gpu "$OUT/build.log" || exit 1
     nvidia-smi --query-gpu=name,memory.total,clocks.max.sm --format=csv,noheader | tee "$OUT/card.txt"
-    ( PYTHONUNBUFFERED=1 timeout 200 python3 tools/parity.py build-gpu/foundry "$OUT" --arch qwen3 --quick --goldens \
-        >"$OUT/parity_qwen3.txt" 2>&1 ) &
-    par=$!
-    step floor; timeout 40 build-gpu/bench_handover >"$OUT/handover.json" 2>&1; grep -E "us_per|qwen2.5-0.5b|qwen2.5-1.5b" "$OUT/handover.json"
-    step qk_norm; timeout 30 build-gpu/test_qk_norm test_gpu_parity 2>&1 | tail -5
-    step bench_gemv; timeout 75 build-gpu/bench_gemv >"$OUT/bench_gemv.json" 2>"$OUT/bench_gemv.err"; tail -2 "$OUT/bench_gemv.err"
-    step attention; timeout 50 build-gpu/bench_attention --quick >"$OUT/bench_attention.jsonl" 2>&1; tail -c 1200 "$OUT/bench_attention.jsonl"
-    step sampler; timeout 30 build-gpu/test_sample test_gpu_graph 2>&1 | grep -E "sample V|failed"
+    qwen3_parity
+    kernel_figures
     step sampled vs greedy
     P=$(python3 -c 'print(" ".join(["The quick brown fox jumps over the lazy dog."] * 40))')
     for T in 0.8 0; do
       timeout 30 build-gpu/foundry run --synthetic qwen2.5-0.5b -p "$P" -n 256 --ignore-eos --temp $T --seed 1 >"$OUT/run_t$T.txt" 2>&1
       echo "temp $T: $(grep -o 'prompt: .*' "$OUT/run_t$T.txt")"
     done
-    step qwen3 parity; wait $par; tail -8 "$OUT/parity_qwen3.txt"; cp "$OUT"/goldens_*.tar.gz "$OUT/.." 2>/dev/null
+    step qwen3 parity; wait $par; tail -8 "$OUT/parity_qwen3.txt"
     step serve; wait $conv; tail -2 "$OUT/convert.log"; llama_wait; mkdir -p "$OUT/serve"
     REQS=1 timeout 150 bash tools/gpu/serve.sh "$OUT/serve" $M/qwen2.5-0.5b-q8_0.gguf /tmp/llama/b/bin 2>&1 | tail -14
     step peer
@@ -90,14 +97,8 @@ for phase in "$@"; do
   lite)   # the kernels' figures and the Qwen3 goldens, no peer: for a call of about 4 minutes
     build_tree . build-gpu "$OUT/build.log" || exit 1
     nvidia-smi --query-gpu=name,memory.total,clocks.max.sm --format=csv,noheader | tee "$OUT/card.txt"
-    ( PYTHONUNBUFFERED=1 timeout 120 python3 tools/parity.py build-gpu/foundry "$OUT" --arch qwen3 --quick --goldens \
-        >"$OUT/parity_qwen3.txt" 2>&1; cp "$OUT"/goldens_*.tar.gz "$OUT/.." ) &
-    par=$!
-    step floor; timeout 30 build-gpu/bench_handover >"$OUT/handover.json" 2>&1; grep -E "us_per|qwen2.5-0.5b|qwen2.5-1.5b" "$OUT/handover.json"
-    step qk_norm; timeout 20 build-gpu/test_qk_norm test_gpu_parity 2>&1 | tail -4
-    step bench_gemv; timeout 45 build-gpu/bench_gemv >"$OUT/bench_gemv.json" 2>"$OUT/bench_gemv.err"; tail -2 "$OUT/bench_gemv.err"
-    step attention; timeout 30 build-gpu/bench_attention --quick >"$OUT/bench_attention.jsonl" 2>&1; tail -c 800 "$OUT/bench_attention.jsonl"
-    step sampler; timeout 20 build-gpu/test_sample test_gpu_graph 2>&1 | grep -E "sample V|failed"
+    qwen3_parity
+    kernel_figures
     step qwen3 parity; wait $par; tail -8 "$OUT/parity_qwen3.txt";;
   *) echo "unknown phase $phase"; exit 2;;
   esac
