@@ -248,7 +248,7 @@ fd_status jinja_percent(jctx *c, int line, jv fmt, jv args, jv *out)
 /* [[fill]align][sign][#][0][width][,][.precision][type] of s[0..n). */
 static fd_status parse_spec(jctx *c, int line, const char *s, size_t n, spec *sp)
 {
-    size_t i = 0, l;
+    size_t i = 0, l = 0;
     memset(sp, 0, sizeof *sp);
     sp->fill = ' ';
     sp->width = sp->prec = -1;
