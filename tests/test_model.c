@@ -241,8 +241,8 @@ static void test_refusals(void)
     tiny_cfg c = TINY;
     write_tiny_hf(dir, &c, 9);
     /* another architecture */
-    write_text(dir, "config.json", "{\"architectures\":[\"LlamaForCausalLM\"],\"model_type\":\"llama\"}");
-    expect_fail(dir, FD_ERR_UNSUPPORTED, "model_type llama / architecture LlamaForCausalLM is not supported");
+    write_text(dir, "config.json", "{\"architectures\":[\"GemmaForCausalLM\"],\"model_type\":\"gemma\"}");
+    expect_fail(dir, FD_ERR_UNSUPPORTED, "model_type gemma / architecture GemmaForCausalLM is not supported");
     /* invalid JSON */
     write_text(dir, "config.json", "{\"model_type\": \"qwen2\",");
     expect_fail(dir, FD_ERR_FORMAT, "config.json: invalid JSON at line 1");
