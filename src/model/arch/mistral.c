@@ -17,7 +17,7 @@ static const fd_plan_step plan[] = { FD_LLAMA_PLAN(0) };
 static const fd_arch_preset presets[] = {
     /* name, { arch, L, D, H, KV, hd, F, V, max_pos, theta, eps, tied, (no RoPE scaling, no NoPE) } */
     { "mistral-7b", { "", 32, 4096, 32, 8, 128, 14336, 32768, 32768, 1000000.0, 1e-5, 0, 0, 0, 0, 0, 0 } },
-    { "mistral-tiny", { "", 2, 128, 4, 2, 32, 256, 512, 4096, 1000000.0, 1e-5, 0, 0, 0, 0, 0, 0 } },
+    { "mistral-tiny", { "", 2, 128, 4, 2, 32, 256, 32768, 4096, 1000000.0, 1e-5, 0, 0, 0, 0, 0, 0 } },
 };
 
 const fd_arch FD_ARCH_MISTRAL = {

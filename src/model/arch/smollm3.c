@@ -17,7 +17,7 @@ static const fd_plan_step plan[] = { FD_LLAMA_PLAN(0) };
 static const fd_arch_preset presets[] = {
     /* name, { arch, L, D, H, KV, hd, F, V, max_pos, theta, eps, tied, rope factor, low, high, orig, nope period } */
     { "smollm3-3b", { "", 36, 2048, 16, 4, 128, 11008, 128256, 65536, 5000000.0, 1e-6, 1, 0, 0, 0, 0, 4 } },
-    { "smollm3-tiny", { "", 4, 128, 4, 2, 32, 256, 512, 4096, 5000000.0, 1e-6, 1, 0, 0, 0, 0, 4 } },
+    { "smollm3-tiny", { "", 4, 128, 4, 2, 32, 256, 128256, 4096, 5000000.0, 1e-6, 1, 0, 0, 0, 0, 4 } },
 };
 
 const fd_arch FD_ARCH_SMOLLM3 = {
