@@ -20,16 +20,17 @@
 #include "foundry/gguf.h"
 #include "model/model_int.h"
 #include "model_util.h"
+#include "cli_util.h"
 
 #define MAXL 4
-typedef struct tm {
+typedef struct tmodel {
     const char *arch, *hf_type, *hf_class;
     int L, D, H, KV, hd, F, V, tied, nope;          /* nope: NoPE period (0: none) */
     double theta, eps, factor, low, high;           /* factor 0: no RoPE scaling */
     int orig;
     float *embd, *out_norm, *out;                   /* (V, D), (D), (V, D) or NULL when tied */
     float *an[MAXL], *q[MAXL], *k[MAXL], *v[MAXL], *o[MAXL], *fn[MAXL], *g[MAXL], *u[MAXL], *d[MAXL];
-} tm;
+} tmodel;
 
 static uint64_t seed = 0x1234567;
 
@@ -42,7 +43,7 @@ static float *rnd(size_t n, double scale, double offset)
 
 /* Weights large enough that attention is far from uniform (q, k entries of
  * size ~1.5), so RoPE changes the logits. */
-static void tm_fill(tm *m)
+static void tm_fill(tmodel *m)
 {
     int D = m->D, Q = m->H * m->hd, K = m->KV * m->hd, F = m->F;
     m->embd = rnd((size_t)m->V * D, 1.7, 0);
@@ -57,7 +58,7 @@ static void tm_fill(tm *m)
     }
 }
 
-static void tm_free(tm *m)
+static void tm_free(tmodel *m)
 {
     free(m->embd), free(m->out_norm), free(m->out);
     for (int l = 0; l < m->L; l++)
@@ -67,7 +68,7 @@ static void tm_free(tm *m)
 
 /* transformers' inverse frequencies: theta^(-2i/hd), then
  * _compute_llama3_parameters written as it is there (torch.where form). */
-static void ref_inv_freq(const tm *m, int scaled, double *inv)
+static void ref_inv_freq(const tmodel *m, int scaled, double *inv)
 {
     for (int i = 0; i < m->hd / 2; i++) {
         double f = 1.0 / pow(m->theta, (double)(2 * i) / m->hd);
@@ -103,7 +104,7 @@ static void rmsnorm(const double *x, const float *w, double *y, int n, double ep
 /* The forward pass in double over ids (T tokens from position 0): every
  * token's logits into out (T, V). `scaled`: llama3 scaling applied; `nope`:
  * NoPE layers skip RoPE. */
-static void ref_forward(const tm *m, const int32_t *ids, int T, int scaled, int nope, double *out)
+static void ref_forward(const tmodel *m, const int32_t *ids, int T, int scaled, int nope, double *out)
 {
     int D = m->D, H = m->H, KV = m->KV, hd = m->hd, Q = H * hd, K = KV * hd, F = m->F, V = m->V;
     double *x = calloc((size_t)T * D, 8), *xn = malloc(D * 8), *q = malloc((size_t)T * Q * 8);
@@ -166,7 +167,7 @@ static void ref_forward(const tm *m, const int32_t *ids, int T, int scaled, int 
 typedef struct named { char name[96]; int rows, cols; const float *data; } named;
 
 /* The tensors by Hugging Face name (hf) or GGUF name, in one order. */
-static int tm_tensors(const tm *m, int hf, named *t)
+static int tm_tensors(const tmodel *m, int hf, named *t)
 {
     int n = 0, Q = m->H * m->hd, K = m->KV * m->hd;
 #define PUT_(h, g, r, c, p) do { snprintf(t[n].name, sizeof t[n].name, "%s", hf ? (h) : (g)); \
@@ -220,7 +221,7 @@ static void write_st_f32(const char *path, const named *t, int n)
 }
 
 /* style 0: rope_theta and rope_scaling at the top; 1: transformers 5's rope_parameters. */
-static void write_hf(const tm *m, const char *dir, int style, const char *extra)
+static void write_hf(const tmodel *m, const char *dir, int style, const char *extra)
 {
     named t[8 + 9 * MAXL];
     int n = tm_tensors(m, 1, t);
@@ -257,7 +258,12 @@ static float *permute(const float *w, int heads, int hd, int cols)
 
 /* The GGUF as llama.cpp's converter writes it: its keys, q/k permuted,
  * rope_freqs.weight from generate_extra_tensors when scaled. */
-static void write_gguf(const tm *m, const char *path)
+static void write_gguf_with(const tmodel *m, const char *path, const char *vocab, const char *tmpl);
+static void write_gguf(const tmodel *m, const char *path) { write_gguf_with(m, path, NULL, NULL); }
+
+/* vocab: a vocabulary GGUF whose tokenizer.* keys are copied; tmpl: a
+ * .jinja file, read as tokenizer.chat_template. */
+static void write_gguf_with(const tmodel *m, const char *path, const char *vocab, const char *tmpl)
 {
     named t[8 + 9 * MAXL];
     int n = tm_tensors(m, 0, t);
@@ -275,7 +281,7 @@ static void write_gguf(const tm *m, const char *path)
     U32_("attention.head_count", m->H);
     U32_("attention.head_count_kv", m->KV);
     U32_("feed_forward_length", m->F);
-    U32_("context_length", 128);
+    U32_("context_length", 4096);   /* room for a chat template's system text */
     U32_("rope.dimension_count", m->hd);
     U32_("attention.key_length", m->hd);   /* the converter writes head_dim when config.json gives it */
     U32_("attention.value_length", m->hd);
@@ -305,8 +311,28 @@ static void write_gguf(const tm *m, const char *path)
         CHECK_OK(fd_gguf_writer_add_tensor(w, "rope_freqs.weight", FD_F32, 1, (uint64_t[]){ (uint64_t)m->hd / 2 },
                                            factors, 2ull * m->hd, &e), &e);
     }
+    fd_gguf *vg = NULL;
+    char *tt = NULL;
+    if (vocab) {
+        CHECK_OK(fd_gguf_open(vocab, &vg, &e), &e);
+        for (uint64_t i = 0; vg && i < fd_gguf_kv_count(vg); i++) {
+            const fd_gguf_kv *kv = fd_gguf_kv_at(vg, i);
+            if (!strncmp(kv->key, "tokenizer.", 10)) CHECK_OK(fd_gguf_writer_add(w, kv->key, &kv->value, &e), &e);
+        }
+    }
+    if (tmpl) {
+        size_t len = 0;
+        tt = read_all(tmpl, &len);
+        CHECK(tt != NULL);
+        if (tt) {
+            tt[len] = 0;
+            CHECK_OK(fd_gguf_writer_add_str(w, "tokenizer.chat_template", tt, &e), &e);
+        }
+    }
     CHECK_OK(fd_gguf_writer_write(w, path, &e), &e);
     fd_gguf_writer_destroy(w);
+    fd_gguf_close(vg);
+    free(tt);
     for (int i = 0; i < no; i++) free(owned[i]);
 }
 
@@ -347,7 +373,7 @@ static fd_model *open_model(const char *path)
 }
 
 /* The model through every source and both lowerings against the reference. */
-static void check_model(tm *m, const char *want_arch, const char *hf_extra)
+static void check_model(tmodel *m, const char *want_arch, const char *hf_extra)
 {
     static const int32_t ids[] = { 3, 17, 200, 5, 99, 255, 42, 0, 7, 128, 64, 300 };
     const int T = sizeof ids / sizeof ids[0];
@@ -407,19 +433,19 @@ static void check_model(tm *m, const char *want_arch, const char *hf_extra)
 static void test_llama3(void)
 {
     /* orig 16: wavelengths above 16 are divided by the factor, 4..16 blended */
-    tm m = { .arch = "llama", .hf_type = "llama", .hf_class = "LlamaForCausalLM", .L = 2, .D = 64, .H = 4, .KV = 2, .hd = 32, .F = 96, .V = 320, .tied = 1, .nope = 0, .theta = 10000, .eps = 1e-5, .factor = 8, .low = 1, .high = 4, .orig = 16 };
+    tmodel m = { .arch = "llama", .hf_type = "llama", .hf_class = "LlamaForCausalLM", .L = 2, .D = 64, .H = 4, .KV = 2, .hd = 32, .F = 96, .V = 320, .tied = 1, .nope = 0, .theta = 10000, .eps = 1e-5, .factor = 8, .low = 1, .high = 4, .orig = 16 };
     check_model(&m, "llama", "");
 }
 
 static void test_smollm3(void)
 {
-    tm m = { .arch = "smollm3", .hf_type = "smollm3", .hf_class = "SmolLM3ForCausalLM", .L = 4, .D = 64, .H = 4, .KV = 2, .hd = 32, .F = 96, .V = 320, .tied = 1, .nope = 4, .theta = 10000, .eps = 1e-6, .factor = 0, .low = 0, .high = 0, .orig = 0 };
+    tmodel m = { .arch = "smollm3", .hf_type = "smollm3", .hf_class = "SmolLM3ForCausalLM", .L = 4, .D = 64, .H = 4, .KV = 2, .hd = 32, .F = 96, .V = 320, .tied = 1, .nope = 4, .theta = 10000, .eps = 1e-6, .factor = 0, .low = 0, .high = 0, .orig = 0 };
     check_model(&m, "smollm3", ",\"no_rope_layers\":[1,1,1,0],\"use_sliding_window\":false,\"sliding_window\":null");
 }
 
 static void test_mistral(void)
 {
-    tm m = { .arch = "llama", .hf_type = "mistral", .hf_class = "MistralForCausalLM", .L = 2, .D = 64, .H = 4, .KV = 2, .hd = 32, .F = 96, .V = 320, .tied = 0, .nope = 0, .theta = 1000000, .eps = 1e-5, .factor = 0, .low = 0, .high = 0, .orig = 0 };
+    tmodel m = { .arch = "llama", .hf_type = "mistral", .hf_class = "MistralForCausalLM", .L = 2, .D = 64, .H = 4, .KV = 2, .hd = 32, .F = 96, .V = 320, .tied = 0, .nope = 0, .theta = 1000000, .eps = 1e-5, .factor = 0, .low = 0, .high = 0, .orig = 0 };
     check_model(&m, "llama", ",\"sliding_window\":null");
 }
 
@@ -430,7 +456,7 @@ static void test_rope_llama3_math(void)
 {
     fd_model_hparams hp;
     CHECK_OK(fd_model_preset("llama3.2-1b", &hp), (fd_error *)NULL);
-    tm t = { .hd = 64, .theta = hp.rope_theta, .factor = hp.rope_factor, .low = hp.rope_low_freq,
+    tmodel t = { .hd = 64, .theta = hp.rope_theta, .factor = hp.rope_factor, .low = hp.rope_low_freq,
              .high = hp.rope_high_freq, .orig = (int)hp.rope_orig_ctx };
     double want[32], base[32];
     ref_inv_freq(&t, 1, want);
@@ -469,7 +495,7 @@ static void test_rope_llama3_math(void)
  * scaling other than llama3 are refused by name. */
 static void test_refusals(void)
 {
-    tm m = { .arch = "llama", .hf_type = "mistral", .hf_class = "MistralForCausalLM", .L = 2, .D = 64, .H = 4, .KV = 2, .hd = 32, .F = 96, .V = 320, .tied = 0, .nope = 0, .theta = 1000000, .eps = 1e-5, .factor = 0, .low = 0, .high = 0, .orig = 0 };
+    tmodel m = { .arch = "llama", .hf_type = "mistral", .hf_class = "MistralForCausalLM", .L = 2, .D = 64, .H = 4, .KV = 2, .hd = 32, .F = 96, .V = 320, .tied = 0, .nope = 0, .theta = 1000000, .eps = 1e-5, .factor = 0, .low = 0, .high = 0, .orig = 0 };
     tm_fill(&m);
     char *dir = temp_dir("arch_refuse");
     static const struct { const char *extra, *msg; } cases[] = {
@@ -503,4 +529,88 @@ static void test_refusals(void)
     tm_free(&m);
 }
 
-TEST_MAIN(test_rope_llama3_math, test_llama3, test_smollm3, test_mistral, test_refusals)
+/* `foundry run`, `eval`, `chat` and `template` on a tiny model of the
+ * architecture carrying a real vocabulary (../shared/models) and, where
+ * ../shared has one, the model's own chat template (read from there). */
+static void cli_case(tmodel *m, const char *vocab, const char *tmpl, const char *marker)
+{
+    fd_gguf *vg = NULL;
+    const fd_gguf_str *items;
+    uint64_t nv = 0;
+    fd_error e = { 0 };
+    CHECK_OK(fd_gguf_open(vocab, &vg, &e), &e);
+    if (vg) CHECK_OK(fd_gguf_get_str_array(vg, "tokenizer.ggml.tokens", &items, &nv, &e), &e);
+    fd_gguf_close(vg);
+    m->V = (int)nv;
+    tm_fill(m);
+    char gg[256], in[256], out[256];
+    snprintf(gg, sizeof gg, "/tmp/fd_arch_cli_%s_%d.gguf", m->arch, (int)getpid());
+    snprintf(in, sizeof in, "/tmp/fd_arch_cli_%d.in", (int)getpid());
+    snprintf(out, sizeof out, "/tmp/fd_arch_cli_%d.out", (int)getpid());
+    write_gguf_with(m, gg, vocab, tmpl);
+    cli_io io = { .in = in, .out = out, .limit_s = 60 };
+    write_text("/tmp", strrchr(in, '/') + 1, "");
+    size_t n = 0;
+    char *txt;
+    CHECK_EQ(cli_run(&io, "run", "-m", gg, "--backend", "cpu", "-p", "Hello there", "-n", "6", "--temp", "0", NULL), 0);
+    txt = read_all(out, &n);
+    if (txt) {
+        txt[n] = 0;
+        CHECK_CONTAINS(txt, "generation: 6 tokens");
+    }
+    free(txt);
+    CHECK_EQ(cli_run(&io, "eval", "-m", gg, "--backend", "cpu", "--tokens", "1,2,3", NULL), 0);
+    txt = read_all(out, &n);
+    if (txt) {
+        txt[n] = 0;
+        CHECK_CONTAINS(txt, "token 3");
+    }
+    free(txt);
+    if (tmpl) {
+        write_text("/tmp", strrchr(in, '/') + 1, "[{\"role\":\"user\",\"content\":\"Hi\"}]");
+        CHECK_EQ(cli_run(&io, "template", "-m", gg, NULL), 0);
+        txt = read_all(out, &n);
+        if (txt) {
+            txt[n] = 0;
+            CHECK_CONTAINS(txt, marker);
+        }
+        free(txt);
+        write_text("/tmp", strrchr(in, '/') + 1, "Hello\n");
+        CHECK_EQ(cli_run(&io, "chat", "-m", gg, "--backend", "cpu", "-n", "4", "--temp", "0", NULL), 0);
+        txt = read_all(out, &n);
+        CHECK(txt && n > 0);   /* the reply (noise: random weights) */
+        if (txt) txt[n] = 0, printf("%s chat reply: %.200s\n", m->hf_class, txt);
+        free(txt);
+    }
+    remove(gg), remove(in), remove(out);
+    tm_free(m);
+}
+
+static const char *shared_file(const char *rel, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s/../../shared/models/%s", FD_SOURCE_DIR, rel);
+    if (access(buf, R_OK)) snprintf(buf, cap, "%s/../shared/models/%s", FD_SOURCE_DIR, rel);
+    return access(buf, R_OK) ? NULL : buf;
+}
+
+static void test_cli(void)
+{
+    char v3[512], spm[512], t_llama[512], t_smol[512];
+    if (!shared_file("llama3-vocab/ggml-vocab-llama-bpe.gguf", v3, sizeof v3) ||
+        !shared_file("llama-spm-vocab/ggml-vocab-llama-spm.gguf", spm, sizeof spm))
+        SKIP("../shared/models (the Llama vocabularies) is absent");
+    const char *tl = shared_file("chat-templates/meta-llama-Llama-3.2-3B-Instruct.jinja", t_llama, sizeof t_llama);
+    const char *ts = shared_file("chat-templates/HuggingFaceTB-SmolLM3-3B.jinja", t_smol, sizeof t_smol);
+    tmodel a = { .arch = "llama", .hf_class = "LlamaForCausalLM", .L = 2, .D = 64, .H = 4, .KV = 2, .hd = 32, .F = 96,
+             .tied = 1, .theta = 500000, .eps = 1e-5, .factor = 32, .low = 1, .high = 4, .orig = 64 };
+    cli_case(&a, v3, tl, "<|start_header_id|>user<|end_header_id|>");
+    tmodel b = { .arch = "smollm3", .hf_class = "SmolLM3ForCausalLM", .L = 4, .D = 64, .H = 4, .KV = 2, .hd = 32, .F = 96,
+             .tied = 1, .nope = 4, .theta = 5000000, .eps = 1e-6 };
+    cli_case(&b, v3, ts, "<|im_start|>user");
+    /* Mistral: SentencePiece vocabulary; ../shared has no Mistral template, so run and eval only */
+    tmodel c = { .arch = "llama", .hf_class = "MistralForCausalLM", .L = 2, .D = 64, .H = 4, .KV = 2, .hd = 32, .F = 96,
+             .theta = 1000000, .eps = 1e-5 };
+    cli_case(&c, spm, NULL, NULL);
+}
+
+TEST_MAIN(test_rope_llama3_math, test_llama3, test_smollm3, test_mistral, test_refusals, test_cli)
