@@ -518,6 +518,23 @@ static void test_refusals(void)
         }
         fd_model_close(mm);
     }
+    /* a SentencePiece-style tokenizer.json is not written to GGUF as byte-level BPE */
+    write_hf(&m, dir, 0, "");
+    write_text(dir, "tokenizer.json", "{\"model\":{\"type\":\"BPE\",\"byte_fallback\":true,\"vocab\":{\"a\":0},"
+                                      "\"merges\":[]}}");
+    fd_model *sp = open_model(dir);
+    if (sp) {
+        fd_error e2 = { 0 };
+        char out[256];
+        snprintf(out, sizeof out, "/tmp/fd_arch_spm_%d.gguf", (int)getpid());
+        CHECK(fd_model_write_gguf(sp, out, &e2) == FD_ERR_UNSUPPORTED);
+        CHECK_CONTAINS(e2.msg, "SentencePiece-style tokenizer (byte_fallback) is not written to GGUF");
+        remove(out);
+    }
+    fd_model_close(sp);
+    char *tj = path_in(dir, "tokenizer.json");
+    remove(tj);
+    free(tj);
     m.factor = 8, m.low = 1, m.high = 4, m.orig = 16;
     write_hf(&m, dir, 0, "");
     edit_file(dir, "config.json", "\"llama3\"", "\"yarn\"");

@@ -163,7 +163,7 @@ static fd_status read_vocab(const fd_model *m, vocab *v, fd_error *err)
     if (json_is_string(json_object_get(model, "type")) && strcmp(json_string_value(json_object_get(model, "type")), "BPE"))
         return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: tokenizer model %s is not supported (BPE)", path,
                             json_string_value(json_object_get(model, "type")));
-    if (json_is_true(json_object_get(model, "byte_fallback")))   /* Mistral, Llama 2: "llama" needs scores */
+    if (json_is_true(json_object_get(model, "byte_fallback")))   /* Mistral, Llama 2: SentencePiece needs scores */
         return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: a SentencePiece-style tokenizer (byte_fallback) is not "
                             "written to GGUF yet (only byte-level BPE)", path);
     v->n = vocab_size(vmap, added, m->info.hp.vocab);
