@@ -16,6 +16,7 @@ OUTDIR/goldens_<arch>.tar.gz (untar it in tests/data/). Prints a Markdown table;
 import json, os, random, shutil, subprocess, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import parity_qwen as pq
+import make_random_model as mrm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # GGUF -> Hugging Face names of the llama-style architectures (the descriptors' table, src/model/arch/llama.h).
@@ -124,7 +125,8 @@ def main():
     for name, args, npos in cases:
         folder = os.path.join("/tmp/parity_" + arch, name)
         shutil.rmtree(folder, ignore_errors=True)
-        vocab = int(args[args.index("--vocab") + 1]) - 2 if "--vocab" in args else 151643
+        full = mrm.ARCHS[arch][2]["vocab_size"]   # the shape's own vocabulary (Qwen: ids below 151643)
+        vocab = int(args[args.index("--vocab") + 1]) - 2 if "--vocab" in args else min(full - 2, 151643)
         tokens = [rng.randrange(0, vocab) for _ in range(npos)]
         make(arch, folder, args + ["--seed", str(len(rows))], tokens)
         folders[name] = (folder, tokens)
