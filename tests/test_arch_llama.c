@@ -17,7 +17,8 @@
  * RoPE scaling other than llama3, a SentencePiece tokenizer.json in the GGUF
  * writer. test_cli: run / eval / chat / template through the CLI with the
  * Llama 3 and SentencePiece vocabularies and the models' own chat templates
- * from ../shared/models (skips without them). */
+ * from ../shared/models (skips without them); test_bench_synthetic: bench
+ * --synthetic on the tiny presets. */
 #include <math.h>
 #include <unistd.h>
 #include "check.h"
@@ -640,4 +641,26 @@ static void test_cli(void)
     cli_case(&c, spm, NULL, NULL);
 }
 
-TEST_MAIN(test_rope_llama3_math, test_llama3, test_smollm3, test_mistral, test_refusals, test_cli)
+/* bench --synthetic on each tiny preset (random weights of the architecture, no files). */
+static void test_bench_synthetic(void)
+{
+    static const char *const presets[] = { "llama-tiny", "smollm3-tiny", "mistral-tiny" };
+    char out[256];
+    snprintf(out, sizeof out, "/tmp/fd_arch_bench_%d.out", (int)getpid());
+    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++) {
+        cli_io io = { .out = out, .limit_s = 60 };
+        CHECK_EQ(cli_run(&io, "bench", "--synthetic", presets[i], "--backend", "cpu", "-p", "4", "-n", "2", "-r", "1",
+                         NULL), 0);
+        size_t n = 0;
+        char *txt = read_all(out, &n), row[64];
+        snprintf(row, sizeof row, "| %s | f16 | tg2", presets[i]);
+        if (txt) {
+            txt[n] = 0;
+            CHECK_CONTAINS(txt, row);
+        }
+        free(txt);
+    }
+    remove(out);
+}
+
+TEST_MAIN(test_rope_llama3_math, test_llama3, test_smollm3, test_mistral, test_refusals, test_cli, test_bench_synthetic)
