@@ -241,8 +241,8 @@ static void test_refusals(void)
     tiny_cfg c = TINY;
     write_tiny_hf(dir, &c, 9);
     /* another architecture */
-    write_text(dir, "config.json", "{\"architectures\":[\"LlamaForCausalLM\"],\"model_type\":\"llama\"}");
-    expect_fail(dir, FD_ERR_UNSUPPORTED, "model_type llama / architecture LlamaForCausalLM is not supported");
+    write_text(dir, "config.json", "{\"architectures\":[\"GemmaForCausalLM\"],\"model_type\":\"gemma\"}");
+    expect_fail(dir, FD_ERR_UNSUPPORTED, "model_type gemma / architecture GemmaForCausalLM is not supported");
     /* invalid JSON */
     write_text(dir, "config.json", "{\"model_type\": \"qwen2\",");
     expect_fail(dir, FD_ERR_FORMAT, "config.json: invalid JSON at line 1");
@@ -322,7 +322,7 @@ static void test_arch_refusals(void)
         expect_fail(dir, FD_ERR_UNSUPPORTED, cases[i].msg);
     }
     write_text(dir, "config.json", "{\"model_type\":\"qwen3_moe\",\"architectures\":[\"Qwen3MoeForCausalLM\"]}");
-    expect_fail(dir, FD_ERR_UNSUPPORTED, "model_type qwen3_moe / architecture Qwen3MoeForCausalLM is not supported (only qwen2, qwen3)");
+    expect_fail(dir, FD_ERR_UNSUPPORTED, "model_type qwen3_moe / architecture Qwen3MoeForCausalLM is not supported (only qwen2, qwen3, llama, smollm3)");
     write_text(dir, "config.json", "{\"model_type\":\"qwen2\",\"architectures\":[\"Qwen3ForCausalLM\"]}");
     expect_fail(dir, FD_ERR_UNSUPPORTED, "model_type qwen2 / architecture Qwen3ForCausalLM is not supported");
     /* inactive windows load */

@@ -6,8 +6,9 @@ reference logits (runs where torch and transformers are installed: the GPU machi
                              --vocab V] [--untied] [--dtype bf16|f16|f32] [--seed S] [--ref-tokens 1,2,3]
                              [--ref-out FILE] [--shared SHARED]
 
-ARCH is a row of ARCHS below (qwen2, qwen3; Llama, SmolLM3 or Mistral are a row each later): its config and model
-classes, its default shape (the named model's), and the extra config keys. The folder is a normal Hugging Face
+ARCH is a row of ARCHS below (qwen2, qwen3, llama, smollm3, mistral): its config and model classes, its default
+shape (the named model's), the extra config keys and its special ids. Llama's RoPE scaling (rope_type llama3) is
+given as `rope_scaling` to transformers 4 and as `rope_parameters` (with rope_theta) to transformers 5. The folder is a normal Hugging Face
 model folder (config.json, model.safetensors, and with a real-size vocabulary the Qwen2.5 tokenizer files copied
 from SHARED/models/qwen2.5-0.5b-instruct-shape/, which Qwen3 shares). Norm weights are 1 + N(0, 0.1) and biases
 N(0, 0.1), so parity tests see them. --ref-tokens reloads the saved folder in float32 (transformers' own load, so
@@ -16,22 +17,54 @@ of every position and the full logits of the last one to --ref-out (default OUT_
 """
 import argparse, json, os, shutil, sys
 
-# name: (config class, model class, default shape, extra config keys)
+LLAMA3_SCALING = dict(rope_type="llama3", factor=32.0, low_freq_factor=1.0, high_freq_factor=4.0,
+                      original_max_position_embeddings=8192)  # Llama 3.2 1B / 3B
+# name: (config class, model class, default shape, extra config keys, special ids)
 ARCHS = {
     "qwen2": ("Qwen2Config", "Qwen2ForCausalLM",  # Qwen2.5-0.5B-Instruct
               dict(num_hidden_layers=24, hidden_size=896, num_attention_heads=14, num_key_value_heads=2,
                    intermediate_size=4864, vocab_size=151936, max_position_embeddings=32768, rope_theta=1000000.0,
                    rms_norm_eps=1e-6, tie_word_embeddings=True),
-              dict(use_sliding_window=False, sliding_window=32768, max_window_layers=21, hidden_act="silu")),
+              dict(use_sliding_window=False, sliding_window=32768, max_window_layers=21, hidden_act="silu"),
+              dict(bos_token_id=151643, eos_token_id=151645)),
     "qwen3": ("Qwen3Config", "Qwen3ForCausalLM",  # Qwen3-0.6B
               dict(num_hidden_layers=28, hidden_size=1024, num_attention_heads=16, num_key_value_heads=8,
                    head_dim=128, intermediate_size=3072, vocab_size=151936, max_position_embeddings=40960,
                    rope_theta=1000000.0, rms_norm_eps=1e-6, tie_word_embeddings=True),
               dict(use_sliding_window=False, sliding_window=None, max_window_layers=28, hidden_act="silu",
-                   attention_bias=False)),
+                   attention_bias=False),
+              dict(bos_token_id=151643, eos_token_id=151645)),
+    "llama": ("LlamaConfig", "LlamaForCausalLM",  # Llama-3.2-1B
+              dict(num_hidden_layers=16, hidden_size=2048, num_attention_heads=32, num_key_value_heads=8,
+                   head_dim=64, intermediate_size=8192, vocab_size=128256, max_position_embeddings=131072,
+                   rope_theta=500000.0, rms_norm_eps=1e-5, tie_word_embeddings=True),
+              dict(hidden_act="silu", attention_bias=False, mlp_bias=False, rope_scaling=LLAMA3_SCALING),
+              dict(bos_token_id=128000, eos_token_id=128001)),
+    "smollm3": ("SmolLM3Config", "SmolLM3ForCausalLM",  # SmolLM3-3B: NoPE at layers 3, 7, 11, ...
+                dict(num_hidden_layers=36, hidden_size=2048, num_attention_heads=16, num_key_value_heads=4,
+                     intermediate_size=11008, vocab_size=128256, max_position_embeddings=65536,
+                     rope_theta=5000000.0, rms_norm_eps=1e-6, tie_word_embeddings=True),
+                dict(hidden_act="silu", attention_bias=False, mlp_bias=False, use_sliding_window=False,
+                     sliding_window=None, no_rope_layer_interval=4),
+                dict(bos_token_id=128000, eos_token_id=128012)),
+    "mistral": ("MistralConfig", "MistralForCausalLM",  # Mistral-7B-v0.3: no sliding window
+                dict(num_hidden_layers=32, hidden_size=4096, num_attention_heads=32, num_key_value_heads=8,
+                     head_dim=128, intermediate_size=14336, vocab_size=32768, max_position_embeddings=32768,
+                     rope_theta=1000000.0, rms_norm_eps=1e-5, tie_word_embeddings=False),
+                dict(hidden_act="silu", sliding_window=None),
+                dict(bos_token_id=1, eos_token_id=2)),
 }
-# The Qwen2.5 tokenizer (Qwen3 uses the same vocabulary and special ids).
-SPECIAL = dict(bos_token_id=151643, eos_token_id=151645)
+
+def rope_style(cfg, transformers):
+    """transformers 5 takes RoPE scaling and theta as rope_parameters; 4 as rope_scaling + rope_theta."""
+    rs = cfg.pop("rope_scaling", None)
+    if int(transformers.__version__.split(".")[0]) >= 5:
+        cfg["rope_parameters"] = dict(rs or dict(rope_type="default"), rope_theta=cfg.pop("rope_theta"))
+    elif rs:
+        cfg["rope_scaling"] = rs
+    # SmolLM3Config derives no_rope_layers from the interval when none is given (1 = the layer uses RoPE)
+    if "no_rope_layer_interval" in cfg:
+        cfg["no_rope_layers"] = [int((i + 1) % cfg["no_rope_layer_interval"] != 0) for i in range(cfg["num_hidden_layers"])]
 
 def main():
     ap = argparse.ArgumentParser()
@@ -44,15 +77,16 @@ def main():
     ap.add_argument("--shared", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared"))
     a = ap.parse_args()
     import torch, transformers
-    cfg_name, model_name, shape, extra = ARCHS[a.arch]
-    cfg = dict(shape, **extra, **SPECIAL)
+    cfg_name, model_name, shape, extra, special = ARCHS[a.arch]
+    cfg = dict(shape, **extra, **special)
     for k, v in (("num_hidden_layers", a.layers), ("hidden_size", a.hidden), ("num_attention_heads", a.heads),
                  ("num_key_value_heads", a.kv_heads), ("head_dim", a.head_dim), ("intermediate_size", a.ffn),
                  ("vocab_size", a.vocab)):
         if v is not None: cfg[k] = v
     if a.untied: cfg["tie_word_embeddings"] = False
-    if cfg["vocab_size"] < 151665:  # a small test vocabulary: keep the special ids inside it
+    if cfg["vocab_size"] <= max(special.values()):  # a small test vocabulary: keep the special ids inside it
         cfg["bos_token_id"], cfg["eos_token_id"] = cfg["vocab_size"] - 2, cfg["vocab_size"] - 1
+    rope_style(cfg, transformers)
     dt = {"bf16": torch.bfloat16, "f16": torch.float16, "f32": torch.float32}[a.dtype]
     cfg["torch_dtype"] = {"bf16": "bfloat16", "f16": "float16", "f32": "float32"}[a.dtype]
     cfg["initializer_range"] = a.std
@@ -67,7 +101,7 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     model.save_pretrained(a.out)
     tok = os.path.join(a.shared, "models", "qwen2.5-0.5b-instruct-shape")
-    if cfg["vocab_size"] >= 151665 and os.path.isdir(tok):
+    if a.arch.startswith("qwen") and cfg["vocab_size"] >= 151665 and os.path.isdir(tok):
         for f in ("tokenizer.json", "tokenizer_config.json", "generation_config.json"):
             shutil.copy(os.path.join(tok, f), a.out)
     print("wrote", a.out, sorted(os.listdir(a.out)))

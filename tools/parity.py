@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Parity of `foundry eval` with transformers on random-weight checkpoints of any described architecture (GPU machine).
 
-  tools/parity.py FOUNDRY OUTDIR [--arch qwen3] [--quick] [--goldens] [--llama-convert SCRIPT]
+  tools/parity.py FOUNDRY OUTDIR [--arch qwen3|llama|smollm3|mistral] [--quick] [--goldens] [--llama-convert SCRIPT]
 
 Checkpoints come from tools/make_random_model.py (transformers' own classes); the comparison, bounds and table are
 tools/parity_qwen.py's (CPU 1e-2, CUDA decode 2e-2, CUDA prefill 5e-2 absolute on the top-5 logits; top-1 equal
@@ -16,6 +16,7 @@ OUTDIR/goldens_<arch>.tar.gz (untar it in tests/data/). Prints a Markdown table;
 import json, os, random, shutil, subprocess, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import parity_qwen as pq
+import make_random_model as mrm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # GGUF -> Hugging Face names of the llama-style architectures (the descriptors' table, src/model/arch/llama.h).
@@ -36,6 +37,31 @@ def hf_name(g):
 
 pq.hf_name = hf_name  # reference() on a GGUF's weights maps names through it
 
+# Architectures whose GGUF q/k rows are in llama.cpp's interleaved order (LlamaModel.permute; Foundry's writer
+# does the same): the reference un-permutes them; rope_freqs.weight (llama3 scaling) has no Hugging Face tensor.
+PERMUTED = ("llama", "smollm3", "mistral")
+_read_gguf = pq.read_gguf
+
+def read_gguf_hf_order(path, heads, kv_heads, hidden):
+    out = {}
+    for g, a in _read_gguf(path).items():  # flat float32 arrays
+        if g == "rope_freqs.weight": continue
+        n = heads if g.endswith("attn_q.weight") else kv_heads if g.endswith("attn_k.weight") else 0
+        if n:  # file row h*hd + 2j + t holds row h*hd + t*hd/2 + j: view (n, hd/2, 2, D), swap axes 1 and 2
+            hd = a.size // hidden // n
+            a = a.reshape(n, hd // 2, 2, hidden).swapaxes(1, 2).reshape(-1)
+        out[g] = a
+    return out
+
+def use_arch(arch, folder):
+    """reference() on a GGUF of `arch` reads its q/k rows back in the Hugging Face order."""
+    if arch not in PERMUTED:
+        pq.read_gguf = _read_gguf
+        return
+    c = json.load(open(os.path.join(folder, "config.json")))
+    heads, kv = c["num_attention_heads"], c.get("num_key_value_heads", c["num_attention_heads"])
+    pq.read_gguf = lambda path: read_gguf_hf_order(path, heads, kv, c["hidden_size"])
+
 def make(arch, out, args, tokens):
     cmd = [sys.executable, os.path.join(HERE, "make_random_model.py"), arch, out, "--ref-tokens",
            ",".join(map(str, tokens)), "--ref-out", os.path.join(out, "reference.json")] + args
@@ -54,6 +80,21 @@ CASES = {  # arch: [(name, make_random_model args, positions)], [(base case, dty
                                                 "--kv-heads", "1", "--head-dim", "32", "--ffn", "128", "--vocab", "512",
                                                 "--untied"])]),
 }
+
+def small(layers, dtype="bf16", extra=()):
+    return ["--dtype", dtype, "--layers", str(layers), "--hidden", "128", "--heads", "4", "--kv-heads", "2",
+            "--head-dim", "32", "--ffn", "256", "--vocab", "512"] + list(extra)
+
+# Llama (RoPE scaling llama3 at Llama 3.2's values), SmolLM3 (4 layers or more: NoPE at layer 3) and Mistral; the
+# second case of each is the one --llama-convert converts with llama.cpp (its q/k rows permuted: the pairing check).
+for _a, _real, _l4 in (("llama", "3.2-1b-bf16-tied", ["--dtype", "f32", "--layers", "4", "--untied"]),
+                       ("smollm3", "3b-bf16-tied", ["--dtype", "f32", "--layers", "4", "--untied"]),
+                       ("mistral", "7b-l8-bf16-untied", ["--dtype", "f32", "--layers", "4"])):
+    CASES[_a] = ([("tiny-bf16", small(4), 24),
+                  (_real, ["--dtype", "bf16"] + (["--layers", "8"] if _a == "mistral" else []), 64),
+                  ("l4-f32-untied", _l4, 64)],
+                 [("l4-f32-untied", "q8_0"), ("l4-f32-untied", "q4_0")],
+                 [("%s_tiny_f32" % _a, small(4, "f32"))])
 
 def main():
     foundry, outdir = sys.argv[1:3]
@@ -84,23 +125,27 @@ def main():
     for name, args, npos in cases:
         folder = os.path.join("/tmp/parity_" + arch, name)
         shutil.rmtree(folder, ignore_errors=True)
-        vocab = int(args[args.index("--vocab") + 1]) - 2 if "--vocab" in args else 151643
+        full = mrm.ARCHS[arch][2]["vocab_size"]   # the shape's own vocabulary (Qwen: ids below 151643)
+        vocab = int(args[args.index("--vocab") + 1]) - 2 if "--vocab" in args else min(full - 2, 151643)
         tokens = [rng.randrange(0, vocab) for _ in range(npos)]
         make(arch, folder, args + ["--seed", str(len(rows))], tokens)
         folders[name] = (folder, tokens)
+        use_arch(arch, folder)
         ref = pq.reference(folder, tokens)
         check("%s %s" % (arch, name), folder, tokens, ref)
     for base, q in quants:
         folder, tokens = folders[base]
         gguf = os.path.join("/tmp/parity_" + arch, "%s-%s.gguf" % (base, q))
         pq.run([foundry, "convert", folder, gguf, "--dtype", q, "--quiet"])
+        use_arch(arch, folder)
         check("%s %s %s" % (arch, base, q), gguf, tokens, pq.reference(folder, tokens, gguf))
-    if llama and "0.6b-bf16-tied" in folders:
-        folder, tokens = folders["0.6b-bf16-tied"]
-        prefix = os.path.join("/tmp/parity_" + arch, "llama-0.6b")
+    conv = cases[1][0] if len(cases) > 1 else None   # qwen3: 0.6b-bf16-tied
+    if llama and conv in folders:
+        folder, tokens = folders[conv]
+        prefix = os.path.join("/tmp/parity_" + arch, "llama-" + conv)
         try:
             pq.run(["bash", llama, "convert", folder, prefix, "f16"])
-            check("%s 0.6b llama.cpp-f16 GGUF" % arch, prefix + "-f16.gguf", tokens, pq.reference(folder, tokens))
+            check("%s %s llama.cpp-f16 GGUF" % (arch, conv), prefix + "-f16.gguf", tokens, pq.reference(folder, tokens))
         except Exception as e:
             rows.append(dict(case="%s llama.cpp convert" % arch, path="-", error=str(e)[-600:], ok=False))
     json.dump(rows, open(os.path.join(outdir, "parity_%s.json" % arch), "w"), indent=1)

@@ -23,6 +23,13 @@ typedef struct fd_model_hparams {
     double rope_theta;      /* RoPE base frequency */
     double rms_eps;         /* RMSNorm epsilon */
     int tie_embeddings;     /* 1: output.weight absent, the logits use token_embd */
+    /* RoPE scaling rope_type "llama3" (config.json; a GGUF carries the
+     * result as rope_freqs.weight instead): rope_factor 0 = none */
+    double rope_factor;     /* "factor" */
+    double rope_low_freq;   /* "low_freq_factor" */
+    double rope_high_freq;  /* "high_freq_factor" */
+    uint32_t rope_orig_ctx; /* "original_max_position_embeddings" */
+    uint32_t nope_period;   /* layers l with (l + 1) % nope_period == 0 skip RoPE (SmolLM3: 4); 0: none do */
 } fd_model_hparams;
 
 /* One hyper-parameter's keys: GGUF `<arch>.<gguf>`, config.json `hf`

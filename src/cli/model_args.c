@@ -64,7 +64,10 @@ const char *cli_model_help(void)
 {
     return "  -m MODEL            a Hugging Face folder (config.json + safetensors) or a .gguf file\n"
            "  --synthetic NAME    instead of -m: random weights of that shape, built in memory\n"
-           "                      (qwen2.5-0.5b, qwen2.5-1.5b, qwen2.5-3b, tiny, qwen3-0.6b, qwen3-tiny)\n"
+           "                      (qwen2.5-0.5b, qwen2.5-1.5b, qwen2.5-3b, tiny, qwen3-0.6b, qwen3-tiny,\n"
+           "                      llama3.2-1b, llama3.2-3b, llama3.1-8b, llama-tiny, smollm3-3b, smollm3-tiny,\n"
+           "                      mistral-7b, mistral-tiny; Llama and SmolLM3 want --vocab with the Llama 3\n"
+           "                      vocabulary, Mistral the SentencePiece one)\n"
            "  --vocab GGUF        the synthetic model's tokenizer (default: the repository's Qwen2.5 vocabulary)\n"
            "  --seed-weights S    the synthetic model's weight seed (default 1)\n"
            "  --backend B         auto (default: the GPU if there is one), cpu or cuda\n"

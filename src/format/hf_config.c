@@ -3,7 +3,8 @@
  *
  * Layer: format. Both config styles are read: older ones with top-level
  * `rope_theta` and `torch_dtype`, transformers-5 ones with
- * `rope_parameters.rope_theta` and `dtype`. Which keys mean what comes from
+ * `rope_parameters.rope_theta` and `dtype`; RoPE scaling (llama3) in
+ * `rope_scaling` or `rope_parameters`. Which keys mean what comes from
  * the architecture's descriptor (a key table, hparams.h); which
  * architectures exist is the model layer's business (src/model/arch/). */
 #include <math.h>
@@ -77,29 +78,88 @@ static void read_dtype(json_t *o, fd_dtype *hint)
     else if (!strcmp(s, "float32")) *hint = FD_F32;
 }
 
-/* What this code does not implement is refused by name, never ignored:
- * RoPE scaling of any kind, an active sliding window (turned on and
- * shorter than the context), an activation other than SiLU, experts (MoE). */
-static fd_status refuse_unimplemented(const char *path, json_t *o, fd_error *err)
+/* RoPE scaling: rope_type "llama3" (transformers' _compute_llama3_parameters)
+ * is read into hp, from `rope_scaling` or transformers 5's `rope_parameters`
+ * (both {"rope_type" or "type", "factor", "low_freq_factor",
+ * "high_freq_factor", "original_max_position_embeddings"}); "default" and
+ * null are none; any other type is refused by name. */
+static fd_status read_rope_scaling(const char *path, json_t *o, fd_model_hparams *hp, fd_error *err)
 {
     json_t *rs = json_object_get(o, "rope_scaling"), *rp = json_object_get(o, "rope_parameters");
-    const char *type = NULL;
-    if (rs && !json_is_null(rs)) {
-        type = json_string_value(json_object_get(rs, "rope_type"));
-        if (!type) type = json_string_value(json_object_get(rs, "type"));
-        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: \"rope_scaling\" (%s) is not implemented", path,
-                            type ? type : "of unknown type");
+    const char *key = "rope_scaling";
+    if (!rs || json_is_null(rs)) rs = rp, key = "rope_parameters";
+    if (!rs || json_is_null(rs)) return FD_OK;
+    if (!json_is_object(rs)) return fd_error_set(err, FD_ERR_FORMAT, "%s: \"%s\" is not an object", path, key);
+    const char *type = json_string_value(json_object_get(rs, "rope_type"));
+    if (!type) type = json_string_value(json_object_get(rs, "type"));
+    if (!type && rs == rp) return FD_OK;   /* rope_parameters holding only rope_theta */
+    if (type && !strcmp(type, "default")) return FD_OK;
+    if (!type || strcmp(type, "llama3")) {
+        if (rs == rp)
+            return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: \"rope_parameters.rope_type\" \"%s\" (RoPE scaling) is "
+                                "not implemented (only llama3)", path, type);
+        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: \"rope_scaling\" (%s) is not implemented (only llama3)",
+                            path, type ? type : "of unknown type");
     }
-    type = json_is_object(rp) ? json_string_value(json_object_get(rp, "rope_type")) : NULL;
-    if (type && strcmp(type, "default"))
-        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: \"rope_parameters.rope_type\" \"%s\" (RoPE scaling) is not "
-                            "implemented", path, type);
+    double f = 0, lo = 0, hi = 0;
+    uint32_t orig = 0;
+    FD_TRY(get_num(path, rs, "factor", &f, err));
+    FD_TRY(get_num(path, rs, "low_freq_factor", &lo, err));
+    FD_TRY(get_num(path, rs, "high_freq_factor", &hi, err));
+    FD_TRY(get_u32(path, rs, "original_max_position_embeddings", 1, &orig, err));
+    if (!(f >= 1 && f <= 1024) || !(lo > 0) || !(hi > lo) || !isfinite(hi) || !orig)
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: \"%s\" llama3 values out of range (factor %g in 1..1024, "
+                            "0 < low_freq_factor %g < high_freq_factor %g, original_max_position_embeddings %u > 0)",
+                            path, key, f, lo, hi, orig);
+    hp->rope_factor = f;
+    hp->rope_low_freq = lo;
+    hp->rope_high_freq = hi;
+    hp->rope_orig_ctx = orig;
+    return FD_OK;
+}
+
+/* SmolLM3's no_rope_layers: 0/1 per layer, 1 = the layer uses RoPE. Kept
+ * as a period p (NoPE where (l + 1) % p == 0, as transformers builds it
+ * from no_rope_layer_interval); a list of another pattern is refused. */
+static fd_status read_nope(const char *path, json_t *o, fd_model_hparams *hp, fd_error *err)
+{
+    json_t *v = json_object_get(o, "no_rope_layers");
+    size_t n, p = 0;
+    if (!v || json_is_null(v)) return FD_OK;
+    if (!json_is_array(v)) return fd_error_set(err, FD_ERR_FORMAT, "%s: \"no_rope_layers\" is not a list", path);
+    n = json_array_size(v);
+    for (size_t i = 0; i < n; i++) {
+        json_t *x = json_array_get(v, i);
+        if (!json_is_integer(x) || (json_integer_value(x) != 0 && json_integer_value(x) != 1))
+            return fd_error_set(err, FD_ERR_FORMAT, "%s: \"no_rope_layers\"[%zu] is not 0 or 1", path, i);
+        if (!p && !json_integer_value(x)) p = i + 1;
+    }
+    for (size_t i = 0; i < n; i++)
+        if ((json_integer_value(json_array_get(v, i)) == 0) != (p && (i + 1) % p == 0))
+            return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: \"no_rope_layers\" is not periodic (NoPE at every "
+                                "p-th layer): layer %zu breaks the pattern; other patterns are not implemented", path, i);
+    if (n && n != hp->n_layers)
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: \"no_rope_layers\" has %zu entries for %u layers", path, n,
+                            hp->n_layers);
+    hp->nope_period = (uint32_t)p;
+    return FD_OK;
+}
+
+/* What this code does not implement is refused by name, never ignored: an
+ * active sliding window (turned on, or Mistral v0.1's integer
+ * "sliding_window" without "use_sliding_window", shorter than the context),
+ * an activation other than SiLU, experts (MoE). RoPE scaling other than
+ * llama3: read_rope_scaling. */
+static fd_status refuse_unimplemented(const char *path, json_t *o, fd_error *err)
+{
     json_t *sw = json_object_get(o, "sliding_window"), *mp = json_object_get(o, "max_position_embeddings");
-    if (json_is_true(json_object_get(o, "use_sliding_window")) &&
-        (!json_is_integer(sw) || !json_is_integer(mp) || json_integer_value(sw) < json_integer_value(mp)))
-        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: \"use_sliding_window\": true with \"sliding_window\" %lld "
-                            "below the context (\"max_position_embeddings\" %lld): sliding-window attention is not "
-                            "implemented", path, json_is_integer(sw) ? (long long)json_integer_value(sw) : -1LL,
+    json_t *use = json_object_get(o, "use_sliding_window");
+    int on = json_is_true(use) || (!use && json_is_integer(sw));
+    if (on && (!json_is_integer(sw) || !json_is_integer(mp) || json_integer_value(sw) < json_integer_value(mp)))
+        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: %s\"sliding_window\" %lld below the context "
+                            "(\"max_position_embeddings\" %lld): sliding-window attention is not implemented", path,
+                            use ? "\"use_sliding_window\": true with " : "",
+                            json_is_integer(sw) ? (long long)json_integer_value(sw) : -1LL,
                             json_is_integer(mp) ? (long long)json_integer_value(mp) : -1LL);
     static const char *const experts[] = { "num_experts", "num_local_experts", "n_routed_experts" };
     for (size_t i = 0; i < sizeof experts / sizeof experts[0]; i++) {
@@ -136,6 +196,8 @@ fd_status fd_hf_read_config(const char *path, const fd_hparam_key *keys, size_t 
                 rc = fd_error_set(err, FD_ERR_FORMAT, "%s: \"%s\" is missing", path, k->hf);
         }
     }
+    if (rc == FD_OK) rc = read_rope_scaling(path, o, hp, err);
+    if (rc == FD_OK) rc = read_nope(path, o, hp, err);
     tie = json_object_get(o, "tie_word_embeddings");
     if (rc == FD_OK && tie && !json_is_boolean(tie) && !json_is_null(tie))
         rc = fd_error_set(err, FD_ERR_FORMAT, "%s: \"tie_word_embeddings\" is not a boolean", path);

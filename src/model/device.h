@@ -20,6 +20,7 @@ typedef struct fd_layer_w {
     fd_tensor *t[FD_ROLE_COUNT];    /* by role: norms, O, GATE, UP, DOWN, Q_NORM, K_NORM (q/k/v below) */
     fd_tensor *qkv, *w[3];          /* ((H + 2 KV) hd, D): [w0; w1; w2] in the QKV family's row order */
     fd_tensor *bqkv, *b[3];         /* ((H + 2 KV) hd) f32, same order; zeros where the plan has no bias */
+    fd_tensor *inv_freq;            /* borrowed: the weights' inv_freq, or no_rope on a NoPE layer */
 } fd_layer_w;
 
 /* The fused kernels a plan step lowers to: one row per kind, its decode
@@ -55,7 +56,8 @@ struct fd_weights {
     fd_tensor *embd;                /* (V, D) */
     fd_tensor *out_norm;            /* (D) f32 */
     fd_tensor *head;                /* (V, D): embd when tied */
-    fd_tensor *inv_freq;            /* (hd / 2) f32 */
+    fd_tensor *inv_freq;            /* (hd / 2) f32 (rope.c: scaled, divided by rope_freqs) */
+    fd_tensor *no_rope;             /* (hd / 2) f32 zeros: NoPE layers' table (the identity rotation), or NULL */
     fd_compound *dec[FD_KK_COUNT][FD_DTYPE_COUNT];   /* decode's fused kernels by kind and weight dtype */
     fd_compound *pre[FD_KK_COUNT][FD_DTYPE_COUNT];   /* prefill's (GEMM) */
     uint64_t bytes;

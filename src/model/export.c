@@ -16,8 +16,73 @@
 #include <string.h>
 #include "base/mem.h"
 #include "format/mapfile.h"
+#include "foundry/ops.h"
 #include "model/model_int.h"
 #include "text/tok.h"
+
+/* Data the writer borrows until the file is written: q/k weights put into
+ * llama.cpp's row order, the rope_freqs divisors. */
+typedef struct owned { void *p[2 * 4096 + 1]; uint32_t n; } owned;
+
+/* A GGUF of an architecture whose q/k rows llama.cpp's converter permutes
+ * gets them so (LlamaModel.permute), unless the source already is such a
+ * GGUF; the divisors of llama3 RoPE scaling go as rope_freqs.weight (GGUF
+ * has no key for it); a NoPE pattern other than the architecture's own has
+ * no GGUF spelling and is refused. */
+static fd_status llama_extras(const fd_model *m, fd_gguf_writer *w, owned *o, fd_error *err)
+{
+    const fd_model_hparams *h = &m->info.hp;
+    const fd_arch_tensor *rf = fd_arch_tensor_of(m->arch, FD_ROLE_ROPE_FREQS);
+    if (h->nope_period != m->arch->nope_period)
+        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: NoPE every %u layers has no GGUF key (llama.cpp assumes %u "
+                            "for %s)", m->path, h->nope_period, m->arch->nope_period, m->arch->name);
+    if (h->rope_factor > 0 && rf && !fd_model_tensor_find(m, rf->gguf)) {
+        uint32_t n = h->head_dim / 2;
+        float *base = fd_malloc(n * sizeof *base), *d = fd_malloc(n * sizeof *d);
+        fd_status rc = base && d ? FD_OK : fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", rf->gguf);
+        if (rc == FD_OK) rc = fd_model_rope_inv_freq(m, d, err);
+        if (rc == FD_OK) {
+            fd_rope_inv_freq(base, h->head_dim, h->rope_theta);
+            for (uint32_t i = 0; i < n; i++) d[i] = base[i] / d[i];   /* inv = base / divisor */
+            o->p[o->n++] = d;
+            d = NULL;
+            rc = fd_gguf_writer_add_tensor(w, rf->gguf, FD_F32, 1, (uint64_t[]){ n }, o->p[o->n - 1], 4ull * n, err);
+        }
+        fd_free(base);
+        fd_free(d);
+        FD_TRY(rc);
+    }
+    return FD_OK;
+}
+
+/* Tensor t as written: q/k rows permuted into llama.cpp's order where the
+ * architecture's GGUF wants it and the source is not such a GGUF. */
+static fd_status tensor_data(const fd_model *m, const fd_model_tensor *t, owned *o, const void **data, fd_error *err)
+{
+    const fd_arch_tensor *q = fd_arch_tensor_of(m->arch, FD_ROLE_Q), *k = fd_arch_tensor_of(m->arch, FD_ROLE_K);
+    char n[96];
+    int hit = 0;
+    *data = t->data;
+    if (!(m->arch->features & FD_FEAT_GGUF_QK_PERMUTED) || m->qk_interleaved || t->n_dims != 2) return FD_OK;
+    for (uint32_t l = 0; !hit && l < m->info.hp.n_layers; l++) {
+        fd_arch_tensor_name(q, 0, l, n, sizeof n);
+        hit = !strcmp(n, t->name);
+        fd_arch_tensor_name(k, 0, l, n, sizeof n);
+        hit |= !strcmp(n, t->name);
+    }
+    if (!hit) return FD_OK;
+    uint64_t rb = t->bytes / t->dims[0], hd = m->info.hp.head_dim;
+    unsigned char *p = fd_malloc((size_t)t->bytes);
+    if (!p || o->n == sizeof o->p / sizeof o->p[0]) {
+        fd_free(p);
+        return fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", t->name);
+    }
+    for (uint64_t r = 0; r < t->dims[0]; r++)
+        memcpy(p + fd_qk_file_row((uint32_t)r, (uint32_t)hd) * rb, (const unsigned char *)t->data + r * rb, (size_t)rb);
+    o->p[o->n++] = p;
+    *data = p;
+    return FD_OK;
+}
 
 typedef struct vocab {
     json_t *root;               /* tokenizer.json; strings below point into it */
@@ -98,6 +163,9 @@ static fd_status read_vocab(const fd_model *m, vocab *v, fd_error *err)
     if (json_is_string(json_object_get(model, "type")) && strcmp(json_string_value(json_object_get(model, "type")), "BPE"))
         return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: tokenizer model %s is not supported (BPE)", path,
                             json_string_value(json_object_get(model, "type")));
+    if (json_is_true(json_object_get(model, "byte_fallback")))   /* Mistral, Llama 2: SentencePiece needs scores */
+        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: a SentencePiece-style tokenizer (byte_fallback) is not "
+                            "written to GGUF yet (only byte-level BPE)", path);
     v->n = vocab_size(vmap, added, m->info.hp.vocab);
     if (v->n > m->info.hp.vocab && v->n > json_object_size(vmap) + json_array_size(added) + TOK_ID_SLACK)
         return fd_error_set(err, FD_ERR_FORMAT, "%s: token id %" PRIu64 " lies beyond the embedding's %u rows and the "
@@ -190,7 +258,7 @@ static fd_status add_tokenizer(const fd_model *m, fd_gguf_writer *w, vocab *v, f
     return FD_OK;
 }
 
-static fd_status fill(const fd_model *m, fd_gguf_writer *w, vocab *v, fd_dtype wdt, fd_error *err)
+static fd_status fill(const fd_model *m, fd_gguf_writer *w, vocab *v, owned *o, fd_dtype wdt, fd_error *err)
 {
     const fd_model_hparams *h = &m->info.hp;
     const fd_generation_defaults *g = &m->info.gen;
@@ -220,10 +288,13 @@ static fd_status fill(const fd_model *m, fd_gguf_writer *w, vocab *v, fd_dtype w
     FD_TRY(add_tokenizer(m, w, v, err));
     if (m->gguf && m->chat_template && !fd_gguf_has(m->gguf, "tokenizer.chat_template"))
         FD_TRY(fd_gguf_writer_add_str(w, "tokenizer.chat_template", m->chat_template, err));
+    FD_TRY(llama_extras(m, w, o, err));
     for (uint64_t i = 0; i < m->n_t; i++) {
         const fd_model_tensor *t = &m->t[i];
         uint64_t ne[2] = { t->n_dims == 2 ? t->dims[1] : t->dims[0], t->dims[0] };
-        FD_TRY(fd_gguf_writer_add_tensor(w, t->name, t->dtype, t->n_dims, ne, t->data, t->bytes, err));
+        const void *data;
+        FD_TRY(tensor_data(m, t, o, &data, err));
+        FD_TRY(fd_gguf_writer_add_tensor(w, t->name, t->dtype, t->n_dims, ne, data, t->bytes, err));
     }
     return FD_OK;
 }
@@ -276,10 +347,14 @@ fd_status fd_model_write_gguf(const fd_model *m, const char *out_path, fd_error 
             wdt = m->t[i].dtype;
             break;
         }
-    FD_TRY(fd_gguf_writer_create(&w, err));
-    rc = fill(m, w, &v, wdt, err);
+    owned *o = fd_calloc(1, sizeof *o);
+    if (!o) return fd_error_set(err, FD_ERR_NOMEM, "%s: out of memory", out_path);
+    rc = fd_gguf_writer_create(&w, err);
+    if (rc == FD_OK) rc = fill(m, w, &v, o, wdt, err);
     if (rc == FD_OK) rc = fd_gguf_writer_write(w, out_path, err);
-    fd_gguf_writer_destroy(w);
+    if (w) fd_gguf_writer_destroy(w);
+    for (uint32_t i = 0; i < o->n; i++) fd_free(o->p[i]);
+    fd_free(o);
     vocab_free(&v);
     return rc;
 }

@@ -56,13 +56,13 @@ static fd_status lower_decode(fd_state *s, uint32_t l, const fd_plan_step *st)
         if (fd_qkv_kind(st) == FD_KK_QKV_ROPE)
             return fd_run(fd, fd_weights_kernel(w, FD_KK_QKV_ROPE, L->qkv, 0), &(fd_qkv_args){
                 .x = in, .norm_w = norm, .w0 = L->w[0], .w1 = L->w[1], .w2 = L->w[2], .b0 = L->b[0], .b1 = L->b[1],
-                .b2 = L->b[2], .pos = s->pos, .inv_freq = w->inv_freq, .q = out, .kc = s->kc[l], .vc = s->vc[l],
+                .b2 = L->b[2], .pos = s->pos, .inv_freq = L->inv_freq, .q = out, .kc = s->kc[l], .vc = s->vc[l],
                 .flag = s->flag, .cols = D, .rows0 = pairs, .rows1 = pairs, .rows2 = KV * hd, .eps = eps, .heads = H,
                 .kv_heads = KV, .head_dim = hd, .ctx = s->ctx });
         FD_TRY(fd_run(fd, fd_weights_kernel(w, FD_KK_NORM_STORE, L->qkv, 0), &(fd_gemv_args){
             .x = in, .norm_w = norm, .eps = eps, .w0 = L->qkv, .y0 = s->y, .cols = D, .rows0 = 2 * pairs + KV * hd }));
         return fd_run(fd, &FD_QKV_ROWS_NORM, &(fd_qkv_rows_norm_args){
-            .y = s->y, .pos = s->pos, .inv_freq = w->inv_freq, .q_norm = L->t[FD_ROLE_Q_NORM],
+            .y = s->y, .pos = s->pos, .inv_freq = L->inv_freq, .q_norm = L->t[FD_ROLE_Q_NORM],
             .k_norm = L->t[FD_ROLE_K_NORM], .q = out, .kc = s->kc[l], .vc = s->vc[l], .flag = s->flag, .tokens = 1,
             .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx, .eps = eps });
     case FD_OP_ATTEND:   /* the decode attention's one call */
@@ -226,10 +226,10 @@ static fd_status lower_prefill(fd_state *s, uint32_t l, const fd_plan_step *st, 
             .N = R, .K = D, .start = start, .eps = eps }));
         if (k == FD_KK_QKV_ROPE)
             return fd_run(fd, &FD_QKV_ROWS, &(fd_qkv_rows_args){
-                .y = b->y, .pos = s->pos, .inv_freq = w->inv_freq, .q = out, .kc = s->kc[l], .vc = s->vc[l],
+                .y = b->y, .pos = s->pos, .inv_freq = L->inv_freq, .q = out, .kc = s->kc[l], .vc = s->vc[l],
                 .flag = s->flag, .tokens = T, .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx });
         return fd_run(fd, &FD_QKV_ROWS_NORM, &(fd_qkv_rows_norm_args){
-            .y = b->y, .pos = s->pos, .inv_freq = w->inv_freq, .q_norm = L->t[FD_ROLE_Q_NORM],
+            .y = b->y, .pos = s->pos, .inv_freq = L->inv_freq, .q_norm = L->t[FD_ROLE_Q_NORM],
             .k_norm = L->t[FD_ROLE_K_NORM], .q = out, .kc = s->kc[l], .vc = s->vc[l], .flag = s->flag, .tokens = T,
             .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx, .eps = eps });
     }

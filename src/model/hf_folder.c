@@ -33,7 +33,7 @@ static int canonical(const fd_model *m, const char *hf, char *out, size_t cap)
     const fd_arch *a = m->arch;
     uint32_t l = 0;
     for (size_t i = 0; i < a->n_tensors; i++)
-        if (match(a->tensors[i].hf, hf, &l)) {
+        if (a->tensors[i].hf && match(a->tensors[i].hf, hf, &l)) {
             fd_arch_tensor_name(&a->tensors[i], 0, l, out, cap);
             return 1;
         }
@@ -174,6 +174,7 @@ fd_status fd_model_load_hf(fd_model *m, const char *dir, fd_error *err)
     if (rc == FD_OK) {
         m->info.hp.rope_theta = 10000.0;
         m->info.hp.rms_eps = 1e-6;
+        m->info.hp.nope_period = m->arch->nope_period;
         rc = fd_hf_read_config(cfg, m->arch->keys, m->arch->n_keys, &m->info.hp, &m->info.file_dtype, err);
     }
     if (rc == FD_OK) rc = fd_model_hparam_defaults(m, 0, err);

@@ -177,6 +177,14 @@ fd_status fd_model_check_hparams(const fd_model *m, fd_error *err)
     FD_TRY(int_range(m, KEY_(max_pos), h->max_pos, 1, 1u << 26, err));
     FD_TRY(real_range(m, KEY_(rope_theta), h->rope_theta, 0, 1e12, err));
     FD_TRY(real_range(m, KEY_(rms_eps), h->rms_eps, 0, 1, err));
+    if (h->rope_factor != 0 && !(h->rope_factor >= 1 && h->rope_factor <= 1024 && h->rope_low_freq > 0 &&
+                                 h->rope_high_freq > h->rope_low_freq && isfinite(h->rope_high_freq) && h->rope_orig_ctx))
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: llama3 RoPE scaling out of range (factor %g, low_freq_factor %g, "
+                            "high_freq_factor %g, original_max_position_embeddings %u)", m->path, h->rope_factor,
+                            h->rope_low_freq, h->rope_high_freq, h->rope_orig_ctx);
+    if (h->nope_period > h->n_layers)
+        return fd_error_set(err, FD_ERR_FORMAT, "%s: NoPE every %u layers, beyond the %u layers", m->path,
+                            h->nope_period, h->n_layers);
     return FD_OK;
 }
 #undef KEY_
@@ -189,7 +197,7 @@ fd_status fd_model_check_tensors(fd_model *m, fd_error *err)
     FD_TRY(fd_model_check_hparams(m, err));
     for (size_t i = 0; i < a->n_tensors; i++) {
         const fd_arch_tensor *t = &a->tensors[i];
-        int optional = (t->flags & FD_AT_TIED) && h->tie_embeddings;
+        int optional = ((t->flags & FD_AT_TIED) && h->tie_embeddings) || (t->flags & FD_AT_OPTIONAL);
         for (uint32_t l = 0; l < (t->role >= FD_ROLE_FIRST_LAYER ? h->n_layers : 1); l++) {
             fd_arch_tensor_name(t, 0, l, n, sizeof n);
             FD_TRY(expect(m, n, fd_arch_dim(h, t->rows), fd_arch_dim(h, t->cols), optional, err));

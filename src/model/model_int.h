@@ -33,6 +33,8 @@ struct fd_model {
     char *chat_template;
     char *tok_json;             /* folder's tokenizer.json path, or NULL */
     char *tok_config;           /* folder's tokenizer_config.json path, or NULL */
+    int qk_interleaved;         /* q/k rows in llama.cpp's interleaved-pair order (a GGUF of an architecture
+                                 * with FD_FEAT_GGUF_QK_PERMUTED): the upload undoes it (fd_qk_file_row) */
     char note[160];             /* backs info.tokenizer_note */
     char features[160];         /* backs info.features */
 };
@@ -60,6 +62,18 @@ void fd_model_summarize(fd_model *m);
  * tensors, generation defaults, chat template). */
 fd_status fd_model_load_gguf(fd_model *m, const char *path, fd_error *err);
 fd_status fd_model_load_hf(fd_model *m, const char *dir, fd_error *err);
+
+/* rope.c: row `r` of a q or k weight (heads of head_dim rows) in the
+ * rotate-half order, as stored by a file whose rows are in llama.cpp's
+ * interleaved order (LlamaModel.permute: file row h hd + 2 j + t holds
+ * row h hd + t hd/2 + j). */
+uint32_t fd_qk_file_row(uint32_t r, uint32_t head_dim);
+/* rope.c: the model's RoPE inverse frequencies (hd / 2): theta^(-2i/hd),
+ * scaled by llama3 RoPE scaling when hp says so, divided by rope_freqs.weight
+ * when the file has it. */
+fd_status fd_model_rope_inv_freq(const fd_model *m, float *inv, fd_error *err);
+/* rope.c: 1 when layer l rotates q and k (hp's nope_period). */
+int fd_model_layer_rope(const fd_model_hparams *hp, uint32_t l);
 
 /* convert.c: converts every 2-D weight to opt->dtype, 1-D tensors to f32. */
 fd_status fd_model_convert(fd_model *m, const fd_model_options *opt, fd_error *err);

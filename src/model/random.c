@@ -78,7 +78,7 @@ static fd_status fill(fd_model *m, const fd_random_options *o, fd_error *err)
     char n[96];
     for (size_t i = 0; i < a->n_tensors; i++) {
         const fd_arch_tensor *t = &a->tensors[i];
-        if ((t->flags & FD_AT_TIED) && h->tie_embeddings) continue;
+        if (((t->flags & FD_AT_TIED) && h->tie_embeddings) || (t->flags & FD_AT_OPTIONAL)) continue;
         for (uint32_t l = 0; l < (t->role >= FD_ROLE_FIRST_LAYER ? h->n_layers : 1); l++) {
             fd_arch_tensor_name(t, 0, l, n, sizeof n);
             FD_TRY(add(m, n, fd_arch_dim(h, t->rows), fd_arch_dim(h, t->cols), (t->flags & FD_AT_ONES) != 0, o->dtype,

@@ -38,6 +38,7 @@ static void weights_destroy(fd_foundry *fd, void *obj)
     (void)fd_tensor_free(w->embd);
     (void)fd_tensor_free(w->out_norm);
     (void)fd_tensor_free(w->inv_freq);
+    (void)fd_tensor_free(w->no_rope);
 }
 
 static fd_status weights_create(fd_foundry *fd, void *obj, const void *config, fd_error *err)
@@ -61,7 +62,7 @@ void fd_model_plan(const fd_model *m, uint32_t ctx, fd_mem_plan *p)
     const fd_model_hparams *hp = &fd_model_describe(m)->hp;
     memset(p, 0, sizeof *p);
     for (uint64_t i = 0; i < fd_model_tensor_count(m); i++) p->weights += fd_model_tensor_at(m, i)->bytes;
-    p->weights += 4ull * hp->head_dim / 2;   /* RoPE's inverse frequencies */
+    p->weights += 2 * 4ull * hp->head_dim / 2;   /* RoPE's inverse frequencies, and NoPE's zeros */
     p->kv_cache = 2ull * hp->n_layers * hp->n_kv_heads * ctx * hp->head_dim * 2;
     uint64_t hq = (uint64_t)hp->n_heads * hp->head_dim;
     p->activations = 4ull * (hp->hidden + 2 * hq + hp->ffn + hp->vocab) + 4ull * (ctx + 8) +
@@ -159,6 +160,7 @@ static fd_status upload_qkv(fd_weights *w, uint32_t l, fd_error *err)
         uint32_t r = fd_qkv_source_row(i, hp->n_heads, hp->n_kv_heads, hd);
         int which = r < nq ? 0 : r < nq + nk ? 1 : 2;
         uint32_t rr = r - (which == 0 ? 0 : which == 1 ? nq : nq + nk);
+        if (which < 2 && w->model->qk_interleaved) rr = fd_qk_file_row(rr, hd);   /* llama.cpp's q/k order undone */
         row_as(src[which], rr, dt, buf + (size_t)i * rb, rb, tmp);
         b[i] = bias[which] ? ((const float *)bias[which]->data)[rr] : 0.0f;
     }
@@ -322,10 +324,15 @@ static fd_status fill(fd_weights *w, const fd_upload_options *o, fd_error *err)
     float inv[512];
     if (w->hp.head_dim / 2 > sizeof inv / sizeof inv[0])
         return fd_error_set(err, FD_ERR_UNSUPPORTED, "head_dim %u is larger than 1024", w->hp.head_dim);
-    fd_rope_inv_freq(inv, w->hp.head_dim, w->hp.rope_theta);
+    FD_TRY(fd_model_rope_inv_freq(w->model, inv, err));
     fd_status st = fd_tensor_alloc(w->fd, FD_F32, 1, (int64_t[]){ w->hp.head_dim / 2 }, FD_INIT_COPY, inv, &w->inv_freq);
     if (st == FD_OK) st = fd_tensor_set_readonly(w->inv_freq, 1);
+    if (st == FD_OK && w->hp.nope_period)
+        st = fd_tensor_alloc(w->fd, FD_F32, 1, (int64_t[]){ w->hp.head_dim / 2 }, FD_INIT_ZEROS, NULL, &w->no_rope);
+    if (st == FD_OK && w->no_rope) st = fd_tensor_set_readonly(w->no_rope, 1);
     if (st != FD_OK) return fd_error_set(err, st, "rope table: %s", fd_foundry_error(w->fd));
+    for (uint32_t l = 0; l < w->hp.n_layers; l++)
+        w->layer[l].inv_freq = fd_model_layer_rope(&w->hp, l) ? w->inv_freq : w->no_rope;
     FD_TRY(build_kernels(w, err));
     const fd_tokenizer *tok = info->tokenizer;
     w->vocab_valid = w->hp.vocab;

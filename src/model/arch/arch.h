@@ -1,6 +1,6 @@
 /* arch.h — architecture descriptors: what a decoder-only architecture is,
  * as data. One file per architecture in this folder (qwen2.c, qwen3.c) and
- * one list of them (list.c); nothing outside this folder names a tensor or
+ * one list of them (list.c: qwen2, qwen3, llama, smollm3, mistral); nothing outside this folder names a tensor or
  * an architecture (tools/check_arch_names.sh greps for it).
  *
  * Layer: model (internal). A descriptor gives:
@@ -22,7 +22,7 @@
 
 /* What the forward pass does with a tensor. Per-layer roles come after FD_ROLE_ATTN_NORM. */
 #define FD_ROLE_LIST(X)                                                                                   \
-    X(EMBD) X(OUT_NORM) X(OUTPUT)                                                                        \
+    X(EMBD) X(OUT_NORM) X(OUTPUT) X(ROPE_FREQS)                                                          \
     X(ATTN_NORM) X(Q) X(K) X(V) X(Q_BIAS) X(K_BIAS) X(V_BIAS) X(Q_NORM) X(K_NORM) X(O) X(FFN_NORM)         \
     X(GATE) X(UP) X(DOWN)
 typedef enum {
@@ -35,17 +35,18 @@ typedef enum {
 #define FD_ROLE_FIRST_LAYER FD_ROLE_ATTN_NORM
 
 /* A tensor dimension from the hyper-parameters (legend of model.h). */
-typedef enum { FD_DIM_NONE, FD_DIM_D, FD_DIM_Q, FD_DIM_KV, FD_DIM_F, FD_DIM_V, FD_DIM_HD } fd_dim;
+typedef enum { FD_DIM_NONE, FD_DIM_D, FD_DIM_Q, FD_DIM_KV, FD_DIM_F, FD_DIM_V, FD_DIM_HD, FD_DIM_HD2 } fd_dim;
 
 enum {
     FD_AT_TIED = 1,       /* absent when the embeddings are tied (output.weight: the head reads the embedding) */
     FD_AT_ONES = 2,       /* a norm weight: random models fill it with ones */
+    FD_AT_OPTIONAL = 4,   /* may be absent (GGUF rope_freqs.weight); random models leave it out */
 };
 
 typedef struct fd_arch_tensor {
     fd_role role;
     const char *gguf;     /* GGUF name; per-layer ones hold one %u (the layer) */
-    const char *hf;       /* Hugging Face name, same rule */
+    const char *hf;       /* Hugging Face name, same rule; NULL: the tensor exists only in GGUF */
     fd_dim rows, cols;    /* cols FD_DIM_NONE: a vector */
     unsigned flags;       /* FD_AT_* */
 } fd_arch_tensor;
@@ -55,6 +56,10 @@ typedef struct fd_arch_tensor {
     X(QKV_BIAS, "qkv-bias", "q/k/v projections carry a bias")                            \
     X(QK_NORM, "qk-norm", "per-head RMSNorm of q and k before RoPE")                     \
     X(ROPE_NEOX, "rope-neox", "RoPE pairs (i, i + head_dim/2) on every layer, no scaling") \
+    X(ROPE_HALF, "rope-half", "RoPE pairs (i, i + head_dim/2)")                             \
+    X(ROPE_LLAMA3, "rope-llama3", "RoPE scaling rope_type llama3 (GGUF: rope_freqs.weight)") \
+    X(NOPE, "nope", "some layers skip RoPE (no_rope_layers; GGUF: every 4th)")              \
+    X(GGUF_QK_PERMUTED, "gguf-qk-permuted", "GGUF q/k rows in llama.cpp's interleaved order, undone at upload") \
     X(TIED_OPTIONAL, "tied-optional", "output.weight may be absent: the head uses the embedding") \
     X(SWIGLU, "swiglu", "gated SiLU feed-forward")
 enum {
@@ -119,10 +124,13 @@ typedef struct fd_arch {
     size_t n_steps;
     const fd_arch_preset *presets;
     size_t n_presets;
+    uint32_t nope_period;           /* the default of hparams' nope_period (GGUF has no key for it) */
 } fd_arch;
 
 /* list.c: the descriptor of GGUF architecture `name` / of a config.json
- * (model_type, architectures[0]; either may be NULL), or NULL. */
+ * (model_type, architectures[0]; either may be NULL), or NULL. Two
+ * descriptors may share a GGUF name (Mistral is "llama" there): by GGUF name
+ * the first listed is found. */
 const fd_arch *fd_arch_find(const char *name);
 const fd_arch *fd_arch_find_hf(const char *model_type, const char *hf_class);
 /* The architectures' GGUF names, comma separated. */
@@ -143,6 +151,6 @@ const fd_hparam_key *fd_arch_key(const fd_arch *a, size_t offset);
 void fd_arch_features(const fd_arch *a, char *buf, size_t cap);
 
 /* The descriptors (one file each; list.c lists them). */
-extern const fd_arch FD_ARCH_QWEN2, FD_ARCH_QWEN3;
+extern const fd_arch FD_ARCH_QWEN2, FD_ARCH_QWEN3, FD_ARCH_LLAMA, FD_ARCH_SMOLLM3, FD_ARCH_MISTRAL;
 
 #endif

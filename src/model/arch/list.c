@@ -7,7 +7,8 @@
 #include <string.h>
 #include "model/arch/arch.h"
 
-#define FD_ARCH_LIST(X) X(FD_ARCH_QWEN2) X(FD_ARCH_QWEN3)
+/* Llama before Mistral: both are "llama" in GGUF, where the first is found. */
+#define FD_ARCH_LIST(X) X(FD_ARCH_QWEN2) X(FD_ARCH_QWEN3) X(FD_ARCH_LLAMA) X(FD_ARCH_SMOLLM3) X(FD_ARCH_MISTRAL)
 
 static const fd_arch *const all[] = {
 #define FD_ARCH_PTR_(a) &a,
@@ -38,7 +39,8 @@ const char *fd_arch_names(void)
     static char buf[256];
     if (!buf[0])
         for (size_t i = 0, n = 0; i < N_ARCH && n < sizeof buf; i++)
-            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", i ? ", " : "", all[i]->name);
+            if (fd_arch_find(all[i]->name) == all[i])   /* each GGUF name once */
+                n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", i ? ", " : "", all[i]->name);
     return buf;
 }
 
@@ -88,6 +90,7 @@ uint64_t fd_arch_dim(const fd_model_hparams *hp, fd_dim d)
     case FD_DIM_F: return hp->ffn;
     case FD_DIM_V: return hp->vocab;
     case FD_DIM_HD: return hp->head_dim;
+    case FD_DIM_HD2: return hp->head_dim / 2;
     case FD_DIM_NONE: break;
     }
     return 0;

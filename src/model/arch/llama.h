@@ -32,6 +32,10 @@
     X(K_BIAS, "blk.%u.attn_k.bias", "model.layers.%u.self_attn.k_proj.bias", FD_DIM_KV, FD_DIM_NONE, 0)       \
     X(V_BIAS, "blk.%u.attn_v.bias", "model.layers.%u.self_attn.v_proj.bias", FD_DIM_KV, FD_DIM_NONE, 0)
 
+/* llama.cpp's converter writes RoPE scaling (rope_type llama3) as this
+ * tensor: head_dim / 2 divisors of the inverse frequencies. */
+#define FD_ROPE_FREQS_TENSOR(X) X(ROPE_FREQS, "rope_freqs.weight", NULL, FD_DIM_HD2, FD_DIM_NONE, FD_AT_OPTIONAL)
+
 #define FD_QK_NORM_TENSORS(X)                                                                                  \
     X(Q_NORM, "blk.%u.attn_q_norm.weight", "model.layers.%u.self_attn.q_norm.weight", FD_DIM_HD, FD_DIM_NONE, \
       FD_AT_ONES)                                                                                             \

@@ -12,13 +12,13 @@ static const fd_hparam_key keys[] = { FD_LLAMA_KEYS };
 static const fd_plan_step plan[] = { FD_LLAMA_PLAN(FD_STEP_QK_NORM) };
 
 static const fd_arch_preset presets[] = {
-    /* name, { arch (from the descriptor), L, D, H, KV, hd, F, V, max_pos, theta, eps, tied } */
-    { "qwen3-0.6b", { "", 28, 1024, 16, 8, 128, 3072, 151936, 40960, 1000000.0, 1e-6, 1 } },
-    { "qwen3-tiny", { "", 4, 256, 4, 2, 128, 704, 151936, 4096, 1000000.0, 1e-6, 1 } },
+    /* name, { arch (from the descriptor), L, D, H, KV, hd, F, V, max_pos, theta, eps, tied, (no RoPE scaling, no NoPE) } */
+    { "qwen3-0.6b", { "", 28, 1024, 16, 8, 128, 3072, 151936, 40960, 1000000.0, 1e-6, 1, 0, 0, 0, 0, 0 } },
+    { "qwen3-tiny", { "", 4, 256, 4, 2, 128, 704, 151936, 4096, 1000000.0, 1e-6, 1, 0, 0, 0, 0, 0 } },
 };
 
 const fd_arch FD_ARCH_QWEN3 = {
     "qwen3", "qwen3", "Qwen3ForCausalLM", "qwen2", FD_FEAT_QK_NORM | FD_FEAT_ROPE_NEOX | FD_FEAT_TIED_OPTIONAL | FD_FEAT_SWIGLU,
     tensors, sizeof tensors / sizeof tensors[0], keys, sizeof keys / sizeof keys[0], plan, sizeof plan / sizeof plan[0],
-    presets, sizeof presets / sizeof presets[0],
+    presets, sizeof presets / sizeof presets[0], 0,
 };
