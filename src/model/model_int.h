@@ -35,6 +35,7 @@ struct fd_model {
     char *tok_config;           /* folder's tokenizer_config.json path, or NULL */
     char note[160];             /* backs info.tokenizer_note */
     char features[160];         /* backs info.features */
+    char ignored[96];           /* backs info.ignored_tensor */
 };
 
 /* model.c: appends a tensor (name copied, data borrowed); a duplicate name is
