@@ -211,7 +211,9 @@ static void test_bench_interrupted_cleans_up(void)
     char *tmp = path_in(dir, "tmp"), *out = path_in(dir, "bi.out"), *err = path_in(dir, "bi.err");
     CHECK_EQ(mkdir(tmp, 0755), 0);
     setenv("TMPDIR", tmp, 1);
-    const char *argv[] = { FD_FOUNDRY_BIN, "bench", "-m", dir, "--backend", "cpu", "-p", "64", "-n", "0", "-r", "1000",
+    /* the head comes with the first row (pp64); the tg128 row x 1000 outlasts the signal on any CPU (a pp64-only
+     * run x 1000 took under a second) */
+    const char *argv[] = { FD_FOUNDRY_BIN, "bench", "-m", dir, "--backend", "cpu", "-p", "64", "-n", "128", "-r", "1000",
                            NULL };
     pid_t pid = spawn(out, err, argv);
     unsetenv("TMPDIR");
