@@ -235,6 +235,129 @@ static void expect_fail(const char *path, fd_status want, const char *msg)
     CHECK_CONTAINS(err.msg, msg);
 }
 
+/* cmd's stderr (2>&1) into a fresh string, or NULL. */
+static char *run_capture(const char *dir, const char *cmd)
+{
+    char full[1200], *p = path_in(dir, "out.txt"), *txt;
+    size_t n = 0;
+    snprintf(full, sizeof full, "%s > '%s' 2>&1", cmd, p);
+    if (system(full) == -1) CHECK(0);
+    txt = read_all(p, &n);
+    if (txt) txt[n] = 0;
+    remove(p);
+    free(p);
+    return txt;
+}
+
+/* How many times `needle` occurs in s. */
+static int count_of(const char *s, const char *needle)
+{
+    int n = 0;
+    for (const char *at = s; at && (at = strstr(at, needle)); at += strlen(needle)) n++;
+    return n;
+}
+
+/* config.json says tied, the file holds lm_head.weight anyway: transformers
+ * ties (the head reads the embedding), so the model has no output.weight,
+ * says it is tied and names the tensor it ignored; sharded or not. The
+ * converse (untied, no lm_head: transformers would start it from random
+ * values) is refused in test_refusals. */
+static void test_tied_config_with_head(void)
+{
+    for (int shards = 1; shards <= 2; shards++) {
+        char *dir = temp_dir("model_tie");
+        tiny_cfg c = TINY;
+        c.shards = shards;
+        write_tiny_hf(dir, &c, 6);   /* untied: holds lm_head.weight */
+        edit_file(dir, "config.json", "\"tie_word_embeddings\":false", "\"tie_word_embeddings\":true");
+        fd_model *m = open_ok(dir, NULL);
+        if (m) {
+            const fd_model_info *in = fd_model_describe(m);
+            CHECK(fd_model_tensor_find(m, "output.weight") == NULL);   /* what the upload reads: absent -> the embedding */
+            CHECK_EQ(in->hp.tie_embeddings, 1);
+            CHECK_STR(in->ignored_tensor ? in->ignored_tensor : "(null)", "lm_head.weight");
+            CHECK_EQ(fd_model_tensor_count(m), 12 * c.L + 2);
+            fd_model_close(m);
+        }
+        /* the file as it is (untied): nothing ignored */
+        edit_file(dir, "config.json", "\"tie_word_embeddings\":true", "\"tie_word_embeddings\":false");
+        if ((m = open_ok(dir, NULL))) {
+            CHECK(fd_model_tensor_find(m, "output.weight") != NULL);
+            CHECK(fd_model_describe(m)->ignored_tensor == NULL);
+            CHECK_EQ(fd_model_describe(m)->hp.tie_embeddings, 0);
+            fd_model_close(m);
+        }
+        /* the CLI: info says what runs; a run says it once on stderr */
+        edit_file(dir, "config.json", "\"tie_word_embeddings\":false", "\"tie_word_embeddings\":true");
+        if (shards == 1 && !access(FD_FOUNDRY_BIN, X_OK)) {
+            char cmd[1024], *txt;
+            snprintf(cmd, sizeof cmd, "'%s' info '%s'", FD_FOUNDRY_BIN, dir);
+            if ((txt = run_capture(dir, cmd))) {
+                CHECK_CONTAINS(txt, "tied embeddings: yes (lm_head.weight in the file is not used: config.json says "
+                                    "\"tie_word_embeddings\": true)");
+                CHECK(!strstr(txt, "\n  output.weight"));   /* the tensor list holds no head */
+            }
+            CHECK(txt != NULL);
+            free(txt);
+            snprintf(cmd, sizeof cmd, "'%s' eval -m '%s' --tokens 1,2 --backend cpu", FD_FOUNDRY_BIN, dir);
+            if ((txt = run_capture(dir, cmd))) {
+                CHECK_EQ(count_of(txt, "lm_head.weight"), 1);
+                CHECK_CONTAINS(txt, "foundry eval: note: ");
+                CHECK_CONTAINS(txt, "so the head uses the embedding, as transformers does");
+            }
+            CHECK(txt != NULL);
+            free(txt);
+        }
+        rm_tree(dir);
+    }
+}
+
+/* Shapes the kernels would refuse on the first long prompt are refused at
+ * load, naming the key and what the kernels take (their own rules,
+ * include/foundry/ops.h). */
+static void test_kernel_shapes(void)
+{
+    char *dir = temp_dir("model_shape"), cfg[1024];
+    tiny_cfg c = TINY;
+    c.tied = 1;
+    write_tiny_hf(dir, &c, 9);
+    static const struct { const char *type, *keys, *msg; } cases[] = {
+        { "qwen2", "\"hidden_size\":64,\"num_attention_heads\":4,\"num_key_value_heads\":2,\"intermediate_size\":128",
+          "head_dim = 16 is not supported: the attention kernels take a multiple of 32 up to 256" },
+        { "qwen2", "\"hidden_size\":64,\"num_attention_heads\":1,\"num_key_value_heads\":1,\"head_dim\":512,"
+          "\"intermediate_size\":128", "head_dim = 512 is not supported: the attention kernels take a multiple of 32 up to 256" },
+        { "qwen2", "\"hidden_size\":64,\"num_attention_heads\":2,\"num_key_value_heads\":1,\"intermediate_size\":100",
+          "intermediate_size = 100 is not supported: the matrix products (the prefill GEMM's k-tile) take a multiple of 32" },
+        { "qwen2", "\"hidden_size\":80,\"num_attention_heads\":2,\"num_key_value_heads\":1,\"head_dim\":32,"
+          "\"intermediate_size\":128", "hidden_size = 80 is not supported: the matrix products (the prefill GEMM's k-tile) "
+          "take a multiple of 32" },
+        { "qwen3", "\"hidden_size\":64,\"num_attention_heads\":256,\"num_key_value_heads\":8,\"head_dim\":32,"
+          "\"intermediate_size\":128", "num_attention_heads + num_key_value_heads = 264 is not supported: the q/k norm "
+          "kernels take at most 256" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(cfg, sizeof cfg, "{\"model_type\":\"%s\",%s,\"num_hidden_layers\":2,\"vocab_size\":320,"
+                 "\"max_position_embeddings\":64,\"tie_word_embeddings\":true}", cases[i].type, cases[i].keys);
+        write_text(dir, "config.json", cfg);
+        expect_fail(dir, FD_ERR_UNSUPPORTED, cases[i].msg);
+    }
+    snprintf(cfg, sizeof cfg, "{\"model_type\":\"qwen2\",\"hidden_size\":64,\"num_attention_heads\":2,"
+             "\"num_key_value_heads\":1,\"intermediate_size\":128,\"num_hidden_layers\":2,\"vocab_size\":16777216,"
+             "\"max_position_embeddings\":64,\"tie_word_embeddings\":true}");
+    write_text(dir, "config.json", cfg);
+    expect_fail(dir, FD_ERR_UNSUPPORTED, "vocab_size = 16777216 is not supported: the sampler's kernels take 1 to 16777215");
+    /* the same rules for a synthetic model (bench --synthetic) */
+    fd_random_options ro = { .dtype = FD_F16, .seed = 1 };
+    fd_error err = { 0 };
+    fd_model *m = (fd_model *)1;
+    CHECK_OK(fd_model_preset("tiny", &ro.hp), NULL);
+    ro.hp.ffn = 700;
+    CHECK_EQ(fd_model_random(&ro, &m, &err), FD_ERR_UNSUPPORTED);
+    CHECK(m == NULL);
+    CHECK_CONTAINS(err.msg, "intermediate_size = 700 is not supported");
+    rm_tree(dir);
+}
+
 static void test_refusals(void)
 {
     char *dir = temp_dir("model_bad"), *p;
@@ -268,12 +391,12 @@ static void test_refusals(void)
     c.tied = 1;
     write_tiny_hf(dir, &c, 9);
     write_text(dir, "config.json", "{\"model_type\":\"qwen2\",\"hidden_size\":64,\"intermediate_size\":128,"
-               "\"num_attention_heads\":4,\"num_hidden_layers\":2,\"num_key_value_heads\":2,\"vocab_size\":320,"
+               "\"num_attention_heads\":2,\"num_hidden_layers\":2,\"num_key_value_heads\":1,\"vocab_size\":320,"
                "\"max_position_embeddings\":64,\"tie_word_embeddings\":false}");
-    expect_fail(dir, FD_ERR_FORMAT, "tensor output.weight is missing");
+    expect_fail(dir, FD_ERR_FORMAT, "tensor lm_head.weight is missing and config.json does not say \"tie_word_embeddings\": true");
     /* three layers promised, two present */
     write_text(dir, "config.json", "{\"model_type\":\"qwen2\",\"hidden_size\":64,\"intermediate_size\":128,"
-               "\"num_attention_heads\":4,\"num_hidden_layers\":3,\"num_key_value_heads\":2,\"vocab_size\":320,"
+               "\"num_attention_heads\":2,\"num_hidden_layers\":3,\"num_key_value_heads\":1,\"vocab_size\":320,"
                "\"max_position_embeddings\":64,\"tie_word_embeddings\":true}");
     expect_fail(dir, FD_ERR_FORMAT, "tensor blk.2.attn_norm.weight is missing");
     remove(p);
@@ -307,8 +430,8 @@ static void test_arch_refusals(void)
     tiny_cfg c = TINY;
     c.tied = 1;
     write_tiny_hf(dir, &c, 9);
-    const char *base = "{\"model_type\":\"qwen2\",\"hidden_size\":64,\"intermediate_size\":128,\"num_attention_heads\":4,"
-                       "\"num_hidden_layers\":2,\"num_key_value_heads\":2,\"vocab_size\":320,"
+    const char *base = "{\"model_type\":\"qwen2\",\"hidden_size\":64,\"intermediate_size\":128,\"num_attention_heads\":2,"
+                       "\"num_hidden_layers\":2,\"num_key_value_heads\":1,\"vocab_size\":320,"
                        "\"max_position_embeddings\":64,\"tie_word_embeddings\":true";
     static const struct { const char *extra, *msg; } cases[] = {
         { ",\"use_sliding_window\":true,\"sliding_window\":32}", "\"use_sliding_window\": true with \"sliding_window\" 32" },
@@ -366,7 +489,7 @@ static void test_tokenizer_export_matches_llama_cpp(void)
     const char *shape = FD_SOURCE_DIR "/../shared/models/qwen2.5-0.5b-instruct-shape";
     const char *voc = FD_SOURCE_DIR "/../shared/models/ggml-vocab-qwen2.gguf";
     char *dir, *out;
-    tiny_cfg c = { 1, 32, 2, 1, 32, 151936, 1, 1, 0 };
+    tiny_cfg c = { 1, 32, 1, 1, 32, 151936, 1, 1, 0 };
     fd_model_options o = { .no_tokenizer = 1 };
     fd_error err = {0};
     fd_model *m;
@@ -421,7 +544,7 @@ static void test_cli(void)
         if (txt) {
             txt[n] = 0;
             CHECK_CONTAINS(txt, "architecture: qwen2 (qkv-bias, rope-neox, tied-optional, swiglu)");
-            CHECK_CONTAINS(txt, "layers 2, hidden 64, heads 4 (kv 2, head_dim 16), ffn 128, vocab 320");
+            CHECK_CONTAINS(txt, "layers 2, hidden 64, heads 2 (kv 1, head_dim 32), ffn 128, vocab 320");
             CHECK_CONTAINS(txt, "blk.1.ffn_down.weight");
             CHECK_CONTAINS(txt, "q8_0  (64, 128)");
             CHECK_CONTAINS(txt, "tokenizer:    byte-level BPE, 320 tokens");
@@ -491,4 +614,4 @@ static void test_alloc_failures(void)
 
 TEST_MAIN(test_hf_as_stored, test_arch_refusals, test_convert_f32, test_convert_f16, test_convert_bf16, test_convert_q8_0,
           test_convert_q4_0, test_conversion_accuracy, test_sharded_new_style_tied, test_refusals, test_alloc_failures,
-          test_tokenizer_export_matches_llama_cpp, test_cli)
+          test_tokenizer_export_matches_llama_cpp, test_cli, test_tied_config_with_head, test_kernel_shapes)

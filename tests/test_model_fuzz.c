@@ -101,7 +101,7 @@ static void test_fuzz(void)
 {
     char *dir = temp_dir("fuzz"), *src = path_in(dir, "src"), *gg = path_in(dir, "m.gguf");
     char *st = path_in(src, "model.safetensors"), *fz = path_in(dir, "f.gguf"), *fs = path_in(dir, "f.safetensors");
-    tiny_cfg c = { 1, 32, 2, 1, 32, 64, 1, 1, 0 };
+    tiny_cfg c = { 1, 32, 1, 1, 32, 64, 1, 1, 0 };
     fd_model_options o = { .convert = 1, .dtype = FD_Q4_0 };
     fd_error err = {0};
     fd_model *m = NULL;

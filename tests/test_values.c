@@ -71,10 +71,11 @@ static void test_config_values(void)
     config_case("\"rope_theta\":1000000.0", "\"rope_theta\":1e300", "rope_theta = 1e+300 is out of range");
     config_case("\"rms_norm_eps\":1e-06", "\"rms_norm_eps\":0", "rms_norm_eps = 0 is out of range");
     config_case("\"rms_norm_eps\":1e-06", "\"rms_norm_eps\":-1e-6", "rms_norm_eps = -1e-06 is out of range");
-    config_case("\"num_key_value_heads\":2", "\"num_key_value_heads\":3",
-                "num_attention_heads = 4 is not a multiple of num_key_value_heads = 3");
-    config_case("\"num_key_value_heads\":2", "\"num_key_value_heads\":8", "num_key_value_heads = 8 is out of range");
-    config_case("\"num_attention_heads\":4", "\"num_attention_heads\":3",
+    config_case("\"num_attention_heads\":2,\"num_hidden_layers\":2,\"num_key_value_heads\":1",
+                "\"num_attention_heads\":3,\"num_hidden_layers\":2,\"num_key_value_heads\":2,\"head_dim\":32",
+                "num_attention_heads = 3 is not a multiple of num_key_value_heads = 2");
+    config_case("\"num_key_value_heads\":1", "\"num_key_value_heads\":8", "num_key_value_heads = 8 is out of range");
+    config_case("\"num_attention_heads\":2", "\"num_attention_heads\":3",
                 "\"hidden_size\" 64 is not a multiple of \"num_attention_heads\" 3 (and \"head_dim\" is not given)");
     config_case("\"num_hidden_layers\":2", "\"num_hidden_layers\":100000", "num_hidden_layers = 100000 is out of range");
     config_case("\"rms_norm_eps\":1e-06", "\"rms_norm_eps\":1e-06,\"temperature\":1e300", "sampling values out of range");

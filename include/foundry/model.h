@@ -65,6 +65,12 @@ typedef struct fd_model_info {
     int n_threads;               /* used for conversion */
     uint64_t n_nonfinite;        /* NaN or Inf weights as stored (counted only with check_values) */
     const char *first_nonfinite; /* the first tensor holding one, or NULL */
+    /* A tensor the file holds that the model does not use, or NULL: a
+     * folder whose config.json says "tie_word_embeddings": true and that
+     * holds lm_head.weight anyway runs tied, as transformers does (the head
+     * reads the embedding); a program may say so. (GGUF has no such flag:
+     * output.weight present means untied.) */
+    const char *ignored_tensor;
 } fd_model_info;
 
 /* The most conversion threads fd_model_open accepts (more are refused). */

@@ -97,6 +97,11 @@ uint64_t fd_attn_decode_count_ints(uint32_t heads);
  * positions, within [1, 256]. */
 uint32_t fd_attn_decode_splits(uint32_t kv_heads, uint32_t ctx, unsigned sms);
 
+/* The head_dim both attention kernels take, the rule their checks apply:
+ * NULL when hd is accepted, else the accepted values as a phrase ("a
+ * multiple of 32 up to 256"). A model checks it at load (model/shape.c). */
+const char *fd_attn_head_dim_rule(uint32_t head_dim);
+
 /* T new queries at positions pos+t against the cache (which holds their own
  * k/v), causally: query t attends [0, min(pos+t, C-1)]. q, y: (T, H*hd) f32.
  * hd a multiple of 32 up to 256. */
@@ -174,6 +179,9 @@ extern const fd_kernel FD_PHILOX;
 
 /* I32 values of FD_SAMPLE's workspace `counts` for n logits. */
 uint64_t fd_sample_scratch_ints(uint32_t n);
+/* The vocabulary sizes n the sampler takes, the rule its check applies: NULL
+ * when accepted, else the accepted values ("1 to 16777215"). */
+const char *fd_sample_n_rule(uint32_t n);
 /* Copies s's settings into a's parameters (tensors, n, valid, cap untouched). */
 void fd_sample_set(fd_sample_args *a, const fd_sampler *s);
 /* The sampler on host memory, as FD_SAMPLE: logits (n) f32, hist (cap) i32,
@@ -301,6 +309,9 @@ extern const fd_kernel FD_QKV_ROWS;
 FD_KERNEL_ARGS(fd_qkv_rows_norm_args, FD_QKV_ROWS_NORM_ARGS)
 extern const fd_kernel FD_QKV_ROWS_NORM;
 #define FD_QKV_NORM_MAX_HEADS 256
+/* The rule FD_QKV_ROWS_NORM's check applies to heads + kv_heads: NULL when
+ * accepted, else the accepted values ("at most 256"). */
+const char *fd_qkv_norm_heads_rule(uint32_t heads_and_kv);
 /* Row r of the combined weight [Wq; Wk; Wv] ((H + 2 KV) * hd rows) that row
  * `i` of the QKV family's [w0; w1; w2] layout holds (apply to biases too). */
 uint32_t fd_qkv_source_row(uint32_t i, uint32_t heads, uint32_t kv_heads, uint32_t head_dim);
@@ -318,6 +329,9 @@ uint32_t fd_qkv_source_row(uint32_t i, uint32_t heads, uint32_t kv_heads, uint32
     IN(b0, FD_ACT) IN(r0, FD_ACT) OUT(y0, FD_ACT)                              \
     PARAM(uint32_t, M) PARAM(uint32_t, N) PARAM(uint32_t, K) PARAM(uint32_t, start) PARAM(float, eps)
 FD_KERNEL_ARGS(fd_gemm_args, FD_GEMM_ARGS)
+/* The inner dimension K every GEMM takes (its k-tile), the rule its check
+ * applies: NULL when accepted, else the accepted values ("a multiple of 32"). */
+const char *fd_gemm_k_rule(uint32_t K);
 
 /* Its kinds of stage. Device contract (src/ops/gemm/; source order weights,
  * input, epilogue, main):

@@ -2,7 +2,7 @@
  * (exit status 2), an option's value, strict bounded numbers, and the check
  * that standard output was written.
  *
- * Layer: cli. Messages read "foundry: <command>: <what>" on one line. */
+ * Layer: cli. Messages read "foundry <command>: <what>" on one line. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -14,7 +14,7 @@
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "foundry: %s: ", cmd);
+    fprintf(stderr, "foundry %s: ", cmd);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
@@ -60,9 +60,10 @@ int cli_unknown(const char *cmd, const char *arg)
     return cli_usage_error(cmd, "unexpected argument '%s'", arg);
 }
 
-int cli_check_stdout(int rc)
+int cli_check_stdout(const char *cmd, int rc)
 {
     if (fflush(stdout) == 0 && !ferror(stdout)) return rc;
-    fprintf(stderr, "foundry: cannot write standard output: %s\n", errno ? strerror(errno) : "write error");
+    fprintf(stderr, "foundry%s%s: cannot write standard output: %s\n", cmd ? " " : "", cmd ? cmd : "",
+            errno ? strerror(errno) : "write error");
     return rc ? rc : 1;
 }

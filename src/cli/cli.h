@@ -26,14 +26,15 @@ int cmd_chat(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 
-/* Prints "foundry: <what>: <status>: <msg>" to stderr and returns 1. */
-int cli_fail(const char *what, fd_status st, const fd_error *err);
+/* Prints "foundry <cmd>: <status>: <msg>" to stderr and returns 1. Every
+ * message of a command reads "foundry <cmd>: ..." on one line. */
+int cli_fail(const char *cmd, fd_status st, const fd_error *err);
 
 /* All of `in` into *out (NUL-terminated, *n bytes without the NUL), which the
  * caller frees with fd_free; -1 on a read error or no memory (*out untouched). */
 int cli_read_all(FILE *in, char **out, size_t *n);
 
-/* args.c. Prints "foundry: <cmd>: <message> (see `foundry <cmd> --help`)" on
+/* args.c. Prints "foundry <cmd>: <message> (see `foundry <cmd> --help`)" on
  * one line to stderr and returns 2, the exit status of bad usage. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) FD_PRINTF(2, 3);
 /* "unknown option" or "unexpected argument" for `arg`; returns 2. */
@@ -48,6 +49,6 @@ int cli_parse_u64(const char *cmd, const char *opt, const char *s, uint64_t lo, 
 int cli_parse_float(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out);
 /* Flushes stdout; a write error (a full disk, a closed pipe) is reported and
  * turns the exit status `rc` into 1 when it was 0. */
-int cli_check_stdout(int rc);
+int cli_check_stdout(const char *cmd, int rc);   /* cmd NULL: "foundry: ..." (no command) */
 
 #endif

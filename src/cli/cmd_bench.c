@@ -219,6 +219,7 @@ int cmd_bench(int argc, char **argv)
     sigaction(SIGTERM, &sa, &old_term);
     if (json) printf("{\n  \"runs\": [");
     else printf("| model | dtype | test | t/s (median) | min | max | host us/step | copy BW | \n|---|---|---|---|---|---|---|---|\n");
+    fflush(stdout);   /* the head shows at once, into a file or a pipe too: the work has begun */
     int status = 0, first_row = 1;
     uint64_t seed = 0x2545f4914f6cdd1dull;
     for (int di = 0; di < dts.n && !status && !stopped; di++) {

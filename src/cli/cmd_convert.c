@@ -71,16 +71,13 @@ int cmd_convert(int argc, char **argv)
     opt.check_values = 1;
     t0 = now();
     st = fd_model_open(in, &opt, &m, &err);
-    if (st != FD_OK) return cli_fail(in, st, &err);
+    if (st != FD_OK) return cli_fail("convert", st, &err);
     t1 = now();
-    if (fd_model_describe(m)->n_nonfinite)
-        fprintf(stderr, "foundry: convert: warning: %s holds %llu NaN or Inf weights, the first in tensor %s; "
-                "the GGUF file keeps them\n", in, (unsigned long long)fd_model_describe(m)->n_nonfinite,
-                fd_model_describe(m)->first_nonfinite);
+    cli_model_notes("convert", in, m, "the GGUF file keeps them");
     st = fd_model_write_gguf(m, out, &err);
     if (st != FD_OK) {
         fd_model_close(m);
-        return cli_fail(out, st, &err);
+        return cli_fail("convert", st, &err);
     }
     if (!quiet) {
         const fd_model_info *info = fd_model_describe(m);

@@ -57,7 +57,7 @@ static int describe_gguf(const char *path, const fd_error *why)
     fd_error err = {0};
     fd_gguf *g;
     fd_status st = fd_gguf_open_ex(path, FD_GGUF_ANY_TENSOR_TYPE, &g, &err);
-    if (st != FD_OK) return cli_fail(path, st, &err);
+    if (st != FD_OK) return cli_fail("info", st, &err);
     printf("file:         %s (GGUF v%u, %" PRIu64 " bytes, alignment %" PRIu64 ")\n", path, fd_gguf_version(g),
            fd_gguf_file_size(g), fd_gguf_alignment(g));
     printf("model:        not loadable: %s\n", why->msg);
@@ -83,8 +83,10 @@ static void print_model(const fd_model *m, int keys)
     printf("architecture: %s (%s)\n", h->arch, in->features ? in->features : "");
     printf("layers %u, hidden %u, heads %u (kv %u, head_dim %u), ffn %u, vocab %u, context %u\n", h->n_layers,
            h->hidden, h->n_heads, h->n_kv_heads, h->head_dim, h->ffn, h->vocab, h->max_pos);
-    printf("rope_theta %g, rms_eps %g, tied embeddings: %s\n", h->rope_theta, h->rms_eps,
-           h->tie_embeddings ? "yes" : "no");
+    printf("rope_theta %g, rms_eps %g, tied embeddings: %s", h->rope_theta, h->rms_eps, h->tie_embeddings ? "yes" : "no");
+    if (in->ignored_tensor)   /* what runs: the head reads the embedding (transformers ties it too) */
+        printf(" (%s in the file is not used: config.json says \"tie_word_embeddings\": true)", in->ignored_tensor);
+    putchar('\n');
     printf("generation:   temperature %g, top_k %d, top_p %g, repetition_penalty %g, bos %d, pad %d, eos [",
            g->temperature, g->top_k, g->top_p, g->repetition_penalty, g->bos_id, g->pad_id);
     for (uint32_t i = 0; i < g->n_eos; i++) printf("%s%d", i ? ", " : "", g->eos_ids[i]);
@@ -141,7 +143,7 @@ int cmd_info(int argc, char **argv)
         size_t n = strlen(path);
         if (n > 5 && !strcmp(path + n - 5, ".gguf") && st != FD_ERR_IO && st != FD_ERR_NOMEM)
             return describe_gguf(path, &err);
-        return cli_fail(path, st, &err);
+        return cli_fail("info", st, &err);
     }
     print_model(m, keys);
     fd_model_close(m);

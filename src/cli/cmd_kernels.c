@@ -97,7 +97,7 @@ static int pick_dtypes(const fd_kernel *k, char **names, int n, fd_dtype *dt)
             const char *name = names[used++];
             fd_dtype d;
             if (fd_dtype_parse(name, &d) != FD_OK || !(m & (1u << d))) {
-                fprintf(stderr, "foundry: kernels: %s: argument %s takes ", k->name, t.args[a].name);
+                fprintf(stderr, "foundry kernels: %s: argument %s takes ", k->name, t.args[a].name);
                 for (int i = 0, first = 1; i < FD_DTYPE_COUNT; i++)
                     if (m & (1u << i)) fprintf(stderr, "%s%s", first ? "" : "|", fd_dtype_name((fd_dtype)i)), first = 0;
                 fprintf(stderr, ", not '%s'\n", name);
@@ -128,7 +128,7 @@ static int source(const char *name, int argc, char **argv)
     fd_status st = fd_kernel_source(k, dt, &src, &err);
     if (st) {
         fd_compound_destroy(c);
-        return cli_fail("kernels --source", st, &err);
+        return cli_fail("kernels", st, &err);
     }
     fputs(src, stdout);
     fd_kernel_source_free(src);

@@ -149,11 +149,11 @@ int cmd_selftest(int argc, char **argv)
                               gpu ? gpu_shapes[s].k : cpu_shapes[s].k, &seed);
     printf("%d of %d passed\n", good, total);
     if (profile && (st = fd_profile_write_table(fd, stdout, 10)) != FD_OK) {
-        fprintf(stderr, "foundry: selftest: profile: %s\n", fd_foundry_error(fd));
+        fprintf(stderr, "foundry selftest: profile: %s\n", fd_foundry_error(fd));
         good = -1;
     }
     if (trace && (st = fd_profile_write_trace(fd, trace)) != FD_OK) {
-        fprintf(stderr, "foundry: selftest: %s\n", fd_foundry_error(fd));
+        fprintf(stderr, "foundry selftest: %s\n", fd_foundry_error(fd));
         good = -1;
     }
     fd_foundry_destroy(cpu);

@@ -129,5 +129,5 @@ int cmd_serve(int argc, char **argv)
     fd_server_destroy(s);
     cli_model_close(&m);
     printf("foundry serve: stopped\n");
-    return cli_check_stdout(status);
+    return cli_check_stdout("serve", status);
 }

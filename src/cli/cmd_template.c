@@ -38,16 +38,16 @@ static char *merge_vars(const char *model_vars, const char *user)
     json_t *m = json_loads(model_vars, 0, &je), *u = NULL;
     char *s = NULL;
     if (user && !(u = json_loads(user, 0, &je)))
-        fprintf(stderr, "foundry: template: --vars: bad JSON: %s\n", je.text);
+        fprintf(stderr, "foundry template: --vars: bad JSON: %s\n", je.text);
     else if (u && !json_is_object(u))
-        fprintf(stderr, "foundry: template: --vars: not a JSON object\n");
+        fprintf(stderr, "foundry template: --vars: not a JSON object\n");
     else if (u && json_object_get(u, "messages"))   /* transformers: a duplicate keyword of render() */
-        fprintf(stderr, "foundry: template: --vars: 'messages' come on standard input, not in --vars\n");
+        fprintf(stderr, "foundry template: --vars: 'messages' come on standard input, not in --vars\n");
     else if (u && json_object_get(u, "add_generation_prompt"))
-        fprintf(stderr, "foundry: template: --vars: 'add_generation_prompt' is set by --no-generation-prompt, "
+        fprintf(stderr, "foundry template: --vars: 'add_generation_prompt' is set by --no-generation-prompt, "
                         "not in --vars\n");
     else if (u && (json_object_get(u, "tools") || json_object_get(u, "documents")))
-        fprintf(stderr, "foundry: template: --vars: '%s' has its own option, --%s\n",
+        fprintf(stderr, "foundry template: --vars: '%s' has its own option, --%s\n",
                 json_object_get(u, "tools") ? "tools" : "documents", json_object_get(u, "tools") ? "tools" : "documents");
     else if (m && (!u || !json_object_update(m, u)))
         s = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -95,7 +95,7 @@ int cmd_template(int argc, char **argv)
     if (st != FD_OK) return cli_fail("template", st, &err);
     int rc = 0;
     if (cli_read_all(stdin, &in, &len) != 0) {
-        fprintf(stderr, "foundry: template: cannot read standard input\n");
+        fprintf(stderr, "foundry template: cannot read standard input\n");
         rc = 1;
     } else if (!(vars = merge_vars(model_vars, user_vars))) {
         rc = user_vars ? 2 : cli_fail("template", FD_ERR_NOMEM, NULL);
@@ -107,7 +107,7 @@ int cmd_template(int argc, char **argv)
         if (st != FD_OK) {
             rc = cli_fail("template", st, &err);
         } else if (fwrite(text, 1, n, stdout) != n || fflush(stdout) || ferror(stdout)) {
-            fprintf(stderr, "foundry: template: cannot write standard output\n");
+            fprintf(stderr, "foundry template: cannot write standard output\n");
             rc = 1;
         }
     }

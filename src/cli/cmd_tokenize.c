@@ -36,14 +36,14 @@ static int decode(const fd_tokenizer *t, char *text)
 {
     size_t cap = 256, n = 0;
     int32_t *ids = fd_malloc(cap * sizeof *ids);
-    if (!ids) return cli_fail("tokenize --decode", FD_ERR_NOMEM, NULL);
+    if (!ids) return cli_fail("tokenize", FD_ERR_NOMEM, NULL);
     const char *ws = " \t\r\n\v\f";
     for (char *tok = strtok(text, ws); tok; tok = strtok(NULL, ws)) {
         char *end;
         errno = 0;
         long v = strtol(tok, &end, 10);
         if (*end || errno || v < 0 || v > INT32_MAX) {
-            fprintf(stderr, "foundry: tokenize --decode: \"%s\" is not a token id (a number 0..%zu)\n", tok,
+            fprintf(stderr, "foundry tokenize: --decode: \"%s\" is not a token id (a number 0..%zu)\n", tok,
                     fd_tokenizer_vocab_size(t) - 1);
             fd_free(ids);
             return 1;
@@ -52,7 +52,7 @@ static int decode(const fd_tokenizer *t, char *text)
             int32_t *p = fd_realloc(ids, 2 * cap * sizeof *ids);
             if (!p) {
                 fd_free(ids);
-                return cli_fail("tokenize --decode", FD_ERR_NOMEM, NULL);
+                return cli_fail("tokenize", FD_ERR_NOMEM, NULL);
             }
             ids = p;
             cap *= 2;
@@ -64,7 +64,7 @@ static int decode(const fd_tokenizer *t, char *text)
     size_t len;
     fd_status st = fd_tokenizer_decode(t, ids, n, &out, &len, &err);
     fd_free(ids);
-    if (st != FD_OK) return cli_fail("tokenize --decode", st, &err);
+    if (st != FD_OK) return cli_fail("tokenize", st, &err);
     int bad = fwrite(out, 1, len, stdout) != len || fflush(stdout) != 0;
     fd_free(out);
     if (bad) fprintf(stderr, "foundry tokenize: writing the output failed\n");
@@ -96,7 +96,7 @@ int cmd_tokenize(int argc, char **argv)
     size_t len;
     int rc;
     if (cli_read_all(stdin, &text, &len) != 0) {
-        fprintf(stderr, "foundry: tokenize: cannot read standard input\n");
+        fprintf(stderr, "foundry tokenize: cannot read standard input\n");
         rc = 1;
     } else {
         rc = dec ? decode(t, text) : encode(t, text, len);

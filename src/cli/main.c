@@ -36,9 +36,9 @@ static void usage(FILE *f)
     fprintf(f, "\n`foundry <command> --help` describes one command.\n");
 }
 
-int cli_fail(const char *what, fd_status st, const fd_error *err)
+int cli_fail(const char *cmd, fd_status st, const fd_error *err)
 {
-    fprintf(stderr, "foundry: %s: %s", what, fd_status_name(st));
+    fprintf(stderr, "foundry %s: %s", cmd, fd_status_name(st));
     if (err && err->msg[0]) fprintf(stderr, ": %s", err->msg);
     fputc('\n', stderr);
     return 1;
@@ -82,14 +82,14 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
         if (argc > 2) return cli_unknown("--version", argv[2]);
         printf("foundry %s\n", FD_VERSION);
-        return cli_check_stdout(0);
+        return cli_check_stdout(NULL, 0);
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
-        return cli_check_stdout(0);
+        return cli_check_stdout(NULL, 0);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name)) return cli_check_stdout(commands[i].fn(argc - 1, argv + 1));
+        if (!strcmp(argv[1], commands[i].name)) return cli_check_stdout(commands[i].name, commands[i].fn(argc - 1, argv + 1));
     fprintf(stderr, "foundry: unknown %s '%s' (see `foundry --help`)\n", argv[1][0] == '-' ? "option" : "command",
             argv[1]);
     return 2;

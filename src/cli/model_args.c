@@ -96,6 +96,17 @@ void cli_convert_bar(void *user, uint64_t done, uint64_t total)
     fflush(stderr);
 }
 
+void cli_model_notes(const char *cmd, const char *path, const fd_model *m, const char *consequence)
+{
+    const fd_model_info *in = fd_model_describe(m);
+    if (in->n_nonfinite)
+        fprintf(stderr, "foundry %s: warning: %s holds %llu NaN or Inf weights, the first in tensor %s; %s\n", cmd, path,
+                (unsigned long long)in->n_nonfinite, in->first_nonfinite, consequence);
+    if (in->ignored_tensor)
+        fprintf(stderr, "foundry %s: note: %s holds %s but config.json says \"tie_word_embeddings\": true, so the head "
+                "uses the embedding, as transformers does\n", cmd, path, in->ignored_tensor);
+}
+
 int cli_model_open(const char *cmd, const cli_model_args *a, cli_model *m)
 {
     memset(m, 0, sizeof *m);
@@ -120,13 +131,10 @@ int cli_model_open(const char *cmd, const cli_model_args *a, cli_model *m)
                                 .progress = cli_convert_bar,
                                 .progress_user = (void *)fd_dtype_name(a->convert ? a->dtype : FD_F32) };
         st = fd_model_open(a->model, &mo, &m->model, &err);
-        if (st == FD_OK && fd_model_describe(m->model)->n_nonfinite)
-            fprintf(stderr, "foundry: %s: warning: %s holds %llu NaN or Inf weights, the first in tensor %s; its "
-                    "output will be noise\n", cmd, a->model, (unsigned long long)fd_model_describe(m->model)->n_nonfinite,
-                    fd_model_describe(m->model)->first_nonfinite);
+        if (st == FD_OK) cli_model_notes(cmd, a->model, m->model, "its output will be noise");
     }
     if (st != FD_OK) {
-        cli_fail(a->model ? a->model : m->shape, st, &err);
+        cli_fail(cmd, st, &err);
         cli_model_close(m);
         return 1;
     }
@@ -168,13 +176,13 @@ int cli_output_check(const char *cmd, const char *opt, const char *path, const c
     fd_error err = { 0 };
     if (!*path) return cli_usage_error(cmd, "%s needs a file name", opt);
     if (fd_check_output_path(path, &err) != FD_OK) {
-        fprintf(stderr, "foundry: %s: %s %s\n", cmd, opt, err.msg);
+        fprintf(stderr, "foundry %s: %s %s\n", cmd, opt, err.msg);
         return 1;
     }
     int is_dir = 0;
     if ((a->model && fd_same_file(path, a->model)) || (a->vocab && fd_same_file(path, a->vocab)) ||
         (a->model && fd_probe_input(a->model, &is_dir, &err) == FD_OK && is_dir && in_folder(path, a->model))) {
-        fprintf(stderr, "foundry: %s: %s %s: is one of the model's files; write it elsewhere\n", cmd, opt, path);
+        fprintf(stderr, "foundry %s: %s %s: is one of the model's files; write it elsewhere\n", cmd, opt, path);
         return 1;
     }
     /* writable now, before the work: a missing folder or a read-only one fails in a second, not after it */
@@ -183,7 +191,7 @@ int cli_output_check(const char *cmd, const char *opt, const char *path, const c
     int ok = parent && (access(path, F_OK) == 0 ? access(path, W_OK) == 0 : access(parent, W_OK) == 0);
     free(parent);
     if (!ok) {
-        fprintf(stderr, "foundry: %s: %s %s: cannot write there: %s\n", cmd, opt, path, strerror(errno));
+        fprintf(stderr, "foundry %s: %s %s: cannot write there: %s\n", cmd, opt, path, strerror(errno));
         return 1;
     }
     return 0;

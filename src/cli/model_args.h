@@ -52,6 +52,10 @@ void cli_convert_bar(void *user, uint64_t done, uint64_t total);
  * not a FIFO, device, link or folder, not one of the model's files (-m, a
  * file of its folder, --vocab), and writable. 0, or an exit status (printed). */
 int cli_output_check(const char *cmd, const char *opt, const char *path, const cli_model_args *a);
+/* What the user should know about a model that opened: NaN weights
+ * (`consequence` says what follows from them) and a tensor the file holds
+ * that is not used (fd_model_info.ignored_tensor), one line each on stderr. */
+void cli_model_notes(const char *cmd, const char *path, const fd_model *m, const char *consequence);
 /* Where the chat template comes from: the model, or a synthetic model's vocabulary GGUF. */
 const char *cli_model_template_path(const cli_model_args *a);
 

@@ -27,13 +27,21 @@ static int match(const char *pat, const char *hf, uint32_t *layer)
 }
 
 /* HF name -> canonical (GGUF) name by the descriptor; 0 when the tensor is
- * not one the architecture uses. */
-static int canonical(const fd_model *m, const char *hf, char *out, size_t cap)
+ * not one the architecture uses. With "tie_word_embeddings": true the head
+ * (lm_head.weight) is not used either: transformers ties it to the embedding
+ * whatever the file holds, so Foundry does the same and notes the tensor it
+ * ignored (info.ignored_tensor; the CLI says so once). */
+static int canonical(fd_model *m, const char *hf, char *out, size_t cap)
 {
     const fd_arch *a = m->arch;
     uint32_t l = 0;
     for (size_t i = 0; i < a->n_tensors; i++)
         if (a->tensors[i].hf && match(a->tensors[i].hf, hf, &l)) {
+            if ((a->tensors[i].flags & FD_AT_TIED) && m->info.hp.tie_embeddings) {
+                snprintf(m->ignored, sizeof m->ignored, "%s", a->tensors[i].hf);
+                m->info.ignored_tensor = m->ignored;
+                return 0;
+            }
             fd_arch_tensor_name(&a->tensors[i], 0, l, out, cap);
             return 1;
         }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "base/mem.h"
+#include "foundry/ops.h"
 #include "foundry/tokenizer.h"
 #include "model/model_int.h"
 
@@ -112,12 +113,17 @@ fd_status fd_model_add_tensor(fd_model *m, const char *src, const char *name, fd
 }
 
 /* One expected tensor: present, with the shape the hyper-parameters imply. */
-static fd_status expect(const fd_model *m, const char *name, uint64_t rows, uint64_t cols, int optional, fd_error *err)
+/* tied_role: the head (FD_AT_TIED), named hf_name in a folder. */
+static fd_status expect(const fd_model *m, const char *name, uint64_t rows, uint64_t cols, int optional, int tied_role,
+                        const char *hf_name, fd_error *err)
 {
     const fd_model_tensor *t = fd_model_tensor_find(m, name);
     uint32_t nd = cols ? 2 : 1;
     if (!t) {
         if (optional) return FD_OK;
+        if (tied_role && !m->gguf)   /* transformers would start lm_head from random values */
+            return fd_error_set(err, FD_ERR_FORMAT, "%s: tensor %s is missing and config.json does not say "
+                                "\"tie_word_embeddings\": true", m->path, hf_name);
         return fd_error_set(err, FD_ERR_FORMAT, "%s: tensor %s is missing", m->path, name);
     }
     if (t->n_dims != nd || t->dims[0] != rows || (nd == 2 && t->dims[1] != cols)) {
@@ -152,6 +158,46 @@ static fd_status real_range(const fd_model *m, const char *key, double v, double
                         hi);
 }
 
+static fd_status unsupported(const fd_model *m, const char *key, uint64_t v, const char *who, const char *rule,
+                             fd_error *err)
+{
+    return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: %s = %" PRIu64 " is not supported: %s take %s", m->path, key, v,
+                        who, rule);
+}
+
+/* The shapes the decoder's kernels take, by the rules their own checks apply
+ * (include/foundry/ops.h), so that a model that loads also runs its first
+ * long prompt: attention's head_dim; the GEMM's K, the input width of every
+ * product (the columns of the descriptor's 2-D tensors); the q/k norm rows'
+ * head count where the plan has them; the sampler's vocabulary. */
+static fd_status kernel_shapes(const fd_model *m, int gguf, char buf[][96], fd_error *err)
+{
+    const fd_model_hparams *h = &m->info.hp;
+    const char *r;
+    if ((r = fd_attn_head_dim_rule(h->head_dim)))
+        return unsupported(m, KEY_(head_dim), h->head_dim, "the attention kernels", r, err);
+    for (size_t i = 0; i < m->arch->n_tensors; i++) {
+        fd_dim d = m->arch->tensors[i].cols;
+        uint64_t K = fd_arch_dim(h, d);
+        char two[200];
+        if (d == FD_DIM_NONE || !(r = fd_gemm_k_rule((uint32_t)K))) continue;
+        const char *key = d == FD_DIM_D ? KEY_(hidden) : d == FD_DIM_F ? KEY_(ffn) : d == FD_DIM_V ? KEY_(vocab) : NULL;
+        if (!key) {   /* H hd, KV hd: a product of two keys */
+            snprintf(two, sizeof two, "%s x %s", d == FD_DIM_KV ? KEY_(n_kv_heads) : KEY_(n_heads), KEY_(head_dim));
+            key = two;
+        }
+        return unsupported(m, key, K, "the matrix products (the prefill GEMM's k-tile)", r, err);
+    }
+    for (size_t i = 0; i < m->arch->n_steps; i++)
+        if ((m->arch->plan[i].opts & FD_STEP_QK_NORM) && (r = fd_qkv_norm_heads_rule(h->n_heads + h->n_kv_heads))) {
+            char two[200];
+            snprintf(two, sizeof two, "%s + %s", KEY_(n_heads), KEY_(n_kv_heads));
+            return unsupported(m, two, (uint64_t)h->n_heads + h->n_kv_heads, "the q/k norm kernels", r, err);
+        }
+    if ((r = fd_sample_n_rule(h->vocab))) return unsupported(m, KEY_(vocab), h->vocab, "the sampler's kernels", r, err);
+    return FD_OK;
+}
+
 /* Each bound names the key as the source spells it: config.json's or GGUF's. */
 fd_status fd_model_check_hparams(const fd_model *m, fd_error *err)
 {
@@ -165,10 +211,6 @@ fd_status fd_model_check_hparams(const fd_model *m, fd_error *err)
     if (h->n_heads % h->n_kv_heads)
         return fd_error_set(err, FD_ERR_FORMAT, "%s: %s = %u is not a multiple of %s = %u", m->path, KEY_(n_heads),
                             h->n_heads, KEY_(n_kv_heads), h->n_kv_heads);
-    FD_TRY(int_range(m, KEY_(head_dim), h->head_dim, 2, 1024, err));
-    if (h->head_dim % 2)
-        return fd_error_set(err, FD_ERR_FORMAT, "%s: %s = %u is odd (rotary embeddings pair the dimensions)", m->path,
-                            KEY_(head_dim), h->head_dim);
     if ((uint64_t)h->n_heads * h->head_dim > (1u << 20))
         return fd_error_set(err, FD_ERR_FORMAT, "%s: %s x %s = %u x %u is too large", m->path, KEY_(n_heads),
                             KEY_(head_dim), h->n_heads, h->head_dim);
@@ -185,7 +227,7 @@ fd_status fd_model_check_hparams(const fd_model *m, fd_error *err)
     if (h->nope_period > h->n_layers)
         return fd_error_set(err, FD_ERR_FORMAT, "%s: NoPE every %u layers, beyond the %u layers", m->path,
                             h->nope_period, h->n_layers);
-    return FD_OK;
+    return kernel_shapes(m, gguf, buf, err);
 }
 #undef KEY_
 
@@ -193,14 +235,16 @@ fd_status fd_model_check_tensors(fd_model *m, fd_error *err)
 {
     const fd_model_hparams *h = &m->info.hp;
     const fd_arch *a = m->arch;
-    char n[96];
+    char n[96], hn[96];
     FD_TRY(fd_model_check_hparams(m, err));
     for (size_t i = 0; i < a->n_tensors; i++) {
         const fd_arch_tensor *t = &a->tensors[i];
         int optional = ((t->flags & FD_AT_TIED) && h->tie_embeddings) || (t->flags & FD_AT_OPTIONAL);
         for (uint32_t l = 0; l < (t->role >= FD_ROLE_FIRST_LAYER ? h->n_layers : 1); l++) {
             fd_arch_tensor_name(t, 0, l, n, sizeof n);
-            FD_TRY(expect(m, n, fd_arch_dim(h, t->rows), fd_arch_dim(h, t->cols), optional, err));
+            fd_arch_tensor_name(t, 1, l, hn, sizeof hn);
+            FD_TRY(expect(m, n, fd_arch_dim(h, t->rows), fd_arch_dim(h, t->cols), optional, !!(t->flags & FD_AT_TIED),
+                          hn, err));
         }
     }
     const fd_arch_tensor *out = fd_arch_tensor_of(a, FD_ROLE_OUTPUT);

@@ -37,6 +37,7 @@ struct fd_model {
                                  * with FD_FEAT_GGUF_QK_PERMUTED): the upload undoes it (fd_qk_file_row) */
     char note[160];             /* backs info.tokenizer_note */
     char features[160];         /* backs info.features */
+    char ignored[96];           /* backs info.ignored_tensor */
 };
 
 /* model.c: appends a tensor (name copied, data borrowed); a duplicate name is

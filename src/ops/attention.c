@@ -42,6 +42,13 @@ uint32_t fd_attn_decode_splits(uint32_t kv_heads, uint32_t ctx, unsigned sms)
 }
 
 /* ---- shared shape checks */
+/* A warp pass covers 32 dimensions; attn_decode.cuh holds a q row of
+ * AD_MAXHD = 256 floats per head in shared memory. */
+const char *fd_attn_head_dim_rule(uint32_t hd)
+{
+    return hd && hd % 32 == 0 && hd <= 256 ? NULL : "a multiple of 32 up to 256";
+}
+
 static int aligned16(const fd_tensor *t) { return t->offset % 16 == 0; }
 
 static fd_status check_heads(uint32_t heads, uint32_t kv_heads, uint32_t hd, uint32_t ctx, fd_error *err)
@@ -49,8 +56,8 @@ static fd_status check_heads(uint32_t heads, uint32_t kv_heads, uint32_t hd, uin
     if (!heads || !kv_heads || heads % kv_heads)
         return fd_error_set(err, FD_ERR_INVALID, "heads (%u) must be a positive multiple of kv_heads (%u)", heads,
                             kv_heads);
-    if (!hd || hd % 32 || hd > 256)
-        return fd_error_set(err, FD_ERR_INVALID, "head_dim must be a multiple of 32 up to 256, is %u", hd);
+    const char *rule = fd_attn_head_dim_rule(hd);
+    if (rule) return fd_error_set(err, FD_ERR_INVALID, "head_dim must be %s, is %u", rule, hd);
     if (!ctx) return fd_error_set(err, FD_ERR_INVALID, "ctx must be positive");
     return FD_OK;
 }

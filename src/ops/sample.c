@@ -161,11 +161,14 @@ fd_status fd_sample_ref(const float *logits, uint32_t n, uint32_t valid, const i
 
 uint64_t fd_sample_scratch_ints(uint32_t n) { return SAMPLE_HEADER + 4ull * n; }   /* the list: 16 bytes a member */
 
+/* the vocabulary sizes sample.cuh is written for */
+const char *fd_sample_n_rule(uint32_t n) { return n && n < (1u << 24) ? NULL : "1 to 16777215"; }
+
 static fd_status sample_check(const void *p, fd_error *err)
 {
     const fd_sample_args *a = p;
-    if (a->n == 0 || a->n >= (1u << 24))
-        return fd_error_set(err, FD_ERR_INVALID, "sample: n = %u, must be in [1, 2^24)", a->n);
+    if (fd_sample_n_rule(a->n))
+        return fd_error_set(err, FD_ERR_INVALID, "sample: n = %u, must be %s", a->n, fd_sample_n_rule(a->n));
     if (a->logits->numel != a->n)
         return fd_error_set(err, FD_ERR_INVALID, "sample: logits must hold n = %u values", a->n);
     if ((uint64_t)a->counts->numel < fd_sample_scratch_ints(a->n))

@@ -74,7 +74,7 @@ def safetensors(entries, dtype="BF16", meta=True):
     return struct.pack("<Q", len(h)) + h + data
 
 
-L, D, H, KV, F, V = 1, 32, 2, 1, 64, 262
+L, D, H, KV, F, V = 1, 32, 1, 1, 64, 262   # head_dim 32: the smallest the attention kernels take
 
 
 def model_entries():
@@ -96,7 +96,7 @@ config = {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_
           "max_position_embeddings": 4096, "rms_norm_eps": 1e-06, "rope_theta": 1000000.0,
           "torch_dtype": "bfloat16", "tie_word_embeddings": False, "bos_token_id": V - 2, "eos_token_id": V - 1}
 config_new = dict(config, rope_parameters={"rope_theta": 500000.0, "rope_type": "default"}, dtype="float16",
-                  head_dim=16, tie_word_embeddings=True)
+                  head_dim=32, tie_word_embeddings=True)
 del config_new["rope_theta"], config_new["torch_dtype"]
 gen = {"bos_token_id": V - 2, "eos_token_id": [V - 1, V - 2], "pad_token_id": V - 2, "do_sample": True,
        "repetition_penalty": 1.1, "temperature": 0.7, "top_k": 20, "top_p": 0.8}

@@ -33,13 +33,16 @@ static fd_status numel_is(const char *name, const fd_tensor *t, uint64_t n, cons
     return FD_OK;
 }
 
+_Static_assert(FD_GEMM_BK == 32, "fd_gemm_k_rule's phrase names the k-tile");
+const char *fd_gemm_k_rule(uint32_t K) { return K && K % FD_GEMM_BK == 0 ? NULL : "a multiple of 32"; }
+
 static fd_status gemm_check(const void *p, fd_error *err)
 {
     const fd_gemm_args *a = p;
     if (!a->M || !a->N || !a->K)
         return fd_error_set(err, FD_ERR_INVALID, "M, N and K must be positive (%u x %u x %u)", a->M, a->N, a->K);
-    if (a->K % FD_GEMM_BK)
-        return fd_error_set(err, FD_ERR_INVALID, "the GEMM needs K a multiple of %d (its k-tile); K = %u", FD_GEMM_BK, a->K);
+    if (fd_gemm_k_rule(a->K))
+        return fd_error_set(err, FD_ERR_INVALID, "the GEMM needs K %s (its k-tile); K = %u", fd_gemm_k_rule(a->K), a->K);
     const fd_tensor *w[2] = { a->w0, a->w1 };
     for (int i = 0; i < products(a); i++) {
         if (w[i]->ndim != 2 || w[i]->dims[0] != a->N || w[i]->dims[1] != a->K)

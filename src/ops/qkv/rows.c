@@ -111,14 +111,17 @@ const fd_kernel FD_QKV_ROWS = {
     .cuda = "#include \"ops/qkv/rows.cuh\"\n",
 };
 
+_Static_assert(FD_QKV_NORM_MAX_HEADS == 256, "fd_qkv_norm_heads_rule's phrase names the limit");
+const char *fd_qkv_norm_heads_rule(uint32_t n) { return n <= FD_QKV_NORM_MAX_HEADS ? NULL : "at most 256"; }
+
 static fd_status norm_check(const void *p, fd_error *err)
 {
     const fd_qkv_rows_norm_args *a = p;
     FD_TRY(rows_check(&(fd_qkv_rows_args){ a->y, a->pos, a->inv_freq, a->q, a->kc, a->vc, a->flag, a->tokens,
                                            a->heads, a->kv_heads, a->head_dim, a->ctx }, err));
-    if (a->heads + a->kv_heads > FD_QKV_NORM_MAX_HEADS)
-        return fd_error_set(err, FD_ERR_INVALID, "heads + kv_heads = %u: at most %u", a->heads + a->kv_heads,
-                            FD_QKV_NORM_MAX_HEADS);
+    if (fd_qkv_norm_heads_rule(a->heads + a->kv_heads))
+        return fd_error_set(err, FD_ERR_INVALID, "heads + kv_heads = %u: %s", a->heads + a->kv_heads,
+                            fd_qkv_norm_heads_rule(a->heads + a->kv_heads));
     if (a->q_norm->numel != a->head_dim || a->k_norm->numel != a->head_dim)
         return fd_error_set(err, FD_ERR_INVALID, "q_norm and k_norm must hold head_dim = %u values", a->head_dim);
     if (!(a->eps > 0)) return fd_error_set(err, FD_ERR_INVALID, "eps %g must be positive", a->eps);
