@@ -58,41 +58,33 @@ static void scale_min(const uint8_t *p, int s, int *sc, int *m)
     }
 }
 
-/* Q4_K: 8 sub-blocks of 32; value i is the nibble (i / 32) % 2 of
- * qs[(i / 64) * 32 + i % 32]. */
-void fd_dequantize_q4_k(const void *src, float *y, size_t n)
+/* Q4_K and Q5_K: 8 sub-blocks of 32; value i is the nibble (i / 32) % 2 of
+ * qs[(i / 64) * 32 + i % 32], and for Q5_K its fifth bit, that of value
+ * s * 32 + j, is bit s of qh[j] (qh NULL: Q4_K). */
+static void q45_k(uint16_t d16, uint16_t dmin16, const uint8_t *scales, const uint8_t *qs, const uint8_t *qh, float *y)
 {
-    const fd_block_q4_k *b = src;
-    for (size_t k = 0; k < n / FD_QK_K; k++, y += FD_QK_K) {
-        float d = fd_f16_to_f32(b[k].d), dmin = fd_f16_to_f32(b[k].dmin);
-        for (int s = 0; s < 8; s++) {
-            int sc, m;
-            scale_min(b[k].scales, s, &sc, &m);
-            float dl = d * (float)sc, ml = dmin * (float)m;
-            for (int j = 0; j < 32; j++) {
-                int q = b[k].qs[s / 2 * 32 + j] >> (4 * (s % 2)) & 0x0f;
-                y[s * 32 + j] = dl * (float)q - ml;
-            }
+    float d = fd_f16_to_f32(d16), dmin = fd_f16_to_f32(dmin16);
+    for (int s = 0; s < 8; s++) {
+        int sc, m;
+        scale_min(scales, s, &sc, &m);
+        float dl = d * (float)sc, ml = dmin * (float)m;
+        for (int j = 0; j < 32; j++) {
+            int q = (qs[s / 2 * 32 + j] >> (4 * (s % 2)) & 0x0f) | (qh ? (qh[j] >> s & 1) << 4 : 0);
+            y[s * 32 + j] = dl * (float)q - ml;
         }
     }
 }
 
-/* Q5_K: Q4_K's nibbles, the fifth bit of value s * 32 + j in bit s of qh[j]. */
+void fd_dequantize_q4_k(const void *src, float *y, size_t n)
+{
+    const fd_block_q4_k *b = src;
+    for (size_t k = 0; k < n / FD_QK_K; k++, y += FD_QK_K) q45_k(b[k].d, b[k].dmin, b[k].scales, b[k].qs, NULL, y);
+}
+
 void fd_dequantize_q5_k(const void *src, float *y, size_t n)
 {
     const fd_block_q5_k *b = src;
-    for (size_t k = 0; k < n / FD_QK_K; k++, y += FD_QK_K) {
-        float d = fd_f16_to_f32(b[k].d), dmin = fd_f16_to_f32(b[k].dmin);
-        for (int s = 0; s < 8; s++) {
-            int sc, m;
-            scale_min(b[k].scales, s, &sc, &m);
-            float dl = d * (float)sc, ml = dmin * (float)m;
-            for (int j = 0; j < 32; j++) {
-                int q = (b[k].qs[s / 2 * 32 + j] >> (4 * (s % 2)) & 0x0f) | (b[k].qh[j] >> s & 1) << 4;
-                y[s * 32 + j] = dl * (float)q - ml;
-            }
-        }
-    }
+    for (size_t k = 0; k < n / FD_QK_K; k++, y += FD_QK_K) q45_k(b[k].d, b[k].dmin, b[k].scales, b[k].qs, b[k].qh, y);
 }
 
 /* Q6_K: 16 sub-blocks of 16, int8 scales; in each half h of 128 values,
