@@ -34,36 +34,77 @@ int fd_int8_threads(uint32_t rows, uint32_t cols)
 /* Q8_0 and Q4_0 rows straight from their blocks: the 32 int8 products of a
  * block summed exactly in an int, times the weight's and x's scales — what
  * the dequantized path below computes too (f16 scale x int8 is exact in f32),
- * without expanding the row. Sums in double as the general path. Each body
- * is compiled twice on x86, the second for AVX2 (chosen when the processor
- * has it: the binary travels), so the int loops vectorise wide. */
-#define ROW_FNS(sfx, attr)                                                                                      \
-    attr static double q8_0_row##sfx(const fd_block_q8_0 *b, const int8_t *q, const float *d, uint32_t nb)     \
-    {                                                                                                           \
-        double acc = 0;                                                                                         \
-        for (uint32_t k = 0; k < nb; k++) {                                                                     \
-            int dot = 0;                                                                                        \
-            for (int i = 0; i < 32; i++) dot += b[k].qs[i] * q[32 * k + i];                                     \
-            acc += (double)fd_f16_to_f32(b[k].d) * d[k] * dot;                                                  \
-        }                                                                                                       \
-        return acc;                                                                                             \
-    }                                                                                                           \
-    /* value j is qs[j] & 15, value j + 16 is qs[j] >> 4; both offset by 8 */                                   \
-    attr static double q4_0_row##sfx(const fd_block_q4_0 *b, const int8_t *q, const float *d, uint32_t nb)     \
-    {                                                                                                           \
-        double acc = 0;                                                                                         \
-        for (uint32_t k = 0; k < nb; k++) {                                                                     \
-            const int8_t *x = q + 32 * k;                                                                       \
-            int dot = 0;                                                                                        \
-            for (int j = 0; j < 16; j++) dot += ((b[k].qs[j] & 15) - 8) * x[j] + ((b[k].qs[j] >> 4) - 8) * x[j + 16]; \
-            acc += (double)fd_f16_to_f32(b[k].d) * d[k] * dot;                                                  \
-        }                                                                                                       \
-        return acc;                                                                                             \
+ * without expanding the row; sums in double as the general path. On x86 with
+ * AVX2 (chosen at run time: the binary travels) explicit bodies below do the
+ * same in f32 lanes, as the device does. */
+static double q8_0_row(const fd_block_q8_0 *b, const int8_t *q, const float *d, uint32_t nb)
+{
+    double acc = 0;
+    for (uint32_t k = 0; k < nb; k++) {
+        int dot = 0;
+        for (int i = 0; i < 32; i++) dot += b[k].qs[i] * q[32 * k + i];
+        acc += (double)fd_f16_to_f32(b[k].d) * d[k] * dot;
     }
-ROW_FNS(, )
+    return acc;
+}
+
+/* value j is qs[j] & 15, value j + 16 is qs[j] >> 4; both offset by 8 */
+static double q4_0_row(const fd_block_q4_0 *b, const int8_t *q, const float *d, uint32_t nb)
+{
+    double acc = 0;
+    for (uint32_t k = 0; k < nb; k++) {
+        const int8_t *x = q + 32 * k;
+        int dot = 0;
+        for (int j = 0; j < 16; j++) dot += ((b[k].qs[j] & 15) - 8) * x[j] + ((b[k].qs[j] >> 4) - 8) * x[j + 16];
+        acc += (double)fd_f16_to_f32(b[k].d) * d[k] * dot;
+    }
+    return acc;
+}
+
 #if defined(__x86_64__) && defined(__GNUC__)
-ROW_FNS(_avx2, __attribute__((target("avx2"))))
-static int wide(void) { return __builtin_cpu_supports("avx2"); }
+#include <immintrin.h>
+/* AVX2: a block's 32 products as llama.cpp's CPU path forms them — |w| (u8)
+ * times x carrying w's sign (s8), pairs summed to s16 (at most 2 x 127 x 127:
+ * x never holds -128) and to s32 — then scaled in f32 lanes. Q4_0's values
+ * are its nibbles less 8 (-8..7). */
+#define AVX2_ __attribute__((target("avx2,fma,f16c")))
+AVX2_ static inline __m256 block_dot(__m256i w, __m256i x, float scale, __m256 acc)
+{
+    __m256i p16 = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
+    __m256i p32 = _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(p32), _mm256_set1_ps(scale), acc);
+}
+
+AVX2_ static inline double lanes(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+AVX2_ static double q8_0_row_avx2(const fd_block_q8_0 *b, const int8_t *q, const float *d, uint32_t nb)
+{
+    __m256 acc = _mm256_setzero_ps();
+    for (uint32_t k = 0; k < nb; k++)
+        acc = block_dot(_mm256_loadu_si256((const __m256i *)b[k].qs), _mm256_loadu_si256((const __m256i *)(q + 32 * k)),
+                        _cvtsh_ss(b[k].d) * d[k], acc);
+    return lanes(acc);
+}
+
+AVX2_ static double q4_0_row_avx2(const fd_block_q4_0 *b, const int8_t *q, const float *d, uint32_t nb)
+{
+    __m256 acc = _mm256_setzero_ps();
+    const __m128i low = _mm_set1_epi8(0x0f);
+    for (uint32_t k = 0; k < nb; k++) {
+        __m128i n = _mm_loadu_si128((const __m128i *)b[k].qs);   /* values j (low nibbles), j + 16 (high) */
+        __m256i w = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(n, 4), low), _mm_and_si128(n, low));
+        w = _mm256_sub_epi8(w, _mm256_set1_epi8(8));
+        acc = block_dot(w, _mm256_loadu_si256((const __m256i *)(q + 32 * k)), _cvtsh_ss(b[k].d) * d[k], acc);
+    }
+    return lanes(acc);
+}
+static int wide(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"); }
 #else
 #define q8_0_row_avx2 q8_0_row
 #define q4_0_row_avx2 q4_0_row
