@@ -186,6 +186,8 @@ jv jv_float(double f);
 jv jv_str(const char *p, size_t n);
 fd_status jv_strdup(jctx *c, const char *p, size_t n, jv *out);
 jlist *jl_new(jctx *c, size_t cap);
+/* The tuple (k, v), as dict.items() and dictsort give each entry; NULL when out of memory. */
+jlist *jl_pair(jctx *c, jv k, jv v);
 fd_status jl_push(jctx *c, jlist *l, jv v);
 jdict *jd_new(jctx *c, size_t cap);
 fd_status jd_set(jctx *c, jdict *d, jv k, jv v);

@@ -365,12 +365,8 @@ static fd_status dict_method(jctx *c, int line, jdict *d, const char *m, jv *arg
         } else if (!strcmp(m, "values")) {
             l->v[i] = d->v[i];
         } else {
-            jlist *t = jl_new(c, 2);
+            jlist *t = jl_pair(c, d->k[i], d->v[i]);
             if (!t) return nomem(c);
-            t->v[0] = d->k[i];
-            t->v[1] = d->v[i];
-            t->n = 2;
-            t->tuple = 1;
             l->v[i].t = JV_LIST;
             l->v[i].u.l = t;
         }

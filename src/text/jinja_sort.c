@@ -121,12 +121,8 @@ fd_status jinja_sort_filter(jctx *c, int line, const char *f, jv in, jv *args, s
         jlist *keys = jl_new(c, d->n);
         if (!(items = jl_new(c, d->n)) || !keys) return nomem(c);
         for (size_t i = 0; i < d->n; i++) {
-            jlist *t = jl_new(c, 2);
+            jlist *t = jl_pair(c, d->k[i], d->v[i]);
             if (!t) return nomem(c);
-            t->v[0] = d->k[i];
-            t->v[1] = d->v[i];
-            t->n = 2;
-            t->tuple = 1;
             items->v[items->n++] = list_v(t);
             FD_TRY(fold(c, fold_case, t->v[pos], &keys->v[keys->n++]));
         }

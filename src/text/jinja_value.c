@@ -114,6 +114,17 @@ jlist *jl_new(jctx *c, size_t cap)
     return l;
 }
 
+jlist *jl_pair(jctx *c, jv k, jv v)
+{
+    jlist *t = jl_new(c, 2);
+    if (!t) return NULL;
+    t->v[0] = k;
+    t->v[1] = v;
+    t->n = 2;
+    t->tuple = 1;
+    return t;
+}
+
 fd_status jl_push(jctx *c, jlist *l, jv v)
 {
     if (l->n == l->cap) {
