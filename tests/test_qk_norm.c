@@ -143,6 +143,29 @@ static void test_refusals(void)
     fd_foundry_destroy(cpu);
 }
 
+/* The launch shape, checked where no GPU is: one block per token for both
+ * kernels. The norm kernel's dispatch once read the rows kernel's struct and
+ * took a pointer's low half for the grid; only a device noticed. */
+static void test_dispatch(void)
+{
+    fd_foundry *cpu = make_cpu();
+    host h;
+    host_make(&h, (shape){ 7, 4, 2, 16, 8 });
+    fd_qkv_rows_norm_args a;
+    args_make(cpu, &h, 0, &a);
+    fd_qkv_rows_args r = { a.y, a.pos, a.inv_freq, a.q, a.kc, a.vc, a.flag, a.tokens, a.heads, a.kv_heads,
+                           a.head_dim, a.ctx };
+    fd_dispatch dn = { .sms = 132 }, dr = { .sms = 132 };
+    CHECK_OK(FD_QKV_ROWS_NORM.dispatch(&a, &dn, NULL), (fd_error *)NULL);
+    CHECK_OK(FD_QKV_ROWS.dispatch(&r, &dr, NULL), (fd_error *)NULL);
+    CHECK_EQ(dn.grid[0], 7u);
+    CHECK_EQ(dr.grid[0], 7u);
+    CHECK(dn.block[0] <= FD_QKV_ROWS_NORM.max_block);
+    args_free(&a);
+    host_free(&h);
+    fd_foundry_destroy(cpu);
+}
+
 static void test_gpu_parity(void)
 {
     fd_foundry *gpu = make_gpu();
@@ -193,4 +216,4 @@ static void setup(void)
     printf("seed %llu\n", (unsigned long long)seed);
 }
 
-TEST_MAIN(setup, test_cpu_against_independent, test_refusals, test_gpu_parity)
+TEST_MAIN(setup, test_cpu_against_independent, test_refusals, test_dispatch, test_gpu_parity)

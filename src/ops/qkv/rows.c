@@ -27,11 +27,26 @@ static fd_status rows_check(const void *p, fd_error *err)
     return FD_OK;
 }
 
+/* One block per token. Each kernel reads its own struct: the norm kernel's
+ * has two more tensors before `tokens`, so a cast to the other struct read
+ * a pointer's low half as the grid (every Qwen3 launch failed that way). */
+static void rows_grid(uint32_t tokens, fd_dispatch *d)
+{
+    d->block[0] = 256;
+    d->grid[0] = tokens;
+}
+
 static fd_status rows_dispatch(const void *p, fd_dispatch *d, fd_error *err)
 {
     (void)err;
-    d->block[0] = 256;
-    d->grid[0] = ((const fd_qkv_rows_args *)p)->tokens;
+    rows_grid(((const fd_qkv_rows_args *)p)->tokens, d);
+    return FD_OK;
+}
+
+static fd_status norm_dispatch(const void *p, fd_dispatch *d, fd_error *err)
+{
+    (void)err;
+    rows_grid(((const fd_qkv_rows_norm_args *)p)->tokens, d);
     return FD_OK;
 }
 
@@ -146,6 +161,6 @@ static uint64_t norm_bytes(const void *p)
 
 const fd_kernel FD_QKV_ROWS_NORM = {
     .name = "qkv_rows_norm", .args = fd_qkv_rows_norm_args_table, .flags = FD_KERNEL_PDL, .max_block = 256,
-    .check = norm_check, .dispatch = rows_dispatch, .cpu = norm_cpu, .bytes = norm_bytes,
+    .check = norm_check, .dispatch = norm_dispatch, .cpu = norm_cpu, .bytes = norm_bytes,
     .cuda = "#define FD_QK_NORM 1\n#include \"ops/qkv/rows.cuh\"\n",
 };
