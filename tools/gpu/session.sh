@@ -10,6 +10,12 @@
 #   final    a session's last call, each step capped to fit 10 minutes: build, the floor, the kernel
 #            benchmarks, the tiny Qwen3 parity + goldens, this tree / llama.cpp at 0.5B (f16, q8_0), the server
 #            against llama-server at 1, 8 and 32 streams
+#   figures  the floor, the q/k norm's GPU parity, the GEMV, attention and sampler benchmarks
+#   tiny     in the background: tools/parity.py --quick --goldens for qwen3, llama, smollm3 and mistral (the
+#            CPU goldens for CI, beside OUT; wait for it with the phase `wait`)
+#   peerq    this tree / llama.cpp on files our writer makes (build-gpu/bench_make_gguf): 0.5B f16 q8_0 q4_0,
+#            Qwen3-0.6B f16 q8_0, 1.5B f16 q8_0 (PEERQ overrides "shape:dtype ..."), as far as the deadline allows
+#   wait     waits for the background parity runs and prints their tables
 #   peer     the old tree (.dev/old) built too; random Qwen checkpoints written by llama.cpp's converter and
 #            quantizer (tools/gpu/peer_models.sh); tools/gpu/peer_bench.py old / new / llama.cpp; tools/gpu/serve.sh
 # Everything lands under OUT (tar it: the device tool brings back 8 files).
@@ -18,6 +24,9 @@ OUT=${1:?usage: session.sh OUT PHASE...}; shift
 mkdir -p "$OUT"
 ROOT=$(pwd)
 export FOUNDRY_CACHE_DIR=/tmp/fdcache SRC=$ROOT/.dev/peer/llama-src.tar.xz
+# Every call ends by DEADLINE (default: 570 s from now): cap N gives min(N, seconds left - 15).
+DEADLINE=${DEADLINE:-$(( $(date +%s) + 570 ))}
+cap() { local l=$(( DEADLINE - $(date +%s) - 15 )); [ $l -lt $1 ] && echo $(( l > 1 ? l : 1 )) || echo $1; }
 step() { echo "=== $* ($(date +%T))"; }
 build_tree() {  # build_tree SRC BUILD LOG
   cmake -S "$1" -B "$2" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$ROOT/.dev/deps" >"$3" 2>&1 &&
@@ -49,7 +58,7 @@ for phase in "$@"; do
     nvidia-smi --query-gpu=name,memory.total,clocks.max.sm --format=csv,noheader | tee "$OUT/card.txt";;
   ctest)
     step ctest
-    (cd build-gpu && timeout 400 ctest -j 4 --timeout 200 -E "kernels_compile_all" -R "gpu|cuda|GPU|handover" \
+    (cd build-gpu && timeout $(cap 400) ctest -j 4 --timeout 200 -E "kernels_compile_all" -R "gpu|cuda|GPU|handover" \
       --output-on-failure) >"$OUT/ctest.log" 2>&1
     grep -E "tests passed|tests failed|\*\*\*Failed|Timeout" "$OUT/ctest.log" | head -20;;
   kernels)
@@ -100,6 +109,31 @@ for phase in "$@"; do
     qwen3_parity
     kernel_figures
     step qwen3 parity; wait $par; tail -8 "$OUT/parity_qwen3.txt";;
+  figures) kernel_figures;;
+  tiny)
+    tiny=""
+    for a in qwen3 llama smollm3 mistral; do
+      ( PYTHONUNBUFFERED=1 timeout $(cap 300) python3 tools/parity.py build-gpu/foundry "$OUT/tiny_$a" --arch $a --quick \
+          --goldens >"$OUT/parity_tiny_$a.txt" 2>&1
+        cp "$OUT/tiny_$a"/goldens_*.tar.gz "$OUT/.." 2>/dev/null ) &
+      tiny="$tiny $!"
+    done;;
+  wait)
+    step wait; [ -n "${tiny:-}" ] && wait $tiny
+    for f in "$OUT"/parity_tiny_*.txt; do echo "-- $f"; sed -n '/^| case/,$p' "$f"; tail -3 "$f"; done;;
+  peerq)
+    step peerq; M=/tmp/q; mkdir -p $M; files=""
+    for sd in ${PEERQ:-qwen2.5-0.5b:f16 qwen2.5-0.5b:q8_0 qwen2.5-0.5b:q4_0 qwen3-0.6b:f16 qwen3-0.6b:q8_0 \
+                qwen2.5-1.5b:f16 qwen2.5-1.5b:q8_0}; do
+      g=$M/${sd%%:*}-${sd##*:}.gguf
+      [ -f $g ] || timeout $(cap 60) build-gpu/bench_make_gguf ${sd%%:*} ${sd##*:} $g \
+        .dev/shared/models/qwen2.5-0.5b-instruct-shape/tokenizer.json >/dev/null || continue
+      files="$files $g"
+    done
+    llama_wait
+    FOUNDRY="new=build-gpu/foundry" REPS=${REPS:-2} timeout $(cap 400) python3 tools/gpu/peer_bench.py "$OUT" $files \
+      >"$OUT/peer_bench.txt" 2>&1; grep -q '^| file' "$OUT/peer_bench.txt" && sed -n '/^| file/,$p' "$OUT/peer_bench.txt" ||
+      tail -c 3000 "$OUT/peer_bench.txt";;
   *) echo "unknown phase $phase"; exit 2;;
   esac
 done
