@@ -341,6 +341,13 @@ static void test_kernel_shapes(void)
         write_text(dir, "config.json", cfg);
         expect_fail(dir, FD_ERR_UNSUPPORTED, cases[i].msg);
     }
+    /* a weight the descriptor does not list is refused, not skipped: Qwen2's q/k/v biases under a Llama config */
+    snprintf(cfg, sizeof cfg, "{\"model_type\":\"llama\",\"architectures\":[\"LlamaForCausalLM\"],\"hidden_size\":%d,"
+             "\"num_attention_heads\":%d,\"num_key_value_heads\":%d,\"intermediate_size\":%d,\"num_hidden_layers\":%d,"
+             "\"vocab_size\":%d,\"max_position_embeddings\":64,\"tie_word_embeddings\":true}", c.D, c.H,
+             c.KV, c.F, c.L, c.V);
+    write_text(dir, "config.json", cfg);
+    expect_fail(dir, FD_ERR_UNSUPPORTED, "tensor model.layers.0.self_attn.q_proj.bias is not one architecture llama uses");
     snprintf(cfg, sizeof cfg, "{\"model_type\":\"qwen2\",\"hidden_size\":64,\"num_attention_heads\":2,"
              "\"num_key_value_heads\":1,\"intermediate_size\":128,\"num_hidden_layers\":2,\"vocab_size\":16777216,"
              "\"max_position_embeddings\":64,\"tie_word_embeddings\":true}");

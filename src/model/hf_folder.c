@@ -26,8 +26,10 @@ static int match(const char *pat, const char *hf, uint32_t *layer)
     return digits && !strcmp(hf, u + 2);
 }
 
-/* HF name -> canonical (GGUF) name by the descriptor; 0 when the tensor is
- * not one the architecture uses. With "tie_word_embeddings": true the head
+/* HF name -> canonical (GGUF) name by the descriptor: 1; 0 when the tensor
+ * is one to skip: a buffer (rotary inv_freq), or the tied head; -1 for a
+ * weight or bias the architecture does not use (refused: a feature this code
+ * lacks, such as Qwen3's "attention_bias": true). With "tie_word_embeddings": true the head
  * (lm_head.weight) is not used either: transformers ties it to the embedding
  * whatever the file holds, so Foundry does the same and notes the tensor it
  * ignored (info.ignored_tensor; the CLI says so once). */
@@ -45,7 +47,8 @@ static int canonical(fd_model *m, const char *hf, char *out, size_t cap)
             fd_arch_tensor_name(&a->tensors[i], 0, l, out, cap);
             return 1;
         }
-    return 0;
+    size_t n = strlen(hf);
+    return (n > 7 && !strcmp(hf + n - 7, ".weight")) || (n > 5 && !strcmp(hf + n - 5, ".bias")) ? -1 : 0;
 }
 
 static fd_status add_shard(fd_model *m, const char *file, fd_error *err)
@@ -60,7 +63,9 @@ static fd_status add_shard(fd_model *m, const char *file, fd_error *err)
     for (uint64_t i = 0; i < f->n; i++) {
         const fd_st_tensor *t = &f->t[i];
         char name[96];
-        if (!canonical(m, t->name, name, sizeof name)) continue;
+        int c = canonical(m, t->name, name, sizeof name);
+        if (c < 0 && !m->unused[0]) snprintf(m->unused, sizeof m->unused, "%s", t->name);
+        if (c <= 0) continue;
         if (t->n_dims < 1 || t->n_dims > 2)
             return fd_error_set(err, FD_ERR_FORMAT, "%s: tensor %s has %u dimensions (1 or 2 expected)", file, t->name,
                                 t->n_dims);

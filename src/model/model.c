@@ -231,6 +231,18 @@ fd_status fd_model_check_hparams(const fd_model *m, fd_error *err)
 }
 #undef KEY_
 
+/* Whether `name` is one of a's tensors (GGUF name) for a layer below h's count. */
+static int described(const fd_arch *a, const fd_model_hparams *h, const char *name)
+{
+    char n[96];
+    for (size_t i = 0; i < a->n_tensors; i++)
+        for (uint32_t l = 0; l < (a->tensors[i].role >= FD_ROLE_FIRST_LAYER ? h->n_layers : 1); l++) {
+            fd_arch_tensor_name(&a->tensors[i], 0, l, n, sizeof n);
+            if (!strcmp(n, name)) return 1;
+        }
+    return 0;
+}
+
 fd_status fd_model_check_tensors(fd_model *m, fd_error *err)
 {
     const fd_model_hparams *h = &m->info.hp;
@@ -247,6 +259,15 @@ fd_status fd_model_check_tensors(fd_model *m, fd_error *err)
                           hn, err));
         }
     }
+    /* The reverse: a tensor the descriptor does not list is a feature this
+     * code would silently skip (a Qwen3 with "attention_bias": true has
+     * attn_q.bias), so it is refused by name. */
+    const char *unused = m->unused[0] ? m->unused : NULL;
+    for (uint64_t i = 0; !unused && i < m->n_t; i++)
+        if (!described(a, h, m->t[i].name)) unused = m->t[i].name;
+    if (unused)
+        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: tensor %s is not one architecture %s uses here (a feature "
+                            "Foundry does not implement for it)", m->path, unused, a->name);
     const fd_arch_tensor *out = fd_arch_tensor_of(a, FD_ROLE_OUTPUT);
     if (out && !fd_model_tensor_find(m, out->gguf)) m->info.hp.tie_embeddings = 1;
     return FD_OK;

@@ -38,6 +38,7 @@ struct fd_model {
     char note[160];             /* backs info.tokenizer_note */
     char features[160];         /* backs info.features */
     char ignored[96];           /* backs info.ignored_tensor */
+    char unused[96];            /* a folder's first weight the descriptor does not list (refused after the config's checks) */
 };
 
 /* model.c: appends a tensor (name copied, data borrowed); a duplicate name is
