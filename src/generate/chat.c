@@ -103,7 +103,7 @@ static fd_status render_ids(fd_chat *c, json_t *msgs, int32_t **ids, size_t *n, 
     char *prompt = NULL;
     size_t len = 0;
     FD_TRY(fd_template_render_value(c->tmpl, msgs, &o, &prompt, &len, err));
-    fd_status st = fd_tokenizer_encode(tk, prompt, len, ids, n, err);
+    fd_status st = fd_tokenizer_encode_prompt(tk, prompt, len, ids, n, err);
     fd_template_free(prompt);
     return st;
 }

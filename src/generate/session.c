@@ -132,7 +132,8 @@ fd_status fd_session_feed_text(fd_session *s, const char *text, size_t len, fd_g
     int32_t *ids = NULL, *all;
     size_t n = 0;
     fd_error err = { 0 };
-    FD_TRY(fd_tokenizer_encode(s->tok_, text, len, &ids, &n, &err));
+    /* the BOS a model expects goes before the first text only, never mid-conversation */
+    FD_TRY((s->ntok ? fd_tokenizer_encode : fd_tokenizer_encode_prompt)(s->tok_, text, len, &ids, &n, &err));
     if (s->ntok + n > s->cap || !(all = fd_malloc((s->ntok + n + 1) * sizeof *all))) {
         fd_free(ids);
         return fd_fail(s->fd, FD_ERR_RANGE, "the conversation would have %zu tokens, the context only %u",

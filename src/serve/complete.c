@@ -161,7 +161,7 @@ int srv_complete(struct mg_connection *c, fd_server *s, const char *body, size_t
         st = srv_failf(&f, 404, "model", "the model '%s' does not exist; this server has '%s'", r.model, s->name);
     if (st == FD_OK) st = srv_req_prompt(&r, s->tmpl, s->vars, &prompt, &plen, &f);
     fd_error err = { 0 };
-    if (st == FD_OK && fd_tokenizer_encode(s->tk, prompt, plen, &ids, &n, &err) != FD_OK)
+    if (st == FD_OK && fd_tokenizer_encode_prompt(s->tk, prompt, plen, &ids, &n, &err) != FD_OK)
         st = srv_failf(&f, 400, chat ? "messages" : "prompt", "the prompt cannot be tokenized: %s", err.msg);
     fd_template_free(prompt);
     uint32_t ctx = srv_engine_ctx(s->eng);
