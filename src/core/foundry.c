@@ -81,6 +81,8 @@ fd_status fd_foundry_create(const fd_options *opt, fd_foundry **out, fd_error *e
     if (st == FD_OK) {
         fd->kind = strcmp(fd->be->name, "cuda") ? FD_BACKEND_CPU : FD_BACKEND_CUDA;
         if (fd->kind == FD_BACKEND_CPU && o->threads) fd->be->threads = o->threads;
+        if (fd->kind == FD_BACKEND_CPU)   /* figures on a CPU mean little without the thread count */
+            snprintf(fd->be->device_name, sizeof fd->be->device_name, "CPU (%d threads)", fd->be->threads);
         fd->pool_cap = o->pool_bytes ? o->pool_bytes : DEFAULT_POOL_BYTES;
         st = fd->be->alloc(fd->be, fd->pool_cap, &fd->pool_base, err);
     }
