@@ -15,6 +15,8 @@
 #            CPU goldens for CI, beside OUT; wait for it with the phase `wait`)
 #   peerq    this tree / llama.cpp on files our writer makes (build-gpu/bench_make_gguf): 0.5B f16 q8_0 q4_0,
 #            Qwen3-0.6B f16 q8_0, 1.5B f16 q8_0 (PEERQ overrides "shape:dtype ..."), as far as the deadline allows
+#   old      the old tree (.dev/old) built in the background into build-old (peerq then times it as "old")
+#   serve    foundry serve against llama-server at 1, 8, 32 streams on our writer's 0.5B q8_0 file
 #   wait     waits for the background parity runs and prints their tables
 #   peer     the old tree (.dev/old) built too; random Qwen checkpoints written by llama.cpp's converter and
 #            quantizer (tools/gpu/peer_models.sh); tools/gpu/peer_bench.py old / new / llama.cpp; tools/gpu/serve.sh
@@ -110,6 +112,12 @@ for phase in "$@"; do
     kernel_figures
     step qwen3 parity; wait $par; tail -8 "$OUT/parity_qwen3.txt";;
   figures) kernel_figures;;
+  old)   # in the background: the old tree (.dev/old) into build-old; peerq then times it too
+    llama_build; [ -d .dev/old/src ] && { build_tree .dev/old build-old "$OUT/build_old.log" & oldb=$!; };;
+  serve)   # foundry serve / llama-server at 1, 8, 32 streams on our writer's 0.5B q8_0 file
+    step serve; g=/tmp/q/qwen2.5-0.5b-q8_0.gguf; mkdir -p /tmp/q "$OUT/serve"
+    [ -f $g ] || build-gpu/bench_make_gguf qwen2.5-0.5b q8_0 $g .dev/shared/models/qwen2.5-0.5b-instruct-shape/tokenizer.json >/dev/null
+    llama_wait; REQS=${REQS:-1} timeout $(cap 200) bash tools/gpu/serve.sh "$OUT/serve" $g /tmp/llama/b/bin 2>&1 | tail -14;;
   tiny)
     tiny=""
     for a in qwen3 llama smollm3 mistral; do
@@ -131,7 +139,8 @@ for phase in "$@"; do
       files="$files $g"
     done
     llama_wait
-    FOUNDRY="new=build-gpu/foundry" REPS=${REPS:-2} timeout $(cap 400) python3 tools/gpu/peer_bench.py "$OUT" $files \
+    [ -n "${oldb:-}" ] && { wait $oldb; oldb=""; }
+    FOUNDRY="new=build-gpu/foundry old=build-old/foundry" REPS=${REPS:-2} timeout $(cap 400) python3 tools/gpu/peer_bench.py "$OUT" $files \
       >"$OUT/peer_bench.txt" 2>&1; grep -q '^| file' "$OUT/peer_bench.txt" && sed -n '/^| file/,$p' "$OUT/peer_bench.txt" ||
       tail -c 3000 "$OUT/peer_bench.txt";;
   *) echo "unknown phase $phase"; exit 2;;
