@@ -127,6 +127,12 @@ typedef struct fd_arch {
     uint32_t nope_period;           /* the default of hparams' nope_period (GGUF has no key for it) */
 } fd_arch;
 
+/* The four tables of a descriptor file, each with its count, in fd_arch's
+ * order: every file names them tensors, keys, plan and presets. */
+#define FD_ARCH_TABLES                                                                                  \
+    tensors, sizeof tensors / sizeof tensors[0], keys, sizeof keys / sizeof keys[0], plan,             \
+    sizeof plan / sizeof plan[0], presets, sizeof presets / sizeof presets[0]
+
 /* list.c: the descriptor of GGUF architecture `name` / of a config.json
  * (model_type, architectures[0]; either may be NULL), or NULL. Two
  * descriptors may share a GGUF name (Mistral is "llama" there): by GGUF name

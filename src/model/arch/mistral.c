@@ -23,6 +23,5 @@ static const fd_arch_preset presets[] = {
 const fd_arch FD_ARCH_MISTRAL = {
     "llama", "mistral", "MistralForCausalLM", "default",
     FD_FEAT_ROPE_HALF | FD_FEAT_GGUF_QK_PERMUTED | FD_FEAT_TIED_OPTIONAL | FD_FEAT_SWIGLU,
-    tensors, sizeof tensors / sizeof tensors[0], keys, sizeof keys / sizeof keys[0], plan, sizeof plan / sizeof plan[0],
-    presets, sizeof presets / sizeof presets[0], 0,
+    FD_ARCH_TABLES, 0,
 };

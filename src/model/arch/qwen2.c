@@ -20,6 +20,5 @@ static const fd_arch_preset presets[] = {
 
 const fd_arch FD_ARCH_QWEN2 = {
     "qwen2", "qwen2", "Qwen2ForCausalLM", "qwen2", FD_FEAT_QKV_BIAS | FD_FEAT_ROPE_NEOX | FD_FEAT_TIED_OPTIONAL | FD_FEAT_SWIGLU,
-    tensors, sizeof tensors / sizeof tensors[0], keys, sizeof keys / sizeof keys[0], plan, sizeof plan / sizeof plan[0],
-    presets, sizeof presets / sizeof presets[0], 0,
+    FD_ARCH_TABLES, 0,
 };

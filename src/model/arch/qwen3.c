@@ -19,6 +19,5 @@ static const fd_arch_preset presets[] = {
 
 const fd_arch FD_ARCH_QWEN3 = {
     "qwen3", "qwen3", "Qwen3ForCausalLM", "qwen2", FD_FEAT_QK_NORM | FD_FEAT_ROPE_NEOX | FD_FEAT_TIED_OPTIONAL | FD_FEAT_SWIGLU,
-    tensors, sizeof tensors / sizeof tensors[0], keys, sizeof keys / sizeof keys[0], plan, sizeof plan / sizeof plan[0],
-    presets, sizeof presets / sizeof presets[0], 0,
+    FD_ARCH_TABLES, 0,
 };

@@ -23,6 +23,5 @@ static const fd_arch_preset presets[] = {
 const fd_arch FD_ARCH_SMOLLM3 = {
     "smollm3", "smollm3", "SmolLM3ForCausalLM", "llama-bpe",
     FD_FEAT_ROPE_HALF | FD_FEAT_NOPE | FD_FEAT_GGUF_QK_PERMUTED | FD_FEAT_TIED_OPTIONAL | FD_FEAT_SWIGLU,
-    tensors, sizeof tensors / sizeof tensors[0], keys, sizeof keys / sizeof keys[0], plan, sizeof plan / sizeof plan[0],
-    presets, sizeof presets / sizeof presets[0], 4,
+    FD_ARCH_TABLES, 4,
 };
