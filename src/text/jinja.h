@@ -184,6 +184,7 @@ jv jv_bool(int b);
 jv jv_int(int64_t i);
 jv jv_float(double f);
 jv jv_str(const char *p, size_t n);
+jv jv_list(jlist *l);   /* the list value of l */
 fd_status jv_strdup(jctx *c, const char *p, size_t n, jv *out);
 jlist *jl_new(jctx *c, size_t cap);
 /* The tuple (k, v), as dict.items() and dictsort give each entry; NULL when out of memory. */

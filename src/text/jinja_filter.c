@@ -109,7 +109,6 @@ fd_status jinja_seq(jctx *c, int line, jv v, jlist **out)
     return jerr(c, FD_ERR_INVALID, line, "'%s' object is not iterable", jv_typename(v));
 }
 
-static jv list_v(jlist *l) { jv v = { .t = JV_LIST }; v.u.l = l; return v; }
 
 /* Jinja's select/reject/map start with `if value:`: a false value (none, 0, "",
  * an empty list) gives an empty generator, not a "not iterable" error. */
@@ -118,7 +117,7 @@ static fd_status empty_gen(jctx *c, jv *out)
     jlist *l = jl_new(c, 0);
     if (!l) return nomem(c);
     l->gen = 1;
-    *out = list_v(l);
+    *out = jv_list(l);
     return FD_OK;
 }
 
@@ -165,7 +164,7 @@ static fd_status select_items(jctx *c, int line, jv in, jv *args, size_t n, int 
         if (r == keep) res->v[res->n++] = seq->v[i];
     }
     res->gen = 1;
-    *out = list_v(res);
+    *out = jv_list(res);
     return FD_OK;
 }
 
@@ -196,7 +195,7 @@ static fd_status map(jctx *c, int line, jv in, jv *args, size_t npos, size_t nar
         res->v[res->n++] = v;
     }
     res->gen = 1;
-    *out = list_v(res);
+    *out = jv_list(res);
     return FD_OK;
 }
 
@@ -414,7 +413,7 @@ static fd_status run_filter(jctx *c, int line, const char *f, jv v, jv *args, si
     }
     if (!strcmp(f, "items")) {
         jv m;
-        if (v.t == JV_UNDEF) { jlist *l = jl_new(c, 0); if (!l) return nomem(c); *out = list_v(l); return FD_OK; }
+        if (v.t == JV_UNDEF) { jlist *l = jl_new(c, 0); if (!l) return nomem(c); *out = jv_list(l); return FD_OK; }
         if (v.t != JV_DICT) return jerr(c, FD_ERR_INVALID, line, "items filter: %s is not a mapping", jv_typename(v));
         FD_TRY(jinja_getattr(c, line, v, "items", &m));
         return jinja_call(c, line, m, NULL, 0, 0, NULL, out);
@@ -431,7 +430,7 @@ static fd_status run_filter(jctx *c, int line, const char *f, jv v, jv *args, si
         if (!l) return nomem(c);
         memcpy(l->v, seq->v, seq->n * sizeof(jv));
         l->n = seq->n;
-        *out = list_v(l);
+        *out = jv_list(l);
         return FD_OK;
     }
     if (!strcmp(f, "reverse")) {
@@ -439,8 +438,8 @@ static fd_status run_filter(jctx *c, int line, const char *f, jv v, jv *args, si
         jlist *l = jl_new(c, seq->n);
         if (!l) return nomem(c);
         for (size_t i = 0; i < seq->n; i++) l->v[l->n++] = seq->v[seq->n - 1 - i];
-        if (v.t != JV_STR) { *out = list_v(l); return FD_OK; }
-        return run_filter(c, line, "join", list_v(l), NULL, 0, 0, NULL, out);
+        if (v.t != JV_STR) { *out = jv_list(l); return FD_OK; }
+        return run_filter(c, line, "join", jv_list(l), NULL, 0, 0, NULL, out);
     }
     /* the rest work on str(v) */
     FD_TRY(jv_to_str(c, v, &s));

@@ -14,7 +14,6 @@ static fd_status nomem(jctx *c)
     return fd_error_set(c->err, FD_ERR_NOMEM, "template: out of memory");
 }
 
-static jv list_v(jlist *l) { jv v = { .t = JV_LIST }; v.u.l = l; return v; }
 
 static const jv *arg(jv *args, size_t npos, size_t nargs, const char **kw, size_t pos, const char *name)
 {
@@ -45,7 +44,7 @@ static fd_status key_of(jctx *c, int line, jv item, const jv *attr, int fold_cas
         jlist *l = jl_new(c, 1);
         if (!l) return nomem(c);
         l->v[l->n++] = *out;
-        *out = list_v(l);
+        *out = jv_list(l);
         return FD_OK;
     }
     jlist *l = jl_new(c, 2);
@@ -59,7 +58,7 @@ static fd_status key_of(jctx *c, int line, jv item, const jv *attr, int fold_cas
         if (!comma) break;
         p = comma + 1;
     }
-    *out = list_v(l);
+    *out = jv_list(l);
     return FD_OK;
 }
 
@@ -96,7 +95,7 @@ static fd_status sorted(jctx *c, int line, jlist *items, const jv *keys, int rev
     rc = msort(c, line, keys, idx, idx + n, n, rev);
     for (size_t i = 0; rc == FD_OK && i < n; i++) l->v[l->n++] = items->v[idx[i]];
     fd_free(idx);
-    if (rc == FD_OK) *out = list_v(l);
+    if (rc == FD_OK) *out = jv_list(l);
     return rc;
 }
 
@@ -123,7 +122,7 @@ fd_status jinja_sort_filter(jctx *c, int line, const char *f, jv in, jv *args, s
         for (size_t i = 0; i < d->n; i++) {
             jlist *t = jl_pair(c, d->k[i], d->v[i]);
             if (!t) return nomem(c);
-            items->v[items->n++] = list_v(t);
+            items->v[items->n++] = jv_list(t);
             FD_TRY(fold(c, fold_case, t->v[pos], &keys->v[keys->n++]));
         }
         return sorted(c, line, items, keys->v, rev && jv_truthy(*rev), out);

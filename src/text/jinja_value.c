@@ -92,6 +92,7 @@ jv jv_bool(int b) { jv v = { .t = JV_BOOL }; v.u.b = !!b; return v; }
 jv jv_int(int64_t i) { jv v = { .t = JV_INT }; v.u.i = i; return v; }
 jv jv_float(double f) { jv v = { .t = JV_FLOAT }; v.u.f = f; return v; }
 jv jv_str(const char *p, size_t n) { jv v = { .t = JV_STR }; v.u.s.p = p; v.u.s.n = n; return v; }
+jv jv_list(jlist *l) { jv v = { .t = JV_LIST }; v.u.l = l; return v; }
 
 fd_status jv_strdup(jctx *c, const char *p, size_t n, jv *out)
 {
