@@ -490,7 +490,33 @@ static void test_lower_refusals(void)
     fd_ilist_free(&l);
 }
 
-TEST_MAIN(test_lower_all, test_fine_waits, test_random_interleavings, test_rule_race_removed_wait,
+/* The N-th allocation fails, for every N of a lowering and its validation: FD_ERR_NOMEM with its message, and
+ * nothing leaks (make asan / valgrind). */
+static void test_alloc_faults(void)
+{
+    fd_model_hparams hp;
+    const fd_arch *a = fd_arch_preset_find("qwen3-tiny", &hp);
+    CHECK(a != NULL);
+    for (long n = 1; a && n < 10000; n++) {
+        fd_ilist l;
+        fd_error err = { 0 };
+        fd_mem_fail_after(n, 0);
+        fd_status st = fd_ilist_lower(a, &hp, &(fd_ilower_opts){ .blocks = 7, .wdtype = FD_Q4_0 }, &l, &err);
+        if (st == FD_OK) st = fd_ilist_validate(&l, &err);
+        long used = fd_mem_count();
+        fd_mem_fail_after(0, 0);
+        fd_ilist_free(&l);
+        if (st == FD_OK) {
+            CHECK(used < n);   /* every allocation ran: the walk is complete */
+            CHECK(n > 10);
+            break;
+        }
+        CHECK_EQ(st, FD_ERR_NOMEM);
+        CHECK_CONTAINS(err.msg, "ilist: out of memory");
+    }
+}
+
+TEST_MAIN(test_lower_all, test_alloc_faults, test_fine_waits, test_random_interleavings, test_rule_race_removed_wait,
           test_rule_race_write_after_read, test_rule_block_order, test_rule_wait_order, test_rule_write_overlap,
           test_rule_placement, test_rule_counter_target, test_rule_counter_count, test_rule_unwritten,
           test_rule_bounds, test_rule_smem, test_rule_coresidency, test_lower_refusals)
