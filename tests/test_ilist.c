@@ -115,20 +115,22 @@ static uint64_t next(uint64_t *s)
     return *s;
 }
 
-/* `steps` steps of simulated blocks in a random interleaving: a block reads
- * its epoch from the blocks' done counter when it starts (done / blocks, as
- * the device will), stalls while a wait (c, t) has c - epoch * per_step < t,
- * and adds 1 to done at the end of its list. Returns the blocks stalled
- * forever (0: no deadlock); x->bad counts reads and writes out of order. */
+/* `steps` steps of simulated blocks in a random interleaving, with the
+ * device's scheme (DESIGN.md): a block reads the epoch word when it starts,
+ * stalls while a wait (c, t) has c - epoch * per_step < t, and takes a ticket
+ * from the done counter at the end of its list; the last block's ticket
+ * (blocks - 1) sets done back to 0 and moves the epoch on. Returns the blocks
+ * stalled forever (0: no deadlock); x->bad counts reads and writes out of
+ * order, wrong epochs and counters not at steps * per_step. */
 static uint32_t exec_random(exec *x, uint64_t seed, uint32_t steps)
 {
     const fd_ilist *l = x->l;
     uint32_t nb = l->n_blocks, *at = fd_calloc(nb, sizeof *at), *epoch = fd_calloc(nb, sizeof *epoch);
     uint32_t *ctr = fd_calloc(l->n_ctr ? l->n_ctr : 1, sizeof *ctr), *ready = fd_calloc(nb, sizeof *ready);
-    uint32_t done = 0, stuck = 0;
+    uint32_t done = 0, epoch_word = 0, stuck = 0;
     for (uint32_t s = 0; s < steps && !stuck; s++) {
         exec_step_begin(x);
-        uint32_t started = 0, finished = 0;
+        uint32_t finished = 0;
         char *begun = fd_calloc(nb, 1);
         for (uint32_t b = 0; b < nb; b++) at[b] = l->block_start[b];
         while (finished < nb) {
@@ -151,21 +153,24 @@ static uint32_t exec_random(exec *x, uint64_t seed, uint32_t steps)
             }
             uint32_t b = ready[next(&seed) % n];
             if (!begun[b]) {   /* the block starts: its epoch from the done counter */
-                begun[b] = 1, started++;
-                epoch[b] = done / nb;
+                begun[b] = 1;
+                epoch[b] = epoch_word;
                 if (epoch[b] != s) x->bad++;
             } else {
                 uint32_t i = l->block_ins[at[b]++];
                 exec_run(x, i);
                 if (l->ins[i].signal != FD_INONE) ctr[l->ins[i].signal]++;
             }
-            if (at[b] == l->block_start[b + 1]) finished++, done++;
+            if (begun[b] && at[b] == l->block_start[b + 1]) {
+                finished++;
+                if (done++ == nb - 1) done = 0, epoch_word++;   /* the last ticket */
+            }
         }
         fd_free(begun);
-        (void)started;
     }
     for (uint32_t c = 0; !stuck && c < l->n_ctr; c++)   /* the counters only grew, by per_step a step */
         if (ctr[c] != steps * l->ctr[c].per_step) x->bad++;
+    if (!stuck && (epoch_word != steps || done)) x->bad++;
     fd_free(at), fd_free(epoch), fd_free(ctr), fd_free(ready);
     return stuck;
 }
@@ -372,6 +377,10 @@ static void test_rule_wait_order(void)
     char want[64];
     snprintf(want, sizeof want, "counter ff.2, which #%u at or after it", j);
     refused(&l, i, "wait-order", want);
+    exec x;   /* a cycle: layer 2's GLU comes after layer 1's through h; the executor stalls */
+    exec_init(&x, &l);
+    CHECK(exec_random(&x, 11, 1) > 0);
+    exec_free(&x);
     fd_ilist_free(&l);
 }
 
@@ -413,6 +422,10 @@ static void test_rule_counter_target(void)
     refused(&l, i, "counter-target", "waits for 1 signals on counter att.2, which 2 instructions before it give");
     l.wait[l.ins[i].wait0].target += 2;   /* one more than ever come: never met */
     refused(&l, i, "counter-target", "waits for 3 signals on counter att.2");
+    exec x;   /* and the random executor stalls on it */
+    exec_init(&x, &l);
+    CHECK(exec_random(&x, 5, 1) > 0);
+    exec_free(&x);
     fd_ilist_free(&l);
 }
 
