@@ -25,9 +25,14 @@
  *      before its waits, to its end) fits the block's budget, and every block
  *      is co-resident: no block waits while holding what another needs.
  * Then no step deadlocks (the first unfinished instruction of the global
- * order can always run) and no read races. Counters are never reset: in the
- * step of epoch e a wait (c, t) spins until c - e * per_step(c) >= t
- * (compared by difference, as grid_sync.cuh does). */
+ * order can always run) and no read races. Counters are never reset (the
+ * runtime's scheme, docs/DESIGN.md): a block reads the epoch e from a device
+ * word when it starts; in that step a wait (c, t) spins until
+ * c - e * per_step(c) >= t (u32, compared by difference as grid_sync.cuh
+ * does); a block ending its list takes a ticket from a done counter, and the
+ * last ticket sets it back to 0 and adds 1 to the epoch word — every block
+ * has read it by then, and the next launch, ordered after this one on the
+ * stream, reads the new one. */
 #ifndef FD_KERNEL_ILIST_H
 #define FD_KERNEL_ILIST_H
 

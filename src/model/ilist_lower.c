@@ -10,9 +10,11 @@
  *     read before the one instruction that writes them;
  *   - a product's rows are split into about `blocks` ranges (never across a
  *     kv group or a head where a finer wait needs that), each range placed
- *     on the block that streams the fewest weight bytes so far: the blocks'
- *     shares balance by bytes, and a block's list holds one range of each
- *     product in turn, so it can prefetch its next weights while it waits;
+ *     on the block that streams the fewest weight bytes so far among those
+ *     without a range of the same product: the blocks' shares balance by
+ *     bytes (within 1% at 132 blocks), and a block's list holds one range of
+ *     each product in turn, so while it waits for a product's input it can
+ *     prefetch that product's weights (read-only);
  *   - waits at the finest grain the members allow: a GEMV waits for every
  *     writer of its input vector (one counter per activation version); the
  *     attention of kv group g waits for the q/k/v rows of group g only (a
@@ -20,6 +22,7 @@
  *     The residual rows a PROJ_RES reads are ordered transitively (its
  *     input's producers waited on all of them); the validator checks it. */
 #include <stdio.h>
+#include <string.h>
 #include "model/ilist_lower.h"
 #include "base/mem.h"
 
@@ -39,6 +42,8 @@ typedef struct lower {
     const fd_model_hparams *hp;
     fd_error *err;
     uint64_t *load;               /* (blocks) bytes each block's list streams so far */
+    char *used;                   /* (blocks) the block has a range of the current product */
+    uint32_t n_used;
     uint32_t blocks, splits, ctx;
     double bpe;                   /* weight bytes per element */
     uint32_t layer;
@@ -55,12 +60,23 @@ static uint32_t act_width(const fd_model_hparams *hp, fd_act_name n)
     return n == FD_ACT_H ? hp->hidden : n == FD_ACT_FF ? hp->ffn : hp->n_heads * hp->head_dim;
 }
 
-/* The block streaming the fewest bytes so far; it takes `bytes` more. */
+/* A new product: its ranges go to distinct blocks while there are blocks left (a block with two ranges of one
+ * product would double that product's time). */
+static void product(lower *lw)
+{
+    memset(lw->used, 0, lw->blocks);
+    lw->n_used = 0;
+}
+
+/* The block streaming the fewest bytes so far among those without a range of this product; it takes `bytes`
+ * more. */
 static uint32_t pick(lower *lw, uint64_t bytes)
 {
-    uint32_t b = 0;
-    for (uint32_t k = 1; k < lw->blocks; k++)
-        if (lw->load[k] < lw->load[b]) b = k;
+    if (lw->n_used == lw->blocks) product(lw);
+    uint32_t b = FD_INONE;
+    for (uint32_t k = 0; k < lw->blocks; k++)
+        if (!lw->used[k] && (b == FD_INONE || lw->load[k] < lw->load[b])) b = k;
+    lw->used[b] = 1, lw->n_used++;
     lw->load[b] += bytes + OVERHEAD;
     return b;
 }
@@ -108,6 +124,7 @@ typedef fd_status (*emit_fn)(lower *lw, uint32_t seg, uint32_t u0, uint32_t u1, 
 static fd_status split(lower *lw, uint32_t n_seg, uint32_t units, uint32_t parts, emit_fn emit, const void *ctx)
 {
     uint32_t ps = parts / n_seg;
+    product(lw);
     if (ps < 1) ps = 1;
     if (ps > units) ps = units;
     for (uint32_t s = 0; s < n_seg; s++)
@@ -202,6 +219,7 @@ static fd_status lower_qkv(lower *lw, const fd_plan_step *st)
     FD_TRY(fd_ilist_buffer(lw->l, name, (uint64_t)slots * hd, 0, &c.y));
     FD_TRY(counters(lw, "y", slots, &c.ctr));
     FD_TRY(split(lw, slots, hd, lw->blocks, emit_qkv_rows, &c));
+    product(lw);
     for (uint32_t s = 0; s < slots; s++) {
         uint32_t g = s / (rep + 2), j = s % (rep + 2);
         FD_TRY(push(lw, FD_IM_QK_NORM, s, s + 1, 0, 4 * hd, lw->qkv_ctr + g));
@@ -233,6 +251,7 @@ static fd_status lower_attend(lower *lw, const fd_plan_step *st)
         FD_TRY(fd_ilist_buffer(lw->l, name, KV * part_g, 0, &part));
         FD_TRY(counters(lw, "part", KV, &part_ctr));
     }
+    product(lw);
     for (uint32_t g = 0; g < KV; g++)
         for (uint32_t s = 0; s < S; s++) {
             FD_TRY(push(lw, FD_IM_ATTEND, g * S + s, g * S + s + 1, cache, 4 * (uint32_t)(q_g + 2 * hd),
@@ -246,6 +265,7 @@ static fd_status lower_attend(lower *lw, const fd_plan_step *st)
             if (S > 1) FD_TRY(wr(lw, part, g * part_g + s * per, g * part_g + (s + 1) * per));
             else FD_TRY(wr(lw, lw->cur[FD_ACT_ATT], g * q_g, (g + 1) * q_g));
         }
+    product(lw);
     for (uint32_t g = 0; S > 1 && g < KV; g++) {
         FD_TRY(push(lw, FD_IM_COMBINE, g, g + 1, 0, 4 * (uint32_t)part_g, lw->ready[FD_ACT_ATT]));
         FD_TRY(fd_ilist_wait(lw->l, part_ctr + g));
@@ -301,12 +321,14 @@ static fd_status lower_all(lower *lw, const fd_arch *a)
     FD_TRY(fd_ilist_buffer(l, "logits", hp->vocab, 0, &logits));
     FD_TRY(fd_ilist_counter(l, "logits", &c_logits));
     FD_TRY(fd_ilist_counter(l, "token", &c_token));
+    product(lw);
     for (uint32_t k = 0, P = lw->blocks < hp->vocab ? lw->blocks : hp->vocab; k < P; k++) {
         uint32_t r0 = (uint32_t)((uint64_t)hp->vocab * k / P), r1 = (uint32_t)((uint64_t)hp->vocab * (k + 1) / P);
         FD_TRY(push(lw, FD_IM_HEAD, r0, r1, wbytes(lw, r1 - r0, hp->hidden), 4 * hp->hidden, c_logits));
         FD_TRY(read_whole(lw, FD_ACT_H));
         FD_TRY(wr(lw, logits, r0, r1));
     }
+    product(lw);
     FD_TRY(push(lw, FD_IM_ARGMAX, 0, 1, 0, 1024, c_token));
     FD_TRY(fd_ilist_wait(l, c_logits));
     FD_TRY(rd(lw, logits, 0, hp->vocab));
@@ -340,9 +362,10 @@ fd_status fd_ilist_lower(const fd_arch *a, const fd_model_hparams *hp, const fd_
                  .bpe = (double)fd_dtype_block_bytes(o->wdtype) / (double)fd_dtype_block_elems(o->wdtype) };
     for (int n = 0; n < FD_ACT_COUNT; n++) lw.cur[n] = lw.ready[n] = FD_INONE;
     lw.load = fd_calloc(o->blocks, sizeof *lw.load);
-    fd_status st = lw.load ? lower_all(&lw, a) : FD_ERR_NOMEM;
+    lw.used = fd_calloc(o->blocks, 1);
+    fd_status st = lw.load && lw.used ? lower_all(&lw, a) : FD_ERR_NOMEM;
     if (st == FD_ERR_NOMEM) fd_error_set(err, st, "ilist: out of memory lowering %u layers", hp->n_layers);
     else if (st != FD_OK) fd_error_set(err, st, "ilist: lowering failed");
-    fd_free(lw.load);
+    fd_free(lw.load), fd_free(lw.used);
     return st;
 }
