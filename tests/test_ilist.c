@@ -195,7 +195,8 @@ static void test_lower_all(void)
             int qkn = (a->plan[0].opts & FD_STEP_QK_NORM) != 0;
             CHECK_EQ(count[FD_IM_QKV] != 0, !qkn);
             CHECK_EQ(count[FD_IM_QK_NORM], qkn ? hp.n_layers * (hp.n_heads + 2 * hp.n_kv_heads) : 0);
-            CHECK_EQ(count[FD_IM_ARGMAX], 1);
+            CHECK_EQ(count[FD_IM_ARGMAX], count[FD_IM_HEAD]);
+            CHECK_EQ(count[FD_IM_PICK], 1);
             CHECK_EQ(count[FD_IM_ADVANCE], 1);
             CHECK(count[FD_IM_PROJ_RES] >= 2 * hp.n_layers && count[FD_IM_GLU] >= hp.n_layers);
             CHECK_EQ(l.ins[l.n_ins - 1].member, FD_IM_ADVANCE);
@@ -343,6 +344,19 @@ static void test_rule_race_removed_wait(void)
     fd_ilist_free(&l);
 }
 
+/* An argmax reads the logits its block's head range wrote, ordered by program order alone: on another block it
+ * races. */
+static void test_rule_race_program_order(void)
+{
+    fd_ilist l;
+    if (!base(&l)) return;
+    uint32_t i = find(&l, FD_IM_ARGMAX, FD_INONE, 2);
+    l.ins[i].block = (l.ins[i].block + 1) % l.n_blocks;
+    CHECK_OK(fd_ilist_place(&l), NULL);
+    refused(&l, i, "race", "reads logits[");
+    fd_ilist_free(&l);
+}
+
 /* Built by hand with the builder: #0 on block 0 reads a carried element that #1 on block 1 overwrites later in
  * the step; without #1 waiting for #0 the write may land first. */
 static void test_rule_race_write_after_read(void)
@@ -446,8 +460,8 @@ static void test_rule_counter_count(void)
 {
     fd_ilist l;
     if (!base(&l)) return;
-    l.ctr[l.ins[find(&l, FD_IM_HEAD, FD_INONE, 0)].signal].per_step++;
-    refused(&l, FD_INONE, "counter-count", "counter logits counts 8 signals a step, 7 instructions");
+    l.ctr[l.ins[find(&l, FD_IM_ARGMAX, FD_INONE, 0)].signal].per_step++;
+    refused(&l, FD_INONE, "counter-count", "counter amax counts 8 signals a step, 7 instructions");
     fd_ilist_free(&l);
 }
 
@@ -455,7 +469,7 @@ static void test_rule_unwritten(void)
 {
     fd_ilist l;
     if (!base(&l)) return;
-    uint32_t ghost, i = find(&l, FD_IM_ARGMAX, FD_INONE, 0);
+    uint32_t ghost, i = find(&l, FD_IM_PICK, FD_INONE, 0);
     CHECK_OK(fd_ilist_buffer(&l, "ghost", 16, 0, &ghost), NULL);
     l.rng[l.ins[i].rng0].buf = ghost, l.rng[l.ins[i].rng0].lo = 0, l.rng[l.ins[i].rng0].hi = 16;
     refused(&l, i, "unwritten", "reads ghost[0..16)");
@@ -543,6 +557,6 @@ static void test_alloc_faults(void)
 }
 
 TEST_MAIN(test_lower_all, test_alloc_faults, test_fine_waits, test_random_interleavings, test_rule_race_removed_wait,
-          test_rule_race_write_after_read, test_rule_block_order, test_rule_wait_order, test_rule_write_overlap,
+          test_rule_race_program_order, test_rule_race_write_after_read, test_rule_block_order, test_rule_wait_order, test_rule_write_overlap,
           test_rule_placement, test_rule_counter_target, test_rule_counter_count, test_rule_unwritten,
           test_rule_bounds, test_rule_smem, test_rule_coresidency, test_lower_refusals)

@@ -1,6 +1,7 @@
 /* ilist_lower.c — the decode step's instruction list from the layer plan
  * (ilist_lower.h): embed, per layer the plan's steps, the head, the argmax
- * and the position's advance, each product's rows split over the blocks.
+ * (per head range on the block that wrote it, then one pick) and the
+ * position's advance, each product's rows split over the blocks.
  *
  * Layer: model. How it lowers:
  *   - every activation version is a buffer of its own ("h.3": the residual
@@ -81,13 +82,21 @@ static uint32_t pick(lower *lw, uint64_t bytes)
     return b;
 }
 
-static fd_status push(lower *lw, fd_imember m, uint32_t r0, uint32_t r1, uint64_t wbytes, uint32_t smem_x,
-                      uint32_t signal)
+/* An instruction on `block`, or FD_INONE: on the block pick() chooses. */
+static fd_status push_on(lower *lw, uint32_t block, fd_imember m, uint32_t r0, uint32_t r1, uint64_t wbytes,
+                         uint32_t smem_x, uint32_t signal)
 {
     fd_instr in = { .member = m, .layer = lw->layer, .row0 = r0, .row1 = r1, .signal = signal, .wbytes = wbytes,
                     .smem = smem_x + (uint32_t)(wbytes < RING ? wbytes : RING) };
-    in.block = pick(lw, wbytes);
+    if (block == FD_INONE) in.block = pick(lw, wbytes);
+    else in.block = block, lw->load[block] += wbytes + OVERHEAD;
     return fd_ilist_push(lw->l, &in);
+}
+
+static fd_status push(lower *lw, fd_imember m, uint32_t r0, uint32_t r1, uint64_t wbytes, uint32_t smem_x,
+                      uint32_t signal)
+{
+    return push_on(lw, FD_INONE, m, r0, r1, wbytes, smem_x, signal);
 }
 
 static fd_status rd(lower *lw, uint32_t buf, uint64_t lo, uint64_t hi) { return fd_ilist_range(lw->l, 0, buf, lo, hi); }
@@ -304,7 +313,7 @@ static fd_status lower_all(lower *lw, const fd_arch *a)
 {
     const fd_model_hparams *hp = lw->hp;
     fd_ilist *l = lw->l;
-    uint32_t logits, c_logits, c_token;
+    uint32_t logits, amax, c_amax, c_token, P = lw->blocks < hp->vocab ? lw->blocks : hp->vocab;
     FD_TRY(fd_ilist_buffer(l, "ids", 1, FD_IBUF_CARRIED, &lw->ids));
     FD_TRY(fd_ilist_buffer(l, "pos", 1, FD_IBUF_CARRIED, &lw->pos));
     FD_TRY(fd_ilist_buffer(l, "hist", 1, FD_IBUF_CARRIED, &lw->hist));   /* the history entry at pos + 1 */
@@ -318,20 +327,31 @@ static fd_status lower_all(lower *lw, const fd_arch *a)
         for (size_t i = 0; i < a->n_steps; i++) FD_TRY(lower_step(lw, &a->plan[i]));
     }
     lw->layer = FD_INONE;
+    /* the head's ranges; each block's argmax over the range it just wrote needs no wait (program order), the
+     * pick waits for every range's maximum */
     FD_TRY(fd_ilist_buffer(l, "logits", hp->vocab, 0, &logits));
-    FD_TRY(fd_ilist_counter(l, "logits", &c_logits));
+    FD_TRY(fd_ilist_buffer(l, "amax", 2ull * P, 0, &amax));   /* (P, 2): each range's largest logit and its id */
+    FD_TRY(fd_ilist_counter(l, "amax", &c_amax));
     FD_TRY(fd_ilist_counter(l, "token", &c_token));
     product(lw);
-    for (uint32_t k = 0, P = lw->blocks < hp->vocab ? lw->blocks : hp->vocab; k < P; k++) {
+    uint32_t first = l->n_ins;
+    for (uint32_t k = 0; k < P; k++) {
         uint32_t r0 = (uint32_t)((uint64_t)hp->vocab * k / P), r1 = (uint32_t)((uint64_t)hp->vocab * (k + 1) / P);
-        FD_TRY(push(lw, FD_IM_HEAD, r0, r1, wbytes(lw, r1 - r0, hp->hidden), 4 * hp->hidden, c_logits));
+        FD_TRY(push(lw, FD_IM_HEAD, r0, r1, wbytes(lw, r1 - r0, hp->hidden), 4 * hp->hidden, FD_INONE));
         FD_TRY(read_whole(lw, FD_ACT_H));
         FD_TRY(wr(lw, logits, r0, r1));
     }
+    for (uint32_t k = 0; k < P; k++) {
+        const fd_instr *h = &l->ins[first + k];
+        uint32_t r0 = h->row0, r1 = h->row1;
+        FD_TRY(push_on(lw, h->block, FD_IM_ARGMAX, r0, r1, 0, 1024, c_amax));
+        FD_TRY(rd(lw, logits, r0, r1));
+        FD_TRY(wr(lw, amax, 2ull * k, 2ull * k + 2));
+    }
     product(lw);
-    FD_TRY(push(lw, FD_IM_ARGMAX, 0, 1, 0, 1024, c_token));
-    FD_TRY(fd_ilist_wait(l, c_logits));
-    FD_TRY(rd(lw, logits, 0, hp->vocab));
+    FD_TRY(push(lw, FD_IM_PICK, 0, 1, 0, 1024, c_token));
+    FD_TRY(fd_ilist_wait(l, c_amax));
+    FD_TRY(rd(lw, amax, 0, 2ull * P));
     FD_TRY(wr(lw, lw->ids, 0, 1));
     FD_TRY(push(lw, FD_IM_ADVANCE, 0, 1, 0, 0, FD_INONE));
     FD_TRY(fd_ilist_wait(l, c_token));

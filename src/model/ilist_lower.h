@@ -23,7 +23,8 @@
     X(PROJ_RES, "proj_res")   /* rows of out = out + W in */                                        \
     X(GLU, "glu")             /* rows of silu(W0 RMSNorm(in)) * (W1 RMSNorm(in)) */                 \
     X(HEAD, "head")           /* rows of the logits: RMSNorm + output product */                    \
-    X(ARGMAX, "argmax")       /* the next token from the logits */                                  \
+    X(ARGMAX, "argmax")       /* the largest logit of the head range its block just wrote */         \
+    X(PICK, "pick")           /* the next token from the ranges' largest logits */                  \
     X(ADVANCE, "advance")     /* position and history move on */
 typedef enum {
 #define FD_IMEMBER_ENUM_(m, name) FD_IM_##m,
