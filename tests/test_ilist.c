@@ -449,6 +449,12 @@ static void test_rule_counter_target(void)
     refused(&l, i, "counter-target", "waits for 1 signals on counter att.2, which 2 instructions before it give");
     l.wait[l.ins[i].wait0].target += 2;   /* one more than ever come: never met */
     refused(&l, i, "counter-target", "waits for 3 signals on counter att.2");
+    uint32_t none;   /* a counter nothing signals */
+    CHECK_OK(fd_ilist_counter(&l, "none", &none), NULL);
+    uint32_t c = l.wait[l.ins[i].wait0].counter;
+    l.wait[l.ins[i].wait0].counter = none;
+    refused(&l, i, "counter-target", "waits on counter none, which nothing signals");
+    l.wait[l.ins[i].wait0].counter = c;
     exec x;   /* and the random executor stalls on it */
     exec_init(&x, &l);
     CHECK(exec_random(&x, 5, 1) > 0);

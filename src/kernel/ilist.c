@@ -225,7 +225,9 @@ static fd_status check_counters(vstate *v)
                 while (j < l->n_ins && l->ins[j].signal != w->counter) j++;
                 st = fail(v, i, "wait-order", "waits on counter %s, which #%u at or after it in the global order "
                           "signals", c->name, j < l->n_ins ? j : i);
-            } else if (w->target != seen[w->counter] || !w->target)
+            } else if (!c->per_step)
+                st = fail(v, i, "counter-target", "waits on counter %s, which nothing signals", c->name);
+            else if (w->target != seen[w->counter])
                 st = fail(v, i, "counter-target", "waits for %u signals on counter %s, which %u instructions "
                           "before it give", w->target, c->name, seen[w->counter]);
         }
