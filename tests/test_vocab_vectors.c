@@ -164,10 +164,10 @@ static void test_spm_prompt(void)
     CHECK_OK(fd_tokenizer_encode(t, text, strlen(text), &ids, &n, &err), &err);
     fd_detok st = { { 0 }, 0 };
     char out[64] = "", piece[64];
-    size_t m;
+    size_t m, used = 0;
     for (size_t i = 0; ids && i < n; i++) {
         CHECK_OK(fd_tokenizer_decode_next(t, &st, ids[i], piece, sizeof piece, &m, &err), &err);
-        strncat(out, piece, sizeof out - strlen(out) - 1);
+        if (m < sizeof out - used) memcpy(out + used, piece, m), used += m, out[used] = 0;
     }
     CHECK_STR(out, " \xF0\x9F\xA6\x99 llama");   /* a stream keeps the prefix space */
     fd_free(ids);
