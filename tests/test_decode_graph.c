@@ -93,7 +93,7 @@ static void test_gpu_graph_replay(void)
     }
     worst_logit = rel_err(lg, lc, V);
     const fd_model_hparams *hp = &fd_model_describe(m)->hp;
-    size_t row = hp->head_dim, nkv = (size_t)2 * hp->n_layers * hp->n_kv_heads * 128 * row;
+    size_t row = hp->head_dim, nkv = (size_t)fd_tensor_numel(g->kv);   /* every page of both states (same table) */
     float *kg = malloc(nkv * sizeof *kg), *kc = malloc(nkv * sizeof *kc);
     CHECK_OK(fd_tensor_read_f32(g->kv, kg, nkv), (fd_error *)NULL);
     CHECK_OK(fd_tensor_read_f32(c->kv, kc, nkv), (fd_error *)NULL);
