@@ -81,7 +81,8 @@ static void bench_decode(fd_foundry *fd, uint32_t H, uint32_t KV, uint32_t hd, u
     for (int l = 0; l < LAYERS; l++) {
         kc[l] = cache(fd, KV, C, hd);
         vc[l] = cache(fd, KV, C, hd);
-        c.a[l] = (fd_attn_decode_args){ .q = q, .kc = kc[l], .vc = vc[l], .pos = pos, .pages = pages, .y = y, .part = part,
+        c.a[l] = (fd_attn_decode_args){ .q = q, .kc = kc[l], .vc = vc[l], .pos = pos, .pages = pages, .y = y,
+                                        .part = part,
                                         .count = count, .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = C,
                                         .splits = S, .scale = 0.125f };
     }

@@ -100,7 +100,7 @@ extern const fd_kernel FD_ROPE_KV;
  * (fd_attn_decode_count_ints), zero before the first launch and left zero by
  * every launch. hd a multiple of 32 up to 256, 1 <= S <= 256. */
 #define FD_ATTN_DECODE_ARGS(IN, OUT, PARAM) IN(q, FD_ACT) IN(kc, FD_KV) IN(vc, FD_KV) IN(pos, FD_IDS)  \
-    IN(pages, FD_IDS) OUT(y, FD_ACT) OUT(part, FD_ACT) OUT(count, FD_IDS)                                                  \
+    IN(pages, FD_IDS) OUT(y, FD_ACT) OUT(part, FD_ACT) OUT(count, FD_IDS)                              \
     PARAM(uint32_t, heads) PARAM(uint32_t, kv_heads) PARAM(uint32_t, head_dim) PARAM(uint32_t, ctx)     \
     PARAM(uint32_t, splits) PARAM(float, scale)
 FD_KERNEL_ARGS(fd_attn_decode_args, FD_ATTN_DECODE_ARGS)
@@ -124,8 +124,8 @@ const char *fd_attn_head_dim_rule(uint32_t head_dim);
  * k/v), causally: query t attends [0, min(pos+t, C-1)]. q, y: (T, H*hd) f32.
  * hd a multiple of 32 up to 256. */
 #define FD_ATTN_PREFILL_ARGS(IN, OUT, PARAM) IN(q, FD_ACT) IN(kc, FD_KV) IN(vc, FD_KV) IN(pos, FD_IDS) \
-    IN(pages, FD_IDS) OUT(y, FD_ACT) PARAM(uint32_t, tokens) PARAM(uint32_t, heads) PARAM(uint32_t, kv_heads)             \
-    PARAM(uint32_t, head_dim) PARAM(uint32_t, ctx) PARAM(float, scale)
+    IN(pages, FD_IDS) OUT(y, FD_ACT) PARAM(uint32_t, tokens) PARAM(uint32_t, heads)                     \
+    PARAM(uint32_t, kv_heads) PARAM(uint32_t, head_dim) PARAM(uint32_t, ctx) PARAM(float, scale)
 FD_KERNEL_ARGS(fd_attn_prefill_args, FD_ATTN_PREFILL_ARGS)
 extern const fd_kernel FD_ATTN_PREFILL;
 
@@ -314,8 +314,7 @@ void fd_rope_inv_freq(float *inv, uint32_t head_dim, double theta);
  * through the page table `pages`;
  * flag raised for a position past the cache (nothing written there). */
 #define FD_QKV_ROWS_ARGS(IN, OUT, PARAM) IN(y, FD_ACT) IN(pos, FD_IDS) IN(inv_freq, FD_ACT) IN(pages, FD_IDS) \
-    OUT(q, FD_ACT)                                                                                             \
-    OUT(kc, FD_DT(F16)) OUT(vc, FD_DT(F16)) OUT(flag, FD_IDS) PARAM(uint32_t, tokens) PARAM(uint32_t, heads) \
+    OUT(q, FD_ACT) OUT(kc, FD_DT(F16)) OUT(vc, FD_DT(F16)) OUT(flag, FD_IDS) PARAM(uint32_t, tokens) PARAM(uint32_t, heads) \
     PARAM(uint32_t, kv_heads) PARAM(uint32_t, head_dim) PARAM(uint32_t, ctx)
 FD_KERNEL_ARGS(fd_qkv_rows_args, FD_QKV_ROWS_ARGS)
 extern const fd_kernel FD_QKV_ROWS;
@@ -324,7 +323,8 @@ extern const fd_kernel FD_QKV_ROWS;
  * * q_norm (q heads) or * k_norm (k heads); q_norm, k_norm: (hd) f32. At
  * most 256 heads (H + KV). Decode runs it with T = 1 after a GEMV. */
 #define FD_QKV_ROWS_NORM_ARGS(IN, OUT, PARAM) IN(y, FD_ACT) IN(pos, FD_IDS) IN(inv_freq, FD_ACT)                \
-    IN(pages, FD_IDS) IN(q_norm, FD_ACT) IN(k_norm, FD_ACT) OUT(q, FD_ACT) OUT(kc, FD_DT(F16)) OUT(vc, FD_DT(F16)) OUT(flag, FD_IDS) \
+    IN(pages, FD_IDS) IN(q_norm, FD_ACT) IN(k_norm, FD_ACT) OUT(q, FD_ACT) OUT(kc, FD_DT(F16)) OUT(vc, FD_DT(F16))       \
+    OUT(flag, FD_IDS)                                                                                                    \
     PARAM(uint32_t, tokens) PARAM(uint32_t, heads) PARAM(uint32_t, kv_heads) PARAM(uint32_t, head_dim)             \
     PARAM(uint32_t, ctx) PARAM(float, eps)
 FD_KERNEL_ARGS(fd_qkv_rows_norm_args, FD_QKV_ROWS_NORM_ARGS)

@@ -56,7 +56,8 @@ static fd_status lower_decode(fd_state *s, uint32_t l, const fd_plan_step *st)
         if (fd_qkv_kind(st) == FD_KK_QKV_ROPE)
             return fd_run(fd, fd_weights_kernel(w, FD_KK_QKV_ROPE, L->qkv, 0), &(fd_qkv_args){
                 .x = in, .norm_w = norm, .w0 = L->w[0], .w1 = L->w[1], .w2 = L->w[2], .b0 = L->b[0], .b1 = L->b[1],
-                .b2 = L->b[2], .pos = s->pos, .pages = s->pages, .inv_freq = L->inv_freq, .q = out, .kc = s->kc[l], .vc = s->vc[l],
+                .b2 = L->b[2], .pos = s->pos, .pages = s->pages, .inv_freq = L->inv_freq, .q = out, .kc = s->kc[l],
+                .vc = s->vc[l],
                 .flag = s->flag, .cols = D, .rows0 = pairs, .rows1 = pairs, .rows2 = KV * hd, .eps = eps, .heads = H,
                 .kv_heads = KV, .head_dim = hd, .ctx = s->ctx });
         FD_TRY(fd_run(fd, fd_weights_kernel(w, FD_KK_NORM_STORE, L->qkv, 0), &(fd_gemv_args){
@@ -67,7 +68,8 @@ static fd_status lower_decode(fd_state *s, uint32_t l, const fd_plan_step *st)
             .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx, .eps = eps });
     case FD_OP_ATTEND:   /* the decode attention's one call */
         return fd_run(fd, &FD_ATTN_DECODE, &(fd_attn_decode_args){
-            .q = in, .kc = s->kc[l], .vc = s->vc[l], .pos = s->pos, .pages = s->pages, .y = out, .part = s->part, .count = s->count,
+            .q = in, .kc = s->kc[l], .vc = s->vc[l], .pos = s->pos, .pages = s->pages, .y = out, .part = s->part,
+            .count = s->count,
             .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx, .splits = s->splits,
             .scale = 1.0f / sqrtf((float)hd) });
     case FD_OP_PROJ_RES:
@@ -233,7 +235,8 @@ static fd_status lower_prefill(fd_state *s, uint32_t l, const fd_plan_step *st, 
             .N = R, .K = D, .start = start, .eps = eps }));
         if (k == FD_KK_QKV_ROPE)
             return fd_run(fd, &FD_QKV_ROWS, &(fd_qkv_rows_args){
-                .y = b->y, .pos = s->pos, .pages = s->pages, .inv_freq = L->inv_freq, .q = out, .kc = s->kc[l], .vc = s->vc[l],
+                .y = b->y, .pos = s->pos, .pages = s->pages, .inv_freq = L->inv_freq, .q = out, .kc = s->kc[l],
+                .vc = s->vc[l],
                 .flag = s->flag, .tokens = T, .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx });
         return fd_run(fd, &FD_QKV_ROWS_NORM, &(fd_qkv_rows_norm_args){
             .y = b->y, .pos = s->pos, .pages = s->pages, .inv_freq = L->inv_freq, .q_norm = L->t[FD_ROLE_Q_NORM],
@@ -242,7 +245,8 @@ static fd_status lower_prefill(fd_state *s, uint32_t l, const fd_plan_step *st, 
     }
     case FD_OP_ATTEND:   /* the prefill attention's one call */
         return fd_run(fd, &FD_ATTN_PREFILL, &(fd_attn_prefill_args){
-            .q = in, .kc = s->kc[l], .vc = s->vc[l], .pos = s->pos, .pages = s->pages, .y = out, .tokens = T, .heads = H, .kv_heads = KV,
+            .q = in, .kc = s->kc[l], .vc = s->vc[l], .pos = s->pos, .pages = s->pages, .y = out, .tokens = T, .heads = H,
+            .kv_heads = KV,
             .head_dim = hd, .ctx = s->ctx, .scale = 1.0f / sqrtf((float)hd) });
     case FD_OP_PROJ_RES:
         return fd_run(fd, fd_weights_kernel(w, FD_KK_PROJ_RES, L->t[st->w[0]], 1), &(fd_gemm_args){

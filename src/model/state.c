@@ -58,7 +58,7 @@ fd_status fd_state_create(fd_foundry *fd, const fd_weights *w, uint32_t ctx, fd_
     if (st == FD_OK) st = fd_tensor_alloc(fd, FD_I32, 1, (int64_t[]){ np }, FD_INIT_COPY, ident, &s->pages);
     fd_free(ident);
     /* (2 L, NP, KV, P, hd) as (2 L, NP, KV P, hd): a layer's K or V is (NP, KV, P, hd) */
-    int64_t kvdims[4] = { 2 * (int64_t)L, np, (int64_t)KV * FD_KV_PAGE, hd }, one[3] = { np, (int64_t)KV * FD_KV_PAGE, hd };
+    int64_t rows = (int64_t)KV * FD_KV_PAGE, kvdims[4] = { 2 * (int64_t)L, np, rows, hd }, one[3] = { np, rows, hd };
     if (st == FD_OK) st = fd_tensor_alloc(fd, FD_F16, 4, kvdims, FD_INIT_ZEROS, NULL, &s->kv);
     for (uint32_t l = 0; st == FD_OK && l < L; l++) {
         int64_t per = (int64_t)np * KV * FD_KV_PAGE * hd;

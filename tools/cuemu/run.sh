@@ -1,6 +1,6 @@
 #!/bin/sh
 # run.sh — builds and runs the CPU emulations of the attention, RoPE,
-# argmax, q/k-norm rows (qkv/rows.cuh) and sampler kernels and of the int8
+# argmax, q/k-norm rows (qkv/rows.cuh), QKV RoPE epilogue and sampler kernels and of the int8
 # GEMV contract per quantized policy (see emu.h). Needs a C++17 and a C
 # compiler with OpenMP; no GPU, no CUDA. The sampler's reference is the
 # library's (FD_LIB, default build/libfoundry.a; its case is skipped, saying
@@ -12,7 +12,7 @@ src=$here/../../src
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 rc=0
-for t in decode prefill argmax rope qkv_norm; do
+for t in decode prefill argmax rope qkv_norm qkv_epi; do
   ${CXX:-g++} -O1 -std=c++17 -w -I"$here" -I"$src" -o "$out/$t" "$here/$t.cpp"
   "$out/$t" >"$out/$t.txt" || rc=1
   echo "$t: $(tail -n 1 "$out/$t.txt")"

@@ -14,7 +14,6 @@
 __device__ __forceinline__ void fd_epilogue(const fd_args &a, u32 j, const float *v) {
   u32 half = a.head_dim / 2, p = (u32)a.pos[0];
   bool fits = p < a.ctx;
-  const u64 row0 = fits ? fd_kv_row(a.pages, a.kv_heads, 0, p) : 0;   /* kv head g's row: row0 + g * FD_KV_PAGE */
   if (j < a.rows0) {
     u32 h = j / half, i = j - h * half;
     float lo, hi;
@@ -23,14 +22,14 @@ __device__ __forceinline__ void fd_epilogue(const fd_args &a, u32 j, const float
       a.q[h * a.head_dim + i] = lo;
       a.q[h * a.head_dim + i + half] = hi;
     } else if (fits) {
-      u64 o = (row0 + (u64)(h - a.heads) * FD_KV_PAGE) * a.head_dim + i;
+      u64 o = fd_kv_row(a.pages, a.kv_heads, h - a.heads, p) * a.head_dim + i;   /* q rows read no table */
       st(a.kc, o, lo);
       st(a.kc, o + half, hi);
     }
   }
   if (j < a.rows2 && fits) {
     u32 g = j / a.head_dim, d = j - g * a.head_dim;
-    st(a.vc, (row0 + (u64)g * FD_KV_PAGE) * a.head_dim + d, v[2] + a.b2[j]);
+    st(a.vc, fd_kv_row(a.pages, a.kv_heads, g, p) * a.head_dim + d, v[2] + a.b2[j]);
   }
   if (j == 0 && !fits) a.flag[0] = 1;
 }
