@@ -30,6 +30,24 @@ static fd_tensor *make(fd_foundry *fd, fd_dtype dt, int ndim, const int64_t *dim
     return t;
 }
 
+/* The identity page table of a context of C (what a state's own pages use) and a cache of its pages. */
+static fd_tensor *identity_pages(fd_foundry *fd, uint32_t C)
+{
+    uint32_t n = fd_kv_pages(C);
+    int32_t *t = malloc(n * sizeof *t);
+    if (!t) die(fd, "alloc");
+    for (uint32_t i = 0; i < n; i++) t[i] = (int32_t)i;
+    fd_tensor *out = NULL;
+    if (fd_tensor_alloc(fd, FD_I32, 1, (int64_t[]){ n }, FD_INIT_COPY, t, &out)) die(fd, "alloc");
+    free(t);
+    return out;
+}
+
+static fd_tensor *cache(fd_foundry *fd, uint32_t KV, uint32_t C, uint32_t hd)
+{
+    return make(fd, FD_F16, 3, (int64_t[]){ fd_kv_pages(C), (int64_t)KV * FD_KV_PAGE, hd }, FD_INIT_ONES);
+}
+
 /* median seconds per call of run(i) over `reps` batches of `n` calls */
 typedef fd_status (*step_fn)(fd_foundry *fd, void *ctx, int i);
 static double timeit(fd_foundry *fd, step_fn f, void *ctx, int n, int reps)
@@ -58,12 +76,13 @@ static void bench_decode(fd_foundry *fd, uint32_t H, uint32_t KV, uint32_t hd, u
     fd_tensor *q = make(fd, FD_F32, 1, (int64_t[]){ H * hd }, FD_INIT_ONES), *y = make(fd, FD_F32, 1, (int64_t[]){ H * hd }, FD_INIT_ZEROS);
     fd_tensor *part = make(fd, FD_F32, 1, (int64_t[]){ (int64_t)fd_attn_decode_part_floats(H, hd, S) }, FD_INIT_ZEROS);
     fd_tensor *count = make(fd, FD_I32, 1, (int64_t[]){ (int64_t)fd_attn_decode_count_ints(H) }, FD_INIT_ZEROS);
-    fd_tensor *pos = make(fd, FD_I32, 1, (int64_t[]){ 1 }, FD_INIT_ZEROS);
+    fd_tensor *pos = make(fd, FD_I32, 1, (int64_t[]){ 1 }, FD_INIT_ZEROS), *pages = identity_pages(fd, C);
     fd_tensor *kc[LAYERS], *vc[LAYERS];
     for (int l = 0; l < LAYERS; l++) {
-        kc[l] = make(fd, FD_F16, 3, (int64_t[]){ KV, C, hd }, FD_INIT_ONES);
-        vc[l] = make(fd, FD_F16, 3, (int64_t[]){ KV, C, hd }, FD_INIT_ONES);
-        c.a[l] = (fd_attn_decode_args){ .q = q, .kc = kc[l], .vc = vc[l], .pos = pos, .y = y, .part = part,
+        kc[l] = cache(fd, KV, C, hd);
+        vc[l] = cache(fd, KV, C, hd);
+        c.a[l] = (fd_attn_decode_args){ .q = q, .kc = kc[l], .vc = vc[l], .pos = pos, .pages = pages, .y = y,
+                                        .part = part,
                                         .count = count, .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = C,
                                         .splits = S, .scale = 0.125f };
     }
@@ -79,8 +98,8 @@ static void bench_decode(fd_foundry *fd, uint32_t H, uint32_t KV, uint32_t hd, u
                bytes / s * 1e-9, copy_Bps > 0 ? bytes / s / copy_Bps : 0.0);
     }
     for (int l = 0; l < LAYERS; l++) (void)fd_tensor_free(kc[l]), (void)fd_tensor_free(vc[l]);
-    fd_tensor *all[] = { q, y, part, count, pos };
-    for (size_t i = 0; i < 5; i++) (void)fd_tensor_free(all[i]);
+    fd_tensor *all[] = { q, y, part, count, pos, pages };
+    for (size_t i = 0; i < 6; i++) (void)fd_tensor_free(all[i]);
 }
 
 static fd_status run_one(fd_foundry *fd, void *c, int i)
@@ -94,17 +113,17 @@ static void bench_prefill(fd_foundry *fd, uint32_t H, uint32_t KV, uint32_t hd, 
 {
     const uint32_t C = 4096;
     fd_tensor *q = make(fd, FD_F32, 2, (int64_t[]){ T, H * hd }, FD_INIT_ONES), *y = make(fd, FD_F32, 2, (int64_t[]){ T, H * hd }, FD_INIT_ZEROS);
-    fd_tensor *kc = make(fd, FD_F16, 3, (int64_t[]){ KV, C, hd }, FD_INIT_ONES), *vc = make(fd, FD_F16, 3, (int64_t[]){ KV, C, hd }, FD_INIT_ONES);
-    fd_tensor *pos = make(fd, FD_I32, 1, (int64_t[]){ 1 }, FD_INIT_ZEROS);
-    fd_attn_prefill_args a = { .q = q, .kc = kc, .vc = vc, .pos = pos, .y = y, .tokens = T, .heads = H,
+    fd_tensor *kc = cache(fd, KV, C, hd), *vc = cache(fd, KV, C, hd);
+    fd_tensor *pos = make(fd, FD_I32, 1, (int64_t[]){ 1 }, FD_INIT_ZEROS), *pages = identity_pages(fd, C);
+    fd_attn_prefill_args a = { .q = q, .kc = kc, .vc = vc, .pos = pos, .pages = pages, .y = y, .tokens = T, .heads = H,
                                .kv_heads = KV, .head_dim = hd, .ctx = C, .scale = 0.125f };
     void *c[2] = { (void *)&FD_ATTN_PREFILL, &a };
     double s = timeit(fd, run_one, c, quick ? 5 : 20, quick ? 3 : 11);
     double flops = 4.0 * H * hd * (double)T * (T + 1) / 2;   /* q.k and p.v over the causal triangle */
     printf("{\"case\":\"attn_prefill\",\"H\":%u,\"KV\":%u,\"hd\":%u,\"T\":%u,\"us\":%.2f,\"GFLOPs\":%.0f}\n", H, KV, hd,
            T, s * 1e6, flops / s * 1e-9);
-    fd_tensor *all[] = { q, y, kc, vc, pos };
-    for (size_t i = 0; i < 5; i++) (void)fd_tensor_free(all[i]);
+    fd_tensor *all[] = { q, y, kc, vc, pos, pages };
+    for (size_t i = 0; i < 6; i++) (void)fd_tensor_free(all[i]);
 }
 
 static void bench_argmax(fd_foundry *fd, int quick)

@@ -4,7 +4,10 @@
  * run's, and the K/V rows and logits equal the CPU's within the bounds below
  * when the CPU is fed the same tokens. Also (CPU, CI): the memory plan refuses
  * a model that cannot fit, naming its parts; a step past the context is
- * refused with FD_ERR_RANGE and nothing is written.
+ * refused with FD_ERR_RANGE and nothing is written. And a state whose page
+ * table is a permutation computes what the identity's computes, bit for bit
+ * (CPU, and the GPU with its graph): prompt logits, chosen ids (greedy and
+ * sampled with a repeat penalty, which reads the device's history), cache.
  * Bounds: K/V rows ||gpu - cpu|| / ||cpu|| <= 2e-3 (f16 storage of values
  * computed in f32 with different summation orders); logits <= 1e-3. */
 #include <string.h>
@@ -93,13 +96,14 @@ static void test_gpu_graph_replay(void)
     }
     worst_logit = rel_err(lg, lc, V);
     const fd_model_hparams *hp = &fd_model_describe(m)->hp;
-    size_t row = hp->head_dim, nkv = (size_t)2 * hp->n_layers * hp->n_kv_heads * 128 * row;
+    size_t row = hp->head_dim, nkv = (size_t)fd_tensor_numel(g->kv);   /* every page of both states (same table) */
     float *kg = malloc(nkv * sizeof *kg), *kc = malloc(nkv * sizeof *kc);
     CHECK_OK(fd_tensor_read_f32(g->kv, kg, nkv), (fd_error *)NULL);
     CHECK_OK(fd_tensor_read_f32(c->kv, kc, nkv), (fd_error *)NULL);
     double worst_kv = 0;
     for (size_t r = 0; r < nkv / row; r++) {
-        if ((r % 128) >= 5 + STEPS) continue;   /* positions never written stay zero on both */
+        size_t P = FD_KV_PAGE, p = (r / ((size_t)hp->n_kv_heads * P)) % fd_kv_pages(128) * P + r % P;
+        if (p >= 5 + STEPS) continue;   /* positions never written stay zero on both (identity tables) */
         worst_kv = fmax(worst_kv, rel_err(kg + r * row, kc + r * row, row));
     }
     /* the time per step, with every kernel compiled and the graph captured: back to the prompt, then again */
@@ -152,4 +156,83 @@ static void test_memory_plan_and_context_end(void)
     fd_foundry_destroy(cpu);
 }
 
-TEST_MAIN(test_memory_plan_and_context_end, test_gpu_graph_replay)
+/* A sequence's positions [0, C) of a state's cache as (2 L, KV, C, hd) f32, read through its table. */
+static float *logical_cache(fd_state *s)
+{
+    const fd_model_hparams *hp = &s->w->hp;
+    uint32_t np = fd_kv_pages(s->ctx), KV = hp->n_kv_heads, hd = hp->head_dim;
+    size_t n = (size_t)fd_tensor_numel(s->kv), per = n / (2 * hp->n_layers);
+    float *all = malloc(n * sizeof *all), *out = malloc((size_t)2 * hp->n_layers * KV * s->ctx * hd * sizeof *out);
+    int32_t *tab = malloc(np * sizeof *tab);
+    CHECK_OK(fd_tensor_read_f32(s->kv, all, n), (fd_error *)NULL);
+    CHECK_OK(fd_tensor_read(s->pages, tab, np * sizeof *tab), (fd_error *)NULL);
+    for (uint32_t l = 0; l < 2 * hp->n_layers; l++)
+        for (uint32_t j = 0; j < KV; j++)
+            for (uint32_t p = 0; p < s->ctx; p++)
+                memcpy(out + (((size_t)l * KV + j) * s->ctx + p) * hd, all + l * per + fd_kv_row(tab, KV, j, p) * hd,
+                       hd * sizeof *out);
+    free(all), free(tab);
+    return out;
+}
+
+static void permuted_state(fd_foundry *fd)
+{
+    const uint32_t C = 200, N = 70, STEPS2 = 60;   /* 4 pages; the prompt ends in page 1, decode reaches page 2 */
+    fd_model *m = tiny_model();
+    fd_weights *w = NULL;
+    CHECK_OK(fd_model_upload(fd, m, &(fd_upload_options){ .ctx = C }, &w), (fd_error *)NULL);
+    fd_state *s[2] = { NULL, NULL };
+    for (int i = 0; i < 2; i++) {
+        CHECK_OK(fd_state_create(fd, w, C, &s[i]), (fd_error *)NULL);
+        fd_state_use_graph(s[i], 1);
+    }
+    int32_t perm[4] = { 2, 0, 3, 1 };   /* the cache is all zeros: any table gives the same empty cache */
+    CHECK_EQ(fd_tensor_numel(s[1]->pages), 4);
+    CHECK_OK(fd_tensor_write(s[1]->pages, perm, sizeof perm), (fd_error *)NULL);
+    uint32_t V = w->hp.vocab;
+    int32_t prompt[70], ids[2][2][60];
+    for (uint32_t i = 0; i < N; i++) prompt[i] = (int32_t)((i * 7919u + 13) % V);
+    float *lg[2];
+    fd_sampler pen;
+    fd_sampler_defaults(&pen);
+    pen.repeat_penalty = 1.3f, pen.seed = 5;
+    for (int i = 0; i < 2; i++) {
+        lg[i] = malloc(V * sizeof *lg[i]);
+        CHECK_OK(fd_state_prefill(s[i], prompt, N - 1, lg[i], NULL), (fd_error *)NULL);
+        CHECK_OK(fd_state_decode(s[i], prompt[N - 1], STEPS2 / 2, ids[i][0]), (fd_error *)NULL);
+        fd_state_set_sampler(s[i], &pen);
+        CHECK_OK(fd_state_decode(s[i], ids[i][0][STEPS2 / 2 - 1], STEPS2 / 2, ids[i][0] + STEPS2 / 2),
+                 (fd_error *)NULL);
+        fd_state_set_sampler(s[i], NULL);
+    }
+    CHECK(!memcmp(lg[0], lg[1], V * sizeof *lg[0]));
+    CHECK(!memcmp(ids[0][0], ids[1][0], sizeof ids[0][0]));
+    float *c0 = logical_cache(s[0]), *c1 = logical_cache(s[1]);
+    size_t nl = (size_t)2 * w->hp.n_layers * w->hp.n_kv_heads * C * w->hp.head_dim;
+    CHECK(!memcmp(c0, c1, nl * sizeof *c0));
+    float *raw0 = read_f32(s[0]->kv), *raw1 = read_f32(s[1]->kv);
+    CHECK(memcmp(raw0, raw1, nl * sizeof *raw0) != 0);   /* the layouts do differ: the table was used */
+    printf("permuted page table (%s): prompt logits, %u ids, cache equal to the identity's\n",
+           fd_foundry_backend(fd) == FD_BACKEND_CUDA ? "gpu" : "cpu", STEPS2);
+    free(c0), free(c1), free(raw0), free(raw1), free(lg[0]), free(lg[1]);
+    fd_state_destroy(s[0]), fd_state_destroy(s[1]);
+    fd_weights_release(fd);
+    fd_model_close(m);
+}
+
+static void test_permuted_state(void)
+{
+    fd_foundry *cpu = make_cpu();
+    permuted_state(cpu);
+    fd_foundry_destroy(cpu);
+}
+
+static void test_gpu_permuted_state(void)
+{
+    fd_foundry *gpu = make_gpu();
+    if (!gpu) SKIP("%s", gpu_why);
+    permuted_state(gpu);
+    fd_foundry_destroy(gpu);
+}
+
+TEST_MAIN(test_memory_plan_and_context_end, test_permuted_state, test_gpu_graph_replay, test_gpu_permuted_state)

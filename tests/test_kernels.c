@@ -189,4 +189,64 @@ static void setup(void)
     printf("seed %llu\n", (unsigned long long)seed);
 }
 
-TEST_MAIN(setup, test_validation, test_cpu_values, test_pdl_auto_source, test_gpu_parity)
+/* fd_tensor_write_range / read_range on `fd` in each state of the host copy:
+ * the device newer (a kernel wrote the tensor: the range goes up alone), the
+ * host copy dirty (the range joins it), equal (both updated); the token
+ * history's use. Values checked against a host model of the tensor. */
+static void ranges(fd_foundry *fd)
+{
+    const uint32_t n = 1000;
+    fd_tensor *t = NULL;
+    int32_t model[1000], got[1000];
+    CHECK_OK(fd_tensor_alloc(fd, FD_I32, 1, (int64_t[]){ n }, FD_INIT_ZEROS, NULL, &t), (fd_error *)NULL);
+    CHECK_OK(fd_run(fd, &FD_ARANGE, &(fd_arange_args){ .y = t, .n = n, .start = 0, .step = 1 }), (fd_error *)NULL);
+    for (uint32_t i = 0; i < n; i++) model[i] = (int32_t)i;
+    int32_t a[3] = { -1, -2, -3 }, b[2] = { 77, 78 }, c[4];
+    CHECK_OK(fd_tensor_write_range(t, 10 * 4, a, sizeof a), (fd_error *)NULL);          /* the device newer */
+    memcpy(model + 10, a, sizeof a);
+    CHECK_OK(fd_tensor_read_range(t, 9 * 4, c, sizeof c), (fd_error *)NULL);
+    CHECK(!memcmp(c, model + 9, sizeof c));
+    CHECK_OK(fd_tensor_read(t, got, sizeof got), (fd_error *)NULL);
+    CHECK(!memcmp(got, model, sizeof got));
+    CHECK_OK(fd_tensor_write_range(t, 500 * 4, b, sizeof b), (fd_error *)NULL);         /* the host copy equal */
+    memcpy(model + 500, b, sizeof b);
+    CHECK_OK(fd_tensor_read(t, got, sizeof got), (fd_error *)NULL);
+    CHECK(!memcmp(got, model, sizeof got));
+    model[0] = 5;
+    CHECK_OK(fd_tensor_write(t, model, sizeof model), (fd_error *)NULL);                /* the host copy dirty */
+    CHECK_OK(fd_tensor_write_range(t, 998 * 4, a, 8), (fd_error *)NULL);
+    memcpy(model + 998, a, 8);
+    CHECK_OK(fd_tensor_read_range(t, 996 * 4, c, sizeof c), (fd_error *)NULL);
+    CHECK(!memcmp(c, model + 996, sizeof c));
+    CHECK_OK(fd_tensor_flush(t), (fd_error *)NULL);
+    CHECK_OK(fd_tensor_read(t, got, sizeof got), (fd_error *)NULL);
+    CHECK(!memcmp(got, model, sizeof got));
+    /* refusals: outside the tensor, read-only */
+    CHECK(fd_tensor_write_range(t, 999 * 4, a, 8) == FD_ERR_INVALID);
+    CHECK_CONTAINS(fd_foundry_error(fd), "outside the tensor");
+    fd_foundry_clear_error(fd);
+    CHECK(fd_tensor_read_range(t, 4001, c, 0) == FD_ERR_INVALID);
+    fd_foundry_clear_error(fd);
+    CHECK_OK(fd_foundry_sync(fd), (fd_error *)NULL);
+    CHECK_OK(fd_tensor_set_readonly(t, 1), (fd_error *)NULL);
+    CHECK(fd_tensor_write_range(t, 0, a, 4) == FD_ERR_STATE);
+    fd_foundry_clear_error(fd);
+    (void)fd_tensor_free(t);
+}
+
+static void test_ranges(void)
+{
+    fd_foundry *cpu = make_cpu();
+    ranges(cpu);
+    fd_foundry_destroy(cpu);
+}
+
+static void test_gpu_ranges(void)
+{
+    fd_foundry *gpu = make_gpu();
+    if (!gpu) SKIP("%s", gpu_why);
+    ranges(gpu);
+    fd_foundry_destroy(gpu);
+}
+
+TEST_MAIN(setup, test_validation, test_cpu_values, test_pdl_auto_source, test_gpu_parity, test_ranges, test_gpu_ranges)

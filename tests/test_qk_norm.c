@@ -7,7 +7,8 @@
  * small one, over a chunk of tokens and a single one (decode).
  * Bounds: q vs double 1e-5 relative; cached k, v rows 1e-3 (f16, one
  * rounding); GPU vs CPU: q 1e-5 (sqrtf and sin/cos agree to an ulp or two),
- * k/v rows 1e-3. */
+ * k/v rows 1e-3. The cache is paged: logical page i is page NP - 1 - i of a
+ * pool two pages larger than the context needs (kv_at reads through it). */
 #include <time.h>
 #include "check.h"
 #include "gpu.h"
@@ -43,6 +44,14 @@ static fd_tensor *vec(fd_foundry *fd, fd_dtype dt, int64_t n, const void *v)
     return t;
 }
 
+/* Pages of the cache's pool, and the element of (position p, kv head g, dim i) through the reversed table. */
+static uint32_t pool_pages(const shape *s) { return fd_kv_pages(s->C) + 2; }
+static size_t kv_at(const shape *s, uint32_t g, uint32_t p, uint32_t i)
+{
+    size_t page = pool_pages(s) - 1 - p / FD_KV_PAGE;
+    return ((page * s->KV + g) * FD_KV_PAGE + p % FD_KV_PAGE) * s->hd + i;
+}
+
 static void args_make(fd_foundry *fd, const host *h, int32_t pos, fd_qkv_rows_norm_args *a)
 {
     shape s = h->s;
@@ -50,18 +59,23 @@ static void args_make(fd_foundry *fd, const host *h, int32_t pos, fd_qkv_rows_no
     float *yp = malloc((size_t)s.T * R * 4);
     for (uint32_t t = 0; t < s.T; t++)
         for (uint32_t i = 0; i < R; i++) yp[(size_t)t * R + i] = h->y[(size_t)t * R + fd_qkv_source_row(i, s.H, s.KV, s.hd)];
+    uint32_t n = fd_kv_pages(s.C);
+    int64_t pool = (int64_t)pool_pages(&s) * s.KV * FD_KV_PAGE * s.hd;
+    int32_t *tab = malloc(n * sizeof *tab);
+    for (uint32_t i = 0; i < n; i++) tab[i] = (int32_t)(pool_pages(&s) - 1 - i);
     *a = (fd_qkv_rows_norm_args){ .y = vec(fd, FD_F32, (int64_t)s.T * R, yp), .pos = vec(fd, FD_I32, 1, &pos),
+                                  .pages = vec(fd, FD_I32, n, tab),
                                   .inv_freq = vec(fd, FD_F32, s.hd / 2, h->inv), .q_norm = vec(fd, FD_F32, s.hd, h->qn),
                                   .k_norm = vec(fd, FD_F32, s.hd, h->kn), .q = vec(fd, FD_F32, (int64_t)s.T * s.H * s.hd, NULL),
-                                  .kc = vec(fd, FD_F16, (int64_t)s.KV * s.C * s.hd, NULL),
-                                  .vc = vec(fd, FD_F16, (int64_t)s.KV * s.C * s.hd, NULL), .flag = vec(fd, FD_I32, 1, NULL),
+                                  .kc = vec(fd, FD_F16, pool, NULL), .vc = vec(fd, FD_F16, pool, NULL),
+                                  .flag = vec(fd, FD_I32, 1, NULL),
                                   .tokens = s.T, .heads = s.H, .kv_heads = s.KV, .head_dim = s.hd, .ctx = s.C, .eps = 1e-6f };
-    free(yp);
+    free(yp), free(tab);
 }
 
 static void args_free(fd_qkv_rows_norm_args *a)
 {
-    fd_tensor *t[] = { a->y, a->pos, a->inv_freq, a->q_norm, a->k_norm, a->q, a->kc, a->vc, a->flag };
+    fd_tensor *t[] = { a->y, a->pos, a->inv_freq, a->q_norm, a->k_norm, a->q, a->kc, a->vc, a->flag, a->pages };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) (void)fd_tensor_free(t[i]);
 }
 
@@ -100,7 +114,7 @@ static void test_cpu_against_independent(void)
                         if (hh < s.H) {
                             worst_q = fmax(worst_q, fabs(q[((size_t)t * s.H + hh) * s.hd + i] - v[i]) / (fabs(v[i]) + 1));
                         } else if (P < (int32_t)s.C) {
-                            size_t o = ((size_t)(hh - s.H) * s.C + (size_t)P) * s.hd + i;
+                            size_t o = kv_at(&s, hh - s.H, (uint32_t)P, i);
                             double vv = y[(s.H + s.KV + hh - s.H) * s.hd + i];
                             worst_kv = fmax(worst_kv, fabs(kc[o] - v[i]) / (fabs(v[i]) + 1));
                             worst_kv = fmax(worst_kv, fabs(vc[o] - vv) / (fabs(vv) + 1));
@@ -153,8 +167,8 @@ static void test_dispatch(void)
     host_make(&h, (shape){ 7, 4, 2, 16, 8 });
     fd_qkv_rows_norm_args a;
     args_make(cpu, &h, 0, &a);
-    fd_qkv_rows_args r = { a.y, a.pos, a.inv_freq, a.q, a.kc, a.vc, a.flag, a.tokens, a.heads, a.kv_heads,
-                           a.head_dim, a.ctx };
+    fd_qkv_rows_args r = { a.y, a.pos, a.inv_freq, a.pages, a.q, a.kc, a.vc, a.flag, a.tokens, a.heads,
+                           a.kv_heads, a.head_dim, a.ctx };
     fd_dispatch dn = { .sms = 132 }, dr = { .sms = 132 };
     CHECK_OK(FD_QKV_ROWS_NORM.dispatch(&a, &dn, NULL), (fd_error *)NULL);
     CHECK_OK(FD_QKV_ROWS.dispatch(&r, &dr, NULL), (fd_error *)NULL);
@@ -192,8 +206,8 @@ static void test_gpu_parity(void)
             float *q1 = read_f32(a.q), *q2 = read_f32(g.q), *k1 = read_f32(a.kc), *k2 = read_f32(g.kc);
             float *v1 = read_f32(a.vc), *v2 = read_f32(g.vc);
             worst_q = fmax(worst_q, rel_err(q2, q1, (size_t)s.T * s.H * s.hd));
-            worst_kv = fmax(worst_kv, rel_err(k2, k1, (size_t)s.KV * s.C * s.hd));
-            worst_kv = fmax(worst_kv, rel_err(v2, v1, (size_t)s.KV * s.C * s.hd));
+            worst_kv = fmax(worst_kv, rel_err(k2, k1, (size_t)fd_tensor_numel(a.kc)));
+            worst_kv = fmax(worst_kv, rel_err(v2, v1, (size_t)fd_tensor_numel(a.vc)));
             int32_t f1, f2;
             CHECK_OK(fd_tensor_read(a.flag, &f1, 4), (fd_error *)NULL);
             CHECK_OK(fd_tensor_read(g.flag, &f2, 4), (fd_error *)NULL);

@@ -3,6 +3,8 @@
  * computation from the unpermuted weights (RoPE in double), the end-of-cache
  * flag, and on a GPU the compiled kernel against the CPU composition at
  * head_dim 64 (H 14, KV 2) and 128 (H 12, KV 2), positions up to 32767.
+ * The cache is paged: its table maps logical page i to page NP - 1 - i of a
+ * pool two pages larger than the context needs (cache_row reads through it).
  * Bounds: q vs the independent computation 1e-5 relative (f32 products vs
  * double); cached k, v rows: 1e-3 (stored as f16, one rounding); GPU vs CPU
  * composition: q 1e-5, k/v rows 1e-3 (f16 rounding of nearly equal values
@@ -47,6 +49,9 @@ static fd_tensor *make(fd_foundry *fd, fd_dtype dt, int64_t rows, int64_t cols, 
     return t;
 }
 
+/* Pages of the cache's pool: two more than the context needs, left idle. */
+static uint32_t pool_pages(const shape *s) { return fd_kv_pages(s->C) + 2; }
+
 /* The family's arguments in foundry fd, weights permuted into w0/w1/w2. */
 static void args_make(fd_foundry *fd, const host *h, fd_dtype wdt, int32_t pos, fd_qkv_args *a)
 {
@@ -72,16 +77,20 @@ static void args_make(fd_foundry *fd, const host *h, fd_dtype wdt, int32_t pos, 
     CHECK_OK(fd_tensor_alloc(fd, FD_I32, 1, (int64_t[]){ 1 }, FD_INIT_COPY, &pos, &a->pos), (fd_error *)NULL);
     CHECK_OK(fd_tensor_alloc(fd, FD_I32, 1, (int64_t[]){ 1 }, FD_INIT_ZEROS, NULL, &a->flag), (fd_error *)NULL);
     CHECK_OK(fd_tensor_alloc(fd, FD_F32, 1, (int64_t[]){ s.H * s.hd }, FD_INIT_ZEROS, NULL, &a->q), (fd_error *)NULL);
-    int64_t cd[3] = { s.KV, s.C, s.hd };
+    uint32_t n = fd_kv_pages(s.C);
+    int64_t cd[3] = { pool_pages(&s), (int64_t)s.KV * FD_KV_PAGE, s.hd };
+    int32_t *tab = malloc(n * sizeof *tab);
+    for (uint32_t i = 0; i < n; i++) tab[i] = (int32_t)(pool_pages(&s) - 1 - i);
+    CHECK_OK(fd_tensor_alloc(fd, FD_I32, 1, (int64_t[]){ n }, FD_INIT_COPY, tab, &a->pages), (fd_error *)NULL);
     CHECK_OK(fd_tensor_alloc(fd, FD_F16, 3, cd, FD_INIT_ZEROS, NULL, &a->kc), (fd_error *)NULL);
     CHECK_OK(fd_tensor_alloc(fd, FD_F16, 3, cd, FD_INIT_ZEROS, NULL, &a->vc), (fd_error *)NULL);
-    free(Wp), free(bp);
+    free(Wp), free(bp), free(tab);
 }
 
 static void args_free(fd_qkv_args *a)
 {
     fd_tensor *t[] = { a->x, a->norm_w, a->w0, a->w1, a->w2, a->b0, a->b1, a->b2, a->pos, a->inv_freq,
-                       a->q, a->kc, a->vc, a->flag };
+                       a->q, a->kc, a->vc, a->flag, a->pages };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) (void)fd_tensor_free(t[i]);
 }
 
@@ -94,10 +103,11 @@ static fd_compound *build(const fd_stage *pol)
     return c;
 }
 
-/* Row `p` of head g of a (KV, C, hd) f32 copy of a cache. */
+/* Row `p` of head g of an f32 copy of a cache, through args_make's table. */
 static const float *cache_row(const float *cache, const shape *s, uint32_t g, uint32_t p)
 {
-    return cache + ((size_t)g * s->C + p) * s->hd;
+    uint32_t page = pool_pages(s) - 1 - p / FD_KV_PAGE;
+    return cache + (((size_t)page * s->KV + g) * FD_KV_PAGE + p % FD_KV_PAGE) * s->hd;
 }
 
 static void test_cpu_against_independent(void)
@@ -146,7 +156,7 @@ static void test_cpu_against_independent(void)
             }
         } else {   /* nothing written past the cache: it is still all zeros */
             double n = 0;
-            for (size_t i = 0; i < (size_t)s.KV * s.C * s.hd; i++) n += fabs(kc[i]) + fabs(vc[i]);
+            for (size_t i = 0; i < (size_t)fd_tensor_numel(a.kc); i++) n += fabs(kc[i]) + fabs(vc[i]);
             CHECK(n == 0);
         }
         free(q), free(kc), free(vc);

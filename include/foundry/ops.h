@@ -55,19 +55,37 @@ extern const fd_kernel FD_HANDOVER;     /* `stages` all-blocks hand-overs, no wo
 /* ---- attention and the model's edges (ops/attention.c, ops/rope_kv.c, ops/tokens.c).
  * Legend: H query heads, KV kv heads (G = H / KV query heads share one), hd
  * head_dim, C cache capacity (ctx), T tokens of a chunk, S decode splits, D
- * hidden, V vocab. Cache of a layer: kc, vc: (KV, C, hd) f16 | bf16, head-major
- * (position p of kv head j at element (j*C + p)*hd). pos: (1) i32 in device
- * memory, the position of the chunk's first token; kernels read it on the
- * device and no grid depends on it, so a captured graph replays per token. */
+ * hidden, V vocab. Cache of a layer, paged: kc, vc: (NP, KV, P, hd) f16 |
+ * bf16, NP physical pages of P = FD_KV_PAGE positions, page-major (a page holds
+ * every kv head's P rows). pages: (>= ceil(C / P)) i32 in device memory, the
+ * sequence's page table: its positions [i P, (i + 1) P) live in physical page
+ * pages[i] (every entry < NP), so position p of kv head j is row
+ * (pages[p / P] * KV + j) * P + p % P (fd_kv_row). Every kernel that reads or
+ * writes the cache goes through the table, a device tensor, so a captured graph
+ * replays with whatever table it holds. pos: (1) i32 in device memory, the
+ * position of the chunk's first token; kernels read it on the device and no
+ * grid depends on it, so a captured graph replays per token. */
 #define FD_KV (FD_DT(F16) | FD_DT(BF16))
+/* Positions a cache page holds: a multiple of 32, the attention kernels' tile
+ * of positions (a decode warp pass, a prefill tile), so a tile lies in one
+ * page and costs one table lookup. */
+#define FD_KV_PAGE 64
+/* Pages a sequence of capacity ctx needs: ceil(ctx / FD_KV_PAGE). */
+static inline uint32_t fd_kv_pages(uint32_t ctx) { return (uint32_t)(((uint64_t)ctx + FD_KV_PAGE - 1) / FD_KV_PAGE); }
+/* The row (of hd values) of position p of kv head j through the page table. */
+static inline uint64_t fd_kv_row(const int32_t *pages, uint32_t kv_heads, uint32_t j, uint32_t p)
+{
+    return ((uint64_t)(uint32_t)pages[p / FD_KV_PAGE] * kv_heads + j) * FD_KV_PAGE + p % FD_KV_PAGE;
+}
 
 /* Rotates q and k (rotate-half RoPE at position pos+t, angle (float)(pos+t) *
- * inv_freq[i]) and writes rotated k and v into the cache. q, qr: (T, H*hd) f32
- * (qr may be q); k, v: (T, KV*hd) f32; inv_freq: (hd/2) f32 (fd_rope_inv_freq);
- * flag: (1) i32, set to 1 when a position is outside [0, C) (that token's k/v
- * are not written; the caller zeroes flag and reads it later). */
+ * inv_freq[i]) and writes rotated k and v into the cache through the page
+ * table. q, qr: (T, H*hd) f32 (qr may be q); k, v: (T, KV*hd) f32; inv_freq:
+ * (hd/2) f32 (fd_rope_inv_freq); flag: (1) i32, set to 1 when a position is
+ * outside [0, C) (that token's k/v are not written; the caller zeroes flag and
+ * reads it later). */
 #define FD_ROPE_KV_ARGS(IN, OUT, PARAM) IN(q, FD_ACT) IN(k, FD_ACT) IN(v, FD_ACT) IN(inv_freq, FD_ACT) \
-    IN(pos, FD_IDS) OUT(qr, FD_ACT) OUT(kc, FD_KV) OUT(vc, FD_KV) OUT(flag, FD_IDS)                   \
+    IN(pos, FD_IDS) IN(pages, FD_IDS) OUT(qr, FD_ACT) OUT(kc, FD_KV) OUT(vc, FD_KV) OUT(flag, FD_IDS) \
     PARAM(uint32_t, tokens) PARAM(uint32_t, heads) PARAM(uint32_t, kv_heads) PARAM(uint32_t, head_dim) \
     PARAM(uint32_t, ctx)
 FD_KERNEL_ARGS(fd_rope_kv_args, FD_ROPE_KV_ARGS)
@@ -82,7 +100,7 @@ extern const fd_kernel FD_ROPE_KV;
  * (fd_attn_decode_count_ints), zero before the first launch and left zero by
  * every launch. hd a multiple of 32 up to 256, 1 <= S <= 256. */
 #define FD_ATTN_DECODE_ARGS(IN, OUT, PARAM) IN(q, FD_ACT) IN(kc, FD_KV) IN(vc, FD_KV) IN(pos, FD_IDS)  \
-    OUT(y, FD_ACT) OUT(part, FD_ACT) OUT(count, FD_IDS)                                                  \
+    IN(pages, FD_IDS) OUT(y, FD_ACT) OUT(part, FD_ACT) OUT(count, FD_IDS)                              \
     PARAM(uint32_t, heads) PARAM(uint32_t, kv_heads) PARAM(uint32_t, head_dim) PARAM(uint32_t, ctx)     \
     PARAM(uint32_t, splits) PARAM(float, scale)
 FD_KERNEL_ARGS(fd_attn_decode_args, FD_ATTN_DECODE_ARGS)
@@ -106,8 +124,8 @@ const char *fd_attn_head_dim_rule(uint32_t head_dim);
  * k/v), causally: query t attends [0, min(pos+t, C-1)]. q, y: (T, H*hd) f32.
  * hd a multiple of 32 up to 256. */
 #define FD_ATTN_PREFILL_ARGS(IN, OUT, PARAM) IN(q, FD_ACT) IN(kc, FD_KV) IN(vc, FD_KV) IN(pos, FD_IDS) \
-    OUT(y, FD_ACT) PARAM(uint32_t, tokens) PARAM(uint32_t, heads) PARAM(uint32_t, kv_heads)             \
-    PARAM(uint32_t, head_dim) PARAM(uint32_t, ctx) PARAM(float, scale)
+    IN(pages, FD_IDS) OUT(y, FD_ACT) PARAM(uint32_t, tokens) PARAM(uint32_t, heads)                     \
+    PARAM(uint32_t, kv_heads) PARAM(uint32_t, head_dim) PARAM(uint32_t, ctx) PARAM(float, scale)
 FD_KERNEL_ARGS(fd_attn_prefill_args, FD_ATTN_PREFILL_ARGS)
 extern const fd_kernel FD_ATTN_PREFILL;
 
@@ -273,12 +291,13 @@ const fd_stage *fd_gemv_policy(fd_dtype dt);
  *           rows, then of each k head's (fd_qkv_permute's order); w2: (KV * hd, D) v
  *   b0, b1, b2: the biases in the same order     inv_freq: (hd / 2) f32 (fd_rope_inv_freq)
  *   pos: (1) i32, the token's position           q: (H * hd) f32, rotated
- *   kc, vc: (KV, C, hd) f16, row pos written     flag: (1) i32, set to 1 if pos >= C */
+ *   pages: the page table (see FD_KV_PAGE)       flag: (1) i32, set to 1 if pos >= C
+ *   kc, vc: (NP, KV, P, hd) f16, position pos of each kv head written */
 #define FD_QKV_ARGS(IN, OUT, PARAM)                                                     \
     IN(x, FD_ACT) IN(norm_w, FD_ACT)                                                    \
     IN(w0, FD_ANY_WEIGHT) IN(w1, FD_ANY_WEIGHT) IN(w2, FD_ANY_WEIGHT)                   \
     IN(b0, FD_ACT) IN(b1, FD_ACT) IN(b2, FD_ACT) IN(pos, FD_IDS) IN(inv_freq, FD_ACT)   \
-    OUT(q, FD_ACT) OUT(kc, FD_DT(F16)) OUT(vc, FD_DT(F16)) OUT(flag, FD_IDS)            \
+    IN(pages, FD_IDS) OUT(q, FD_ACT) OUT(kc, FD_DT(F16)) OUT(vc, FD_DT(F16)) OUT(flag, FD_IDS)            \
     PARAM(uint32_t, cols) PARAM(uint32_t, rows0) PARAM(uint32_t, rows1)                 \
     PARAM(uint32_t, rows2) PARAM(float, eps) PARAM(uint32_t, heads)                     \
     PARAM(uint32_t, kv_heads) PARAM(uint32_t, head_dim) PARAM(uint32_t, ctx)
@@ -291,10 +310,11 @@ extern const fd_stage FD_STAGE_EPI_ROPE_KV;
 void fd_rope_inv_freq(float *inv, uint32_t head_dim, double theta);
 /* The QKV family's epilogue for a prefill chunk of T tokens (a GEMM wrote
  * their products, bias included, in the family's row order): y (T, (H + 2 KV)
- * hd) -> q (T, H hd) rotated; k and v rows into kc, vc at pos .. pos + T - 1;
+ * hd) -> q (T, H hd) rotated; k and v rows into kc, vc at pos .. pos + T - 1
+ * through the page table `pages`;
  * flag raised for a position past the cache (nothing written there). */
-#define FD_QKV_ROWS_ARGS(IN, OUT, PARAM) IN(y, FD_ACT) IN(pos, FD_IDS) IN(inv_freq, FD_ACT) OUT(q, FD_ACT)     \
-    OUT(kc, FD_DT(F16)) OUT(vc, FD_DT(F16)) OUT(flag, FD_IDS) PARAM(uint32_t, tokens) PARAM(uint32_t, heads) \
+#define FD_QKV_ROWS_ARGS(IN, OUT, PARAM) IN(y, FD_ACT) IN(pos, FD_IDS) IN(inv_freq, FD_ACT) IN(pages, FD_IDS) \
+    OUT(q, FD_ACT) OUT(kc, FD_DT(F16)) OUT(vc, FD_DT(F16)) OUT(flag, FD_IDS) PARAM(uint32_t, tokens) PARAM(uint32_t, heads) \
     PARAM(uint32_t, kv_heads) PARAM(uint32_t, head_dim) PARAM(uint32_t, ctx)
 FD_KERNEL_ARGS(fd_qkv_rows_args, FD_QKV_ROWS_ARGS)
 extern const fd_kernel FD_QKV_ROWS;
@@ -303,7 +323,8 @@ extern const fd_kernel FD_QKV_ROWS;
  * * q_norm (q heads) or * k_norm (k heads); q_norm, k_norm: (hd) f32. At
  * most 256 heads (H + KV). Decode runs it with T = 1 after a GEMV. */
 #define FD_QKV_ROWS_NORM_ARGS(IN, OUT, PARAM) IN(y, FD_ACT) IN(pos, FD_IDS) IN(inv_freq, FD_ACT)                \
-    IN(q_norm, FD_ACT) IN(k_norm, FD_ACT) OUT(q, FD_ACT) OUT(kc, FD_DT(F16)) OUT(vc, FD_DT(F16)) OUT(flag, FD_IDS) \
+    IN(pages, FD_IDS) IN(q_norm, FD_ACT) IN(k_norm, FD_ACT) OUT(q, FD_ACT) OUT(kc, FD_DT(F16)) OUT(vc, FD_DT(F16))       \
+    OUT(flag, FD_IDS)                                                                                                    \
     PARAM(uint32_t, tokens) PARAM(uint32_t, heads) PARAM(uint32_t, kv_heads) PARAM(uint32_t, head_dim)             \
     PARAM(uint32_t, ctx) PARAM(float, eps)
 FD_KERNEL_ARGS(fd_qkv_rows_norm_args, FD_QKV_ROWS_NORM_ARGS)

@@ -49,6 +49,14 @@ fd_status fd_tensor_free(fd_tensor *t);
  * fd_tensor_bytes); read waits for queued device work. */
 fd_status fd_tensor_write(fd_tensor *t, const void *src, size_t bytes) FD_MUST_USE;
 fd_status fd_tensor_read(fd_tensor *t, void *dst, size_t bytes) FD_MUST_USE;
+/* Bytes [offset, offset + bytes) of a tensor, copied alone: the write goes
+ * into the host copy where that is newer than the device or equal to it (and
+ * is uploaded with it), else straight to the device, in stream order, without
+ * the download a whole-copy update would need; the read downloads that range
+ * alone. For small updates of a large tensor the device keeps writing (a
+ * token history). */
+fd_status fd_tensor_write_range(fd_tensor *t, size_t offset, const void *src, size_t bytes) FD_MUST_USE;
+fd_status fd_tensor_read_range(fd_tensor *t, size_t offset, void *dst, size_t bytes) FD_MUST_USE;
 /* Reads the tensor converted to f32 (n = element count); any dtype. */
 fd_status fd_tensor_read_f32(fd_tensor *t, float *dst, size_t n) FD_MUST_USE;
 /* Uploads the host copy if it is dirty. */

@@ -284,6 +284,51 @@ fd_status fd_tensor_read(fd_tensor *t, void *dst, size_t bytes)
     return fd_profile_sync(t->fd);     /* the download waited for the stream: read the profiler's events */
 }
 
+static fd_status range_ok(const fd_tensor *t, size_t offset, size_t bytes, const char *what)
+{
+    if (offset > t->bytes || bytes > t->bytes - offset)
+        return fd_fail(t->fd, FD_ERR_INVALID, "%s: bytes [%zu, %zu + %zu) outside the tensor's %zu", what, offset,
+                       offset, bytes, t->bytes);
+    return FD_OK;
+}
+
+fd_status fd_tensor_write_range(fd_tensor *t, size_t offset, const void *src, size_t bytes)
+{
+    FD_TRY(fd_tensor_check(t));
+    if (t->readonly) return fd_fail(t->fd, FD_ERR_STATE, "fd_tensor_write_range: tensor is read-only");
+    FD_TRY(range_ok(t, offset, bytes, "fd_tensor_write_range"));
+    fd_tensor *r = t->root;
+    size_t at = t->offset + offset;
+    if (r->host && !r->host_owned) {            /* the device memory itself (the CPU backend) */
+        memcpy(r->host + at, src, bytes);
+        return FD_OK;
+    }
+    if (r->host && r->host_dirty) {             /* pending host changes: join them, uploaded together */
+        memcpy(r->host + at, src, bytes);
+        return FD_OK;
+    }
+    /* the device is current: upload the range alone (queued behind the kernels that wrote the rest) */
+    FD_TRY(r->fd->be->upload(r->fd->be, r->dev + at, src, bytes, &r->fd->err));
+    if (r->host && r->host_valid) memcpy(r->host + at, src, bytes);   /* a valid copy stays valid */
+    return FD_OK;
+}
+
+fd_status fd_tensor_read_range(fd_tensor *t, size_t offset, void *dst, size_t bytes)
+{
+    FD_TRY(fd_tensor_check(t));
+    FD_TRY(range_ok(t, offset, bytes, "fd_tensor_read_range"));
+    fd_tensor *r = t->root;
+    fd_backend *be = t->fd->be;
+    size_t at = t->offset + offset;
+    if (r->host && (r->host_dirty || !r->host_owned)) {
+        if (!r->host_owned) FD_TRY(be->synchronize(be, &t->fd->err));
+        memcpy(dst, r->host + at, bytes);
+        return FD_OK;
+    }
+    FD_TRY(be->download(be, dst, r->dev + at, bytes, &t->fd->err));
+    return fd_profile_sync(t->fd);
+}
+
 fd_status fd_tensor_read_f32(fd_tensor *t, float *dst, size_t n)
 {
     FD_TRY(fd_tensor_check(t));

@@ -7,7 +7,14 @@
  * hd head_dim, F ffn, V vocab rows, C context. Invariants:
  *   1. Every tensor of fd_weights is read-only once fd_model_upload returns.
  *   2. s->pos_host equals the device pos[0] whenever no step is in flight.
- *   3. hist[p] holds the token at position p for every p <= pos_host. */
+ *   3. hist[p] (device) holds the token at position p for every p < pos_host,
+ *      and hist[pos_host] = hist_top when hist_top >= 0. The device's hist is
+ *      the one history: the host writes only tokens it adds (a prefill's
+ *      chunk, a step's token, decode's first token) and reads back only the
+ *      tokens decode chose.
+ *   4. pages[i] is the physical page of the sequence's positions
+ *      [i P, (i + 1) P) in every layer's cache (include/foundry/ops.h); a
+ *      state owns its NP = ceil(C / P) pages, table the identity. */
 #ifndef FD_MODEL_DEVICE_H
 #define FD_MODEL_DEVICE_H
 
@@ -72,8 +79,9 @@ struct fd_state {
     fd_foundry *fd;
     const fd_weights *w;
     uint32_t ctx, splits, pos_host;
-    fd_tensor *kv;                  /* (2 L, KV, C, hd) f16: one allocation, K and V of each layer */
-    fd_tensor **kc, **vc;           /* L views (KV, C, hd) */
+    fd_tensor *kv;                  /* (2 L, NP, KV P, hd) f16: one allocation, K and V of each layer */
+    fd_tensor **kc, **vc;           /* L views (NP, KV P, hd): pages of (KV, P, hd) */
+    fd_tensor *pages;               /* (NP) i32: the page table, the same for every layer */
     fd_tensor *pos;                 /* (1) i32: the position of the current token */
     fd_tensor *ids;                 /* (1) i32: the current token; argmax writes the next one here */
     fd_tensor *hist;                /* (C + 1) i32: the token at every position */
@@ -85,8 +93,7 @@ struct fd_state {
     int sampling;                   /* choose by the sampler, else the argmax */
     fd_sampler sampler;
     fd_tensor *counts;              /* (fd_sample_scratch_ints(V)) i32, the sampler's scratch */
-    int32_t *hist_host;             /* (C + 1): the host's copy of hist */
-    int hist_dirty;                 /* the host added tokens the device's hist lacks */
+    int32_t hist_top;               /* the token at hist[pos_host] as decode left it, or -1: not known */
     int use_graph;
     fd_graph *graph;                /* the captured step that chooses its successor */
     int graph_stale;                /* the chooser changed: capture again */

@@ -56,18 +56,20 @@ static fd_status lower_decode(fd_state *s, uint32_t l, const fd_plan_step *st)
         if (fd_qkv_kind(st) == FD_KK_QKV_ROPE)
             return fd_run(fd, fd_weights_kernel(w, FD_KK_QKV_ROPE, L->qkv, 0), &(fd_qkv_args){
                 .x = in, .norm_w = norm, .w0 = L->w[0], .w1 = L->w[1], .w2 = L->w[2], .b0 = L->b[0], .b1 = L->b[1],
-                .b2 = L->b[2], .pos = s->pos, .inv_freq = L->inv_freq, .q = out, .kc = s->kc[l], .vc = s->vc[l],
+                .b2 = L->b[2], .pos = s->pos, .pages = s->pages, .inv_freq = L->inv_freq, .q = out, .kc = s->kc[l],
+                .vc = s->vc[l],
                 .flag = s->flag, .cols = D, .rows0 = pairs, .rows1 = pairs, .rows2 = KV * hd, .eps = eps, .heads = H,
                 .kv_heads = KV, .head_dim = hd, .ctx = s->ctx });
         FD_TRY(fd_run(fd, fd_weights_kernel(w, FD_KK_NORM_STORE, L->qkv, 0), &(fd_gemv_args){
             .x = in, .norm_w = norm, .eps = eps, .w0 = L->qkv, .y0 = s->y, .cols = D, .rows0 = 2 * pairs + KV * hd }));
         return fd_run(fd, &FD_QKV_ROWS_NORM, &(fd_qkv_rows_norm_args){
-            .y = s->y, .pos = s->pos, .inv_freq = L->inv_freq, .q_norm = L->t[FD_ROLE_Q_NORM],
+            .y = s->y, .pos = s->pos, .pages = s->pages, .inv_freq = L->inv_freq, .q_norm = L->t[FD_ROLE_Q_NORM],
             .k_norm = L->t[FD_ROLE_K_NORM], .q = out, .kc = s->kc[l], .vc = s->vc[l], .flag = s->flag, .tokens = 1,
             .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx, .eps = eps });
     case FD_OP_ATTEND:   /* the decode attention's one call */
         return fd_run(fd, &FD_ATTN_DECODE, &(fd_attn_decode_args){
-            .q = in, .kc = s->kc[l], .vc = s->vc[l], .pos = s->pos, .y = out, .part = s->part, .count = s->count,
+            .q = in, .kc = s->kc[l], .vc = s->vc[l], .pos = s->pos, .pages = s->pages, .y = out, .part = s->part,
+            .count = s->count,
             .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx, .splits = s->splits,
             .scale = 1.0f / sqrtf((float)hd) });
     case FD_OP_PROJ_RES:
@@ -175,14 +177,21 @@ static fd_status set_token(fd_state *s, int32_t id)
     return fd_tensor_write(s->ids, &id, sizeof id);
 }
 
+/* hist[at .. at + n) = ids on the device: the tokens the host adds, alone
+ * (device.h, invariant 3). */
+static fd_status hist_put(fd_state *s, uint32_t at, const int32_t *ids, size_t n)
+{
+    return fd_tensor_write_range(s->hist, (size_t)at * sizeof *ids, ids, n * sizeof *ids);
+}
+
 fd_status fd_state_step(fd_state *s, int32_t id, float *logits)
 {
     FD_TRY(room(s, 1));
     FD_TRY(set_token(s, id));
-    s->hist_host[s->pos_host] = id;
-    s->hist_dirty = 1;
+    FD_TRY(hist_put(s, s->pos_host, &id, 1));
     FD_TRY(run_step(s, logits != NULL, 0));
     s->pos_host++;
+    s->hist_top = -1;   /* the step chose nothing: hist[pos_host] holds no choice */
     if (logits) FD_TRY(fd_tensor_read(s->logits, logits, (size_t)s->w->hp.vocab * sizeof *logits));
     return check_flag(s);
 }
@@ -226,16 +235,18 @@ static fd_status lower_prefill(fd_state *s, uint32_t l, const fd_plan_step *st, 
             .N = R, .K = D, .start = start, .eps = eps }));
         if (k == FD_KK_QKV_ROPE)
             return fd_run(fd, &FD_QKV_ROWS, &(fd_qkv_rows_args){
-                .y = b->y, .pos = s->pos, .inv_freq = L->inv_freq, .q = out, .kc = s->kc[l], .vc = s->vc[l],
+                .y = b->y, .pos = s->pos, .pages = s->pages, .inv_freq = L->inv_freq, .q = out, .kc = s->kc[l],
+                .vc = s->vc[l],
                 .flag = s->flag, .tokens = T, .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx });
         return fd_run(fd, &FD_QKV_ROWS_NORM, &(fd_qkv_rows_norm_args){
-            .y = b->y, .pos = s->pos, .inv_freq = L->inv_freq, .q_norm = L->t[FD_ROLE_Q_NORM],
+            .y = b->y, .pos = s->pos, .pages = s->pages, .inv_freq = L->inv_freq, .q_norm = L->t[FD_ROLE_Q_NORM],
             .k_norm = L->t[FD_ROLE_K_NORM], .q = out, .kc = s->kc[l], .vc = s->vc[l], .flag = s->flag, .tokens = T,
             .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx, .eps = eps });
     }
     case FD_OP_ATTEND:   /* the prefill attention's one call */
         return fd_run(fd, &FD_ATTN_PREFILL, &(fd_attn_prefill_args){
-            .q = in, .kc = s->kc[l], .vc = s->vc[l], .pos = s->pos, .y = out, .tokens = T, .heads = H, .kv_heads = KV,
+            .q = in, .kc = s->kc[l], .vc = s->vc[l], .pos = s->pos, .pages = s->pages, .y = out, .tokens = T, .heads = H,
+            .kv_heads = KV,
             .head_dim = hd, .ctx = s->ctx, .scale = 1.0f / sqrtf((float)hd) });
     case FD_OP_PROJ_RES:
         return fd_run(fd, fd_weights_kernel(w, FD_KK_PROJ_RES, L->t[st->w[0]], 1), &(fd_gemm_args){
@@ -291,9 +302,9 @@ static fd_status prefill_chunk(fd_state *s, const int32_t *ids, uint32_t T, floa
             .x = last, .norm_w = w->out_norm, .eps = eps, .w0 = w->head, .y0 = s->logits, .cols = D,
             .rows0 = hp->vocab }));
     }
-    for (uint32_t i = 0; i < T; i++) s->hist_host[start + i] = ids[i];
-    s->hist_dirty = 1;
+    FD_TRY(hist_put(s, start, ids, T));
     s->pos_host = start + T;
+    s->hist_top = -1;
     int32_t p = (int32_t)s->pos_host;   /* the chunk's kernels read pos, none advances it */
     return fd_tensor_write(s->pos, &p, sizeof p);
 }
@@ -331,15 +342,6 @@ void fd_state_set_sampler(fd_state *s, const fd_sampler *cfg)
     s->warm = 0;   /* the new chooser's kernels run once eagerly (and compile) before a capture */
 }
 
-/* The device's history from the host's copy, when the host added tokens
- * since the last decode (the sampler's penalties read the prompt there). */
-static fd_status sync_hist(fd_state *s)
-{
-    if (!s->hist_dirty) return FD_OK;
-    s->hist_dirty = 0;
-    return fd_tensor_write(s->hist, s->hist_host, ((size_t)s->ctx + 1) * sizeof *s->hist_host);
-}
-
 /* One step that chooses its successor: the captured graph when there is
  * one (capturing it the first time, once every kernel has compiled), else
  * the kernels eagerly. */
@@ -375,21 +377,18 @@ fd_status fd_state_decode(fd_state *s, int32_t last, size_t n, int32_t *out)
     FD_TRY(room(s, n));
     FD_TRY(set_token(s, last));
     uint32_t p0 = s->pos_host;
-    if (s->hist_host[p0] != last) {   /* the sampler's penalties read the current token there */
-        s->hist_host[p0] = last;
-        s->hist_dirty = 1;
-    }
+    if (s->hist_top != last) FD_TRY(hist_put(s, p0, &last, 1));   /* the sampler's penalties read it there */
+    s->hist_top = -1;   /* until the choices are read back */
     if (s->sampling && !s->counts)
         FD_TRY(fd_tensor_alloc(s->fd, FD_I32, 1, (int64_t[]){ (int64_t)fd_sample_scratch_ints(s->w->hp.vocab) },
                               FD_INIT_ZEROS, NULL, &s->counts));
-    FD_TRY(sync_hist(s));
     double t0 = fd_now_seconds();
     for (size_t i = 0; i < n; i++) FD_TRY(choose_step(s));
     s->issue_s = fd_now_seconds() - t0;
     s->pos_host += (uint32_t)n;
-    /* the step at position p chose hist[p + 1] */
-    FD_TRY(fd_tensor_read(s->hist, s->hist_host, ((size_t)s->ctx + 1) * sizeof *s->hist_host));
-    memcpy(out, s->hist_host + p0 + 1, n * sizeof *out);
+    /* the step at position p chose hist[p + 1]: read those n alone */
+    FD_TRY(fd_tensor_read_range(s->hist, ((size_t)p0 + 1) * sizeof *out, out, n * sizeof *out));
+    s->hist_top = out[n - 1];
     return check_flag(s);
 }
 

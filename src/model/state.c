@@ -1,7 +1,10 @@
 /* state.c — one sequence's device state: the KV cache (one allocation,
- * viewed per layer), the position, the current token and the token history
- * in device memory, the flag the kernels raise, the activations and the
- * workspaces (see device.h for the invariants).
+ * viewed per layer, paged: include/foundry/ops.h) and its page table, the
+ * position, the current token and the token history in device memory, the
+ * flag the kernels raise, the activations and the workspaces (see device.h
+ * for the invariants). One sequence owns its pages: NP = ceil(C / P) of them
+ * and the identity table, so memory holds what the unpaged cache held, in
+ * page order, while every kernel addresses it through the table.
  *
  * Layer: model. The KV cache belongs to the state, not to the weights, so
  * several sequences can share one model. */
@@ -19,12 +22,11 @@ void fd_state_destroy(fd_state *s)
 {
     if (!s) return;
     fd_graph_free(s->fd, s->graph);
-    fd_tensor *t[] = { s->kv, s->pos, s->ids, s->hist, s->flag, s->h, s->q, s->att, s->act, s->logits,
+    fd_tensor *t[] = { s->kv, s->pages, s->pos, s->ids, s->hist, s->flag, s->h, s->q, s->att, s->act, s->logits,
                        s->part, s->count, s->amax_part, s->amax_count, s->counts, s->y };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) (void)fd_tensor_free(t[i]);
     fd_free(s->kc);
     fd_free(s->vc);
-    fd_free(s->hist_host);
     fd_free(s);
 }
 
@@ -48,12 +50,18 @@ fd_status fd_state_create(fd_foundry *fd, const fd_weights *w, uint32_t ctx, fd_
     uint32_t L = hp->n_layers, KV = hp->n_kv_heads, hd = hp->head_dim, hq = hp->n_heads * hd;
     s->kc = fd_calloc(L, sizeof *s->kc);
     s->vc = fd_calloc(L, sizeof *s->vc);
-    s->hist_host = fd_calloc((size_t)ctx + 1, sizeof *s->hist_host);
-    fd_status st = s->kc && s->vc && s->hist_host ? FD_OK : fd_fail(fd, FD_ERR_NOMEM, "state: out of memory");
-    int64_t kvdims[4] = { 2 * (int64_t)L, KV, ctx, hd }, one[3] = { KV, ctx, hd };
+    s->hist_top = -1;
+    uint32_t np = fd_kv_pages(ctx);
+    int32_t *ident = fd_malloc((size_t)np * sizeof *ident);
+    fd_status st = s->kc && s->vc && ident ? FD_OK : fd_fail(fd, FD_ERR_NOMEM, "state: out of memory");
+    for (uint32_t i = 0; st == FD_OK && i < np; i++) ident[i] = (int32_t)i;   /* the sequence owns pages 0..NP-1 */
+    if (st == FD_OK) st = fd_tensor_alloc(fd, FD_I32, 1, (int64_t[]){ np }, FD_INIT_COPY, ident, &s->pages);
+    fd_free(ident);
+    /* (2 L, NP, KV, P, hd) as (2 L, NP, KV P, hd): a layer's K or V is (NP, KV, P, hd) */
+    int64_t rows = (int64_t)KV * FD_KV_PAGE, kvdims[4] = { 2 * (int64_t)L, np, rows, hd }, one[3] = { np, rows, hd };
     if (st == FD_OK) st = fd_tensor_alloc(fd, FD_F16, 4, kvdims, FD_INIT_ZEROS, NULL, &s->kv);
     for (uint32_t l = 0; st == FD_OK && l < L; l++) {
-        int64_t per = (int64_t)KV * ctx * hd;
+        int64_t per = (int64_t)np * KV * FD_KV_PAGE * hd;
         st = fd_tensor_view(s->kv, 2 * l * per, 3, one, &s->kc[l]);
         if (st == FD_OK) st = fd_tensor_view(s->kv, (2 * l + 1) * per, 3, one, &s->vc[l]);
     }
@@ -90,5 +98,6 @@ fd_status fd_state_rewind(fd_state *s, uint32_t pos)
     int32_t p = (int32_t)pos;
     FD_TRY(fd_tensor_write(s->pos, &p, sizeof p));
     s->pos_host = pos;
+    s->hist_top = -1;   /* hist[pos] may differ from what decode last left there */
     return FD_OK;
 }

@@ -63,9 +63,9 @@ void fd_model_plan(const fd_model *m, uint32_t ctx, fd_mem_plan *p)
     memset(p, 0, sizeof *p);
     for (uint64_t i = 0; i < fd_model_tensor_count(m); i++) p->weights += fd_model_tensor_at(m, i)->bytes;
     p->weights += 2 * 4ull * hp->head_dim / 2;   /* RoPE's inverse frequencies, and NoPE's zeros */
-    p->kv_cache = 2ull * hp->n_layers * hp->n_kv_heads * ctx * hp->head_dim * 2;
+    p->kv_cache = 2ull * hp->n_layers * hp->n_kv_heads * ((uint64_t)fd_kv_pages(ctx) * FD_KV_PAGE) * hp->head_dim * 2;
     uint64_t hq = (uint64_t)hp->n_heads * hp->head_dim;
-    p->activations = 4ull * (hp->hidden + 2 * hq + hp->ffn + hp->vocab) + 4ull * (ctx + 8) +
+    p->activations = 4ull * (hp->hidden + 2 * hq + hp->ffn + hp->vocab) + 4ull * (ctx + 8) + 4ull * fd_kv_pages(ctx) +
                      4ull * (hq + 2ull * hp->n_kv_heads * hp->head_dim);   /* the q/k/v rows (state.c: y) */
     p->workspace = 4ull * 256 * hq + 4ull * 1024;   /* at most 256 attention splits of (hd + 4) per head */
     p->total = p->weights + p->kv_cache + p->activations + p->workspace;

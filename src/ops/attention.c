@@ -4,8 +4,9 @@
  *
  * Layer: ops. Legend: H query heads, KV kv heads, G = H / KV, hd head_dim, C
  * cache capacity, T tokens, S splits.  q, y: (T, H*hd) f32 (T = 1 for
- * decode); kc, vc: (KV, C, hd) f16 | bf16; pos: (1) i32 (device); part: (H, S,
- * hd+4) f32; count: (H) i32. Query head h reads kv head h / G; a decode
+ * decode); kc, vc: (NP, KV, P, hd) f16 | bf16, the paged cache read through
+ * the page table pages (include/foundry/ops.h, FD_KV_PAGE); pos: (1) i32
+ * (device); part: (H, S, hd+4) f32; count: (H) i32. Query head h reads kv head h / G; a decode
  * block serves a kv head's query heads (up to GROUP of them) together. Device code
  * in attn_decode.cuh and attn_prefill.cuh (shared helpers in attn_common.cuh);
  * the CPU twins share attend_ref below (f32 inputs; scores in f32 lanes
@@ -20,7 +21,7 @@
 
 #define MAX_SPLITS 256   /* attn_decode.cuh: the combine keeps a weight per split in its q buffer (AD_MAXHD) */
 #define GROUP 8          /* query heads a decode block serves (attn_decode.cuh AD_MAXG) */
-#define MIN_CHUNK 32     /* fewest positions a decode split takes (attn_decode.cuh AD_MIN_CHUNK) */
+#define MIN_CHUNK 32     /* a decode split takes a multiple of it (attn_decode.cuh AD_MIN_CHUNK) */
 
 uint64_t fd_attn_decode_part_floats(uint32_t heads, uint32_t head_dim, uint32_t splits)
 {
@@ -51,6 +52,10 @@ const char *fd_attn_head_dim_rule(uint32_t hd)
 
 static int aligned16(const fd_tensor *t) { return t->offset % 16 == 0; }
 
+/* The device code's tiles of positions lie in one page each (a decode warp
+ * pass, a prefill tile: attn_decode.cuh, attn_prefill.cuh). */
+_Static_assert(FD_KV_PAGE % 32 == 0, "a page holds whole 32-position tiles");
+
 static fd_status check_heads(uint32_t heads, uint32_t kv_heads, uint32_t hd, uint32_t ctx, fd_error *err)
 {
     if (!heads || !kv_heads || heads % kv_heads)
@@ -62,15 +67,10 @@ static fd_status check_heads(uint32_t heads, uint32_t kv_heads, uint32_t hd, uin
     return FD_OK;
 }
 
-static fd_status check_cache(const fd_tensor *kc, const fd_tensor *vc, const fd_tensor *pos, uint32_t kv_heads,
-                             uint32_t hd, uint32_t ctx, fd_error *err)
+static fd_status check_cache(const fd_tensor *kc, const fd_tensor *vc, const fd_tensor *pages, const fd_tensor *pos,
+                             uint32_t kv_heads, uint32_t hd, uint32_t ctx, fd_error *err)
 {
-    int64_t n = (int64_t)kv_heads * ctx * hd;
-    if (kc->numel != n || vc->numel != n)
-        return fd_error_set(err, FD_ERR_INVALID, "kc and vc must hold KV x C x hd = %u x %u x %u values", kv_heads,
-                            ctx, hd);
-    if (!aligned16(kc) || !aligned16(vc))
-        return fd_error_set(err, FD_ERR_INVALID, "kc and vc must start 16-byte aligned (16-byte loads)");
+    FD_TRY(fd_kv_check(err, kc, vc, pages, kv_heads, hd, ctx));
     if (pos->numel < 1) return fd_error_set(err, FD_ERR_INVALID, "pos must hold one value");
     return FD_OK;
 }
@@ -84,23 +84,22 @@ static void kv_row(const fd_tensor *t, size_t at, uint32_t hd, float *r)
     else fd_dequantize_row(FD_BF16, p, r, hd);
 }
 
-/* y[0, hd) = softmax(scale * q . k_p) . v_p over positions p < n of kv head j;
- * w: n floats and r: hd floats of scratch. y = 0 when n <= 0. Scores by
- * fd_cpu_dot_f32 (f32 lanes summed in double); the weighted sum of values
- * position by position in double. */
-static void attend_ref(const float *q, const fd_tensor *kc, const fd_tensor *vc, uint32_t j, int64_t n,
-                       uint32_t hd, uint32_t ctx, float scale, float *y, float *w, float *r)
+/* y[0, hd) = softmax(scale * q . k_p) . v_p over positions p < n of kv head j
+ * (of KV), rows found through the page table; w: n floats and r: hd floats
+ * of scratch. y = 0 when n <= 0. Scores by fd_cpu_dot_f32 (f32 lanes summed
+ * in double); the weighted sum of values position by position in double. */
+static void attend_ref(const float *q, const fd_tensor *kc, const fd_tensor *vc, const int32_t *pages, uint32_t KV,
+                       uint32_t j, int64_t n, uint32_t hd, float scale, float *y, float *w, float *r)
 {
-    size_t base = (size_t)j * ctx * hd;
     double mx = -INFINITY, sum = 0, acc[256] = { 0 };
     for (int64_t p = 0; p < n; p++) {
-        kv_row(kc, base + (size_t)p * hd, hd, r);
+        kv_row(kc, fd_kv_row(pages, KV, j, (uint32_t)p) * hd, hd, r);
         w[p] = (float)(fd_cpu_dot_f32(q, r, hd) * scale);
         if (w[p] > mx) mx = w[p];
     }
     for (int64_t p = 0; p < n; p++) sum += (w[p] = (float)exp((double)w[p] - mx));
     for (int64_t p = 0; p < n; p++) {
-        kv_row(vc, base + (size_t)p * hd, hd, r);
+        kv_row(vc, fd_kv_row(pages, KV, j, (uint32_t)p) * hd, hd, r);
         for (uint32_t d = 0; d < hd; d++) acc[d] += (double)w[p] * r[d];
     }
     for (uint32_t d = 0; d < hd; d++) y[d] = n > 0 ? (float)(acc[d] / sum) : 0.0f;
@@ -108,10 +107,12 @@ static void attend_ref(const float *q, const fd_tensor *kc, const fd_tensor *vc,
 
 /* Query rows t < T at positions start + t, each over [0, min(start+t, C-1)];
  * the (row, head) pairs shared by the foundry's threads. */
-static fd_status attend_rows(const float *q, const fd_tensor *kc, const fd_tensor *vc, float *y, int64_t start,
-                             uint32_t T, uint32_t H, uint32_t KV, uint32_t hd, uint32_t ctx, float scale,
-                             fd_error *err)
+static fd_status attend_rows(const float *q, const fd_tensor *kc, const fd_tensor *vc, const fd_tensor *pages,
+                             float *y, int64_t start, uint32_t T, uint32_t H, uint32_t KV, uint32_t hd, uint32_t ctx,
+                             float scale, fd_error *err)
 {
+    const int32_t *tab;
+    FD_TRY(fd_kv_table_ref(err, kc, pages, KV, hd, ctx, &tab));
     int64_t reach = start + T < (int64_t)ctx ? start + T : ctx;
     int nth = fd_ref_threads(kc, (uint64_t)T * H * hd * (uint64_t)(reach > 0 ? reach : 1));
     size_t per = (size_t)ctx + hd;
@@ -124,7 +125,7 @@ static fd_status attend_rows(const float *q, const fd_tensor *kc, const fd_tenso
         int64_t last = start + t < (int64_t)ctx - 1 ? start + t : (int64_t)ctx - 1;
         size_t o = ((size_t)t * H + h) * hd;
         float *ws = w + (size_t)omp_get_thread_num() * per;
-        attend_ref(q + o, kc, vc, h / G, last + 1, hd, ctx, scale, y + o, ws, ws + ctx);
+        attend_ref(q + o, kc, vc, tab, KV, h / G, last + 1, hd, scale, y + o, ws, ws + ctx);
     }
     fd_free(w);
     return FD_OK;
@@ -135,7 +136,7 @@ static fd_status decode_check(const void *p, fd_error *err)
 {
     const fd_attn_decode_args *a = p;
     FD_TRY(check_heads(a->heads, a->kv_heads, a->head_dim, a->ctx, err));
-    FD_TRY(check_cache(a->kc, a->vc, a->pos, a->kv_heads, a->head_dim, a->ctx, err));
+    FD_TRY(check_cache(a->kc, a->vc, a->pages, a->pos, a->kv_heads, a->head_dim, a->ctx, err));
     if (!a->splits || a->splits > MAX_SPLITS)
         return fd_error_set(err, FD_ERR_INVALID, "splits must be in [1, %d], is %u", MAX_SPLITS, a->splits);
     int64_t n = (int64_t)a->heads * a->head_dim;
@@ -169,8 +170,8 @@ static fd_status decode_cpu(const fd_kernel *k, const void *p, fd_error *err)
     const fd_attn_decode_args *a = p;
     int64_t pos = *(const int32_t *)fd_tensor_data(a->pos);
     if (pos < -1) pos = -1;     /* n = min(pos + 1, C) <= 0: zero output, as on the device */
-    return attend_rows(fd_tensor_data(a->q), a->kc, a->vc, fd_tensor_data(a->y), pos, 1, a->heads, a->kv_heads,
-                       a->head_dim, a->ctx, a->scale, err);
+    return attend_rows(fd_tensor_data(a->q), a->kc, a->vc, a->pages, fd_tensor_data(a->y), pos, 1, a->heads,
+                       a->kv_heads, a->head_dim, a->ctx, a->scale, err);
 }
 
 static uint64_t decode_bytes(const void *p)
@@ -182,7 +183,7 @@ static uint64_t decode_bytes(const void *p)
 const fd_kernel FD_ATTN_DECODE = {
     .name = "attn_decode", .args = fd_attn_decode_args_table, .flags = FD_KERNEL_PDL, .max_block = 128,
     .check = decode_check, .dispatch = decode_dispatch, .cpu = decode_cpu, .bytes = decode_bytes,
-    .cuda = "#include \"ops/attn_decode.cuh\"\n",
+    .cuda = FD_KV_PAGE_CUDA "#include \"ops/attn_decode.cuh\"\n",
 };
 
 /* ---- prefill */
@@ -190,7 +191,7 @@ static fd_status prefill_check(const void *p, fd_error *err)
 {
     const fd_attn_prefill_args *a = p;
     FD_TRY(check_heads(a->heads, a->kv_heads, a->head_dim, a->ctx, err));
-    FD_TRY(check_cache(a->kc, a->vc, a->pos, a->kv_heads, a->head_dim, a->ctx, err));
+    FD_TRY(check_cache(a->kc, a->vc, a->pages, a->pos, a->kv_heads, a->head_dim, a->ctx, err));
     int64_t n = (int64_t)a->tokens * a->heads * a->head_dim;
     if (!a->tokens || a->q->numel != n || a->y->numel != n)
         return fd_error_set(err, FD_ERR_INVALID, "q and y must hold T x H x hd = %u x %u x %u values", a->tokens,
@@ -214,8 +215,8 @@ static fd_status prefill_cpu(const fd_kernel *k, const void *p, fd_error *err)
     (void)k;
     const fd_attn_prefill_args *a = p;
     int64_t start = *(const int32_t *)fd_tensor_data(a->pos);
-    return attend_rows(fd_tensor_data(a->q), a->kc, a->vc, fd_tensor_data(a->y), start, a->tokens, a->heads,
-                       a->kv_heads, a->head_dim, a->ctx, a->scale, err);
+    return attend_rows(fd_tensor_data(a->q), a->kc, a->vc, a->pages, fd_tensor_data(a->y), start, a->tokens,
+                       a->heads, a->kv_heads, a->head_dim, a->ctx, a->scale, err);
 }
 
 static uint64_t prefill_bytes(const void *p)
@@ -227,5 +228,5 @@ static uint64_t prefill_bytes(const void *p)
 const fd_kernel FD_ATTN_PREFILL = {
     .name = "attn_prefill", .args = fd_attn_prefill_args_table, .flags = FD_KERNEL_PDL, .max_block = 128,
     .check = prefill_check, .dispatch = prefill_dispatch, .cpu = prefill_cpu, .bytes = prefill_bytes,
-    .cuda = "#include \"ops/attn_prefill.cuh\"\n",
+    .cuda = FD_KV_PAGE_CUDA "#include \"ops/attn_prefill.cuh\"\n",
 };

@@ -6,9 +6,15 @@
  * KV * NG), 128 threads (4 warps). Block (s, y) serves kv head j = y / NG
  * and its query heads j G + g for g in group y % NG (AD_MAXG heads a group,
  * NG = ceil(G / AD_MAXG)), over its share of n = min(pos+1, C) positions:
- * shares of max(ceil(n/S), AD_MIN_CHUNK) positions, so the A = ceil(n/share)
- * first splits are active and the rest return at once (the graph is captured
- * once with S from the capacity; the length grows on the device).
+ * shares of ceil(n/S) positions rounded up to a multiple of AD_MIN_CHUNK
+ * (32), so the A = ceil(n/share) first splits are active and the rest return
+ * at once (the graph is captured once with S from the capacity; the length
+ * grows on the device).
+ *
+ * The cache is paged (ops/kv_page.cuh): a warp pass takes 32 positions from
+ * a multiple of 32, which lie in one page (FD_KV_PAGE is a multiple of 32),
+ * so a pass looks its page up once, and loads the next pass's entry while it
+ * works (the lookup is off the chain of k loads).
  *
  * A block per kv head, not per query head: each k and v row is read once
  * from memory for all the G query heads that use it (a block per query head
@@ -29,11 +35,13 @@
  * the ticket to 0, so every launch (and graph replay) starts from zero.
  * count: (H) i32 (KV * NG <= H tickets used). */
 #include "ops/attn_common.cuh"
+#include "ops/kv_page.cuh"
 #define AD_MAXHD 256       /* largest head_dim (attention.c check_heads) */
 #define AD_MAXG 8          /* query heads a block serves (attention.c AD_GROUP) */
 #define AD_WARPS 4
-#define AD_MIN_CHUNK 32    /* fewest positions a split takes, one warp pass: short contexts spread over
-                              more blocks, each a short chain (attention.c MIN_CHUNK) */
+#define AD_MIN_CHUNK 32    /* a split's share is a multiple of it, one warp pass: short contexts spread
+                              over more blocks, each a short chain (attention.c MIN_CHUNK), and a pass
+                              never straddles a page */
 #define AD_NEG_INF __int_as_float(0xff800000u)
 
 struct ad_smem {
@@ -91,8 +99,6 @@ __device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u
   for (u32 i = tid; i < ng * hd; i += blockDim.x) sm.q[i / hd][i % hd] = a.q[(u64)h0 * hd + i] * qs;
   __syncthreads();
 
-  const kc_t *K = a.kc + (u64)j * a.ctx * hd;
-  const vc_t *V = a.vc + (u64)j * a.ctx * hd;
   const u32 lo = s * per, hi = min(n, lo + per);
   float m[AD_MAXG], lsum[AD_MAXG], acc[AD_MAXG][8];
 #pragma unroll
@@ -101,14 +107,20 @@ __device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u
 #pragma unroll
     for (int i = 0; i < 8; i++) acc[g][i] = 0.0f;
   }
-  for (u32 t0 = lo + warp * 32; t0 < hi; t0 += AD_WARPS * 32) {
-    const u32 p = t0 + lane, cnt = min(32u, hi - t0);
+  u32 t0 = lo + warp * 32;
+  int page = t0 < hi ? a.pages[t0 / FD_KV_PAGE] : 0;
+  for (; t0 < hi; t0 += AD_WARPS * 32) {
+    const u32 p = t0 + lane, cnt = min(32u, hi - t0), tn = t0 + AD_WARPS * 32;
+    const int page_next = tn < hi ? a.pages[tn / FD_KV_PAGE] : 0;
+    const u64 row = fd_kv_page_row(page, a.kv_heads, j) + t0 % FD_KV_PAGE;   /* position t0's row */
+    const kc_t *K = a.kc + row * hd;
+    const vc_t *V = a.vc + row * hd;
     const bool valid = p < hi;
     float sc[AD_MAXG];
 #pragma unroll
     for (int g = 0; g < AD_MAXG; g++) sc[g] = 0.0f;
     if (valid) {
-      const kc_t *kr = K + (u64)p * hd;
+      const kc_t *kr = K + (u64)lane * hd;
 #pragma unroll 2
       for (u32 c = 0; c < hd / 8; c++) {
         float k[8];
@@ -141,7 +153,7 @@ __device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u
 #pragma unroll
       for (u32 u = 0; u < 2; u++) {
         const u32 r = r0 + u * PG;
-        vv[u] = on && r < cnt ? ld_v4(V + (u64)(t0 + r) * hd + li * 8) : fd_v4{0u, 0u, 0u, 0u};
+        vv[u] = on && r < cnt ? ld_v4(V + (u64)r * hd + li * 8) : fd_v4{0u, 0u, 0u, 0u};
       }
 #pragma unroll
       for (u32 u = 0; u < 2; u++) {
@@ -161,6 +173,7 @@ __device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u
       }
     }
     __syncwarp();                                     /* the weights are read before the next pass writes them */
+    page = page_next;
   }
 
   /* the warp's states: sums over its position groups, then to shared memory */
@@ -212,8 +225,8 @@ FD_KERNEL(fd_args a) {
   fd_pdl_launch();                                    /* the next kernel may start its weight-only prologue */
   const long long pe = (long long)a.pos[0] + 1;
   const u32 n = pe <= 0 ? 0u : pe < (long long)a.ctx ? (u32)pe : a.ctx;
-  u32 per = (n + a.splits - 1) / a.splits;
-  if (per < AD_MIN_CHUNK) per = AD_MIN_CHUNK;
+  u32 per = ((n + a.splits - 1) / a.splits + AD_MIN_CHUNK - 1) / AD_MIN_CHUNK * AD_MIN_CHUNK;
+  if (per < AD_MIN_CHUNK) per = AD_MIN_CHUNK;          /* n = 0 */
   const u32 A = (n + per - 1) / per;
   if (A == 0) {                                       /* nothing to attend (pos < 0): y = 0 */
     const u32 G = a.heads / a.kv_heads, NG = (G + AD_MAXG - 1) / AD_MAXG;

@@ -4,14 +4,17 @@
  * base 2). SIMT, no tensor cores.
  *
  * Layer: ops (device code of FD_ATTN_PREFILL, ops/attention.c). Grid
- * (ceil(T/16), H), 128 threads = 4 warps x 4 queries. BK = min(32, 4096/hd)
- * positions per tile. Shared: the 16 queries in f32 (pre-scaled by scale *
+ * (ceil(T/16), H), 128 threads = 4 warps x 4 queries. BK = 32 positions per
+ * tile (16 when hd > 128, for shared memory): a power of two dividing 32, so
+ * a tile lies in one page of the paged cache (ops/kv_page.cuh) and looks it
+ * up once; the next tile's entry is loaded while this one works. Shared: the 16 queries in f32 (pre-scaled by scale *
  * log2 e), the tile's k in 32-bit words with rows padded by one word (lane r
  * reads row r without bank conflicts), its v unpadded. Scores: lane r takes
  * position r of the tile for the warp's 4 queries; values: lane l owns the
  * words l, l+32, ... of each row (two dims each), the weights broadcast by
  * shuffles. Query t attends [0, min(pos+t, C-1)]. */
 #include "ops/attn_common.cuh"
+#include "ops/kv_page.cuh"
 #define AP_BQ 16
 #define AP_QW 4
 #define AP_KWORDS 2080      /* max over hd of BK * (hd/2 + 1) */
@@ -22,7 +25,7 @@ FD_KERNEL(fd_args a) {
   __shared__ __align__(16) float qs[AP_BQ * 256];
   __shared__ u32 ks[AP_KWORDS];
   __shared__ __align__(16) u32 vs[AP_VWORDS];
-  const u32 hd = a.head_dim, hw = hd / 2, kw = hw + 1, BK = min(32u, 4096u / hd), c8 = hd / 8;
+  const u32 hd = a.head_dim, hw = hd / 2, kw = hw + 1, BK = hd <= 128 ? 32u : 16u, c8 = hd / 8;
   const u32 H = a.heads, T = a.tokens, h = blockIdx.y, kvh = h / (H / a.kv_heads), q0 = blockIdx.x * AP_BQ;
   const u32 tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const float qscale = a.scale * FD_LOG2E;
@@ -47,8 +50,6 @@ FD_KERNEL(fd_args a) {
     if (p > (long long)a.ctx - 1) p = (long long)a.ctx - 1;
     kend = p + 1 > 0 ? p + 1 : 0;
   }
-  const kc_t *K = a.kc + (u64)kvh * a.ctx * hd;
-  const vc_t *V = a.vc + (u64)kvh * a.ctx * hd;
   float m[AP_QW], l[AP_QW], acc[AP_QW][4][2];
 #pragma unroll
   for (int qi = 0; qi < AP_QW; qi++) {
@@ -58,15 +59,21 @@ FD_KERNEL(fd_args a) {
     for (int i = 0; i < 4; i++) acc[qi][i][0] = acc[qi][i][1] = 0.0f;
   }
 
+  int page = kend > 0 ? a.pages[0] : 0;
   for (long long t0 = 0; t0 < kend; t0 += BK) {
+    const int page_next = t0 + BK < kend ? a.pages[(u32)(t0 + BK) / FD_KV_PAGE] : 0;
+    const u64 row = fd_kv_page_row(page, a.kv_heads, kvh) + (u32)t0 % FD_KV_PAGE;   /* position t0's row */
+    const kc_t *K = a.kc + row * hd;
+    const vc_t *V = a.vc + row * hd;
+    page = page_next;
     __syncthreads();                                   /* the previous tile is used up (and qs is written) */
     for (u32 c = tid; c < BK * c8; c += blockDim.x) {
       const u32 r = c / c8, part = c % c8;
       const long long key = t0 + r;
       fd_v4 kv = { 0, 0, 0, 0 }, vv = { 0, 0, 0, 0 };  /* rows past the end: zeros, never NaN garbage */
       if (key < kend) {
-        kv = ld_v4_stream(K + (u64)key * hd + part * 8);
-        vv = ld_v4_stream(V + (u64)key * hd + part * 8);
+        kv = ld_v4_stream(K + (u64)r * hd + part * 8);
+        vv = ld_v4_stream(V + (u64)r * hd + part * 8);
       }
       u32 *kd = ks + r * kw + part * 4;
       kd[0] = kv.x; kd[1] = kv.y; kd[2] = kv.z; kd[3] = kv.w;

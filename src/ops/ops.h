@@ -17,6 +17,23 @@
 fd_status fd_check_n(fd_error *err, uint32_t n, ...);
 void fd_grid_n(fd_dispatch *d, uint64_t n, unsigned per);
 
+/* The paged KV cache (include/foundry/ops.h, FD_KV_PAGE). Device code gets
+ * the page size from the kernel's text: FD_KV_PAGE_CUDA before the includes
+ * (ops/kv_page.cuh refuses to compile without it), so the C define is the
+ * one source. */
+#define FD_KV_XSTR_(x) #x
+#define FD_KV_XSTR(x) FD_KV_XSTR_(x)
+#define FD_KV_PAGE_CUDA "#define FD_KV_PAGE " FD_KV_XSTR(FD_KV_PAGE) "\n"
+/* kc and vc: whole pages (NP, KV, FD_KV_PAGE, hd), NP >= 1, 16-byte aligned;
+ * pages holds at least fd_kv_pages(ctx) entries. */
+fd_status fd_kv_check(fd_error *err, const fd_tensor *kc, const fd_tensor *vc, const fd_tensor *pages,
+                      uint32_t kv_heads, uint32_t head_dim, uint32_t ctx);
+/* For a CPU twin, before it addresses the cache: the host view of the table
+ * in *out, FD_ERR_INVALID if one of its first fd_kv_pages(ctx) entries is
+ * not a page of kc (the device trusts the table; the twin says so). */
+fd_status fd_kv_table_ref(fd_error *err, const fd_tensor *kc, const fd_tensor *pages, uint32_t kv_heads,
+                          uint32_t head_dim, uint32_t ctx, const int32_t **out);
+
 /* A family's weight policies, one stage per FLOAT and QUANT dtype of
  * FD_DTYPE_LIST (QREAD included), each named after its dtype: FD_WEIGHT_POLICIES defines the
  * stages (kind FD_POLICY_KIND, device code ops/<FD_POLICY_DIR>/policy_<name>.cuh,

@@ -4,7 +4,8 @@
  * Layer: ops. Legend: T tokens, H query heads, KV kv heads, hd head_dim, C
  * cache capacity.  q, qr: (T, H*hd) f32 (qr may be q); k, v: (T, KV*hd) f32;
  * inv_freq: (hd/2) f32; pos: (1) i32 (device), the first token's position;
- * kc, vc: (KV, C, hd) f16 | bf16; flag: (1) i32. Device code in rope_kv.cuh;
+ * kc, vc: (NP, KV, P, hd) f16 | bf16 addressed through the page table pages
+ * (include/foundry/ops.h, FD_KV_PAGE); flag: (1) i32. Device code in rope_kv.cuh;
  * the rotation is fd_rope_pair there and fd_rope_pair_ref here (ref.c). */
 #include "ops/ops.h"
 
@@ -21,10 +22,7 @@ static fd_status rope_check(const void *p, fd_error *err)
     if (a->k->numel != nk || a->v->numel != nk)
         return fd_error_set(err, FD_ERR_INVALID, "k and v must hold T x KV x hd = %u x %u x %u values", a->tokens,
                             a->kv_heads, hd);
-    int64_t nc = (int64_t)a->kv_heads * a->ctx * hd;
-    if (a->kc->numel != nc || a->vc->numel != nc)
-        return fd_error_set(err, FD_ERR_INVALID, "kc and vc must hold KV x C x hd = %u x %u x %u values",
-                            a->kv_heads, a->ctx, hd);
+    FD_TRY(fd_kv_check(err, a->kc, a->vc, a->pages, a->kv_heads, hd, a->ctx));
     if (a->inv_freq->numel != hd / 2)
         return fd_error_set(err, FD_ERR_INVALID, "inv_freq must hold hd / 2 = %u values", hd / 2);
     if (a->pos->numel < 1 || a->flag->numel < 1) return fd_error_set(err, FD_ERR_INVALID, "pos and flag hold one value");
@@ -47,8 +45,10 @@ static void put(const fd_tensor *t, size_t i, float v)
 
 static fd_status rope_cpu(const fd_kernel *k, const void *p, fd_error *err)
 {
-    (void)k, (void)err;
+    (void)k;
     const fd_rope_kv_args *a = p;
+    const int32_t *pages;
+    FD_TRY(fd_kv_table_ref(err, a->kc, a->pages, a->kv_heads, a->head_dim, a->ctx, &pages));
     const float *q = fd_tensor_data(a->q), *kk = fd_tensor_data(a->k), *v = fd_tensor_data(a->v);
     const float *inv = fd_tensor_data(a->inv_freq);
     float *qr = fd_tensor_data(a->qr);
@@ -69,7 +69,7 @@ static fd_status rope_cpu(const fd_kernel *k, const void *p, fd_error *err)
             continue;
         }
         for (uint32_t j = 0; j < a->kv_heads; j++) {
-            size_t o = ((size_t)t * a->kv_heads + j) * hd, c = ((size_t)j * a->ctx + (size_t)P) * hd;
+            size_t o = ((size_t)t * a->kv_heads + j) * hd, c = fd_kv_row(pages, a->kv_heads, j, (uint32_t)P) * hd;
             for (uint32_t d = 0; d < half; d++) {
                 float lo = kk[o + d], hi = kk[o + d + half];
                 fd_rope_pair_ref(&lo, &hi, fp * inv[d]);
@@ -90,5 +90,5 @@ static uint64_t rope_bytes(const void *p)
 const fd_kernel FD_ROPE_KV = {
     .name = "rope_kv", .args = fd_rope_kv_args_table, .flags = FD_KERNEL_INPLACE | FD_KERNEL_PDL, .max_block = 256,
     .check = rope_check, .dispatch = rope_dispatch, .cpu = rope_cpu, .bytes = rope_bytes,
-    .cuda = "#include \"ops/rope_kv.cuh\"\n",
+    .cuda = FD_KV_PAGE_CUDA "#include \"ops/rope_kv.cuh\"\n",
 };

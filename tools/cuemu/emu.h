@@ -140,3 +140,18 @@ static inline u32 __byte_perm(u32 x, u32 y, u32 s) {   // byte i of the result: 
 static inline int fd_dp4a(u32 a, u32 b, int c) {
   for (int k = 0; k < 4; k++) c += (int)(signed char)(a >> 8 * k) * (int)(signed char)(b >> 8 * k); return c; }
 #define FD_KERNEL void FD_NAME
+// the paged KV cache (ops/kv_page.cuh): P = FD_KV_PAGE (the library's 64 unless the build says otherwise, so
+// run.sh can try other page sizes); a table of ceil(C / P) entries over np physical pages
+#ifndef FD_KV_PAGE
+#define FD_KV_PAGE 64
+#endif
+// mode 0: the identity (np = ceil(C / P)); 1: a random permutation; 2: distinct random pages of a pool 3 pages
+// larger (what a table of one sequence among several looks like)
+static std::vector<int> kv_table(u32 C, int mode, u32 *np) {
+  u32 n = (C + FD_KV_PAGE - 1) / FD_KV_PAGE; *np = n + (mode == 2 ? 3 : 0);
+  std::vector<int> all(*np); for (u32 i = 0; i < *np; i++) all[i] = (int)i;
+  static uint64_t r = 0x9e3779b97f4a7c15ull;
+  if (mode) for (u32 i = *np - 1; i > 0; i--) { r ^= r << 13; r ^= r >> 7; r ^= r << 17; std::swap(all[i], all[r % (i + 1)]); }
+  all.resize(n); return all; }
+static inline size_t kv_row(const std::vector<int> &t, u32 KV, u32 j, u32 p) {
+  return ((size_t)t[p / FD_KV_PAGE] * KV + j) * FD_KV_PAGE + p % FD_KV_PAGE; }

@@ -1,22 +1,32 @@
 #!/bin/sh
 # run.sh — builds and runs the CPU emulations of the attention, RoPE,
-# argmax, q/k-norm rows (qkv/rows.cuh) and sampler kernels and of the int8
+# argmax, q/k-norm rows (qkv/rows.cuh), QKV RoPE epilogue and sampler kernels and of the int8
 # GEMV contract per quantized policy (see emu.h). Needs a C++17 and a C
 # compiler with OpenMP; no GPU, no CUDA. The sampler's reference is the
 # library's (FD_LIB, default build/libfoundry.a; its case is skipped, saying
 # so, without one).
 #   tools/cuemu/run.sh       exit 0 if every case matches its reference
+#   CUEMU_PAGES="32 128" tools/cuemu/run.sh   also decode and prefill with those page sizes
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$here/../../src
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 rc=0
-for t in decode prefill argmax rope qkv_norm; do
+for t in decode prefill argmax rope qkv_norm qkv_epi; do
   ${CXX:-g++} -O1 -std=c++17 -w -I"$here" -I"$src" -o "$out/$t" "$here/$t.cpp"
   "$out/$t" >"$out/$t.txt" || rc=1
   echo "$t: $(tail -n 1 "$out/$t.txt")"
   [ $rc = 0 ] || cat "$out/$t.txt"
+done
+# other page sizes of the paged KV cache (the library's is 64), where asked: CUEMU_PAGES="32 128"
+for P in ${CUEMU_PAGES:-}; do
+  for t in decode prefill; do
+    ${CXX:-g++} -O1 -std=c++17 -w -DFD_KV_PAGE=$P -I"$here" -I"$src" -o "$out/${t}_p$P" "$here/$t.cpp"
+    "$out/${t}_p$P" >"$out/${t}_p$P.txt" || rc=1
+    echo "$t, pages of $P: $(tail -n 1 "$out/${t}_p$P.txt")"
+    [ $rc = 0 ] || cat "$out/${t}_p$P.txt"
+  done
 done
 lib=${FD_LIB:-$here/../../build/libfoundry.a}
 if [ -f "$lib" ]; then

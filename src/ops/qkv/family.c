@@ -55,8 +55,7 @@ static fd_status qkv_check(const void *p, fd_error *err)
     FD_TRY(numel_is(err, "b1", a->b1, a->rows1));
     FD_TRY(numel_is(err, "b2", a->b2, a->rows2));
     FD_TRY(numel_is(err, "q", a->q, (uint64_t)H * hd));
-    FD_TRY(numel_is(err, "kc", a->kc, (uint64_t)KV * a->ctx * hd));
-    FD_TRY(numel_is(err, "vc", a->vc, (uint64_t)KV * a->ctx * hd));
+    FD_TRY(fd_kv_check(err, a->kc, a->vc, a->pages, KV, hd, a->ctx));
     FD_TRY(numel_is(err, "pos", a->pos, 1));
     FD_TRY(numel_is(err, "flag", a->flag, 1));
     return numel_is(err, "inv_freq", a->inv_freq, hd / 2);
@@ -79,6 +78,9 @@ static uint64_t qkv_bytes(const void *p)
 
 static fd_status qkv_cpu(const fd_compound *c, const void *p, fd_error *err)
 {
+    const fd_qkv_args *a = p;
+    const int32_t *pages;
+    FD_TRY(fd_kv_table_ref(err, a->kc, a->pages, a->kv_heads, a->head_dim, a->ctx, &pages));
     fd_gemv_view v = view_of(p);
     return fd_gemv_view_cpu(c, p, &v, err);
 }
@@ -88,6 +90,7 @@ static fd_status rope_kv_cpu(const void *p, void *io)
 {
     const fd_qkv_args *a = p;
     const fd_gemv_io *s = io;
+    const int32_t *pages = fd_tensor_data(a->pages);   /* checked once by the family's cpu (qkv_cpu) */
     uint32_t half = a->head_dim / 2, j = s->j, pos = (uint32_t)*(const int32_t *)fd_tensor_data(a->pos);
     int fits = pos < a->ctx;
     const float *b0 = fd_tensor_data(a->b0), *b1 = fd_tensor_data(a->b1), *b2 = fd_tensor_data(a->b2);
@@ -102,14 +105,14 @@ static fd_status rope_kv_cpu(const void *p, void *io)
             q[h * a->head_dim + i] = lo;
             q[h * a->head_dim + i + half] = hi;
         } else if (fits) {
-            size_t o = ((size_t)(h - a->heads) * a->ctx + pos) * a->head_dim + i;
+            size_t o = fd_kv_row(pages, a->kv_heads, h - a->heads, pos) * a->head_dim + i;
             kc[o] = fd_f32_to_f16(lo);
             kc[o + half] = fd_f32_to_f16(hi);
         }
     }
     if (j < a->rows2 && fits) {
         uint32_t g = j / a->head_dim, d = j - g * a->head_dim;
-        vc[((size_t)g * a->ctx + pos) * a->head_dim + d] = fd_f32_to_f16(s->v[2] + b2[j]);
+        vc[fd_kv_row(pages, a->kv_heads, g, pos) * a->head_dim + d] = fd_f32_to_f16(s->v[2] + b2[j]);
     }
     if (j == 0 && !fits) *(int32_t *)fd_tensor_data(a->flag) = 1;
     return FD_OK;
@@ -118,7 +121,8 @@ static fd_status rope_kv_cpu(const void *p, void *io)
 static const fd_stage_arg rope_kv_args[] = {
     { "b0", FD_ARG_IN, FD_ACT, FD_PT_TENSOR }, { "b1", FD_ARG_IN, FD_ACT, FD_PT_TENSOR },
     { "b2", FD_ARG_IN, FD_ACT, FD_PT_TENSOR }, { "pos", FD_ARG_IN, FD_IDS, FD_PT_TENSOR },
-    { "inv_freq", FD_ARG_IN, FD_ACT, FD_PT_TENSOR }, { "q", FD_ARG_OUT, FD_ACT, FD_PT_TENSOR },
+    { "inv_freq", FD_ARG_IN, FD_ACT, FD_PT_TENSOR }, { "pages", FD_ARG_IN, FD_IDS, FD_PT_TENSOR },
+    { "q", FD_ARG_OUT, FD_ACT, FD_PT_TENSOR },
     { "kc", FD_ARG_OUT, FD_DT(F16), FD_PT_TENSOR }, { "vc", FD_ARG_OUT, FD_DT(F16), FD_PT_TENSOR },
     { "flag", FD_ARG_OUT, FD_IDS, FD_PT_TENSOR }, { "heads", FD_ARG_PARAM, 0, FD_PT_uint32_t },
     { "kv_heads", FD_ARG_PARAM, 0, FD_PT_uint32_t }, { "head_dim", FD_ARG_PARAM, 0, FD_PT_uint32_t },
@@ -126,7 +130,8 @@ static const fd_stage_arg rope_kv_args[] = {
 };
 const fd_stage FD_STAGE_EPI_ROPE_KV = { "rope_kv", FD_GEMV_EPILOGUE, rope_kv_args,
                                         sizeof rope_kv_args / sizeof rope_kv_args[0],
-                                        "#include \"ops/qkv/epi_rope_kv.cuh\"\n", 0, 3, 0, FD_F32, rope_kv_cpu };
+                                        FD_KV_PAGE_CUDA "#include \"ops/qkv/epi_rope_kv.cuh\"\n", 0, 3, 0, FD_F32,
+                                        rope_kv_cpu };
 
 /* Every weight policy, with and without the RMSNorm input stage. */
 static int qkv_enumerate(size_t i, fd_compound_desc *d)

@@ -1,7 +1,7 @@
 /* rows.cuh — the prefill side of the QKV family's epilogue, for T tokens
  * whose q/k/v products (bias included) a GEMM wrote in the family's row
  * order: RoPE at each token's position, q out in head order, k and v into
- * the cache. One block per token.
+ * the cache through the page table (ops/kv_page.cuh). One block per token.
  *
  * With FD_QK_NORM defined (FD_QKV_ROWS_NORM), each q and k head is first
  * RMS-normalized over its head_dim values and scaled by q_norm / k_norm: a
@@ -10,12 +10,14 @@
  *
  * Layer: ops (device code of FD_QKV_ROWS and FD_QKV_ROWS_NORM, ops/qkv/rows.c). */
 #include "ops/math.cuh"
+#include "ops/kv_page.cuh"
 FD_KERNEL(fd_args a) {
   fd_pdl_wait();
   u32 t = blockIdx.x, half = a.head_dim / 2, pairs = (a.heads + a.kv_heads) * half;
   u32 R = 2 * pairs + a.kv_heads * a.head_dim;
   int p = a.pos[0] + (int)t;
   bool fits = p >= 0 && (u32)p < a.ctx;
+  const u64 row0 = fits ? fd_kv_row(a.pages, a.kv_heads, 0, (u32)p) : 0;   /* kv head g: row0 + g * FD_KV_PAGE */
   const float *y = a.y + (u64)t * R;
   float *q = a.q + (u64)t * a.heads * a.head_dim;
 #ifdef FD_QK_NORM
@@ -43,14 +45,14 @@ FD_KERNEL(fd_args a) {
       q[h * a.head_dim + i] = lo;
       q[h * a.head_dim + i + half] = hi;
     } else if (fits) {
-      u64 o = ((u64)(h - a.heads) * a.ctx + (u32)p) * a.head_dim + i;
+      u64 o = (row0 + (u64)(h - a.heads) * FD_KV_PAGE) * a.head_dim + i;
       st(a.kc, o, lo);
       st(a.kc, o + half, hi);
     }
   }
   for (u32 j = threadIdx.x; fits && j < a.kv_heads * a.head_dim; j += blockDim.x) {
     u32 g = j / a.head_dim, d = j - g * a.head_dim;
-    st(a.vc, ((u64)g * a.ctx + (u32)p) * a.head_dim + d, y[2 * pairs + j]);
+    st(a.vc, (row0 + (u64)g * FD_KV_PAGE) * a.head_dim + d, y[2 * pairs + j]);
   }
   if (!fits && threadIdx.x == 0) a.flag[0] = 1;
 }
