@@ -6,8 +6,9 @@
  * the prefill entry; top-5 logits within 1e-2 absolute, top-1 equal except
  * at a near tie (the reference's top-1 and top-2 closer than the bound).
  * One checkpoint's config.json is in the pre-transformers-5 style. Qwen3
- * checkpoints (tests/data/qwen3_tiny_*) are checked the same way; that test
- * skips, naming the folder, until they are committed. */
+ * checkpoints (tests/data/qwen3_tiny_*) and the llama-style ones
+ * (llama_tiny_*, mistral_tiny_*, smollm3_tiny_*) are checked the same way;
+ * each test skips, naming the folder, until its checkpoints are committed. */
 #include <dirent.h>
 #include <jansson.h>
 #include "check.h"
@@ -101,4 +102,12 @@ static void test_qwen3_goldens(void)
     if (!check_all("qwen3_tiny_")) SKIP("no %s/qwen3_tiny_* folder yet (tools/gpu/model.sh writes them)", FD_TEST_DATA);
 }
 
-TEST_MAIN(test_goldens, test_qwen3_goldens)
+/* The llama-style descriptors (Llama 3 with its RoPE scaling, Mistral; SmolLM3
+ * where committed): tiny checkpoints from tools/parity.py --goldens. */
+static void test_llama_goldens(void)
+{
+    int n = check_all("llama_tiny_") + check_all("mistral_tiny_") + check_all("smollm3_tiny_");
+    if (!n) SKIP("no %s/{llama,mistral,smollm3}_tiny_* folder yet (tools/parity.py --goldens writes them)", FD_TEST_DATA);
+}
+
+TEST_MAIN(test_goldens, test_qwen3_goldens, test_llama_goldens)
