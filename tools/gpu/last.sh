@@ -1,0 +1,57 @@
+#!/bin/bash
+# last.sh — a session's closing GPU call in one script that always hands its logs back: everything runs
+# under a wall budget (LIMIT seconds, default 500), each step capped by what is left, and OUT/last.tgz is
+# written on exit whatever happened (the device tool returns only a few files: the tarball and the log).
+#   tools/gpu/last.sh OUT     (repository root on the GPU machine; .dev carried)
+# Steps: build; in the background llama.cpp's build and our writer's 0.5B f16 / q8_0 / q4_0 GGUF files; the
+# GPU CTest entries; bench_attention --quick and the sampler's graph figures; foundry bench on those files at
+# depths 0 and 4096; then, if llama.cpp built in time, foundry serve / llama-server (1, 8, 32 streams) and
+# foundry / llama-bench on the same files.
+set -u
+OUT=${1:?usage: last.sh OUT}; mkdir -p "$OUT/l"; L=$OUT/l
+ROOT=$(pwd); END=$(( $(date +%s) + ${LIMIT:-500} ))
+export FOUNDRY_CACHE_DIR=/tmp/fdcache SRC=$ROOT/.dev/peer/llama-src.tar.xz
+left() { echo $(( END - $(date +%s) )); }
+cap() { local l=$(( $(left) - 10 )); [ $l -lt $1 ] && echo $(( l > 1 ? l : 1 )) || echo $1; }
+step() { echo "=== $* ($(date +%T), $(left) s left)"; }
+finish() { tar czf "$OUT/last.tgz" -C "$OUT" l 2>/dev/null; }
+trap finish EXIT
+step build
+cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$ROOT/.dev/deps" >$L/build.log 2>&1 &&
+  cmake --build build-gpu -j 16 >>$L/build.log 2>&1 || { grep -E "error" $L/build.log | head -20; exit 1; }
+nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee $L/card.txt
+mkdir -p /tmp/llama /tmp/q
+( bash .dev/shared/tools/peer/device_llama.sh build >$L/llama_build.log 2>&1; touch /tmp/llama/done ) &
+( for d in q8_0 f16 q4_0; do
+    build-gpu/bench_make_gguf qwen2.5-0.5b $d /tmp/q/qwen2.5-0.5b-$d.gguf \
+      .dev/shared/models/qwen2.5-0.5b-instruct-shape/tokenizer.json >>$L/make_gguf.log 2>&1
+  done; touch /tmp/q/done ) &
+step ctest
+(cd build-gpu && timeout $(cap 150) ctest -j 6 --timeout 120 -E "kernels_compile_all" -R "gpu|cuda|GPU|handover" \
+  --output-on-failure) >$L/ctest.log 2>&1
+grep -E "tests passed|tests failed|\*\*\*Failed|Timeout|Failed" $L/ctest.log | head -20
+step attention and sampler
+timeout $(cap 40) build-gpu/bench_attention --quick >$L/bench_attention.jsonl 2>&1; grep -E "attn_decode|sample" $L/bench_attention.jsonl
+timeout $(cap 30) build-gpu/test_sample test_gpu_graph 2>&1 | grep -E "sample V|failed"
+step foundry bench on our files
+while [ ! -f /tmp/q/done ] && [ $(left) -gt 60 ]; do sleep 2; done
+for d in f16 q8_0 q4_0; do
+  g=/tmp/q/qwen2.5-0.5b-$d.gguf; [ -f $g ] || continue
+  timeout $(cap 60) build-gpu/foundry bench -m $g -p 512 -n 128 -r 3 -d 0,4096 2>&1 | tee $L/bench_$d.txt | grep -E "^\| |copy bandwidth"
+done
+step llama.cpp
+while [ ! -f /tmp/llama/done ] && [ $(left) -gt 150 ]; do sleep 2; done
+tail -2 $L/llama_build.log
+if [ -x /tmp/llama/b/bin/llama-server ] && [ $(left) -gt 120 ]; then
+  step serve
+  REQS=1 timeout $(cap 150) bash tools/gpu/serve.sh $L/serve /tmp/q/qwen2.5-0.5b-q8_0.gguf /tmp/llama/b/bin 2>&1 | tail -14
+fi
+if [ -x /tmp/llama/b/bin/llama-bench ] && [ $(left) -gt 30 ]; then
+  step llama-bench
+  for d in f16 q8_0 q4_0; do
+    [ $(left) -gt 25 ] || break
+    timeout $(cap 40) /tmp/llama/b/bin/llama-bench -m /tmp/q/qwen2.5-0.5b-$d.gguf -p 512 -n 128 -r 3 -fa 1 -ngl 99 \
+      -o md 2>&1 | tee $L/llama_$d.txt | grep -E "^\|"
+  done
+fi
+step done
