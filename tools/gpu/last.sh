@@ -5,7 +5,7 @@
 #   tools/gpu/last.sh OUT     (repository root on the GPU machine; .dev carried)
 # Steps: build; in the background llama.cpp's build and our writer's 0.5B f16 / q8_0 / q4_0 GGUF files; the
 # GPU CTest entries; bench_attention --quick and the sampler's graph figures; foundry bench on those files at
-# depths 0 and 4096; then, if llama.cpp built in time, foundry serve / llama-server (1, 8, 32 streams) and
+# depths 0 and 4096 (this tree, then the old one, .dev/old); then, if llama.cpp built in time, foundry serve / llama-server (1, 8, 32 streams) and
 # foundry / llama-bench on the same files.
 set -u
 OUT=${1:?usage: last.sh OUT}; mkdir -p "$OUT/l"; L=$OUT/l
@@ -21,6 +21,8 @@ cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$ROOT/.d
   cmake --build build-gpu -j 16 >>$L/build.log 2>&1 || { grep -E "error" $L/build.log | head -20; exit 1; }
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee $L/card.txt
 mkdir -p /tmp/llama /tmp/q
+[ -d .dev/old/src ] && ( cmake -S .dev/old -B build-old -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$ROOT/.dev/deps" \
+  >$L/build_old.log 2>&1 && cmake --build build-old -j 8 --target foundry >>$L/build_old.log 2>&1 ) &
 ( bash .dev/shared/tools/peer/device_llama.sh build >$L/llama_build.log 2>&1; touch /tmp/llama/done ) &
 ( for d in q8_0 f16 q4_0; do
     build-gpu/bench_make_gguf qwen2.5-0.5b $d /tmp/q/qwen2.5-0.5b-$d.gguf \
@@ -39,6 +41,14 @@ for d in f16 q8_0 q4_0; do
   g=/tmp/q/qwen2.5-0.5b-$d.gguf; [ -f $g ] || continue
   timeout $(cap 60) build-gpu/foundry bench -m $g -p 512 -n 128 -r 3 -d 0,4096 2>&1 | tee $L/bench_$d.txt | grep -E "^\| |copy bandwidth"
 done
+if [ -x build-old/foundry ]; then
+  step the old tree on the same files
+  for d in f16 q8_0; do
+    [ $(left) -gt 200 ] || break
+    timeout $(cap 50) build-old/foundry bench -m /tmp/q/qwen2.5-0.5b-$d.gguf -p 512 -n 128 -r 3 -d 0,4096 2>&1 |
+      tee $L/bench_old_$d.txt | grep -E "^\| "
+  done
+fi
 step llama.cpp
 while [ ! -f /tmp/llama/done ] && [ $(left) -gt 150 ]; do sleep 2; done
 tail -2 $L/llama_build.log
