@@ -53,7 +53,9 @@ static inline void test_blocks(fd_dtype dt, const float *x, unsigned char *q, si
             q[b * bb + i] = (unsigned char)((u >> 8) ^ (u >> 16) ^ (uint32_t)i * 37u);
         }
         uint16_t h[2] = { fd_f32_to_f16(v[0] / 16.0f), fd_f32_to_f16(v[1]) };
-        memcpy(q + b * bb, h, dt == FD_Q4_1 || dt == FD_Q5_1 ? 4 : 2);
+        if (be == 256) h[0] = fd_f32_to_f16(v[0] / 256.0f), h[1] = fd_f32_to_f16(v[1] / 64.0f);   /* 6-bit scales */
+        int mins = dt == FD_Q4_1 || dt == FD_Q5_1 || dt == FD_Q4_K || dt == FD_Q5_K;
+        memcpy(q + b * bb + (dt == FD_Q6_K ? 208 : 0), h, mins ? 4 : 2);   /* q6_k's d is last */
     }
 }
 
