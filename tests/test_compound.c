@@ -214,7 +214,7 @@ static void test_cpu_matrix(void)
     }
     int np = 0;   /* 11 main x epilogue pairs x 2 inputs per weight policy: one per FLOAT and QUANT dtype */
     for (int t = 0; t < FD_DTYPE_COUNT; t++) np += fd_dtype_is_float((fd_dtype)t) || fd_dtype_is_quant((fd_dtype)t);
-    CHECK_EQ(np, 13);
+    CHECK_EQ(np, 15);
     CHECK_EQ(n, 22 * np);
     /* quantized policies need cols a multiple of 32 and say so */
     fd_compound *c;
@@ -362,7 +362,7 @@ static void test_gpu_chain(void)
 
 /* The int8 activation contract's error against the f32-activation product
  * (fd_gemv_ref's double sums of dequantized weights times f32 x), for q8_0,
- * q4_0 and the super-block types (q4_k, q5_k, q6_k, iq4_xs), with plain x and with outlier channels (three channels 100x
+ * q4_0 and the super-block types (q2_k .. q6_k, iq4_xs), with plain x and with outlier channels (three channels 100x
  * larger, as real models' activations have). Bound per output j (the kernel
  * bound DESIGN.md states): |y_int8 - y_f32| <= sum over blocks b of
  * (amax_b / 254) sum_{i in b} |w_ji|, since each x is off by at most half
@@ -373,8 +373,8 @@ static void test_int8_bound(void)
 {
     enum { N = 64, K = 1024 };
     fd_foundry *cpu = make_cpu();
-    const fd_dtype dts[] = { FD_Q8_0, FD_Q4_0, FD_Q4_K, FD_Q5_K, FD_Q6_K, FD_IQ4_XS };
-    for (int d = 0; d < 6; d++)
+    const fd_dtype dts[] = { FD_Q8_0, FD_Q4_0, FD_Q2_K, FD_Q3_K, FD_Q4_K, FD_Q5_K, FD_Q6_K, FD_IQ4_XS };
+    for (int d = 0; d < 8; d++)
         for (int outl = 0; outl < 2; outl++) {
             fd_compound *c;
             CHECK_OK(fd_compound_build(GEMV(NULL, fd_gemv_policy(dts[d]), &FD_STAGE_GEMV, NULL), &c, NULL), (fd_error *)NULL);

@@ -182,10 +182,10 @@ static void test_cpu_matrix(void)
         for (size_t j = 0; j < sizeof t / sizeof t[0]; j++) (void)fd_tensor_free(t[j]);
         fd_compound_destroy(c);
     }
-    int np = 0;   /* 8 variants per weight policy: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, iq4_nl, q4_k, q5_k,
-                   * q6_k, iq4_xs */
+    int np = 0;   /* 8 variants per weight policy: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_k .. q6_k, iq4_nl,
+                   * iq4_xs */
     for (int t = 0; t < FD_DTYPE_COUNT; t++) np += fd_gemm_policy((fd_dtype)t) != NULL;
-    CHECK_EQ(np, 13);
+    CHECK_EQ(np, 15);
     CHECK_EQ(count, 8 * np);
     for (int t = 0; t < FD_DTYPE_COUNT; t++)
         if (fd_gemm_policy((fd_dtype)t))

@@ -1,6 +1,6 @@
 /* test_int8_kquant.c — the CPU twin of the super-block GEMV policies
- * (ops/gemv/int8_kquant.c: q4_k, q5_k, q6_k, iq4_xs on the int8 activation
- * contract) against an independent product: the row dequantized by
+ * (ops/gemv/int8_kquant.c: q2_k, q3_k, q4_k, q5_k, q6_k, iq4_xs on the
+ * int8 activation contract) against an independent product: the row dequantized by
  * base/quant_k.c / quant_iq4.c (gguf-py's values bit for bit), times x's
  * int8 blocks d_b q_i, summed in double. Random blocks (random bytes: every
  * scale, min, quant and high bit; random f16 d and dmin), random x with an
@@ -25,16 +25,16 @@ static void random_blocks(fd_dtype dt, unsigned char *w, size_t n)
     for (size_t b = 0; b < nb; b++) {
         uint16_t d = fd_f32_to_f16(rng_uniform(&seed) * 0.02f), dmin = fd_f32_to_f16(rng_uniform(&seed) * 0.02f);
         unsigned char *p = w + b * bb;
-        if (dt == FD_Q6_K) memcpy(p + 208, &d, 2);
-        else memcpy(p, &d, 2);
-        if (dt == FD_Q4_K || dt == FD_Q5_K) memcpy(p + 2, &dmin, 2);
+        size_t at = dt == FD_Q2_K ? 80 : dt == FD_Q3_K ? 108 : dt == FD_Q6_K ? 208 : 0;   /* where d (and dmin) sit */
+        memcpy(p + at, &d, 2);
+        if (dt == FD_Q2_K || dt == FD_Q4_K || dt == FD_Q5_K) memcpy(p + at + 2, &dmin, 2);
     }
 }
 
 static void test_twin(void)
 {
     enum { R = 24, K = 2048 };
-    const fd_dtype dts[] = { FD_Q4_K, FD_Q5_K, FD_Q6_K, FD_IQ4_XS };
+    const fd_dtype dts[] = { FD_Q2_K, FD_Q3_K, FD_Q4_K, FD_Q5_K, FD_Q6_K, FD_IQ4_XS };
     for (size_t t = 0; t < sizeof dts / sizeof dts[0]; t++)
         for (int outl = 0; outl < 2; outl++) {
             fd_dtype dt = dts[t];
@@ -70,7 +70,7 @@ static void test_twin(void)
             CHECK(den > 0);
             free(w);
         }
-    CHECK(!fd_int8_superblock(FD_Q8_0) && !fd_int8_superblock(FD_Q2_K));
+    CHECK(!fd_int8_superblock(FD_Q8_0) && !fd_int8_superblock(FD_IQ4_NL));
 }
 
 static void setup(void)

@@ -6,7 +6,7 @@
  * Bounds: q vs the independent computation 1e-5 relative (f32 products vs
  * double); cached k, v rows: 1e-3 (stored as f16, one rounding); GPU vs CPU
  * composition: q 1e-5, k/v rows 1e-3 (f16 rounding of nearly equal values
- * can land one step apart); q8_0, q4_k, q6_k (int8 x, test_compound.c says why) 2e-3. */
+ * can land one step apart); q8_0, q2_k, q4_k, q6_k (int8 x, test_compound.c says why) 2e-3. */
 #include <time.h>
 #include "check.h"
 #include "gpu.h"
@@ -193,7 +193,7 @@ static void test_gpu_parity(void)
     if (!gpu) SKIP("%s", gpu_why);
     fd_foundry *cpu = make_cpu();
     const shape shapes[] = { { 14, 2, 64, 896, 32768 }, { 12, 2, 128, 1536, 32768 } };
-    const fd_dtype dts[] = { FD_F16, FD_Q8_0, FD_BF16, FD_Q4_K, FD_Q6_K };   /* super-block types: D = 1536 only */
+    const fd_dtype dts[] = { FD_F16, FD_Q8_0, FD_BF16, FD_Q2_K, FD_Q4_K, FD_Q6_K };   /* super-block types: D = 1536 only */
     const int32_t positions[] = { 0, 7, 1000, 32767, 32768 };
     for (size_t si = 0; si < 2; si++) {
         host h;

@@ -10,7 +10,7 @@
 
 static uint64_t seed;
 static const fd_dtype dts[] = { FD_F32, FD_F16, FD_BF16, FD_Q8_0, FD_Q4_0, FD_Q4_1, FD_Q5_0, FD_Q5_1, FD_IQ4_NL,
-                                FD_Q4_K, FD_Q5_K, FD_Q6_K, FD_IQ4_XS };
+                                FD_Q2_K, FD_Q3_K, FD_Q4_K, FD_Q5_K, FD_Q6_K, FD_IQ4_XS };
 /* a row of d values, or of the next whole 256-value super-block for the super-block types */
 static uint32_t dim_for(fd_dtype dt, uint32_t d) { return fd_dtype_block_elems(dt) == 256 ? (d + 255) / 256 * 256 : d; }
 

@@ -19,6 +19,8 @@ struct fd_q5_0 { u16 d; unsigned char qh[4]; unsigned char qs[16]; };
 struct fd_q5_1 { u16 d, m; unsigned char qh[4]; unsigned char qs[16]; };
 struct fd_iq4_nl { u16 d; unsigned char qs[16]; };
 /* 256-value super-blocks (layouts: include/foundry/dtype.h) */
+struct fd_q2_k { unsigned char scales[16]; unsigned char qs[64]; u16 d, dmin; };
+struct fd_q3_k { unsigned char hmask[32]; unsigned char qs[64]; unsigned char scales[12]; u16 d; };
 struct fd_q4_k { u16 d, dmin; unsigned char scales[12]; unsigned char qs[128]; };
 struct fd_q5_k { u16 d, dmin; unsigned char scales[12]; unsigned char qh[32]; unsigned char qs[128]; };
 struct fd_q6_k { unsigned char ql[128]; unsigned char qh[64]; signed char scales[16]; u16 d; };
@@ -73,6 +75,16 @@ __device__ __forceinline__ float fd_q45_k_val(const unsigned char *blk, const un
   u32 q = (qs[s / 2 * 32 + j] >> (4 * (s % 2)) & 15u) | (qh ? (qh[j] >> s & 1u) << 4 : 0u);
   float dl = __fmul_rn(fd_h2f(*(const u16 *)blk), (float)sc), ml = __fmul_rn(fd_h2f(*(const u16 *)(blk + 2)), (float)m);
   return __fsub_rn(__fmul_rn(dl, (float)q), ml); }
+/* Q2_K / Q3_K value i: the 2-bit field (i % 128) / 32 of qs[(i / 128) 32 + i % 32] */
+__device__ __forceinline__ u32 fd_q2_field(const unsigned char *qs, u32 i) { return qs[i / 128 * 32 + i % 32] >> (2 * (i % 128 / 32)) & 3u; }
+__device__ __forceinline__ float ld(const fd_q2_k *p, u64 i) {
+  const fd_q2_k *b = p + i / 256; u32 r = i % 256, sc = b->scales[r / 16];
+  float dl = __fmul_rn(fd_h2f(b->d), (float)(sc & 15u)), ml = __fmul_rn(fd_h2f(b->dmin), (float)(sc >> 4));
+  return __fsub_rn(__fmul_rn(dl, (float)fd_q2_field(b->qs, r)), ml); }
+__device__ __forceinline__ float ld(const fd_q3_k *p, u64 i) {
+  const fd_q3_k *b = p + i / 256; u32 r = i % 256;
+  int q = (int)fd_q2_field(b->qs, r) - (b->hmask[r % 32] >> (r / 32) & 1u ? 0 : 4);
+  return __fmul_rn(__fmul_rn(fd_h2f(b->d), (float)fd_q3k_scale(b->scales, r / 16)), (float)q); }
 __device__ __forceinline__ float ld(const fd_q4_k *p, u64 i) { return fd_q45_k_val((const unsigned char *)(p + i / 256), 0, (u32)(i % 256)); }
 __device__ __forceinline__ float ld(const fd_q5_k *p, u64 i) {
   const fd_q5_k *b = p + i / 256; return fd_q45_k_val((const unsigned char *)b, b->qh, (u32)(i % 256)); }

@@ -19,8 +19,16 @@ __device__ __forceinline__ int fd_iq4xs_scale(const unsigned char *p, u32 j) {
   u32 h = p[2] | (u32)p[3] << 8;
   return (int)(((p[4 + j / 2] >> (4 * (j & 1))) & 15u) | ((h >> (2 * j)) & 3u) << 4) - 32;
 }
-/* Four bytes of 6-bit values q (0..63) as the four int8 q - 32: each byte
- * lifted by 0x80 so the subtraction borrows from no neighbour, then the
- * lift's top bit flipped back (two's complement) */
-__device__ __forceinline__ u32 fd_sub32_word(u32 q) { return ((q | 0x80808080u) - 0x20202020u) ^ 0x80808080u; }
+/* Four bytes q (each below 128) less the bytes of c (each at most 128), as
+ * four int8: each byte lifted by 0x80 so the subtraction borrows from no
+ * neighbour, then the lift's top bit flipped back (two's complement).
+ * Q6_K: c = 0x20202020 (q - 32); Q3_K: c = 0x04040404 (q - 4). */
+__device__ __forceinline__ u32 fd_sub_bytes(u32 q, u32 c) { return ((q | 0x80808080u) - c) ^ 0x80808080u; }
+/* Q3_K: sub-block j's 6-bit scale less 32 from the 12 bytes at p: the low
+ * nibble of p[j] (j < 8) or the high one of p[j - 8], above it bits
+ * 2 (j / 4) of p[8 + j % 4] */
+__device__ __forceinline__ int fd_q3k_scale(const unsigned char *p, u32 j) {
+  u32 lo = j < 8 ? p[j] & 15u : p[j - 8] >> 4, hi = (p[8 + j % 4] >> (2 * (j / 4))) & 3u;
+  return (int)(lo | hi << 4) - 32;
+}
 #endif

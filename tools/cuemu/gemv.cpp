@@ -37,8 +37,8 @@ static int run(u32 rows, u32 cols, bool outliers) {
   if (fd_dtype_can_write(DT)) fd_quantize_row(DT, wf.data(), w.data(), wf.size());
   else {   // no quantizer (read-only types): random blocks, then finite f16 scales (and mins) where the type has them
     for (auto &c : w) c = (unsigned char)(rnd() * 128 + 128);
-    bool min = DT == FD_Q4_1 || DT == FD_Q5_1 || DT == FD_Q4_K || DT == FD_Q5_K;
-    size_t at = DT == FD_Q6_K ? 208 : 0;   // q6_k's d is last
+    bool min = DT == FD_Q4_1 || DT == FD_Q5_1 || DT == FD_Q2_K || DT == FD_Q4_K || DT == FD_Q5_K;
+    size_t at = DT == FD_Q2_K ? 80 : DT == FD_Q3_K ? 108 : DT == FD_Q6_K ? 208 : 0;   // where d (and dmin) sit
     for (size_t b = 0; b < (size_t)rows * cols / FD_QK; b++) {
       uint16_t h[2] = { fd_f32_to_f16(rnd() * 0.02f), fd_f32_to_f16(rnd() * 0.1f) };
       memcpy(w.data() + b * fd_dtype_block_bytes(DT) + at, h, min ? 4 : 2);

@@ -1,6 +1,6 @@
 #!/bin/sh
-# kquant.sh — the GPU checks of the super-block weight policies (q4_k, q5_k,
-# q6_k, iq4_xs; issue 29): the GEMV, QKV and GEMM parity matrices and the
+# kquant.sh — the GPU checks of the super-block weight policies (q2_k .. q6_k,
+# iq4_xs; issue 29): the GEMV, QKV and GEMM parity matrices and the
 # embed lookup against their CPU twins (bounds in the tests' headers), the
 # CPU-only tests of the types (twin vs dequantization, tiny_q4_k_m.gguf as
 # stored), tiny_q4_k_m.gguf evaluated as stored on the GPU against the CPU,
@@ -22,7 +22,7 @@ rc=0
 for t in test_compound test_gemm test_qkv test_tokens test_quant test_int8_kquant; do
   "$b/$t" >"$out/$t.txt" 2>&1 || rc=1
   echo "$t: $(tail -n 1 "$out/$t.txt")"
-  grep -E "q4_k|q5_k|q6_k|iq4_xs" "$out/$t.txt" | grep -iE "err|fail" | grep -vE "rel err 0( |$)" | head -20
+  grep -E "q2_k|q3_k|q4_k|q5_k|q6_k|iq4_xs" "$out/$t.txt" | grep -iE "err|fail" | grep -vE "rel err 0( |$)" | head -20
 done
 M=tests/data/quant/tiny_q4_k_m.gguf
 T=1,7,30,2,31,5,9,12
@@ -43,6 +43,6 @@ PY
 arch=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -n 1 | tr -d .)
 "$b/foundry" kernels --compile-all --arch "${arch:-90}" >"$out/compile.txt" 2>&1 || rc=1
 tail -n 1 "$out/compile.txt"
-grep -E "q4_k|q5_k|q6_k|iq4_xs" "$out/compile.txt" | grep -v "spills   0 B" | sed 's/^/spills: /'
+grep -E "q2_k|q3_k|q4_k|q5_k|q6_k|iq4_xs" "$out/compile.txt" | grep -v "spills   0 B" | sed 's/^/spills: /'
 echo "kquant: $([ $rc = 0 ] && echo ALL OK || echo FAILED)"
 exit $rc

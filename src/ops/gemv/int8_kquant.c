@@ -1,6 +1,6 @@
 /* int8_kquant.c — the CPU twin of the 256-value super-block policies on the
- * int8 activation contract (ops/gemv/policy_q4_k.cuh, policy_q5_k.cuh,
- * policy_q6_k.cuh, policy_iq4_xs.cuh): per 32-value unit the same integer
+ * int8 activation contract (ops/gemv/policy_q2_k.cuh .. policy_q6_k.cuh,
+ * policy_iq4_xs.cuh): per 32-value unit the same integer
  * sums as the device's dp4a (exact), then the same scale products, here in
  * double (the device: f32), so the two agree to f32 rounding. The packing is
  * read here independently of base/quant_k.c (tests compare the two).
@@ -48,6 +48,38 @@ static double q6_k_unit(const fd_block_q6_k *b, int j, const int8_t *x, float dx
     return (double)fd_f16_to_f32(b->d) * ((double)dx * (b->scales[2 * j] * dot[0] + b->scales[2 * j + 1] * dot[1]));
 }
 
+/* Q2_K / Q3_K: unit j's value i is field j % 4 of qs[32 (j / 4) + i]. Q3_K
+ * less 4 where bit j of hmask[i] is clear; its two sub-blocks' 6-bit
+ * scales less 32 (dtype.h's packing). Q2_K's two sub-blocks have scale and
+ * min (scales[s] = scale | min << 4): d dx sum sc q x - dmin dx sum m x, x's
+ * sums taken per half. */
+static int q3_scale(const uint8_t *sc, int s)
+{
+    int lo = s < 8 ? sc[s] & 15 : sc[s - 8] >> 4, hi = sc[8 + s % 4] >> (2 * (s / 4)) & 3;
+    return (lo | hi << 4) - 32;
+}
+
+static double q3_k_unit(const fd_block_q3_k *b, int j, const int8_t *x, float dx)
+{
+    int dot[2] = { 0, 0 };
+    for (int i = 0; i < 32; i++) {
+        int q = (b->qs[32 * (j / 4) + i] >> (2 * (j % 4)) & 3) - (b->hmask[i] >> j & 1 ? 0 : 4);
+        dot[i / 16] += q * x[i];
+    }
+    return (double)fd_f16_to_f32(b->d) * ((double)dx * (q3_scale(b->scales, 2 * j) * dot[0] + q3_scale(b->scales, 2 * j + 1) * dot[1]));
+}
+
+static double q2_k_unit(const fd_block_q2_k *b, int j, const int8_t *x, float dx)
+{
+    int dot = 0, sum = 0;
+    for (int i = 0; i < 32; i++) {
+        int sc = b->scales[2 * j + i / 16], q = b->qs[32 * (j / 4) + i] >> (2 * (j % 4)) & 3;
+        dot += (sc & 15) * q * x[i];
+        sum += (sc >> 4) * x[i];
+    }
+    return (double)fd_f16_to_f32(b->d) * ((double)dx * dot) - (double)fd_f16_to_f32(b->dmin) * ((double)dx * sum);
+}
+
 /* IQ4_XS: unit j is sub-block j, 16 bytes of nibbles as IQ4_NL's (low
  * nibbles values 0..15, high ones 16..31) into the fixed table. */
 static const int8_t iq4_levels[16] = { -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113 };
@@ -61,7 +93,7 @@ static double iq4_xs_unit(const fd_block_iq4_xs *b, int j, const int8_t *x, floa
 
 int fd_int8_superblock(fd_dtype dt)
 {
-    return dt == FD_Q4_K || dt == FD_Q5_K || dt == FD_Q6_K || dt == FD_IQ4_XS;
+    return dt == FD_Q2_K || dt == FD_Q3_K || dt == FD_Q4_K || dt == FD_Q5_K || dt == FD_Q6_K || dt == FD_IQ4_XS;
 }
 
 double fd_int8_superblock_row(fd_dtype dt, const void *row, const int8_t *q, const float *d, const float *s, uint32_t cols)
@@ -82,6 +114,8 @@ double fd_int8_superblock_row(fd_dtype dt, const void *row, const int8_t *q, con
             acc += q45_k_unit(b->d, b->dmin, b->scales, b->qs, b->qh, j, x, d[u], s[u]);
             break;
         }
+        case FD_Q2_K: acc += q2_k_unit((const fd_block_q2_k *)row + k, j, x, d[u]); break;
+        case FD_Q3_K: acc += q3_k_unit((const fd_block_q3_k *)row + k, j, x, d[u]); break;
         case FD_Q6_K: acc += q6_k_unit((const fd_block_q6_k *)row + k, j, x, d[u]); break;
         case FD_IQ4_XS: acc += iq4_xs_unit((const fd_block_iq4_xs *)row + k, j, x, d[u]); break;
         default: break;

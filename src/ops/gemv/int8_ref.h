@@ -31,8 +31,8 @@ void fd_int8_quantize_x(const float *x, uint32_t cols, int8_t *q, float *d, floa
 void fd_int8_gemv_rows(fd_dtype dt, const void *w, const int8_t *q, const float *d, float *y, uint32_t rows,
                        uint32_t cols, float *scratch, int nth);
 
-/* The super-block types with their own twin (int8_kquant.c: q4_k, q5_k,
- * q6_k, iq4_xs), and a row of one of them: sum over 32-value units u of
+/* The super-block types with their own twin (int8_kquant.c: q2_k .. q6_k,
+ * iq4_xs), and a row of one of them: sum over 32-value units u of
  * the device's unit product (integer sums exact, scales in double). */
 int fd_int8_superblock(fd_dtype dt);
 double fd_int8_superblock_row(fd_dtype dt, const void *row, const int8_t *q, const float *d, const float *s, uint32_t cols);
