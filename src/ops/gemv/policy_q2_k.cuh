@@ -14,15 +14,13 @@
 __device__ __forceinline__ float fd_block_dot(const unsigned char *blk, u32 j, const u32 *xw, float2 xd) {
   const unsigned char *qs = blk + 16 + (j >> 2) * 32;
   u32 sh = 2 * (j & 3);
-  int s0 = 0, s1 = 0, q0 = 0, q1 = 0;
-  _Pragma("unroll") for (u32 k = 0; k < 4; k++) {
-    s0 = fd_dp4a((fd_stage_word(qs, k) >> sh) & 0x03030303u, xw[32 * k], s0);
-    q0 = fd_dp4a(0x01010101u, xw[32 * k], q0);
-    s1 = fd_dp4a((fd_stage_word(qs, k + 4) >> sh) & 0x03030303u, xw[32 * (k + 4)], s1);
-    q1 = fd_dp4a(0x01010101u, xw[32 * (k + 4)], q1);
+  int s[2] = { 0, 0 }, q[2] = { 0, 0 };   /* words in order: neighbouring fd_stage_word calls share their loads */
+  _Pragma("unroll") for (u32 k = 0; k < 8; k++) {
+    s[k / 4] = fd_dp4a((fd_stage_word(qs, k) >> sh) & 0x03030303u, xw[32 * k], s[k / 4]);
+    q[k / 4] = fd_dp4a(0x01010101u, xw[32 * k], q[k / 4]);
   }
   u32 sc0 = blk[2 * j], sc1 = blk[2 * j + 1];
-  int s = (int)(sc0 & 15u) * s0 + (int)(sc1 & 15u) * s1, m = (int)(sc0 >> 4) * q0 + (int)(sc1 >> 4) * q1;
-  return fd_h2f(*(const u16 *)(blk + 80)) * (xd.x * (float)s) - fd_h2f(*(const u16 *)(blk + 82)) * (xd.x * (float)m);
+  int t = (int)(sc0 & 15u) * s[0] + (int)(sc1 & 15u) * s[1], m = (int)(sc0 >> 4) * q[0] + (int)(sc1 >> 4) * q[1];
+  return fd_h2f(*(const u16 *)(blk + 80)) * (xd.x * (float)t) - fd_h2f(*(const u16 *)(blk + 82)) * (xd.x * (float)m);
 }
 #include "ops/gemv/quant_policy.cuh"

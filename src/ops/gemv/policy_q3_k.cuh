@@ -14,14 +14,12 @@
 __device__ __forceinline__ float fd_block_dot(const unsigned char *blk, u32 j, const u32 *xw, float2 xd) {
   const unsigned char *qs = blk + 32 + (j >> 2) * 32;
   u32 sh = 2 * (j & 3);
-  int s0 = 0, s1 = 0;
-  _Pragma("unroll") for (u32 k = 0; k < 4; k++) {
+  int s[2] = { 0, 0 };   /* words in order: neighbouring fd_stage_word calls share their loads */
+  _Pragma("unroll") for (u32 k = 0; k < 8; k++) {
     u32 q = ((fd_stage_word(qs, k) >> sh) & 0x03030303u) | ((fd_stage_word(blk, k) >> j) & 0x01010101u) << 2;
-    s0 = fd_dp4a(fd_sub_bytes(q, 0x04040404u), xw[32 * k], s0);
-    q = ((fd_stage_word(qs, k + 4) >> sh) & 0x03030303u) | ((fd_stage_word(blk, k + 4) >> j) & 0x01010101u) << 2;
-    s1 = fd_dp4a(fd_sub_bytes(q, 0x04040404u), xw[32 * (k + 4)], s1);
+    s[k / 4] = fd_dp4a(fd_sub_bytes(q, 0x04040404u), xw[32 * k], s[k / 4]);
   }
-  int s = fd_q3k_scale(blk + 96, 2 * j) * s0 + fd_q3k_scale(blk + 96, 2 * j + 1) * s1;
-  return fd_h2f(*(const u16 *)(blk + 108)) * (xd.x * (float)s);
+  int t = fd_q3k_scale(blk + 96, 2 * j) * s[0] + fd_q3k_scale(blk + 96, 2 * j + 1) * s[1];
+  return fd_h2f(*(const u16 *)(blk + 108)) * (xd.x * (float)t);
 }
 #include "ops/gemv/quant_policy.cuh"
