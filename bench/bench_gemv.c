@@ -45,7 +45,10 @@ static fd_tensor *rnd(fd_foundry *fd, fd_dtype dt, int64_t rows, int64_t cols)
         s ^= s << 13, s ^= s >> 7, s ^= s << 17;
         x[i] = (float)((s >> 40) & 0xffff) / 32768.0f - 1.0f;
     }
-    fd_quantize_row(dt, x, q, n);
+    if (fd_dtype_can_write(dt)) fd_quantize_row(dt, x, q, n);
+    else   /* read-only types (no quantizer): pseudo-random bytes, as good as any for timing */
+        for (size_t i = 0; i < n / fd_dtype_block_elems(dt) * fd_dtype_block_bytes(dt); i++)
+            ((unsigned char *)q)[i] = (unsigned char)(i * 2654435761u >> 13);
     fd_tensor *t;
     int64_t dims[2] = { rows, cols };
     if (fd_tensor_alloc(fd, dt, cols == 1 ? 1 : 2, dims, FD_INIT_COPY, q, &t)) die(fd, "alloc");
@@ -169,14 +172,16 @@ int main(int argc, char **argv)
     static const struct { uint32_t n, k; } shapes[] = { { 4864, 896 }, { 896, 4864 }, { 151936, 896 },
                                                         { 8960, 1536 }, { 1536, 8960 }, { 151936, 1536 },
                                                         { 11008, 2048 }, { 2048, 11008 }, { 151936, 2048 } };
-    const fd_dtype dts[] = { FD_F32, FD_F16, FD_BF16, FD_Q8_0, FD_Q4_0 };
+    /* the super-block types (q4_k, q6_k: a Q4_K_M file's) only where K is whole 256-value super-blocks */
+    const fd_dtype dts[] = { FD_F32, FD_F16, FD_BF16, FD_Q8_0, FD_Q4_0, FD_Q4_K, FD_Q6_K };
     size_t nshape = gpu ? sizeof shapes / sizeof shapes[0] : 1;
     for (size_t s = 0; s < nshape; s++) {
         double f16_frac = 0;
-        for (size_t d = 0; d < 5; d++) {
+        for (size_t d = 0; d < sizeof dts / sizeof dts[0]; d++) {
             static ctx_t cx;
             if (only && strcmp(only, fd_dtype_name(dts[d]))) continue;
             if (only_n && (only_n != shapes[s].n || only_k != shapes[s].k)) continue;
+            if (shapes[s].k % fd_dtype_block_elems(dts[d])) continue;
             uint32_t N = shapes[s].n, K = shapes[s].k;
             memset(&cx, 0, sizeof cx);
             if (fd_compound_build(GEMV(NULL, fd_gemv_policy(dts[d]), &FD_STAGE_GEMV, NULL), &cx.c, &err)) return 1;

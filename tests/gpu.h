@@ -35,9 +35,11 @@ static inline fd_foundry *make_gpu(void)
 }
 
 /* The bytes of n values x in dtype dt: quantized where dt has a quantizer;
- * for the read-only types (no quantizer, 32-value blocks) blocks made from
- * x's bits: quants from its mantissas, the scale x[0] / 16 and the min x[1]
- * of each block (finite, of x's size), so tests read them back as stored. */
+ * for the read-only types (no quantizer) blocks made from x's bits: quants
+ * (and sub-block scales) from its mantissas, the scale x[0] / 16 and the min
+ * x[1] of each block (finite, of x's size; a 256-value super-block's
+ * x[0] / 256 and x[1] / 64 under its 6-bit scales), so tests read them back
+ * as stored. */
 static inline void test_blocks(fd_dtype dt, const float *x, unsigned char *q, size_t n)
 {
     if (fd_dtype_can_write(dt)) {
@@ -53,7 +55,10 @@ static inline void test_blocks(fd_dtype dt, const float *x, unsigned char *q, si
             q[b * bb + i] = (unsigned char)((u >> 8) ^ (u >> 16) ^ (uint32_t)i * 37u);
         }
         uint16_t h[2] = { fd_f32_to_f16(v[0] / 16.0f), fd_f32_to_f16(v[1]) };
-        memcpy(q + b * bb, h, dt == FD_Q4_1 || dt == FD_Q5_1 ? 4 : 2);
+        if (be == 256) h[0] = fd_f32_to_f16(v[0] / 256.0f), h[1] = fd_f32_to_f16(v[1] / 64.0f);   /* 6-bit scales */
+        int mins = dt == FD_Q4_1 || dt == FD_Q5_1 || dt == FD_Q2_K || dt == FD_Q4_K || dt == FD_Q5_K;
+        size_t at = dt == FD_Q2_K ? 80 : dt == FD_Q3_K ? 108 : dt == FD_Q6_K ? 208 : 0;   /* where d (and dmin) sit */
+        memcpy(q + b * bb + at, h, mins ? 4 : 2);
     }
 }
 

@@ -102,7 +102,7 @@ static void test_kernel_source_dtypes(void)
     if (f) fclose(f);
     CHECK_CONTAINS(line, "gemv_q8_0");
     unlink(out);
-    USAGE_ERROR("argument w takes f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1|iq4_nl, not 'q9'", "kernels", "--source", "gemv", "q9");
+    USAGE_ERROR("argument w takes f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1|q2_k|q3_k|q4_k|q5_k|q6_k|iq4_nl|iq4_xs, not 'q9'", "kernels", "--source", "gemv", "q9");
     USAGE_ERROR("argument x takes f32, not 'f16'", "kernels", "--source", "gemv", "f16", "q8_0", "f32");
     USAGE_ERROR("takes 1 dtype name", "kernels", "--source", "gemv", "q8_0", "f32");
     USAGE_ERROR("no kernel named 'nope'", "kernels", "--source", "nope");

@@ -168,12 +168,13 @@ static void test_cpu_matrix(void)
         fd_compound *c;
         fd_error e = { 0 };
         CHECK_OK(fd_compound_build(&d, &c, &e), &e);
-        uint32_t rows[3] = { 40, 40, 24 }, K = 64;
+        /* K: whole blocks of every policy (the super-block types' 256) */
+        uint32_t rows[3] = { 40, 40, 24 }, K = fd_dtype_block_elems(fd_compound_stage(c, FD_GEMV_WEIGHTS)->dtype) == 256 ? 256 : 64;
         if (fd_compound_products(c) == 3) rows[0] = 48;
         fd_gemv_args a;
         make_args(cpu, c, K, rows, &a);
         CHECK_OK(fd_run(cpu, fd_compound_kernel(c), &a), (fd_error *)NULL);
-        float *x = read_f32(a.x), xs[64];
+        float *x = read_f32(a.x), xs[256];
         double ss = 0;
         for (uint32_t k = 0; k < K; k++) ss += (double)x[k] * x[k];
         float *nw = a.norm_w ? read_f32(a.norm_w) : NULL;
@@ -213,7 +214,7 @@ static void test_cpu_matrix(void)
     }
     int np = 0;   /* 11 main x epilogue pairs x 2 inputs per weight policy: one per FLOAT and QUANT dtype */
     for (int t = 0; t < FD_DTYPE_COUNT; t++) np += fd_dtype_is_float((fd_dtype)t) || fd_dtype_is_quant((fd_dtype)t);
-    CHECK_EQ(np, 9);
+    CHECK_EQ(np, 15);
     CHECK_EQ(n, 22 * np);
     /* quantized policies need cols a multiple of 32 and say so */
     fd_compound *c;
@@ -223,6 +224,16 @@ static void test_cpu_matrix(void)
     fd_tensor *y = rand_tensor(cpu, FD_F32, 1, (int64_t[]){ 4 }, &seed, 1);
     CHECK(fd_run(cpu, fd_compound_kernel(c), &(fd_gemv_args){ .x = x, .w0 = w, .y0 = y, .cols = 40, .rows0 = 4 }) == FD_ERR_INVALID);
     CHECK_CONTAINS(fd_foundry_error(cpu), "dtype f32");
+    fd_foundry_clear_error(cpu);
+    (void)fd_tensor_free(x), (void)fd_tensor_free(w), (void)fd_tensor_free(y);
+    fd_compound_destroy(c);
+    /* the super-block types need cols a multiple of 256 and say so */
+    CHECK_OK(fd_compound_build(GEMV(NULL, fd_gemv_policy(FD_Q4_K), &FD_STAGE_GEMV, NULL), &c, NULL), (fd_error *)NULL);
+    x = rand_tensor(cpu, FD_F32, 1, (int64_t[]){ 64 }, &seed, 1);
+    w = rand_tensor(cpu, FD_Q4_K, 2, (int64_t[]){ 4, 256 }, &seed, 1);
+    y = rand_tensor(cpu, FD_F32, 1, (int64_t[]){ 4 }, &seed, 1);
+    CHECK(fd_run(cpu, fd_compound_kernel(c), &(fd_gemv_args){ .x = x, .w0 = w, .y0 = y, .cols = 64, .rows0 = 4 }) == FD_ERR_INVALID);
+    CHECK_CONTAINS(fd_foundry_error(cpu), "w0 is q4_k, which needs cols a multiple of 256; cols = 64");
     fd_foundry_clear_error(cpu);
     (void)fd_tensor_free(x), (void)fd_tensor_free(w), (void)fd_tensor_free(y);
     fd_compound_destroy(c);
@@ -242,12 +253,15 @@ static void test_gpu_matrix(void)
         int np = fd_compound_products(c);
         uint32_t qkv[3] = { 896, 128, 128 }, gu[3] = { 4864, 4864, 0 }, down[3] = { 896, 0, 0 }, odd[3] = { 37, 37, 19 };
         uint32_t ragged[3] = { 1001, 1001, 333 };
-        double e1 = compare(cpu, gpu, c, np == 1 ? 4864 : 896, np == 3 ? qkv : np == 2 ? gu : down);
+        /* the super-block types (256-value rows) at Llama-3.2-1B's hidden size 2048 in place of 896, 256 for 96 */
+        int sb = fd_dtype_block_elems(fd_compound_stage(c, FD_GEMV_WEIGHTS)->dtype) == 256;
+        uint32_t H = sb ? 2048 : 896;
+        double e1 = compare(cpu, gpu, c, np == 1 ? 4864 : H, np == 3 ? qkv : np == 2 ? gu : down);
         double e2 = 0;
         if (!fd_dtype_is_quant(fd_compound_stage(c, FD_GEMV_WEIGHTS)->dtype)) e2 = compare(cpu, gpu, c, 101, odd);
-        else e2 = compare(cpu, gpu, c, 96, ragged);   /* whole slices whose last one is short */
+        else e2 = compare(cpu, gpu, c, sb ? 256 : 96, ragged);   /* whole slices whose last one is short */
         if (np == 1 && !strcmp(fd_compound_stage(c, FD_GEMV_EPILOGUE)->name, "store") && fd_compound_stage(c, FD_GEMV_INPUT)->name[0] == 'x')
-            e2 = fmax(e2, compare(cpu, gpu, c, 896, (uint32_t[]){ 151936, 0, 0 }));
+            e2 = fmax(e2, compare(cpu, gpu, c, H, (uint32_t[]){ 151936, 0, 0 }));
         printf("%-34s rel err %.2e %.2e\n", fd_compound_name(c), e1, e2);
         int flips = fd_dtype_is_quant(d.stage[FD_GEMV_WEIGHTS]->dtype) && d.stage[FD_GEMV_INPUT] == &FD_STAGE_INPUT_RMSNORM;
         CHECK(e1 <= (flips ? 2e-3 : 1e-5) && e2 <= (flips ? 2e-3 : 1e-5));
@@ -347,8 +361,8 @@ static void test_gpu_chain(void)
 }
 
 /* The int8 activation contract's error against the f32-activation product
- * (fd_gemv_ref's double sums of dequantized weights times f32 x), for q8_0
- * and q4_0, with plain x and with outlier channels (three channels 100x
+ * (fd_gemv_ref's double sums of dequantized weights times f32 x), for q8_0,
+ * q4_0 and the super-block types (q2_k .. q6_k, iq4_xs), with plain x and with outlier channels (three channels 100x
  * larger, as real models' activations have). Bound per output j (the kernel
  * bound DESIGN.md states): |y_int8 - y_f32| <= sum over blocks b of
  * (amax_b / 254) sum_{i in b} |w_ji|, since each x is off by at most half
@@ -359,8 +373,8 @@ static void test_int8_bound(void)
 {
     enum { N = 64, K = 1024 };
     fd_foundry *cpu = make_cpu();
-    const fd_dtype dts[] = { FD_Q8_0, FD_Q4_0 };
-    for (int d = 0; d < 2; d++)
+    const fd_dtype dts[] = { FD_Q8_0, FD_Q4_0, FD_Q2_K, FD_Q3_K, FD_Q4_K, FD_Q5_K, FD_Q6_K, FD_IQ4_XS };
+    for (int d = 0; d < 8; d++)
         for (int outl = 0; outl < 2; outl++) {
             fd_compound *c;
             CHECK_OK(fd_compound_build(GEMV(NULL, fd_gemv_policy(dts[d]), &FD_STAGE_GEMV, NULL), &c, NULL), (fd_error *)NULL);

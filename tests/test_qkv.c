@@ -8,7 +8,7 @@
  * Bounds: q vs the independent computation 1e-5 relative (f32 products vs
  * double); cached k, v rows: 1e-3 (stored as f16, one rounding); GPU vs CPU
  * composition: q 1e-5, k/v rows 1e-3 (f16 rounding of nearly equal values
- * can land one step apart); q8_0 (int8 x, test_compound.c says why) 2e-3. */
+ * can land one step apart); q8_0, q2_k, q4_k, q6_k (int8 x, test_compound.c says why) 2e-3. */
 #include <time.h>
 #include "check.h"
 #include "gpu.h"
@@ -203,13 +203,15 @@ static void test_gpu_parity(void)
     if (!gpu) SKIP("%s", gpu_why);
     fd_foundry *cpu = make_cpu();
     const shape shapes[] = { { 14, 2, 64, 896, 32768 }, { 12, 2, 128, 1536, 32768 } };
-    const fd_dtype dts[] = { FD_F16, FD_Q8_0, FD_BF16 };
+    const fd_dtype dts[] = { FD_F16, FD_Q8_0, FD_BF16, FD_Q2_K, FD_Q4_K, FD_Q6_K };   /* super-block types: D = 1536 only */
     const int32_t positions[] = { 0, 7, 1000, 32767, 32768 };
     for (size_t si = 0; si < 2; si++) {
         host h;
         host_make(&h, shapes[si]);
         shape s = shapes[si];
-        for (size_t d = 0; d < 3; d++) {
+        for (size_t d = 0; d < sizeof dts / sizeof dts[0]; d++) {
+            if (s.D % fd_dtype_block_elems(dts[d])) continue;
+            int quant = fd_dtype_is_quant(dts[d]);
             fd_compound *c = build(fd_gemv_policy(dts[d]));
             double worst_q = 0, worst_kv = 0;
             for (size_t t = 0; t < sizeof positions / sizeof positions[0]; t++) {
@@ -240,8 +242,8 @@ static void test_gpu_parity(void)
             printf("qkv hd %u %-5s: q rel err %.2e, k/v rows %.2e\n", s.hd, fd_dtype_name(dts[d]), worst_q, worst_kv);
             /* q8_0: x rounded to int8 blocks on both sides, from RMSNorm outputs an ulp apart: a value
              * on a rounding boundary may land one step apart (test_compound.c) */
-            CHECK(worst_q <= (dts[d] == FD_Q8_0 ? 2e-3 : 1e-5));
-            CHECK(worst_kv <= (dts[d] == FD_Q8_0 ? 2e-3 : 1e-3));
+            CHECK(worst_q <= (quant ? 2e-3 : 1e-5));
+            CHECK(worst_kv <= (quant ? 2e-3 : 1e-3));
             fd_compound_destroy(c);
         }
         host_free(&h);

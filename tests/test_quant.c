@@ -1,5 +1,5 @@
 /* test_quant.c — the quantized types Foundry reads but does not write
- * (QCPU rows of the dtype list): the list's facts, blocks whose values are
+ * (QREAD rows of the dtype list past Q8_0 / Q4_0): the list's facts, blocks whose values are
  * worked out here by hand, and the files in tests/data/quant/ dequantized
  * against gguf-py's values (FNV-1a of the f32 bits, expected.tsv, written
  * by tools/check_dequant.py --hashes); a CPU forward pass on llama-quantize's
@@ -33,10 +33,9 @@ static void test_table(void)
         CHECK_EQ(fd_dtype_block_bytes(t), want[i].bb);
         CHECK(fd_dtype_from_ggml(want[i].id, &back) == FD_OK && back == t);
         CHECK(fd_dtype_parse(fd_dtype_name(t), &back) == FD_OK && back == t);
-        /* the 32-value legacy types and IQ4_NL have GPU policies (QREAD: quant, read only), the rest is CPU only */
-        int gpu = want[i].be == 32;
-        CHECK(fd_dtype_is_cpu_only(t) == !gpu && fd_dtype_is_quant(t) == gpu && !fd_dtype_is_float(t) && !fd_dtype_can_write(t));
-        CHECK((fd_gemv_policy(t) != NULL) == gpu && (fd_gemm_policy(t) != NULL) == gpu);
+        /* every one has GPU policies (QREAD: quant, read only); none is CPU only (QCPU) any more */
+        CHECK(!fd_dtype_is_cpu_only(t) && fd_dtype_is_quant(t) && !fd_dtype_is_float(t) && !fd_dtype_can_write(t));
+        CHECK(fd_gemv_policy(t) != NULL && fd_gemm_policy(t) != NULL);
         /* no quantizer: nothing is written */
         unsigned char dst[256];
         float x[256] = { 1.0f };
@@ -177,9 +176,10 @@ static void test_files(void)
     if (f) fclose(f);
     fd_gguf_close(g);
     CHECK(n >= 12);
-    /* every QCPU dtype is among them */
+    /* every read-only quantized dtype (and every QCPU one, were there any) is among them */
     for (int d = 0; d < FD_DTYPE_COUNT; d++)
-        if (fd_dtype_is_cpu_only((fd_dtype)d) && !(seen & 1u << d)) {
+        if ((fd_dtype_is_cpu_only((fd_dtype)d) || (fd_dtype_is_quant((fd_dtype)d) && !fd_dtype_can_write((fd_dtype)d))) &&
+            !(seen & 1u << d)) {
             fprintf(stderr, "no %s tensor in expected.tsv\n", fd_dtype_name((fd_dtype)d));
             CHECK(0);
         }
@@ -216,7 +216,8 @@ static float *logits_of(fd_model *m, const int32_t *ids, size_t n, fd_error *err
 
 /* A mixed file quantized by llama-quantize (or ggml's quantizers called
  * directly) from bench_quant --random's model
- * (seed 29): refused as stored, naming a tensor and its type; converted to
+ * (seed 29): runs as stored (every type it holds has kernels: test_stored_forward
+ * checks its logits); --dtype cannot write a read-only type; converted to
  * f32 at load, its logits are the random model's within `bound` (relative
  * RMS over every position: the quantization's own error). */
 static void forward_case(const char *file, double bound)
@@ -228,14 +229,14 @@ static void forward_case(const char *file, double bound)
     CHECK_OK(fd_model_open(path, &(fd_model_options){ .n_threads = 1 }, &m, &e), &e);
     if (!m) return;
     float *q = logits_of(m, (const int32_t[]){ 1, 2, 3, 4 }, 4, &e);
-    CHECK(q == NULL);
-    CHECK_CONTAINS(e.msg, "which Foundry has no kernels for yet: open the model with --dtype");
+    CHECK(q != NULL);
+    if (!q) fprintf(stderr, "%s as stored: %s\n", file, e.msg);
     free(q);
     fd_random_options ro = { .hp = fd_model_describe(m)->hp, .dtype = FD_F32, .seed = 29 };
     fd_model *bad = NULL;
     fd_error_clear(&e);
     CHECK(fd_model_open(path, &(fd_model_options){ .convert = 1, .dtype = FD_Q4_K }, &bad, &e) ==
-          FD_ERR_INVALID);                    /* a QCPU dtype has no quantizer */
+          FD_ERR_INVALID);                    /* a QREAD dtype has no quantizer */
     CHECK_CONTAINS(e.msg, "cannot convert weights to q4_k");
     CHECK(bad == NULL);
     fd_model_close(m);
@@ -298,49 +299,54 @@ static void test_forward(void)
     forward_case("tiny_mixed.gguf", 0.24);    /* measured 0.149 */
 }
 
-/* The 32-value types with GPU policies (q4_1, q5_0, q5_1, iq4_nl) run as
- * stored: tiny_mixed.gguf's tensors of those types (output Q5_0, attn_output
- * IQ4_NL, ffn_down Q5_1, ffn_up Q4_1: llama-quantize's data) kept, its
- * K-quant tensors (no GPU policy yet) re-stored as f32, against the same
- * file converted to f32 at load. The difference is the quantized weights'
- * products: int8 activations (quant_x.cuh) in the GEMVs, f16-rounded
- * dequantization in the GEMMs (the f32 run: f32 throughout). Bound about
- * 1.7x the measured error; a wrong layout gives an error near 1. */
-static void test_legacy_forward(void)
+/* Files run as stored (tensors of a CPU-only type, were there any, re-stored
+ * as f32; groups of mixed types stored as f16 by the upload), against the
+ * same file converted to f32 at load. The difference is the quantized weights'
+ * products: int8 activations (quant_x.cuh; the super-block types' twin
+ * int8_kquant.c) in the GEMVs, f16-rounded dequantization in the GEMMs (the
+ * f32 run: f32 throughout). `want` lists the dtypes that must be among the
+ * kept tensors. Bounds about 1.7x the measured error; a wrong layout or
+ * scale gives an error near 1. */
+static void stored_case(const char *file, const fd_dtype *want, int nwant, double bound)
 {
     char path[1024];
     fd_error e = { 0 };
     fd_model *m = NULL, *ref = NULL;
-    snprintf(path, sizeof path, "%s/quant/tiny_mixed.gguf", FD_TEST_DATA);
+    snprintf(path, sizeof path, "%s/quant/%s", FD_TEST_DATA, file);
     CHECK_OK(fd_model_open(path, &(fd_model_options){ .n_threads = 1 }, &m, &e), &e);
     CHECK_OK(fd_model_open(path, &(fd_model_options){ .convert = 1, .dtype = FD_F32, .n_threads = 1 }, &ref, &e), &e);
     if (!m || !ref) goto out;
-    int kept = 0;
+    uint32_t kept = 0;
     for (uint64_t i = 0; i < m->n_t; i++) {
         fd_model_tensor *t = &m->t[i];
-        kept += t->dtype == FD_Q4_1 || t->dtype == FD_Q5_0 || t->dtype == FD_Q5_1 || t->dtype == FD_IQ4_NL;
-        if (!fd_dtype_is_cpu_only(t->dtype)) continue;
+        if (!fd_dtype_is_cpu_only(t->dtype)) {
+            kept |= 1u << t->dtype;
+            continue;
+        }
         uint64_t n = t->bytes / fd_dtype_block_bytes(t->dtype) * fd_dtype_block_elems(t->dtype);
         float *y = malloc(n * sizeof *y);
         fd_dequantize_row(t->dtype, t->data, y, n);
         free(m->owned[i]);
         m->owned[i] = y, t->data = y, t->dtype = FD_F32, t->bytes = n * sizeof *y;
     }
-    CHECK_EQ(kept, 4);
+    for (int k = 0; k < nwant; k++)
+        if (!(kept & 1u << want[k])) {
+            fprintf(stderr, "%s: no %s tensor kept\n", file, fd_dtype_name(want[k]));
+            CHECK(0);
+        }
     const int32_t ids[] = { 1, 7, 30, 2, 31, 5 };
     size_t n = sizeof ids / sizeof ids[0], V = fd_model_describe(m)->hp.vocab;
     float *a = logits_of(m, ids, n, &e), *b = logits_of(ref, ids, n, &e);
     CHECK(a && b);
-    if (!a || !b) fprintf(stderr, "tiny_mixed.gguf as stored: %s\n", e.msg);
+    if (!a || !b) fprintf(stderr, "%s as stored: %s\n", file, e.msg);
     if (a && b) {
         double num = 0, den = 0;
         for (size_t i = 0; i < n * V; i++) {
             num += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
             den += (double)b[i] * b[i];
         }
-        double rel = sqrt(num / den), bound = 6e-4;   /* measured 3.46e-4 */
-        printf("tiny_mixed.gguf, q4_1/q5_0/q5_1/iq4_nl as stored: logits' relative RMS error against f32 %.2e "
-               "(bound %.0e)\n", rel, bound);
+        double rel = sqrt(num / den);
+        printf("%s as stored: logits' relative RMS error against f32 %.2e (bound %.1e)\n", file, rel, bound);
         CHECK(rel <= bound);
         CHECK(den > 0);
     }
@@ -351,4 +357,25 @@ out:
     fd_model_close(ref);
 }
 
-TEST_MAIN(test_table, test_legacy_blocks, test_k_blocks, test_files, test_tensors, test_forward, test_legacy_forward)
+/* tiny_mixed.gguf (llama-quantize's data): output Q5_0, attn_output
+ * IQ4_NL, ffn_down Q5_1 GEMVs as stored; its q/k/v (Q2_K, Q3_K, IQ4_XS) and
+ * gate/up (Q5_K, Q4_1) are groups of mixed types, which the upload stores
+ * as f16 (weights.c's group_dtype), and its Q6_K is the embedding.
+ * tiny_ggml_mix.gguf (ggml's quantizers): output Q4_1, attn_output IQ4_NL,
+ * ffn_down Q5_1 as stored, q/k/v and gate/up (Q5_K, Q4_K) f16, embedding Q6_K.
+ * tiny_q4_k_m.gguf (llama-quantize's Q4_K_M) whole: gate/up Q4_K GEMVs (and
+ * GEMMs in prefill), output a Q6_K GEMV, the embedding Q4_K, ffn_down Q8_0,
+ * attn_output Q5_0 (q/k Q4_K and v Q6_K: f16, as mixed). The super-block
+ * GEMVs with no tensor here (Q2_K, Q3_K, Q5_K, IQ4_XS) are checked by the
+ * parity matrices, test_int8_kquant and tools/cuemu. */
+static void test_stored_forward(void)
+{
+    static const fd_dtype mixed[] = { FD_Q4_1, FD_Q5_0, FD_Q5_1, FD_IQ4_NL, FD_Q2_K, FD_Q3_K, FD_Q5_K, FD_Q6_K, FD_IQ4_XS };
+    static const fd_dtype ggml[] = { FD_Q4_1, FD_Q5_1, FD_IQ4_NL, FD_Q2_K, FD_Q3_K, FD_Q4_K, FD_Q5_K, FD_Q6_K, FD_IQ4_XS };
+    static const fd_dtype q4km[] = { FD_Q4_K, FD_Q6_K, FD_Q5_0, FD_Q8_0 };
+    stored_case("tiny_mixed.gguf", mixed, 9, 1e-3);      /* measured 5.78e-4 */
+    stored_case("tiny_ggml_mix.gguf", ggml, 9, 1.1e-3);  /* measured 6.25e-4 */
+    stored_case("tiny_q4_k_m.gguf", q4km, 4, 9e-4);      /* measured 5.02e-4 */
+}
+
+TEST_MAIN(test_table, test_legacy_blocks, test_k_blocks, test_files, test_tensors, test_forward, test_stored_forward)

@@ -9,7 +9,10 @@
 #include "foundry/ops.h"
 
 static uint64_t seed;
-static const fd_dtype dts[] = { FD_F32, FD_F16, FD_BF16, FD_Q8_0, FD_Q4_0, FD_Q4_1, FD_Q5_0, FD_Q5_1, FD_IQ4_NL };
+static const fd_dtype dts[] = { FD_F32, FD_F16, FD_BF16, FD_Q8_0, FD_Q4_0, FD_Q4_1, FD_Q5_0, FD_Q5_1, FD_IQ4_NL,
+                                FD_Q2_K, FD_Q3_K, FD_Q4_K, FD_Q5_K, FD_Q6_K, FD_IQ4_XS };
+/* a row of d values, or of the next whole 256-value super-block for the super-block types */
+static uint32_t dim_for(fd_dtype dt, uint32_t d) { return fd_dtype_block_elems(dt) == 256 ? (d + 255) / 256 * 256 : d; }
 
 static fd_tensor *ids_tensor(fd_foundry *fd, const int32_t *v, int64_t n)
 {
@@ -35,9 +38,10 @@ static int32_t get_i32(fd_tensor *t)
 static void test_cpu_embed(void)
 {
     fd_foundry *fd = make_cpu();
-    const uint32_t V = 50, D = 64, T = 6;
+    const uint32_t V = 50, T = 6;
     const int32_t ids[] = { 3, 0, 49, 50, -1, 3 };     /* 50 and -1 are outside [0, V) */
     for (size_t d = 0; d < sizeof dts / sizeof dts[0]; d++) {   /* every GPU weight dtype */
+        const uint32_t D = dim_for(dts[d], 64);
         fd_tensor *w = rand_tensor(fd, dts[d], 2, (int64_t[]){ V, D }, &seed, 1);
         fd_tensor *id = ids_tensor(fd, ids, T), *y = zeros(fd, FD_F32, (int64_t)T * D), *flag = zeros(fd, FD_I32, 1);
         CHECK_OK(fd_run(fd, &FD_EMBED, &(fd_embed_args){ .ids = id, .table = w, .y = y, .flag = flag, .tokens = T,
@@ -123,9 +127,10 @@ static void test_gpu_embed(void)
     fd_foundry *gpu = make_gpu();
     if (!gpu) SKIP("%s", gpu_why);
     fd_foundry *cpu = make_cpu();
-    const uint32_t V = 1000, D = 896, T = 9;
+    const uint32_t V = 1000, T = 9;
     const int32_t ids[] = { 3, 0, 999, 1000, -7, 3, 500, 2147483647, 17 };
     for (size_t d = 0; d < sizeof dts / sizeof dts[0]; d++) {
+        const uint32_t D = dim_for(dts[d], 896);
         fd_tensor *w = rand_tensor(cpu, dts[d], 2, (int64_t[]){ V, D }, &seed, 1), *gw = clone_to(gpu, w);
         fd_tensor *id = ids_tensor(cpu, ids, T), *gid = ids_tensor(gpu, ids, T);
         fd_tensor *y = zeros(cpu, FD_F32, (int64_t)T * D), *gy = zeros(gpu, FD_F32, (int64_t)T * D);

@@ -42,13 +42,13 @@
     X(q4_1,   Q4_1,   32,  20,  3,  3, fd_block_q4_1,   "fd_q4_1",   QREAD, fd_dequantize_q4_1,   NULL)               \
     X(q5_0,   Q5_0,   32,  22,  6,  8, fd_block_q5_0,   "fd_q5_0",   QREAD, fd_dequantize_q5_0,   NULL)               \
     X(q5_1,   Q5_1,   32,  24,  7,  9, fd_block_q5_1,   "fd_q5_1",   QREAD, fd_dequantize_q5_1,   NULL)               \
-    X(q2_k,   Q2_K,  256,  84, 10, 10, fd_block_q2_k,   "fd_q2_k",   QCPU,  fd_dequantize_q2_k,   NULL)               \
-    X(q3_k,   Q3_K,  256, 110, 11, 12, fd_block_q3_k,   "fd_q3_k",   QCPU,  fd_dequantize_q3_k,   NULL)               \
-    X(q4_k,   Q4_K,  256, 144, 12, 15, fd_block_q4_k,   "fd_q4_k",   QCPU,  fd_dequantize_q4_k,   NULL)               \
-    X(q5_k,   Q5_K,  256, 176, 13, 17, fd_block_q5_k,   "fd_q5_k",   QCPU,  fd_dequantize_q5_k,   NULL)               \
-    X(q6_k,   Q6_K,  256, 210, 14, 18, fd_block_q6_k,   "fd_q6_k",   QCPU,  fd_dequantize_q6_k,   NULL)               \
+    X(q2_k,   Q2_K,  256,  84, 10, 10, fd_block_q2_k,   "fd_q2_k",   QREAD, fd_dequantize_q2_k,   NULL)               \
+    X(q3_k,   Q3_K,  256, 110, 11, 12, fd_block_q3_k,   "fd_q3_k",   QREAD, fd_dequantize_q3_k,   NULL)               \
+    X(q4_k,   Q4_K,  256, 144, 12, 15, fd_block_q4_k,   "fd_q4_k",   QREAD, fd_dequantize_q4_k,   NULL)               \
+    X(q5_k,   Q5_K,  256, 176, 13, 17, fd_block_q5_k,   "fd_q5_k",   QREAD, fd_dequantize_q5_k,   NULL)               \
+    X(q6_k,   Q6_K,  256, 210, 14, 18, fd_block_q6_k,   "fd_q6_k",   QREAD, fd_dequantize_q6_k,   NULL)               \
     X(iq4_nl, IQ4_NL, 32,  18, 20, 25, fd_block_iq4_nl, "fd_iq4_nl", QREAD, fd_dequantize_iq4_nl, NULL)               \
-    X(iq4_xs, IQ4_XS, 256, 136, 23, 30, fd_block_iq4_xs, "fd_iq4_xs", QCPU, fd_dequantize_iq4_xs, NULL)               \
+    X(iq4_xs, IQ4_XS, 256, 136, 23, 30, fd_block_iq4_xs, "fd_iq4_xs", QREAD, fd_dequantize_iq4_xs, NULL)               \
     X(i32,    I32,     1,   4, 26, -1, int32_t,         "int",       INT,   fd_i32_to_f32_row,  fd_i32_from_f32_row)
 
 typedef enum {

@@ -258,7 +258,10 @@ fd_kernel_kind fd_qkv_kind(const fd_plan_step *st)
 
 /* Dtypes Foundry reads but has no kernels for yet (QCPU rows of the dtype
  * list) are refused by name; --dtype converts them at load (model/convert.c
- * dequantizes any dtype through the list). */
+ * dequantizes any dtype through the list). A quantized tensor's rows must be
+ * whole blocks (256 values for the super-block types: the policies' units
+ * tile them); GGUF files hold no other, but a tensor built otherwise is
+ * refused here by name rather than by a kernel's shape check. */
 static fd_status check_kernels(const fd_model *m, fd_error *err)
 {
     for (uint64_t i = 0; i < fd_model_tensor_count(m); i++) {
@@ -267,6 +270,11 @@ static fd_status check_kernels(const fd_model *m, fd_error *err)
             return fd_error_set(err, FD_ERR_UNSUPPORTED, "tensor %s has type %s, which Foundry has no kernels for "
                                 "yet: open the model with --dtype (f16, q8_0, ...) to convert it at load", t->name,
                                 fd_dtype_ggml_name(t->dtype));
+        uint64_t cols = t->n_dims == 2 ? t->dims[1] : t->dims[0];
+        if (fd_dtype_is_quant(t->dtype) && cols % fd_dtype_block_elems(t->dtype))
+            return fd_error_set(err, FD_ERR_UNSUPPORTED, "tensor %s has type %s with rows of %llu values, not a "
+                                "multiple of its %zu-value blocks", t->name, fd_dtype_ggml_name(t->dtype),
+                                (unsigned long long)cols, fd_dtype_block_elems(t->dtype));
     }
     return FD_OK;
 }

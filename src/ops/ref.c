@@ -85,9 +85,9 @@ fd_status fd_gemv_check_shapes(const char *wname, const fd_tensor *w, const fd_t
                                uint32_t rows, uint32_t cols, fd_error *err)
 {
     if (!rows || !cols) return fd_error_set(err, FD_ERR_INVALID, "rows and cols must be positive (%u x %u)", rows, cols);
-    if (fd_dtype_is_quant(w->dtype) && cols % 32)
-        return fd_error_set(err, FD_ERR_INVALID, "%s is %s, which needs cols a multiple of 32; cols = %u",
-                            wname, fd_dtype_name(w->dtype), cols);
+    if (fd_dtype_is_quant(w->dtype) && cols % fd_dtype_block_elems(w->dtype))
+        return fd_error_set(err, FD_ERR_INVALID, "%s is %s, which needs cols a multiple of %zu; cols = %u",
+                            wname, fd_dtype_name(w->dtype), fd_dtype_block_elems(w->dtype), cols);
     if (w->ndim != 2 || w->dims[0] != rows || w->dims[1] != cols)
         return fd_error_set(err, FD_ERR_INVALID, "%s must be (%u, %u), is %dD (%lld, %lld)", wname, rows, cols,
                             w->ndim, (long long)w->dims[0], (long long)(w->ndim > 1 ? w->dims[1] : 1));

@@ -3,7 +3,9 @@
 // its fd_block_dot (dp4a products), a warp per row as the whole-slice path
 // walks it, against the CPU twin (src/ops/gemv/int8_ref.c): the q, d, s in
 // shared memory bit for bit, y within 1e-5 relative (f32 vs double sums).
-// Types without a quantizer get random blocks. Built once per policy: -DPOLICY='"ops/gemv/policy_q8_0.cuh"' -DDT=FD_Q8_0.
+// Types without a quantizer get random blocks. 256-value super-block types
+// (FD_QK 256: a lane's unit j of a super-block) get columns rounded up to 256.
+// Built once per policy: -DPOLICY='"ops/gemv/policy_q8_0.cuh"' -DDT=FD_Q8_0.
 #include "emu.h"
 extern "C" {
 #include "ops/gemv/int8_ref.h"
@@ -17,29 +19,29 @@ static void body(void *p) {
   fd_xin x = fd_input(a, g_smem, false);
   u32 lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   for (u32 j = warp; j < g_rows; j += 8) {
-    float acc = 0;
-    for (u32 b = lane; b < a.cols / 32; b += 32) acc += fd_block_dot(g_w + j * g_rb + b * FD_BB, fd_x_words(x, b), fd_x_scale(x, a.cols, b));
-    acc = warp_sum(acc);
+    float acc = warp_sum(fd_dot_smem(g_w + j * g_rb, x, a.cols, lane, 32));
     if (lane == 0) g_y[j] = acc;
   }
 }
 static uint64_t rs = 88172645463325252ull;
 static float rnd() { rs ^= rs << 13; rs ^= rs >> 7; rs ^= rs << 17; return (float)((rs >> 11) * (1.0 / 9007199254740992.0)) * 2 - 1; }
 static int run(u32 rows, u32 cols, bool outliers) {
+  cols = (cols + FD_QK - 1) / FD_QK * FD_QK;
   std::vector<float> x(cols), wf((size_t)rows * cols), y(rows), want(rows), dd(cols / 16);
   for (auto &v : x) v = rnd();
   if (outliers) { x[3] *= 100; x[cols / 2] *= -100; }
   x[32 * 1 + 5] = 0; for (u32 i = 64; i < 96 && cols >= 96; i++) x[i] = 0;   // a block of zeros: d = 0
   for (auto &v : wf) v = rnd();
-  g_rb = (u32)(cols / 32 * fd_dtype_block_bytes(DT));
+  g_rb = (u32)(cols / FD_QK * fd_dtype_block_bytes(DT));
   std::vector<unsigned char> w((size_t)rows * g_rb + 8);
   if (fd_dtype_can_write(DT)) fd_quantize_row(DT, wf.data(), w.data(), wf.size());
-  else {   // no quantizer (read-only types): random blocks, then finite f16 scales (and mins) in front
+  else {   // no quantizer (read-only types): random blocks, then finite f16 scales (and mins) where the type has them
     for (auto &c : w) c = (unsigned char)(rnd() * 128 + 128);
-    bool min = DT == FD_Q4_1 || DT == FD_Q5_1;
-    for (size_t b = 0; b < (size_t)rows * cols / 32; b++) {
+    bool min = DT == FD_Q4_1 || DT == FD_Q5_1 || DT == FD_Q2_K || DT == FD_Q4_K || DT == FD_Q5_K;
+    size_t at = DT == FD_Q2_K ? 80 : DT == FD_Q3_K ? 108 : DT == FD_Q6_K ? 208 : 0;   // where d (and dmin) sit
+    for (size_t b = 0; b < (size_t)rows * cols / FD_QK; b++) {
       uint16_t h[2] = { fd_f32_to_f16(rnd() * 0.02f), fd_f32_to_f16(rnd() * 0.1f) };
-      memcpy(w.data() + b * fd_dtype_block_bytes(DT), h, min ? 4 : 2);
+      memcpy(w.data() + b * fd_dtype_block_bytes(DT) + at, h, min ? 4 : 2);
     }
   }
   g_w = w.data(); g_rows = rows; g_y = y.data();

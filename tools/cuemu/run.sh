@@ -40,13 +40,13 @@ else
 fi
 # the int8 GEMV contract: device code per policy against the CPU twin (int8_ref.c, compiled as C)
 inc=$here/../../include
-for f in ops/gemv/int8_ref base/dtype base/status base/quant_legacy base/quant_iq4 base/quant_k; do
+for f in ops/gemv/int8_ref ops/gemv/int8_kquant base/dtype base/status base/quant_legacy base/quant_iq4 base/quant_k; do
   ${CC:-cc} -O1 -std=c11 -fopenmp -I"$inc" -I"$src" -c -o "$out/$(basename $f).o" "$src/$f.c"
 done
-for p in q8_0 q4_0 q4_1 q5_0 q5_1 iq4_nl; do
+for p in q8_0 q4_0 q4_1 q5_0 q5_1 iq4_nl q2_k q3_k q4_k q5_k q6_k iq4_xs; do
   P=$(echo $p | tr a-z A-Z)
   ${CXX:-g++} -O1 -std=c++17 -w -fopenmp -I"$here" -I"$inc" -I"$src" -DPOLICY="\"ops/gemv/policy_$p.cuh\"" -DDT=FD_$P \
-    -o "$out/gemv_$p" "$here/gemv.cpp" "$out/int8_ref.o" "$out/dtype.o" "$out/status.o" \
+    -o "$out/gemv_$p" "$here/gemv.cpp" "$out/int8_ref.o" "$out/int8_kquant.o" "$out/dtype.o" "$out/status.o" \
     "$out/quant_legacy.o" "$out/quant_iq4.o" "$out/quant_k.o" -lm
   "$out/gemv_$p" >"$out/gemv_$p.txt" || rc=1
   echo "gemv $p: $(tail -n 1 "$out/gemv_$p.txt")"

@@ -123,6 +123,12 @@ void fd_int8_gemv_rows(fd_dtype dt, const void *w, const int8_t *q, const float 
 {
     const unsigned char *base = w;
     size_t rb = (size_t)cols / fd_dtype_block_elems(dt) * fd_dtype_block_bytes(dt);
+    if (fd_int8_superblock(dt)) {   /* the device's sums per unit, s included: int8_kquant.c */
+#pragma omp parallel for num_threads(nth) if (nth > 1)
+        for (int64_t r = 0; r < (int64_t)rows; r++)
+            y[r] = (float)fd_int8_superblock_row(dt, base + (size_t)r * rb, q, d, d + cols / 32, cols);
+        return;
+    }
     if (dt == FD_Q8_0 || dt == FD_Q4_0) {
         int w = wide();
 #pragma omp parallel for num_threads(nth) if (nth > 1)

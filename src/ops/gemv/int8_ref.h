@@ -2,8 +2,9 @@
  * x quantized to int8 blocks of 32 exactly as the device does it, and the
  * quantized weights' products on them.
  *
- * Layer: ops (internal). Legend: K = cols (a multiple of 32); q: (K) int8;
- * d, s: (K / 32) f32, each block's scale and d * sum(q). Pure functions of
+ * Layer: ops (internal). Legend: K = cols (a multiple of 32, of 256 for
+ * the super-block types); q: (K) int8; d, s: (K / 32) f32, each block's
+ * scale and d * sum(q). Pure functions of
  * their arguments (plus OpenMP over rows), so tools/cuemu links them as
  * they are. */
 #ifndef FD_OPS_GEMV_INT8_REF_H
@@ -18,6 +19,8 @@
 void fd_int8_quantize_x(const float *x, uint32_t cols, int8_t *q, float *d, float *s);
 
 /* y[r] = sum over blocks b of d[b] * sum_i w[r][32 b + i] q[32 b + i]
+ * (d: the K / 32 scales, then s, K / 32 more, as fd_int8_quantize_x writes
+ * them when s = d + K / 32)
  * for w: (rows, K) of quantized dtype dt, dequantized to f32 a row at a time
  * into `scratch` (nth x K floats, one row per OpenMP thread; nth from
  * fd_int8_threads). For scale-only types (q8_0, q4_0) a block's
@@ -27,6 +30,12 @@ void fd_int8_quantize_x(const float *x, uint32_t cols, int8_t *q, float *d, floa
  * f32 rounding). */
 void fd_int8_gemv_rows(fd_dtype dt, const void *w, const int8_t *q, const float *d, float *y, uint32_t rows,
                        uint32_t cols, float *scratch, int nth);
+
+/* The super-block types with their own twin (int8_kquant.c: q2_k .. q6_k,
+ * iq4_xs), and a row of one of them: sum over 32-value units u of
+ * the device's unit product (integer sums exact, scales in double). */
+int fd_int8_superblock(fd_dtype dt);
+double fd_int8_superblock_row(fd_dtype dt, const void *row, const int8_t *q, const float *d, const float *s, uint32_t cols);
 
 /* The OpenMP threads fd_int8_gemv_rows will use for rows x cols (1 for small products). */
 int fd_int8_threads(uint32_t rows, uint32_t cols);

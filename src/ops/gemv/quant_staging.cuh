@@ -10,7 +10,7 @@
  * window's edges is safe. One commit group per call. */
 __device__ __forceinline__ void fd_stage_async(unsigned char *buf, const unsigned char *src, u32 bytes, u32 lane) {
   u64 a = (u64)src & ~15ull, e = ((u64)src + bytes + 15) & ~15ull, g, sa;
-  u32 n = (u32)(e - a) / 16;   /* at most 70 granules: a chunk is at most 32 * 34 bytes */
+  u32 n = (u32)(e - a) / 16;   /* at most 70 granules: a chunk is at most 32 * 34 (or 4 * 210) bytes */
   asm volatile("cvta.to.global.u64 %0, %1;" : "=l"(g) : "l"(a));
   asm volatile("cvta.to.shared.u64 %0, %1;" : "=l"(sa) : "l"((u64)buf));
   _Pragma("unroll") for (u32 k = 0; k < 3; k++) {
@@ -19,7 +19,7 @@ __device__ __forceinline__ void fd_stage_async(unsigned char *buf, const unsigne
   }
   fd_cp_commit();
 }
-__device__ __forceinline__ u64 fd_row_stride(const FD_W *, u32 cols) { return cols / 32; }
+__device__ __forceinline__ u64 fd_row_stride(const FD_W *, u32 cols) { return cols / FD_QK; }
 #define FD_STAGE_BYTES FD_GEMV_STAGE_BYTES   /* per warp: two buffers */
 #define FD_WHOLE_SLICE 1   /* a small GEMV may stage its rows whole: fd_dot_smem */
 #define FD_MIN_BLOCKS 6    /* at most 40 registers, none spilled: six 256-thread blocks per multiprocessor */

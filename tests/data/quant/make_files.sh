@@ -21,7 +21,7 @@ trap 'rm -rf "$T"' EXIT
      --tensor-type attn_output=iq4_nl --tensor-type ffn_gate=q5_k --tensor-type ffn_up=q4_1 \
      --tensor-type ffn_down=q5_1 --tensor-type token_embd=q6_k --tensor-type output=q5_0 \
      "$T/tiny_f32.gguf" "$D/tiny_mixed.gguf" Q5_K_M >"$T/log" 2>&1 || { cat "$T/log"; exit 1; }
-# Every QCPU type in one model, by ggml's quantizers called directly (the forward-pass test's file).
+# Every K-quant and IQ type in one model, by ggml's quantizers called directly (the forward-pass test's file).
 /usr/bin/python3 "$D/ggml_quantize.py" "$1/libggml-base.so" "$T/tiny_f32.gguf" "$D/tiny_ggml_mix.gguf" \
     attn_q=Q2_K attn_k=Q3_K attn_v=IQ4_XS attn_output=IQ4_NL ffn_gate=Q5_K ffn_up=Q4_K ffn_down=Q5_1 \
     token_embd=Q6_K output=Q4_1

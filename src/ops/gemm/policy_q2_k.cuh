@@ -1,0 +1,7 @@
+/* policy_q2_k.cuh — GEMM weight policy for q2_k rows (256-value super-blocks),
+ * dequantized a 32-value unit per k-tile to f16 in shared memory
+ * (kquant_policy.cuh).
+ *
+ * Layer: ops (device code of the GEMM family). */
+#define FD_W fd_q2_k
+#include "ops/gemm/kquant_policy.cuh"
