@@ -23,7 +23,7 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee $L/card.txt
 mkdir -p /tmp/llama /tmp/q
 [ -d .dev/old/src ] && ( cmake -S .dev/old -B build-old -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$ROOT/.dev/deps" \
   >$L/build_old.log 2>&1 && cmake --build build-old -j 8 --target foundry >>$L/build_old.log 2>&1 ) &
-( bash .dev/shared/tools/peer/device_llama.sh build >$L/llama_build.log 2>&1; touch /tmp/llama/done ) &
+[ -n "${NO_LLAMA:-}" ] || ( bash .dev/shared/tools/peer/device_llama.sh build >$L/llama_build.log 2>&1; touch /tmp/llama/done ) &
 ( for d in q8_0 f16 q4_0; do
     build-gpu/bench_make_gguf qwen2.5-0.5b $d /tmp/q/qwen2.5-0.5b-$d.gguf \
       .dev/shared/models/qwen2.5-0.5b-instruct-shape/tokenizer.json >>$L/make_gguf.log 2>&1
@@ -35,6 +35,19 @@ grep -E "tests passed|tests failed|\*\*\*Failed|Timeout|Failed" $L/ctest.log | h
 step attention and sampler
 timeout $(cap 40) build-gpu/bench_attention --quick >$L/bench_attention.jsonl 2>&1; grep -E "attn_decode|sample" $L/bench_attention.jsonl
 timeout $(cap 30) build-gpu/test_sample test_gpu_graph 2>&1 | grep -E "sample V|failed"
+step K-quant file as stored, GPU against CPU
+M=tests/data/quant/tiny_q4_k_m.gguf; T=1,7,30,2,31,5,9,12
+for be in cuda cpu; do timeout $(cap 30) build-gpu/foundry eval -m $M --tokens $T --backend $be --json >$L/kq_$be.json 2>&1; done
+python3 - $L/kq_cuda.json $L/kq_cpu.json <<'PY' 2>&1 | tail -3
+import json, sys
+try:
+    g, c = (json.load(open(f))["positions"] for f in sys.argv[1:3])
+    same = sum(a["top5_ids"][0] == b["top5_ids"][0] for a, b in zip(g, c))
+    worst = max(abs(x - y) for a, b in zip(g, c) for x, y in zip(a["top5_logits"], b["top5_logits"]))
+    print("kquant eval tiny_q4_k_m as stored: top-1 equal at %d of %d positions, top-5 logits within %.2e" % (same, len(c), worst))
+except Exception as e: print("kquant eval: unreadable:", e)
+PY
+timeout $(cap 25) build-gpu/bench_gemv --only q4_k >$L/gemv_q4_k.json 2>&1; grep -E '"q4_k"' $L/gemv_q4_k.json | head -6
 step foundry bench on our files
 while [ ! -f /tmp/q/done ] && [ $(left) -gt 60 ]; do sleep 2; done
 for d in f16 q8_0 q4_0; do
@@ -44,13 +57,13 @@ done
 if [ -x build-old/foundry ]; then
   step the old tree on the same files
   for d in f16 q8_0; do
-    [ $(left) -gt 200 ] || break
+    [ $(left) -gt ${OLD_MIN_LEFT:-200} ] || break
     timeout $(cap 50) build-old/foundry bench -m /tmp/q/qwen2.5-0.5b-$d.gguf -p 512 -n 128 -r 3 -d 0,4096 2>&1 |
       tee $L/bench_old_$d.txt | grep -E "^\| "
   done
 fi
 step llama.cpp
-while [ ! -f /tmp/llama/done ] && [ $(left) -gt 150 ]; do sleep 2; done
+while [ -z "${NO_LLAMA:-}" ] && [ ! -f /tmp/llama/done ] && [ $(left) -gt 150 ]; do sleep 2; done
 tail -2 $L/llama_build.log
 if [ -x /tmp/llama/b/bin/llama-server ] && [ $(left) -gt 120 ]; then
   step serve
