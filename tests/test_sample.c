@@ -434,9 +434,12 @@ static void test_gpu_parity(void)
                 hist[j] = (int32_t)(j % 5 == 0 ? rng_next(&seed) % 20 : rng_next(&seed) % n);
             tensors tg = make_tensors(gpu, l, n, hist, CAP, pos);
             uint32_t valid = c % 2 ? n : n - n / 10;
-            for (int k = 0; k < 5; k++) {
+            for (int k = 0; k < 8; k++) {
                 fd_sampler s;
                 random_sampler(&s);
+                /* fixed: no filter and min-p alone (the one-pass draw, grid sync), a tiny top_p with min_p 1 */
+                if (k >= 5) s.temperature = 0.8f, s.top_k = k == 7 ? 40 : 0, s.top_p = k == 7 ? 1e-6f : 1.0f;
+                if (k >= 5) s.min_p = k == 5 ? 0.0f : k == 6 ? 0.05f : 1.0f;
                 int32_t want = draw(l, n, valid, hist, CAP, pos, &s);
                 fd_sample_args a = args_of(&tg, n, valid, CAP, &s);
                 CHECK_OK(fd_run(gpu, &FD_SAMPLE, &a), (fd_error *)NULL);
