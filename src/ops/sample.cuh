@@ -4,7 +4,8 @@
  * ops/sample.c, so equal inputs give equal ids).
  *
  * Layer: ops (device code of FD_SAMPLE). Grid: a block of FD_SAMP_THREADS
- * per FD_SAMP_SLICE logits. Phase 1, every block over its slice: the
+ * per FD_SAMP_SLICE logits, at most one per SM (a block loops over slices
+ * s = blockIdx.x + j gridDim.x). Phase 1, every block over its slice: the
  * window's counts of its tokens (shared memory), the penalised keys, the
  * slice's largest (atomicMax into the header) and candidate count, then it
  * appends to the global list a superset of the slice's possible members:
@@ -14,17 +15,26 @@
  *    ones), and every kept token is on the list;
  *  - top-k off: its candidates at or above min-p's threshold for the largest
  *    logit seen so far (<= the true largest, so the threshold is lower).
- * Phase 2, the last block to take the ticket: the exact top-k threshold over
- * the list, the weights, the survivors compacted into shared memory (the
- * list itself when more), top-p and the Philox draw; then it clears the
- * header for the next launch (graph replays need no memset).
+ * Phase 2, the last block to take the ticket: the list cached in shared
+ * memory (up to FD_SAMP_LCAP members), the exact top-k threshold over it,
+ * the weights, the survivors compacted into shared memory (the list itself
+ * when more), top-p and the Philox draw; then it clears the header for the
+ * next launch (graph replays need no memset).
+ * One pass instead, when neither top-k nor top-p prunes (min-p may): no
+ * list; after a grid sync on the header (every block resident: at most one
+ * per SM) every block knows the largest logit and writes the weight of each
+ * of its slices; the last block finds the slice holding the draw point from
+ * those sums and the id by a scan of that slice. Integer weights: the same
+ * id as the twin's running sum in index order.
  * scratch (`counts`, ops.h fd_sample_scratch_ints): header, then the list
- * of (idx, key, w) members; only the header must be zero between launches. */
+ * of (idx, key, w) members (one pass: the slices' u64 weights there); only
+ * the header must be zero between launches. */
 #include "ops/sample_rule.cuh"
 #include "ops/attn_common.cuh"   /* fd_ldcg4: loads around L1 */
 #define FD_SAMP_SLICE 2048    /* logits a block takes (ops/sample.c SAMPLE_SLICE) */
 #define FD_SAMP_THREADS 512   /* ops/sample.c SAMPLE_THREADS */
 #define FD_SAMP_SURV 512      /* survivors phase 2 keeps in shared memory */
+#define FD_SAMP_LCAP 4096     /* list members phase 2 caches in shared memory (keys and ids: 32 KB) */
 struct fd_samp_member { u32 idx, key; u64 w; };
 struct fd_samp_hdr { u64 gmax; u32 ncand, nlist, ticket, bar, pad[10]; };   /* 64 bytes = 16 ints */
 struct fd_samp_sh {
@@ -195,6 +205,49 @@ template <class S> __device__ int fd_samp_draw(S src, const fd_args &a, int pos,
   return (int)~t;
 }
 
+/* fd_samp_draw for at most 32 survivors (surv, shared memory), by warp 0
+ * alone: no block barriers and no radix passes. Lane i holds member i; top-p
+ * keeps key >= t, t the largest member key whose upper set weighs >= need
+ * (the set the radix select keeps), and the draw is the kept member whose
+ * running weight in index order first exceeds the target. */
+__device__ int fd_samp_draw_warp(const fd_samp_member *surv, u32 ns, const fd_args &a, fd_samp_sh &sh) {
+  if (threadIdx.x < 32) {
+    const u32 lane = threadIdx.x;
+    const bool ok = lane < ns;
+    fd_samp_member e = { 0u, 0u, 0ull };
+    if (ok) e = surv[lane];
+    u64 W = e.w;
+    for (int o = 16; o; o >>= 1) W += __shfl_xor_sync(0xffffffffu, W, o);
+    u32 lo_p = 0;
+    u64 wf = W;
+    if (a.top_p < 1.0f) {
+      double x = ceil((double)a.top_p * (double)W);
+      u64 need = x < 1.0 ? 1ull : (x >= (double)W ? W : (u64)x), up = 0;
+      for (int j = 0; j < 32; j++) {   /* my key's upper set */
+        u32 kj = __shfl_sync(0xffffffffu, e.key, j);
+        u64 wj = __shfl_sync(0xffffffffu, e.w, j);
+        if ((u32)j < ns && kj >= e.key) up += wj;
+      }
+      u32 t = ok && up >= need ? e.key : 0u;
+      for (int o = 16; o; o >>= 1) { u32 y = __shfl_xor_sync(0xffffffffu, t, o); t = y > t ? y : t; }
+      lo_p = t;
+      wf = ok && e.key >= lo_p ? e.w : 0ull;
+      for (int o = 16; o; o >>= 1) wf += __shfl_xor_sync(0xffffffffu, wf, o);
+    }
+    const u64 target = fd_mulhi64(fd_samp_uniform(a.seed, a.pos[0]), wf);
+    const bool kept = ok && e.key >= lo_p;
+    u64 run = 0;   /* the kept weight at ids <= mine */
+    for (int j = 0; j < 32; j++) {
+      u32 ij = __shfl_sync(0xffffffffu, e.idx, j), kj = __shfl_sync(0xffffffffu, e.key, j);
+      u64 wj = __shfl_sync(0xffffffffu, e.w, j);
+      if ((u32)j < ns && kj >= lo_p && ij <= e.idx) run += wj;
+    }
+    if (kept && run > target && run - e.w <= target) sh.pick_id = (int)e.idx;
+  }
+  __syncthreads();
+  return sh.pick_id;
+}
+
 /* min-p's threshold for largest logit m: below it, (double)pl - m < cut
  * for sure (the slack covers the rounding of the sum); increasing in m. */
 __device__ __forceinline__ float fd_samp_thr(float m, double cut) {
@@ -203,7 +256,7 @@ __device__ __forceinline__ float fd_samp_thr(float m, double cut) {
 
 /* Phase 2 (the last block): the chosen id from the header and the list. */
 __device__ int fd_samp_finish(const fd_args &a, fd_samp_hdr *hd, fd_samp_member *list, fd_samp_member *surv,
-                              fd_samp_sh &sh) {
+                              u32 *ckey, u32 *cidx, fd_samp_sh &sh) {
   const u32 tid = threadIdx.x, lane = tid & 31;
   const u64 best = *(volatile u64 *)&hd->gmax;
   const u32 ncand = *(volatile u32 *)&hd->ncand, nl = *(volatile u32 *)&hd->nlist;
@@ -216,9 +269,22 @@ __device__ int fd_samp_finish(const fd_args &a, fd_samp_hdr *hd, fd_samp_member 
   const double cut = t * (minp > 0 && log(minp) - 1e-6 > -40.0 ? log(minp) - 1e-6 : -40.0);
   u32 lo_k = 0;
   u64 s;
-  if (a.top_k > 1 && (u32)a.top_k < ncand)
-    fd_samp_select(fd_samp_list{ list, nl, 0u, true, false, true, 0u }, (u64)a.top_k, 0u, 24, true, true, sh, &lo_k,
-                   &s);
+  /* the list into shared memory once where it fits (top-k's: a block's k
+   * each), so top-k's select passes and the weights read no L2 */
+  const bool cached = nl <= FD_SAMP_LCAP;
+  if (cached) {
+    for (u32 j = tid; j < nl; j += blockDim.x) {
+      fd_samp_member e = fd_samp_ldcg(list + j);
+      ckey[j] = e.key, cidx[j] = e.idx;
+    }
+    __syncthreads();
+  }
+  if (a.top_k > 1 && (u32)a.top_k < ncand) {
+    if (cached) fd_samp_select(fd_samp_keys{ ckey, nl }, (u64)a.top_k, 0u, 24, true, true, sh, &lo_k, &s);
+    else
+      fd_samp_select(fd_samp_list{ list, nl, 0u, true, false, true, 0u }, (u64)a.top_k, 0u, 24, true, true, sh,
+                     &lo_k, &s);
+  }
   /* the weights into the list; the survivors (key >= lo_k, w > 0) into shared memory */
   if (tid == 0) sh.nlist = 0;
   __syncthreads();
@@ -226,7 +292,8 @@ __device__ int fd_samp_finish(const fd_args &a, fd_samp_hdr *hd, fd_samp_member 
     u32 j = base + tid;
     fd_samp_member e = { 0u, 0u, 0ull };
     if (j < nl) {
-      e = fd_samp_ldcg(list + j);
+      if (cached) e.idx = cidx[j], e.key = ckey[j];
+      else e = fd_samp_ldcg(list + j);
       e.w = e.key >= lo_k ? fd_samp_weight(fd_samp_unkey(e.key), m, t, cut, minp) : 0ull;
       list[j].w = e.w;
     }
@@ -241,6 +308,7 @@ __device__ int fd_samp_finish(const fd_args &a, fd_samp_hdr *hd, fd_samp_member 
   }
   __syncthreads();
   u32 ns = sh.nlist;
+  if (ns && ns <= 32) return fd_samp_draw_warp(surv, ns, a, sh);
   if (ns <= FD_SAMP_SURV) return fd_samp_draw(fd_samp_list{ surv, ns, 0u, false, false, false, 0u }, a, a.pos[0], sh);
   return fd_samp_draw(fd_samp_list{ list, nl, lo_k, false, false, true, 0u }, a, a.pos[0], sh);
 }
@@ -435,7 +503,8 @@ __device__ void fd_samp_phase1(const fd_args &a, u32 s, bool onepass, fd_samp_hd
 FD_KERNEL(fd_args a) {
   __shared__ fd_samp_sh sh;
   __shared__ __align__(16) union { u32 key[FD_SAMP_SLICE]; fd_samp_member surv[FD_SAMP_SURV]; } sl;
-  __shared__ int scnt[FD_SAMP_SLICE];
+  __shared__ union { int scnt[FD_SAMP_SLICE]; u32 cache[2 * FD_SAMP_LCAP]; } su;   /* counts, or the list's cache */
+  int *scnt = su.scnt;
   fd_samp_hdr *hd = (fd_samp_hdr *)a.counts;
   fd_samp_member *list = (fd_samp_member *)(a.counts + 16);
   u64 *psum = (u64 *)(a.counts + 16);   /* one-pass: the slices' weights where the list would be */
@@ -467,7 +536,7 @@ FD_KERNEL(fd_args a) {
     __syncthreads();
     out = fd_samp_pick(a, sh.best, sh.nlist, psum, scnt, sh);
   } else {
-    out = fd_samp_finish(a, hd, list, sl.surv, sh);
+    out = fd_samp_finish(a, hd, list, sl.surv, su.cache, su.cache + FD_SAMP_LCAP, sh);
   }
   __syncthreads();
   if (threadIdx.x == 0) {
