@@ -561,7 +561,8 @@ static void test_gpu_graph(void)
         }
         fd_graph_free(gpu, gb);
         printf("sample V %u (%s): median %.1f us per call with launch and sync; %.1f us per call in a graph of 100\n",
-               n, cfg == 0 ? "defaults" : cfg == 1 ? "top_k off" : cfg == 2 ? "no filters" : "top_p only", us[50], best);
+               n, cfg == 0 ? "defaults" : cfg == 1 ? "top_k off" : cfg == 2 ? "no filters" : "top_p only", us[50],
+               best);
     }
     free_tensors(&t);
     free(l);
