@@ -434,9 +434,12 @@ static void test_gpu_parity(void)
                 hist[j] = (int32_t)(j % 5 == 0 ? rng_next(&seed) % 20 : rng_next(&seed) % n);
             tensors tg = make_tensors(gpu, l, n, hist, CAP, pos);
             uint32_t valid = c % 2 ? n : n - n / 10;
-            for (int k = 0; k < 5; k++) {
+            for (int k = 0; k < 8; k++) {
                 fd_sampler s;
                 random_sampler(&s);
+                /* fixed: no filter and min-p alone (the one-pass draw, grid sync), a tiny top_p with min_p 1 */
+                if (k >= 5) s.temperature = 0.8f, s.top_k = k == 7 ? 40 : 0, s.top_p = k == 7 ? 1e-6f : 1.0f;
+                if (k >= 5) s.min_p = k == 5 ? 0.0f : k == 6 ? 0.05f : 1.0f;
                 int32_t want = draw(l, n, valid, hist, CAP, pos, &s);
                 fd_sample_args a = args_of(&tg, n, valid, CAP, &s);
                 CHECK_OK(fd_run(gpu, &FD_SAMPLE, &a), (fd_error *)NULL);
@@ -529,10 +532,11 @@ static void test_gpu_graph(void)
     CHECK(counts_zero(t.counts, 16));
     fd_graph_free(gpu, g);
     /* timing: one call and a sync, median of 100 */
-    for (int cfg = 0; cfg < 3; cfg++) {
+    for (int cfg = 0; cfg < 4; cfg++) {
         fd_sampler_defaults(&s);
         if (cfg == 1) s.top_k = 0;                  /* min-p and top-p over all V */
-        if (cfg == 2) s.top_k = 0, s.min_p = 0, s.top_p = 1;   /* every token on the list: the slow path */
+        if (cfg == 2) s.top_k = 0, s.min_p = 0, s.top_p = 1;   /* nothing prunes: the one-pass draw */
+        if (cfg == 3) s.top_k = 0, s.min_p = 0;     /* top-p alone: every token on the list for one block */
         a = args_of(&t, n, n, CAP, &s);
         double us[100];
         for (int i = 0; i < 100; i++) {
@@ -557,7 +561,8 @@ static void test_gpu_graph(void)
         }
         fd_graph_free(gpu, gb);
         printf("sample V %u (%s): median %.1f us per call with launch and sync; %.1f us per call in a graph of 100\n",
-               n, cfg == 0 ? "defaults" : cfg == 1 ? "top_k off" : "no filters", us[50], best);
+               n, cfg == 0 ? "defaults" : cfg == 1 ? "top_k off" : cfg == 2 ? "no filters" : "top_p only", us[50],
+               best);
     }
     free_tensors(&t);
     free(l);

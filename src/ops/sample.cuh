@@ -4,7 +4,8 @@
  * ops/sample.c, so equal inputs give equal ids).
  *
  * Layer: ops (device code of FD_SAMPLE). Grid: a block of FD_SAMP_THREADS
- * per FD_SAMP_SLICE logits. Phase 1, every block over its slice: the
+ * per FD_SAMP_SLICE logits, at most one per SM (a block loops over slices
+ * s = blockIdx.x + j gridDim.x). Phase 1, every block over its slice: the
  * window's counts of its tokens (shared memory), the penalised keys, the
  * slice's largest (atomicMax into the header) and candidate count, then it
  * appends to the global list a superset of the slice's possible members:
@@ -14,25 +15,37 @@
  *    ones), and every kept token is on the list;
  *  - top-k off: its candidates at or above min-p's threshold for the largest
  *    logit seen so far (<= the true largest, so the threshold is lower).
- * Phase 2, the last block to take the ticket: the exact top-k threshold over
- * the list, the weights, the survivors compacted into shared memory (the
- * list itself when more), top-p and the Philox draw; then it clears the
- * header for the next launch (graph replays need no memset).
+ * Phase 2, the last block to take the ticket: the list cached in shared
+ * memory (up to FD_SAMP_LCAP members), the exact top-k threshold over it,
+ * the weights, the survivors compacted into shared memory (the list itself
+ * when more), top-p and the Philox draw; then it clears the header for the
+ * next launch (graph replays need no memset).
+ * One pass instead, when neither top-k nor top-p prunes (min-p may): no
+ * list; after a grid sync on the header (every block resident: at most one
+ * per SM) every block knows the largest logit and writes the weight of each
+ * of its slices; the last block finds the slice holding the draw point from
+ * those sums and the id by a scan of that slice. Integer weights: the same
+ * id as the twin's running sum in index order.
  * scratch (`counts`, ops.h fd_sample_scratch_ints): header, then the list
- * of (idx, key, w) members; only the header must be zero between launches. */
+ * of (idx, key, w) members (one pass: the slices' u64 weights there); only
+ * the header must be zero between launches. */
 #include "ops/sample_rule.cuh"
 #include "ops/attn_common.cuh"   /* fd_ldcg4: loads around L1 */
 #define FD_SAMP_SLICE 2048    /* logits a block takes (ops/sample.c SAMPLE_SLICE) */
 #define FD_SAMP_THREADS 512   /* ops/sample.c SAMPLE_THREADS */
 #define FD_SAMP_SURV 512      /* survivors phase 2 keeps in shared memory */
+#define FD_SAMP_LCAP 4096     /* list members phase 2 caches in shared memory (keys and ids: 32 KB) */
 struct fd_samp_member { u32 idx, key; u64 w; };
-struct fd_samp_hdr { u64 gmax; u32 ncand, nlist, ticket, pad[11]; };   /* 64 bytes = 16 ints */
+struct fd_samp_hdr { u64 gmax; u32 ncand, nlist, ticket, bar, pad[10]; };   /* 64 bytes = 16 ints */
 struct fd_samp_sh {
   u32 cnt[256];
   u64 ws[256];
   u64 red[32];
   u32 nlist, sel_b, last;
   u64 sel_above, best;
+  u64 pick_r;   /* the one-pass draw: the target, then what is left of it in the chosen slice */
+  u32 pick_s;   /* its slice */
+  int pick_id;
 };
 
 /* the logit of a key (fd_samp_key's inverse; -0 comes back as +0) */
@@ -192,6 +205,49 @@ template <class S> __device__ int fd_samp_draw(S src, const fd_args &a, int pos,
   return (int)~t;
 }
 
+/* fd_samp_draw for at most 32 survivors (surv, shared memory), by warp 0
+ * alone: no block barriers and no radix passes. Lane i holds member i; top-p
+ * keeps key >= t, t the largest member key whose upper set weighs >= need
+ * (the set the radix select keeps), and the draw is the kept member whose
+ * running weight in index order first exceeds the target. */
+__device__ int fd_samp_draw_warp(const fd_samp_member *surv, u32 ns, const fd_args &a, fd_samp_sh &sh) {
+  if (threadIdx.x < 32) {
+    const u32 lane = threadIdx.x;
+    const bool ok = lane < ns;
+    fd_samp_member e = { 0u, 0u, 0ull };
+    if (ok) e = surv[lane];
+    u64 W = e.w;
+    for (int o = 16; o; o >>= 1) W += __shfl_xor_sync(0xffffffffu, W, o);
+    u32 lo_p = 0;
+    u64 wf = W;
+    if (a.top_p < 1.0f) {
+      double x = ceil((double)a.top_p * (double)W);
+      u64 need = x < 1.0 ? 1ull : (x >= (double)W ? W : (u64)x), up = 0;
+      for (int j = 0; j < 32; j++) {   /* my key's upper set */
+        u32 kj = __shfl_sync(0xffffffffu, e.key, j);
+        u64 wj = __shfl_sync(0xffffffffu, e.w, j);
+        if ((u32)j < ns && kj >= e.key) up += wj;
+      }
+      u32 t = ok && up >= need ? e.key : 0u;
+      for (int o = 16; o; o >>= 1) { u32 y = __shfl_xor_sync(0xffffffffu, t, o); t = y > t ? y : t; }
+      lo_p = t;
+      wf = ok && e.key >= lo_p ? e.w : 0ull;
+      for (int o = 16; o; o >>= 1) wf += __shfl_xor_sync(0xffffffffu, wf, o);
+    }
+    const u64 target = fd_mulhi64(fd_samp_uniform(a.seed, a.pos[0]), wf);
+    const bool kept = ok && e.key >= lo_p;
+    u64 run = 0;   /* the kept weight at ids <= mine */
+    for (int j = 0; j < 32; j++) {
+      u32 ij = __shfl_sync(0xffffffffu, e.idx, j), kj = __shfl_sync(0xffffffffu, e.key, j);
+      u64 wj = __shfl_sync(0xffffffffu, e.w, j);
+      if ((u32)j < ns && kj >= lo_p && ij <= e.idx) run += wj;
+    }
+    if (kept && run > target && run - e.w <= target) sh.pick_id = (int)e.idx;
+  }
+  __syncthreads();
+  return sh.pick_id;
+}
+
 /* min-p's threshold for largest logit m: below it, (double)pl - m < cut
  * for sure (the slack covers the rounding of the sum); increasing in m. */
 __device__ __forceinline__ float fd_samp_thr(float m, double cut) {
@@ -200,7 +256,7 @@ __device__ __forceinline__ float fd_samp_thr(float m, double cut) {
 
 /* Phase 2 (the last block): the chosen id from the header and the list. */
 __device__ int fd_samp_finish(const fd_args &a, fd_samp_hdr *hd, fd_samp_member *list, fd_samp_member *surv,
-                              fd_samp_sh &sh) {
+                              u32 *ckey, u32 *cidx, fd_samp_sh &sh) {
   const u32 tid = threadIdx.x, lane = tid & 31;
   const u64 best = *(volatile u64 *)&hd->gmax;
   const u32 ncand = *(volatile u32 *)&hd->ncand, nl = *(volatile u32 *)&hd->nlist;
@@ -213,9 +269,22 @@ __device__ int fd_samp_finish(const fd_args &a, fd_samp_hdr *hd, fd_samp_member 
   const double cut = t * (minp > 0 && log(minp) - 1e-6 > -40.0 ? log(minp) - 1e-6 : -40.0);
   u32 lo_k = 0;
   u64 s;
-  if (a.top_k > 1 && (u32)a.top_k < ncand)
-    fd_samp_select(fd_samp_list{ list, nl, 0u, true, false, true, 0u }, (u64)a.top_k, 0u, 24, true, true, sh, &lo_k,
-                   &s);
+  /* the list into shared memory once where it fits (top-k's: a block's k
+   * each), so top-k's select passes and the weights read no L2 */
+  const bool cached = nl <= FD_SAMP_LCAP;
+  if (cached) {
+    for (u32 j = tid; j < nl; j += blockDim.x) {
+      fd_samp_member e = fd_samp_ldcg(list + j);
+      ckey[j] = e.key, cidx[j] = e.idx;
+    }
+    __syncthreads();
+  }
+  if (a.top_k > 1 && (u32)a.top_k < ncand) {
+    if (cached) fd_samp_select(fd_samp_keys{ ckey, nl }, (u64)a.top_k, 0u, 24, true, true, sh, &lo_k, &s);
+    else
+      fd_samp_select(fd_samp_list{ list, nl, 0u, true, false, true, 0u }, (u64)a.top_k, 0u, 24, true, true, sh,
+                     &lo_k, &s);
+  }
   /* the weights into the list; the survivors (key >= lo_k, w > 0) into shared memory */
   if (tid == 0) sh.nlist = 0;
   __syncthreads();
@@ -223,7 +292,8 @@ __device__ int fd_samp_finish(const fd_args &a, fd_samp_hdr *hd, fd_samp_member 
     u32 j = base + tid;
     fd_samp_member e = { 0u, 0u, 0ull };
     if (j < nl) {
-      e = fd_samp_ldcg(list + j);
+      if (cached) e.idx = cidx[j], e.key = ckey[j];
+      else e = fd_samp_ldcg(list + j);
       e.w = e.key >= lo_k ? fd_samp_weight(fd_samp_unkey(e.key), m, t, cut, minp) : 0ull;
       list[j].w = e.w;
     }
@@ -238,29 +308,140 @@ __device__ int fd_samp_finish(const fd_args &a, fd_samp_hdr *hd, fd_samp_member 
   }
   __syncthreads();
   u32 ns = sh.nlist;
+  if (ns && ns <= 32) return fd_samp_draw_warp(surv, ns, a, sh);
   if (ns <= FD_SAMP_SURV) return fd_samp_draw(fd_samp_list{ surv, ns, 0u, false, false, false, 0u }, a, a.pos[0], sh);
   return fd_samp_draw(fd_samp_list{ list, nl, lo_k, false, false, true, 0u }, a, a.pos[0], sh);
 }
 
-FD_KERNEL(fd_args a) {
-  __shared__ fd_samp_sh sh;
-  __shared__ __align__(16) union { u32 key[FD_SAMP_SLICE]; fd_samp_member surv[FD_SAMP_SURV]; } sl;
-  __shared__ int scnt[FD_SAMP_SLICE];
-  fd_samp_hdr *hd = (fd_samp_hdr *)a.counts;
-  fd_samp_member *list = (fd_samp_member *)(a.counts + 16);
-  const u32 tid = threadIdx.x, nt = blockDim.x, lane = tid & 31;
-  const u32 nv = a.valid < a.n ? a.valid : a.n, base = blockIdx.x * FD_SAMP_SLICE;
-  const u32 ns = base < nv ? min(nv - base, (u32)FD_SAMP_SLICE) : 0u;
-  for (u32 i = tid; i < FD_SAMP_SLICE; i += nt) scnt[i] = 0;
-  fd_pdl_wait();
+/* The greedy answers and refusals the last block gives before any weight:
+ * true with *out set when the draw is not needed. */
+__device__ __forceinline__ bool fd_samp_trivial(const fd_args &a, u64 best, u32 ncand, int *out) {
+  if (!ncand) return *out = 0, true;
+  *out = (int)~(u32)best;
+  const float m = fd_samp_unkey((u32)(best >> 32));
+  return !(a.temperature > 0.0f) || a.top_k == 1 || !(m - m == 0.0f);
+}
+
+/* The window's counts of the tokens of slice [base, base + ns) into scnt
+ * (zeroed first); all threads call it. */
+__device__ __forceinline__ void fd_samp_counts(const fd_args &a, u32 base, u32 ns, int *scnt) {
+  __syncthreads();
+  for (u32 i = threadIdx.x; i < FD_SAMP_SLICE; i += blockDim.x) scnt[i] = 0;
   int lo, hi;
   fd_samp_window(a.pos[0], a.last_n, a.cap, &lo, &hi);
   __syncthreads();
-  for (int j = lo + (int)tid; j <= hi; j += (int)nt) {
+  for (int j = lo + (int)threadIdx.x; j <= hi; j += (int)blockDim.x) {
     int t = a.hist[j];
     if (t >= (int)base && (u32)t - base < ns) atomicAdd(&scnt[t - base], 1);
   }
   __syncthreads();
+}
+
+/* Logit base + i's weight for the largest logit m (0 for NaN). */
+__device__ __forceinline__ u64 fd_samp_w_at(const fd_args &a, u32 base, u32 i, const int *scnt, float m, double t,
+                                            double cut, double minp) {
+  float l = a.logits[base + i];
+  int c = scnt[i];
+  if (c) l = fd_samp_penalize(l, c, a.repeat_penalty, a.presence_penalty, a.frequency_penalty);
+  return l == l ? fd_samp_weight(l, m, t, cut, minp) : 0ull;
+}
+
+/* Exclusive prefix over the block of v (in thread order); *total the sum. */
+__device__ __forceinline__ u64 fd_samp_scan64(u64 v, u64 *red, u64 *total) {
+  const u32 lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = (blockDim.x + 31) >> 5;
+  u64 x = v;
+  for (int o = 1; o < 32; o <<= 1) {
+    u64 y = __shfl_up_sync(0xffffffffu, x, o);
+    if ((int)lane >= o) x += y;
+  }
+  __syncthreads();
+  if (lane == 31) red[w] = x;
+  __syncthreads();
+  u64 before = 0, all = 0;
+  for (u32 j = 0; j < nw; j++) {
+    before += j < w ? red[j] : 0ull;
+    all += red[j];
+  }
+  *total = all;
+  return before + x - v;
+}
+
+/* One-pass draw (no top-k, no top-p), every block after the grid sync:
+ * the weight of each of its slices into psum[slice]. */
+__device__ void fd_samp_slice_sums(const fd_args &a, u64 best, u32 ncand, u64 *psum, int *scnt, fd_samp_sh &sh) {
+  const u32 nv = a.valid < a.n ? a.valid : a.n, nsl = (a.n + FD_SAMP_SLICE - 1) / FD_SAMP_SLICE;
+  int out;
+  const bool trivial = fd_samp_trivial(a, best, ncand, &out);
+  const float m = fd_samp_unkey((u32)(best >> 32));
+  const double t = a.temperature, minp = a.min_p > 0.0f ? (a.min_p < 1.0f ? (double)a.min_p : 1.0) : 0.0;
+  const double cut = t * (minp > 0 && log(minp) - 1e-6 > -40.0 ? log(minp) - 1e-6 : -40.0);
+  for (u32 s = blockIdx.x; s < nsl; s += gridDim.x) {
+    const u32 base = s * FD_SAMP_SLICE, ns = base < nv ? min(nv - base, (u32)FD_SAMP_SLICE) : 0u;
+    u64 w = 0;
+    if (!trivial && ns) {
+      fd_samp_counts(a, base, ns, scnt);
+      for (u32 i = threadIdx.x; i < ns; i += blockDim.x) w += fd_samp_w_at(a, base, i, scnt, m, t, cut, minp);
+    }
+    w = fd_samp_sum64(w, sh.red);
+    if (threadIdx.x == 0) psum[s] = w;
+  }
+}
+
+/* One-pass draw, the last block: target = floor(r W / 2^64) over the
+ * slices' sums (in slice order, so in index order), then the slice holding
+ * it finds the first id whose running weight exceeds it. */
+__device__ int fd_samp_pick(const fd_args &a, u64 best, u32 ncand, const u64 *psum, int *scnt, fd_samp_sh &sh) {
+  int out;
+  if (fd_samp_trivial(a, best, ncand, &out)) return out;
+  const u32 tid = threadIdx.x, nt = blockDim.x, nsl = (a.n + FD_SAMP_SLICE - 1) / FD_SAMP_SLICE;
+  const u32 per = (nsl + nt - 1) / nt, s0 = min(tid * per, nsl), s1 = min(s0 + per, nsl);
+  u64 mine = 0, W;
+  for (u32 s = s0; s < s1; s++) mine += *(volatile const u64 *)(psum + s);
+  u64 excl = fd_samp_scan64(mine, sh.red, &W);
+  const u64 target = fd_mulhi64(fd_samp_uniform(a.seed, a.pos[0]), W);   /* W >= 2^44: the largest weighs that */
+  if (excl <= target && target < excl + mine) {
+    u64 run = excl;
+    u32 s = s0;
+    for (;; s++) {
+      u64 v = *(volatile const u64 *)(psum + s);
+      if (target < run + v) break;
+      run += v;
+    }
+    sh.pick_s = s, sh.pick_r = target - run;
+  }
+  __syncthreads();
+  const u32 nv = a.valid < a.n ? a.valid : a.n, base = sh.pick_s * FD_SAMP_SLICE;
+  const u32 ns = min(nv - base, (u32)FD_SAMP_SLICE), per_i = (FD_SAMP_SLICE + nt - 1) / nt;
+  const u64 r = sh.pick_r;
+  fd_samp_counts(a, base, ns, scnt);
+  const float m = fd_samp_unkey((u32)(best >> 32));
+  const double t = a.temperature, minp = a.min_p > 0.0f ? (a.min_p < 1.0f ? (double)a.min_p : 1.0) : 0.0;
+  const double cut = t * (minp > 0 && log(minp) - 1e-6 > -40.0 ? log(minp) - 1e-6 : -40.0);
+  const u32 i0 = min(tid * per_i, ns), i1 = min(i0 + per_i, ns);   /* contiguous runs: thread order is index order */
+  mine = 0;
+  for (u32 i = i0; i < i1; i++) mine += fd_samp_w_at(a, base, i, scnt, m, t, cut, minp);
+  excl = fd_samp_scan64(mine, sh.red, &W);
+  if (excl <= r && r < excl + mine) {
+    u64 run = excl;
+    u32 i = i0;
+    for (;; i++) {
+      run += fd_samp_w_at(a, base, i, scnt, m, t, cut, minp);
+      if (r < run) break;
+    }
+    sh.pick_id = (int)(base + i);
+  }
+  __syncthreads();
+  return sh.pick_id;
+}
+
+/* Phase 1 over slice s: its penalised keys, largest and candidate count
+ * into the header; unless one-pass, its possible members onto the list. */
+__device__ void fd_samp_phase1(const fd_args &a, u32 s, bool onepass, fd_samp_hdr *hd, fd_samp_member *list,
+                               u32 *key, int *scnt, fd_samp_sh &sh) {
+  const u32 tid = threadIdx.x, nt = blockDim.x, lane = tid & 31;
+  const u32 nv = a.valid < a.n ? a.valid : a.n, base = s * FD_SAMP_SLICE;
+  const u32 ns = base < nv ? min(nv - base, (u32)FD_SAMP_SLICE) : 0u;
+  fd_samp_counts(a, base, ns, scnt);
   /* the slice's penalised keys, its largest (first id on ties), its candidates */
   u64 best = 0;
   u32 nc = 0;
@@ -268,11 +449,11 @@ FD_KERNEL(fd_args a) {
     float l = a.logits[base + i];
     int c = scnt[i];
     if (c) l = fd_samp_penalize(l, c, a.repeat_penalty, a.presence_penalty, a.frequency_penalty);
-    u32 key = l == l ? fd_samp_key(l) : 0u;
-    sl.key[i] = key;
-    if (key) {
+    u32 k = l == l ? fd_samp_key(l) : 0u;
+    key[i] = k;
+    if (k) {
       nc++;
-      u64 v = (u64)key << 32 | (u64)(~(base + i));
+      u64 v = (u64)k << 32 | (u64)(~(base + i));
       best = v > best ? v : best;
     }
   }
@@ -285,41 +466,81 @@ FD_KERNEL(fd_args a) {
   }
   __syncthreads();
   const bool sampling = a.temperature > 0.0f && a.top_k != 1;
-  if (sampling && nc) {
-    u32 lo_b = 0;
-    u64 s;
-    if (a.top_k > 1) {
-      if ((u32)a.top_k < nc) fd_samp_select(fd_samp_keys{ sl.key, ns }, (u64)a.top_k, 0u, 24, true, true, sh, &lo_b, &s);
-    } else {
-      const float m = fd_samp_unkey((u32)(sh.best >> 32));
-      const double t = a.temperature, minp = a.min_p > 0.0f ? (a.min_p < 1.0f ? (double)a.min_p : 1.0) : 0.0;
-      const double cut = t * (minp > 0 && log(minp) - 1e-6 > -40.0 ? log(minp) - 1e-6 : -40.0);
-      if (m - m == 0.0f) lo_b = fd_samp_key(fd_samp_thr(m, cut));   /* finite m; else every candidate */
+  if (onepass || !sampling || !nc) return;
+  u32 lo_b = 0;
+  u64 sum;
+  if (a.top_k > 1) {
+    if ((u32)a.top_k < nc) fd_samp_select(fd_samp_keys{ key, ns }, (u64)a.top_k, 0u, 24, true, true, sh, &lo_b, &sum);
+  } else {
+    const float m = fd_samp_unkey((u32)(sh.best >> 32));
+    const double t = a.temperature, minp = a.min_p > 0.0f ? (a.min_p < 1.0f ? (double)a.min_p : 1.0) : 0.0;
+    const double cut = t * (minp > 0 && log(minp) - 1e-6 > -40.0 ? log(minp) - 1e-6 : -40.0);
+    if (m - m == 0.0f) lo_b = fd_samp_key(fd_samp_thr(m, cut));   /* finite m; else every candidate */
+  }
+  for (u32 i0 = 0; i0 < ns; i0 += nt) {
+    u32 i = i0 + tid, k = i < ns ? key[i] : 0u;
+    bool ok = k != 0u && k >= lo_b;
+    u32 bal = __ballot_sync(0xffffffffu, ok), at = 0;
+    if (!bal) continue;
+    int leader = __ffs(bal) - 1;
+    if ((int)lane == leader) at = atomicAdd(&hd->nlist, (u32)__popc(bal));
+    at = __shfl_sync(0xffffffffu, at, leader);
+    if (ok) {
+      fd_samp_member e = { base + i, k, 0ull };
+      list[at + __popc(bal & ((1u << lane) - 1u))] = e;
     }
-    for (u32 i0 = 0; i0 < ns; i0 += nt) {
-      u32 i = i0 + tid, key = i < ns ? sl.key[i] : 0u;
-      bool ok = key != 0u && key >= lo_b;
-      u32 bal = __ballot_sync(0xffffffffu, ok), at = 0;
-      if (!bal) continue;
-      int leader = __ffs(bal) - 1;
-      if ((int)lane == leader) at = atomicAdd(&hd->nlist, (u32)__popc(bal));
-      at = __shfl_sync(0xffffffffu, at, leader);
-      if (ok) {
-        fd_samp_member e = { base + i, key, 0ull };
-        list[at + __popc(bal & ((1u << lane) - 1u))] = e;
-      }
-    }
+  }
+}
+
+/* FD_SAMP_RUN: which part of the kernel a launch runs: 3 all (the device);
+ * the emulator (tools/cuemu/sample.cpp) runs 1 (up to the grid sync) in
+ * every block, then 2 (the rest), standing in for the grid sync. */
+#ifndef FD_SAMP_RUN
+#define FD_SAMP_RUN 3
+#include "ops/grid_sync.cuh"
+#endif
+
+FD_KERNEL(fd_args a) {
+  __shared__ fd_samp_sh sh;
+  __shared__ __align__(16) union { u32 key[FD_SAMP_SLICE]; fd_samp_member surv[FD_SAMP_SURV]; } sl;
+  __shared__ union { int scnt[FD_SAMP_SLICE]; u32 cache[2 * FD_SAMP_LCAP]; } su;   /* counts, or the list's cache */
+  int *scnt = su.scnt;
+  fd_samp_hdr *hd = (fd_samp_hdr *)a.counts;
+  fd_samp_member *list = (fd_samp_member *)(a.counts + 16);
+  u64 *psum = (u64 *)(a.counts + 16);   /* one-pass: the slices' weights where the list would be */
+  const u32 nv = a.valid < a.n ? a.valid : a.n, nsl = (a.n + FD_SAMP_SLICE - 1) / FD_SAMP_SLICE;
+  /* one pass when nothing but min-p prunes: every block weighs its slices
+   * once the largest logit is known (a grid sync: the grid is at most one
+   * block per SM, ops/sample.c), instead of listing all V for one block */
+  const bool onepass = a.temperature > 0.0f && a.top_k != 1 && (a.top_k <= 0 || (u32)a.top_k >= nv) &&
+                       !(a.top_p < 1.0f);
+  fd_pdl_wait();
+  if (FD_SAMP_RUN & 1)
+    for (u32 s = blockIdx.x; s < nsl; s += gridDim.x) fd_samp_phase1(a, s, onepass, hd, list, sl.key, scnt, sh);
+  if (onepass && FD_SAMP_RUN == 3) fd_grid_handover(&hd->bar, gridDim.x);
+  if (!(FD_SAMP_RUN & 2)) return;
+  if (onepass) {
+    if (threadIdx.x == 0) sh.best = *(volatile u64 *)&hd->gmax, sh.nlist = *(volatile u32 *)&hd->ncand;
+    __syncthreads();
+    fd_samp_slice_sums(a, sh.best, sh.nlist, psum, scnt, sh);
   }
   __threadfence();
   __syncthreads();
-  if (tid == 0) sh.last = atomicAdd(&hd->ticket, 1u) == gridDim.x - 1;
+  if (threadIdx.x == 0) sh.last = atomicAdd(&hd->ticket, 1u) == gridDim.x - 1;
   __syncthreads();
   if (!sh.last) return;
   __threadfence();
-  int out = fd_samp_finish(a, hd, list, sl.surv, sh);
+  int out;
+  if (onepass) {
+    if (threadIdx.x == 0) sh.best = *(volatile u64 *)&hd->gmax, sh.nlist = *(volatile u32 *)&hd->ncand;
+    __syncthreads();
+    out = fd_samp_pick(a, sh.best, sh.nlist, psum, scnt, sh);
+  } else {
+    out = fd_samp_finish(a, hd, list, sl.surv, su.cache, su.cache + FD_SAMP_LCAP, sh);
+  }
   __syncthreads();
-  if (tid == 0) {
-    hd->gmax = 0, hd->ncand = 0, hd->nlist = 0, hd->ticket = 0;
+  if (threadIdx.x == 0) {
+    hd->gmax = 0, hd->ncand = 0, hd->nlist = 0, hd->ticket = 0, hd->bar = 0;
     a.ids[0] = out;
   }
 }

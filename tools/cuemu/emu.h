@@ -59,8 +59,10 @@ static inline u64 xchg_(u64 v, int src_lane_of_me, bool down, int o) {
   int t = g_cur; g_lshfl[t] = v; yield_(BAR_WARP); (void)down; (void)o; u64 r = g_lshfl[(t & ~31) | src_lane_of_me]; yield_(BAR_WARP); return r; }
 static inline u64 __shfl_xor_sync(u32, u64 v, int o) { return xchg_(v, (g_cur & 31) ^ o, false, o); }
 static inline u64 __shfl_down_sync(u32, u64 v, int o) { int l = (g_cur & 31) + o; return xchg_(v, l < 32 ? l : (g_cur & 31), true, o); }
+static inline u64 __shfl_up_sync(u32, u64 v, int o) { int l = (g_cur & 31) - o; return xchg_(v, l >= 0 ? l : (g_cur & 31), false, o); }
 static inline u32 __shfl_xor_sync(u32, u32 v, int o) { return (u32)xchg_(v, (g_cur & 31) ^ o, false, o); }
 static inline u32 __shfl_sync(u32, u32 v, int l) { return (u32)xchg_(v, l, false, 0); }
+static inline u64 __shfl_sync(u32, u64 v, int l) { return xchg_(v, l, false, 0); }
 static inline u32 __ballot_sync(u32, bool p) {   // lanes that finished count as 0
   int t = g_cur; g_lshfl[t] = p; yield_(BAR_WARP); u32 m = 0;
   for (int l = 0; l < 32; l++) { int i = (t & ~31) | l; if (g_th[i].state != DONE && g_lshfl[i]) m |= 1u << l; }

@@ -11,13 +11,16 @@ typedef float logits_t; typedef int hist_t; typedef int pos_t; typedef int ids_t
 struct fd_args { const logits_t *logits; const hist_t *hist; const pos_t *pos; ids_t *ids; counts_t *counts;
   u32 n, valid, cap; float temperature; int top_k; float top_p, min_p, repeat_penalty, presence_penalty,
   frequency_penalty; int last_n; u64 seed; };
+static int g_samp_run;
+#define FD_SAMP_RUN g_samp_run
+static void fd_grid_handover(u32 *, u32) { fprintf(stderr, "EMU: grid sync inside one emulated launch\n"); exit(3); }
 #define FD_NAME kern_sample
 #include "ops/sample.cuh"
 static void body(void *p) { kern_sample(*(fd_args *)p); }
 static uint64_t rs = 88172645463325252ull;
 static u64 nx() { rs ^= rs << 13; rs ^= rs >> 7; rs ^= rs << 17; return rs; }
 static float uni() { return (float)((nx() >> 11) * (1.0 / 9007199254740992.0)); }
-static int run(u32 n, u32 valid, int ties, const fd_sampler &s, u32 cap, int pos, bool rev) {
+static int run(u32 n, u32 valid, int ties, const fd_sampler &s, u32 cap, int pos, bool rev, u32 grid = 0) {
   std::vector<float> l(n); std::vector<int> hist(cap);
   for (u32 i = 0; i < n; i++) { l[i] = (uni() + uni() + uni()) * 3 - 2; if (nx() % 2000 == 0) l[i] += 12 + uni() * 4; if (ties) l[i] = roundf(l[i] * 4) / 4; }
   if (nx() % 3 == 0) l[nx() % n] = NAN;
@@ -26,13 +29,14 @@ static int run(u32 n, u32 valid, int ties, const fd_sampler &s, u32 cap, int pos
   int *sc = (int *)(((uintptr_t)scratch.data() + 15) & ~(uintptr_t)15), id = -5, p = pos;
   fd_args a = { l.data(), hist.data(), &p, &id, sc, n, valid, cap, s.temperature, s.top_k, s.top_p, s.min_p,
                 s.repeat_penalty, s.presence_penalty, s.frequency_penalty, s.last_n, s.seed };
-  launch(body, &a, {(n + FD_SAMP_SLICE - 1) / FD_SAMP_SLICE, 1, 1}, {FD_SAMP_THREADS, 1, 1}, rev);
+  u32 nsl = (n + FD_SAMP_SLICE - 1) / FD_SAMP_SLICE, g = grid && grid < nsl ? grid : nsl;
+  for (g_samp_run = 1; g_samp_run <= 2; g_samp_run++) launch(body, &a, {g, 1, 1}, {FD_SAMP_THREADS, 1, 1}, rev);
   int32_t want = -7;
   if (fd_sample_ref(l.data(), n, valid, hist.data(), cap, pos, &s, &want)) { printf("ref failed\n"); return 1; }
   int dirty = 0; for (int i = 0; i < 16; i++) dirty |= sc[i];
-  printf("n %6u valid %6u T %.2f k %4d p %.2f minp %.2f rep %.2f last %3d %s: %d want %d header %s\n", n, valid,
-         (double)s.temperature, s.top_k, (double)s.top_p, (double)s.min_p, (double)s.repeat_penalty, s.last_n,
-         rev ? "rev" : "fwd", id, want, dirty ? "DIRTY" : "clean");
+  printf("n %6u valid %6u grid %3u T %.2f k %4d p %.2g minp %.2f rep %.2f last %3d %s: %d want %d header %s\n", n,
+         valid, g, (double)s.temperature, s.top_k, (double)s.top_p, (double)s.min_p, (double)s.repeat_penalty,
+         s.last_n, rev ? "rev" : "fwd", id, want, dirty ? "DIRTY" : "clean");
   return id != want || dirty;
 }
 int main(int argc, char **argv) {
@@ -46,6 +50,20 @@ int main(int argc, char **argv) {
     s.min_p = mps[nx() % 4]; s.last_n = lasts[nx() % 4]; s.seed = nx();
     if (nx() % 2) { s.repeat_penalty = 1.0f + (float)(nx() % 50) / 50; s.presence_penalty = (float)(nx() % 10) / 10; s.frequency_penalty = (float)(nx() % 10) / 10; }
     u32 n = ns[c % 5], valid = c % 2 ? n : n - n / 10;
-    f += run(n, valid, c % 3 == 0, s, 512, (int)(nx() % 512), c % 2);
+    f += run(n, valid, c % 3 == 0, s, 512, (int)(nx() % 512), c % 2, c % 4 == 3 ? 3 : 0);
   }
+  /* the settings of the brief: no filter (one pass), top_k 1, a tiny top_p, min_p 1, min-p alone (one
+   * pass), top-k off with top-p; vocabularies not a multiple of the slice, fewer blocks than slices */
+  struct { float T; int k; float p, mp; } fx[] = { { 0.8f, 0, 1, 0 }, { 1.0f, 0, 1, 0 }, { 0.8f, 1, 1, 0 },
+    { 0.8f, 0, 1e-6f, 0 }, { 0.8f, 40, 1e-6f, 0.05f }, { 0.8f, 0, 1, 1 }, { 0.8f, 40, 0.95f, 1 },
+    { 0.8f, 0, 1, 0.05f }, { 0.8f, 0, 0.95f, 0.05f }, { 0.8f, 200000, 1, 0 }, { 0.8f, 40, 0.95f, 0.05f } };
+  static const u32 fn[] = { 151936, 4097, 2047, 1, 6145 };
+  for (int c = 0; c < (int)(sizeof fx / sizeof fx[0]); c++)
+    for (int v = 0; v < 5; v++) {
+      fd_sampler s; fd_sampler_defaults(&s);
+      s.temperature = fx[c].T, s.top_k = fx[c].k, s.top_p = fx[c].p, s.min_p = fx[c].mp, s.seed = nx();
+      s.repeat_penalty = 1.1f, s.last_n = 64;
+      u32 n = fn[v];
+      f += run(n, v == 2 ? n - 3 : n, v == 4, s, 512, (int)(nx() % 512), v % 2, v == 0 ? 7 : v == 4 ? 2 : 0);
+    }
   printf("%s\n", f ? "FAIL" : "ALL OK"); return f; }
