@@ -32,10 +32,11 @@ uint64_t fd_attn_decode_part_floats(uint32_t heads, uint32_t head_dim, uint32_t 
 /* COUNT tickets a block row (<= H rows) */
 uint64_t fd_attn_decode_count_ints(uint32_t heads) { return (uint64_t)heads * COUNT; }
 
-/* Three blocks per SM once the cache is long (149 registers a thread: three
- * fit): a split reads its k and v rows once for every query head of its kv
- * head, so the launch is a stream over the cache and wants enough loads in
- * flight to cover the memory latency. */
+/* Three blocks per SM once the cache is long (attn_decode.cuh bounds its
+ * registers to 168 a thread so that three fit): a split reads its k and v
+ * rows once for every query head of its kv head, so the launch is a stream
+ * over the cache and wants enough loads in flight to cover the memory
+ * latency. */
 uint32_t fd_attn_decode_splits(uint32_t kv_heads, uint32_t ctx, unsigned sms)
 {
     uint64_t want = kv_heads ? (3ull * (sms ? sms : 1) + kv_heads - 1) / kv_heads : 1;

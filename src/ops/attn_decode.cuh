@@ -22,12 +22,18 @@
  * at long contexts). Each warp takes 32 positions at a time and keeps an
  * online softmax per query head (base 2, f32), so the loop has no block
  * barrier:
- *  - scores: a lane per position, reading its k row 16 bytes at a time
- *    against the group's q in shared memory (broadcast reads);
+ *  - scores: a lane per position, reading its k row 16 bytes at a time,
+ *    8 loads in flight, against the group's q in shared memory (broadcast
+ *    reads); the pass's first AD_VROWS v loads a lane are already issued, so
+ *    their latency hides under the k loads and the scores;
  *  - per head, the warp's running max (one shuffle reduction), the weights
  *    to shared memory, then values: the lanes split as PG position groups
  *    of LD lanes, each lane 8 dims of every head, so a v row is read once,
- *    coalesced.
+ *    coalesced; AD_VROWS rows a lane in flight (for hd 64 / 128 / 256 a
+ *    pass waits 1 / 2 / 4 rounds of memory latency for k and as many for v,
+ *    where two loads in flight made it 4 / 8 / 16 each).
+ * Launch bounds ask for AD_MIN_BLOCKS blocks a multiprocessor (<= 168
+ * registers), the three fd_attn_decode_splits plans for.
  * The warps' states merge in shared memory into a record per query head
  * (m, l, -, -, acc[hd]) in part (H, S, hd+4); with one active split the
  * block writes y itself. Otherwise the splits merge in two levels, so no
@@ -50,9 +56,15 @@
 #define AD_MIN_CHUNK 32    /* a split's share is a multiple of it, one warp pass: short contexts spread
                               over more blocks, each a short chain (attention.c MIN_CHUNK), and a pass
                               never straddles a page */
+#define AD_VROWS 8         /* v rows a lane loads before it uses them (a pass: 32 / PG rows a lane) */
 #define AD_SET 16          /* splits merged together at the first level: 256 / AD_SET sets at the second */
 #define AD_COUNT 17        /* tickets a block row: the sets' merge, then one a set (attention.c COUNT) */
 #define AD_NEG_INF __int_as_float(0xff800000u)
+#define AD_MIN_BLOCKS 3    /* blocks a multiprocessor: the registers stay <= 168 (fd_attn_decode_splits plans 3) */
+#if !FD_PDL_AUTO
+#undef FD_KERNEL
+#define FD_KERNEL extern "C" __global__ void __launch_bounds__(FD_MAX_BLOCK, AD_MIN_BLOCKS) FD_NAME
+#endif
 
 struct ad_smem {
   float q[AD_MAXG][AD_MAXHD];          /* the group's q pre-scaled by scale*log2(e); the combine's split weights */
@@ -174,12 +186,18 @@ __device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u
     const kc_t *K = a.kc + row * hd;
     const vc_t *V = a.vc + row * hd;
     const bool valid = p < hi;
+    fd_v4 vv[AD_VROWS];                               /* the first v rows, in flight under the scores */
+#pragma unroll
+    for (u32 u = 0; u < AD_VROWS; u++) {
+      const u32 r = pg + u * PG;
+      vv[u] = on && r < cnt ? ld_v4(V + (u64)r * hd + li * 8) : fd_v4{0u, 0u, 0u, 0u};
+    }
     float sc[AD_MAXG];
 #pragma unroll
     for (int g = 0; g < AD_MAXG; g++) sc[g] = 0.0f;
     if (valid) {
       const kc_t *kr = K + (u64)lane * hd;
-#pragma unroll 2
+#pragma unroll 8                                      /* 128 bytes of the row in flight a lane */
       for (u32 c = 0; c < hd / 8; c++) {
         float k[8];
         fd_kv8(K, ld_v4(kr + c * 8), k);
@@ -206,15 +224,16 @@ __device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u
       }
     }
     __syncwarp();
-    for (u32 r0 = pg; r0 < cnt; r0 += 2 * PG) {       /* two v rows in flight per lane */
-      fd_v4 vv[2];
+    for (u32 r0 = pg; r0 < cnt; r0 += AD_VROWS * PG) {   /* AD_VROWS v rows in flight per lane */
+      if (r0 != pg) {
 #pragma unroll
-      for (u32 u = 0; u < 2; u++) {
-        const u32 r = r0 + u * PG;
-        vv[u] = on && r < cnt ? ld_v4(V + (u64)r * hd + li * 8) : fd_v4{0u, 0u, 0u, 0u};
+        for (u32 u = 0; u < AD_VROWS; u++) {
+          const u32 r = r0 + u * PG;
+          vv[u] = on && r < cnt ? ld_v4(V + (u64)r * hd + li * 8) : fd_v4{0u, 0u, 0u, 0u};
+        }
       }
 #pragma unroll
-      for (u32 u = 0; u < 2; u++) {
+      for (u32 u = 0; u < AD_VROWS; u++) {
         const u32 r = r0 + u * PG;
         if (on && r < cnt) {
           float v[8];
