@@ -166,10 +166,12 @@ __device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u
   const u32 PG = 32 / LD, pg = lane / LD, li = lane % LD;
   const bool on = li * 8 < hd;
   const float qs = a.scale * FD_LOG2E;
+  const u32 lo = s * per, hi = min(n, lo + per);
+  u32 t0 = lo + warp * 32;
+  int page = t0 < hi ? a.pages[t0 / FD_KV_PAGE] : 0;  /* in flight with the q loads, not after them */
   for (u32 i = tid; i < ng * hd; i += blockDim.x) sm.q[i / hd][i % hd] = a.q[(u64)h0 * hd + i] * qs;
   __syncthreads();
 
-  const u32 lo = s * per, hi = min(n, lo + per);
   float m[AD_MAXG], lsum[AD_MAXG], acc[AD_MAXG][8];
 #pragma unroll
   for (int g = 0; g < AD_MAXG; g++) {
@@ -177,8 +179,6 @@ __device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u
 #pragma unroll
     for (int i = 0; i < 8; i++) acc[g][i] = 0.0f;
   }
-  u32 t0 = lo + warp * 32;
-  int page = t0 < hi ? a.pages[t0 / FD_KV_PAGE] : 0;
   for (; t0 < hi; t0 += AD_WARPS * 32) {
     const u32 p = t0 + lane, cnt = min(32u, hi - t0), tn = t0 + AD_WARPS * 32;
     const int page_next = tn < hi ? a.pages[tn / FD_KV_PAGE] : 0;
