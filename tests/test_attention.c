@@ -273,10 +273,10 @@ static void test_cpu_attention(void)
     CHECK(fd_run(fd, &FD_ATTN_DECODE, &b) == FD_ERR_INVALID);
     CHECK_CONTAINS(fd_foundry_error(fd), "part holds");
     fd_foundry_clear_error(fd);
-    fd_tensor *small = zeros(fd, FD_I32, 1, (int64_t[]){ H - 1 });
+    fd_tensor *small = zeros(fd, FD_I32, 1, (int64_t[]){ (int64_t)fd_attn_decode_count_ints(H) - 1 });
     b = d, b.count = small;
     CHECK(fd_run(fd, &FD_ATTN_DECODE, &b) == FD_ERR_INVALID);
-    CHECK_CONTAINS(fd_foundry_error(fd), "count must hold a value per query head (6)");
+    CHECK_CONTAINS(fd_foundry_error(fd), "count must hold 17 values per query head (6)");
     fd_foundry_clear_error(fd);
     (void)fd_tensor_free(small);
     b = d, b.head_dim = 48;
@@ -343,7 +343,7 @@ static void permuted_equal(fd_foundry *fd)
     fd_tensor *qt = rand_tensor(fd, FD_F32, 2, (int64_t[]){ T, H * hd }, &seed, 2), *q1, *y1[2], *it;
     fd_tensor *pos = scalar_i32(fd, 0), *flag = scalar_i32(fd, 0);
     int64_t nparts = (int64_t)fd_attn_decode_part_floats(H, hd, S);
-    fd_tensor *part = zeros(fd, FD_F32, 1, &nparts), *count = zeros(fd, FD_I32, 1, (int64_t[]){ H });
+    fd_tensor *part = zeros(fd, FD_F32, 1, &nparts), *count = zeros(fd, FD_I32, 1, (int64_t[]){ (int64_t)fd_attn_decode_count_ints(H) });
     CHECK_OK(fd_tensor_alloc(fd, FD_F32, 1, (int64_t[]){ hd / 2 }, FD_INIT_COPY, inv, &it), (fd_error *)NULL);
     CHECK_OK(fd_tensor_view(qt, 0, 1, (int64_t[]){ H * hd }, &q1), (fd_error *)NULL);
     for (int i = 0; i < 2; i++) CHECK_OK(fd_tensor_view(y[i], 0, 1, (int64_t[]){ H * hd }, &y1[i]), (fd_error *)NULL);
@@ -478,6 +478,9 @@ static void test_gpu_decode(void)
     decode_parity(cpu, gpu, FD_F16, 16, 2, 256, 512, ps2, 5);   /* G = 8, hd 256: one warp per position */
     decode_parity(cpu, gpu, FD_F16, 4, 4, 96, 512, ps2, 5);     /* G = 1, hd 96: lanes past hd idle */
     decode_parity(cpu, gpu, FD_BF16, 8, 1, 32, 512, ps2, 5);
+    const int32_t ps3[] = { 543, 1055, 2047 };               /* 17 and 33 splits of 32 at 64 splits (sets of 16) */
+    decode_parity(cpu, gpu, FD_F16, 20, 2, 256, 2048, ps3, 3);  /* G = 10: two head groups a kv head, hd 256 */
+    decode_parity(cpu, gpu, FD_BF16, 7, 1, 128, 2048, ps3, 3);  /* G = 7, one kv head */
     fd_foundry_destroy(cpu);
     fd_foundry_destroy(gpu);
 }

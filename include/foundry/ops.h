@@ -93,10 +93,10 @@ extern const fd_kernel FD_ROPE_KV;
 
 /* One query token against the cache, positions [0, n), n = min(pos+1, C):
  * S fixed splits of n per kv head, a block each serving the kv head's query
- * heads (8 at most; more make more blocks); the last block of a kv head to
- * finish combines its splits (one launch).
+ * heads (8 at most; more make more blocks); the splits combine in the same
+ * launch, in two levels (sets of 16 splits, then the sets).
  * q, y: (H*hd) f32; part: (H, S, hd+4) f32 workspace
- * (fd_attn_decode_part_floats); count: (H) i32 tickets
+ * (fd_attn_decode_part_floats); count: (H, 17) i32 tickets
  * (fd_attn_decode_count_ints), zero before the first launch and left zero by
  * every launch. hd a multiple of 32 up to 256, 1 <= S <= 256. */
 #define FD_ATTN_DECODE_ARGS(IN, OUT, PARAM) IN(q, FD_ACT) IN(kc, FD_KV) IN(vc, FD_KV) IN(pos, FD_IDS)  \
@@ -107,7 +107,7 @@ FD_KERNEL_ARGS(fd_attn_decode_args, FD_ATTN_DECODE_ARGS)
 extern const fd_kernel FD_ATTN_DECODE;
 /* Floats of the decode workspace `part`: S * H * (hd + 4). */
 uint64_t fd_attn_decode_part_floats(uint32_t heads, uint32_t head_dim, uint32_t splits);
-/* I32 values of the decode tickets `count`: H. */
+/* I32 values of the decode tickets `count`: H x 17. */
 uint64_t fd_attn_decode_count_ints(uint32_t heads);
 /* A split count for a cache of C positions on `sms` multiprocessors: S x KV
  * about three per SM (the grid is S x KV blocks of 128 threads when G <= 8,

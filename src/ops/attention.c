@@ -6,7 +6,7 @@
  * cache capacity, T tokens, S splits.  q, y: (T, H*hd) f32 (T = 1 for
  * decode); kc, vc: (NP, KV, P, hd) f16 | bf16, the paged cache read through
  * the page table pages (include/foundry/ops.h, FD_KV_PAGE); pos: (1) i32
- * (device); part: (H, S, hd+4) f32; count: (H) i32. Query head h reads kv head h / G; a decode
+ * (device); part: (H, S, hd+4) f32; count: (H, 17) i32. Query head h reads kv head h / G; a decode
  * block serves a kv head's query heads (up to GROUP of them) together. Device code
  * in attn_decode.cuh and attn_prefill.cuh (shared helpers in attn_common.cuh);
  * the CPU twins share attend_ref below (f32 inputs; scores in f32 lanes
@@ -19,21 +19,24 @@
 #include "base/mem.h"
 #include "backend/cpu/simd.h"
 
-#define MAX_SPLITS 256   /* attn_decode.cuh: the combine keeps a weight per split in its q buffer (AD_MAXHD) */
+#define MAX_SPLITS 256   /* attn_decode.cuh: two merge levels of AD_SET (16) records cover 256 splits */
 #define GROUP 8          /* query heads a decode block serves (attn_decode.cuh AD_MAXG) */
 #define MIN_CHUNK 32     /* a decode split takes a multiple of it (attn_decode.cuh AD_MIN_CHUNK) */
+#define COUNT 17         /* decode tickets a block row: one a set of 16 splits and the sets' (attn_decode.cuh AD_COUNT) */
 
 uint64_t fd_attn_decode_part_floats(uint32_t heads, uint32_t head_dim, uint32_t splits)
 {
     return (uint64_t)splits * heads * (head_dim + 4);
 }
 
-uint64_t fd_attn_decode_count_ints(uint32_t heads) { return heads; }   /* a ticket per block row (<= H) */
+/* COUNT tickets a block row (<= H rows) */
+uint64_t fd_attn_decode_count_ints(uint32_t heads) { return (uint64_t)heads * COUNT; }
 
-/* Three blocks per SM once the cache is long (149 registers a thread: three
- * fit): a split reads its k and v rows once for every query head of its kv
- * head, so the launch is a stream over the cache and wants enough loads in
- * flight to cover the memory latency. */
+/* Three blocks per SM once the cache is long (attn_decode.cuh bounds its
+ * registers to 168 a thread so that three fit): a split reads its k and v
+ * rows once for every query head of its kv head, so the launch is a stream
+ * over the cache and wants enough loads in flight to cover the memory
+ * latency. */
 uint32_t fd_attn_decode_splits(uint32_t kv_heads, uint32_t ctx, unsigned sms)
 {
     uint64_t want = kv_heads ? (3ull * (sms ? sms : 1) + kv_heads - 1) / kv_heads : 1;
@@ -147,7 +150,7 @@ static fd_status decode_check(const void *p, fd_error *err)
         return fd_error_set(err, FD_ERR_INVALID, "part holds %lld floats, needs S x H x (hd + 4) = %llu",
                             (long long)a->part->numel, (unsigned long long)need);
     if ((uint64_t)a->count->numel < fd_attn_decode_count_ints(a->heads))
-        return fd_error_set(err, FD_ERR_INVALID, "count must hold a value per query head (%u)", a->heads);
+        return fd_error_set(err, FD_ERR_INVALID, "count must hold %d values per query head (%u)", COUNT, a->heads);
     if (!aligned16(a->q) || !aligned16(a->y) || !aligned16(a->part))
         return fd_error_set(err, FD_ERR_INVALID, "q, y and part must start 16-byte aligned");
     return FD_OK;

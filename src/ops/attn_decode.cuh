@@ -22,18 +22,32 @@
  * at long contexts). Each warp takes 32 positions at a time and keeps an
  * online softmax per query head (base 2, f32), so the loop has no block
  * barrier:
- *  - scores: a lane per position, reading its k row 16 bytes at a time
- *    against the group's q in shared memory (broadcast reads);
+ *  - scores: a lane per position, reading its k row 16 bytes at a time,
+ *    8 loads in flight, against the group's q in shared memory (broadcast
+ *    reads); the pass's first AD_VROWS v loads a lane are already issued, so
+ *    their latency hides under the k loads and the scores;
  *  - per head, the warp's running max (one shuffle reduction), the weights
  *    to shared memory, then values: the lanes split as PG position groups
  *    of LD lanes, each lane 8 dims of every head, so a v row is read once,
- *    coalesced.
+ *    coalesced; AD_VROWS rows a lane in flight (for hd 64 / 128 / 256 a
+ *    pass waits 1 / 2 / 4 rounds of memory latency for k and as many for v,
+ *    where two loads in flight made it 4 / 8 / 16 each).
+ * Launch bounds ask for AD_MIN_BLOCKS blocks a multiprocessor (<= 168
+ * registers), the three fd_attn_decode_splits plans for.
  * The warps' states merge in shared memory into a record per query head
  * (m, l, -, -, acc[hd]) in part (H, S, hd+4); with one active split the
- * block writes y itself. Otherwise the last block of the group to finish (a
- * ticket on count[y]) merges the A records of each head into y and resets
- * the ticket to 0, so every launch (and graph replay) starts from zero.
- * count: (H) i32 (KV * NG <= H tickets used). */
+ * block writes y itself. Otherwise the splits merge in two levels, so no
+ * block reads more than AD_SET records a head: the last block of each set
+ * of AD_SET splits to finish (a ticket on count[y][1 + set]) merges the
+ * set's records into the set's first slot, and the last set to finish (a
+ * ticket on count[y][0]) merges the sets' records into y; with one set its
+ * last block writes y directly. A merge runs on all 128 threads at once,
+ * over (head, 4 dims, record group): the chain a thread waits on is at most
+ * AD_SET loads, all issued together, where one thread per 4 dims walking
+ * every record of every head in turn cost ~0.44 us a split (issue 30).
+ * Whoever takes a counter's last ticket resets it to 0, so every launch
+ * (and graph replay) starts from zero.
+ * count: (H, AD_COUNT) i32 (KV * NG <= H rows used). */
 #include "ops/attn_common.cuh"
 #include "ops/kv_page.cuh"
 #define AD_MAXHD 256       /* largest head_dim (attention.c check_heads) */
@@ -42,45 +56,101 @@
 #define AD_MIN_CHUNK 32    /* a split's share is a multiple of it, one warp pass: short contexts spread
                               over more blocks, each a short chain (attention.c MIN_CHUNK), and a pass
                               never straddles a page */
+#define AD_VROWS 8         /* v rows a lane loads before it uses them (a pass: 32 / PG rows a lane) */
+#define AD_SET 16          /* splits merged together at the first level: 256 / AD_SET sets at the second */
+#define AD_COUNT 17        /* tickets a block row: the sets' merge, then one a set (attention.c COUNT) */
 #define AD_NEG_INF __int_as_float(0xff800000u)
+#define AD_MIN_BLOCKS 3    /* blocks a multiprocessor: the registers stay <= 168 (fd_attn_decode_splits plans 3) */
+#if !FD_PDL_AUTO
+#undef FD_KERNEL
+#define FD_KERNEL extern "C" __global__ void __launch_bounds__(FD_MAX_BLOCK, AD_MIN_BLOCKS) FD_NAME
+#endif
 
 struct ad_smem {
   float q[AD_MAXG][AD_MAXHD];          /* the group's q pre-scaled by scale*log2(e); the combine's split weights */
   float w[AD_WARPS][AD_MAXG][32];      /* a warp's weights of its 32 positions, per head */
   float m[AD_WARPS][AD_MAXG], l[AD_WARPS][AD_MAXG], inv;
-  float acc[AD_WARPS][AD_MAXG][AD_MAXHD];   /* the warps' sums, merged into the records */
+  float acc[AD_WARPS][AD_MAXG][AD_MAXHD];   /* the warps' sums, merged into the records; a merge's partial sums */
+  float cm[AD_MAXG][AD_SET], cl[AD_MAXG][AD_SET];   /* a merge's records' (m, l), then their weights */
+  float cM[AD_MAXG], cL[AD_MAXG];
   int last;
 };
 
-/* The combine: the last block of a group merges the A records of ph into y.
- * Records come from other blocks, so every read goes around L1. */
-__device__ __forceinline__ void ad_combine(const float *ph, u32 A, u32 hd, ad_smem &sm, float *y) {
-  const u32 tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, rec = hd + 4;
-  float *wk = sm.q[0];                                /* (A) <= 256 = AD_MAXHD */
-  __syncthreads();                                    /* the previous head's combine is done with wk */
-  if (warp == 0) {
-    float M = AD_NEG_INF, den = 0.0f;
-    for (u32 k = lane; k < A; k += 32) M = fmaxf(M, fd_ldcg(ph + (u64)k * rec));
-    M = warp_max(M);
-    for (u32 k = lane; k < A; k += 32) {
-      const float e = exp2f(fd_ldcg(ph + (u64)k * rec) - M);
-      wk[k] = e;
-      den += e * fd_ldcg(ph + (u64)k * rec + 1);
-    }
-    den = warp_sum(den);
-    if (lane == 0) sm.inv = den > 0.0f ? 1.0f / den : 0.0f;
+/* A merge: records k0 + k * ks (k < cnt <= AD_SET) of the ng heads from h0
+ * into y (fin: normalized) or into record k0 (m, l, acc: a set's record).
+ * Records come from other blocks, so every read goes around L1. The items
+ * (head, 4 dims, record group r of R) spread over all the threads, a
+ * thread's loads issued together; R > 1 where the heads and dims leave
+ * threads idle, its partial sums added in shared memory. */
+__device__ __forceinline__ void ad_merge(const fd_args &a, ad_smem &sm, u32 h0, u32 ng, u32 k0, u32 ks, u32 cnt,
+                                         u32 hd, bool fin) {
+  const u32 tid = threadIdx.x, rec = hd + 4, Q4 = hd / 4, S = a.splits;
+  float *part = a.part;
+  __syncthreads();                                    /* the caller is done with sm (q, acc) */
+  for (u32 i = tid; i < ng * cnt; i += blockDim.x) {  /* every record's (m, l) at once */
+    const u32 g = i / cnt, k = i % cnt;
+    const float4 ml = fd_ldcg4(part + ((u64)(h0 + g) * S + k0 + k * ks) * rec);
+    sm.cm[g][k] = ml.x;
+    sm.cl[g][k] = ml.y;
   }
   __syncthreads();
-  for (u32 d = tid * 4; d < hd; d += blockDim.x * 4) {
-    float4 o = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-#pragma unroll 4
-    for (u32 k = 0; k < A; k++) {
-      const float e = wk[k];
-      const float4 v = fd_ldcg4(ph + (u64)k * rec + 4 + d);
-      o.x += e * v.x; o.y += e * v.y; o.z += e * v.z; o.w += e * v.w;
+  if (tid < ng) {                                     /* a thread a head: <= AD_SET weights */
+    float M = AD_NEG_INF, L = 0.0f;
+    for (u32 k = 0; k < cnt; k++) M = fmaxf(M, sm.cm[tid][k]);
+    for (u32 k = 0; k < cnt; k++) {
+      const float e = exp2f(sm.cm[tid][k] - M);
+      sm.cm[tid][k] = e;
+      L += e * sm.cl[tid][k];
     }
-    const float s = sm.inv;
-    y[d] = o.x * s; y[d + 1] = o.y * s; y[d + 2] = o.z * s; y[d + 3] = o.w * s;
+    const float inv = fin ? (L > 0.0f ? 1.0f / L : 0.0f) : 1.0f;
+    for (u32 k = 0; k < cnt; k++) sm.cm[tid][k] *= inv;
+    sm.cM[tid] = M;
+    sm.cL[tid] = L;
+  }
+  __syncthreads();
+  u32 R = 1;                                          /* record groups: fill the block, <= cnt */
+  while (R * 2 <= cnt && ng * Q4 * R * 2 <= blockDim.x) R *= 2;
+  float *red = &sm.acc[0][0][0];                      /* (R, ng, hd) partial sums: R ng hd <= 4 x 128 floats */
+  for (u32 i = tid; i < ng * Q4 * R; i += blockDim.x) {
+    const u32 r = i / (ng * Q4), gd = i % (ng * Q4), g = gd / Q4, d = gd % Q4 * 4;
+    const float *src = part + ((u64)(h0 + g) * S + k0) * rec + 4 + d;
+    float4 v[AD_SET];
+#pragma unroll
+    for (u32 k = 0; k < AD_SET; k++)                  /* all the loads first: one latency, not cnt */
+      if (r + k * R < cnt) v[k] = fd_ldcg4(src + (u64)(r + k * R) * ks * rec);
+    float4 o = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+#pragma unroll
+    for (u32 k = 0; k < AD_SET; k++) {
+      if (r + k * R < cnt) {
+        const float e = sm.cm[g][r + k * R];
+        o.x += e * v[k].x; o.y += e * v[k].y; o.z += e * v[k].z; o.w += e * v[k].w;
+      }
+    }
+    if (R > 1) {
+      *(float4 *)&red[(u64)i * 4] = o;
+    } else if (fin) {
+      *(float4 *)&a.y[(u64)(h0 + g) * hd + d] = o;
+    } else {                                          /* record k0: this thread alone read these dims */
+      *(float4 *)&part[((u64)(h0 + g) * S + k0) * rec + 4 + d] = o;
+    }
+  }
+  if (R > 1) {
+    __syncthreads();
+    for (u32 gd = tid; gd < ng * Q4; gd += blockDim.x) {
+      const u32 g = gd / Q4, d = gd % Q4 * 4;
+      float4 o = *(const float4 *)&red[(u64)gd * 4];
+      for (u32 r = 1; r < R; r++) {
+        const float4 p = *(const float4 *)&red[((u64)r * ng * Q4 + gd) * 4];
+        o.x += p.x; o.y += p.y; o.z += p.z; o.w += p.w;
+      }
+      if (fin) *(float4 *)&a.y[(u64)(h0 + g) * hd + d] = o;
+      else *(float4 *)&part[((u64)(h0 + g) * S + k0) * rec + 4 + d] = o;
+    }
+  }
+  if (!fin && tid < ng) {                             /* (m, l) were read before the first barrier */
+    float *mine = part + ((u64)(h0 + tid) * S + k0) * rec;
+    mine[0] = sm.cM[tid];
+    mine[1] = sm.cL[tid];
   }
 }
 
@@ -96,10 +166,12 @@ __device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u
   const u32 PG = 32 / LD, pg = lane / LD, li = lane % LD;
   const bool on = li * 8 < hd;
   const float qs = a.scale * FD_LOG2E;
+  const u32 lo = s * per, hi = min(n, lo + per);
+  u32 t0 = lo + warp * 32;
+  int page = t0 < hi ? a.pages[t0 / FD_KV_PAGE] : 0;  /* in flight with the q loads, not after them */
   for (u32 i = tid; i < ng * hd; i += blockDim.x) sm.q[i / hd][i % hd] = a.q[(u64)h0 * hd + i] * qs;
   __syncthreads();
 
-  const u32 lo = s * per, hi = min(n, lo + per);
   float m[AD_MAXG], lsum[AD_MAXG], acc[AD_MAXG][8];
 #pragma unroll
   for (int g = 0; g < AD_MAXG; g++) {
@@ -107,8 +179,6 @@ __device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u
 #pragma unroll
     for (int i = 0; i < 8; i++) acc[g][i] = 0.0f;
   }
-  u32 t0 = lo + warp * 32;
-  int page = t0 < hi ? a.pages[t0 / FD_KV_PAGE] : 0;
   for (; t0 < hi; t0 += AD_WARPS * 32) {
     const u32 p = t0 + lane, cnt = min(32u, hi - t0), tn = t0 + AD_WARPS * 32;
     const int page_next = tn < hi ? a.pages[tn / FD_KV_PAGE] : 0;
@@ -116,12 +186,18 @@ __device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u
     const kc_t *K = a.kc + row * hd;
     const vc_t *V = a.vc + row * hd;
     const bool valid = p < hi;
+    fd_v4 vv[AD_VROWS];                               /* the first v rows, in flight under the scores */
+#pragma unroll
+    for (u32 u = 0; u < AD_VROWS; u++) {
+      const u32 r = pg + u * PG;
+      vv[u] = on && r < cnt ? ld_v4(V + (u64)r * hd + li * 8) : fd_v4{0u, 0u, 0u, 0u};
+    }
     float sc[AD_MAXG];
 #pragma unroll
     for (int g = 0; g < AD_MAXG; g++) sc[g] = 0.0f;
     if (valid) {
       const kc_t *kr = K + (u64)lane * hd;
-#pragma unroll 2
+#pragma unroll 8                                      /* 128 bytes of the row in flight a lane */
       for (u32 c = 0; c < hd / 8; c++) {
         float k[8];
         fd_kv8(K, ld_v4(kr + c * 8), k);
@@ -148,15 +224,16 @@ __device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u
       }
     }
     __syncwarp();
-    for (u32 r0 = pg; r0 < cnt; r0 += 2 * PG) {       /* two v rows in flight per lane */
-      fd_v4 vv[2];
+    for (u32 r0 = pg; r0 < cnt; r0 += AD_VROWS * PG) {   /* AD_VROWS v rows in flight per lane */
+      if (r0 != pg) {
 #pragma unroll
-      for (u32 u = 0; u < 2; u++) {
-        const u32 r = r0 + u * PG;
-        vv[u] = on && r < cnt ? ld_v4(V + (u64)r * hd + li * 8) : fd_v4{0u, 0u, 0u, 0u};
+        for (u32 u = 0; u < AD_VROWS; u++) {
+          const u32 r = r0 + u * PG;
+          vv[u] = on && r < cnt ? ld_v4(V + (u64)r * hd + li * 8) : fd_v4{0u, 0u, 0u, 0u};
+        }
       }
 #pragma unroll
-      for (u32 u = 0; u < 2; u++) {
+      for (u32 u = 0; u < AD_VROWS; u++) {
         const u32 r = r0 + u * PG;
         if (on && r < cnt) {
           float v[8];
@@ -208,15 +285,30 @@ __device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u
     if (A > 1 && tid == 0) { mine[0] = M; mine[1] = L; }
   }
   if (A == 1) return;
+  /* level 1: the last block of each set of AD_SET splits merges the set's records into the set's first slot */
+  const u32 set = s / AD_SET, nset = (A + AD_SET - 1) / AD_SET, inset = min((u32)AD_SET, A - set * AD_SET);
+  int *cnt = a.count + (u64)blockIdx.y * AD_COUNT;
   __threadfence();
   __syncthreads();
-  if (tid == 0) sm.last = atomicAdd(&a.count[blockIdx.y], 1) == (int)A - 1;
+  if (tid == 0) sm.last = atomicAdd(&cnt[1 + set], 1) == (int)inset - 1;
   __syncthreads();
   if (!sm.last) return;
   __threadfence();
-  if (tid == 0) a.count[blockIdx.y] = 0;              /* every active block has taken its ticket */
-  for (u32 g = 0; g < ng; g++)
-    ad_combine(a.part + (u64)(h0 + g) * a.splits * rec, A, hd, sm, a.y + (u64)(h0 + g) * hd);
+  if (tid == 0) cnt[1 + set] = 0;                     /* every block of the set has taken its ticket */
+  if (nset == 1) {                                    /* one set: its merge is the answer */
+    ad_merge(a, sm, h0, ng, 0, 1, inset, hd, true);
+    return;
+  }
+  ad_merge(a, sm, h0, ng, set * AD_SET, 1, inset, hd, false);
+  /* level 2: the last set to finish merges the sets' records into y */
+  __threadfence();
+  __syncthreads();
+  if (tid == 0) sm.last = atomicAdd(&cnt[0], 1) == (int)nset - 1;
+  __syncthreads();
+  if (!sm.last) return;
+  __threadfence();
+  if (tid == 0) cnt[0] = 0;
+  ad_merge(a, sm, h0, ng, 0, AD_SET, nset, hd, true);
 }
 
 FD_KERNEL(fd_args a) {

@@ -1,6 +1,6 @@
 // decode.cpp — attn_decode.cuh on the CPU (emu.h) against attention in
 // double: head_dim 32..256, G 1..12 (one and two head groups a kv head),
-// splits 1..256, positions from -1 past the cache; the tickets must end at
+// splits 1..256 (one active split, one merge level, two), positions from -1 past the cache; the tickets must end at
 // zero. The cache is paged: every case runs with a permuted table (or pages
 // drawn from a larger pool), a few with the identity too.
 #include "emu.h"
@@ -19,7 +19,7 @@ int run1(u32 H, u32 KV, u32 hd, u32 C, int pos, u32 S, bool rev, int mode) {
   std::vector<float> q(H * hd); for (auto &x : q) x = 2 * rnd();
   u32 np; std::vector<int> tab = kv_table(C, mode, &np);
   std::vector<fd_f16> kc((size_t)np * KV * FD_KV_PAGE * hd), vc(kc.size()); for (auto &x : kc) x.x = f2h(rnd()); for (auto &x : vc) x.x = f2h(rnd());
-  std::vector<float> y(H * hd, 12345.f), part((size_t)S * H * (hd + 4) + 16); std::vector<int> cnt(H, 0);
+  std::vector<float> y(H * hd, 12345.f), part((size_t)S * H * (hd + 4) + 16); std::vector<int> cnt((size_t)H * AD_COUNT, 0);
   float *pp = (float *)(((uintptr_t)part.data() + 15) & ~(uintptr_t)15);
   int p = pos; float scale = 1.0f / sqrtf((float)hd);
   fd_args a = { q.data(), kc.data(), vc.data(), &p, tab.data(), y.data(), pp, cnt.data(), H, KV, hd, C, S, scale };
@@ -52,4 +52,8 @@ int main() {
   f += run(16, 2, 256, 512, 300, 7, false); f += run(4, 4, 96, 512, 511, 3, true); f += run(8, 1, 32, 1024, 1023, 16, false);
   f += run(14, 2, 64, 512, -1, 4, false); f += run(24, 2, 64, 1024, 900, 16, true); f += run(20, 2, 128, 1024, 1023, 5, false);
   f += run(14, 2, 64, 8192, 8191, 256, false); f += run(14, 2, 64, 8192, 300, 256, true); f += run(10, 2, 160, 1024, 700, 12, false);
+  // the two merge levels: A = 16 (one full set), 17 (a set of one), 33, 171 (11 sets), 256 (16 full sets)
+  f += run(14, 2, 64, 4096, 511, 128, true); f += run(14, 2, 64, 4096, 543, 128, false); f += run(7, 1, 64, 2048, 1055, 64, true);
+  f += run(12, 2, 128, 8192, 8191, 198, false); f += run(12, 2, 128, 8192, 8191, 198, true); f += run(8, 8, 256, 8192, 8191, 256, true);
+  f += run(18, 2, 128, 4096, 3000, 100, false); f += run(3, 1, 256, 1024, 1023, 40, true);
   printf("%s\n", f ? "FAIL" : "ALL OK"); return f; }
