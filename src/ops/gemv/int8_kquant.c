@@ -8,6 +8,7 @@
  * Layer: ops. Legend: unit u = values 32 u .. 32 u + 31 of the row; q, d, s
  * as int8_ref.h. */
 #include "ops/gemv/int8_ref.h"
+#include "base/quant_iq4.h"
 
 /* Q4_K / Q5_K sub-block j's 6-bit scale and min (dtype.h's packing) */
 static void scale_min(const uint8_t *p, int j, int *sc, int *m)
@@ -82,12 +83,11 @@ static double q2_k_unit(const fd_block_q2_k *b, int j, const int8_t *x, float dx
 
 /* IQ4_XS: unit j is sub-block j, 16 bytes of nibbles as IQ4_NL's (low
  * nibbles values 0..15, high ones 16..31) into the fixed table. */
-static const int8_t iq4_levels[16] = { -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113 };
 static double iq4_xs_unit(const fd_block_iq4_xs *b, int j, const int8_t *x, float dx)
 {
     int dot = 0, ls = (b->scales_l[j / 2] >> (4 * (j % 2)) & 15) | (b->scales_h >> (2 * j) & 3) << 4;
     for (int i = 0; i < 16; i++)
-        dot += iq4_levels[b->qs[16 * j + i] & 15] * x[i] + iq4_levels[b->qs[16 * j + i] >> 4] * x[i + 16];
+        dot += fd_iq4_levels[b->qs[16 * j + i] & 15] * x[i] + fd_iq4_levels[b->qs[16 * j + i] >> 4] * x[i + 16];
     return (double)fd_f16_to_f32(b->d) * ((double)dx * ((ls - 32) * dot));
 }
 
