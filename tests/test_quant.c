@@ -214,6 +214,31 @@ static float *logits_of(fd_model *m, const int32_t *ids, size_t n, fd_error *err
     return all;
 }
 
+/* The logits of m and ref over the same six tokens: their relative RMS
+ * difference must be within bound (and ref's logits not all zero). */
+static void compare_logits(fd_model *m, fd_model *ref, size_t V, const char *what, double bound)
+{
+    fd_error e = { 0 };
+    const int32_t ids[] = { 1, 7, 30, 2, 31, 5 };
+    size_t n = sizeof ids / sizeof ids[0];
+    float *a = logits_of(m, ids, n, &e), *b = logits_of(ref, ids, n, &e);
+    CHECK(a && b);
+    if (!a || !b) fprintf(stderr, "%s: %s\n", what, e.msg);
+    if (a && b) {
+        double num = 0, den = 0;
+        for (size_t i = 0; i < n * V; i++) {
+            num += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
+            den += (double)b[i] * b[i];
+        }
+        double rel = sqrt(num / den);
+        printf("%s: logits' relative RMS error against f32 %.2e (bound %.2e)\n", what, rel, bound);
+        CHECK(rel <= bound);
+        CHECK(den > 0);
+    }
+    free(a);
+    free(b);
+}
+
 /* A mixed file quantized by llama-quantize (or ggml's quantizers called
  * directly) from bench_quant --random's model
  * (seed 29): runs as stored (every type it holds has kernels: test_stored_forward
@@ -245,24 +270,7 @@ static void forward_case(const char *file, double bound)
                            &m, &e), &e);
     CHECK_OK(fd_model_random(&ro, &ref, &e), &e);
     if (!m || !ref) goto out;
-    const int32_t ids[] = { 1, 7, 30, 2, 31, 5 };
-    size_t n = sizeof ids / sizeof ids[0], V = ro.hp.vocab;
-    float *a = logits_of(m, ids, n, &e), *b = logits_of(ref, ids, n, &e);
-    CHECK(a && b);
-    if (!a || !b) fprintf(stderr, "%s: %s\n", file, e.msg);
-    if (a && b) {
-        double num = 0, den = 0;
-        for (size_t i = 0; i < n * V; i++) {
-            num += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
-            den += (double)b[i] * b[i];
-        }
-        double rel = sqrt(num / den);
-        printf("%s: logits' relative RMS error against the f32 model %.4f (bound %.2f)\n", file, rel, bound);
-        CHECK(rel <= bound);
-        CHECK(den > 0);
-    }
-    free(a);
-    free(b);
+    compare_logits(m, ref, ro.hp.vocab, file, bound);
 out:
     fd_model_close(m);
     fd_model_close(ref);
@@ -334,24 +342,9 @@ static void stored_case(const char *file, const fd_dtype *want, int nwant, doubl
             fprintf(stderr, "%s: no %s tensor kept\n", file, fd_dtype_name(want[k]));
             CHECK(0);
         }
-    const int32_t ids[] = { 1, 7, 30, 2, 31, 5 };
-    size_t n = sizeof ids / sizeof ids[0], V = fd_model_describe(m)->hp.vocab;
-    float *a = logits_of(m, ids, n, &e), *b = logits_of(ref, ids, n, &e);
-    CHECK(a && b);
-    if (!a || !b) fprintf(stderr, "%s as stored: %s\n", file, e.msg);
-    if (a && b) {
-        double num = 0, den = 0;
-        for (size_t i = 0; i < n * V; i++) {
-            num += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
-            den += (double)b[i] * b[i];
-        }
-        double rel = sqrt(num / den);
-        printf("%s as stored: logits' relative RMS error against f32 %.2e (bound %.1e)\n", file, rel, bound);
-        CHECK(rel <= bound);
-        CHECK(den > 0);
-    }
-    free(a);
-    free(b);
+    char what[300];
+    snprintf(what, sizeof what, "%s as stored", file);
+    compare_logits(m, ref, fd_model_describe(m)->hp.vocab, what, bound);
 out:
     fd_model_close(m);
     fd_model_close(ref);
