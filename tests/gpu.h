@@ -34,6 +34,12 @@ static inline fd_foundry *make_gpu(void)
     return fd;
 }
 
+/* A test run once per backend: body(fd) on a CPU foundry, or on a GPU one
+ * (the test skips, saying why, without a GPU). SKIP names the test. */
+#define ON_CPU(body) do { fd_foundry *fd_ = make_cpu(); body(fd_); fd_foundry_destroy(fd_); } while (0)
+#define ON_GPU(body) do { fd_foundry *fd_ = make_gpu(); if (!fd_) SKIP("%s", gpu_why); body(fd_); \
+                          fd_foundry_destroy(fd_); } while (0)
+
 /* The bytes of n values x in dtype dt: quantized where dt has a quantizer;
  * for the read-only types (no quantizer) blocks made from x's bits: quants
  * (and sub-block scales) from its mantissas, the scale x[0] / 16 and the min

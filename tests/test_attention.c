@@ -404,20 +404,9 @@ static void permuted_equal(fd_foundry *fd)
                               vc[0], vc[1], y[0], y[1], qr[0], qr[1] }, 22);
 }
 
-static void test_cpu_permuted(void)
-{
-    fd_foundry *fd = make_cpu();
-    permuted_equal(fd);
-    fd_foundry_destroy(fd);
-}
+static void test_cpu_permuted(void) { ON_CPU(permuted_equal); }
 
-static void test_gpu_permuted(void)
-{
-    fd_foundry *gpu = make_gpu();
-    if (!gpu) SKIP("%s", gpu_why);
-    permuted_equal(gpu);
-    fd_foundry_destroy(gpu);
-}
+static void test_gpu_permuted(void) { ON_GPU(permuted_equal); }
 
 /* ---- GPU against CPU */
 static void decode_parity(fd_foundry *cpu, fd_foundry *gpu, fd_dtype kdt, uint32_t H, uint32_t KV, uint32_t hd,

@@ -220,19 +220,8 @@ static void permuted_state(fd_foundry *fd)
     fd_model_close(m);
 }
 
-static void test_permuted_state(void)
-{
-    fd_foundry *cpu = make_cpu();
-    permuted_state(cpu);
-    fd_foundry_destroy(cpu);
-}
+static void test_permuted_state(void) { ON_CPU(permuted_state); }
 
-static void test_gpu_permuted_state(void)
-{
-    fd_foundry *gpu = make_gpu();
-    if (!gpu) SKIP("%s", gpu_why);
-    permuted_state(gpu);
-    fd_foundry_destroy(gpu);
-}
+static void test_gpu_permuted_state(void) { ON_GPU(permuted_state); }
 
 TEST_MAIN(test_memory_plan_and_context_end, test_permuted_state, test_gpu_graph_replay, test_gpu_permuted_state)

@@ -234,19 +234,8 @@ static void ranges(fd_foundry *fd)
     (void)fd_tensor_free(t);
 }
 
-static void test_ranges(void)
-{
-    fd_foundry *cpu = make_cpu();
-    ranges(cpu);
-    fd_foundry_destroy(cpu);
-}
+static void test_ranges(void) { ON_CPU(ranges); }
 
-static void test_gpu_ranges(void)
-{
-    fd_foundry *gpu = make_gpu();
-    if (!gpu) SKIP("%s", gpu_why);
-    ranges(gpu);
-    fd_foundry_destroy(gpu);
-}
+static void test_gpu_ranges(void) { ON_GPU(ranges); }
 
 TEST_MAIN(setup, test_validation, test_cpu_values, test_pdl_auto_source, test_gpu_parity, test_ranges, test_gpu_ranges)
