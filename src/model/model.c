@@ -248,6 +248,7 @@ fd_status fd_model_check_tensors(fd_model *m, fd_error *err)
     const fd_model_hparams *h = &m->info.hp;
     const fd_arch *a = m->arch;
     char n[96], hn[96];
+    uint64_t present = 0;   /* the described names the model holds */
     FD_TRY(fd_model_check_hparams(m, err));
     for (size_t i = 0; i < a->n_tensors; i++) {
         const fd_arch_tensor *t = &a->tensors[i];
@@ -255,15 +256,17 @@ fd_status fd_model_check_tensors(fd_model *m, fd_error *err)
         for (uint32_t l = 0; l < (t->role >= FD_ROLE_FIRST_LAYER ? h->n_layers : 1); l++) {
             fd_arch_tensor_name(t, 0, l, n, sizeof n);
             fd_arch_tensor_name(t, 1, l, hn, sizeof hn);
+            present += fd_model_tensor_find(m, n) != NULL;
             FD_TRY(expect(m, n, fd_arch_dim(h, t->rows), fd_arch_dim(h, t->cols), optional, !!(t->flags & FD_AT_TIED),
                           hn, err));
         }
     }
     /* The reverse: a tensor the descriptor does not list is a feature this
      * code would silently skip (a Qwen3 with "attention_bias": true has
-     * attn_q.bias), so it is refused by name. */
+     * attn_q.bias), so it is refused by name. Names are unique, so every
+     * tensor is described when the count says so; only then is none sought. */
     const char *unused = m->unused[0] ? m->unused : NULL;
-    for (uint64_t i = 0; !unused && i < m->n_t; i++)
+    for (uint64_t i = 0; !unused && present != m->n_t && i < m->n_t; i++)
         if (!described(a, h, m->t[i].name)) unused = m->t[i].name;
     if (unused)
         return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: tensor %s is not one architecture %s uses here (a feature "
