@@ -187,7 +187,7 @@ static fd_status sample_dispatch(const void *p, fd_dispatch *d, fd_error *err)
     const fd_sample_args *a = p;
     /* a block per slice, at most one per SM (each loops over its slices):
      * the one-pass draw's grid sync needs every block resident at once, and
-     * a block of SAMPLE_THREADS and ~20 KB of shared memory always fits an
+     * a block of SAMPLE_THREADS and ~44 KB of shared memory always fits an
      * idle SM. Fixed by n and the device: replays need no new grid. */
     unsigned slices = (a->n + SAMPLE_SLICE - 1) / SAMPLE_SLICE, sms = d->sms ? d->sms : 1;
     d->grid[0] = slices < sms ? slices : sms;
