@@ -71,7 +71,7 @@ static double copy_Bps;   /* the device's copy bandwidth, measured once */
 
 static void bench_decode(fd_foundry *fd, uint32_t H, uint32_t KV, uint32_t hd, uint32_t C, int quick)
 {
-    uint32_t S = fd_attn_decode_splits(KV, C, fd_foundry_multiprocessors(fd));
+    uint32_t S = fd_attn_decode_splits(H, KV, C, fd_foundry_multiprocessors(fd));
     decode_ctx c;
     fd_tensor *q = make(fd, FD_F32, 1, (int64_t[]){ H * hd }, FD_INIT_ONES), *y = make(fd, FD_F32, 1, (int64_t[]){ H * hd }, FD_INIT_ZEROS);
     fd_tensor *part = make(fd, FD_F32, 1, (int64_t[]){ (int64_t)fd_attn_decode_part_floats(H, hd, S) }, FD_INIT_ZEROS);
@@ -117,11 +117,15 @@ static void bench_prefill(fd_foundry *fd, uint32_t H, uint32_t KV, uint32_t hd, 
     fd_tensor *pos = make(fd, FD_I32, 1, (int64_t[]){ 1 }, FD_INIT_ZEROS), *pages = identity_pages(fd, C);
     fd_attn_prefill_args a = { .q = q, .kc = kc, .vc = vc, .pos = pos, .pages = pages, .y = y, .tokens = T, .heads = H,
                                .kv_heads = KV, .head_dim = hd, .ctx = C, .scale = 0.125f };
-    void *c[2] = { (void *)&FD_ATTN_PREFILL, &a };
-    double s = timeit(fd, run_one, c, quick ? 5 : 20, quick ? 3 : 11);
-    double flops = 4.0 * H * hd * (double)T * (T + 1) / 2;   /* q.k and p.v over the causal triangle */
-    printf("{\"case\":\"attn_prefill\",\"H\":%u,\"KV\":%u,\"hd\":%u,\"T\":%u,\"us\":%.2f,\"GFLOPs\":%.0f}\n", H, KV, hd,
-           T, s * 1e6, flops / s * 1e-9);
+    /* the SIMT kernel, then the tensor-core one where it takes this head_dim */
+    const fd_kernel *ks[2] = { &FD_ATTN_PREFILL, fd_attn_prefill_kernel(hd) };
+    for (int k = 0; k < 2 && (k == 0 || ks[1] != ks[0]); k++) {
+        void *c[2] = { (void *)ks[k], &a };
+        double s = timeit(fd, run_one, c, quick ? 5 : 20, quick ? 3 : 11);
+        double flops = 4.0 * H * hd * (double)T * (T + 1) / 2;   /* q.k and p.v over the causal triangle */
+        printf("{\"case\":\"%s\",\"H\":%u,\"KV\":%u,\"hd\":%u,\"T\":%u,\"us\":%.2f,\"GFLOPs\":%.0f}\n", ks[k]->name, H, KV,
+               hd, T, s * 1e6, flops / s * 1e-9);
+    }
     fd_tensor *all[] = { q, y, kc, vc, pos, pages };
     for (size_t i = 0; i < 6; i++) (void)fd_tensor_free(all[i]);
 }
@@ -198,6 +202,7 @@ int main(int argc, char **argv)
     bench_sample(fd, quick);
     bench_prefill(fd, 14, 2, 64, 300, quick);
     bench_prefill(fd, 12, 2, 128, 512, quick);
+    bench_prefill(fd, 16, 8, 128, 4096, quick);   /* a 4,096-token prompt at once */
     bench_argmax(fd, quick);
     fd_foundry_destroy(fd);
     return 0;

@@ -294,9 +294,10 @@ static void test_cpu_attention(void)
     CHECK(st == FD_ERR_NOMEM);
     CHECK_CONTAINS(fd_foundry_error(fd), "scratch");
     /* three blocks per SM over the kv heads, at most one split per 32 positions, at most 256 */
-    CHECK(fd_attn_decode_splits(2, 4096, 132) == 128 && fd_attn_decode_splits(2, 65536, 132) == 198);
-    CHECK(fd_attn_decode_splits(4, 64, 132) == 2 && fd_attn_decode_splits(1, 1u << 24, 132) == 256);
-    CHECK(fd_attn_decode_splits(2, 33, 0) == 2 && fd_attn_decode_splits(8, 32, 132) == 1);
+    CHECK(fd_attn_decode_splits(2, 2, 4096, 132) == 128 && fd_attn_decode_splits(2, 2, 65536, 132) == 198);
+    CHECK(fd_attn_decode_splits(14, 2, 65536, 132) == 1536 / 14);   /* the grid's cap */
+    CHECK(fd_attn_decode_splits(4, 4, 64, 132) == 2 && fd_attn_decode_splits(1, 1, 1u << 24, 132) == 256);
+    CHECK(fd_attn_decode_splits(2, 2, 33, 0) == 2 && fd_attn_decode_splits(8, 8, 32, 132) == 1);
     free(qv), free(kv), free(vv), free(want);
     free_all((fd_tensor *[]){ q, kc, vc, y, pos, part, count, pages }, 8);
     fd_foundry_destroy(fd);
@@ -412,7 +413,7 @@ static void test_gpu_permuted(void) { ON_GPU(permuted_equal); }
 static void decode_parity(fd_foundry *cpu, fd_foundry *gpu, fd_dtype kdt, uint32_t H, uint32_t KV, uint32_t hd,
                           uint32_t C, const int32_t *ps, int nps)
 {
-    const uint32_t splits[] = { 1, 7, 64, fd_attn_decode_splits(KV, C, 132), 256 };
+    const uint32_t splits[] = { 1, 7, 64, fd_attn_decode_splits(H, KV, C, 132), 256 };
     const float scale = 1.0f / sqrtf((float)hd);
     fd_tensor *q = rand_tensor(cpu, FD_F32, 1, (int64_t[]){ H * hd }, &seed, 2);
     fd_tensor *kc = rand_cache(cpu, kdt, pool_of(C), KV, hd), *vc = rand_cache(cpu, kdt, pool_of(C), KV, hd);
@@ -481,7 +482,7 @@ static void test_gpu_graph(void)
     fd_foundry *gpu = make_gpu();
     if (!gpu) SKIP("%s", gpu_why);
     fd_foundry *cpu = make_cpu();
-    const uint32_t H = 14, KV = 2, hd = 64, C = 4096, S = fd_attn_decode_splits(KV, C, 132);
+    const uint32_t H = 14, KV = 2, hd = 64, C = 4096, S = fd_attn_decode_splits(H, KV, C, 132);
     const float scale = 0.125f;
     fd_tensor *q = rand_tensor(cpu, FD_F32, 1, (int64_t[]){ H * hd }, &seed, 2);
     fd_tensor *kc = rand_cache(cpu, FD_F16, pool_of(C), KV, hd), *vc = rand_cache(cpu, FD_F16, pool_of(C), KV, hd);
@@ -526,8 +527,12 @@ static void test_gpu_graph(void)
     fd_foundry_destroy(gpu);
 }
 
-static void prefill_parity(fd_foundry *cpu, fd_foundry *gpu, fd_dtype kdt, uint32_t H, uint32_t KV, uint32_t hd,
-                           uint32_t C, uint32_t T, int32_t start)
+/* The GPU's prefill kernel k against the CPU twin. Bounds: the SIMT kernel
+ * computes in f32 (2e-5); the tensor-core one rounds q and the softmax
+ * weights to the cache's type (tools/cuemu measured 2.4e-4 with f16, 1.9e-3
+ * with bf16). */
+static void prefill_parity_k(fd_foundry *cpu, fd_foundry *gpu, const fd_kernel *k, fd_dtype kdt, uint32_t H,
+                             uint32_t KV, uint32_t hd, uint32_t C, uint32_t T, int32_t start)
 {
     const float scale = 1.0f / sqrtf((float)hd);
     fd_tensor *q = rand_tensor(cpu, FD_F32, 2, (int64_t[]){ T, H * hd }, &seed, 2);
@@ -541,15 +546,26 @@ static void prefill_parity(fd_foundry *cpu, fd_foundry *gpu, fd_dtype kdt, uint3
     fd_attn_prefill_args g = a;
     g.q = gq, g.kc = gk, g.vc = gv, g.pos = gpos, g.pages = gpages, g.y = gy;
     CHECK_OK(fd_run(cpu, &FD_ATTN_PREFILL, &a), (fd_error *)NULL);
-    fd_status st = fd_run(gpu, &FD_ATTN_PREFILL, &g);
+    fd_status st = fd_run(gpu, k, &g);
     if (st) fprintf(stderr, "gpu prefill: %s\n", fd_foundry_error(gpu));
     CHECK_EQ(st, FD_OK);
     float *got = read_f32(gy), *want = read_f32(y);
     double e = rel_err(got, want, (size_t)T * H * hd);
-    printf("prefill %-4s H %2u KV %u hd %3u T %3u start %d: rel err %.3g\n", fd_dtype_name(kdt), H, KV, hd, T, start, e);
-    CHECK(e <= 2e-5);
+    double bound = k == &FD_ATTN_PREFILL ? 2e-5 : kdt == FD_BF16 ? 5e-3 : 1e-3;
+    printf("%s %-4s H %2u KV %u hd %3u T %3u start %d: rel err %.3g (bound %.0e)\n", k->name, fd_dtype_name(kdt), H, KV,
+           hd, T, start, e, bound);
+    CHECK(e <= bound);
     free(got), free(want);
     free_all((fd_tensor *[]){ q, kc, vc, gq, gk, gv, y, gy, pos, gpos, pages, gpages }, 12);
+}
+
+/* both kernels where the tensor-core one takes the head_dim */
+static void prefill_parity(fd_foundry *cpu, fd_foundry *gpu, fd_dtype kdt, uint32_t H, uint32_t KV, uint32_t hd,
+                           uint32_t C, uint32_t T, int32_t start)
+{
+    prefill_parity_k(cpu, gpu, &FD_ATTN_PREFILL, kdt, H, KV, hd, C, T, start);
+    if (fd_attn_prefill_kernel(hd) != &FD_ATTN_PREFILL)
+        prefill_parity_k(cpu, gpu, fd_attn_prefill_kernel(hd), kdt, H, KV, hd, C, T, start);
 }
 
 static void test_gpu_prefill(void)
@@ -564,6 +580,8 @@ static void test_gpu_prefill(void)
             prefill_parity(cpu, gpu, FD_F16, 12, 2, 128, 1024, Ts[i], s * 5);
         }
     prefill_parity(cpu, gpu, FD_BF16, 14, 2, 64, 512, 33, 7);
+    prefill_parity(cpu, gpu, FD_BF16, 8, 2, 128, 1024, 200, 100);
+    prefill_parity(cpu, gpu, FD_F16, 16, 8, 128, 2048, 1000, 0);   /* many tiles of 64 queries */
     prefill_parity(cpu, gpu, FD_F16, 8, 2, 256, 512, 40, 3);   /* BK = 16 */
     prefill_parity(cpu, gpu, FD_F16, 6, 3, 96, 512, 21, 2);    /* BK = 32, 48 words a row */
     prefill_parity(cpu, gpu, FD_F16, 4, 2, 160, 512, 70, 30);  /* BK = 16 (was 25: tiles now stay in a page) */

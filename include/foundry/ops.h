@@ -110,10 +110,10 @@ uint64_t fd_attn_decode_part_floats(uint32_t heads, uint32_t head_dim, uint32_t 
 /* I32 values of the decode tickets `count`: H x 17. */
 uint64_t fd_attn_decode_count_ints(uint32_t heads);
 /* A split count for a cache of C positions on `sms` multiprocessors: S x KV
- * about three per SM (the grid is S x KV blocks of 128 threads when G <= 8,
- * each serving all G query heads of its kv head), at most one split per 32
- * positions, within [1, 256]. */
-uint32_t fd_attn_decode_splits(uint32_t kv_heads, uint32_t ctx, unsigned sms);
+ * about three per SM (at long contexts a block serves all G <= 8 query heads
+ * of its kv head), S x H at most 1536 (the grid: H x S blocks of 128
+ * threads), at most one split per 32 positions, within [1, 256]. */
+uint32_t fd_attn_decode_splits(uint32_t heads, uint32_t kv_heads, uint32_t ctx, unsigned sms);
 
 /* The head_dim both attention kernels take, the rule their checks apply:
  * NULL when hd is accepted, else the accepted values as a phrase ("a
@@ -128,6 +128,10 @@ const char *fd_attn_head_dim_rule(uint32_t head_dim);
     PARAM(uint32_t, kv_heads) PARAM(uint32_t, head_dim) PARAM(uint32_t, ctx) PARAM(float, scale)
 FD_KERNEL_ARGS(fd_attn_prefill_args, FD_ATTN_PREFILL_ARGS)
 extern const fd_kernel FD_ATTN_PREFILL;
+/* The same on the tensor cores (head_dim 64 or 128 only), and the one of
+ * the two a prefill of this head_dim runs. */
+extern const fd_kernel FD_ATTN_PREFILL_MMA;
+const fd_kernel *fd_attn_prefill_kernel(uint32_t head_dim);
 
 /* y[t] = table[ids[t]]: ids: (T) i32; table: (V, D) any weight dtype (D % 32
  * == 0 when quantized); y: (T, D) f32. An id outside [0, V) gives a zero row

@@ -244,7 +244,7 @@ static fd_status lower_prefill(fd_state *s, uint32_t l, const fd_plan_step *st, 
             .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx, .eps = eps });
     }
     case FD_OP_ATTEND:   /* the prefill attention's one call */
-        return fd_run(fd, &FD_ATTN_PREFILL, &(fd_attn_prefill_args){
+        return fd_run(fd, fd_attn_prefill_kernel(hd), &(fd_attn_prefill_args){
             .q = in, .kc = s->kc[l], .vc = s->vc[l], .pos = s->pos, .pages = s->pages, .y = out, .tokens = T, .heads = H,
             .kv_heads = KV,
             .head_dim = hd, .ctx = s->ctx, .scale = 1.0f / sqrtf((float)hd) });

@@ -15,7 +15,7 @@
 
 uint32_t fd_state_splits(const fd_weights *w, uint32_t ctx)
 {
-    return fd_attn_decode_splits(w->hp.n_kv_heads, ctx, fd_foundry_multiprocessors(w->fd));
+    return fd_attn_decode_splits(w->hp.n_heads, w->hp.n_kv_heads, ctx, fd_foundry_multiprocessors(w->fd));
 }
 
 void fd_state_destroy(fd_state *s)

@@ -7,8 +7,10 @@
  * decode); kc, vc: (NP, KV, P, hd) f16 | bf16, the paged cache read through
  * the page table pages (include/foundry/ops.h, FD_KV_PAGE); pos: (1) i32
  * (device); part: (H, S, hd+4) f32; count: (H, 17) i32. Query head h reads kv head h / G; a decode
- * block serves a kv head's query heads (up to GROUP of them) together. Device code
- * in attn_decode.cuh and attn_prefill.cuh (shared helpers in attn_common.cuh);
+ * block serves one query head, or from 16,384 positions on a kv head's query heads (up to GROUP of them)
+ * together. Device code
+ * in attn_decode.cuh, attn_prefill.cuh (SIMT) and attn_prefill_mma.cuh (tensor
+ * cores, head_dim 64 and 128; fd_attn_prefill_kernel chooses) (shared helpers in attn_common.cuh);
  * the CPU twins share attend_ref below (f32 inputs; scores in f32 lanes
  * summed in double, the softmax and the values in double), threaded over
  * (row, head) pairs. */
@@ -33,15 +35,18 @@ uint64_t fd_attn_decode_part_floats(uint32_t heads, uint32_t head_dim, uint32_t 
 uint64_t fd_attn_decode_count_ints(uint32_t heads) { return (uint64_t)heads * COUNT; }
 
 /* Three blocks per SM once the cache is long (attn_decode.cuh bounds its
- * registers to 168 a thread so that three fit): a split reads its k and v
- * rows once for every query head of its kv head, so the launch is a stream
- * over the cache and wants enough loads in flight to cover the memory
- * latency. */
-uint32_t fd_attn_decode_splits(uint32_t kv_heads, uint32_t ctx, unsigned sms)
+ * registers to 168 a thread so that three fit): there a split reads its k
+ * and v rows once for every query head of its kv head (the grouped mode),
+ * so the launch is a stream over the cache and wants enough loads in flight
+ * to cover the memory latency. The grid is H x S blocks whatever the mode,
+ * most of them returning at once at short contexts: at most GRID_MAX. */
+#define GRID_MAX 1536
+uint32_t fd_attn_decode_splits(uint32_t heads, uint32_t kv_heads, uint32_t ctx, unsigned sms)
 {
     uint64_t want = kv_heads ? (3ull * (sms ? sms : 1) + kv_heads - 1) / kv_heads : 1;
     uint64_t cap = ((uint64_t)ctx + MIN_CHUNK - 1) / MIN_CHUNK;
     if (want > cap) want = cap;
+    if (heads && want > GRID_MAX / heads) want = GRID_MAX / heads;
     return want < 1 ? 1 : want > MAX_SPLITS ? MAX_SPLITS : (uint32_t)want;
 }
 
@@ -160,10 +165,9 @@ static fd_status decode_dispatch(const void *p, fd_dispatch *d, fd_error *err)
 {
     (void)err;
     const fd_attn_decode_args *a = p;
-    uint32_t G = a->heads / a->kv_heads;
     d->block[0] = 128;          /* 4 warps (attn_decode.cuh AD_WARPS) */
-    d->grid[0] = a->splits;     /* fixed: the share of each split is computed from pos on the device */
-    d->grid[1] = a->kv_heads * ((G + GROUP - 1) / GROUP);   /* a block per kv head and group of its query heads */
+    d->grid[0] = a->heads;      /* a block row a query head; the device groups them at long contexts */
+    d->grid[1] = a->splits;     /* fixed: the share of each split is computed from pos on the device */
     return FD_OK;
 }
 
@@ -233,3 +237,40 @@ const fd_kernel FD_ATTN_PREFILL = {
     .check = prefill_check, .dispatch = prefill_dispatch, .cpu = prefill_cpu, .bytes = prefill_bytes,
     .cuda = FD_KV_PAGE_CUDA "#include \"ops/attn_prefill.cuh\"\n",
 };
+
+/* ---- prefill on the tensor cores (attn_prefill_mma.cuh): head_dim 64 or
+ * 128, 64 queries a block; the same CPU twin (its results differ from the
+ * SIMT kernel's by the rounding of q and of the weights to the cache's type) */
+static int mma_head_dim(uint32_t hd) { return hd == 64 || hd == 128; }
+
+static fd_status prefill_mma_check(const void *p, fd_error *err)
+{
+    const fd_attn_prefill_args *a = p;
+    FD_TRY(prefill_check(p, err));
+    if (!mma_head_dim(a->head_dim))
+        return fd_error_set(err, FD_ERR_INVALID, "attn_prefill_mma takes head_dim 64 or 128, not %u (attn_prefill "
+                            "takes the others)", a->head_dim);
+    if (a->q->offset % 8) return fd_error_set(err, FD_ERR_INVALID, "q must start 8-byte aligned");
+    return FD_OK;
+}
+
+static fd_status prefill_mma_dispatch(const void *p, fd_dispatch *d, fd_error *err)
+{
+    (void)err;
+    const fd_attn_prefill_args *a = p;
+    d->block[0] = 128;                      /* 4 warps x 16 queries (attn_prefill_mma.cuh) */
+    d->grid[0] = (a->tokens + 63) / 64;
+    d->grid[1] = a->heads;
+    return FD_OK;
+}
+
+const fd_kernel FD_ATTN_PREFILL_MMA = {
+    .name = "attn_prefill_mma", .args = fd_attn_prefill_args_table, .flags = FD_KERNEL_PDL, .max_block = 128,
+    .check = prefill_mma_check, .dispatch = prefill_mma_dispatch, .cpu = prefill_cpu, .bytes = prefill_bytes,
+    .cuda = FD_KV_PAGE_CUDA "#include \"ops/attn_prefill_mma.cuh\"\n",
+};
+
+const fd_kernel *fd_attn_prefill_kernel(uint32_t head_dim)
+{
+    return mma_head_dim(head_dim) ? &FD_ATTN_PREFILL_MMA : &FD_ATTN_PREFILL;
+}

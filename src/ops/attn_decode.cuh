@@ -2,14 +2,20 @@
  * a fixed number of splits over the cache length and the combine in the same
  * launch.
  *
- * Layer: ops (device code of FD_ATTN_DECODE, ops/attention.c). Grid (S,
- * KV * NG), 128 threads (4 warps). Block (s, y) serves kv head j = y / NG
- * and its query heads j G + g for g in group y % NG (AD_MAXG heads a group,
- * NG = ceil(G / AD_MAXG)), over its share of n = min(pos+1, C) positions:
- * shares of ceil(n/S) positions rounded up to a multiple of AD_MIN_CHUNK
- * (32), so the A = ceil(n/share) first splits are active and the rest return
- * at once (the graph is captured once with S from the capacity; the length
- * grows on the device).
+ * Layer: ops (device code of FD_ATTN_DECODE, ops/attention.c). Grid (H,
+ * S), 128 threads (4 warps): block (h, s) is split s of a block row per
+ * query head, over its share of n = min(pos+1, C) positions: shares of
+ * ceil(n/S) positions rounded up to a multiple of AD_MIN_CHUNK (32), so the
+ * A = ceil(n/share) first splits are active and the rest return at once
+ * (the graph is captured once with S from the capacity; the length grows
+ * on the device). Which query heads a block serves is decided on the device
+ * from n as well: below AD_GROUP_FROM positions one (row h serves head h:
+ * the step is latency-bound there, and a block serving G heads made each
+ * warp a chain G times longer: 14.5 us at n 128 on an H100 against ~4 for
+ * a block a head); from AD_GROUP_FROM on, the rows of a kv head's group
+ * leaders serve up to AD_MAXG of its heads together and the other rows
+ * return (each k and v row read once for all of them: the launch streams
+ * the cache). Splits in y, heads in x: the active blocks come first.
  *
  * The cache is paged (ops/kv_page.cuh): a warp pass takes 32 positions from
  * a multiple of 32, which lie in one page (FD_KV_PAGE is a multiple of 32),
@@ -47,11 +53,14 @@
  * every record of every head in turn cost ~0.44 us a split (issue 30).
  * Whoever takes a counter's last ticket resets it to 0, so every launch
  * (and graph replay) starts from zero.
- * count: (H, AD_COUNT) i32 (KV * NG <= H rows used). */
+ * count: (H, AD_COUNT) i32, a row per block row (the group leaders' rows where grouped). */
 #include "ops/attn_common.cuh"
 #include "ops/kv_page.cuh"
 #define AD_MAXHD 256       /* largest head_dim (attention.c check_heads) */
-#define AD_MAXG 8          /* query heads a block serves (attention.c AD_GROUP) */
+#define AD_MAXG 8          /* query heads a block serves at most (attention.c AD_GROUP) */
+#ifndef AD_GROUP_FROM         /* tools/cuemu tries others */
+#define AD_GROUP_FROM 16384   /* positions from which a block serves a group of heads */
+#endif
 #define AD_WARPS 4
 #define AD_MIN_CHUNK 32    /* a split's share is a multiple of it, one warp pass: short contexts spread
                               over more blocks, each a short chain (attention.c MIN_CHUNK), and a pass
@@ -70,11 +79,16 @@ struct ad_smem {
   float q[AD_MAXG][AD_MAXHD];          /* the group's q pre-scaled by scale*log2(e); the combine's split weights */
   float w[AD_WARPS][AD_MAXG][32];      /* a warp's weights of its 32 positions, per head */
   float m[AD_WARPS][AD_MAXG], l[AD_WARPS][AD_MAXG], inv;
-  float acc[AD_WARPS][AD_MAXG][AD_MAXHD];   /* the warps' sums, merged into the records; a merge's partial sums */
+  __align__(16) float acc[AD_WARPS][AD_MAXG][AD_MAXHD];   /* the warps' sums, merged into the records; a merge's
+                                                             partial sums, read and written as float4 */
   float cm[AD_MAXG][AD_SET], cl[AD_MAXG][AD_SET];   /* a merge's records' (m, l), then their weights */
   float cM[AD_MAXG], cL[AD_MAXG];
   int last;
 };
+/* float4 accesses: a misaligned acc (after `inv`, 4 bytes past a multiple of
+ * 16) faulted every merge that used it as scratch (R > 1) */
+static_assert(__builtin_offsetof(ad_smem, acc) % 16 == 0 && __builtin_offsetof(ad_smem, q) % 16 == 0,
+              "ad_smem's float4 arrays must be 16-byte aligned");
 
 /* A merge: records k0 + k * ks (k < cnt <= AD_SET) of the ng heads from h0
  * into y (fin: normalized) or into record k0 (m, l, acc: a set's record).
@@ -154,12 +168,12 @@ __device__ __forceinline__ void ad_merge(const fd_args &a, ad_smem &sm, u32 h0, 
   }
 }
 
-/* The block's work for head_dim HDC (0: a.head_dim, read at run time). */
+/* The block's work for head_dim HDC (0: a.head_dim, read at run time):
+ * split s of query heads h0 .. h0 + ng - 1 (of kv head j). */
 template <int HDC>
-__device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u32 per, u32 A) {
-  const u32 hd = HDC ? (u32)HDC : a.head_dim, G = a.heads / a.kv_heads, NG = (G + AD_MAXG - 1) / AD_MAXG;
-  const u32 s = blockIdx.x, j = blockIdx.y / NG, h0 = j * G + (blockIdx.y % NG) * AD_MAXG;
-  const u32 ng = min((u32)AD_MAXG, j * G + G - h0);
+__device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u32 per, u32 A, u32 h0, u32 ng) {
+  const u32 hd = HDC ? (u32)HDC : a.head_dim, G = a.heads / a.kv_heads;
+  const u32 s = blockIdx.y, j = h0 / G;
   const u32 tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   u32 LD = 1;                                         /* lanes across a v row: hd/8 rounded up to a power of two */
   while (LD * 8 < hd) LD *= 2;
@@ -287,7 +301,7 @@ __device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u
   if (A == 1) return;
   /* level 1: the last block of each set of AD_SET splits merges the set's records into the set's first slot */
   const u32 set = s / AD_SET, nset = (A + AD_SET - 1) / AD_SET, inset = min((u32)AD_SET, A - set * AD_SET);
-  int *cnt = a.count + (u64)blockIdx.y * AD_COUNT;
+  int *cnt = a.count + (u64)h0 * AD_COUNT;
   __threadfence();
   __syncthreads();
   if (tid == 0) sm.last = atomicAdd(&cnt[1 + set], 1) == (int)inset - 1;
@@ -320,15 +334,17 @@ FD_KERNEL(fd_args a) {
   u32 per = ((n + a.splits - 1) / a.splits + AD_MIN_CHUNK - 1) / AD_MIN_CHUNK * AD_MIN_CHUNK;
   if (per < AD_MIN_CHUNK) per = AD_MIN_CHUNK;          /* n = 0 */
   const u32 A = (n + per - 1) / per;
+  const u32 G = a.heads / a.kv_heads, h = blockIdx.x, gi = h % G;
+  const u32 gsz = n >= AD_GROUP_FROM ? min(G, (u32)AD_MAXG) : 1u;   /* heads a block serves */
+  if (gi % gsz) return;                               /* a group leader's block serves this head */
+  const u32 ng = min(gsz, G - gi);
   if (A == 0) {                                       /* nothing to attend (pos < 0): y = 0 */
-    const u32 G = a.heads / a.kv_heads, NG = (G + AD_MAXG - 1) / AD_MAXG;
-    const u32 j = blockIdx.y / NG, h0 = j * G + (blockIdx.y % NG) * AD_MAXG, ng = min((u32)AD_MAXG, j * G + G - h0);
-    if (blockIdx.x == 0)
-      for (u32 i = threadIdx.x; i < ng * a.head_dim; i += blockDim.x) a.y[(u64)h0 * a.head_dim + i] = 0.0f;
+    if (blockIdx.y == 0)
+      for (u32 i = threadIdx.x; i < ng * a.head_dim; i += blockDim.x) a.y[(u64)h * a.head_dim + i] = 0.0f;
     return;
   }
-  if (blockIdx.x >= A) return;
-  if (a.head_dim == 64) ad_block<64>(a, sm, n, per, A);
-  else if (a.head_dim == 128) ad_block<128>(a, sm, n, per, A);
-  else ad_block<0>(a, sm, n, per, A);
+  if (blockIdx.y >= A) return;
+  if (a.head_dim == 64) ad_block<64>(a, sm, n, per, A, h, ng);
+  else if (a.head_dim == 128) ad_block<128>(a, sm, n, per, A, h, ng);
+  else ad_block<0>(a, sm, n, per, A, h, ng);
 }

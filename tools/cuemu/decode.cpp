@@ -1,7 +1,8 @@
 // decode.cpp — attn_decode.cuh on the CPU (emu.h) against attention in
 // double: head_dim 32..256, G 1..12 (one and two head groups a kv head),
 // splits 1..256 (one active split, one merge level, two), positions from -1 past the cache; the tickets must end at
-// zero. The cache is paged: every case runs with a permuted table (or pages
+// zero. Built with -DAD_GROUP_FROM=N too, so that the grouped mode (a block
+// for several query heads) runs at these lengths. The cache is paged: every case runs with a permuted table (or pages
 // drawn from a larger pool), a few with the identity too.
 #include "emu.h"
 typedef float q_t; typedef fd_f16 kc_t; typedef fd_f16 vc_t; typedef int pos_t; typedef int pages_t; typedef float y_t; typedef float part_t; typedef int count_t;
@@ -23,8 +24,7 @@ int run1(u32 H, u32 KV, u32 hd, u32 C, int pos, u32 S, bool rev, int mode) {
   float *pp = (float *)(((uintptr_t)part.data() + 15) & ~(uintptr_t)15);
   int p = pos; float scale = 1.0f / sqrtf((float)hd);
   fd_args a = { q.data(), kc.data(), vc.data(), &p, tab.data(), y.data(), pp, cnt.data(), H, KV, hd, C, S, scale };
-  u32 NG = (H / KV + AD_MAXG - 1) / AD_MAXG;
-  launch(body, &a, {S, KV * NG, 1}, {128, 1, 1}, rev);
+  launch(body, &a, {H, S, 1}, {128, 1, 1}, rev);
   // reference
   long long n = std::min<long long>((long long)pos + 1, C); if (n < 0) n = 0; u32 G = H / KV; double num = 0, den = 0;
   std::vector<double> s(n > 0 ? n : 1);

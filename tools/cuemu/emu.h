@@ -124,8 +124,10 @@ static inline float fd_h2f(u16 h) { return h2f(h); }
 static inline float fd_b2f(u16 b) { return __uint_as_float(((u32)b) << 16); }
 static inline float ld(const float *p, u64 i) { return p[i]; }
 static inline float ld(const fd_f16 *p, u64 i) { return fd_h2f(p[i].x); }
-static inline fd_v4 ld_v4(const void *p) { return *(const fd_v4 *)p; }
-static inline fd_v4 ld_v4_stream(const void *p) { return *(const fd_v4 *)p; }
+// 16-byte loads must be 16-byte aligned on the device (misaligned address): checked here too
+static inline void emu_al16(const void *p, const char *w) { if ((uintptr_t)p & 15) { fprintf(stderr, "EMU: misaligned 16-byte %s at %p\n", w, p); exit(4); } }
+static inline fd_v4 ld_v4(const void *p) { emu_al16(p, "ld_v4"); return *(const fd_v4 *)p; }
+static inline fd_v4 ld_v4_stream(const void *p) { emu_al16(p, "ld_v4_stream"); return *(const fd_v4 *)p; }
 static inline float fd_lo_h(u32 v) { return fd_h2f((u16)(v & 0xffffu)); }
 static inline float fd_hi_h(u32 v) { return fd_h2f((u16)(v >> 16)); }
 static inline float fd_lo_b(u32 v) { return __uint_as_float(v << 16); }

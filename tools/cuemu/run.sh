@@ -1,5 +1,5 @@
 #!/bin/sh
-# run.sh — builds and runs the CPU emulations of the attention, RoPE,
+# run.sh — builds and runs the CPU emulations of the attention (decode, prefill SIMT and tensor-core), RoPE,
 # argmax, q/k-norm rows (qkv/rows.cuh), QKV RoPE epilogue and sampler kernels and of the int8
 # GEMV contract per quantized policy (see emu.h). Needs a C++17 and a C
 # compiler with OpenMP; no GPU, no CUDA. The sampler's reference is the
@@ -18,6 +18,19 @@ for t in decode prefill argmax rope qkv_norm qkv_epi; do
   "$out/$t" >"$out/$t.txt" || rc=1
   echo "$t: $(tail -n 1 "$out/$t.txt")"
   [ $rc = 0 ] || cat "$out/$t.txt"
+done
+# decode attention's grouped mode (a block for a kv head's query heads) from 512 positions on, not 16,384
+${CXX:-g++} -O1 -std=c++17 -w -DAD_GROUP_FROM=512 -I"$here" -I"$src" -o "$out/decode_grouped" "$here/decode.cpp"
+"$out/decode_grouped" >"$out/decode_grouped.txt" || rc=1
+echo "decode, grouped from 512 positions: $(tail -n 1 "$out/decode_grouped.txt")"
+[ $rc = 0 ] || cat "$out/decode_grouped.txt"
+# the tensor-core prefill (attn_prefill_mma.cuh) on an f16 and a bf16 cache
+for v in f16 bf16; do
+  f=""; [ $v = bf16 ] && f=-DKV_BF16
+  ${CXX:-g++} -O1 -std=c++17 -w -DMMA $f -I"$here" -I"$src" -o "$out/prefill_mma_$v" "$here/prefill.cpp"
+  "$out/prefill_mma_$v" >"$out/prefill_mma_$v.txt" || rc=1
+  echo "prefill on the tensor cores, $v cache: $(tail -n 1 "$out/prefill_mma_$v.txt")"
+  [ $rc = 0 ] || cat "$out/prefill_mma_$v.txt"
 done
 # other page sizes of the paged KV cache (the library's is 64), where asked: CUEMU_PAGES="32 128"
 for P in ${CUEMU_PAGES:-}; do

@@ -6,7 +6,7 @@
 # Steps: build; in the background llama.cpp's build and our writer's 0.5B f16 / q8_0 / q4_0 GGUF files; the
 # GPU CTest entries; bench_attention --quick and the sampler's graph figures; foundry bench on those files at
 # depths 0 and 4096 (this tree, then the old one, .dev/old); then, if llama.cpp built in time, foundry serve / llama-server (1, 8, 32 streams) and
-# foundry / llama-bench on the same files.
+# foundry / llama-bench on the same files. Env: NO_LLAMA, NO_SERVE, OLD_MIN_LEFT (200), SANITIZE.
 set -u
 OUT=${1:?usage: last.sh OUT}; mkdir -p "$OUT/l"; L=$OUT/l
 ROOT=$(pwd); END=$(( $(date +%s) + ${LIMIT:-500} ))
@@ -28,6 +28,13 @@ mkdir -p /tmp/llama /tmp/q
     build-gpu/bench_make_gguf qwen2.5-0.5b $d /tmp/q/qwen2.5-0.5b-$d.gguf \
       .dev/shared/models/qwen2.5-0.5b-instruct-shape/tokenizer.json >>$L/make_gguf.log 2>&1
   done; touch /tmp/q/done ) &
+if [ -n "${SANITIZE:-}" ]; then   # SANITIZE="test_attention:test_gpu_permuted ...": compute-sanitizer memcheck first
+  step compute-sanitizer
+  for t in $SANITIZE; do
+    timeout $(cap 90) compute-sanitizer --tool memcheck --print-limit 4 build-gpu/${t%%:*} ${t#*:} >$L/sanitize_${t%%:*}.log 2>&1
+    grep -m12 -E "Invalid|isaligned|at 0x|by thread|Address|ERROR SUMMARY|Saved host" $L/sanitize_${t%%:*}.log
+  done
+fi
 step ctest
 (cd build-gpu && timeout $(cap 150) ctest -j 6 --timeout 120 -E "kernels_compile_all" -R "gpu|cuda|GPU|handover" \
   --output-on-failure) >$L/ctest.log 2>&1
@@ -47,7 +54,12 @@ try:
     print("kquant eval tiny_q4_k_m as stored: top-1 equal at %d of %d positions, top-5 logits within %.2e" % (same, len(c), worst))
 except Exception as e: print("kquant eval: unreadable:", e)
 PY
-timeout $(cap 25) build-gpu/bench_gemv --only q4_k >$L/gemv_q4_k.json 2>&1; grep -E '"q4_k"' $L/gemv_q4_k.json | head -6
+step int8 GEMV per dtype
+for d in f16 q8_0 q4_0 q4_k; do
+  timeout $(cap 40) stdbuf -oL build-gpu/bench_gemv --quick --only $d >$L/gemv_$d.json 2>&1
+  grep -o '"case": "[^"]*", "dtype": "[^"]*".*"cols": [0-9]*, "us": [0-9.]*\|"fraction_of_copy_bw": [0-9.]*' $L/gemv_$d.json |
+    paste -d' ' - - | sed 's/"case": //; s/"dtype": //; s/"x": //; s/"rows": //; s/"cols": //; s/"us": //; s/"fraction_of_copy_bw": /frac /' | head -12
+done
 step foundry bench on our files
 while [ ! -f /tmp/q/done ] && [ $(left) -gt 60 ]; do sleep 2; done
 for d in f16 q8_0 q4_0; do
@@ -65,7 +77,7 @@ fi
 step llama.cpp
 while [ -z "${NO_LLAMA:-}" ] && [ ! -f /tmp/llama/done ] && [ $(left) -gt 150 ]; do sleep 2; done
 tail -2 $L/llama_build.log
-if [ -x /tmp/llama/b/bin/llama-server ] && [ $(left) -gt 120 ]; then
+if [ -z "${NO_SERVE:-}" ] && [ -x /tmp/llama/b/bin/llama-server ] && [ $(left) -gt 120 ]; then
   step serve
   REQS=1 timeout $(cap 150) bash tools/gpu/serve.sh $L/serve /tmp/q/qwen2.5-0.5b-q8_0.gguf /tmp/llama/b/bin 2>&1 | tail -14
 fi

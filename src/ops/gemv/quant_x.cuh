@@ -40,27 +40,60 @@ __device__ __forceinline__ u32 fd_stage_word(const unsigned char *s, u32 k) {
   u32 off = (u32)(u64)s & 3u;   /* pointer arithmetic, not an integer cast, keeps loads in shared space */
   const u32 *w = (const u32 *)(s - off);
   return __funnelshift_r(w[k], w[k + 1], off * 8u); }
-/* Quantizes value v (index i = 32 b + lane) of block b; the 32 lanes of a
- * warp call it together, one block each call. */
-__device__ __forceinline__ void fd_quantize_x(float v, u32 i, unsigned char *xq, float2 *xd) {
-  float amax = warp_max(fabsf(v));
+/* Quantizes a group of 8 consecutive values (g: the group's index, values
+ * 8 g .. 8 g + 7); the 4 lanes of a quad hold one 32-value block, and all 32
+ * lanes of the warp call it together (`valid` false: a lane past the end,
+ * whose whole quad is past it, stores nothing). Max and sum take two
+ * shuffles; the q go to shared memory as two words. */
+__device__ __forceinline__ void fd_quantize_group(const float *v, u32 g, bool valid, unsigned char *xq, float2 *xd) {
+  float amax = 0.0f;
+#pragma unroll
+  for (int e = 0; e < 8; e++) amax = fmaxf(amax, fabsf(v[e]));
+  amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, 1));
+  amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, 2));
   float d = amax / 127.0f, id = amax > 1e-30f ? 127.0f / amax : 0.0f;   /* finite: no inf * 0 */
-  int q = __float2int_rn(v * id);
-  xq[fd_xs_index(i)] = (unsigned char)q;
-  float sum = warp_sum((float)q);   /* exact: |sum| <= 32 * 127 */
-  if ((i & 31u) == 0) xd[i >> 5] = make_float2(d, d * sum);
+  u32 w[2] = { 0u, 0u };
+  int sum = 0;
+#pragma unroll
+  for (int e = 0; e < 8; e++) {
+    int q = __float2int_rn(v[e] * id);
+    sum += q;
+    w[e >> 2] |= ((u32)q & 0xffu) << (8 * (e & 3));
+  }
+  sum += __shfl_xor_sync(0xffffffffu, sum, 1);   /* exact: |sum| <= 32 * 127 */
+  sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+  if (!valid) return;
+  *(u32 *)(xq + fd_xs_index(8 * g)) = w[0];
+  *(u32 *)(xq + fd_xs_index(8 * g + 4)) = w[1];
+  if ((g & 3u) == 0) xd[g >> 2] = make_float2(d, d * (float)sum);
 }
-/* The input stage's values, quantized into shared memory once per block:
- * warp w takes blocks w, w + warps, ... */
+/* The input stage's values, quantized into shared memory once per block.
+ * Thread t takes groups t, t + nt, ... of 8 values, FD_XQ_BATCH groups at a
+ * time with every load issued before the first is used: the prologue costs
+ * a few L2 round trips, not one per 32 values per warp (4,864 columns took
+ * 19 dependent rounds of a load and ten shuffles). */
+#define FD_XQ_BATCH 4
 __device__ __forceinline__ fd_xin fd_input(const fd_args &a, unsigned char *xs, bool once) {
   __shared__ float part[32];
   (void)once;
-  u32 tid = threadIdx.y * blockDim.x + threadIdx.x, nt = blockDim.x * blockDim.y;
+  u32 tid = threadIdx.y * blockDim.x + threadIdx.x, nt = blockDim.x * blockDim.y, wbase = tid & ~31u;
   float s = fd_input_scale(a, part, tid, nt);
   float2 *xd = (float2 *)(xs + (a.cols + FD_GEMV_XS_ROUND - 1) / FD_GEMV_XS_ROUND * FD_GEMV_XS_ROUND);
-  for (u32 b = tid >> 5; b < a.cols / 32; b += nt >> 5) {
-    u32 i = 32 * b + (tid & 31);
-    fd_quantize_x(fd_input_at(a, i, s), i, xs, xd);
+  u32 ng = a.cols / 8;   /* a multiple of 4: quads are wholly in or out */
+  for (u32 g0 = 0; g0 < ng; g0 += FD_XQ_BATCH * nt) {
+    float v[FD_XQ_BATCH][8];
+#pragma unroll
+    for (int k = 0; k < FD_XQ_BATCH; k++) {
+      u32 g = g0 + k * nt + tid;
+#pragma unroll
+      for (int e = 0; e < 8; e++) v[k][e] = g < ng ? fd_input_at(a, 8 * g + e, s) : 0.0f;
+    }
+#pragma unroll
+    for (int k = 0; k < FD_XQ_BATCH; k++) {
+      if (g0 + k * nt + wbase >= ng) break;   /* warp-uniform: every lane past the end */
+      u32 g = g0 + k * nt + tid;
+      fd_quantize_group(v[k], g, g < ng, xs, xd);
+    }
   }
   __syncthreads();
   return xs;

@@ -6,4 +6,4 @@ static inline void fd_kv2(const fd_bf16 *, u32 w, float *f) { f[0] = fd_lo_b(w);
 template <class T> static inline void fd_kv8(const T *tag, fd_v4 v, float *f) {
   fd_kv2(tag, v.x, f); fd_kv2(tag, v.y, f + 2); fd_kv2(tag, v.z, f + 4); fd_kv2(tag, v.w, f + 6); }
 static inline float fd_ldcg(const float *p) { return *p; }
-static inline float4 fd_ldcg4(const float *p) { return *(const float4 *)p; }
+static inline float4 fd_ldcg4(const float *p) { emu_al16(p, "fd_ldcg4"); return *(const float4 *)p; }
