@@ -6,7 +6,8 @@
 # Steps: build; in the background llama.cpp's build and our writer's 0.5B f16 / q8_0 / q4_0 GGUF files; the
 # GPU CTest entries; bench_attention --quick and the sampler's graph figures; foundry bench on those files at
 # depths 0 and 4096 (this tree, then the old one, .dev/old); then, if llama.cpp built in time, foundry serve / llama-server (1, 8, 32 streams) and
-# foundry / llama-bench on the same files. Env: NO_LLAMA, NO_SERVE, OLD_MIN_LEFT (200), SANITIZE.
+# foundry / llama-bench on the same files. Env: NO_LLAMA, NO_SERVE, OLD_MIN_LEFT (200), SANITIZE, CTEST_R (the
+# CTest regex), GEMV_DTYPES, BENCH_DTYPES.
 set -u
 OUT=${1:?usage: last.sh OUT}; mkdir -p "$OUT/l"; L=$OUT/l
 ROOT=$(pwd); END=$(( $(date +%s) + ${LIMIT:-500} ))
@@ -24,7 +25,7 @@ mkdir -p /tmp/llama /tmp/q
 [ -d .dev/old/src ] && ( cmake -S .dev/old -B build-old -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$ROOT/.dev/deps" \
   >$L/build_old.log 2>&1 && cmake --build build-old -j 8 --target foundry >>$L/build_old.log 2>&1 ) &
 [ -n "${NO_LLAMA:-}" ] || ( bash .dev/shared/tools/peer/device_llama.sh build >$L/llama_build.log 2>&1; touch /tmp/llama/done ) &
-( for d in q8_0 f16 q4_0; do
+( for d in ${BENCH_DTYPES:-q8_0 f16 q4_0}; do
     build-gpu/bench_make_gguf qwen2.5-0.5b $d /tmp/q/qwen2.5-0.5b-$d.gguf \
       .dev/shared/models/qwen2.5-0.5b-instruct-shape/tokenizer.json >>$L/make_gguf.log 2>&1
   done; touch /tmp/q/done ) &
@@ -36,7 +37,7 @@ if [ -n "${SANITIZE:-}" ]; then   # SANITIZE="test_attention:test_gpu_permuted .
   done
 fi
 step ctest
-(cd build-gpu && timeout $(cap 150) ctest -j 6 --timeout 120 -E "kernels_compile_all" -R "gpu|cuda|GPU|handover" \
+(cd build-gpu && timeout $(cap 150) ctest -j 6 --timeout 120 -E "kernels_compile_all" -R "${CTEST_R:-gpu|cuda|GPU|handover}" \
   --output-on-failure) >$L/ctest.log 2>&1
 grep -E "tests passed|tests failed|\*\*\*Failed|Timeout|Failed" $L/ctest.log | head -20
 step attention and sampler
@@ -55,14 +56,14 @@ try:
 except Exception as e: print("kquant eval: unreadable:", e)
 PY
 step int8 GEMV per dtype
-for d in f16 q8_0 q4_0 q4_k; do
+for d in ${GEMV_DTYPES-f16 q8_0 q4_0 q4_k}; do
   timeout $(cap 40) stdbuf -oL build-gpu/bench_gemv --quick --only $d >$L/gemv_$d.json 2>&1
   grep -o '"case": "[^"]*", "dtype": "[^"]*".*"cols": [0-9]*, "us": [0-9.]*\|"fraction_of_copy_bw": [0-9.]*' $L/gemv_$d.json |
     paste -d' ' - - | sed 's/"case": //; s/"dtype": //; s/"x": //; s/"rows": //; s/"cols": //; s/"us": //; s/"fraction_of_copy_bw": /frac /' | head -12
 done
 step foundry bench on our files
 while [ ! -f /tmp/q/done ] && [ $(left) -gt 60 ]; do sleep 2; done
-for d in f16 q8_0 q4_0; do
+for d in ${BENCH_DTYPES:-f16 q8_0 q4_0}; do
   g=/tmp/q/qwen2.5-0.5b-$d.gguf; [ -f $g ] || continue
   timeout $(cap 60) build-gpu/foundry bench -m $g -p 512 -n 128 -r 3 -d 0,4096 2>&1 | tee $L/bench_$d.txt | grep -E "^\| |copy bandwidth"
 done
