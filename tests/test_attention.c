@@ -248,6 +248,14 @@ static void test_cpu_attention(void)
         CHECK(rel_err(got, want, (size_t)T * H * hd) < 1e-6);
         free(got);
     }
+    /* the tensor-core kernel takes head_dim 64 and 128 only, and says so; the chooser picks by head_dim */
+    CHECK_EQ(fd_run(fd, &FD_ATTN_PREFILL_MMA, &(fd_attn_prefill_args){ .q = q, .kc = kc, .vc = vc, .pos = pos,
+             .pages = pages, .y = y, .tokens = T, .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = C,
+             .scale = scale }), FD_ERR_INVALID);
+    CHECK_CONTAINS(fd_foundry_error(fd), "attn_prefill_mma takes head_dim 64 or 128, not 32");
+    fd_foundry_clear_error(fd);
+    CHECK(fd_attn_prefill_kernel(64) == &FD_ATTN_PREFILL_MMA && fd_attn_prefill_kernel(128) == &FD_ATTN_PREFILL_MMA);
+    CHECK(fd_attn_prefill_kernel(32) == &FD_ATTN_PREFILL && fd_attn_prefill_kernel(96) == &FD_ATTN_PREFILL);
     /* decode: row 0 of q at pos */
     CHECK_OK(fd_tensor_view(q, 0, 1, (int64_t[]){ H * hd }, &q1), (fd_error *)NULL);
     CHECK_OK(fd_tensor_view(y, 0, 1, (int64_t[]){ H * hd }, &y1), (fd_error *)NULL);

@@ -207,14 +207,20 @@ static fd_status prefill_check(const void *p, fd_error *err)
     return FD_OK;
 }
 
+/* 128 threads; a block per `bq` queries of a head */
+static fd_status prefill_grid(const void *p, fd_dispatch *d, unsigned bq)
+{
+    const fd_attn_prefill_args *a = p;
+    d->block[0] = 128;
+    d->grid[0] = (a->tokens + bq - 1) / bq;
+    d->grid[1] = a->heads;
+    return FD_OK;
+}
+
 static fd_status prefill_dispatch(const void *p, fd_dispatch *d, fd_error *err)
 {
     (void)err;
-    const fd_attn_prefill_args *a = p;
-    d->block[0] = 128;                      /* 4 warps x 4 queries (attn_prefill.cuh) */
-    d->grid[0] = (a->tokens + 15) / 16;
-    d->grid[1] = a->heads;
-    return FD_OK;
+    return prefill_grid(p, d, 16);   /* 4 warps x 4 queries (attn_prefill.cuh) */
 }
 
 static fd_status prefill_cpu(const fd_kernel *k, const void *p, fd_error *err)
@@ -257,11 +263,7 @@ static fd_status prefill_mma_check(const void *p, fd_error *err)
 static fd_status prefill_mma_dispatch(const void *p, fd_dispatch *d, fd_error *err)
 {
     (void)err;
-    const fd_attn_prefill_args *a = p;
-    d->block[0] = 128;                      /* 4 warps x 16 queries (attn_prefill_mma.cuh) */
-    d->grid[0] = (a->tokens + 63) / 64;
-    d->grid[1] = a->heads;
-    return FD_OK;
+    return prefill_grid(p, d, 64);   /* 4 warps x 16 queries (attn_prefill_mma.cuh) */
 }
 
 const fd_kernel FD_ATTN_PREFILL_MMA = {

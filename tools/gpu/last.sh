@@ -7,7 +7,7 @@
 # GPU CTest entries; bench_attention --quick and the sampler's graph figures; foundry bench on those files at
 # depths 0 and 4096 (this tree, then the old one, .dev/old); then, if llama.cpp built in time, foundry serve / llama-server (1, 8, 32 streams) and
 # foundry / llama-bench on the same files. Env: NO_LLAMA, NO_SERVE, OLD_MIN_LEFT (200), SANITIZE, CTEST_R (the
-# CTest regex), GEMV_DTYPES, BENCH_DTYPES.
+# CTest regex), GEMV_DTYPES, BENCH_DTYPES, SYNTHETIC (foundry bench --synthetic: no files written, no peer).
 set -u
 OUT=${1:?usage: last.sh OUT}; mkdir -p "$OUT/l"; L=$OUT/l
 ROOT=$(pwd); END=$(( $(date +%s) + ${LIMIT:-500} ))
@@ -25,7 +25,7 @@ mkdir -p /tmp/llama /tmp/q
 [ -d .dev/old/src ] && ( cmake -S .dev/old -B build-old -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$ROOT/.dev/deps" \
   >$L/build_old.log 2>&1 && cmake --build build-old -j 8 --target foundry >>$L/build_old.log 2>&1 ) &
 [ -n "${NO_LLAMA:-}" ] || ( bash .dev/shared/tools/peer/device_llama.sh build >$L/llama_build.log 2>&1; touch /tmp/llama/done ) &
-( for d in ${BENCH_DTYPES:-q8_0 f16 q4_0}; do
+[ -n "${SYNTHETIC:-}" ] || ( for d in ${BENCH_DTYPES:-q8_0 f16 q4_0}; do
     build-gpu/bench_make_gguf qwen2.5-0.5b $d /tmp/q/qwen2.5-0.5b-$d.gguf \
       .dev/shared/models/qwen2.5-0.5b-instruct-shape/tokenizer.json >>$L/make_gguf.log 2>&1
   done; touch /tmp/q/done ) &
@@ -62,10 +62,11 @@ for d in ${GEMV_DTYPES-f16 q8_0 q4_0 q4_k}; do
     paste -d' ' - - | sed 's/"case": //; s/"dtype": //; s/"x": //; s/"rows": //; s/"cols": //; s/"us": //; s/"fraction_of_copy_bw": /frac /' | head -12
 done
 step foundry bench on our files
-while [ ! -f /tmp/q/done ] && [ $(left) -gt 60 ]; do sleep 2; done
+while [ -z "${SYNTHETIC:-}" ] && [ ! -f /tmp/q/done ] && [ $(left) -gt 60 ]; do sleep 2; done
 for d in ${BENCH_DTYPES:-f16 q8_0 q4_0}; do
-  g=/tmp/q/qwen2.5-0.5b-$d.gguf; [ -f $g ] || continue
-  timeout $(cap 60) build-gpu/foundry bench -m $g -p 512 -n 128 -r 3 -d 0,4096 2>&1 | tee $L/bench_$d.txt | grep -E "^\| |copy bandwidth"
+  g=/tmp/q/qwen2.5-0.5b-$d.gguf; m="-m $g"
+  [ -n "${SYNTHETIC:-}" ] && m="--synthetic qwen2.5-0.5b --dtype $d" || [ -f $g ] || continue
+  timeout $(cap 60) build-gpu/foundry bench $m -p 512 -n 128 -r 3 -d 0,4096 2>&1 | tee $L/bench_$d.txt | grep -E "^\| |copy bandwidth"
 done
 if [ -x build-old/foundry ]; then
   step the old tree on the same files
