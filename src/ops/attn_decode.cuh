@@ -85,10 +85,9 @@ struct ad_smem {
   float cM[AD_MAXG], cL[AD_MAXG];
   int last;
 };
-/* float4 accesses: a misaligned acc (after `inv`, 4 bytes past a multiple of
- * 16) faulted every merge that used it as scratch (R > 1) */
-static_assert(__builtin_offsetof(ad_smem, acc) % 16 == 0 && __builtin_offsetof(ad_smem, q) % 16 == 0,
-              "ad_smem's float4 arrays must be 16-byte aligned");
+/* acc is read and written as float4: unaligned (4 bytes past a multiple of
+ * 16, behind `inv`) it faulted every merge that used it as scratch (R > 1).
+ * tools/cuemu/decode.cpp asserts the offsets (NVRTC has no offsetof). */
 
 /* A merge: records k0 + k * ks (k < cnt <= AD_SET) of the ng heads from h0
  * into y (fin: normalized) or into record k0 (m, l, acc: a set's record).

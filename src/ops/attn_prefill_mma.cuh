@@ -27,7 +27,8 @@
 
 template <int HD>
 __device__ __forceinline__ void fd_attn_mma(const fd_args &a, u32 *ks, u32 *vs) {
-  const kc_t *tag = 0;
+  const kc_t *tag = 0;   /* q and K^T in k's type, P and V in v's (the cache may mix them) */
+  const vc_t *vtag = 0;
   const u32 RW = HD / 2 + 4;   /* words a shared row here */
   const u32 H = a.heads, T = a.tokens, h = blockIdx.y, kvh = h / (H / a.kv_heads);
   const u32 tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, g = lane >> 2, qd = lane & 3;
@@ -110,17 +111,17 @@ __device__ __forceinline__ void fd_attn_mma(const fd_args &a, u32 *ks, u32 *vs) 
     /* O += P V: 16 positions at a time */
 #pragma unroll
     for (int kc = 0; kc < AM_BK / 16; kc++) {
-      const u32 pa[4] = { fd_tc_pack2(tag, s[2 * kc][0], s[2 * kc][1]), fd_tc_pack2(tag, s[2 * kc][2], s[2 * kc][3]),
-                          fd_tc_pack2(tag, s[2 * kc + 1][0], s[2 * kc + 1][1]),
-                          fd_tc_pack2(tag, s[2 * kc + 1][2], s[2 * kc + 1][3]) };
+      const u32 pa[4] = { fd_tc_pack2(vtag, s[2 * kc][0], s[2 * kc][1]), fd_tc_pack2(vtag, s[2 * kc][2], s[2 * kc][3]),
+                          fd_tc_pack2(vtag, s[2 * kc + 1][0], s[2 * kc + 1][1]),
+                          fd_tc_pack2(vtag, s[2 * kc + 1][2], s[2 * kc + 1][3]) };
       /* lanes 0-7, 8-15: positions 0-7, 8-15 of the chunk at dims 16 j; lanes 16-31 the same at dims 16 j + 8 */
       const u32 *vr = vs + (16 * kc + (lane & 7) + (lane & 8)) * RW + (lane >> 4) * 4;
 #pragma unroll
       for (int j = 0; j < HD / 16; j++) {
         u32 vb[4];
         fd_tc_ldsm4_trans(vr + 8 * j, vb);
-        fd_tc_mma(tag, o[2 * j], pa, vb);
-        fd_tc_mma(tag, o[2 * j + 1], pa, vb + 2);
+        fd_tc_mma(vtag, o[2 * j], pa, vb);
+        fd_tc_mma(vtag, o[2 * j + 1], pa, vb + 2);
       }
     }
   }

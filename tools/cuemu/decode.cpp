@@ -4,6 +4,7 @@
 // zero. Built with -DAD_GROUP_FROM=N too, so that the grouped mode (a block
 // for several query heads) runs at these lengths. The cache is paged: every case runs with a permuted table (or pages
 // drawn from a larger pool), a few with the identity too.
+#include <cstddef>
 #include "emu.h"
 typedef float q_t; typedef fd_f16 kc_t; typedef fd_f16 vc_t; typedef int pos_t; typedef int pages_t; typedef float y_t; typedef float part_t; typedef int count_t;
 struct fd_args { const q_t *q; const kc_t *kc; const vc_t *vc; const pos_t *pos; const pages_t *pages; y_t *y; part_t *part; count_t *count;
@@ -11,6 +12,8 @@ struct fd_args { const q_t *q; const kc_t *kc; const vc_t *vc; const pos_t *pos;
 #define FD_NAME kern_decode
 #include "ops/attn_decode.cuh"
 static void body(void *p) { kern_decode(*(fd_args *)p); }
+// float4 accesses on the device: a misaligned member faults there (not here)
+static_assert(offsetof(ad_smem, acc) % 16 == 0 && offsetof(ad_smem, q) % 16 == 0, "ad_smem's float4 arrays");
 static u16 f2h(float f) { // round to nearest even, normal range only (test values in [-1,1])
   if (f == 0) return 0; u32 u = __float_as_uint(f); u32 s = (u >> 16) & 0x8000; int e = (int)((u >> 23) & 255) - 127 + 15; u32 m = u & 0x7fffff;
   if (e <= 0) return (u16)s; u32 h = (e << 10) | (m >> 13); u32 r = m & 0x1fff; if (r > 0x1000 || (r == 0x1000 && (h & 1))) h++; return (u16)(s | h); }

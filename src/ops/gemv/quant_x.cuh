@@ -70,9 +70,11 @@ __device__ __forceinline__ void fd_quantize_group(const float *v, u32 g, bool va
 /* The input stage's values, quantized into shared memory once per block.
  * Thread t takes groups t, t + nt, ... of 8 values, FD_XQ_BATCH groups at a
  * time with every load issued before the first is used: the prologue costs
- * a few L2 round trips, not one per 32 values per warp (4,864 columns took
- * 19 dependent rounds of a load and ten shuffles). */
-#define FD_XQ_BATCH 4
+ * ceil(cols / (8 nt FD_XQ_BATCH)) L2 round trips (3 at 4,864 columns), not
+ * one per 32 values per warp (19 dependent rounds of a load and ten
+ * shuffles). One group a batch: under the family's 40-register cap a batch
+ * of 4 spilled up to 180 bytes in 292 variants, of 2 in 155. */
+#define FD_XQ_BATCH 1
 __device__ __forceinline__ fd_xin fd_input(const fd_args &a, unsigned char *xs, bool once) {
   __shared__ float part[32];
   (void)once;
