@@ -13,6 +13,16 @@ __device__ __forceinline__ void fd_k_scale_min(const unsigned char *p, u32 j, in
   if (j < 4) { sc = p[j] & 63; m = p[j + 4] & 63; }
   else { sc = (p[j + 4] & 15) | (p[j - 4] >> 6) << 4; m = (p[j + 4] >> 4) | (p[j] >> 6) << 4; }
 }
+/* Q4_K and Q5_K on the int8 activation contract (ops/gemv/quant_x.cuh):
+ * unit j's product from s, the integer sum of its values times x's int8
+ * block, and x's (d, d * block sum) xd: sum (d sc n - dmin m) dx q =
+ * d sc dx s - dmin m (dx sum q). blk: the super-block (f16 d, dmin, then the
+ * 12 bytes of scales and mins). */
+__device__ __forceinline__ float fd_k_unit_dot(const unsigned char *blk, u32 j, int s, float2 xd) {
+  int sc, m;
+  fd_k_scale_min(blk + 4, j, sc, m);
+  return fd_h2f(*(const u16 *)blk) * (float)sc * (xd.x * (float)s) - fd_h2f(*(const u16 *)(blk + 2)) * (float)m * xd.y;
+}
 /* IQ4_XS: sub-block j's scale less 32: the nibble j % 2 of scales_l[j / 2],
  * above it bits 2j of scales_h (p: the block) */
 __device__ __forceinline__ int fd_iq4xs_scale(const unsigned char *p, u32 j) {

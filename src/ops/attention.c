@@ -7,8 +7,8 @@
  * decode); kc, vc: (NP, KV, P, hd) f16 | bf16, the paged cache read through
  * the page table pages (include/foundry/ops.h, FD_KV_PAGE); pos: (1) i32
  * (device); part: (H, S, hd+4) f32; count: (H, 17) i32. Query head h reads kv head h / G; a decode
- * block serves one query head, or from 16,384 positions on a kv head's query heads (up to GROUP of them)
- * together. Device code
+ * block serves one query head, or from 16,384 positions on a kv head's query heads (up to 8 of them,
+ * attn_decode.cuh AD_MAXG) together. Device code
  * in attn_decode.cuh, attn_prefill.cuh (SIMT) and attn_prefill_mma.cuh (tensor
  * cores, head_dim 64 and 128; fd_attn_prefill_kernel chooses) (shared helpers in attn_common.cuh);
  * the CPU twins share attend_ref below (f32 inputs; scores in f32 lanes
@@ -22,7 +22,6 @@
 #include "backend/cpu/simd.h"
 
 #define MAX_SPLITS 256   /* attn_decode.cuh: two merge levels of AD_SET (16) records cover 256 splits */
-#define GROUP 8          /* query heads a decode block serves (attn_decode.cuh AD_MAXG) */
 #define MIN_CHUNK 32     /* a decode split takes a multiple of it (attn_decode.cuh AD_MIN_CHUNK) */
 #define COUNT 17         /* decode tickets a block row: one a set of 16 splits and the sets' (attn_decode.cuh AD_COUNT) */
 

@@ -22,10 +22,10 @@
  * so a pass looks its page up once, and loads the next pass's entry while it
  * works (the lookup is off the chain of k loads).
  *
- * A block per kv head, not per query head: each k and v row is read once
- * from memory for all the G query heads that use it (a block per query head
- * read every row G times, the repeats from L2: 12-15% of the copy bandwidth
- * at long contexts). Each warp takes 32 positions at a time and keeps an
+ * Grouped, a block serves a kv head's query heads: each k and v row is read
+ * once from memory for all of them (a block per query head reads every row
+ * G times, the repeats from L2: 12-15% of the copy bandwidth at long
+ * contexts). Each warp takes 32 positions at a time and keeps an
  * online softmax per query head (base 2, f32), so the loop has no block
  * barrier:
  *  - scores: a lane per position, reading its k row 16 bytes at a time,
@@ -44,9 +44,9 @@
  * (m, l, -, -, acc[hd]) in part (H, S, hd+4); with one active split the
  * block writes y itself. Otherwise the splits merge in two levels, so no
  * block reads more than AD_SET records a head: the last block of each set
- * of AD_SET splits to finish (a ticket on count[y][1 + set]) merges the
+ * of AD_SET splits to finish (a ticket on count[h0][1 + set], h0 the block row's first head) merges the
  * set's records into the set's first slot, and the last set to finish (a
- * ticket on count[y][0]) merges the sets' records into y; with one set its
+ * ticket on count[h0][0]) merges the sets' records into y; with one set its
  * last block writes y directly. A merge runs on all 128 threads at once,
  * over (head, 4 dims, record group): the chain a thread waits on is at most
  * AD_SET loads, all issued together, where one thread per 4 dims walking

@@ -13,9 +13,8 @@
 __device__ __forceinline__ float fd_block_dot(const unsigned char *blk, u32 j, const u32 *xw, float2 xd) {
   const unsigned char *qs = blk + 16 + (j >> 1) * 32;
   u32 sh = 4 * (j & 1);
-  int s = 0, sc, m;
+  int s = 0;
   _Pragma("unroll") for (u32 k = 0; k < 8; k++) s = fd_dp4a((fd_stage_word(qs, k) >> sh) & 0x0F0F0F0Fu, xw[32 * k], s);
-  fd_k_scale_min(blk + 4, j, sc, m);
-  return fd_h2f(*(const u16 *)blk) * (float)sc * (xd.x * (float)s) - fd_h2f(*(const u16 *)(blk + 2)) * (float)m * xd.y;
+  return fd_k_unit_dot(blk, j, s, xd);
 }
 #include "ops/gemv/quant_policy.cuh"
