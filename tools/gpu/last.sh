@@ -3,13 +3,15 @@
 # under a wall budget (LIMIT seconds, default 500), each step capped by what is left, and OUT/last.tgz is
 # written on exit whatever happened (the device tool returns only a few files: the tarball and the log).
 #   tools/gpu/last.sh OUT     (repository root on the GPU machine; .dev carried)
-# Steps: build; in the background llama.cpp's build and our writer's 0.5B f16 / q8_0 / q4_0 GGUF files; the
-# GPU CTest entries; bench_attention --quick and the sampler's graph figures; foundry bench on those files at
-# depths 0 and 4096 (this tree, then the old one, .dev/old); then, if llama.cpp built in time, foundry serve / llama-server (1, 8, 32 streams) and
-# foundry / llama-bench on the same files. Env: NO_LLAMA, NO_SERVE, OLD_MIN_LEFT (200), SANITIZE, CTEST_R (the
-# CTest regex), GEMV_DTYPES, BENCH_DTYPES, SYNTHETIC (foundry bench --synthetic: no files written, no peer).
+# Steps: build; in the background llama.cpp's build and our writer's GGUF files (SHAPES x BENCH_DTYPES); the
+# GPU CTest entries; bench_attention --quick and the sampler's graph figures; foundry bench on those files
+# (this tree, then the old one, .dev/old, on the Qwen2 files); then, if llama.cpp built in time, foundry serve /
+# llama-server (1, 8, 32 streams) and llama-bench on the same files. Env: NO_LLAMA, NO_SERVE, OLD_MIN_LEFT (200), SANITIZE, CTEST_R (the
+# CTest regex), GEMV_DTYPES, BENCH_DTYPES, SHAPES (bench_make_gguf presets, the first at depths 0 and 4096 too),
+# SYNTHETIC (foundry bench --synthetic: no files written, no peer).
 set -u
 OUT=${1:?usage: last.sh OUT}; mkdir -p "$OUT/l"; L=$OUT/l
+SHAPES=${SHAPES:-qwen2.5-0.5b}; DTYPES=${BENCH_DTYPES:-f16 q8_0 q4_0}
 ROOT=$(pwd); END=$(( $(date +%s) + ${LIMIT:-500} ))
 export FOUNDRY_CACHE_DIR=/tmp/fdcache SRC=$ROOT/.dev/peer/llama-src.tar.xz
 left() { echo $(( END - $(date +%s) )); }
@@ -25,10 +27,11 @@ mkdir -p /tmp/llama /tmp/q
 [ -d .dev/old/src ] && ( cmake -S .dev/old -B build-old -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$ROOT/.dev/deps" \
   >$L/build_old.log 2>&1 && cmake --build build-old -j 8 --target foundry >>$L/build_old.log 2>&1 ) &
 [ -n "${NO_LLAMA:-}" ] || ( bash .dev/shared/tools/peer/device_llama.sh build >$L/llama_build.log 2>&1; touch /tmp/llama/done ) &
-[ -n "${SYNTHETIC:-}" ] || ( for d in ${BENCH_DTYPES:-q8_0 f16 q4_0}; do
-    build-gpu/bench_make_gguf qwen2.5-0.5b $d /tmp/q/qwen2.5-0.5b-$d.gguf \
-      .dev/shared/models/qwen2.5-0.5b-instruct-shape/tokenizer.json >>$L/make_gguf.log 2>&1
-  done; touch /tmp/q/done ) &
+# the files, smallest shape first; a ready file is named NAME.gguf (written as NAME.part, then moved)
+[ -n "${SYNTHETIC:-}" ] || ( for s in $SHAPES; do for d in $DTYPES; do
+    build-gpu/bench_make_gguf $s $d /tmp/q/$s-$d.part .dev/shared/models/qwen2.5-0.5b-instruct-shape/tokenizer.json \
+      >>$L/make_gguf.log 2>&1 && mv /tmp/q/$s-$d.part /tmp/q/$s-$d.gguf
+  done; done; touch /tmp/q/done ) &
 if [ -n "${SANITIZE:-}" ]; then   # SANITIZE="test_attention:test_gpu_permuted ...": compute-sanitizer memcheck first
   step compute-sanitizer
   for t in $SANITIZE; do
@@ -62,33 +65,40 @@ for d in ${GEMV_DTYPES-f16 q8_0 q4_0 q4_k}; do
     paste -d' ' - - | sed 's/"case": //; s/"dtype": //; s/"x": //; s/"rows": //; s/"cols": //; s/"us": //; s/"fraction_of_copy_bw": /frac /' | head -12
 done
 step foundry bench on our files
-while [ -z "${SYNTHETIC:-}" ] && [ ! -f /tmp/q/done ] && [ $(left) -gt 60 ]; do sleep 2; done
-for d in ${BENCH_DTYPES:-f16 q8_0 q4_0}; do
-  g=/tmp/q/qwen2.5-0.5b-$d.gguf; m="-m $g"
-  [ -n "${SYNTHETIC:-}" ] && m="--synthetic qwen2.5-0.5b --dtype $d" || [ -f $g ] || continue
-  timeout $(cap 60) build-gpu/foundry bench $m -p 512 -n 128 -r 3 -d 0,4096 2>&1 | tee $L/bench_$d.txt | grep -E "^\| |copy bandwidth"
-done
-if [ -x build-old/foundry ]; then
+# depths 0 and 4096 at the first shape, 0 at the others
+depths() { [ $1 = ${SHAPES%% *} ] && echo 0,4096 || echo 0; }
+for s in $SHAPES; do for d in $DTYPES; do
+  g=/tmp/q/$s-$d.gguf; m="-m $g"
+  [ -n "${SYNTHETIC:-}" ] && m="--synthetic $s --dtype $d"
+  while [ -z "${SYNTHETIC:-}" ] && [ ! -f $g ] && [ ! -f /tmp/q/done ] && [ $(left) -gt 60 ]; do sleep 2; done
+  [ -n "${SYNTHETIC:-}" ] || [ -f $g ] || continue
+  echo "-- $s $d"
+  timeout $(cap 60) build-gpu/foundry bench $m -p 512 -n 128 -r 3 -d $(depths $s) 2>&1 | tee $L/bench_$s-$d.txt |
+    grep -E "^\| |copy bandwidth"
+done; done
+if [ -x build-old/foundry ] && [ -z "${SYNTHETIC:-}" ]; then
   step the old tree on the same files
-  for d in f16 q8_0; do
-    [ $(left) -gt ${OLD_MIN_LEFT:-200} ] || break
-    timeout $(cap 50) build-old/foundry bench -m /tmp/q/qwen2.5-0.5b-$d.gguf -p 512 -n 128 -r 3 -d 0,4096 2>&1 |
-      tee $L/bench_old_$d.txt | grep -E "^\| "
-  done
+  for s in $SHAPES; do for d in $DTYPES; do
+    case $s in qwen3*) continue;; esac   # issue 27's old-tree rule is about Qwen2
+    [ $(left) -gt ${OLD_MIN_LEFT:-200} ] && [ -f /tmp/q/$s-$d.gguf ] || continue
+    echo "-- $s $d"
+    timeout $(cap 50) build-old/foundry bench -m /tmp/q/$s-$d.gguf -p 512 -n 128 -r 3 -d $(depths $s) 2>&1 |
+      tee $L/bench_old_$s-$d.txt | grep -E "^\| "
+  done; done
 fi
 step llama.cpp
 while [ -z "${NO_LLAMA:-}" ] && [ ! -f /tmp/llama/done ] && [ $(left) -gt 150 ]; do sleep 2; done
 tail -2 $L/llama_build.log
 if [ -z "${NO_SERVE:-}" ] && [ -x /tmp/llama/b/bin/llama-server ] && [ $(left) -gt 120 ]; then
   step serve
-  REQS=1 timeout $(cap 150) bash tools/gpu/serve.sh $L/serve /tmp/q/qwen2.5-0.5b-q8_0.gguf /tmp/llama/b/bin 2>&1 | tail -14
+  REQS=1 timeout $(cap 150) bash tools/gpu/serve.sh $L/serve /tmp/q/${SHAPES%% *}-q8_0.gguf /tmp/llama/b/bin 2>&1 | tail -14
 fi
 if [ -x /tmp/llama/b/bin/llama-bench ] && [ $(left) -gt 30 ]; then
   step llama-bench
-  for d in f16 q8_0 q4_0; do
-    [ $(left) -gt 25 ] || break
-    timeout $(cap 40) /tmp/llama/b/bin/llama-bench -m /tmp/q/qwen2.5-0.5b-$d.gguf -p 512 -n 128 -r 3 -fa 1 -ngl 99 \
-      -o md 2>&1 | tee $L/llama_$d.txt | grep -E "^\|"
-  done
+  for s in $SHAPES; do for d in $DTYPES; do
+    [ $(left) -gt 25 ] && [ -f /tmp/q/$s-$d.gguf ] || continue
+    timeout $(cap 40) /tmp/llama/b/bin/llama-bench -m /tmp/q/$s-$d.gguf -p 512 -n 128 -r 3 -fa 1 -ngl 99 \
+      -o md 2>&1 | tee $L/llama_$s-$d.txt | grep -E "^\|"
+  done; done
 fi
 step done
