@@ -8,7 +8,7 @@
 # (this tree, then the old one, .dev/old, on the Qwen2 files); then, if llama.cpp built in time, foundry serve /
 # llama-server (1, 8, 32 streams) and llama-bench on the same files. Env: NO_LLAMA, NO_SERVE, OLD_MIN_LEFT (200), SANITIZE, CTEST_R (the
 # CTest regex), GEMV_DTYPES, BENCH_DTYPES, SHAPES (bench_make_gguf presets, the first at depths 0 and 4096 too),
-# SYNTHETIC (foundry bench --synthetic: no files written, no peer).
+# SYNTHETIC (foundry bench --synthetic: no files written, no peer), PARITY (architectures for tools/parity.py).
 set -u
 OUT=${1:?usage: last.sh OUT}; mkdir -p "$OUT/l"; L=$OUT/l
 SHAPES=${SHAPES:-qwen2.5-0.5b}; DTYPES=${BENCH_DTYPES:-f16 q8_0 q4_0}
@@ -32,6 +32,10 @@ mkdir -p /tmp/llama /tmp/q
     build-gpu/bench_make_gguf $s $d /tmp/q/$s-$d.part .dev/shared/models/qwen2.5-0.5b-instruct-shape/tokenizer.json \
       >>$L/make_gguf.log 2>&1 && mv /tmp/q/$s-$d.part /tmp/q/$s-$d.gguf
   done; done; touch /tmp/q/done ) &
+for a in ${PARITY:-}; do   # PARITY="qwen3 ...": tools/parity.py at the real shapes in the background (CPU-heavy)
+  ( PYTHONUNBUFFERED=1 OMP_NUM_THREADS=6 timeout $(cap 480) python3 tools/parity.py build-gpu/foundry $L/p_$a --arch $a \
+      --llama-convert .dev/shared/tools/peer/device_llama.sh >$L/parity_$a.txt 2>&1 ) &
+done
 if [ -n "${SANITIZE:-}" ]; then   # SANITIZE="test_attention:test_gpu_permuted ...": compute-sanitizer memcheck first
   step compute-sanitizer
   for t in $SANITIZE; do
@@ -101,4 +105,8 @@ if [ -x /tmp/llama/b/bin/llama-bench ] && [ $(left) -gt 30 ]; then
       -o md 2>&1 | tee $L/llama_$s-$d.txt | grep -E "^\|"
   done; done
 fi
+for a in ${PARITY:-}; do
+  while pgrep -f "parity.py.*--arch $a" >/dev/null && [ $(left) -gt 15 ]; do sleep 2; done
+  echo "-- parity $a"; sed -n '/^| case/,$p' $L/parity_$a.txt; grep -m3 -E "Error|Traceback" $L/parity_$a.txt
+done
 step done
