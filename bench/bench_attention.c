@@ -69,9 +69,25 @@ static fd_status decode_step(fd_foundry *fd, void *c, int i) { return fd_run(fd,
 
 static double copy_Bps;   /* the device's copy bandwidth, measured once */
 
+static void bench_decode_splits(fd_foundry *fd, uint32_t H, uint32_t KV, uint32_t hd, uint32_t C, uint32_t S,
+                                int quick);
+
+/* FOUNDRY_ATTN_SPLITS="109 32 16" times those split counts too (model/state.c reads the first for the model). */
 static void bench_decode(fd_foundry *fd, uint32_t H, uint32_t KV, uint32_t hd, uint32_t C, int quick)
 {
-    uint32_t S = fd_attn_decode_splits(H, KV, C, fd_foundry_multiprocessors(fd));
+    bench_decode_splits(fd, H, KV, hd, C, fd_attn_decode_splits(H, KV, C, fd_foundry_multiprocessors(fd)), quick);
+    const char *e = getenv("FOUNDRY_ATTN_SPLITS");
+    for (char *end; e && *e; e = end) {
+        unsigned long v = strtoul(e, &end, 10);
+        if (end == e) break;
+        if (v >= 1 && v <= 256) bench_decode_splits(fd, H, KV, hd, C, (uint32_t)v, quick);
+        while (*end == ' ' || *end == ',') end++;
+    }
+}
+
+static void bench_decode_splits(fd_foundry *fd, uint32_t H, uint32_t KV, uint32_t hd, uint32_t C, uint32_t S,
+                                int quick)
+{
     decode_ctx c;
     fd_tensor *q = make(fd, FD_F32, 1, (int64_t[]){ H * hd }, FD_INIT_ONES), *y = make(fd, FD_F32, 1, (int64_t[]){ H * hd }, FD_INIT_ZEROS);
     fd_tensor *part = make(fd, FD_F32, 1, (int64_t[]){ (int64_t)fd_attn_decode_part_floats(H, hd, S) }, FD_INIT_ZEROS);

@@ -74,7 +74,9 @@ def main():
     ap.add_argument("--dtype", default="bf16", choices=["bf16", "f16", "f32"])
     ap.add_argument("--seed", type=int, default=0); ap.add_argument("--std", type=float, default=0.02)
     ap.add_argument("--ref-tokens"); ap.add_argument("--ref-out")
-    ap.add_argument("--shared", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared"))
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")   # ../shared here, .dev/shared on the GPU machine
+    ap.add_argument("--shared", default=next((d for d in (os.path.join(root, "..", "shared"), os.path.join(root, ".dev", "shared"))
+                                              if os.path.isdir(d)), os.path.join(root, "..", "shared")))
     a = ap.parse_args()
     import torch, transformers
     cfg_name, model_name, shape, extra, special = ARCHS[a.arch]
@@ -101,7 +103,8 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     model.save_pretrained(a.out)
     tok = os.path.join(a.shared, "models", "qwen2.5-0.5b-instruct-shape")
-    if a.arch.startswith("qwen") and cfg["vocab_size"] >= 151665 and os.path.isdir(tok):
+    # the Qwen tokenizer for any architecture whose vocabulary holds it (llama.cpp's converter needs one)
+    if cfg["vocab_size"] >= 151665 and os.path.isdir(tok):
         for f in ("tokenizer.json", "tokenizer_config.json", "generation_config.json"):
             shutil.copy(os.path.join(tok, f), a.out)
     print("wrote", a.out, sorted(os.listdir(a.out)))

@@ -8,13 +8,19 @@
  *
  * Layer: model. The KV cache belongs to the state, not to the weights, so
  * several sequences can share one model. */
+#include <stdlib.h>
 #include <string.h>
 #include "base/mem.h"
 #include "core/internal.h"
 #include "model/device.h"
 
+/* FOUNDRY_ATTN_SPLITS (its first number, 1..256) overrides the choice: the GPU scripts time the candidates
+ * with it (bench/bench_attention.c reads the same list). */
 uint32_t fd_state_splits(const fd_weights *w, uint32_t ctx)
 {
+    const char *e = getenv("FOUNDRY_ATTN_SPLITS");
+    unsigned long v = e ? strtoul(e, NULL, 10) : 0;
+    if (v >= 1 && v <= 256) return (uint32_t)v;
     return fd_attn_decode_splits(w->hp.n_heads, w->hp.n_kv_heads, ctx, fd_foundry_multiprocessors(w->fd));
 }
 
