@@ -109,7 +109,13 @@ enum {
      * (fd_pdl_launch) before the body runs, so the kernel joins the chain of
      * dependent launches without a line of its own device code changing.
      * Implies FD_KERNEL_PDL. */
-    FD_KERNEL_PDL_AUTO = 4
+    FD_KERNEL_PDL_AUTO = 4,
+    /* The device code uses sm_90a's arch-specific features (wgmma, tensor
+     * maps): it is compiled for sm_90a and runs on a device of compute
+     * capability 9.0 only (those features are not forward compatible);
+     * fd_run refuses it elsewhere, naming the device's architecture. A
+     * dispatch rule chooses such a kernel only where it runs. */
+    FD_KERNEL_SM90A = 8
 };
 
 /* A kernel descriptor. Hooks that need to know which kernel they serve —

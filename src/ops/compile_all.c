@@ -7,7 +7,9 @@
 #include "backend/backend.h"
 #include "base/mem.h"
 
-/* Compiles one variant and reports it; the first failure goes into *first and err. */
+/* Compiles one variant and reports it; the first failure goes into *first and
+ * err. A kernel that needs sm_90a is compiled for it whatever `arch` is: that
+ * is the one target it has. */
 static void compile_one(int arch, const fd_kernel *k, const fd_dtype *dt, fd_compile_report cb, void *user,
                         fd_status *first, fd_error *err)
 {
@@ -19,7 +21,8 @@ static void compile_one(int arch, const fd_kernel *k, const fd_dtype *dt, fd_com
     int regs = -1, spills = -1;
     double secs = 0;
     if (st == FD_OK) {
-        st = fd_nvrtc_compile_offline(arch, name, src, &regs, &spills, &secs, &e);
+        st = fd_nvrtc_compile_offline((k->flags & FD_KERNEL_SM90A) ? 90 | FD_ARCH_SPECIFIC : arch, name, src, &regs,
+                                      &spills, &secs, &e);
         fd_free(src);
     }
     if (cb) cb(user, name, st, regs, spills, secs, e.msg);

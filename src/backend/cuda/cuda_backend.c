@@ -106,17 +106,18 @@ static fd_status load_image(cu_backend *c, const char *name, const fd_nvrtc_imag
     return st;
 }
 
-static fd_status cu_compile(fd_backend *b, const char *name, const char *source, uint64_t key, fd_devfn *out,
-                            fd_error *err)
+static fd_status cu_compile(fd_backend *b, const char *name, const char *source, uint64_t key, unsigned flags,
+                            fd_devfn *out, fd_error *err)
 {
     cu_backend *c = cu_of(b);
+    int specific = (flags & FD_COMPILE_ARCH_SPECIFIC) != 0, arch = c->base.arch | (specific ? FD_ARCH_SPECIFIC : 0);
     fd_nvrtc_image img;
     CUmodule mod = NULL;
     CUfunction fn = NULL;
     memset(out, 0, sizeof *out);
     out->regs = out->spills = out->shared = -1;
     if (!name || !*name || !source) return fd_error_set(err, FD_ERR_INVALID, "cuda: compile needs a name and source");
-    uint64_t k = fd_hash64(c->opts_hash, &key, sizeof key);
+    uint64_t k = fd_hash64(specific ? c->opts_hash_a : c->opts_hash, &key, sizeof key);
     k = fd_hash64(k, name, strlen(name) + 1);
     cu_kernel *hit = find_key(c, k, name);
     if (hit) {
@@ -135,14 +136,14 @@ static fd_status cu_compile(fd_backend *b, const char *name, const char *source,
     char *kname = fd_strdup(name);
     if (!kname) return fd_error_set(err, FD_ERR_NOMEM, "cuda: out of memory");
     int refused = 0;
-    fd_status st = fd_nvrtc_build(&c->nvrtc, &c->disk, c->base.arch, name, source, &img, err);
+    fd_status st = fd_nvrtc_build(&c->nvrtc, &c->disk, arch, name, source, &img, err);
     if (st == FD_OK && img.from_disk) {
         fd_error lerr = { 0 };
         st = load_image(c, name, &img, &mod, &fn, &refused, &lerr);
         if (st != FD_OK && refused) {   /* a cached image the driver refuses: drop it and compile afresh */
             fd_kcd_drop(&c->disk, img.disk_key, lerr.msg);
             fd_nvrtc_image_free(&img);
-            st = fd_nvrtc_build(&c->nvrtc, &c->disk, c->base.arch, name, source, &img, err);
+            st = fd_nvrtc_build(&c->nvrtc, &c->disk, arch, name, source, &img, err);
         } else if (st != FD_OK) {
             fd_error_set(err, lerr.status, "%s", lerr.msg);
         }
@@ -302,6 +303,7 @@ fd_status fd_backend_cuda_create(int device, const char *cache_dir, fd_log_fn lo
     int drv = 0;
     (void)c->cu.DriverGetVersion(&drv);
     c->opts_hash = fd_nvrtc_options_hash(&c->nvrtc, c->base.arch);
+    c->opts_hash_a = fd_nvrtc_options_hash(&c->nvrtc, c->base.arch | FD_ARCH_SPECIFIC);
     fd_kcd_open(&c->disk, cache_dir, log, log_user);
     fd_backend *b = &c->base;
     fd_cu_mem_init(c);
