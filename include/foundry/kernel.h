@@ -133,6 +133,14 @@ struct fd_kernel {
     /* the CPU reference: runs the kernel on host memory (fd_tensor_data) */
     fd_status (*cpu)(const fd_kernel *k, const void *args, fd_error *err);
     uint64_t (*bytes)(const void *args);                    /* device bytes one launch moves; optional */
+    /* Optional: device-only parameters after the argument struct, at its size
+     * rounded up to 64 bytes — what only the library can make: TMA tensor
+     * maps (they hold the tensors' device addresses and come from the
+     * driver), a workspace's address. Writes at most `cap` bytes at `tail`
+     * (64-byte aligned) and their count to *n, for the launch `d` that
+     * dispatch chose; a failure is on the foundry's error. */
+    fd_status (*tail)(fd_foundry *fd, const void *args, const fd_dispatch *d, unsigned char *tail, size_t cap,
+                      size_t *n);
     /* Device code after the prelude and the `fd_args` struct: usually one
      * `#include "ops/<file>.cuh"` line naming an embedded .cuh file (the
      * kernel's body, `FD_KERNEL(fd_args a) { ... }`). NULL: CPU only. */

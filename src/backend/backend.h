@@ -21,7 +21,9 @@
  *               host's monotonic clock]. An event marks a point of the stream.
  *   event_done  optional [NULL: an event counts as complete only after
  *               synchronize]. 1 when the work before the event has finished
- *               (never waits), 0 when not yet, negative on error. */
+ *               (never waits), 0 when not yet, negative on error.
+ *   tensor_map  optional [NULL: no tensor maps; kernels that need them are
+ *               not chosen]. Encodes a TMA tensor map. */
 #ifndef FD_BACKEND_H
 #define FD_BACKEND_H
 
@@ -114,6 +116,13 @@ struct fd_backend {
     fd_status (*event_elapsed)(fd_backend *b, void *a, void *bev, float *ms, fd_error *err);
     void      (*event_free)(fd_backend *b, void *ev);
     int       (*event_done)(fd_backend *b, void *ev);
+    /* The tensor map (128 bytes at `out`, 64-byte aligned) of a row-major
+     * (rows, cols) matrix of 16-bit elements at `base`: boxes of box_rows x
+     * box_cols (cols * 2 bytes <= 128: one 128-byte swizzle span), the
+     * 128-byte swizzle, elements outside the matrix read as zero. A pure
+     * host computation: valid as long as the memory at `base` is. */
+    fd_status (*tensor_map)(fd_backend *b, void *out, fd_devptr base, uint64_t rows, uint64_t cols,
+                            unsigned box_rows, unsigned box_cols, fd_error *err);
 };
 
 /* Constructors; *out is NULL on failure. cuda fails with FD_ERR_UNAVAILABLE

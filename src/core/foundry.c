@@ -114,9 +114,28 @@ void fd_foundry_destroy(fd_foundry *fd)
     }
     if (fd->be) {
         fd->be->release(fd->be, fd->pool_base);
+        if (fd->scratch) fd->be->release(fd->be, fd->scratch);
         fd->be->destroy(fd->be);
     }
     fd_free(fd);
+}
+
+fd_status fd_scratch(fd_foundry *fd, fd_devptr *out)
+{
+    *out = fd->scratch;
+    if (fd->scratch) return FD_OK;
+    if (fd->capturing)
+        return fd_fail(fd, FD_ERR_STATE, "the device scratch is first needed while a graph is being captured: "
+                       "run the step once before capturing it");
+    fd_devptr p;
+    FD_TRY(fd->be->alloc(fd->be, FD_SCRATCH_BYTES, &p, &fd->err));
+    fd_status st = fd->be->memset8 ? fd->be->memset8(fd->be, p, 0, FD_SCRATCH_BYTES, &fd->err) : FD_OK;
+    if (st != FD_OK) {
+        fd->be->release(fd->be, p);
+        return st;
+    }
+    *out = fd->scratch = p;
+    return FD_OK;
 }
 
 const char *fd_foundry_error(const fd_foundry *fd) { return fd ? fd->err.msg : ""; }

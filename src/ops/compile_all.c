@@ -10,11 +10,12 @@
 /* Compiles one variant and reports it; the first failure goes into *first and
  * err. A kernel that needs sm_90a is compiled for it whatever `arch` is: that
  * is the one target it has. */
-static void compile_one(int arch, const fd_kernel *k, const fd_dtype *dt, fd_compile_report cb, void *user,
-                        fd_status *first, fd_error *err)
+static void compile_one(int arch, const char *match, const fd_kernel *k, const fd_dtype *dt, fd_compile_report cb,
+                        void *user, fd_status *first, fd_error *err)
 {
     char name[256];
     fd_kernel_variant_name(k, dt, name, sizeof name);
+    if (match && !strstr(name, match)) return;
     char *src;
     fd_error e = { 0 };
     fd_status st = fd_kernel_source(k, dt, &src, &e);
@@ -32,7 +33,7 @@ static void compile_one(int arch, const fd_kernel *k, const fd_dtype *dt, fd_com
     }
 }
 
-fd_status fd_kernel_compile_all(int arch, fd_compile_report cb, void *user, fd_error *err)
+fd_status fd_kernel_compile_all(int arch, const char *match, fd_compile_report cb, void *user, fd_error *err)
 {
     char why[512];
     if (!fd_nvrtc_available(why, sizeof why))
@@ -41,7 +42,7 @@ fd_status fd_kernel_compile_all(int arch, fd_compile_report cb, void *user, fd_e
     for (size_t i = 0; i < fd_kernel_count(); i++) {
         const fd_kernel *k = fd_kernel_at(i);
         fd_dtype dt[32];
-        for (size_t v = 0; fd_kernel_variant(k, v, dt); v++) compile_one(arch, k, dt, cb, user, &first, err);
+        for (size_t v = 0; fd_kernel_variant(k, v, dt); v++) compile_one(arch, match, k, dt, cb, user, &first, err);
     }
     fd_compound_desc d;
     for (size_t i = 0; fd_compound_enumerate(i, &d); i++) {
@@ -50,7 +51,7 @@ fd_status fd_kernel_compile_all(int arch, fd_compile_report cb, void *user, fd_e
         fd_status st = fd_compound_build(&d, &c, err);
         if (st != FD_OK) return st;
         fd_kernel_variant(fd_compound_kernel(c), 0, dt);   /* a compound has one variant */
-        compile_one(arch, fd_compound_kernel(c), dt, cb, user, &first, err);
+        compile_one(arch, match, fd_compound_kernel(c), dt, cb, user, &first, err);
         fd_compound_destroy(c);
     }
     return first;

@@ -211,6 +211,25 @@ static fd_status cu_launch(fd_backend *b, const fd_devfn *fn, const fd_launch *l
                        l->shared_bytes);
 }
 
+static fd_status cu_tensor_map(fd_backend *b, void *out, fd_devptr base, uint64_t rows, uint64_t cols,
+                               unsigned box_rows, unsigned box_cols, fd_error *err)
+{
+    cu_backend *c = cu_of(b);
+    if (!c->cu.TensorMapEncodeTiled)
+        return fd_error_set(err, FD_ERR_UNSUPPORTED, "cuda: the driver has no cuTensorMapEncodeTiled");
+    if ((uintptr_t)out % 64)
+        return fd_error_set(err, FD_ERR_INVALID, "cuda: a tensor map must be 64-byte aligned");
+    cuuint64_t dims[2] = { cols, rows }, strides[1] = { cols * 2 };
+    cuuint32_t box[2] = { box_cols, box_rows }, es[2] = { 1, 1 };
+    CUresult r = c->cu.TensorMapEncodeTiled(out, CU_TENSOR_MAP_DATA_TYPE_UINT16, 2, (void *)(uintptr_t)base, dims,
+                                            strides, box, es, CU_TENSOR_MAP_INTERLEAVE_NONE,
+                                            CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+                                            CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+    return fd_cu_check(c, r, err, "cuTensorMapEncodeTiled(%llu x %llu at 0x%llx, box %u x %u)",
+                       (unsigned long long)rows, (unsigned long long)cols, (unsigned long long)base, box_rows,
+                       box_cols);
+}
+
 /* ---- life cycle ---- */
 
 static void cu_destroy(fd_backend *b)
@@ -310,6 +329,7 @@ fd_status fd_backend_cuda_create(int device, const char *cache_dir, fd_log_fn lo
     fd_cu_graph_init(c);
     b->destroy = cu_destroy;
     b->compile = cu_compile;
+    if (c->cu.TensorMapEncodeTiled) b->tensor_map = cu_tensor_map;
     b->launch = cu_launch;
     logf_(c, FD_LOG_INFO, "cuda: device %d: %s, sm_%d, driver %d.%d, NVRTC %d.%d (%s), kernel cache %s, "
           "programmatic dependent launch %s", device, b->device_name, b->arch, drv / 1000, drv % 1000 / 10,
