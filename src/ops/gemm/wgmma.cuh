@@ -8,9 +8,7 @@
  * Legend: a shared address is a u32 in the shared window (fd_smem_addr);
  * an mbarrier is 8 bytes of shared memory; "parity" is the phase waited for. */
 #include "ops/gemm/common.cuh"
-/* A CUtensorMap: 128 opaque bytes the driver encodes (cuTensorMapEncodeTiled),
- * read by TMA from the kernel's parameter space (64-byte aligned). */
-struct __align__(64) fd_tmap { u64 v[16]; };
+#include "ops/gemm/wgmma_desc.cuh"
 __device__ __forceinline__ void fd_mbar_init(u32 bar, u32 count) {
   asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" :: "r"(bar), "r"(count) : "memory"); }
 /* makes the initialised barriers visible to the async proxy (TMA's complete_tx) */
@@ -35,15 +33,6 @@ __device__ __forceinline__ void fd_tma_load2(u32 dst, const fd_tmap *map, int c0
 /* generic-proxy writes to shared memory (x converted by threads) before the
  * async proxy (wgmma) reads them */
 __device__ __forceinline__ void fd_fence_async_smem() { asm volatile("fence.proxy.async.shared::cta;" ::: "memory"); }
-/* Shared-memory matrix descriptor of a K-major operand in the 128-byte
- * swizzle: rows of 64 16-bit values (128 bytes), 8-row groups 1024 bytes
- * apart (stride byte offset), leading byte offset unused (a k16 slice lies
- * within the swizzle's 128 bytes; 1 by convention), base offset 0 (tiles are
- * 1024-byte aligned). Bits: 0-13 address >> 4, 16-29 LBO >> 4, 32-45 SBO >> 4,
- * 62-63 swizzle mode (1 = 128 bytes). The k16 slice kk starts kk * 32 bytes
- * into the row: the hardware swizzles the address it forms, as TMA did. */
-__device__ __forceinline__ u64 fd_wg_desc(u32 addr) {
-  return (u64)((addr & 0x3FFFFu) >> 4) | (1ull << 16) | ((u64)(1024 >> 4) << 32) | (1ull << 62); }
 /* a load that skips L1 (a split's partials, written by other blocks) */
 __device__ __forceinline__ float fd_ld_cg(const float *p) {
   u64 ga; float v;
