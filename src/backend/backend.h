@@ -23,7 +23,8 @@
  *               synchronize]. 1 when the work before the event has finished
  *               (never waits), 0 when not yet, negative on error.
  *   tensor_map  optional [NULL: no tensor maps; kernels that need them are
- *               not chosen]. Encodes a TMA tensor map. */
+ *               not chosen]. Encodes a TMA tensor map. CUDA: set where the
+ *               driver has cuTensorMapEncodeTiled, unless FOUNDRY_TMA=0. */
 #ifndef FD_BACKEND_H
 #define FD_BACKEND_H
 

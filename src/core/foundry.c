@@ -144,6 +144,8 @@ void fd_foundry_clear_error(fd_foundry *fd) { if (fd) fd_error_clear(&fd->err); 
 fd_backend_kind fd_foundry_backend(const fd_foundry *fd) { return fd->kind; }
 const char *fd_foundry_device_name(const fd_foundry *fd) { return fd->be->device_name; }
 int fd_foundry_pdl(const fd_foundry *fd) { return fd->be->pdl; }
+int fd_foundry_arch(const fd_foundry *fd) { return fd->be->arch; }
+int fd_foundry_tensor_maps(const fd_foundry *fd) { return fd->be->tensor_map != NULL; }
 size_t fd_foundry_live_tensors(const fd_foundry *fd) { return fd->live_dedicated; }
 
 fd_status fd_foundry_sync(fd_foundry *fd)

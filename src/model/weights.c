@@ -286,8 +286,12 @@ static fd_status need(fd_weights *w, fd_kernel_kind kind, const fd_tensor *t, fd
     const struct kind_stages *k = &kinds[kind];
     if (!w->dec[kind][dt])
         FD_TRY(build(k->in, fd_gemv_policy(dt), k->main_, k->epi, k->fam, &w->dec[kind][dt], err));
-    if (!w->pre[kind][dt])
-        FD_TRY(build(k->g_in, fd_gemm_policy(dt), k->g_main, k->g_epi, &FD_GEMM_FAMILY, &w->pre[kind][dt], err));
+    if (!w->pre[kind][dt]) {   /* wgmma + TMA on sm_90 for f16 / bf16, else mma.sync (ops/gemm/wgmma.c) */
+        const fd_family *fam;
+        const fd_stage *gm;
+        fd_gemm_choose(w->fd->be->arch, w->fd->be->tensor_map != NULL, dt, k->g_main, &fam, &gm);
+        FD_TRY(build(k->g_in, fd_gemm_policy(dt), gm, k->g_epi, fam, &w->pre[kind][dt], err));
+    }
     return FD_OK;
 }
 

@@ -329,7 +329,10 @@ fd_status fd_backend_cuda_create(int device, const char *cache_dir, fd_log_fn lo
     fd_cu_graph_init(c);
     b->destroy = cu_destroy;
     b->compile = cu_compile;
-    if (c->cu.TensorMapEncodeTiled) b->tensor_map = cu_tensor_map;
+    /* FOUNDRY_TMA=0: no tensor maps, so no kernel that needs them is chosen (the
+     * Hopper GEMM gives way to mma.sync: an A/B switch, as FOUNDRY_PDL=0 is) */
+    const char *tma = getenv("FOUNDRY_TMA");
+    if (c->cu.TensorMapEncodeTiled && !(tma && !strcmp(tma, "0"))) b->tensor_map = cu_tensor_map;
     b->launch = cu_launch;
     logf_(c, FD_LOG_INFO, "cuda: device %d: %s, sm_%d, driver %d.%d, NVRTC %d.%d (%s), kernel cache %s, "
           "programmatic dependent launch %s", device, b->device_name, b->arch, drv / 1000, drv % 1000 / 10,
