@@ -392,6 +392,7 @@ extern const fd_stage FD_STAGE_GEMM, FD_STAGE_GEMM2;
  * composition, with these mains; they run on a device of compute capability
  * 9.0 only. */
 extern const fd_family FD_GEMM_WG_FAMILY;
+extern const fd_family FD_GEMM_WG1_FAMILY;   /* the same, never split-K: bench_gemm's comparison */
 extern const fd_stage FD_STAGE_GEMM_WG, FD_STAGE_GEMM2_WG;
 /* The prefill GEMM's family and main for weights of dtype `dt` on a device
  * of architecture `arch` (compute capability x 10; with tensor maps or not):

@@ -37,12 +37,18 @@ void fd_gemm_wg_plan(uint32_t M, uint64_t cols, uint32_t K, unsigned sms, unsign
 
 static uint64_t cols_of(const fd_gemm_args *a) { return (uint64_t)a->N * (a->w1 ? 2 : 1); }
 
-static fd_status wg_dispatch(const void *p, fd_dispatch *d, fd_error *err)
+/* The plan, or with `split` 0 the plan's tile without split-K (the benchmark's comparison). */
+static void plan(const fd_gemm_args *a, unsigned sms, int split, unsigned *bn, unsigned *sp)
 {
-    (void)err;
+    fd_gemm_wg_plan(a->M, cols_of(a), a->K, sms, bn, sp);
+    if (!split) *sp = 1;
+}
+
+static fd_status dispatch(const void *p, fd_dispatch *d, int split)
+{
     const fd_gemm_args *a = p;
     unsigned bn, sp;
-    fd_gemm_wg_plan(a->M, cols_of(a), a->K, d->sms, &bn, &sp);
+    plan(a, d->sms, split, &bn, &sp);
     d->block[0] = FD_GEMM_WG_THREADS;
     d->grid[0] = (unsigned)((cols_of(a) + bn - 1) / bn);
     d->grid[1] = (a->M + FD_GEMM_WG_BM - 1) / FD_GEMM_WG_BM;
@@ -51,9 +57,12 @@ static fd_status wg_dispatch(const void *p, fd_dispatch *d, fd_error *err)
     return FD_OK;
 }
 
+static fd_status wg_dispatch(const void *p, fd_dispatch *d, fd_error *err) { (void)err; return dispatch(p, d, 1); }
+static fd_status wg1_dispatch(const void *p, fd_dispatch *d, fd_error *err) { (void)err; return dispatch(p, d, 0); }
+
 /* The tensor maps of w0 (and w1), the workspace, BN and the splits of the launch dispatch chose. */
-static fd_status wg_tail(fd_foundry *fd, const void *p, const fd_dispatch *d, unsigned char *tail, size_t cap,
-                         size_t *n)
+static fd_status tail_of(fd_foundry *fd, const void *p, const fd_dispatch *d, unsigned char *tail, size_t cap,
+                         size_t *n, int split)
 {
     const fd_gemm_args *a = p;
     _Static_assert(FD_GEMM_WG_TAIL_SPLITS + 4 <= FD_GEMM_WG_TAIL_BYTES, "the tail's fields fit its size");
@@ -61,7 +70,7 @@ static fd_status wg_tail(fd_foundry *fd, const void *p, const fd_dispatch *d, un
     if (!fd->be->tensor_map)
         return fd_fail(fd, FD_ERR_UNSUPPORTED, "gemm (wgmma): the %s backend has no tensor maps", fd->be->name);
     unsigned bn, sp;
-    fd_gemm_wg_plan(a->M, cols_of(a), a->K, d->sms, &bn, &sp);   /* what dispatch chose */
+    plan(a, d->sms, split, &bn, &sp);   /* what dispatch chose */
     const fd_tensor *w[2] = { a->w0, a->w1 };
     int np = a->w1 ? 2 : 1;
     for (int i = 0; i < np; i++)
@@ -75,6 +84,18 @@ static fd_status wg_tail(fd_foundry *fd, const void *p, const fd_dispatch *d, un
     memcpy(tail + FD_GEMM_WG_TAIL_SPLITS, &sp32, sizeof sp32);
     *n = FD_GEMM_WG_TAIL_BYTES;
     return FD_OK;
+}
+
+static fd_status wg_tail(fd_foundry *fd, const void *p, const fd_dispatch *d, unsigned char *tail, size_t cap,
+                         size_t *n)
+{
+    return tail_of(fd, p, d, tail, cap, n, 1);
+}
+
+static fd_status wg1_tail(fd_foundry *fd, const void *p, const fd_dispatch *d, unsigned char *tail, size_t cap,
+                          size_t *n)
+{
+    return tail_of(fd, p, d, tail, cap, n, 0);
 }
 
 void fd_gemm_choose(int arch, int tensor_maps, fd_dtype dt, const fd_stage *main, const fd_family **fam,
@@ -107,4 +128,12 @@ const fd_family FD_GEMM_WG_FAMILY = {
     .order = fd_gemm_order, .dtype_kind = FD_GEMM_WEIGHTS, .max_block = FD_GEMM_WG_THREADS,
     .check = fd_gemm_check, .dispatch = wg_dispatch, .bytes = fd_gemm_bytes, .cpu = fd_gemm_cpu,
     .defines = fd_gemm_defines, .enumerate = wg_enumerate, .tail = wg_tail,
+};
+
+/* The same without split-K, for bench_gemm's comparison (not in the registry). */
+const fd_family FD_GEMM_WG1_FAMILY = {
+    .name = "gemm_wg1", .args = fd_gemm_args_table, .kinds = fd_gemm_kinds, .nkinds = FD_GEMM_KINDS,
+    .order = fd_gemm_order, .dtype_kind = FD_GEMM_WEIGHTS, .max_block = FD_GEMM_WG_THREADS,
+    .check = fd_gemm_check, .dispatch = wg1_dispatch, .bytes = fd_gemm_bytes, .cpu = fd_gemm_cpu,
+    .defines = fd_gemm_defines, .tail = wg1_tail,
 };
