@@ -179,7 +179,8 @@ int cmd_kernels(int argc, char **argv)
             return cli_unknown("kernels", argv[i]);
         }
     }
-    if ((has_arch || match) && !all) return cli_usage_error("kernels", "--arch and --match go with --compile-all");
+    if (has_arch && !all) return cli_usage_error("kernels", "--arch goes with --compile-all");
+    if (match && !all) return cli_usage_error("kernels", "--match goes with --compile-all");
     if (all) return compile_all((int)arch, match);
     list();
     return 0;
