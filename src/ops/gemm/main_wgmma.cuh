@@ -54,13 +54,20 @@ __device__ __forceinline__ void fd_wg_produce(const fd_wg_params &p, unsigned ch
       fd_tma_load2(w, &p.t.tw0, (int)(kt * FD_GEMM_WG_BK), (int)(bx * BN), bar);
 #endif
     }
-    /* x: 16 threads a row (16 float4 = 64 values), 8 rows per pass */
+    /* x: 16 threads a row (16 float4 = 64 values), 8 rows per pass; every
+     * load first, so all 16 are in flight together (the stores below could
+     * alias them as far as the compiler knows) */
     unsigned char *xs = smem + s * ST;
     const u32 k = kt * FD_GEMM_WG_BK + c4 * 4;
-    _Pragma("unroll 4") for (u32 j = 0; j < BM / 8; j++) {
-      const u32 r = (t >> 4) + 8 * j, m = m0 + r;
-      float4 v = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-      if (m < a.M && k < a.K) v = *(const float4 *)(a.x + (u64)m * a.K + k);
+    float4 xv[BM / 8];
+    _Pragma("unroll") for (u32 j = 0; j < BM / 8; j++) {
+      const u32 m = m0 + (t >> 4) + 8 * j;
+      xv[j] = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+      if (m < a.M && k < a.K) xv[j] = *(const float4 *)(a.x + (u64)m * a.K + k);
+    }
+    _Pragma("unroll") for (u32 j = 0; j < BM / 8; j++) {
+      const u32 r = (t >> 4) + 8 * j;
+      float4 v = xv[j];
 #if FD_GEMM_RMS
       float q = v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
       q += __shfl_xor_sync(0xffffffffu, q, 1);
