@@ -69,7 +69,7 @@ static int compile_all(int arch, const char *match)
         printf("compile-all skipped: %s\n", err.msg);
         return 0;
     }
-    printf("%d variants for sm_%d, %d failed\n", count[0], arch, count[1]);
+    printf("%d variants for sm_%d (sm_90a where a kernel needs it), %d failed\n", count[0], arch, count[1]);
     return st == FD_OK ? 0 : 1;
 }
 
