@@ -23,8 +23,16 @@ __device__ __forceinline__ u32 fd_mbar_try(u32 bar, u32 parity) {
   asm volatile("{ .reg .pred p; mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2; selp.u32 %0, 1, 0, p; }"
                : "=r"(ok) : "r"(bar), "r"(parity) : "memory");
   return ok; }
-/* until the phase of that parity has completed (a fresh barrier counts parity 1 as completed) */
-__device__ __forceinline__ void fd_mbar_wait(u32 bar, u32 parity) { while (!fd_mbar_try(bar, parity)) {} }
+/* until the phase of that parity has completed (a fresh barrier counts parity 1 as
+ * completed). A wait of some 10 s or more can only be a bug (an arrival or a TMA
+ * transaction that never comes): it traps, so the launch fails with an error
+ * rather than hanging the device. */
+__device__ __forceinline__ void fd_mbar_wait(u32 bar, u32 parity) {
+  if (fd_mbar_try(bar, parity)) return;
+  const long long t0 = clock64();
+  while (!fd_mbar_try(bar, parity))
+    if (clock64() - t0 > 20000000000ll) asm volatile("trap;");
+}
 /* TMA: the box at (c0 = innermost coordinate, c1) of `map` into shared `dst`,
  * completing its bytes on barrier `bar` */
 __device__ __forceinline__ void fd_tma_load2(u32 dst, const fd_tmap *map, int c0, int c1, u32 bar) {
