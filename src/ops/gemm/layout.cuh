@@ -53,14 +53,15 @@
  * multiply 64 rows each. Shared memory: STAGES slots of an x tile (BM x 128
  * bytes) and a weight tile (BN x 128 bytes), both 1024-byte aligned (the
  * swizzle pattern repeats every 8 rows of 128 bytes); then a full and an
- * empty barrier per slot and BM row scales; 1024 bytes of slack to align the
- * base. */
+ * empty barrier per slot, BM row scales and split-K's "arrived last" word
+ * (16 bytes); 1024 bytes of slack to align the base. */
 #define FD_GEMM_WG_BM 128
 #define FD_GEMM_WG_BK 64
 #define FD_GEMM_WG_THREADS 384
 #define FD_GEMM_WG_STAGES(BN) ((BN) == 256 ? 4 : 6)
 #define FD_GEMM_WG_SMEM(BN) \
-    (FD_GEMM_WG_STAGES(BN) * (FD_GEMM_WG_BM * 128 + (BN) * 128) + FD_GEMM_WG_STAGES(BN) * 16 + FD_GEMM_WG_BM * 4 + 1024)
+    (FD_GEMM_WG_STAGES(BN) * (FD_GEMM_WG_BM * 128 + (BN) * 128) + FD_GEMM_WG_STAGES(BN) * 16 + FD_GEMM_WG_BM * 4 + 16 + \
+     1024)
 /* Split-K's workspace per (tile, split): every consumer thread's BN / 2
  * accumulators and the BM rows' partial sums of squares, in floats; and the
  * per-tile arrival counters ahead of them (u32; the last arrival sets its
