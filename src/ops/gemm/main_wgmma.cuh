@@ -7,13 +7,14 @@
  * slots; slot s holds x's tile (BM rows of 128 bytes) and the weights' (BN
  * rows), both in the 128-byte swizzle (16-byte chunk c of row r at chunk
  * c ^ (r % 8)), as TMA writes it and wgmma's descriptors read it.
- *   warpgroup 0, the producer, per k-tile: waits for the slot's empty
- *     barrier; thread 0 announces the weight bytes on the full barrier and
- *     issues the TMA loads (tile2: gate rows, then up rows, BN / 2 each);
- *     all 128 threads load x as f32, apply the input stage (RMSNorm's norm_w;
- *     the rows' sums of squares gathered on the way), round to the operand
- *     type and write the swizzled tile; fence.proxy.async (generic writes
- *     before the async proxy reads them); arrive on the full barrier.
+ *   warpgroup 0, the producer, per k-tile: loads x as f32 (all 128
+ *     threads, into registers); waits for the slot's empty barrier; thread 0
+ *     announces the weight bytes on the full barrier and issues the TMA loads
+ *     (tile2: gate rows, then up rows, BN / 2 each); all 128 threads apply
+ *     the input stage to x (RMSNorm's norm_w; the rows' sums of squares
+ *     gathered on the way), round to the operand type and write the
+ *     swizzled tile; fence.proxy.async (generic writes before the async proxy
+ *     reads them); arrive on the full barrier.
  *   warpgroups 1 and 2, the consumers, 64 rows each: wait for the full
  *     barrier, 4 wgmma m64nBNk16 (one per k16 slice: the descriptor's start
  *     address advances 32 bytes in the row), commit, wait until one group is
@@ -43,6 +44,17 @@ __device__ __forceinline__ void fd_wg_produce(const fd_wg_params &p, unsigned ch
   const u32 full = sb + S * ST, empty = full + 8 * S;
   for (u32 kt = k0; kt < k1; kt++) {
     const u32 i = kt - k0, s = i % S;
+    /* x: 16 threads a row (16 float4 = 64 values), 8 rows per pass; every
+     * load first, so all 16 are in flight together (the stores below could
+     * alias them as far as the compiler knows), and before the wait for the
+     * slot, which they do not touch */
+    const u32 k = kt * FD_GEMM_WG_BK + c4 * 4;
+    float4 xv[BM / 8];
+    _Pragma("unroll") for (u32 j = 0; j < BM / 8; j++) {
+      const u32 m = m0 + (t >> 4) + 8 * j;
+      xv[j] = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+      if (m < a.M && k < a.K) xv[j] = *(const float4 *)(a.x + (u64)m * a.K + k);
+    }
     fd_mbar_wait(empty + 8 * s, ((i / S) & 1) ^ 1);
     if (t == 0) {
       const u32 bar = full + 8 * s, w = sb + s * ST + BM * 128;
@@ -54,17 +66,7 @@ __device__ __forceinline__ void fd_wg_produce(const fd_wg_params &p, unsigned ch
       fd_tma_load2(w, &p.t.tw0, (int)(kt * FD_GEMM_WG_BK), (int)(bx * BN), bar);
 #endif
     }
-    /* x: 16 threads a row (16 float4 = 64 values), 8 rows per pass; every
-     * load first, so all 16 are in flight together (the stores below could
-     * alias them as far as the compiler knows) */
     unsigned char *xs = smem + s * ST;
-    const u32 k = kt * FD_GEMM_WG_BK + c4 * 4;
-    float4 xv[BM / 8];
-    _Pragma("unroll") for (u32 j = 0; j < BM / 8; j++) {
-      const u32 m = m0 + (t >> 4) + 8 * j;
-      xv[j] = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-      if (m < a.M && k < a.K) xv[j] = *(const float4 *)(a.x + (u64)m * a.K + k);
-    }
     _Pragma("unroll") for (u32 j = 0; j < BM / 8; j++) {
       const u32 r = (t >> 4) + 8 * j;
       float4 v = xv[j];
