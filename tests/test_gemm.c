@@ -470,6 +470,47 @@ static void test_gpu_wgmma(void)
     fd_foundry_destroy(gpu);
 }
 
+/* A diagnostic for a first run: exact values through the Hopper tile. x[m, k]
+ * = (m % 32) 64 + k and one-hot weights (row n picks input n % K) make y[m, n]
+ * = x[m, n % K] exactly in f16, so a wrong swizzle, descriptor or fragment
+ * shows which (row, input) landed where; the first mismatches are printed. */
+static void test_gpu_wgmma_layout(void)
+{
+    char why[1200];
+    fd_foundry *gpu = make_hopper(why, sizeof why);
+    if (!gpu) SKIP("%s", why);
+    enum { M = 160, N = 384, K = 128 };
+    float *xh = malloc(sizeof(float) * M * K), *wh = calloc((size_t)N * K, sizeof(float));
+    for (int m = 0; m < M; m++)
+        for (int k = 0; k < K; k++) xh[m * K + k] = (float)((m % 32) * 64 + k % 64) * (k < 64 ? 1.0f : -1.0f);
+    for (int n = 0; n < N; n++) wh[(size_t)n * K + n % K] = 1.0f;
+    fd_gemm_args a = { .M = M, .N = N, .K = K, .x = from_host(gpu, FD_F32, M, K, xh), .w0 = from_host(gpu, FD_F16, N, K, wh) };
+    CHECK_OK(fd_tensor_alloc(gpu, FD_F32, 2, (int64_t[]){ M, N }, FD_INIT_ZEROS, NULL, &a.y0), (fd_error *)NULL);
+    fd_compound *c;
+    CHECK_OK(fd_compound_build(&(fd_compound_desc){ .family = &FD_GEMM_WG_FAMILY, .stage = {
+                 [FD_GEMM_WEIGHTS] = fd_gemm_policy(FD_F16), [FD_GEMM_MAIN] = &FD_STAGE_GEMM_WG } }, &c, NULL),
+             (fd_error *)NULL);
+    CHECK_OK(fd_run(gpu, fd_compound_kernel(c), &a), (fd_error *)NULL);
+    float *y = read_f32(a.y0);
+    int bad = 0;
+    for (int m = 0; m < M; m++)
+        for (int n = 0; n < N; n++) {
+            float want = xh[m * K + n % K], got = y[(size_t)m * N + n];
+            if (got == want) continue;
+            if (bad++ < 8) {
+                int v = (int)fabsf(got);
+                printf("y[%d, %d] = %g, want %g (x row %% 32 = %d, input %d); got looks like row %% 32 = %d, input %d%s\n", m, n,
+                       got, want, m % 32, n % K, v / 64, v % 64, got < 0 ? " (+64)" : "");
+            }
+        }
+    printf("layout diagnostic: %d of %d outputs differ\n", bad, M * N);
+    CHECK_EQ(bad, 0);
+    free(y), free(xh), free(wh);
+    (void)fd_tensor_free(a.x), (void)fd_tensor_free(a.w0), (void)fd_tensor_free(a.y0);
+    fd_compound_destroy(c);
+    fd_foundry_destroy(gpu);
+}
+
 /* Split-K's fix-up sums the splits in split order whichever block arrives
  * last: three runs of a split product (down at 0.5B, M = 17: 7 column tiles,
  * 4 splits... as fd_gemm_wg_plan says) give the same bits, and the counters
@@ -507,5 +548,5 @@ static void test_gpu_wgmma_deterministic(void)
     fd_foundry_destroy(gpu);
 }
 
-TEST_MAIN(setup, test_refusals, test_cpu_matrix, test_cpu_faults, test_wgmma_rules, test_gpu_matrix, test_gpu_wgmma,
-          test_gpu_wgmma_deterministic)
+TEST_MAIN(setup, test_refusals, test_cpu_matrix, test_cpu_faults, test_wgmma_rules, test_gpu_matrix,
+          test_gpu_wgmma_layout, test_gpu_wgmma, test_gpu_wgmma_deterministic)
