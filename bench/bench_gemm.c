@@ -13,6 +13,12 @@
  * 8 warps per block, 8 blocks per multiprocessor), compiled and launched
  * through the same kernel system. That is mma.sync's peak; Hopper's wgmma
  * reaches more (H200: 989 TFLOP/s dense f16 nominal), and the JSON says both.
+ * On sm_90 with tensor maps, f16 and bf16 run each product on both paths
+ * ("path": "mma_sync", "wgmma" with its split count, and "wgmma_nosplit"
+ * where the plan splits K), with the fraction of each measured peak
+ * (FD_GEMM_PEAK_WG: back-to-back wgmma m64n256k16); "layers" sums each
+ * model's four products of a layer (qkv, o, gate_up_swiglu, down) per dtype
+ * and path: TFLOP/s of the layer's GEMMs at M tokens.
  * Usage: bench_gemm [--quick] [--only DTYPE] [--m M] */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +26,6 @@
 #include <time.h>
 #include "foundry/ops.h"
 
-#define GEMM(in, w, m, e) &(fd_compound_desc){ .family = &FD_GEMM_FAMILY, .stage = { [FD_GEMM_INPUT] = (in), \
-    [FD_GEMM_WEIGHTS] = (w), [FD_GEMM_MAIN] = (m), [FD_GEMM_EPILOGUE] = (e) } }
 #define MAXC 160
 #define NOMINAL_F16_DENSE 989e12   /* H200 / H100 SXM, wgmma, from NVIDIA's datasheet */
 
@@ -46,6 +50,18 @@ static fd_status peak_cpu(const fd_kernel *k, const void *p, fd_error *err)
 static const fd_kernel FD_GEMM_PEAK = { .name = "gemm_peak", .args = peak_args_table, .max_block = 256,
                                         .dispatch = peak_dispatch, .cpu = peak_cpu,
                                         .cuda = "#include \"ops/gemm/peak.cuh\"\n" };
+
+static fd_status peak_wg_dispatch(const void *p, fd_dispatch *d, fd_error *err)
+{
+    (void)p, (void)err;
+    d->block[0] = 256;
+    d->grid[0] = d->sms;
+    return FD_OK;
+}
+
+static const fd_kernel FD_GEMM_PEAK_WG = { .name = "gemm_peak_wgmma", .args = peak_args_table, .max_block = 256,
+                                           .flags = FD_KERNEL_SM90A, .dispatch = peak_wg_dispatch, .cpu = peak_cpu,
+                                           .cuda = "#include \"ops/gemm/peak_wgmma.cuh\"\n" };
 #include "bench.h"
 
 const char *bench_name = "bench_gemm";
@@ -84,26 +100,30 @@ static double time_launches(fd_foundry *fd, const fd_kernel *k, const fd_gemm_ar
     return bench_time_steps(fd, launch_one, &x, copies, gpu ? copies * (quick ? 2 : 4) : 1, gpu ? (quick ? 3 : 9) : 1);
 }
 
-/* TFLOP/s of the peak kernel (median of 5), or 0 without a GPU. */
-static double measure_peak(fd_foundry *fd)
+/* TFLOP/s of a peak kernel (median of 5) doing `per_block` flops a block per
+ * iteration, or 0 without a GPU. */
+static double measure_peak(fd_foundry *fd, const fd_kernel *k, double per_block)
 {
     if (fd_foundry_backend(fd) != FD_BACKEND_CUDA) return 0;
     fd_tensor *y;
     if (fd_tensor_alloc(fd, FD_F32, 2, (int64_t[]){ 1, 2 }, FD_INIT_ZEROS, NULL, &y)) die(fd, "alloc");
     peak_args a = { .y = y, .iters = 8192 };
-    if (fd_run(fd, &FD_GEMM_PEAK, &a) || fd_foundry_sync(fd)) die(fd, "peak warm-up");
+    if (fd_run(fd, k, &a) || fd_foundry_sync(fd)) die(fd, "peak warm-up");
     double t[5];
     for (int r = 0; r < 5; r++) {
         double t0 = bench_now();
-        if (fd_run(fd, &FD_GEMM_PEAK, &a) || fd_foundry_sync(fd)) die(fd, "peak");
+        if (fd_run(fd, k, &a) || fd_foundry_sync(fd)) die(fd, "peak");
         t[r] = bench_now() - t0;
     }
     float c[2];
     if (fd_tensor_read_f32(y, c, 2)) die(fd, "read");
     double blocks = c[1] / 6.0;   /* counted over the warm-up and five runs */
     (void)fd_tensor_free(y);
-    return blocks * 8 * 8 * 4096.0 * a.iters / bench_median(t, 5) / 1e12;
+    return blocks * per_block * a.iters / bench_median(t, 5) / 1e12;
 }
+
+/* The four products of a layer, summed per (model, dtype, path). */
+typedef struct { const char *model, *path; fd_dtype dt; double flops, secs; } layer_t;
 
 typedef struct {
     const char *model, *name;
@@ -129,10 +149,17 @@ int main(int argc, char **argv)
         return 1;
     }
     int gpu = fd_foundry_backend(fd) == FD_BACKEND_CUDA;
-    double peak = measure_peak(fd);
+    const fd_family *fam;
+    const fd_stage *unused;
+    fd_gemm_choose(fd_foundry_arch(fd), fd_foundry_tensor_maps(fd), FD_F16, &FD_STAGE_GEMM, &fam, &unused);
+    int hopper = fam == &FD_GEMM_WG_FAMILY;
+    double peak = measure_peak(fd, &FD_GEMM_PEAK, 8 * 8 * 4096.0);
+    double peak_wg = hopper ? measure_peak(fd, &FD_GEMM_PEAK_WG, 2 * 4 * 2.0 * 64 * 256 * 16) : 0;
     printf("{\n  \"device\": \"%s\",\n  \"m\": %u,\n  \"peak_mma_sync_f16_tflops\": %.1f,\n"
-           "  \"nominal_dense_f16_tflops\": %.0f,\n  \"gemm\": [\n", fd_foundry_device_name(fd), M, peak,
-           NOMINAL_F16_DENSE / 1e12);
+           "  \"peak_wgmma_f16_tflops\": %.1f,\n  \"nominal_dense_f16_tflops\": %.0f,\n  \"gemm\": [\n",
+           fd_foundry_device_name(fd), M, peak, peak_wg, NOMINAL_F16_DENSE / 1e12);
+    static layer_t layers[64];
+    int nlayers = 0;
     static const shape_t shapes[] = {
         { "0.5B", "qkv", 1152, 896, 0, 1 },      { "0.5B", "o", 896, 896, 0, 0 },
         { "0.5B", "gate_up", 9728, 896, 0, 0 },  { "0.5B", "gate_up_swiglu", 9728, 896, 1, 0 },
@@ -150,38 +177,65 @@ int main(int argc, char **argv)
             if (only && strcmp(only, fd_dtype_name(dts[d]))) continue;
             if (dts[d] == FD_F32 && (quick || sh->swiglu)) continue;   /* the SIMT path: a few points */
             uint32_t np = sh->swiglu ? 2 : 1, N = sh->n / np, K = sh->k, m = gpu ? M : 8;
-            fd_compound *c;
-            if (fd_compound_build(GEMM(NULL, fd_gemm_policy(dts[d]), sh->swiglu ? &FD_STAGE_GEMM2 : &FD_STAGE_GEMM,
-                                       sh->swiglu ? &FD_STAGE_GEMM_EPI_SWIGLU : sh->bias ? &FD_STAGE_GEMM_EPI_BIAS : NULL),
-                                  &c, &err)) {
-                fprintf(stderr, "bench_gemm: %s\n", err.msg);
-                return 1;
+            /* the paths: mma.sync; on Hopper for f16 / bf16 wgmma, and wgmma without split-K where it splits */
+            unsigned bn, sp;
+            fd_gemm_wg_plan(m, (uint64_t)N * np, K, fd_foundry_multiprocessors(fd), &bn, &sp);
+            int wg = hopper && (dts[d] == FD_F16 || dts[d] == FD_BF16);
+            static const char *const paths[] = { "mma_sync", "wgmma", "wgmma_nosplit" };
+            const fd_family *fams[] = { &FD_GEMM_FAMILY, &FD_GEMM_WG_FAMILY, &FD_GEMM_WG1_FAMILY };
+            for (int pi = 0; pi < (wg ? (sp > 1 ? 3 : 2) : 1); pi++) {
+                const fd_stage *main_ = sh->swiglu ? &FD_STAGE_GEMM2 : &FD_STAGE_GEMM;
+                if (pi) main_ = sh->swiglu ? &FD_STAGE_GEMM2_WG : &FD_STAGE_GEMM_WG;
+                fd_compound *c;
+                if (fd_compound_build(&(fd_compound_desc){ .family = fams[pi], .stage = {
+                                          [FD_GEMM_WEIGHTS] = fd_gemm_policy(dts[d]), [FD_GEMM_MAIN] = main_,
+                                          [FD_GEMM_EPILOGUE] = sh->swiglu ? &FD_STAGE_GEMM_EPI_SWIGLU
+                                                               : sh->bias ? &FD_STAGE_GEMM_EPI_BIAS : NULL } },
+                                      &c, &err)) {
+                    fprintf(stderr, "bench_gemm: %s\n", err.msg);
+                    return 1;
+                }
+                fd_tensor *x = rnd(fd, FD_F32, m, K, 1), *y = rnd(fd, FD_F32, m, N, 1);
+                fd_tensor *b = sh->bias ? rnd(fd, FD_F32, 1, N, 1) : NULL;
+                fd_tensor *w0 = rnd(fd, dts[d], N, K, 0.05f);
+                size_t wb = fd_tensor_bytes(w0) * np;
+                int copies = gpu ? (int)((200u << 20) / wb + 1) : 1;
+                if (copies > MAXC) copies = MAXC;
+                for (int i = 0; i < copies; i++) {
+                    a[i] = (fd_gemm_args){ .x = x, .w0 = i ? rnd(fd, dts[d], N, K, 0.05f) : w0, .b0 = b, .y0 = y,
+                                           .M = m, .N = N, .K = K };
+                    if (np == 2) a[i].w1 = rnd(fd, dts[d], N, K, 0.05f);
+                    if (fd_tensor_set_readonly(a[i].w0, 1)) die(fd, "readonly");
+                }
+                double t = time_launches(fd, fd_compound_kernel(c), a, copies, quick);
+                double flops = 2.0 * m * N * K * np, tf = flops / t / 1e12;
+                printf("%s    {\"model\": \"%s\", \"case\": \"%s\", \"path\": \"%s\", \"kernel\": \"%s\", "
+                       "\"dtype\": \"%s\", \"m\": %u, \"n\": %u, \"k\": %u, \"products\": %u, \"splits\": %u, "
+                       "\"us\": %.2f, \"tflops\": %.1f, \"fraction_of_peak\": %.3f, \"fraction_of_wgmma_peak\": %.3f, "
+                       "\"fraction_of_nominal\": %.3f, \"copies\": %d, \"weight_mb\": %.1f}",
+                       printed++ ? ",\n" : "", sh->model, sh->name, paths[pi], fd_compound_name(c), fd_dtype_name(dts[d]),
+                       m, N, K, np, pi == 1 ? sp : 1, t * 1e6, tf, peak > 0 ? tf / peak : 0,
+                       peak_wg > 0 ? tf / peak_wg : 0, tf * 1e12 / NOMINAL_F16_DENSE, copies, wb / 1e6);
+                fflush(stdout);
+                if (strcmp(sh->name, "gate_up") && pi != 2) {   /* a layer: qkv, o, gate_up_swiglu, down */
+                    int li = 0;
+                    while (li < nlayers && (strcmp(layers[li].model, sh->model) || layers[li].dt != dts[d] ||
+                                            strcmp(layers[li].path, paths[pi])))
+                        li++;
+                    if (li == nlayers && nlayers < 64) layers[nlayers++] = (layer_t){ sh->model, paths[pi], dts[d], 0, 0 };
+                    if (li < nlayers) layers[li].flops += flops, layers[li].secs += t;
+                }
+                for (int i = 0; i < copies; i++) (void)fd_tensor_free(a[i].w0), (void)fd_tensor_free(a[i].w1);
+                (void)fd_tensor_free(x), (void)fd_tensor_free(y), (void)fd_tensor_free(b);
+                fd_compound_destroy(c);
             }
-            fd_tensor *x = rnd(fd, FD_F32, m, K, 1), *y = rnd(fd, FD_F32, m, N, 1);
-            fd_tensor *b = sh->bias ? rnd(fd, FD_F32, 1, N, 1) : NULL;
-            fd_tensor *w0 = rnd(fd, dts[d], N, K, 0.05f);
-            size_t wb = fd_tensor_bytes(w0) * np;
-            int copies = gpu ? (int)((200u << 20) / wb + 1) : 1;
-            if (copies > MAXC) copies = MAXC;
-            for (int i = 0; i < copies; i++) {
-                a[i] = (fd_gemm_args){ .x = x, .w0 = i ? rnd(fd, dts[d], N, K, 0.05f) : w0, .b0 = b, .y0 = y,
-                                       .M = m, .N = N, .K = K };
-                if (np == 2) a[i].w1 = rnd(fd, dts[d], N, K, 0.05f);
-                if (fd_tensor_set_readonly(a[i].w0, 1)) die(fd, "readonly");
-            }
-            double t = time_launches(fd, fd_compound_kernel(c), a, copies, quick);
-            double flops = 2.0 * m * N * K * np, tf = flops / t / 1e12;
-            printf("%s    {\"model\": \"%s\", \"case\": \"%s\", \"kernel\": \"%s\", \"dtype\": \"%s\", \"m\": %u, "
-                   "\"n\": %u, \"k\": %u, \"products\": %u, \"us\": %.2f, \"tflops\": %.1f, "
-                   "\"fraction_of_peak\": %.3f, \"fraction_of_nominal\": %.3f, \"copies\": %d, \"weight_mb\": %.1f}",
-                   printed++ ? ",\n" : "", sh->model, sh->name, fd_compound_name(c), fd_dtype_name(dts[d]), m, N, K,
-                   np, t * 1e6, tf, peak > 0 ? tf / peak : 0, tf * 1e12 / NOMINAL_F16_DENSE, copies, wb / 1e6);
-            fflush(stdout);
-            for (int i = 0; i < copies; i++) (void)fd_tensor_free(a[i].w0), (void)fd_tensor_free(a[i].w1);
-            (void)fd_tensor_free(x), (void)fd_tensor_free(y), (void)fd_tensor_free(b);
-            fd_compound_destroy(c);
         }
-    printf("\n  ]\n}\n");
+    printf("\n  ],\n  \"layers\": [\n");
+    for (int i = 0; i < nlayers; i++)
+        printf("    {\"model\": \"%s\", \"dtype\": \"%s\", \"path\": \"%s\", \"us\": %.2f, \"tflops\": %.1f}%s\n",
+               layers[i].model, fd_dtype_name(layers[i].dt), layers[i].path, layers[i].secs * 1e6,
+               layers[i].flops / layers[i].secs / 1e12, i + 1 < nlayers ? "," : "");
+    printf("  ]\n}\n");
     fd_foundry_destroy(fd);
     return 0;
 }

@@ -252,6 +252,41 @@ static void test_offline_api_uses_env_folder(void)
     fs_remove_tree(dir);
 }
 
+static void quiet(void *user, fd_log_level level, const char *msg) { (void)user, (void)level, (void)msg; }
+
+/* sm_90a (FD_ARCH_SPECIFIC): a kernel using wgmma compiles for it and not for
+ * sm_90, its options hash differs from sm_90's (the in-memory key), and its
+ * disk entry is its own (a cold compile, not sm_90's entry). */
+static void test_arch_specific(void)
+{
+    if (!have_nvrtc()) SKIP("no NVRTC");
+    static const char *const WG = "extern \"C\" __global__ void k(float *y) {\n"
+                                  "  asm volatile(\"wgmma.fence.sync.aligned;\" ::: \"memory\");\n"
+                                  "  y[threadIdx.x] = 1.0f;\n}\n";
+    char dir[64];
+    make_tmpdir(dir, sizeof dir);
+    fd_kcache_disk dc;
+    fd_kcd_open(&dc, dir, quiet, NULL);
+    fd_error err = { 0 };
+    CHECK_OK(fd_nvrtc_compile_cached(&dc, 90 | FD_ARCH_SPECIFIC, "k", WG, NULL, NULL, NULL, &err), &err);
+    CHECK_EQ(fd_nvrtc_compile_cached(&dc, 90, "k", WG, NULL, NULL, NULL, &err), FD_ERR_COMPILE);
+    CHECK_CONTAINS(err.msg, "sm_90");
+    fd_error_clear(&err);
+    CHECK_OK(fd_nvrtc_compile_cached(&dc, 90, "k", SRC, NULL, NULL, NULL, &err), &err);
+    long before = dc.stats.compiles;
+    CHECK_OK(fd_nvrtc_compile_cached(&dc, 90 | FD_ARCH_SPECIFIC, "k", SRC, NULL, NULL, NULL, &err), &err);
+    CHECK_EQ(dc.stats.compiles, before + 1);   /* not sm_90's entry */
+    fd_nvrtc_api api;
+    CHECK_OK(fd_nvrtc_load(&api, &err), &err);
+    CHECK(fd_nvrtc_options_hash(&api, 90) != fd_nvrtc_options_hash(&api, 90 | FD_ARCH_SPECIFIC));
+    fd_nvrtc_unload(&api);
+    char as[16];
+    CHECK_STR(fd_arch_str(90 | FD_ARCH_SPECIFIC, as), "sm_90a");
+    CHECK_STR(fd_arch_str(86, as), "sm_86");
+    CHECK_STR(fd_arch_str(100 | FD_ARCH_SPECIFIC, as), "sm_100a");
+    fs_remove_tree(dir);
+}
+
 static void test_error_report_is_bounded(void)
 {
     /* pure text: many errors in a long source still fit fd_error, cut at a line */
@@ -333,4 +368,5 @@ static void test_allocation_failures(void)
 
 TEST_MAIN(test_ptxas_parse, test_error_report_is_bounded, test_cold_compile_then_disk_hit,
           test_corrupt_entries_are_rebuilt, test_unwritable_folder_still_compiles,
-          test_compile_error_shows_source_line, test_offline_api_uses_env_folder, test_allocation_failures)
+          test_compile_error_shows_source_line, test_offline_api_uses_env_folder, test_allocation_failures,
+          test_arch_specific)

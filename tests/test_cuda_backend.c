@@ -231,11 +231,11 @@ static void test_compile_and_launch(void)
     fd_devptr x = 0, y = 0;
     float *hy = fd_malloc(N * sizeof *hy), *hx = NULL;
     CHECK_OK(fd_cuda_cache_stats(gpu, &s0), NULL);
-    CHECK_OK(gpu->compile(gpu, "k", DOUBLE_SRC, 0x1234, &fn, &err), &err);
+    CHECK_OK(gpu->compile(gpu, "k", DOUBLE_SRC, 0x1234, 0, &fn, &err), &err);
     CHECK(fn.fn != NULL);
     CHECK(fn.regs > 0);
     CHECK_EQ(fn.spills, 0);
-    CHECK_OK(gpu->compile(gpu, "k", DOUBLE_SRC, 0x1234, &fn2, &err), &err);   /* memory hit */
+    CHECK_OK(gpu->compile(gpu, "k", DOUBLE_SRC, 0x1234, 0, &fn2, &err), &err);   /* memory hit */
     CHECK(fn2.fn == fn.fn);
     CHECK_OK(fd_cuda_cache_stats(gpu, &s1), NULL);
     CHECK_EQ(s1.mem_hits - s0.mem_hits, 1);
@@ -271,10 +271,10 @@ static void test_second_backend_reads_disk_cache(void)
     fd_devfn fn;
     fd_kcache_stats s;
     /* the entry, whether or not test_compile_and_launch ran before in this process */
-    CHECK_OK(gpu->compile(gpu, "k", DOUBLE_SRC, 0x1234, &fn, &err), &err);
+    CHECK_OK(gpu->compile(gpu, "k", DOUBLE_SRC, 0x1234, 0, &fn, &err), &err);
     CHECK_OK(fd_backend_cuda_create(0, cache_dir, logger, NULL, &b, &err), &err);
     if (!b) return;
-    CHECK_OK(b->compile(b, "k", DOUBLE_SRC, 0x1234, &fn, &err), &err);
+    CHECK_OK(b->compile(b, "k", DOUBLE_SRC, 0x1234, 0, &fn, &err), &err);
     CHECK_OK(fd_cuda_cache_stats(b, &s), NULL);
     CHECK_EQ(s.compiles, 0);
     CHECK_EQ(s.disk_hits, 1);
@@ -297,7 +297,7 @@ static void test_second_backend_reads_disk_cache(void)
     CHECK_EQ(dc.stats.disk_writes, 1);
     CHECK_OK(fd_backend_cuda_create(0, cache_dir, logger, NULL, &b, &err), &err);
     if (!b) return;
-    CHECK_OK(b->compile(b, "k", DOUBLE_SRC, 0x1234, &fn, &err), &err);
+    CHECK_OK(b->compile(b, "k", DOUBLE_SRC, 0x1234, 0, &fn, &err), &err);
     CHECK_OK(fd_cuda_cache_stats(b, &s), NULL);
     CHECK_EQ(s.corrupt, 1);
     CHECK_EQ(s.compiles, 1);
@@ -314,13 +314,13 @@ static void test_compile_error(void)
     if (!gpu) SKIP("no GPU");
     fd_error err = { 0 };
     fd_devfn fn;
-    CHECK_EQ(gpu->compile(gpu, "broken", BAD_SRC, 77, &fn, &err), FD_ERR_COMPILE);
+    CHECK_EQ(gpu->compile(gpu, "broken", BAD_SRC, 77, 0, &fn, &err), FD_ERR_COMPILE);
     CHECK_CONTAINS(err.msg, "broken.cu(4)");
     CHECK_CONTAINS(err.msg, "a.y[threadIdx.x] = no_such_symbol_7;");
     CHECK(fn.fn == NULL);
     /* the entry point must exist in the module */
     fd_error e2 = { 0 };
-    CHECK_EQ(gpu->compile(gpu, "not_k", DOUBLE_SRC, 78, &fn, &e2), FD_ERR_DEVICE);
+    CHECK_EQ(gpu->compile(gpu, "not_k", DOUBLE_SRC, 78, 0, &fn, &e2), FD_ERR_DEVICE);
     CHECK_CONTAINS(e2.msg, "cuModuleGetFunction('not_k')");
 }
 
@@ -333,7 +333,7 @@ static void test_large_dynamic_shared(void)
     fd_devfn fn;
     fd_devptr x = 0, y = 0;
     float *hx = NULL, *hy = fd_malloc(N * sizeof *hy);
-    CHECK_OK(gpu->compile(gpu, "big_shared", SHARED_SRC, 99, &fn, &err), &err);
+    CHECK_OK(gpu->compile(gpu, "big_shared", SHARED_SRC, 99, 0, &fn, &err), &err);
     CHECK_OK(gpu->alloc(gpu, N * sizeof(float), &x, &err), &err);
     CHECK_OK(gpu->alloc(gpu, N * sizeof(float), &y, &err), &err);
     hx = upload_random(x, N, &err);
@@ -362,7 +362,7 @@ static void test_graph_and_events(void)
     fd_devptr x = 0, y = 0, z = 0;
     void *graph = NULL, *e0 = NULL, *e1 = NULL;
     float *hx = NULL, *hz = fd_malloc(N * sizeof *hz);
-    CHECK_OK(gpu->compile(gpu, "k", DOUBLE_SRC, 0x1234, &fn, &err), &err);
+    CHECK_OK(gpu->compile(gpu, "k", DOUBLE_SRC, 0x1234, 0, &fn, &err), &err);
     CHECK_OK(gpu->alloc(gpu, N * sizeof(float), &x, &err), &err);
     CHECK_OK(gpu->alloc(gpu, N * sizeof(float), &y, &err), &err);
     CHECK_OK(gpu->alloc(gpu, N * sizeof(float), &z, &err), &err);
@@ -416,7 +416,7 @@ static void test_allocation_failures(void)
         snprintf(src, sizeof src, "%s// variant %ld\n", DOUBLE_SRC, n);   /* not in any cache yet */
         fd_mem_fail_after(n, 1);
         fd_status st = fd_backend_cuda_create(0, cache_dir, logger, NULL, &b, &err);
-        if (st == FD_OK) st = b->compile(b, "k", src, 5000 + (uint64_t)n, &fn, &err);
+        if (st == FD_OK) st = b->compile(b, "k", src, 5000 + (uint64_t)n, 0, &fn, &err);
         fd_mem_fail_after(0, 0);
         CHECK(st == FD_OK || st == FD_ERR_NOMEM || st == FD_ERR_COMPILE);
         if (st != FD_OK) CHECK(err.msg[0] != '\0');
@@ -430,7 +430,7 @@ static void test_graph_free_and_destroy(void)
     fd_devfn fn;
     void *graph = NULL;
     if (gpu) {
-        CHECK_OK(gpu->compile(gpu, "k", DOUBLE_SRC, 0x1234, &fn, &err), &err);
+        CHECK_OK(gpu->compile(gpu, "k", DOUBLE_SRC, 0x1234, 0, &fn, &err), &err);
         CHECK_OK(gpu->graph_begin(gpu, &err), &err);
         CHECK_OK(gpu->graph_end(gpu, &graph, &err), &err);   /* empty graph */
         gpu->graph_free(gpu, graph);

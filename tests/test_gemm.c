@@ -131,8 +131,8 @@ static void test_cpu_matrix(void)
     fd_compound_desc d;
     int count = 0;
     double worst[FD_DTYPE_COUNT] = { 0 };
-    for (size_t i = 0; fd_compound_enumerate(i, &d); i++) {
-        if (d.family != &FD_GEMM_FAMILY) continue;
+    for (size_t i = 0; fd_compound_enumerate(i, &d); i++) {   /* the Hopper members share the twin */
+        if (d.family != &FD_GEMM_FAMILY && d.family != &FD_GEMM_WG_FAMILY) continue;
         count++;
         fd_compound *c;
         fd_error e = { 0 };
@@ -186,7 +186,7 @@ static void test_cpu_matrix(void)
                    * iq4_xs */
     for (int t = 0; t < FD_DTYPE_COUNT; t++) np += fd_gemm_policy((fd_dtype)t) != NULL;
     CHECK_EQ(np, 15);
-    CHECK_EQ(count, 8 * np);
+    CHECK_EQ(count, 8 * np + 16);   /* + the Hopper members: f16, bf16 */
     for (int t = 0; t < FD_DTYPE_COUNT; t++)
         if (fd_gemm_policy((fd_dtype)t))
             printf("CPU composition vs unrounded, %s: worst rel err %.2e\n", fd_dtype_name((fd_dtype)t), worst[t]);
@@ -244,6 +244,60 @@ static void test_cpu_faults(void)
     (void)fd_tensor_free(x), (void)fd_tensor_free(w), (void)fd_tensor_free(y);
     fd_compound_destroy(c);
     fd_foundry_destroy(fd);
+}
+
+/* ---- the Hopper path's rules (CPU) */
+/* wgmma only on sm_90 with tensor maps and f16 / bf16 weights; split-K only
+ * where the tiles are fewer than the multiprocessors, then at most one wave,
+ * at least two k-tiles a split; BN 256 only where its tiles fill the device. */
+static void test_wgmma_rules(void)
+{
+    const fd_family *fam;
+    const fd_stage *m;
+    static const int arches[] = { 80, 86, 89, 90, 100, 120 };
+    for (size_t i = 0; i < sizeof arches / sizeof arches[0]; i++)
+        for (int t = 0; t < FD_DTYPE_COUNT; t++)
+            for (int maps = 0; maps < 2; maps++) {
+                if (!fd_gemm_policy((fd_dtype)t)) continue;
+                fd_gemm_choose(arches[i], maps, (fd_dtype)t, &FD_STAGE_GEMM2, &fam, &m);
+                int hopper = arches[i] == 90 && maps && (t == FD_F16 || t == FD_BF16);
+                CHECK(fam == (hopper ? &FD_GEMM_WG_FAMILY : &FD_GEMM_FAMILY));
+                CHECK(m == (hopper ? &FD_STAGE_GEMM2_WG : &FD_STAGE_GEMM2));
+            }
+    fd_gemm_choose(90, 1, FD_F16, &FD_STAGE_GEMM, &fam, &m);
+    CHECK(m == &FD_STAGE_GEMM_WG);
+    static const uint32_t Ms[] = { 1, 17, 128, 512, 2048, 4096, 20000 };
+    static const uint64_t cols[] = { 64, 896, 1152, 1536, 2048, 9728, 17920 };
+    static const uint32_t Ks[] = { 32, 64, 96, 896, 1536, 4864, 8960 };
+    static const unsigned smss[] = { 1, 78, 114, 132 };
+    for (size_t a = 0; a < 7; a++)
+        for (size_t b = 0; b < 7; b++)
+            for (size_t k = 0; k < 7; k++)
+                for (size_t s = 0; s < 4; s++) {
+                    unsigned bn, sp, sms = smss[s];
+                    fd_gemm_wg_plan(Ms[a], cols[b], Ks[k], sms, &bn, &sp);
+                    uint64_t rows = (Ms[a] + 127) / 128, t256 = rows * ((cols[b] + 255) / 256);
+                    uint64_t tiles = rows * ((cols[b] + bn - 1) / bn), nk = (Ks[k] + 63) / 64;
+                    CHECK(bn == (t256 >= sms ? 256u : 128u));
+                    CHECK(sp >= 1);
+                    if (sp > 1) {
+                        CHECK(tiles < sms);
+                        CHECK(tiles * sp <= sms);
+                        CHECK(2 * sp <= nk);
+                    }
+                    if (tiles >= sms) CHECK_EQ(sp, 1);
+                }
+    /* the shapes of issue 31 at M = 512 on 132 multiprocessors */
+    static const struct { uint64_t cols; uint32_t K; unsigned bn, sp; } want[] = {
+        { 1152, 896, 128, 3 }, { 896, 896, 128, 4 }, { 896, 4864, 128, 4 }, { 9728, 896, 256, 1 },
+        { 2048, 1536, 128, 2 }, { 1536, 1536, 128, 2 }, { 1536, 8960, 128, 2 }, { 17920, 1536, 256, 1 },
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        unsigned bn, sp;
+        fd_gemm_wg_plan(512, want[i].cols, want[i].K, 132, &bn, &sp);
+        CHECK_EQ(bn, want[i].bn);
+        CHECK_EQ(sp, want[i].sp);
+    }
 }
 
 /* ---- GPU parity */
@@ -311,10 +365,11 @@ static double gpu_case(fd_foundry *gpu, fd_foundry *cpu, const fd_compound *c, p
     return e;
 }
 
-static void test_gpu_matrix(void)
+/* Every member of `fam` on the GPU against the CPU composition (see the
+ * top of the file); the Hopper members add a ragged case at K = 256, where
+ * the k-tiles split. */
+static void gpu_matrix(fd_foundry *gpu, const fd_family *fam)
 {
-    fd_foundry *gpu = make_gpu();
-    if (!gpu) SKIP("%s", gpu_why);
     fd_foundry *cpu = make_cpu();
     /* by K: the largest weight-row count a case takes there */
     pool pools[] = { { .K = 896, .nmax = 9728 }, { .K = 1536, .nmax = 17920 }, { .K = 4864, .nmax = 896 },
@@ -340,7 +395,7 @@ static void test_gpu_matrix(void)
         for (int i = 0; i < NP; i++) pool_make(gpu, cpu, &pools[i], (fd_dtype)t);
         fd_compound_desc d;
         for (size_t ci = 0; fd_compound_enumerate(ci, &d); ci++) {
-            if (d.family != &FD_GEMM_FAMILY || d.stage[FD_GEMM_WEIGHTS] != fd_gemm_policy((fd_dtype)t)) continue;
+            if (d.family != fam || d.stage[FD_GEMM_WEIGHTS] != fd_gemm_policy((fd_dtype)t)) continue;
             fd_compound *c;
             CHECK_OK(fd_compound_build(&d, &c, NULL), (fd_error *)NULL);
             int si = 0;
@@ -361,17 +416,137 @@ static void test_gpu_matrix(void)
             printf("%-34s M %4u N %5u K %4u rel err %.2e\n", fd_compound_name(c), 33, 1000, rg->K, e);
             CHECK(e <= 2e-4);
             cases++;
+            if (fam == &FD_GEMM_WG_FAMILY && pools[5].wg) {
+                e = gpu_case(gpu, cpu, c, &pools[5], 33, 1000);
+                printf("%-34s M %4u N %5u K %4u rel err %.2e\n", fd_compound_name(c), 33, 1000, 256, e);
+                CHECK(e <= 2e-4);
+                cases++;
+            }
             fd_compound_destroy(c);
         }
         for (int i = 0; i < NP; i++) (void)fd_tensor_free(pools[i].wg), (void)fd_tensor_free(pools[i].wc);
     }
-    printf("GEMM parity: %d cases, worst rel err %.2e (bound 2e-4)\n", cases, worst);
+    printf("GEMM parity (%s): %d cases, worst rel err %.2e (bound 2e-4)\n", fam->name, cases, worst);
     for (int i = 0; i < NP; i++) {
         free(pools[i].x), free(pools[i].nw);
         (void)fd_tensor_free(pools[i].xg), (void)fd_tensor_free(pools[i].nwg);
     }
     fd_foundry_destroy(cpu);
+}
+
+static void test_gpu_matrix(void)
+{
+    fd_foundry *gpu = make_gpu();
+    if (!gpu) SKIP("%s", gpu_why);
+    gpu_matrix(gpu, &FD_GEMM_FAMILY);
     fd_foundry_destroy(gpu);
 }
 
-TEST_MAIN(setup, test_refusals, test_cpu_matrix, test_cpu_faults, test_gpu_matrix)
+/* The GPU's Hopper GEMM, or why not (into why). */
+static fd_foundry *make_hopper(char *why, size_t cap)
+{
+    fd_foundry *gpu = make_gpu();
+    if (!gpu) {
+        snprintf(why, cap, "%s", gpu_why);
+        return NULL;
+    }
+    const fd_family *fam;
+    const fd_stage *m;
+    fd_gemm_choose(fd_foundry_arch(gpu), fd_foundry_tensor_maps(gpu), FD_F16, &FD_STAGE_GEMM, &fam, &m);
+    if (fam == &FD_GEMM_WG_FAMILY) return gpu;
+    snprintf(why, cap, "the wgmma GEMM needs sm_90 with tensor maps; %s is sm_%d%s", fd_foundry_device_name(gpu),
+             fd_foundry_arch(gpu), fd_foundry_tensor_maps(gpu) ? "" : " without tensor maps (FOUNDRY_TMA=0?)");
+    fd_foundry_destroy(gpu);
+    return NULL;
+}
+
+/* The Hopper members (wgmma, TMA, split-K where tiles are few) over the same matrix and bound. */
+static void test_gpu_wgmma(void)
+{
+    char why[1200];
+    fd_foundry *gpu = make_hopper(why, sizeof why);
+    if (!gpu) SKIP("%s", why);
+    gpu_matrix(gpu, &FD_GEMM_WG_FAMILY);
+    fd_foundry_destroy(gpu);
+}
+
+/* A diagnostic for a first run: exact values through the Hopper tile. x[m, k]
+ * = (m % 32) 64 + k and one-hot weights (row n picks input n % K) make y[m, n]
+ * = x[m, n % K] exactly in f16, so a wrong swizzle, descriptor or fragment
+ * shows which (row, input) landed where; the first mismatches are printed. */
+static void test_gpu_wgmma_layout(void)
+{
+    char why[1200];
+    fd_foundry *gpu = make_hopper(why, sizeof why);
+    if (!gpu) SKIP("%s", why);
+    enum { M = 160, N = 384, K = 128 };
+    float *xh = malloc(sizeof(float) * M * K), *wh = calloc((size_t)N * K, sizeof(float));
+    for (int m = 0; m < M; m++)
+        for (int k = 0; k < K; k++) xh[m * K + k] = (float)((m % 32) * 64 + k % 64) * (k < 64 ? 1.0f : -1.0f);
+    for (int n = 0; n < N; n++) wh[(size_t)n * K + n % K] = 1.0f;
+    fd_gemm_args a = { .M = M, .N = N, .K = K, .x = from_host(gpu, FD_F32, M, K, xh), .w0 = from_host(gpu, FD_F16, N, K, wh) };
+    CHECK_OK(fd_tensor_alloc(gpu, FD_F32, 2, (int64_t[]){ M, N }, FD_INIT_ZEROS, NULL, &a.y0), (fd_error *)NULL);
+    fd_compound *c;
+    CHECK_OK(fd_compound_build(&(fd_compound_desc){ .family = &FD_GEMM_WG_FAMILY, .stage = {
+                 [FD_GEMM_WEIGHTS] = fd_gemm_policy(FD_F16), [FD_GEMM_MAIN] = &FD_STAGE_GEMM_WG } }, &c, NULL),
+             (fd_error *)NULL);
+    CHECK_OK(fd_run(gpu, fd_compound_kernel(c), &a), (fd_error *)NULL);
+    float *y = read_f32(a.y0);
+    int bad = 0;
+    for (int m = 0; m < M; m++)
+        for (int n = 0; n < N; n++) {
+            float want = xh[m * K + n % K], got = y[(size_t)m * N + n];
+            if (got == want) continue;
+            if (bad++ < 8) {
+                int v = (int)fabsf(got);
+                printf("y[%d, %d] = %g, want %g (x row %% 32 = %d, input %d); got looks like row %% 32 = %d, input %d%s\n", m, n,
+                       got, want, m % 32, n % K, v / 64, v % 64, got < 0 ? " (+64)" : "");
+            }
+        }
+    printf("layout diagnostic: %d of %d outputs differ\n", bad, M * N);
+    CHECK_EQ(bad, 0);
+    free(y), free(xh), free(wh);
+    (void)fd_tensor_free(a.x), (void)fd_tensor_free(a.w0), (void)fd_tensor_free(a.y0);
+    fd_compound_destroy(c);
+    fd_foundry_destroy(gpu);
+}
+
+/* Split-K's fix-up sums the splits in split order whichever block arrives
+ * last: three runs of a split product (down at 0.5B, M = 17: 7 column tiles,
+ * 4 splits... as fd_gemm_wg_plan says) give the same bits, and the counters
+ * are back at 0 after each (else the second run would stop early). */
+static void test_gpu_wgmma_deterministic(void)
+{
+    char why[1200];
+    fd_foundry *gpu = make_hopper(why, sizeof why);
+    if (!gpu) SKIP("%s", why);
+    enum { M = 17, N = 896, K = 4864 };
+    unsigned bn, sp;
+    fd_gemm_wg_plan(M, N, K, fd_foundry_multiprocessors(gpu), &bn, &sp);
+    printf("M %d N %d K %d: BN %u, %u splits\n", M, N, K, bn, sp);
+    CHECK(sp > 1);
+    float *xh = host_rand((size_t)M * K, 1), *wh = host_rand((size_t)N * K, 1);
+    fd_gemm_args a = { .M = M, .N = N, .K = K, .x = from_host(gpu, FD_F32, M, K, xh), .w0 = from_host(gpu, FD_F16, N, K, wh) };
+    CHECK_OK(fd_tensor_alloc(gpu, FD_F32, 2, (int64_t[]){ M, N }, FD_INIT_ZEROS, NULL, &a.y0), (fd_error *)NULL);
+    fd_compound *c;
+    CHECK_OK(fd_compound_build(&(fd_compound_desc){ .family = &FD_GEMM_WG_FAMILY, .stage = {
+                 [FD_GEMM_WEIGHTS] = fd_gemm_policy(FD_F16), [FD_GEMM_MAIN] = &FD_STAGE_GEMM_WG } }, &c, NULL),
+             (fd_error *)NULL);
+    float *first = NULL;
+    for (int r = 0; r < 3; r++) {
+        CHECK_OK(fd_run(gpu, fd_compound_kernel(c), &a), (fd_error *)NULL);
+        float *y = read_f32(a.y0);
+        if (!first) first = y;
+        else {
+            CHECK(!memcmp(first, y, sizeof(float) * M * N));
+            free(y);
+        }
+    }
+    free(first), free(xh), free(wh);
+    (void)fd_tensor_free(a.x), (void)fd_tensor_free(a.w0), (void)fd_tensor_free(a.y0);
+    fd_compound_destroy(c);
+    fd_foundry_destroy(gpu);
+}
+
+TEST_MAIN(setup, test_refusals, test_cpu_matrix, test_cpu_faults, test_wgmma_rules, test_gpu_matrix,
+          test_gpu_wgmma_layout, test_gpu_wgmma, test_gpu_wgmma_deterministic)

@@ -88,6 +88,9 @@ struct fd_family {
     /* Every valid combination of the family's shipped stages: fills *d and
      * returns 1, 0 past the end (compile-all, the parity matrix). */
     int (*enumerate)(size_t i, fd_compound_desc *d);
+    /* Optional: the members' device parameters after the struct (fd_kernel's tail). */
+    fd_status (*tail)(fd_foundry *fd, const void *args, const fd_dispatch *d, unsigned char *tail, size_t cap,
+                      size_t *n);
 };
 
 /* Builds a compound; *out is the caller's (fd_compound_destroy), NULL on

@@ -55,6 +55,10 @@ const char     *fd_foundry_device_name(const fd_foundry *fd);
 /* 1 when kernels that wait for their predecessor themselves start before it
  * ends (programmatic dependent launch: sm_90+, unless FOUNDRY_PDL=0). */
 int             fd_foundry_pdl(const fd_foundry *fd);
+/* compute capability x 10 (90 on an H100; 0 on the CPU), and 1 where TMA
+ * tensor maps are available (CUDA 12 driver, not FOUNDRY_TMA=0) */
+int             fd_foundry_arch(const fd_foundry *fd);
+int             fd_foundry_tensor_maps(const fd_foundry *fd);
 /* Free and total bytes of the active device's memory (host memory on the
  * CPU backend), as the device reports them now. */
 fd_status fd_foundry_mem_info(fd_foundry *fd, size_t *free_bytes, size_t *total) FD_MUST_USE;

@@ -109,7 +109,13 @@ enum {
      * (fd_pdl_launch) before the body runs, so the kernel joins the chain of
      * dependent launches without a line of its own device code changing.
      * Implies FD_KERNEL_PDL. */
-    FD_KERNEL_PDL_AUTO = 4
+    FD_KERNEL_PDL_AUTO = 4,
+    /* The device code uses sm_90a's arch-specific features (wgmma, tensor
+     * maps): it is compiled for sm_90a and runs on a device of compute
+     * capability 9.0 only (those features are not forward compatible);
+     * fd_run refuses it elsewhere, naming the device's architecture. A
+     * dispatch rule chooses such a kernel only where it runs. */
+    FD_KERNEL_SM90A = 8
 };
 
 /* A kernel descriptor. Hooks that need to know which kernel they serve —
@@ -127,6 +133,14 @@ struct fd_kernel {
     /* the CPU reference: runs the kernel on host memory (fd_tensor_data) */
     fd_status (*cpu)(const fd_kernel *k, const void *args, fd_error *err);
     uint64_t (*bytes)(const void *args);                    /* device bytes one launch moves; optional */
+    /* Optional: device-only parameters after the argument struct, at its size
+     * rounded up to 64 bytes — what only the library can make: TMA tensor
+     * maps (they hold the tensors' device addresses and come from the
+     * driver), a workspace's address. Writes at most `cap` bytes at `tail`
+     * (64-byte aligned) and their count to *n, for the launch `d` that
+     * dispatch chose; a failure is on the foundry's error. */
+    fd_status (*tail)(fd_foundry *fd, const void *args, const fd_dispatch *d, unsigned char *tail, size_t cap,
+                      size_t *n);
     /* Device code after the prelude and the `fd_args` struct: usually one
      * `#include "ops/<file>.cuh"` line naming an embedded .cuh file (the
      * kernel's body, `FD_KERNEL(fd_args a) { ... }`). NULL: CPU only. */

@@ -229,10 +229,12 @@ fd_status fd_compound_find(const char *name, fd_compound **out, fd_error *err);
 /* Compiles every variant of every declared kernel and every compound with
  * NVRTC for sm_<arch>, through the on-disk cache; needs no GPU. `cb` is told
  * each result. FD_ERR_UNAVAILABLE without NVRTC; otherwise the first
- * failure's status after trying them all. */
+ * failure's status after trying them all. `match`: only the variants whose
+ * name contains it (NULL: all). A kernel flagged FD_KERNEL_SM90A is compiled
+ * for sm_90a whatever `arch` is. */
 typedef void (*fd_compile_report)(void *user, const char *variant, fd_status st, int regs,
                                   int spills, double seconds, const char *msg);
-fd_status fd_kernel_compile_all(int arch, fd_compile_report cb, void *user, fd_error *err);
+fd_status fd_kernel_compile_all(int arch, const char *match, fd_compile_report cb, void *user, fd_error *err);
 
 /* ---- the GEMV family: every compound GEMV takes this struct.
  * A stage uses a subset; the rest stay NULL / 0.
@@ -385,6 +387,25 @@ typedef struct fd_gemm_io {
 extern const fd_family FD_GEMM_FAMILY;
 extern const fd_stage FD_STAGE_GEMM_INPUT_PLAIN, FD_STAGE_GEMM_INPUT_RMSNORM;
 extern const fd_stage FD_STAGE_GEMM, FD_STAGE_GEMM2;
+/* The Hopper members (sm_90a: wgmma, TMA; ops/gemm/wgmma.c): the same
+ * argument struct, kinds, inputs, f16 / bf16 policies, epilogues and CPU
+ * composition, with these mains; they run on a device of compute capability
+ * 9.0 only. */
+extern const fd_family FD_GEMM_WG_FAMILY;
+extern const fd_family FD_GEMM_WG1_FAMILY;   /* the same, never split-K: bench_gemm's comparison */
+extern const fd_stage FD_STAGE_GEMM_WG, FD_STAGE_GEMM2_WG;
+/* The prefill GEMM's family and main for weights of dtype `dt` on a device
+ * of architecture `arch` (compute capability x 10; with tensor maps or not):
+ * the Hopper members for f16 / bf16 on 9.0 with tensor maps, else the
+ * mma.sync family; `main` is FD_STAGE_GEMM or FD_STAGE_GEMM2. */
+void fd_gemm_choose(int arch, int tensor_maps, fd_dtype dt, const fd_stage *main, const fd_family **fam,
+                    const fd_stage **out);
+/* The Hopper members' launch plan for M rows, `cols` weight rows (N x
+ * products), K inputs on `sms` multiprocessors: the tile's BN (256 when its
+ * tiles fill every multiprocessor, else 128) and the split count (1 unless
+ * the tiles are fewer than the multiprocessors: then up to one wave of
+ * blocks, at least two k-tiles of 64 per split, within the workspace). */
+void fd_gemm_wg_plan(uint32_t M, uint64_t cols, uint32_t K, unsigned sms, unsigned *bn, unsigned *splits);
 extern const fd_stage FD_STAGE_GEMM_EPI_NONE, FD_STAGE_GEMM_EPI_BIAS, FD_STAGE_GEMM_EPI_SWIGLU,
     FD_STAGE_GEMM_EPI_RESIDUAL;
 /* The GEMM weight policy that reads `dt` (one per weight dtype), or NULL. */

@@ -21,7 +21,10 @@
  *               host's monotonic clock]. An event marks a point of the stream.
  *   event_done  optional [NULL: an event counts as complete only after
  *               synchronize]. 1 when the work before the event has finished
- *               (never waits), 0 when not yet, negative on error. */
+ *               (never waits), 0 when not yet, negative on error.
+ *   tensor_map  optional [NULL: no tensor maps; kernels that need them are
+ *               not chosen]. Encodes a TMA tensor map. CUDA: set where the
+ *               driver has cuTensorMapEncodeTiled, unless FOUNDRY_TMA=0. */
 #ifndef FD_BACKEND_H
 #define FD_BACKEND_H
 
@@ -33,6 +36,26 @@
 /* The oldest GPU architecture the kernels run on (sm_80: cp.async, bf16); the
  * CUDA backend refuses an older GPU when it starts, naming both. */
 #define FD_MIN_ARCH 80
+
+/* An architecture number with this bit set names sm_<arch>a: the
+ * arch-specific features (wgmma, the tensor-memory accelerator's tensor maps)
+ * that run on that compute capability only, never on a later one. NVRTC and
+ * the caches take it as part of the architecture; a kernel asks for it with
+ * FD_KERNEL_SM90A. */
+#define FD_ARCH_SPECIFIC 0x10000
+/* "sm_90", "sm_90a": the NVRTC spelling of an architecture number */
+static inline const char *fd_arch_str(int arch, char buf[16])
+{
+    int n = arch & 0xffff, a = (arch & FD_ARCH_SPECIFIC) != 0;
+    buf[0] = 's'; buf[1] = 'm'; buf[2] = '_';
+    int i = 3;
+    if (n >= 100) buf[i++] = (char)('0' + n / 100 % 10);
+    buf[i++] = (char)('0' + n / 10 % 10);
+    buf[i++] = (char)('0' + n % 10);
+    if (a) buf[i++] = 'a';
+    buf[i] = '\0';
+    return buf;
+}
 
 typedef uint64_t fd_devptr;
 
@@ -47,6 +70,9 @@ typedef struct fd_devfn {
     void *fn;                   /* backend handle (CUfunction) */
     int regs, spills, shared;   /* from the compiled image, -1 if unknown */
 } fd_devfn;
+
+/* compile's flags */
+#define FD_COMPILE_ARCH_SPECIFIC 1u
 
 typedef struct fd_backend fd_backend;
 struct fd_backend {
@@ -71,8 +97,10 @@ struct fd_backend {
 
     void     *(*host_ptr)(fd_backend *b, fd_devptr p);
     /* name: the entry point in `source`; key: a hash of everything that
-     * determines the binary (the backend adds its architecture and options). */
-    fd_status (*compile)(fd_backend *b, const char *name, const char *source, uint64_t key,
+     * determines the binary (the backend adds its architecture and options).
+     * flags: FD_COMPILE_ARCH_SPECIFIC compiles for sm_<arch>a (the backend's
+     * own architecture with its arch-specific features). */
+    fd_status (*compile)(fd_backend *b, const char *name, const char *source, uint64_t key, unsigned flags,
                          fd_devfn *out, fd_error *err);
     /* params: the kernel's single by-value struct argument, `size` bytes. */
     fd_status (*launch)(fd_backend *b, const fd_devfn *fn, const fd_launch *l,
@@ -89,6 +117,13 @@ struct fd_backend {
     fd_status (*event_elapsed)(fd_backend *b, void *a, void *bev, float *ms, fd_error *err);
     void      (*event_free)(fd_backend *b, void *ev);
     int       (*event_done)(fd_backend *b, void *ev);
+    /* The tensor map (128 bytes at `out`, 64-byte aligned) of a row-major
+     * (rows, cols) matrix of 16-bit elements at `base`: boxes of box_rows x
+     * box_cols (cols * 2 bytes <= 128: one 128-byte swizzle span), the
+     * 128-byte swizzle, elements outside the matrix read as zero. A pure
+     * host computation: valid as long as the memory at `base` is. */
+    fd_status (*tensor_map)(fd_backend *b, void *out, fd_devptr base, uint64_t rows, uint64_t cols,
+                            unsigned box_rows, unsigned box_cols, fd_error *err);
 };
 
 /* Constructors; *out is NULL on failure. cuda fails with FD_ERR_UNAVAILABLE
@@ -99,7 +134,8 @@ fd_status fd_backend_cuda_create(int device, const char *cache_dir, fd_log_fn lo
 
 /* Offline compilation (backend/cuda/nvrtc.c), for `foundry kernels
  * --compile-all` on a machine without a GPU. */
-/* Compiles `source` with NVRTC alone for sm_<arch> (no driver or GPU needed);
+/* Compiles `source` with NVRTC alone for sm_<arch> (no driver or GPU needed;
+ * arch may carry FD_ARCH_SPECIFIC);
  * fills what ptxas reports: registers per thread and spill-store bytes of the
  * entry point `name` (-1 where the log does not say), and the wall seconds
  * the call took (a disk hit is cheap). Uses the default cache folder

@@ -60,16 +60,16 @@ static void report(void *user, const char *variant, fd_status st, int regs, int 
     fflush(stdout);
 }
 
-static int compile_all(int arch)
+static int compile_all(int arch, const char *match)
 {
     int count[2] = { 0, 0 };
     fd_error err = { 0 };
-    fd_status st = fd_kernel_compile_all(arch, report, count, &err);
+    fd_status st = fd_kernel_compile_all(arch, match, report, count, &err);
     if (st == FD_ERR_UNAVAILABLE) {
         printf("compile-all skipped: %s\n", err.msg);
         return 0;
     }
-    printf("%d variants for sm_%d, %d failed\n", count[0], arch, count[1]);
+    printf("%d variants for sm_%d (sm_90a where a kernel needs it), %d failed\n", count[0], arch, count[1]);
     return st == FD_OK ? 0 : 1;
 }
 
@@ -138,10 +138,12 @@ static int source(const char *name, int argc, char **argv)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: foundry kernels [--compile-all [--arch N]] [--source NAME [DTYPE...]]\n"
+    fprintf(f, "usage: foundry kernels [--compile-all [--arch N] [--match TEXT]] [--source NAME [DTYPE...]]\n"
                "  (no option)       list the kernels and their arguments\n"
-               "  --compile-all     compile every variant with NVRTC (no GPU needed)\n"
+               "  --compile-all     compile every variant with NVRTC (no GPU needed); those that need\n"
+               "                    sm_90a (wgmma, tensor maps) are compiled for it whatever --arch says\n"
                "  --arch N          the GPU architecture to compile for, sm_N: %d..%d (default 90)\n"
+               "  --match TEXT      only the variants whose name contains TEXT\n"
                "  --source NAME     print the generated source of one variant of kernel NAME; the DTYPE\n"
                "                    names pick it: one per argument that takes several dtypes, or one per\n"
                "                    tensor argument (default: the first dtype of each)\n",
@@ -152,6 +154,7 @@ int cmd_kernels(int argc, char **argv)
 {
     uint64_t arch = 90;
     int all = 0, has_arch = 0;
+    const char *match = NULL;
     for (int i = 1; i < argc; i++) {
         const char *v;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -164,6 +167,8 @@ int cmd_kernels(int argc, char **argv)
             has_arch = 1;
         } else if (!strcmp(argv[i], "--compile-all")) {
             all = 1;
+        } else if (!strcmp(argv[i], "--match")) {
+            if (!(match = cli_value("kernels", argc, argv, &i))) return 2;
         } else if (!strcmp(argv[i], "--source")) {
             if (all || has_arch) return cli_usage_error("kernels", "--source does not go with --compile-all or --arch");
             if (i + 1 >= argc) return cli_usage_error("kernels", "--source needs a kernel name");
@@ -175,7 +180,8 @@ int cmd_kernels(int argc, char **argv)
         }
     }
     if (has_arch && !all) return cli_usage_error("kernels", "--arch goes with --compile-all");
-    if (all) return compile_all((int)arch);
+    if (match && !all) return cli_usage_error("kernels", "--match goes with --compile-all");
+    if (all) return compile_all((int)arch, match);
     list();
     return 0;
 }

@@ -114,9 +114,28 @@ void fd_foundry_destroy(fd_foundry *fd)
     }
     if (fd->be) {
         fd->be->release(fd->be, fd->pool_base);
+        if (fd->scratch) fd->be->release(fd->be, fd->scratch);
         fd->be->destroy(fd->be);
     }
     fd_free(fd);
+}
+
+fd_status fd_scratch(fd_foundry *fd, fd_devptr *out)
+{
+    *out = fd->scratch;
+    if (fd->scratch) return FD_OK;
+    if (fd->capturing)
+        return fd_fail(fd, FD_ERR_STATE, "the device scratch is first needed while a graph is being captured: "
+                       "run the step once before capturing it");
+    fd_devptr p;
+    FD_TRY(fd->be->alloc(fd->be, FD_SCRATCH_BYTES, &p, &fd->err));
+    fd_status st = fd->be->memset8 ? fd->be->memset8(fd->be, p, 0, FD_SCRATCH_BYTES, &fd->err) : FD_OK;
+    if (st != FD_OK) {
+        fd->be->release(fd->be, p);
+        return st;
+    }
+    *out = fd->scratch = p;
+    return FD_OK;
 }
 
 const char *fd_foundry_error(const fd_foundry *fd) { return fd ? fd->err.msg : ""; }
@@ -125,6 +144,8 @@ void fd_foundry_clear_error(fd_foundry *fd) { if (fd) fd_error_clear(&fd->err); 
 fd_backend_kind fd_foundry_backend(const fd_foundry *fd) { return fd->kind; }
 const char *fd_foundry_device_name(const fd_foundry *fd) { return fd->be->device_name; }
 int fd_foundry_pdl(const fd_foundry *fd) { return fd->be->pdl; }
+int fd_foundry_arch(const fd_foundry *fd) { return fd->be->arch; }
+int fd_foundry_tensor_maps(const fd_foundry *fd) { return fd->be->tensor_map != NULL; }
 size_t fd_foundry_live_tensors(const fd_foundry *fd) { return fd->live_dedicated; }
 
 fd_status fd_foundry_sync(fd_foundry *fd)

@@ -73,6 +73,7 @@ struct fd_foundry {
     struct fd_profiler *prof_obj; /* owned; made by the first fd_profile_enable */
     int         prof_on;          /* fd_profile_enable's last word */
     double      copy_Bps;         /* fd_device_copy_bandwidth, once measured; 0 before */
+    fd_devptr   scratch;          /* fd_scratch's buffer (0 until asked for), released at destroy */
 };
 
 /* Resolves the profiler's completed spans after a synchronize (no-op when
@@ -80,6 +81,15 @@ struct fd_foundry {
 fd_status fd_profile_sync(fd_foundry *fd);
 /* Frees the profiler (fd_foundry_destroy, device idle). */
 void fd_profile_free(fd_foundry *fd);
+
+/* The foundry's device scratch: FD_SCRATCH_BYTES, zeroed when first asked
+ * for (not inside a graph capture: allocation is not recordable), then kept
+ * at one address until the foundry is destroyed — so a captured graph that
+ * uses it stays valid. Kernels that use it run in stream order, so they
+ * share it; each leaves what it expects to find (a split-K GEMM's counters
+ * back at 0). */
+#define FD_SCRATCH_BYTES (24u << 20)
+fd_status fd_scratch(fd_foundry *fd, fd_devptr *out);
 
 /* Destroys every resource, newest first (fd_foundry_destroy). */
 void fd_resource_release_all(fd_foundry *fd);

@@ -203,7 +203,8 @@ fd_status fd_compound_build(const fd_compound_desc *d, fd_compound **out, fd_err
         return st;
     }
     c->kernel = (fd_kernel){ .name = c->name, .args = compound_args, .max_block = f->max_block, .check = f->check,
-                             .dispatch = f->dispatch, .cpu = compound_cpu, .bytes = f->bytes, .cuda = c->body };
+                             .dispatch = f->dispatch, .cpu = compound_cpu, .bytes = f->bytes, .tail = f->tail,
+                             .cuda = c->body };
     for (int k = 0; k < f->nkinds; k++)
         if (c->stage[k]) c->kernel.flags |= c->stage[k]->flags;
     *out = c;

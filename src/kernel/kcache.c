@@ -105,13 +105,20 @@ fd_status fd_kcache_get(fd_foundry *fd, const fd_kernel *k, const fd_dtype *dtyp
     if ((c->n + 1) * 2 > c->cap) {
         FD_TRY(grow(fd, c));
     }
+    if ((k->flags & FD_KERNEL_SM90A) && fd->be->arch != 90) {
+        char name[256];
+        fd_kernel_variant_name(k, dtypes, name, sizeof name);
+        return fd_fail(fd, FD_ERR_UNSUPPORTED, "kernel %s needs sm_90a (wgmma, tensor maps); the device is sm_%d",
+                       name, fd->be->arch);
+    }
     char *src;
     fd_status st = fd_kernel_source(k, dtypes, &src, &fd->err);
     if (st != FD_OK) return st;
     char name[256];
     fd_kernel_variant_name(k, dtypes, name, sizeof name);
     fd_devfn f = { 0 };
-    st = fd->be->compile(fd->be, name, src, fd_hash64(FD_HASH_SEED, src, strlen(src)), &f, &fd->err);
+    st = fd->be->compile(fd->be, name, src, fd_hash64(FD_HASH_SEED, src, strlen(src)),
+                         (k->flags & FD_KERNEL_SM90A) ? FD_COMPILE_ARCH_SPECIFIC : 0, &f, &fd->err);
     fd_free(src);
     if (st != FD_OK) return st;
     e = lookup(c, sig, dt);

@@ -106,8 +106,10 @@ static fd_status launch_device(fd_foundry *fd, const fd_kernel *k, const fd_arg_
         return fd_fail(fd, FD_ERR_INVALID, "%s: dispatch asks for %u threads, built for %u", k->name, threads,
                        k->max_block ? k->max_block : 256);
     if (!d.grid[0] || !d.grid[1] || !d.grid[2]) return FD_OK;   /* nothing to do */
-    unsigned char params[1024];
+    _Alignas(64) unsigned char params[1024];
+    size_t size = t->size;
     if (t->size > sizeof params) return fd_fail(fd, FD_ERR_UNSUPPORTED, "%s: argument struct too large", k->name);
+    memset(params, 0, sizeof params);
     memcpy(params, args, t->size);
     for (size_t i = 0; i < t->nwhole; i++)      /* fields outside the subset: NULL on the device too */
         if (t->whole[i].type == FD_PT_TENSOR) memset(params + t->whole[i].offset, 0, sizeof(fd_devptr));
@@ -116,6 +118,12 @@ static fd_status launch_device(fd_foundry *fd, const fd_kernel *k, const fd_arg_
             fd_devptr p = fd_tensor_devptr(tensor_at(args, &t->args[i]));
             memcpy(params + t->args[i].offset, &p, sizeof p);
         }
+    if (k->tail) {   /* device-only parameters after the struct, 64-byte aligned as the device's is */
+        size_t off = (t->size + 63) & ~(size_t)63, n = 0;
+        if (off >= sizeof params) return fd_fail(fd, FD_ERR_UNSUPPORTED, "%s: argument struct too large", k->name);
+        FD_TRY(k->tail(fd, args, &d, params + off, sizeof params - off, &n));
+        size = off + n;
+    }
     fd_launch l;
     memcpy(l.grid, d.grid, sizeof l.grid);
     memcpy(l.block, d.block, sizeof l.block);
@@ -125,7 +133,7 @@ static fd_status launch_device(fd_foundry *fd, const fd_kernel *k, const fd_arg_
     for (size_t i = 0; l.pdl && i < t->n; i++)
         if (t->args[i].type == FD_PT_TENSOR && (t->args[i].dtypes & FD_EARLY) && !tensor_at(args, &t->args[i])->readonly)
             l.pdl = 0;
-    return fd->be->launch(fd->be, fn, &l, params, t->size, &fd->err);
+    return fd->be->launch(fd->be, fn, &l, params, size, &fd->err);
 }
 
 /* Compiled code on a GPU, the CPU twin elsewhere. */

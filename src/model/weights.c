@@ -67,7 +67,9 @@ void fd_model_plan(const fd_model *m, uint32_t ctx, fd_mem_plan *p)
     uint64_t hq = (uint64_t)hp->n_heads * hp->head_dim;
     p->activations = 4ull * (hp->hidden + 2 * hq + hp->ffn + hp->vocab) + 4ull * (ctx + 8) + 4ull * fd_kv_pages(ctx) +
                      4ull * (hq + 2ull * hp->n_kv_heads * hp->head_dim);   /* the q/k/v rows (state.c: y) */
-    p->workspace = 4ull * 256 * hq + 4ull * 1024;   /* at most 256 attention splits of (hd + 4) per head */
+    /* at most 256 attention splits of (hd + 4) per head; the foundry's scratch (fd_scratch: split-K's
+     * partial tiles of the Hopper GEMM), counted on every device: the plan does not know the device */
+    p->workspace = 4ull * 256 * hq + 4ull * 1024 + FD_SCRATCH_BYTES;
     p->total = p->weights + p->kv_cache + p->activations + p->workspace;
 }
 
@@ -286,8 +288,12 @@ static fd_status need(fd_weights *w, fd_kernel_kind kind, const fd_tensor *t, fd
     const struct kind_stages *k = &kinds[kind];
     if (!w->dec[kind][dt])
         FD_TRY(build(k->in, fd_gemv_policy(dt), k->main_, k->epi, k->fam, &w->dec[kind][dt], err));
-    if (!w->pre[kind][dt])
-        FD_TRY(build(k->g_in, fd_gemm_policy(dt), k->g_main, k->g_epi, &FD_GEMM_FAMILY, &w->pre[kind][dt], err));
+    if (!w->pre[kind][dt]) {   /* wgmma + TMA on sm_90 for f16 / bf16, else mma.sync (ops/gemm/wgmma.c) */
+        const fd_family *fam;
+        const fd_stage *gm;
+        fd_gemm_choose(w->fd->be->arch, w->fd->be->tensor_map != NULL, dt, k->g_main, &fam, &gm);
+        FD_TRY(build(k->g_in, fd_gemm_policy(dt), gm, k->g_epi, fam, &w->pre[kind][dt], err));
+    }
     return FD_OK;
 }
 

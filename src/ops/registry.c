@@ -12,7 +12,7 @@ static const fd_kernel *const kernels[] = {
 };
 
 static const fd_family *const families[] = {
-    &FD_GEMV_FAMILY, &FD_QKV_FAMILY, &FD_GEMM_FAMILY,
+    &FD_GEMV_FAMILY, &FD_QKV_FAMILY, &FD_GEMM_FAMILY, &FD_GEMM_WG_FAMILY,
 };
 
 size_t fd_kernel_count(void) { return sizeof kernels / sizeof kernels[0]; }

@@ -82,6 +82,9 @@ static inline float atomicAdd(float *p, float v) { float o = *p; *p += v; return
 static inline int atomicAdd(int *p, int v) { int o = *p; *p += v; return o; }
 typedef void (*body_fn)(void *);
 static body_fn g_body; static void *g_arg;
+// g_emu_shuffle: run the threads of each scheduling round in a random order (a program sets it to look for
+// races between roles that the fixed order, lowest thread first, would always resolve one way)
+static bool g_emu_shuffle; static uint64_t g_emu_rng = 0x2545F4914F6CDD1Dull;
 static void tramp() { g_body(g_arg); g_th[g_cur].state = DONE; swapcontext(&g_th[g_cur].ctx, &g_main); }
 static void launch(body_fn f, void *arg, dim3_ grid, dim3_ block, bool reverse) {
   g_body = f; g_arg = arg; g_gdim = grid; g_bdim = block; u32 nt = block.x;
@@ -94,7 +97,10 @@ static void launch(body_fn f, void *arg, dim3_ grid, dim3_ block, bool reverse) 
     for (u32 i = 0; i < nt; i++) { getcontext(&g_th[i].ctx); g_th[i].ctx.uc_stack.ss_sp = g_th[i].stack; g_th[i].ctx.uc_stack.ss_size = 1 << 18; g_th[i].ctx.uc_link = 0; makecontext(&g_th[i].ctx, tramp, 0); g_th[i].state = RUN; }
     for (;;) {
       bool any = false;
-      for (u32 i = 0; i < nt; i++) if (g_th[i].state == RUN) { g_cur = i; g_tid = {i, 0, 0}; swapcontext(&g_main, &g_th[i].ctx); any = true; }
+      std::vector<u32> order(nt); for (u32 i = 0; i < nt; i++) order[i] = i;
+      if (g_emu_shuffle)
+        for (u32 i = nt - 1; i > 0; i--) { g_emu_rng ^= g_emu_rng << 13; g_emu_rng ^= g_emu_rng >> 7; g_emu_rng ^= g_emu_rng << 17; std::swap(order[i], order[g_emu_rng % (i + 1)]); }
+      for (u32 i : order) if (g_th[i].state == RUN) { g_cur = i; g_tid = {i, 0, 0}; swapcontext(&g_main, &g_th[i].ctx); any = true; }
       // release warp barriers whose live lanes all wait
       bool released = false;
       for (u32 w = 0; w < nt / 32; w++) {

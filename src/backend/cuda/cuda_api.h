@@ -139,13 +139,30 @@ typedef struct _nvrtcProgram *nvrtcProgram;
 
 #define FD_API_MEMBER_(ret, name, sym, params) ret (*name) params;
 
+/* cuTensorMapEncodeTiled: a TMA tensor map (CUtensorMap, 128 opaque bytes,
+ * 64-byte aligned). Enum values as in cuda.h. */
+typedef unsigned long long cuuint64_t;
+typedef unsigned int cuuint32_t;
+#define CU_TENSOR_MAP_DATA_TYPE_UINT16      1
+#define CU_TENSOR_MAP_INTERLEAVE_NONE       0
+#define CU_TENSOR_MAP_SWIZZLE_128B          3
+#define CU_TENSOR_MAP_L2_PROMOTION_L2_256B  3
+#define CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE   0   /* out-of-bounds elements read as zero */
+typedef CUresult (*fd_cu_tmap_encode_fn)(void *map, int dtype, cuuint32_t rank, void *addr, const cuuint64_t *dims,
+                                         const cuuint64_t *strides, const cuuint32_t *box,
+                                         const cuuint32_t *elem_strides, int interleave, int swizzle, int l2promo,
+                                         int oob_fill);
+
 /* The driver's entry points; `lib` is the dlopen handle. The optional ones
  * after the list are NULL where the driver lacks them (cuLaunchKernelEx:
- * CUDA 12.0 and later; without it there is no programmatic dependent launch). */
+ * CUDA 12.0 and later; without it there is no programmatic dependent launch;
+ * cuTensorMapEncodeTiled: 12.0 and later; without it no kernel that needs
+ * tensor maps runs). */
 typedef struct fd_cu_api {
     void *lib;
     FD_CU_FUNCS(FD_API_MEMBER_)
     CUresult (*LaunchKernelEx)(const CUlaunchConfig *cfg, CUfunction f, void **params, void **extra);
+    fd_cu_tmap_encode_fn TensorMapEncodeTiled;
 } fd_cu_api;
 
 /* NVRTC's entry points; `path` is the file that loaded, `major.minor` its version. */

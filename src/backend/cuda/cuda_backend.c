@@ -106,17 +106,18 @@ static fd_status load_image(cu_backend *c, const char *name, const fd_nvrtc_imag
     return st;
 }
 
-static fd_status cu_compile(fd_backend *b, const char *name, const char *source, uint64_t key, fd_devfn *out,
-                            fd_error *err)
+static fd_status cu_compile(fd_backend *b, const char *name, const char *source, uint64_t key, unsigned flags,
+                            fd_devfn *out, fd_error *err)
 {
     cu_backend *c = cu_of(b);
+    int specific = (flags & FD_COMPILE_ARCH_SPECIFIC) != 0, arch = c->base.arch | (specific ? FD_ARCH_SPECIFIC : 0);
     fd_nvrtc_image img;
     CUmodule mod = NULL;
     CUfunction fn = NULL;
     memset(out, 0, sizeof *out);
     out->regs = out->spills = out->shared = -1;
     if (!name || !*name || !source) return fd_error_set(err, FD_ERR_INVALID, "cuda: compile needs a name and source");
-    uint64_t k = fd_hash64(c->opts_hash, &key, sizeof key);
+    uint64_t k = fd_hash64(specific ? c->opts_hash_a : c->opts_hash, &key, sizeof key);
     k = fd_hash64(k, name, strlen(name) + 1);
     cu_kernel *hit = find_key(c, k, name);
     if (hit) {
@@ -135,14 +136,14 @@ static fd_status cu_compile(fd_backend *b, const char *name, const char *source,
     char *kname = fd_strdup(name);
     if (!kname) return fd_error_set(err, FD_ERR_NOMEM, "cuda: out of memory");
     int refused = 0;
-    fd_status st = fd_nvrtc_build(&c->nvrtc, &c->disk, c->base.arch, name, source, &img, err);
+    fd_status st = fd_nvrtc_build(&c->nvrtc, &c->disk, arch, name, source, &img, err);
     if (st == FD_OK && img.from_disk) {
         fd_error lerr = { 0 };
         st = load_image(c, name, &img, &mod, &fn, &refused, &lerr);
         if (st != FD_OK && refused) {   /* a cached image the driver refuses: drop it and compile afresh */
             fd_kcd_drop(&c->disk, img.disk_key, lerr.msg);
             fd_nvrtc_image_free(&img);
-            st = fd_nvrtc_build(&c->nvrtc, &c->disk, c->base.arch, name, source, &img, err);
+            st = fd_nvrtc_build(&c->nvrtc, &c->disk, arch, name, source, &img, err);
         } else if (st != FD_OK) {
             fd_error_set(err, lerr.status, "%s", lerr.msg);
         }
@@ -208,6 +209,25 @@ static fd_status cu_launch(fd_backend *b, const fd_devfn *fn, const fd_launch *l
     return fd_cu_check(c, r, err, "cuLaunchKernel('%s', grid %ux%ux%u, block %ux%ux%u, %u shared bytes)",
                        k ? k->name : "?", l->grid[0], l->grid[1], l->grid[2], l->block[0], l->block[1], l->block[2],
                        l->shared_bytes);
+}
+
+static fd_status cu_tensor_map(fd_backend *b, void *out, fd_devptr base, uint64_t rows, uint64_t cols,
+                               unsigned box_rows, unsigned box_cols, fd_error *err)
+{
+    cu_backend *c = cu_of(b);
+    if (!c->cu.TensorMapEncodeTiled)
+        return fd_error_set(err, FD_ERR_UNSUPPORTED, "cuda: the driver has no cuTensorMapEncodeTiled");
+    if ((uintptr_t)out % 64)
+        return fd_error_set(err, FD_ERR_INVALID, "cuda: a tensor map must be 64-byte aligned");
+    cuuint64_t dims[2] = { cols, rows }, strides[1] = { cols * 2 };
+    cuuint32_t box[2] = { box_cols, box_rows }, es[2] = { 1, 1 };
+    CUresult r = c->cu.TensorMapEncodeTiled(out, CU_TENSOR_MAP_DATA_TYPE_UINT16, 2, (void *)(uintptr_t)base, dims,
+                                            strides, box, es, CU_TENSOR_MAP_INTERLEAVE_NONE,
+                                            CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+                                            CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+    return fd_cu_check(c, r, err, "cuTensorMapEncodeTiled(%llu x %llu at 0x%llx, box %u x %u)",
+                       (unsigned long long)rows, (unsigned long long)cols, (unsigned long long)base, box_rows,
+                       box_cols);
 }
 
 /* ---- life cycle ---- */
@@ -302,12 +322,17 @@ fd_status fd_backend_cuda_create(int device, const char *cache_dir, fd_log_fn lo
     int drv = 0;
     (void)c->cu.DriverGetVersion(&drv);
     c->opts_hash = fd_nvrtc_options_hash(&c->nvrtc, c->base.arch);
+    c->opts_hash_a = fd_nvrtc_options_hash(&c->nvrtc, c->base.arch | FD_ARCH_SPECIFIC);
     fd_kcd_open(&c->disk, cache_dir, log, log_user);
     fd_backend *b = &c->base;
     fd_cu_mem_init(c);
     fd_cu_graph_init(c);
     b->destroy = cu_destroy;
     b->compile = cu_compile;
+    /* FOUNDRY_TMA=0: no tensor maps, so no kernel that needs them is chosen (the
+     * Hopper GEMM gives way to mma.sync: an A/B switch, as FOUNDRY_PDL=0 is) */
+    const char *tma = getenv("FOUNDRY_TMA");
+    if (c->cu.TensorMapEncodeTiled && !(tma && !strcmp(tma, "0"))) b->tensor_map = cu_tensor_map;
     b->launch = cu_launch;
     logf_(c, FD_LOG_INFO, "cuda: device %d: %s, sm_%d, driver %d.%d, NVRTC %d.%d (%s), kernel cache %s, "
           "programmatic dependent launch %s", device, b->device_name, b->arch, drv / 1000, drv % 1000 / 10,

@@ -53,6 +53,7 @@ typedef struct cu_backend {
     cu_kernel   *kernels;
     size_t       nkernels, capkernels;
     uint64_t     opts_hash;     /* fd_nvrtc_options_hash for this device */
+    uint64_t     opts_hash_a;   /* the same for its arch-specific target (sm_90a) */
     fd_kcache_disk disk;        /* CUBIN cache and the compile counters */
     fd_log_fn    log;
     void        *log_user;

@@ -26,7 +26,8 @@ static double now_s(void)
 static int options(const fd_nvrtc_api *api, int arch, char *archopt, size_t cap, const char *opts[8])
 {
     int n = 0;
-    snprintf(archopt, cap, "--gpu-architecture=sm_%d", arch);
+    char as[16];
+    snprintf(archopt, cap, "--gpu-architecture=%s", fd_arch_str(arch, as));
     opts[n++] = archopt;
     opts[n++] = "-default-device";
     opts[n++] = "--std=c++17";
@@ -83,7 +84,11 @@ static fd_status compile_failed(const fd_nvrtc_api *api, const fd_kcache_disk *d
     snprintf(first, sizeof first, "%s.cu: %s", name, api->GetErrorString(r));
     char *text = fd_nvrtc_error_text(name, arch, source, log ? log : first);
     if (!text)
-        return fd_error_set(err, FD_ERR_COMPILE, "kernel '%s' does not compile for sm_%d: %s", name, arch, first);
+    {
+        char as[16];
+        return fd_error_set(err, FD_ERR_COMPILE, "kernel '%s' does not compile for %s: %s", name,
+                            fd_arch_str(arch, as), first);
+    }
     log_text(dc, FD_LOG_ERROR, text);
     if (err && err->status == FD_OK) {
         err->status = FD_ERR_COMPILE;
@@ -116,7 +121,9 @@ static fd_status compile(const fd_nvrtc_api *api, const fd_kcache_disk *dc, int 
     }
     size_t n = 0;
     if ((r = api->GetCUBINSize(prog, &n)) != NVRTC_SUCCESS || n == 0) {
-        st = fd_error_set(err, FD_ERR_COMPILE, "kernel '%s': NVRTC produced no CUBIN for sm_%d (%s)", name, arch,
+        char as[16];
+        st = fd_error_set(err, FD_ERR_COMPILE, "kernel '%s': NVRTC produced no CUBIN for %s (%s)", name,
+                          fd_arch_str(arch, as),
                           r != NVRTC_SUCCESS ? api->GetErrorString(r) : "empty");
         goto done;
     }
@@ -162,8 +169,9 @@ fd_status fd_nvrtc_build(const fd_nvrtc_api *api, fd_kcache_disk *dc, int arch, 
     }
     if (st != FD_OK) return st;
     if (dc) {
-        fd_kcd_log(dc, FD_LOG_DEBUG, "compiled kernel '%s' for sm_%d in %.3f s (%zu-byte CUBIN, %d registers, "
-                   "%d spill bytes)", name, arch, out->seconds, out->size, out->regs, out->spills);
+        char as[16];
+        fd_kcd_log(dc, FD_LOG_DEBUG, "compiled kernel '%s' for %s in %.3f s (%zu-byte CUBIN, %d registers, "
+                   "%d spill bytes)", name, fd_arch_str(arch, as), out->seconds, out->size, out->regs, out->spills);
         fd_kcd_put(dc, out->disk_key, out->data, out->size, out->regs, out->spills);
     }
     return FD_OK;
@@ -186,7 +194,8 @@ fd_status fd_nvrtc_compile_cached(fd_kcache_disk *dc, int arch, const char *name
     if (regs) *regs = -1;
     if (spills_bytes) *spills_bytes = -1;
     if (seconds) *seconds = 0;
-    if (arch < 10 || arch > 1000) return fd_error_set(err, FD_ERR_INVALID, "nvrtc: bad architecture sm_%d", arch);
+    int num = arch & ~FD_ARCH_SPECIFIC;
+    if (num < 10 || num > 1000) return fd_error_set(err, FD_ERR_INVALID, "nvrtc: bad architecture sm_%d", num);
     FD_TRY(fd_nvrtc_load(&api, err));
     fd_status st = fd_nvrtc_build(&api, dc, arch, name, source, &img, err);
     if (st == FD_OK) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "backend/cuda/nvrtc_log.h"
+#include "backend/backend.h"
 #include "base/mem.h"
 #include "base/sbuf.h"
 
@@ -51,7 +52,8 @@ char *fd_nvrtc_error_text(const char *name, int arch, const char *source, const 
 {
     fd_sbuf b = { 0 };
     int contexts = 0;
-    fd_sbuf_printf(&b, "kernel '%s' does not compile for sm_%d:\n", name, arch);
+    char as[16];
+    fd_sbuf_printf(&b, "kernel '%s' does not compile for %s:\n", name, fd_arch_str(arch, as));
     for (const char *p = log ? log : ""; *p;) {
         const char *eol = strchr(p, '\n');
         size_t len = eol ? (size_t)(eol - p) : strlen(p);

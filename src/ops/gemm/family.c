@@ -22,6 +22,7 @@
 #include "base/mem.h"
 #include "backend/cpu/simd.h"
 #include "ops/ref.h"
+#include "ops/gemm/gemm_int.h"
 
 static int products(const fd_gemm_args *a) { return a->w1 ? 2 : 1; }
 
@@ -36,7 +37,7 @@ static fd_status numel_is(const char *name, const fd_tensor *t, uint64_t n, cons
 _Static_assert(FD_GEMM_BK == 32, "fd_gemm_k_rule's phrase names the k-tile");
 const char *fd_gemm_k_rule(uint32_t K) { return K && K % FD_GEMM_BK == 0 ? NULL : "a multiple of 32"; }
 
-static fd_status gemm_check(const void *p, fd_error *err)
+fd_status fd_gemm_check(const void *p, fd_error *err)
 {
     const fd_gemm_args *a = p;
     if (!a->M || !a->N || !a->K)
@@ -93,7 +94,7 @@ static fd_status gemm_dispatch(const void *p, fd_dispatch *d, fd_error *err)
     return FD_OK;
 }
 
-static uint64_t gemm_bytes(const void *p)
+uint64_t fd_gemm_bytes(const void *p)
 {
     const fd_gemm_args *a = p;
     uint64_t mn = 4ull * a->M * a->N;
@@ -164,7 +165,7 @@ static void tile_products(const fd_tensor *w, int p, int np, uint32_t n0, uint32
  * converted once per block, multiply every staged row (f32 lanes, summed
  * per output: fd_cpu_tile4x3); the epilogue stores each row. Threads share
  * the tiles, then the rows. */
-static fd_status gemm_cpu(const fd_compound *c, const void *p, fd_error *err)
+fd_status fd_gemm_cpu(const fd_compound *c, const void *p, fd_error *err)
 {
     const fd_gemm_args *a = p;
     int np = products(a);
@@ -214,7 +215,7 @@ static fd_status gemm_cpu(const fd_compound *c, const void *p, fd_error *err)
     return bad == FD_OK ? FD_OK : fd_error_set(err, bad, "gemm on the CPU: a stage failed");
 }
 
-static int gemm_defines(const fd_compound *c, char *buf, size_t cap)
+int fd_gemm_defines(const fd_compound *c, char *buf, size_t cap)
 {
     int n = snprintf(buf, cap, "#define FD_NOUT %d\n", fd_compound_products(c));
     return n < 0 || (size_t)n >= cap ? -1 : n;
@@ -240,17 +241,17 @@ static int gemm_enumerate(size_t i, fd_compound_desc *d)
     return 1;
 }
 
-static const fd_stage_kind kinds[FD_GEMM_KINDS] = {
+const fd_stage_kind fd_gemm_kinds[FD_GEMM_KINDS] = {
     [FD_GEMM_INPUT] = { "input", 0, &FD_STAGE_GEMM_INPUT_PLAIN },
     [FD_GEMM_WEIGHTS] = { "weights", 1, NULL },
     [FD_GEMM_MAIN] = { "main", 1, NULL },
     [FD_GEMM_EPILOGUE] = { "epilogue", 0, &FD_STAGE_GEMM_EPI_NONE },
 };
 /* the policy first: it says the operand type and the ring the main builds */
-static const int order[FD_GEMM_KINDS] = { FD_GEMM_WEIGHTS, FD_GEMM_INPUT, FD_GEMM_EPILOGUE, FD_GEMM_MAIN };
+const int fd_gemm_order[FD_GEMM_KINDS] = { FD_GEMM_WEIGHTS, FD_GEMM_INPUT, FD_GEMM_EPILOGUE, FD_GEMM_MAIN };
 
 const fd_family FD_GEMM_FAMILY = {
-    .name = "gemm", .args = fd_gemm_args_table, .kinds = kinds, .nkinds = FD_GEMM_KINDS, .order = order,
-    .dtype_kind = FD_GEMM_WEIGHTS, .max_block = 256, .check = gemm_check, .dispatch = gemm_dispatch,
-    .bytes = gemm_bytes, .cpu = gemm_cpu, .defines = gemm_defines, .enumerate = gemm_enumerate,
+    .name = "gemm", .args = fd_gemm_args_table, .kinds = fd_gemm_kinds, .nkinds = FD_GEMM_KINDS,
+    .order = fd_gemm_order, .dtype_kind = FD_GEMM_WEIGHTS, .max_block = 256, .check = fd_gemm_check,
+    .dispatch = gemm_dispatch, .bytes = fd_gemm_bytes, .cpu = fd_gemm_cpu, .defines = fd_gemm_defines, .enumerate = gemm_enumerate,
 };

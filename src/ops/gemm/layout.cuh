@@ -46,4 +46,36 @@
 #define FD_GEMM_SIMT_BN 64
 #define FD_GEMM_SIMT_THREADS 256
 
+/* The Hopper path (sm_90a: wgmma and TMA, ops/gemm/main_wgmma.cuh): BM = 128
+ * rows of x by BN = 128 or 256 weight rows, k-tiles of 64 values (one
+ * 128-byte row of f16 / bf16: the 128-byte swizzle's span), 384 threads:
+ * warpgroup 0 produces (x converted, weights by TMA), warpgroups 1 and 2
+ * multiply 64 rows each. Shared memory: STAGES slots of an x tile (BM x 128
+ * bytes) and a weight tile (BN x 128 bytes), both 1024-byte aligned (the
+ * swizzle pattern repeats every 8 rows of 128 bytes); then a full and an
+ * empty barrier per slot, BM row scales and split-K's "arrived last" word
+ * (16 bytes); 1024 bytes of slack to align the base. */
+#define FD_GEMM_WG_BM 128
+#define FD_GEMM_WG_BK 64
+#define FD_GEMM_WG_THREADS 384
+#define FD_GEMM_WG_STAGES(BN) ((BN) == 256 ? 4 : 6)
+#define FD_GEMM_WG_SMEM(BN) \
+    (FD_GEMM_WG_STAGES(BN) * (FD_GEMM_WG_BM * 128 + (BN) * 128) + FD_GEMM_WG_STAGES(BN) * 16 + FD_GEMM_WG_BM * 4 + 16 + \
+     1024)
+/* Split-K's workspace per (tile, split): every consumer thread's BN / 2
+ * accumulators and the BM rows' partial sums of squares, in floats; and the
+ * per-tile arrival counters ahead of them (u32; the last arrival sets its
+ * counter back to 0). */
+#define FD_GEMM_WG_PART(BN) (256 * ((BN) / 2) + FD_GEMM_WG_BM)
+#define FD_GEMM_WG_COUNTERS 4096
+/* The device parameters after the argument struct (at its size rounded up to
+ * 64 bytes): the weight tensor maps (128 bytes each, 64-byte aligned), the
+ * workspace address, BN and the split count. Offsets in bytes. */
+#define FD_GEMM_WG_TAIL_TW0 0
+#define FD_GEMM_WG_TAIL_TW1 128
+#define FD_GEMM_WG_TAIL_WS 256
+#define FD_GEMM_WG_TAIL_BN 264
+#define FD_GEMM_WG_TAIL_SPLITS 268
+#define FD_GEMM_WG_TAIL_BYTES 320
+
 #endif

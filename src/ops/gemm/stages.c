@@ -55,14 +55,18 @@ FD_WEIGHT_POLICIES
 const fd_stage *fd_gemm_policy(fd_dtype dt) { return fd_dtype_valid(dt) ? policies[dt] : NULL; }
 
 /* ---------------------------------------------------------------- mains */
+/* mains: mma.sync (main.cuh) on any architecture; wgmma + TMA (main_wgmma.cuh) on sm_90a */
 static const fd_stage_arg main_args[] = {
     { "x", FD_ARG_IN, FD_ACT, FD_PT_TENSOR }, { "w#", FD_ARG_IN, 0, FD_PT_TENSOR },
     { "M", FD_ARG_PARAM, 0, FD_PT_uint32_t }, { "N", FD_ARG_PARAM, 0, FD_PT_uint32_t },
     { "K", FD_ARG_PARAM, 0, FD_PT_uint32_t }, { "start", FD_ARG_PARAM, 0, FD_PT_uint32_t },
 };
-#define MAIN_(name, n) { name, FD_GEMM_MAIN, main_args, 6, "#include \"ops/gemm/main.cuh\"\n", n, 0, 0, FD_F32, NULL }
-const fd_stage FD_STAGE_GEMM = MAIN_("tile", 1);
-const fd_stage FD_STAGE_GEMM2 = MAIN_("tile2", 2);
+#define MAIN_(name, file, n, flags) \
+    { name, FD_GEMM_MAIN, main_args, 6, "#include \"ops/gemm/" file "\"\n", n, 0, flags, FD_F32, NULL }
+const fd_stage FD_STAGE_GEMM = MAIN_("tile", "main.cuh", 1, 0);
+const fd_stage FD_STAGE_GEMM2 = MAIN_("tile2", "main.cuh", 2, 0);
+const fd_stage FD_STAGE_GEMM_WG = MAIN_("wgtile", "main_wgmma.cuh", 1, FD_KERNEL_SM90A);
+const fd_stage FD_STAGE_GEMM2_WG = MAIN_("wgtile2", "main_wgmma.cuh", 2, FD_KERNEL_SM90A);
 
 /* ---------------------------------------------------------------- epilogues */
 static float silu(float x) { return x / (1.0f + expf(-x)); }
