@@ -109,7 +109,13 @@ enum {
      * (fd_pdl_launch) before the body runs, so the kernel joins the chain of
      * dependent launches without a line of its own device code changing.
      * Implies FD_KERNEL_PDL. */
-    FD_KERNEL_PDL_AUTO = 4
+    FD_KERNEL_PDL_AUTO = 4,
+    /* Every block must be resident at once (a persistent kernel whose blocks
+     * wait on each other through device counters): a cooperative launch,
+     * which fails with FD_ERR_UNAVAILABLE rather than run the blocks in
+     * waves. Its code is compiled with FD_MEMBERS: the kernel bodies it
+     * includes become device functions (their entry points are not made). */
+    FD_KERNEL_COOPERATIVE = 8
 };
 
 /* A kernel descriptor. Hooks that need to know which kernel they serve —

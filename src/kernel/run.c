@@ -121,6 +121,7 @@ static fd_status launch_device(fd_foundry *fd, const fd_kernel *k, const fd_arg_
     memcpy(l.block, d.block, sizeof l.block);
     l.shared_bytes = d.shared_bytes;
     l.pdl = (k->flags & (FD_KERNEL_PDL | FD_KERNEL_PDL_AUTO)) && d.pdl;
+    l.cooperative = (k->flags & FD_KERNEL_COOPERATIVE) != 0;
     /* what the kernel reads before its wait must be read-only: a kernel still running may write it otherwise */
     for (size_t i = 0; l.pdl && i < t->n; i++)
         if (t->args[i].type == FD_PT_TENSOR && (t->args[i].dtypes & FD_EARLY) && !tensor_at(args, &t->args[i])->readonly)
