@@ -42,6 +42,11 @@ fd_status fd_persist_check(fd_persist *p);
 /* The kernel's name and launch: blocks, threads, dynamic shared bytes. */
 const char *fd_persist_describe(const fd_persist *p, uint32_t *blocks, uint32_t *threads, uint32_t *smem);
 
+/* persist.c: the generated source of s's persistent kernel (the caller
+ * frees *src with fd_kernel_source_free) and its entry point's name, on any
+ * backend: what `foundry kernels --compile-all` compiles. */
+fd_status fd_persist_source(struct fd_state *s, char *name, size_t cap, char **src, fd_error *err);
+
 /* Test hook: the next fd_persist_create raises one wait's target past what a
  * step signals, so that wait never passes (the watchdog's test). */
 void fd_persist_test_plant_stuck(int on);
