@@ -146,4 +146,148 @@ static void test_source_compiles(void)
     fd_foundry_destroy(cpu);
 }
 
-TEST_MAIN(test_encode, test_source_compiles)
+/* ---- on a GPU */
+
+/* A state of w, the persistent step and the graph on or off. */
+static fd_state *state_of(fd_foundry *fd, fd_weights *w, int persistent, int graph)
+{
+    fd_state *s = NULL;
+    CHECK_OK(fd_state_create(fd, w, 320, &s), (fd_error *)NULL);
+    if (s) fd_state_use_persistent(s, persistent);
+    if (s) fd_state_use_graph(s, graph);
+    return s;
+}
+
+/* max |a - b| / max |b| over n */
+static double rel_max(const float *a, const float *b, size_t n)
+{
+    double e = 0, m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - b[i]);
+        if (d > e) e = d;
+        if (fabs(b[i]) > m) m = fabs(b[i]);
+    }
+    return m > 0 ? e / m : e;
+}
+
+/* The argmax of x[0, n) and the gap to the runner-up. */
+static int32_t top1(const float *x, size_t n, double *gap)
+{
+    size_t b = 0, c = n > 1 ? 1 : 0;
+    for (size_t i = 1; i < n; i++)
+        if (x[i] > x[b]) c = b, b = i;
+        else if (i != b && (c == b || x[i] > x[c])) c = i;
+    *gap = n > 1 ? (double)x[b] - x[c] : 1e30;
+    return (int32_t)b;
+}
+
+static void teacher_forced(fd_foundry *gpu, fd_dtype dt)
+{
+    fd_model *m = tiny_qwen2(dt, 4);
+    fd_weights *w = NULL;
+    CHECK_OK(fd_model_upload(gpu, m, &(fd_upload_options){ .ctx = 320 }, &w), (fd_error *)NULL);
+    fd_state *pk = state_of(gpu, w, 0, 0), *ps = state_of(gpu, w, 1, 0);
+    size_t V = w->hp.vocab;
+    float *lk = fd_malloc(V * sizeof *lk), *lp = fd_malloc(V * sizeof *lp);
+    double worst = 0;
+    int bad_ids = 0, ties = 0;
+    uint64_t r = 0x2545f4914f6cdd1dull;
+    for (int t = 0; pk && ps && lk && lp && t < TF_STEPS; t++) {
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        int32_t id = (int32_t)(r % V);
+        CHECK_OK(fd_state_step(pk, id, lk), (fd_error *)NULL);
+        fd_status st = fd_state_step(ps, id, lp);
+        if (st != FD_OK) {
+            fprintf(stderr, "step %d: %s: %s\n", t, fd_status_name(st), fd_foundry_error(gpu));
+            CHECK_OK(st, (fd_error *)NULL);
+            break;
+        }
+        CHECK(ps->persist != NULL && !ps->persist_off);   /* it ran persistent, not the fallback */
+        double e = rel_max(lp, lk, V), gap, gap2;
+        if (e > worst) worst = e;
+        int32_t a = top1(lk, V, &gap), b = top1(lp, V, &gap2);
+        if (a != b) {   /* a near tie: the per-kernel top two closer than the logits' bound */
+            double norm = 0;
+            for (size_t i = 0; i < V; i++) norm = fabs(lk[i]) > norm ? fabs(lk[i]) : norm;
+            if (gap <= 2e-3 * norm) ties++;
+            else bad_ids++;
+        }
+    }
+    fprintf(stderr, "%s: %d teacher-forced steps: logits rel max-norm %.3g, ids unequal %d (near ties %d)\n",
+            fd_dtype_name(dt), TF_STEPS, worst, bad_ids, ties);
+    CHECK(worst <= 1e-3);
+    CHECK_EQ(bad_ids, 0);
+    fd_free(lk), fd_free(lp);
+    fd_state_destroy(pk), fd_state_destroy(ps);
+    fd_weights_release(gpu);
+    fd_model_close(m);
+}
+
+static void test_gpu_teacher_forced(void)
+{
+    fd_foundry *gpu = make_gpu();
+    if (!gpu) SKIP("%s", gpu_why);
+    teacher_forced(gpu, FD_F16);
+    teacher_forced(gpu, FD_Q8_0);
+    teacher_forced(gpu, FD_Q4_0);
+    fd_foundry_destroy(gpu);
+}
+
+/* Greedy decoding through a captured graph replayed over several calls (the epoch moves on every step with no
+ * host write): the ids of the eager persistent steps, and the per-kernel step's. */
+static void test_gpu_graph(void)
+{
+    fd_foundry *gpu = make_gpu();
+    if (!gpu) SKIP("%s", gpu_why);
+    fd_model *m = tiny_qwen2(FD_BF16, 4);
+    fd_weights *w = NULL;
+    CHECK_OK(fd_model_upload(gpu, m, &(fd_upload_options){ .ctx = 320 }, &w), (fd_error *)NULL);
+    fd_state *s[3] = { state_of(gpu, w, 1, 1), state_of(gpu, w, 1, 0), state_of(gpu, w, 0, 1) };
+    int32_t prompt[5] = { 1, 17, 400, 3000, 9 }, out[3][96];
+    for (int k = 0; k < 3; k++) {
+        if (!s[k]) continue;
+        CHECK_OK(fd_state_prefill(s[k], prompt, 5, NULL, NULL), (fd_error *)NULL);
+        int32_t last = 7;
+        for (int c = 0; c < 3; c++) {   /* three calls of 32 steps: replays across calls */
+            CHECK_OK(fd_state_decode(s[k], last, 32, out[k] + 32 * c), (fd_error *)NULL);
+            last = out[k][32 * c + 31];
+        }
+    }
+    CHECK(s[0] && s[0]->persist && s[0]->graph);
+    CHECK(!memcmp(out[0], out[1], sizeof out[0]));   /* one kernel, replayed or launched */
+    int same = 0;
+    while (same < 96 && out[0][same] == out[2][same]) same++;
+    fprintf(stderr, "graph: persistent and per-kernel choose the same first %d of 96 tokens\n", same);
+    CHECK(same >= 32);   /* a near tie may part them later (the teacher-forced test bounds the logits) */
+    for (int k = 0; k < 3; k++) fd_state_destroy(s[k]);
+    fd_weights_release(gpu);
+    fd_model_close(m);
+    fd_foundry_destroy(gpu);
+}
+
+/* A wait raised past what a step signals: the watchdog's error naming the instruction within seconds, then the
+ * per-kernel step. */
+static void test_gpu_watchdog(void)
+{
+    fd_foundry *gpu = make_gpu();
+    if (!gpu) SKIP("%s", gpu_why);
+    fd_model *m = tiny_qwen2(FD_F16, 2);
+    fd_weights *w = NULL;
+    CHECK_OK(fd_model_upload(gpu, m, &(fd_upload_options){ .ctx = 320 }, &w), (fd_error *)NULL);
+    fd_persist_test_plant_stuck(1);
+    fd_state *s = state_of(gpu, w, 1, 1);
+    int32_t out[4];
+    fd_status st = s ? fd_state_decode(s, 5, 4, out) : FD_ERR_INVALID;
+    fd_persist_test_plant_stuck(0);
+    CHECK_EQ(st, FD_ERR_DEVICE);
+    CHECK_CONTAINS(fd_foundry_error(gpu), "watchdog stopped the wait of #");
+    CHECK(s && s->persist_off);
+    CHECK_OK(s ? fd_state_rewind(s, 0) : FD_ERR_INVALID, (fd_error *)NULL);
+    CHECK_OK(s ? fd_state_decode(s, 5, 4, out) : FD_ERR_INVALID, (fd_error *)NULL);   /* the per-kernel step */
+    fd_state_destroy(s);
+    fd_weights_release(gpu);
+    fd_model_close(m);
+    fd_foundry_destroy(gpu);
+}
+
+TEST_MAIN(test_encode, test_source_compiles, test_gpu_teacher_forced, test_gpu_graph, test_gpu_watchdog)

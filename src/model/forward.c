@@ -20,6 +20,7 @@
 #include "core/internal.h"
 #include "foundry/profile.h"
 #include "model/device.h"
+#include "model/persist.h"
 
 #define FD_PREFILL_CHUNK 512   /* tokens per prefill pass (fewer where the pool is smaller) */
 
@@ -196,6 +197,76 @@ static fd_status run_step(fd_state *s, int head, int argmax)
     return run_call(s, fd_decode_advance);
 }
 
+/* Turns the persistent step off for s, saying why in the log. */
+static void persist_drop(fd_state *s, const char *why)
+{
+    fd_log(s->fd, FD_LOG_WARN, "persistent decode step off: %s; the per-kernel step runs", why);
+    fd_persist_destroy(s->persist);
+    s->persist = NULL;
+    s->persist_off = 1;
+}
+
+/* 1 when this greedy step runs as the persistent kernel (made the first time). */
+static int persist_ready(fd_state *s)
+{
+    if (!s->persistent || s->persist_off) return 0;
+    if (s->sampling) {
+        if (!s->persist_note)
+            fd_log(s->fd, FD_LOG_INFO, "persistent decode step: sampled steps run per kernel (the list ends in "
+                   "the argmax)");
+        s->persist_note = 1;
+        return 0;
+    }
+    if (s->persist) return 1;
+    fd_error err = { 0 };
+    if (fd_persist_create(s, &s->persist, &err) != FD_OK) {
+        persist_drop(s, err.msg);
+        return 0;
+    }
+    uint32_t blocks, threads, smem;
+    const char *name = fd_persist_describe(s->persist, &blocks, &threads, &smem);
+    fd_log(s->fd, FD_LOG_INFO, "persistent decode step: %s, %u blocks of %u threads, %u shared bytes", name, blocks,
+           threads, smem);
+    return 1;
+}
+
+/* One greedy step's launches: the persistent kernel, or the per-kernel step (head and argmax as asked). */
+static fd_status step_launches(fd_state *s, int head, int argmax)
+{
+    if (persist_ready(s)) {
+        fd_status st = fd_persist_launch(s->persist);
+        if (st == FD_OK) s->persist_ran = 1;
+        if (st != FD_ERR_UNAVAILABLE) return st;
+        persist_drop(s, fd_foundry_error(s->fd));   /* the cooperative launch: not every block resident */
+    }
+    return run_step(s, head, argmax);
+}
+
+/* The persistent steps' watchdog: its error (the per-kernel step from then on), after the steps ran. */
+static fd_status persist_checked(fd_state *s)
+{
+    if (!s->persist_ran || !s->persist) return FD_OK;
+    s->persist_ran = 0;
+    fd_status st = fd_persist_check(s->persist);
+    if (st != FD_OK) {
+        char why[sizeof ((fd_error *)0)->msg];
+        snprintf(why, sizeof why, "%s", fd_foundry_error(s->fd));
+        persist_drop(s, why);
+        s->graph_stale = s->graph != NULL;
+        (void)fd_fail(s->fd, st, "%s", why);
+    }
+    return st;
+}
+
+void fd_state_use_persistent(fd_state *s, int on)
+{
+    if (!!on == s->persistent) return;
+    s->persistent = !!on;
+    s->persist_off = 0;
+    s->graph_stale = s->graph != NULL;
+    s->warm = 0;   /* the first step runs eagerly (and makes the kernel) before a capture */
+}
+
 /* FD_ERR_RANGE when the kernels raised the flag (a position past the cache,
  * or a token id outside the vocabulary); clears it. */
 static fd_status check_flag(fd_state *s)
@@ -242,10 +313,11 @@ fd_status fd_state_step(fd_state *s, int32_t id, float *logits)
     FD_TRY(room(s, 1));
     FD_TRY(set_token(s, id));
     FD_TRY(hist_put(s, s->pos_host, &id, 1));
-    FD_TRY(run_step(s, logits != NULL, 0));
+    FD_TRY(step_launches(s, logits != NULL, 0));
     s->pos_host++;
-    s->hist_top = -1;   /* the step chose nothing: hist[pos_host] holds no choice */
+    s->hist_top = -1;   /* the step chose nothing here: hist[pos_host] holds no choice the host knows */
     if (logits) FD_TRY(fd_tensor_read(s->logits, logits, (size_t)s->w->hp.vocab * sizeof *logits));
+    FD_TRY(persist_checked(s));
     return check_flag(s);
 }
 
@@ -406,7 +478,7 @@ static fd_status choose_step(fd_state *s)
             s->graph = NULL;
             s->graph_stale = 0;
         }
-        FD_TRY(run_step(s, 1, 1));
+        FD_TRY(step_launches(s, 1, 1));
         s->warm = 1;
         return FD_OK;
     }
@@ -414,7 +486,7 @@ static fd_status choose_step(fd_state *s)
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) FD_TRY(fd_tensor_flush(t[i]));
     if (!s->graph) {
         FD_TRY(fd_graph_begin(s->fd));
-        fd_status st = run_step(s, 1, 1);
+        fd_status st = step_launches(s, 1, 1);
         fd_graph *g = NULL;
         fd_status st2 = fd_graph_end(s->fd, &g);
         FD_TRY(st);
@@ -440,6 +512,7 @@ fd_status fd_state_decode(fd_state *s, int32_t last, size_t n, int32_t *out)
     s->issue_s = fd_now_seconds() - t0;
     s->pos_host += (uint32_t)n;
     /* the step at position p chose hist[p + 1]: read those n alone */
+    FD_TRY(persist_checked(s));
     FD_TRY(fd_tensor_read_range(s->hist, ((size_t)p0 + 1) * sizeof *out, out, n * sizeof *out));
     s->hist_top = out[n - 1];
     return check_flag(s);
