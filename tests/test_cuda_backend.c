@@ -246,13 +246,13 @@ static void test_compile_and_launch(void)
     CHECK(hx && hy);
     if (!hx || !hy) goto done;
     double_args a = { y, x, N };
-    fd_launch l = { { (N + 255) / 256, 1, 1 }, { 256, 1, 1 }, 0, 0 };
+    fd_launch l = { { (N + 255) / 256, 1, 1 }, { 256, 1, 1 }, 0, 0, 0 };
     CHECK_OK(gpu->launch(gpu, &fn, &l, &a, sizeof a, &err), &err);
     CHECK_OK(gpu->download(gpu, hy, y, N * sizeof(float), &err), &err);
     CHECK(doubled(hy, hx, N, 2.0f));
     /* a bad launch names the kernel */
     fd_error e2 = { 0 };
-    fd_launch bad = { { 1, 1, 1 }, { 4096, 1, 1 }, 0, 0 };
+    fd_launch bad = { { 1, 1, 1 }, { 4096, 1, 1 }, 0, 0, 0 };
     CHECK_EQ(gpu->launch(gpu, &fn, &bad, &a, sizeof a, &e2), FD_ERR_DEVICE);
     CHECK_CONTAINS(e2.msg, "cuLaunchKernel('k'");
     CHECK_CONTAINS(e2.msg, "CUDA_ERROR_");
@@ -339,7 +339,7 @@ static void test_large_dynamic_shared(void)
     hx = upload_random(x, N, &err);
     if (!hx || !hy) goto done;
     double_args a = { y, x, N };
-    fd_launch l = { { 1, 1, 1 }, { 512, 1, 1 }, N * sizeof(float), 0 };
+    fd_launch l = { { 1, 1, 1 }, { 512, 1, 1 }, N * sizeof(float), 0, 0 };
     CHECK_OK(gpu->launch(gpu, &fn, &l, &a, sizeof a, &err), &err);
     CHECK_OK(gpu->download(gpu, hy, y, N * sizeof(float), &err), &err);
     int ok = 1;
@@ -366,7 +366,7 @@ static void test_graph_and_events(void)
     CHECK_OK(gpu->alloc(gpu, N * sizeof(float), &x, &err), &err);
     CHECK_OK(gpu->alloc(gpu, N * sizeof(float), &y, &err), &err);
     CHECK_OK(gpu->alloc(gpu, N * sizeof(float), &z, &err), &err);
-    fd_launch l = { { N / 256, 1, 1 }, { 256, 1, 1 }, 0, 0 };
+    fd_launch l = { { N / 256, 1, 1 }, { 256, 1, 1 }, 0, 0, 0 };
     double_args a1 = { y, x, N }, a2 = { z, y, N };
     CHECK_OK(gpu->graph_begin(gpu, &err), &err);
     CHECK_OK(gpu->launch(gpu, &fn, &l, &a1, sizeof a1, &err), &err);

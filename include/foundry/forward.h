@@ -93,6 +93,14 @@ double fd_state_issue_seconds(const fd_state *s);
 void fd_state_set_sampler(fd_state *s, const fd_sampler *cfg);
 /* Captures the decode step as a graph on its next run (CUDA; ignored on the CPU). */
 void fd_state_use_graph(fd_state *s, int on);
+/* Greedy steps (fd_state_decode without a sampler, fd_state_step) as one
+ * persistent kernel (CUDA): co-resident blocks walking the step's
+ * instruction list, waiting on device counters instead of kernel
+ * boundaries (docs/DESIGN.md). Off by default. Where it cannot run — the
+ * CPU, a plan step or a weight-dtype mix without a member, sampling, a
+ * device that cannot hold every block at once — the per-kernel step runs,
+ * with a notice in the log naming why. */
+void fd_state_use_persistent(fd_state *s, int on);
 /* On a GPU, runs every kernel an empty state will use once — prefill at a
  * short and a full chunk, greedy and sampled decode steps — so that each is
  * compiled (or read from the kernel cache) and loaded now rather than inside

@@ -115,7 +115,13 @@ enum {
      * capability 9.0 only (those features are not forward compatible);
      * fd_run refuses it elsewhere, naming the device's architecture. A
      * dispatch rule chooses such a kernel only where it runs. */
-    FD_KERNEL_SM90A = 8
+    FD_KERNEL_SM90A = 8,
+    /* Every block must be resident at once (a persistent kernel whose blocks
+     * wait on each other through device counters): a cooperative launch,
+     * which fails with FD_ERR_UNAVAILABLE rather than run the blocks in
+     * waves. Its code is compiled with FD_MEMBERS: the kernel bodies it
+     * includes become device functions (their entry points are not made). */
+    FD_KERNEL_COOPERATIVE = 16
 };
 
 /* A kernel descriptor. Hooks that need to know which kernel they serve —

@@ -13,7 +13,12 @@
  *               no staging copy.
  *   compile     optional [NULL: kernels run through their CPU function].
  *               Source text -> launchable function, cached by the backend.
- *   launch      optional, required with compile. Queues one launch.
+ *   launch      optional, required with compile. Queues one launch. A
+ *               cooperative launch the device cannot hold at once (too many
+ *               blocks, MPS, another process's work) is FD_ERR_UNAVAILABLE.
+ *   resident    optional [NULL: unknown]. Blocks of `fn` a multiprocessor
+ *               holds at once with `threads` threads and `shared` dynamic
+ *               shared bytes (the occupancy calculator).
  *   graph_*     optional [NULL: no graph capture].
  *   mem_info    optional [NULL: unknown]. Free and total device bytes.
  *   event_record, event_elapsed, event_free
@@ -63,6 +68,9 @@ typedef struct fd_launch {
     unsigned grid[3], block[3];
     unsigned shared_bytes;       /* dynamic shared memory */
     int pdl;                     /* the kernel is FD_KERNEL_PDL: it may start before its predecessor ends */
+    int cooperative;             /* every block co-resident (a persistent kernel whose blocks wait on each
+                                    other): the launch fails with FD_ERR_UNAVAILABLE rather than run them
+                                    in waves */
 } fd_launch;
 
 /* A kernel compiled for the device. */
@@ -105,6 +113,8 @@ struct fd_backend {
     /* params: the kernel's single by-value struct argument, `size` bytes. */
     fd_status (*launch)(fd_backend *b, const fd_devfn *fn, const fd_launch *l,
                         const void *params, size_t size, fd_error *err);
+    fd_status (*resident)(fd_backend *b, const fd_devfn *fn, unsigned threads, unsigned shared, int *blocks,
+                          fd_error *err);
     /* Graph capture of the stream's launches: begin, end -> graph, replay, free. */
     fd_status (*graph_begin)(fd_backend *b, fd_error *err);
     fd_status (*graph_end)(fd_backend *b, void **graph, fd_error *err);

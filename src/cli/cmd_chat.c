@@ -46,7 +46,8 @@ int cmd_chat(int argc, char **argv)
     fd_chat *chat = NULL;
     fd_error err = { 0 };
     fd_status st = fd_session_create(m.fd, m.model, m.weights,
-                                     &(fd_session_options){ .ctx = a.m.ctx, .no_graph = a.no_graph }, &s);
+                                     &(fd_session_options){ .ctx = a.m.ctx, .no_graph = a.no_graph,
+                                                            .persistent = a.persistent }, &s);
     if (st == FD_OK) st = fd_chat_create(s, cli_model_template_path(&a.m), a.system, &chat, &err);
     if (st == FD_OK) st = gen_profile_start("chat", &a, m.fd);
     int tty = isatty(0), status = 0;

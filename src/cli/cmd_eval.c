@@ -23,6 +23,7 @@ static void usage(FILE *f)
                "  --json              {\"positions\": [{\"top5_ids\": [...], \"top5_logits\": [...]}, ...]}\n"
                "                      (a logit that is not a finite number is null)\n"
                "  --prefill           run the tokens as one prompt pass (default: one decode step each)\n"
+               "  --persistent        decode steps as one persistent kernel (GPU; --no-persistent: off, the default)\n"
                "%s", cli_model_help());
 }
 
@@ -89,7 +90,7 @@ int cmd_eval(int argc, char **argv)
 {
     cli_model_args a = { .backend = FD_BACKEND_AUTO };
     const char *tokens = NULL;
-    int json = 0, prefill = 0, r;
+    int json = 0, prefill = 0, persistent = 0, r;
     for (int i = 1; i < argc; i++) {
         if ((r = cli_model_arg("eval", &a, argc, argv, &i))) {
             if (r == 2) return 2;
@@ -102,6 +103,8 @@ int cmd_eval(int argc, char **argv)
             json = 1;
         } else if (!strcmp(argv[i], "--prefill")) {
             prefill = 1;
+        } else if (!strcmp(argv[i], "--persistent") || !strcmp(argv[i], "--no-persistent")) {
+            persistent = argv[i][2] == 'p';
         } else {
             return cli_unknown("eval", argv[i]);
         }
@@ -130,6 +133,7 @@ int cmd_eval(int argc, char **argv)
     int host_oom = !logits || !vals || !tops;
     fd_status st = host_oom ? FD_ERR_NOMEM : fd_state_create(m.fd, m.weights, a.ctx, &s);
     if (host_oom) fprintf(stderr, "foundry eval: out of memory for %zu positions' logits\n", slice);
+    if (st == FD_OK) fd_state_use_persistent(s, persistent);
     for (size_t i = 0; st == FD_OK && i < n; i += slice) {
         size_t t = n - i < slice ? n - i : slice;
         st = prefill ? fd_state_prefill(s, ids + i, t, NULL, logits) : fd_state_step(s, ids[i], logits);

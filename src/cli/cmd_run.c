@@ -41,7 +41,8 @@ static int generate(const char *cmd, run_args *a, cli_model *m)
     fd_chat *chat = NULL;
     fd_error err = { 0 };
     fd_status st = fd_session_create(m->fd, m->model, m->weights,
-                                     &(fd_session_options){ .ctx = a->m.ctx, .no_graph = a->no_graph }, &s);
+                                     &(fd_session_options){ .ctx = a->m.ctx, .no_graph = a->no_graph,
+                                                            .persistent = a->persistent }, &s);
     fd_gen_stats ps = { 0 }, gs = { 0 };
     fd_gen_options g = { .max_tokens = a->n, .sampler = &a->samp, .stop = a->stop, .ignore_eos = a->ignore_eos };
     if (st == FD_OK && a->chat) st = fd_chat_create(s, cli_model_template_path(&a->m), a->system, &chat, &err);

@@ -50,6 +50,8 @@ static const char *rest_help(void)
            "  --stop STR              stop when the text contains STR (repeatable, up to 16)\n"
            "  --ignore-eos            do not stop at the model's end-of-generation tokens\n"
            "  --no-graph              launch every step's kernels instead of replaying a captured decode graph\n"
+           "  --persistent            greedy steps as one persistent kernel (GPU; experimental, off by default;\n"
+           "                          the per-kernel step runs where it cannot, the log says why); --no-persistent\n"
            "  --profile               print the costliest kernels and scopes at the end (with a decode graph its\n"
            "                          replays are timed whole; with --no-graph every kernel is)\n"
            "  --trace FILE            write a Chrome trace (ui.perfetto.dev) at the end; implies --profile\n";
@@ -60,6 +62,8 @@ static int flag(const char *o, run_args *a)
     if (!strcmp(o, "--chat")) a->chat = 1;
     else if (!strcmp(o, "--ignore-eos")) a->ignore_eos = 1;
     else if (!strcmp(o, "--no-graph")) a->no_graph = 1;
+    else if (!strcmp(o, "--persistent")) a->persistent = 1;
+    else if (!strcmp(o, "--no-persistent")) a->persistent = 0;
     else if (!strcmp(o, "--profile")) a->profile = 1;
     else return 0;
     return 1;

@@ -54,6 +54,7 @@ fd_status fd_session_create(fd_foundry *fd, const fd_model *m, const fd_weights 
         return st;
     }
     fd_state_use_graph(s->st, !(o && o->no_graph));
+    fd_state_use_persistent(s->st, o && o->persistent);
     if ((st = fd_state_warm(s->st)) != FD_OK) {   /* the kernels load now, not inside the first prompt */
         fd_session_destroy(s);
         return st;

@@ -68,6 +68,7 @@ typedef struct fd_icounter {
 typedef struct fd_instr {
     uint32_t member;            /* the kernel body: index into fd_ilist.member_names */
     uint32_t layer;             /* FD_INONE outside the layers */
+    uint32_t step;              /* the layer plan's step it lowers, FD_INONE outside the layers */
     uint32_t row0, row1;        /* the rows (units) of its product it computes */
     uint32_t block;             /* the block whose list runs it (fd_ilist_place) */
     uint32_t rng0, n_rng;       /* its reads and writes: rng[rng0 .. rng0 + n_rng) */

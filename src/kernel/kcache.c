@@ -8,7 +8,8 @@
  * the source and asks the backend to compile it (the backend keeps its own
  * in-memory and on-disk caches of binaries, keyed by the source text). The
  * table is an open-addressing hash that only grows; entries live until the
- * foundry is destroyed. */
+ * foundry is destroyed. fd_kernel_resident asks the backend how many blocks
+ * of a compiled variant stay resident (a cooperative launch's size). */
 #include <string.h>
 #include "kernel/codegen.h"
 #include "base/mem.h"
@@ -127,5 +128,20 @@ fd_status fd_kcache_get(fd_foundry *fd, const fd_kernel *k, const fd_dtype *dtyp
     e->fn = f;
     c->n++;
     *fn = &e->fn;
+    return FD_OK;
+}
+
+fd_status fd_kernel_resident(fd_foundry *fd, const fd_kernel *k, const fd_dtype *dtypes, unsigned threads,
+                             unsigned shared, unsigned *blocks)
+{
+    *blocks = 0;
+    if (!fd->be->compile || !fd->be->resident)
+        return fd_fail(fd, FD_ERR_UNSUPPORTED, "%s: the %s backend cannot say how many blocks stay resident", k->name,
+                       fd->be->name);
+    const fd_devfn *fn;
+    FD_TRY(fd_kcache_get(fd, k, dtypes, &fn));
+    int per = 0;
+    FD_TRY(fd->be->resident(fd->be, fn, threads, shared, &per, &fd->err));
+    *blocks = per > 0 ? (unsigned)per * (fd->be->sms ? fd->be->sms : 1) : 0;
     return FD_OK;
 }

@@ -154,10 +154,14 @@ __device__ __forceinline__ float block_sum(float v, float *scratch) {
   v = warp_sum(v); __syncthreads(); if (lane == 0) scratch[w] = v; __syncthreads();
   v = lane < nw ? scratch[lane] : 0.0f; return warp_sum(v); }
 /* The entry point: `FD_KERNEL(fd_args a) { ... }`. A family's main stage
- * may redefine it (launch bounds with a minimum of blocks). With
+ * may redefine it (launch bounds with a minimum of blocks), except under
+ * FD_MEMBERS (FD_KERNEL_COOPERATIVE: the bodies are members of a
+ * persistent kernel, which calls their device functions). With
  * FD_PDL_AUTO (the kernel's FD_KERNEL_PDL_AUTO flag) the entry point waits
  * for its predecessor and releases its successor, then runs the body. */
-#if FD_PDL_AUTO
+#if defined(FD_MEMBERS)   /* a persistent kernel's member: the body's entry point is an unused function */
+#define FD_KERNEL __device__ __forceinline__ void fd_entry_unused
+#elif FD_PDL_AUTO
 #define FD_KERNEL(params) __device__ __forceinline__ void fd_body(params);                      \
   extern "C" __global__ void __launch_bounds__(FD_MAX_BLOCK) FD_NAME(params) {                 \
     fd_pdl_wait(); fd_pdl_launch(); fd_body(a); }                                             \

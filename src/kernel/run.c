@@ -28,69 +28,6 @@
 #define COLD
 #endif
 
-static fd_tensor *tensor_at(const void *args, const fd_arg_desc *a)
-{
-    fd_tensor *t;
-    memcpy(&t, (const char *)args + a->offset, sizeof t);
-    return t;
-}
-
-static int overlaps(const fd_tensor *a, const fd_tensor *b)
-{
-    return a->root == b->root && a->offset < b->offset + b->bytes && b->offset < a->offset + a->bytes;
-}
-
-static fd_status validate(fd_foundry *fd, const fd_kernel *k, const fd_arg_table *t, const void *args,
-                          fd_dtype *dtypes)
-{
-    size_t nt = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        const fd_arg_desc *a = &t->args[i];
-        if (a->type != FD_PT_TENSOR) continue;
-        fd_tensor *x = tensor_at(args, a);
-        if (!x) return fd_fail(fd, FD_ERR_INVALID, "%s: argument '%s' is NULL", k->name, a->name);
-        if (x->fd != fd)
-            return fd_fail(fd, FD_ERR_INVALID, "%s: argument '%s' belongs to another foundry", k->name, a->name);
-        if (fd_tensor_check(x) != FD_OK) {
-            fd_error_clear(&fd->err);
-            return fd_fail(fd, FD_ERR_STATE, "%s: argument '%s' is a pooled tensor used after fd_pool_reset",
-                           k->name, a->name);
-        }
-        if (!(a->dtypes & (1u << x->dtype)))
-            return fd_fail(fd, FD_ERR_INVALID, "%s: argument '%s' has dtype %s, which this kernel does not take",
-                           k->name, a->name, fd_dtype_name(x->dtype));
-        if (a->role == FD_ARG_OUT && x->readonly)
-            return fd_fail(fd, FD_ERR_STATE, "%s: output '%s' is read-only", k->name, a->name);
-        dtypes[nt++] = x->dtype;
-    }
-    /* outputs must not alias inputs (or each other) unless the kernel says so */
-    for (size_t i = 0; i < t->n; i++) {
-        if (t->args[i].role != FD_ARG_OUT) continue;
-        fd_tensor *o = tensor_at(args, &t->args[i]);
-        for (size_t j = 0; j < t->n; j++) {
-            if (j == i || t->args[j].type != FD_PT_TENSOR) continue;
-            if ((k->flags & FD_KERNEL_INPLACE) && t->args[j].role == FD_ARG_IN) continue;
-            if (overlaps(o, tensor_at(args, &t->args[j])))
-                return fd_fail(fd, FD_ERR_INVALID, "%s: output '%s' overlaps argument '%s'",
-                               k->name, t->args[i].name, t->args[j].name);
-        }
-    }
-    for (size_t i = 0; i < t->nwhole; i++) {    /* a subset of its struct: the other tensors stay NULL */
-        if (t->whole[i].type != FD_PT_TENSOR || !tensor_at(args, &t->whole[i])) continue;
-        size_t j = 0;
-        while (j < t->n && t->args[j].offset != t->whole[i].offset) j++;
-        if (j == t->n)
-            return fd_fail(fd, FD_ERR_INVALID, "%s: argument '%s' is not used by this kernel; leave it NULL",
-                           k->name, t->whole[i].name);
-    }
-    if (k->check) {
-        fd_error e = { 0 };
-        fd_status st = k->check(args, &e);
-        if (st != FD_OK) return fd_fail(fd, st, "%s: %s", k->name, e.msg);
-    }
-    return FD_OK;
-}
-
 static fd_status launch_device(fd_foundry *fd, const fd_kernel *k, const fd_arg_table *t, const void *args,
                                const fd_dtype *dtypes)
 {
@@ -107,17 +44,9 @@ static fd_status launch_device(fd_foundry *fd, const fd_kernel *k, const fd_arg_
                        k->max_block ? k->max_block : 256);
     if (!d.grid[0] || !d.grid[1] || !d.grid[2]) return FD_OK;   /* nothing to do */
     _Alignas(64) unsigned char params[1024];
-    size_t size = t->size;
-    if (t->size > sizeof params) return fd_fail(fd, FD_ERR_UNSUPPORTED, "%s: argument struct too large", k->name);
     memset(params, 0, sizeof params);
-    memcpy(params, args, t->size);
-    for (size_t i = 0; i < t->nwhole; i++)      /* fields outside the subset: NULL on the device too */
-        if (t->whole[i].type == FD_PT_TENSOR) memset(params + t->whole[i].offset, 0, sizeof(fd_devptr));
-    for (size_t i = 0; i < t->n; i++)
-        if (t->args[i].type == FD_PT_TENSOR) {
-            fd_devptr p = fd_tensor_devptr(tensor_at(args, &t->args[i]));
-            memcpy(params + t->args[i].offset, &p, sizeof p);
-        }
+    FD_TRY(fd_kernel_pack(fd, k, t, args, params, sizeof params));
+    size_t size = t->size;
     if (k->tail) {   /* device-only parameters after the struct, 64-byte aligned as the device's is */
         size_t off = (t->size + 63) & ~(size_t)63, n = 0;
         if (off >= sizeof params) return fd_fail(fd, FD_ERR_UNSUPPORTED, "%s: argument struct too large", k->name);
@@ -129,9 +58,10 @@ static fd_status launch_device(fd_foundry *fd, const fd_kernel *k, const fd_arg_
     memcpy(l.block, d.block, sizeof l.block);
     l.shared_bytes = d.shared_bytes;
     l.pdl = (k->flags & (FD_KERNEL_PDL | FD_KERNEL_PDL_AUTO)) && d.pdl;
+    l.cooperative = (k->flags & FD_KERNEL_COOPERATIVE) != 0;
     /* what the kernel reads before its wait must be read-only: a kernel still running may write it otherwise */
     for (size_t i = 0; l.pdl && i < t->n; i++)
-        if (t->args[i].type == FD_PT_TENSOR && (t->args[i].dtypes & FD_EARLY) && !tensor_at(args, &t->args[i])->readonly)
+        if (t->args[i].type == FD_PT_TENSOR && (t->args[i].dtypes & FD_EARLY) && !fd_kernel_arg_tensor(args, &t->args[i])->readonly)
             l.pdl = 0;
     return fd->be->launch(fd->be, fn, &l, params, size, &fd->err);
 }
@@ -171,15 +101,15 @@ fd_status fd_run(fd_foundry *fd, const fd_kernel *k, const void *args)
     fd_arg_table t = k->args(k);
     fd_dtype dtypes[MAX_ARGS];
     if (t.n > MAX_ARGS) return fd_fail(fd, FD_ERR_UNSUPPORTED, "%s: more than %d arguments", k->name, MAX_ARGS);
-    FD_TRY(validate(fd, k, &t, args, dtypes));
+    FD_TRY(fd_kernel_validate(fd, k, &t, args, dtypes));
     for (size_t i = 0; i < t.n; i++)
-        if (t.args[i].type == FD_PT_TENSOR) FD_TRY(fd_tensor_flush(tensor_at(args, &t.args[i])));
+        if (t.args[i].type == FD_PT_TENSOR) FD_TRY(fd_tensor_flush(fd_kernel_arg_tensor(args, &t.args[i])));
 #ifndef FD_NO_PROFILE_HOOK
     if (fd->prof) FD_TRY(execute_profiled(fd, k, &t, args, dtypes));
     else
 #endif
         FD_TRY(execute(fd, k, &t, args, dtypes));
     for (size_t i = 0; i < t.n; i++)
-        if (t.args[i].role == FD_ARG_OUT) fd_tensor_mark_device_written(tensor_at(args, &t.args[i]));
+        if (t.args[i].role == FD_ARG_OUT) fd_tensor_mark_device_written(fd_kernel_arg_tensor(args, &t.args[i]));
     return FD_OK;
 }

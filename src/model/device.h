@@ -95,11 +95,42 @@ struct fd_state {
     fd_tensor *counts;              /* (fd_sample_scratch_ints(V)) i32, the sampler's scratch */
     int32_t hist_top;               /* the token at hist[pos_host] as decode left it, or -1: not known */
     int use_graph;
+    int persistent;                 /* greedy steps through the persistent kernel (opt-in: fd_state_use_persistent) */
+    struct fd_persist *persist;     /* made at the first greedy step that wants it; NULL until then or when refused */
+    int persist_off;                /* refused (the notice said why): the per-kernel step runs from then on */
+    int persist_ran;                /* a persistent step ran since its error word was last read */
+    int persist_note;               /* the notice that a sampled step runs per kernel was given */
     fd_graph *graph;                /* the captured step that chooses its successor */
     int graph_stale;                /* the chooser changed: capture again */
     int warm;                       /* the step ran once: every kernel compiled */
     double issue_s;                 /* host time of the last decode's launches */
 };
+
+/* A decode launch as data: a kernel and its arguments (forward.c makes
+ * them; fd_run runs them, and the persistent kernel's members read them:
+ * model/persist.c). */
+typedef union fd_dec_args {
+    fd_gemv_args gemv;
+    fd_qkv_args qkv;
+    fd_qkv_rows_norm_args rows;
+    fd_attn_decode_args attn;
+    fd_embed_args embed;
+    fd_argmax_args argmax;
+    fd_step_advance_args advance;
+} fd_dec_args;
+typedef struct fd_dec_call {
+    const fd_kernel *k;
+    fd_dec_args a;
+} fd_dec_call;
+/* forward.c: plan step st of layer l as the decode step's launches into
+ * c[0..2): their number (1 or 2), 0 for an op with no decode lowering. */
+int fd_decode_calls(fd_state *s, uint32_t l, const fd_plan_step *st, fd_dec_call *c);
+/* forward.c: the step's launches outside the layers: embed, the head
+ * (RMSNorm + logits), the argmax (its per-block pairs in part), advance. */
+void fd_decode_embed(fd_state *s, fd_dec_call *c);
+void fd_decode_head(fd_state *s, fd_dec_call *c);
+void fd_decode_argmax(fd_state *s, fd_tensor *part, fd_dec_call *c);
+void fd_decode_advance(fd_state *s, fd_dec_call *c);
 
 /* state.c: the attention splits for a cache of ctx positions. */
 uint32_t fd_state_splits(const fd_weights *w, uint32_t ctx);

@@ -20,6 +20,7 @@
 #include "core/internal.h"
 #include "foundry/profile.h"
 #include "model/device.h"
+#include "model/persist.h"
 
 #define FD_PREFILL_CHUNK 512   /* tokens per prefill pass (fewer where the pool is smaller) */
 
@@ -40,47 +41,67 @@ static fd_tensor *dec_act(fd_state *s, fd_act_name n)
  * position and the token from device memory (a captured graph replays it).
  * The QKV step is one kernel (QKV family: bias, RoPE, cache write) unless it
  * normalizes q and k per head, which needs a whole head: then a GEMV of the
- * q/k/v rows and FD_QKV_ROWS_NORM with T = 1. */
-static fd_status lower_decode(fd_state *s, uint32_t l, const fd_plan_step *st)
+ * q/k/v rows and FD_QKV_ROWS_NORM with T = 1. The launches as data: the
+ * persistent kernel's members take the same (model/persist.c). */
+int fd_decode_calls(fd_state *s, uint32_t l, const fd_plan_step *st, fd_dec_call *c)
 {
     const fd_weights *w = s->w;
     const fd_model_hparams *hp = &w->hp;
     const fd_layer_w *L = &w->layer[l];
-    fd_foundry *fd = s->fd;
     uint32_t D = hp->hidden, hd = hp->head_dim, H = hp->n_heads, KV = hp->n_kv_heads;
     uint32_t pairs = (H + KV) * hd / 2, cols = act_width(hp, st->in), rows = act_width(hp, st->out);
     float eps = (float)hp->rms_eps;
     fd_tensor *in = dec_act(s, st->in), *out = dec_act(s, st->out), *norm = st->norm < FD_ROLE_COUNT ? L->t[st->norm] : NULL;
+    memset(c, 0, 2 * sizeof *c);
     switch (st->op) {
     case FD_OP_QKV:
-        if (fd_qkv_kind(st) == FD_KK_QKV_ROPE)
-            return fd_run(fd, fd_weights_kernel(w, FD_KK_QKV_ROPE, L->qkv, 0), &(fd_qkv_args){
+        if (fd_qkv_kind(st) == FD_KK_QKV_ROPE) {
+            c[0].k = fd_weights_kernel(w, FD_KK_QKV_ROPE, L->qkv, 0);
+            c[0].a.qkv = (fd_qkv_args){
                 .x = in, .norm_w = norm, .w0 = L->w[0], .w1 = L->w[1], .w2 = L->w[2], .b0 = L->b[0], .b1 = L->b[1],
                 .b2 = L->b[2], .pos = s->pos, .pages = s->pages, .inv_freq = L->inv_freq, .q = out, .kc = s->kc[l],
                 .vc = s->vc[l],
                 .flag = s->flag, .cols = D, .rows0 = pairs, .rows1 = pairs, .rows2 = KV * hd, .eps = eps, .heads = H,
-                .kv_heads = KV, .head_dim = hd, .ctx = s->ctx });
-        FD_TRY(fd_run(fd, fd_weights_kernel(w, FD_KK_NORM_STORE, L->qkv, 0), &(fd_gemv_args){
-            .x = in, .norm_w = norm, .eps = eps, .w0 = L->qkv, .y0 = s->y, .cols = D, .rows0 = 2 * pairs + KV * hd }));
-        return fd_run(fd, &FD_QKV_ROWS_NORM, &(fd_qkv_rows_norm_args){
+                .kv_heads = KV, .head_dim = hd, .ctx = s->ctx };
+            return 1;
+        }
+        c[0].k = fd_weights_kernel(w, FD_KK_NORM_STORE, L->qkv, 0);
+        c[0].a.gemv = (fd_gemv_args){ .x = in, .norm_w = norm, .eps = eps, .w0 = L->qkv, .y0 = s->y, .cols = D,
+                                      .rows0 = 2 * pairs + KV * hd };
+        c[1].k = &FD_QKV_ROWS_NORM;
+        c[1].a.rows = (fd_qkv_rows_norm_args){
             .y = s->y, .pos = s->pos, .pages = s->pages, .inv_freq = L->inv_freq, .q_norm = L->t[FD_ROLE_Q_NORM],
             .k_norm = L->t[FD_ROLE_K_NORM], .q = out, .kc = s->kc[l], .vc = s->vc[l], .flag = s->flag, .tokens = 1,
-            .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx, .eps = eps });
+            .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx, .eps = eps };
+        return 2;
     case FD_OP_ATTEND:   /* the decode attention's one call */
-        return fd_run(fd, &FD_ATTN_DECODE, &(fd_attn_decode_args){
+        c[0].k = &FD_ATTN_DECODE;
+        c[0].a.attn = (fd_attn_decode_args){
             .q = in, .kc = s->kc[l], .vc = s->vc[l], .pos = s->pos, .pages = s->pages, .y = out, .part = s->part,
             .count = s->count,
             .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx, .splits = s->splits,
-            .scale = 1.0f / sqrtf((float)hd) });
+            .scale = 1.0f / sqrtf((float)hd) };
+        return 1;
     case FD_OP_PROJ_RES:
-        return fd_run(fd, fd_weights_kernel(w, FD_KK_PROJ_RES, L->t[st->w[0]], 0), &(fd_gemv_args){
-            .x = in, .w0 = L->t[st->w[0]], .r0 = out, .y0 = out, .cols = cols, .rows0 = rows });
+        c[0].k = fd_weights_kernel(w, FD_KK_PROJ_RES, L->t[st->w[0]], 0);
+        c[0].a.gemv = (fd_gemv_args){ .x = in, .w0 = L->t[st->w[0]], .r0 = out, .y0 = out, .cols = cols, .rows0 = rows };
+        return 1;
     case FD_OP_GLU:
-        return fd_run(fd, fd_weights_kernel(w, FD_KK_GLU, L->t[st->w[0]], 0), &(fd_gemv_args){
-            .x = in, .norm_w = norm, .eps = eps, .w0 = L->t[st->w[0]], .w1 = L->t[st->w[1]], .y0 = out, .cols = cols,
-            .rows0 = rows, .rows1 = rows });
+        c[0].k = fd_weights_kernel(w, FD_KK_GLU, L->t[st->w[0]], 0);
+        c[0].a.gemv = (fd_gemv_args){ .x = in, .norm_w = norm, .eps = eps, .w0 = L->t[st->w[0]], .w1 = L->t[st->w[1]],
+                                      .y0 = out, .cols = cols, .rows0 = rows, .rows1 = rows };
+        return 1;
     }
-    return fd_fail(fd, FD_ERR_INVALID, "layer plan: step op %d has no decode lowering", (int)st->op);
+    return 0;
+}
+
+static fd_status lower_decode(fd_state *s, uint32_t l, const fd_plan_step *st)
+{
+    fd_dec_call c[2];
+    int n = fd_decode_calls(s, l, st, c);
+    if (!n) return fd_fail(s->fd, FD_ERR_INVALID, "layer plan: step op %d has no decode lowering", (int)st->op);
+    for (int i = 0; i < n; i++) FD_TRY(fd_run(s->fd, c[i].k, &c[i].a));
+    return FD_OK;
 }
 
 static fd_status layer_kernels(fd_state *s, uint32_t l)
@@ -110,6 +131,47 @@ static fd_status run_layer(fd_state *s, uint32_t l)
     return scope_close(s->fd, layer_kernels(s, l));
 }
 
+void fd_decode_embed(fd_state *s, fd_dec_call *c)
+{
+    const fd_model_hparams *hp = &s->w->hp;
+    memset(c, 0, sizeof *c);
+    c->k = &FD_EMBED;
+    c->a.embed = (fd_embed_args){ .ids = s->ids, .table = s->w->embd, .y = s->h, .flag = s->flag, .tokens = 1,
+                                  .dim = hp->hidden, .vocab = hp->vocab };
+}
+
+void fd_decode_head(fd_state *s, fd_dec_call *c)
+{
+    const fd_weights *w = s->w;
+    memset(c, 0, sizeof *c);
+    c->k = fd_weights_kernel(w, FD_KK_NORM_STORE, w->head, 0);
+    c->a.gemv = (fd_gemv_args){ .x = s->h, .norm_w = w->out_norm, .eps = (float)w->hp.rms_eps, .w0 = w->head,
+                                .y0 = s->logits, .cols = w->hp.hidden, .rows0 = w->hp.vocab };
+}
+
+void fd_decode_argmax(fd_state *s, fd_tensor *part, fd_dec_call *c)
+{
+    memset(c, 0, sizeof *c);
+    c->k = &FD_ARGMAX;
+    c->a.argmax = (fd_argmax_args){ .x = s->logits, .y = s->ids, .part = part, .count = s->amax_count,
+                                    .n = s->w->hp.vocab, .valid = s->w->vocab_valid };
+}
+
+void fd_decode_advance(fd_state *s, fd_dec_call *c)
+{
+    memset(c, 0, sizeof *c);
+    c->k = &FD_STEP_ADVANCE;
+    c->a.advance = (fd_step_advance_args){ .ids = s->ids, .hist = s->hist, .pos = s->pos, .cap = s->ctx + 1 };
+}
+
+/* Runs one of the calls above. */
+static fd_status run_call(fd_state *s, void (*make)(fd_state *, fd_dec_call *))
+{
+    fd_dec_call c;
+    make(s, &c);
+    return fd_run(s->fd, c.k, &c.a);
+}
+
 /* The next token into ids: the argmax of the logits, or the sampler's draw. */
 static fd_status choose(fd_state *s)
 {
@@ -120,27 +182,89 @@ static fd_status choose(fd_state *s)
         fd_sample_set(&a, &s->sampler);
         return fd_run(s->fd, &FD_SAMPLE, &a);
     }
-    return fd_run(s->fd, &FD_ARGMAX, &(fd_argmax_args){ .x = s->logits, .y = s->ids, .part = s->amax_part,
-                                                       .count = s->amax_count, .n = w->hp.vocab,
-                                                       .valid = w->vocab_valid });
+    fd_dec_call c;
+    fd_decode_argmax(s, s->amax_part, &c);
+    return fd_run(s->fd, c.k, &c.a);
 }
 
 /* One step's kernels; `head`: the logits; `argmax`: choose the next token into ids. */
 static fd_status run_step(fd_state *s, int head, int argmax)
 {
-    const fd_weights *w = s->w;
-    const fd_model_hparams *hp = &w->hp;
-    fd_foundry *fd = s->fd;
-    FD_TRY(fd_run(fd, &FD_EMBED, &(fd_embed_args){ .ids = s->ids, .table = w->embd, .y = s->h, .flag = s->flag,
-                                                  .tokens = 1, .dim = hp->hidden, .vocab = hp->vocab }));
-    for (uint32_t l = 0; l < hp->n_layers; l++) FD_TRY(run_layer(s, l));
-    if (head || argmax)
-        FD_TRY(fd_run(fd, fd_weights_kernel(w, FD_KK_NORM_STORE, w->head, 0), &(fd_gemv_args){
-            .x = s->h, .norm_w = w->out_norm, .eps = (float)hp->rms_eps, .w0 = w->head, .y0 = s->logits,
-            .cols = hp->hidden, .rows0 = hp->vocab }));
+    FD_TRY(run_call(s, fd_decode_embed));
+    for (uint32_t l = 0; l < s->w->hp.n_layers; l++) FD_TRY(run_layer(s, l));
+    if (head || argmax) FD_TRY(run_call(s, fd_decode_head));
     if (argmax) FD_TRY(choose(s));
-    return fd_run(fd, &FD_STEP_ADVANCE, &(fd_step_advance_args){ .ids = s->ids, .hist = s->hist, .pos = s->pos,
-                                                                 .cap = s->ctx + 1 });
+    return run_call(s, fd_decode_advance);
+}
+
+/* Turns the persistent step off for s, saying why in the log. */
+static void persist_drop(fd_state *s, const char *why)
+{
+    fd_log(s->fd, FD_LOG_WARN, "persistent decode step off: %s; the per-kernel step runs", why);
+    fd_persist_destroy(s->persist);
+    s->persist = NULL;
+    s->persist_off = 1;
+}
+
+/* 1 when this greedy step runs as the persistent kernel (made the first time). */
+static int persist_ready(fd_state *s)
+{
+    if (!s->persistent || s->persist_off) return 0;
+    if (s->sampling) {
+        if (!s->persist_note)
+            fd_log(s->fd, FD_LOG_INFO, "persistent decode step: sampled steps run per kernel (the list ends in "
+                   "the argmax)");
+        s->persist_note = 1;
+        return 0;
+    }
+    if (s->persist) return 1;
+    fd_error err = { 0 };
+    if (fd_persist_create(s, &s->persist, &err) != FD_OK) {
+        persist_drop(s, err.msg);
+        return 0;
+    }
+    uint32_t blocks, threads, smem;
+    const char *name = fd_persist_describe(s->persist, &blocks, &threads, &smem);
+    fd_log(s->fd, FD_LOG_INFO, "persistent decode step: %s, %u blocks of %u threads, %u shared bytes", name, blocks,
+           threads, smem);
+    return 1;
+}
+
+/* One greedy step's launches: the persistent kernel, or the per-kernel step (head and argmax as asked). */
+static fd_status step_launches(fd_state *s, int head, int argmax)
+{
+    if (persist_ready(s)) {
+        fd_status st = fd_persist_launch(s->persist);
+        if (st == FD_OK) s->persist_ran = 1;
+        if (st != FD_ERR_UNAVAILABLE) return st;
+        persist_drop(s, fd_foundry_error(s->fd));   /* the cooperative launch: not every block resident */
+    }
+    return run_step(s, head, argmax);
+}
+
+/* The persistent steps' watchdog: its error (the per-kernel step from then on), after the steps ran. */
+static fd_status persist_checked(fd_state *s)
+{
+    if (!s->persist_ran || !s->persist) return FD_OK;
+    s->persist_ran = 0;
+    fd_status st = fd_persist_check(s->persist);
+    if (st != FD_OK) {
+        char why[sizeof ((fd_error *)0)->msg];
+        snprintf(why, sizeof why, "%s", fd_foundry_error(s->fd));
+        persist_drop(s, why);
+        s->graph_stale = s->graph != NULL;
+        (void)fd_fail(s->fd, st, "%s", why);
+    }
+    return st;
+}
+
+void fd_state_use_persistent(fd_state *s, int on)
+{
+    if (!!on == s->persistent) return;
+    s->persistent = !!on;
+    s->persist_off = 0;
+    s->graph_stale = s->graph != NULL;
+    s->warm = 0;   /* the first step runs eagerly (and makes the kernel) before a capture */
 }
 
 /* FD_ERR_RANGE when the kernels raised the flag (a position past the cache,
@@ -189,10 +313,11 @@ fd_status fd_state_step(fd_state *s, int32_t id, float *logits)
     FD_TRY(room(s, 1));
     FD_TRY(set_token(s, id));
     FD_TRY(hist_put(s, s->pos_host, &id, 1));
-    FD_TRY(run_step(s, logits != NULL, 0));
+    FD_TRY(step_launches(s, logits != NULL, 0));
     s->pos_host++;
-    s->hist_top = -1;   /* the step chose nothing: hist[pos_host] holds no choice */
+    s->hist_top = -1;   /* the step chose nothing here: hist[pos_host] holds no choice the host knows */
     if (logits) FD_TRY(fd_tensor_read(s->logits, logits, (size_t)s->w->hp.vocab * sizeof *logits));
+    FD_TRY(persist_checked(s));
     return check_flag(s);
 }
 
@@ -353,7 +478,7 @@ static fd_status choose_step(fd_state *s)
             s->graph = NULL;
             s->graph_stale = 0;
         }
-        FD_TRY(run_step(s, 1, 1));
+        FD_TRY(step_launches(s, 1, 1));
         s->warm = 1;
         return FD_OK;
     }
@@ -361,7 +486,7 @@ static fd_status choose_step(fd_state *s)
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) FD_TRY(fd_tensor_flush(t[i]));
     if (!s->graph) {
         FD_TRY(fd_graph_begin(s->fd));
-        fd_status st = run_step(s, 1, 1);
+        fd_status st = step_launches(s, 1, 1);
         fd_graph *g = NULL;
         fd_status st2 = fd_graph_end(s->fd, &g);
         FD_TRY(st);
@@ -387,6 +512,7 @@ fd_status fd_state_decode(fd_state *s, int32_t last, size_t n, int32_t *out)
     s->issue_s = fd_now_seconds() - t0;
     s->pos_host += (uint32_t)n;
     /* the step at position p chose hist[p + 1]: read those n alone */
+    FD_TRY(persist_checked(s));
     FD_TRY(fd_tensor_read_range(s->hist, ((size_t)p0 + 1) * sizeof *out, out, n * sizeof *out));
     s->hist_top = out[n - 1];
     return check_flag(s);

@@ -47,7 +47,7 @@ typedef struct lower {
     uint32_t n_used;
     uint32_t blocks, splits, ctx;
     double bpe;                   /* weight bytes per element */
-    uint32_t layer;
+    uint32_t layer, step;         /* the layer and plan step being lowered (FD_INONE outside the layers) */
     uint32_t cur[FD_ACT_COUNT];   /* each activation's current version (buffer), or FD_INONE */
     uint32_t ready[FD_ACT_COUNT]; /* the counter all its writers signal, or FD_INONE (written per group) */
     uint32_t nver[FD_ACT_COUNT];
@@ -86,7 +86,8 @@ static uint32_t pick(lower *lw, uint64_t bytes)
 static fd_status push_on(lower *lw, uint32_t block, fd_imember m, uint32_t r0, uint32_t r1, uint64_t wbytes,
                          uint32_t smem_x, uint32_t signal)
 {
-    fd_instr in = { .member = m, .layer = lw->layer, .row0 = r0, .row1 = r1, .signal = signal, .wbytes = wbytes,
+    fd_instr in = { .member = m, .layer = lw->layer, .step = lw->step, .row0 = r0, .row1 = r1, .signal = signal,
+                    .wbytes = wbytes,
                     .smem = smem_x + (uint32_t)(wbytes < RING ? wbytes : RING) };
     if (block == FD_INONE) in.block = pick(lw, wbytes);
     else in.block = block, lw->load[block] += wbytes + OVERHEAD;
@@ -317,16 +318,19 @@ static fd_status lower_all(lower *lw, const fd_arch *a)
     FD_TRY(fd_ilist_buffer(l, "ids", 1, FD_IBUF_CARRIED, &lw->ids));
     FD_TRY(fd_ilist_buffer(l, "pos", 1, FD_IBUF_CARRIED, &lw->pos));
     FD_TRY(fd_ilist_buffer(l, "hist", 1, FD_IBUF_CARRIED, &lw->hist));   /* the history entry at pos + 1 */
-    lw->layer = FD_INONE;
+    lw->layer = lw->step = FD_INONE;
     FD_TRY(new_version(lw, FD_ACT_H, 0));
     uint32_t ep = hp->hidden / 256;
     FD_TRY(split(lw, 1, hp->hidden, ep < 1 ? 1 : ep, emit_embed, NULL));
     for (uint32_t L = 0; L < hp->n_layers; L++) {
         lw->layer = L;
         lw->qkv_ctr = FD_INONE;
-        for (size_t i = 0; i < a->n_steps; i++) FD_TRY(lower_step(lw, &a->plan[i]));
+        for (size_t i = 0; i < a->n_steps; i++) {
+            lw->step = (uint32_t)i;
+            FD_TRY(lower_step(lw, &a->plan[i]));
+        }
     }
-    lw->layer = FD_INONE;
+    lw->layer = lw->step = FD_INONE;
     /* the head's ranges; each block's argmax over the range it just wrote needs no wait (program order), the
      * pick waits for every range's maximum */
     FD_TRY(fd_ilist_buffer(l, "logits", hp->vocab, 0, &logits));

@@ -13,6 +13,7 @@
 #include "base/mem.h"
 #include "core/internal.h"
 #include "model/device.h"
+#include "model/persist.h"
 
 /* FOUNDRY_ATTN_SPLITS (its first number, 1..256) overrides the choice: the GPU scripts time the candidates
  * with it (bench/bench_attention.c reads the same list). */
@@ -28,6 +29,7 @@ void fd_state_destroy(fd_state *s)
 {
     if (!s) return;
     fd_graph_free(s->fd, s->graph);
+    fd_persist_destroy(s->persist);
     fd_tensor *t[] = { s->kv, s->pages, s->pos, s->ids, s->hist, s->flag, s->h, s->q, s->att, s->act, s->logits,
                        s->part, s->count, s->amax_part, s->amax_count, s->counts, s->y };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) (void)fd_tensor_free(t[i]);

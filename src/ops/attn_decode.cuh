@@ -70,7 +70,7 @@
 #define AD_COUNT 17        /* tickets a block row: the sets' merge, then one a set (attention.c COUNT) */
 #define AD_NEG_INF __int_as_float(0xff800000u)
 #define AD_MIN_BLOCKS 3    /* blocks a multiprocessor: the registers stay <= 168 (fd_attn_decode_splits plans 3) */
-#if !FD_PDL_AUTO
+#if !FD_PDL_AUTO && !defined(FD_MEMBERS)
 #undef FD_KERNEL
 #define FD_KERNEL extern "C" __global__ void __launch_bounds__(FD_MAX_BLOCK, AD_MIN_BLOCKS) FD_NAME
 #endif
@@ -170,9 +170,9 @@ __device__ __forceinline__ void ad_merge(const fd_args &a, ad_smem &sm, u32 h0, 
 /* The block's work for head_dim HDC (0: a.head_dim, read at run time):
  * split s of query heads h0 .. h0 + ng - 1 (of kv head j). */
 template <int HDC>
-__device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u32 per, u32 A, u32 h0, u32 ng) {
+__device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u32 per, u32 A, u32 h0, u32 ng, u32 s) {
   const u32 hd = HDC ? (u32)HDC : a.head_dim, G = a.heads / a.kv_heads;
-  const u32 s = blockIdx.y, j = h0 / G;
+  const u32 j = h0 / G;
   const u32 tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   u32 LD = 1;                                         /* lanes across a v row: hd/8 rounded up to a power of two */
   while (LD * 8 < hd) LD *= 2;
@@ -324,26 +324,31 @@ __device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u
   ad_merge(a, sm, h0, ng, 0, AD_SET, nset, hd, true);
 }
 
-FD_KERNEL(fd_args a) {
-  __shared__ __align__(16) ad_smem sm;
-  fd_pdl_wait();
-  fd_pdl_launch();                                    /* the next kernel may start its weight-only prologue */
+/* Block (h, s) of the grid: split s of query head h's block row (a
+ * persistent kernel's member calls it for the blocks of its instruction). */
+__device__ __forceinline__ void ad_run(const fd_args &a, ad_smem &sm, u32 h, u32 s) {
   const long long pe = (long long)a.pos[0] + 1;
   const u32 n = pe <= 0 ? 0u : pe < (long long)a.ctx ? (u32)pe : a.ctx;
   u32 per = ((n + a.splits - 1) / a.splits + AD_MIN_CHUNK - 1) / AD_MIN_CHUNK * AD_MIN_CHUNK;
   if (per < AD_MIN_CHUNK) per = AD_MIN_CHUNK;          /* n = 0 */
   const u32 A = (n + per - 1) / per;
-  const u32 G = a.heads / a.kv_heads, h = blockIdx.x, gi = h % G;
+  const u32 G = a.heads / a.kv_heads, gi = h % G;
   const u32 gsz = n >= AD_GROUP_FROM ? min(G, (u32)AD_MAXG) : 1u;   /* heads a block serves */
   if (gi % gsz) return;                               /* a group leader's block serves this head */
   const u32 ng = min(gsz, G - gi);
   if (A == 0) {                                       /* nothing to attend (pos < 0): y = 0 */
-    if (blockIdx.y == 0)
+    if (s == 0)
       for (u32 i = threadIdx.x; i < ng * a.head_dim; i += blockDim.x) a.y[(u64)h * a.head_dim + i] = 0.0f;
     return;
   }
-  if (blockIdx.y >= A) return;
-  if (a.head_dim == 64) ad_block<64>(a, sm, n, per, A, h, ng);
-  else if (a.head_dim == 128) ad_block<128>(a, sm, n, per, A, h, ng);
-  else ad_block<0>(a, sm, n, per, A, h, ng);
+  if (s >= A) return;
+  if (a.head_dim == 64) ad_block<64>(a, sm, n, per, A, h, ng, s);
+  else if (a.head_dim == 128) ad_block<128>(a, sm, n, per, A, h, ng, s);
+  else ad_block<0>(a, sm, n, per, A, h, ng, s);
+}
+FD_KERNEL(fd_args a) {
+  __shared__ __align__(16) ad_smem sm;
+  fd_pdl_wait();
+  fd_pdl_launch();                                    /* the next kernel may start its weight-only prologue */
+  ad_run(a, sm, blockIdx.x, blockIdx.y);
 }

@@ -14,6 +14,13 @@ __device__ __forceinline__ u32 fd_ld_acquire(const u32 *p) {
   return v;
 }
 
+/* The GPU's nanosecond clock (a persistent kernel's watchdog). */
+__device__ __forceinline__ u64 fd_globaltimer() {
+  u64 t;
+  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+  return t;
+}
+
 __device__ __forceinline__ void fd_red_release_add(u32 *p, u32 v) {
   asm volatile("red.release.gpu.global.add.u32 [%0], %1;" ::"l"(p), "r"(v) : "memory");
 }

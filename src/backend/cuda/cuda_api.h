@@ -30,6 +30,7 @@ typedef struct CUgraphExec_st *CUgraphExec;
 #define CUDA_ERROR_NO_DEVICE         100
 #define CUDA_ERROR_INVALID_DEVICE    101
 #define CUDA_ERROR_NOT_READY         600
+#define CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE 720
 
 #define CU_STREAM_NON_BLOCKING       1u
 #define CU_EVENT_DEFAULT             0u
@@ -49,11 +50,12 @@ typedef struct CUgraphExec_st *CUgraphExec;
 
 /* cuLaunchKernelEx: a launch with attributes. Layouts as in cuda.h: an
  * attribute is a 4-byte id, 4 bytes of padding and a 64-byte value union. */
+#define CU_LAUNCH_ATTRIBUTE_COOPERATIVE 2
 #define CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION 6
 typedef struct CUlaunchAttribute {
     int id;
     char pad[4];
-    union { char bytes[64]; int programmatic_stream_serialization_allowed; } value;
+    union { char bytes[64]; int programmatic_stream_serialization_allowed; int cooperative; } value;
 } CUlaunchAttribute;
 typedef struct CUlaunchConfig {
     unsigned gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ, sharedMemBytes;
@@ -109,6 +111,8 @@ typedef struct _nvrtcProgram *nvrtcProgram;
     X(CUresult, LaunchKernel, "cuLaunchKernel",                                                \
       (CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,          \
        unsigned bz, unsigned shared, CUstream s, void **params, void **extra))                 \
+    X(CUresult, OccupancyMaxActiveBlocksPerMultiprocessor, "cuOccupancyMaxActiveBlocksPerMultiprocessor",       \
+      (int *n, CUfunction f, int threads, size_t shared))                                      \
     X(CUresult, EventCreate, "cuEventCreate", (CUevent *e, unsigned flags))                    \
     X(CUresult, EventRecord, "cuEventRecord", (CUevent e, CUstream s))                         \
     X(CUresult, EventSynchronize, "cuEventSynchronize", (CUevent e))                           \
@@ -155,7 +159,8 @@ typedef CUresult (*fd_cu_tmap_encode_fn)(void *map, int dtype, cuuint32_t rank, 
 
 /* The driver's entry points; `lib` is the dlopen handle. The optional ones
  * after the list are NULL where the driver lacks them (cuLaunchKernelEx:
- * CUDA 12.0 and later; without it there is no programmatic dependent launch;
+ * CUDA 12.0 and later; without it there is no programmatic dependent launch,
+ * and a cooperative launch goes through cuLaunchCooperativeKernel;
  * cuTensorMapEncodeTiled: 12.0 and later; without it no kernel that needs
  * tensor maps runs). */
 typedef struct fd_cu_api {
@@ -163,6 +168,8 @@ typedef struct fd_cu_api {
     FD_CU_FUNCS(FD_API_MEMBER_)
     CUresult (*LaunchKernelEx)(const CUlaunchConfig *cfg, CUfunction f, void **params, void **extra);
     fd_cu_tmap_encode_fn TensorMapEncodeTiled;
+    CUresult (*LaunchCooperativeKernel)(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
+                                        unsigned bz, unsigned shared, CUstream s, void **params);
 } fd_cu_api;
 
 /* NVRTC's entry points; `path` is the file that loaded, `major.minor` its version. */

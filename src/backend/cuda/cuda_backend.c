@@ -192,7 +192,26 @@ static fd_status cu_launch(fd_backend *b, const fd_devfn *fn, const fd_launch *l
     }
     void *args[1] = { (void *)(uintptr_t)params };   /* the driver only reads it */
     CUresult r;
-    if (l->pdl && c->base.pdl) {
+    if (l->cooperative) {
+        /* all blocks resident at once or no launch; a stream capture records it as a cooperative kernel node */
+        if (c->cu.LaunchKernelEx) {
+            CUlaunchAttribute at = { .id = CU_LAUNCH_ATTRIBUTE_COOPERATIVE };
+            at.value.cooperative = 1;
+            CUlaunchConfig cfg = { l->grid[0], l->grid[1], l->grid[2], l->block[0], l->block[1], l->block[2],
+                                   l->shared_bytes, c->stream, &at, 1 };
+            r = c->cu.LaunchKernelEx(&cfg, f, args, NULL);
+        } else if (c->cu.LaunchCooperativeKernel) {
+            r = c->cu.LaunchCooperativeKernel(f, l->grid[0], l->grid[1], l->grid[2], l->block[0], l->block[1],
+                                              l->block[2], l->shared_bytes, c->stream, args);
+        } else {
+            return fd_error_set(err, FD_ERR_UNAVAILABLE, "cuda: the driver has no cooperative launch");
+        }
+        if (r == CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE) {
+            char why[160];
+            return fd_error_set(err, FD_ERR_UNAVAILABLE, "cooperative launch of %u blocks: %s", l->grid[0],
+                                fd_cu_describe(&c->cu, r, why, sizeof why));
+        }
+    } else if (l->pdl && c->base.pdl) {
         /* The kernel waits for its predecessor itself (griddepcontrol.wait), so
          * it may be scheduled while the predecessor's last blocks still run. */
         CUlaunchAttribute at = { .id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION };
@@ -228,6 +247,26 @@ static fd_status cu_tensor_map(fd_backend *b, void *out, fd_devptr base, uint64_
     return fd_cu_check(c, r, err, "cuTensorMapEncodeTiled(%llu x %llu at 0x%llx, box %u x %u)",
                        (unsigned long long)rows, (unsigned long long)cols, (unsigned long long)base, box_rows,
                        box_cols);
+}
+
+static fd_status cu_resident(fd_backend *b, const fd_devfn *fn, unsigned threads, unsigned shared, int *blocks,
+                             fd_error *err)
+{
+    cu_backend *c = cu_of(b);
+    *blocks = 0;
+    FD_TRY(fd_cu_use(c, err));
+    if (shared > DEFAULT_SHARED_LIMIT) {   /* the calculator counts only what the function may use */
+        cu_kernel *k = find_fn(c, fn->fn);
+        if (!k || k->dyn_shared < (int)shared) {
+            FD_TRY(fd_cu_check(c, c->cu.FuncSetAttribute((CUfunction)fn->fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                                                          (int)shared), err, "cuFuncSetAttribute(max dynamic shared = %u bytes)",
+                               shared));
+            if (k) k->dyn_shared = (int)shared;
+        }
+    }
+    return fd_cu_check(c, c->cu.OccupancyMaxActiveBlocksPerMultiprocessor(blocks, (CUfunction)fn->fn, (int)threads,
+                                                                          shared),
+                       err, "cuOccupancyMaxActiveBlocksPerMultiprocessor(%u threads, %u shared bytes)", threads, shared);
 }
 
 /* ---- life cycle ---- */
@@ -334,6 +373,7 @@ fd_status fd_backend_cuda_create(int device, const char *cache_dir, fd_log_fn lo
     const char *tma = getenv("FOUNDRY_TMA");
     if (c->cu.TensorMapEncodeTiled && !(tma && !strcmp(tma, "0"))) b->tensor_map = cu_tensor_map;
     b->launch = cu_launch;
+    b->resident = cu_resident;
     logf_(c, FD_LOG_INFO, "cuda: device %d: %s, sm_%d, driver %d.%d, NVRTC %d.%d (%s), kernel cache %s, "
           "programmatic dependent launch %s", device, b->device_name, b->arch, drv / 1000, drv % 1000 / 10,
           c->nvrtc.major, c->nvrtc.minor, c->nvrtc.path, c->disk.dir[0] ? c->disk.dir : "(none)",

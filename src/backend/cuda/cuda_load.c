@@ -56,6 +56,8 @@ fd_status fd_cu_load(fd_cu_api *api, fd_error *err)
     memcpy(&api->LaunchKernelEx, &ex, sizeof ex);
     void *tm = dlsym(lib, "cuTensorMapEncodeTiled");   /* optional */
     memcpy(&api->TensorMapEncodeTiled, &tm, sizeof tm);
+    void *coop = dlsym(lib, "cuLaunchCooperativeKernel");   /* optional */
+    memcpy(&api->LaunchCooperativeKernel, &coop, sizeof coop);
     api->lib = lib;
     return FD_OK;
 }

@@ -24,7 +24,7 @@
  * weights are read-only (gemv_dispatch), so no kernel still running writes
  * what it reads before the wait. The next kernel may launch only once this
  * one has passed its wait, so at most two kernels overlap. */
-#ifdef FD_MIN_BLOCKS   /* a policy may ask for blocks per multiprocessor (registers) */
+#if defined(FD_MIN_BLOCKS) && !defined(FD_MEMBERS)   /* a policy may ask for blocks per multiprocessor (registers) */
 #undef FD_KERNEL
 #define FD_KERNEL extern "C" __global__ void __launch_bounds__(FD_MAX_BLOCK, FD_MIN_BLOCKS) FD_NAME
 #endif
@@ -42,9 +42,10 @@ __device__ __forceinline__ const void *fd_row(const fd_args &a, int i, u32 j) {
 __device__ __forceinline__ u32 fd_rows(const fd_args &a, int i) {
   return i == 0 ? a.rows0 : FD_NOUT > 1 && i == 1 ? a.rows1 : FD_NOUT > 2 && i == 2 ? a.rows2 : 0;
 }
-/* the row this row group reads after product i of row j: the policy stages it early */
-__device__ __forceinline__ const void *fd_next_row(const fd_args &a, int i, u32 j, u32 step) {
+/* the row this row group reads after product i of row j (rows below r1): the policy stages it early */
+__device__ __forceinline__ const void *fd_next_row(const fd_args &a, int i, u32 j, u32 step, u32 r1) {
   for (int k = i + 1; k < FD_NOUT; k++) if (fd_row(a, k, j)) return fd_row(a, k, j);
+  if (j + step >= r1) return 0;
   for (int k = 0; k < FD_NOUT; k++) if (fd_row(a, k, j + step)) return fd_row(a, k, j + step);
   return 0;
 }
@@ -105,6 +106,38 @@ __device__ __forceinline__ void fd_gemv_slice(const fd_args &a, unsigned char *x
   }
 }
 #endif
+/* The streamed path, in two parts so that a persistent kernel's member
+ * (ops/persist/) runs them over its own rows: fd_gemv_begin starts row group
+ * j0's first row (staging, and the rest of it into L2), fd_gemv_rows
+ * computes rows [r0, r1) of every product, row group g of virtual block vb
+ * of nvb taking rows r0 + vb rpb + g, then every nvb rpb on. */
+__device__ __forceinline__ void fd_gemv_begin(const fd_args &a, u32 j0, u32 step, u32 r1, unsigned char *stage,
+                                              fd_pipe &pipe) {
+  for (int i = 0; i < FD_NOUT; i++)
+    if (fd_row(a, i, j0)) {
+      fd_row_begin(fd_row(a, i, j0), fd_next_row(a, i, j0, step, r1), a.cols, threadIdx.x, blockDim.x, stage, pipe);
+      break;
+    }
+  if (threadIdx.x == 0) fd_prefetch_row(a, j0);
+}
+__device__ __forceinline__ void fd_gemv_rows(const fd_args &a, fd_xin x, u32 r0, u32 r1, u32 vb, u32 nvb,
+                                             unsigned char *stage, float *red, fd_pipe &pipe) {
+  u32 t = threadIdx.x, tpr = blockDim.x, rpb = blockDim.y, step = nvb * rpb;
+  u32 wid = (threadIdx.y * tpr + t) >> 5;
+  for (u32 base = r0 + vb * rpb; base < r1; base += step) {
+    u32 j = base + threadIdx.y;
+    float v[3] = { 0.0f, 0.0f, 0.0f };
+    if (j < r1 && j < a.rows0) v[0] = fd_dot_row(a.w0 + (u64)j * fd_row_stride(a.w0, a.cols), fd_next_row(a, 0, j, step, r1), x, a.cols, t, tpr, stage, pipe);
+#if FD_NOUT > 1
+    if (j < r1 && j < a.rows1) v[1] = fd_dot_row(a.w1 + (u64)j * fd_row_stride(a.w1, a.cols), fd_next_row(a, 1, j, step, r1), x, a.cols, t, tpr, stage, pipe);
+#endif
+#if FD_NOUT > 2
+    if (j < r1 && j < a.rows2) v[2] = fd_dot_row(a.w2 + (u64)j * fd_row_stride(a.w2, a.cols), fd_next_row(a, 2, j, step, r1), x, a.cols, t, tpr, stage, pipe);
+#endif
+    fd_group_sum(v, t, tpr, wid, red);
+    if (t == 0 && j < r1) fd_epilogue(a, j, v);
+  }
+}
 FD_KERNEL(fd_args a) {
   extern __shared__ float4 fd_smem4[];
   unsigned char *xs = (unsigned char *)fd_smem4;
@@ -122,25 +155,10 @@ FD_KERNEL(fd_args a) {
 #endif
   unsigned char *stage = ws + wid * FD_STAGE_BYTES;
   float *red = (float *)(ws + 8 * FD_STAGE_BYTES);
-  u32 j0 = blockIdx.x * rpb + threadIdx.y;
   fd_pipe pipe = {};
-  for (int i = 0; i < FD_NOUT; i++)
-    if (fd_row(a, i, j0)) { fd_row_begin(fd_row(a, i, j0), fd_next_row(a, i, j0, step), a.cols, t, tpr, stage, pipe); break; }
-  if (t == 0) fd_prefetch_row(a, j0);
+  fd_gemv_begin(a, blockIdx.x * rpb + threadIdx.y, step, nmax, stage, pipe);
   fd_pdl_wait();
   fd_pdl_launch();
   fd_xin x = fd_input(a, xs, step >= nmax);
-  for (u32 base = blockIdx.x * rpb; base < nmax; base += step) {
-    u32 j = base + threadIdx.y;
-    float v[3] = { 0.0f, 0.0f, 0.0f };
-    if (j < a.rows0) v[0] = fd_dot_row(a.w0 + (u64)j * fd_row_stride(a.w0, a.cols), fd_next_row(a, 0, j, step), x, a.cols, t, tpr, stage, pipe);
-#if FD_NOUT > 1
-    if (j < a.rows1) v[1] = fd_dot_row(a.w1 + (u64)j * fd_row_stride(a.w1, a.cols), fd_next_row(a, 1, j, step), x, a.cols, t, tpr, stage, pipe);
-#endif
-#if FD_NOUT > 2
-    if (j < a.rows2) v[2] = fd_dot_row(a.w2 + (u64)j * fd_row_stride(a.w2, a.cols), fd_next_row(a, 2, j, step), x, a.cols, t, tpr, stage, pipe);
-#endif
-    fd_group_sum(v, t, tpr, wid, red);
-    if (t == 0 && j < nmax) fd_epilogue(a, j, v);
-  }
+  fd_gemv_rows(a, x, 0, nmax, blockIdx.x, gridDim.x, stage, red, pipe);
 }

@@ -1,0 +1,377 @@
+/* persist.c — the persistent decode kernel of a state: its members (the
+ * per-kernel step's own kernels, forward.c's fd_decode_calls, over row
+ * ranges), its generated source, its program and its launch (persist.h).
+ *
+ * Layer: model. How it is made (fd_persist_create):
+ *   1. members: per plan step of every layer and per launch outside the
+ *      layers, the kernel and arguments the per-kernel step runs, packed as
+ *      fd_run packs them (kernel/pack.c) into one table per member indexed
+ *      by slot (layer * steps + step); a member's slots must share one kernel
+ *      (one weight dtype per product), else the model is not accepted;
+ *   2. source: per member, its kernel's device code and its wrapper
+ *      (ops/persist/m_*.cuh) in a namespace of its own, two dispatchers
+ *      over them, then ops/persist/runtime.cuh; compiled by NVRTC and cached
+ *      like any other kernel (FD_KERNEL_COOPERATIVE);
+ *   3. blocks: one per multiprocessor, fewer where the occupancy calculator
+ *      keeps fewer resident; the list lowered for them (ilist_lower.c),
+ *      validated (fd_ilist_validate), encoded (persist_list.c), uploaded.
+ * A step is one cooperative launch; what changes per step (the epoch, the
+ * counters, pos, the token) lives in device memory, so a captured graph
+ * replays it. Activations are the per-kernel step's buffers (h, q, att, ff):
+ * the list's versions of one activation share one buffer, which is sound
+ * because every writer of a version waits, through its input's counter, for
+ * every reader of the version before it (the residual's in-place update is
+ * the per-kernel step's too). */
+#include <stdio.h>
+#include <string.h>
+#include "base/mem.h"
+#include "base/sbuf.h"
+#include "core/internal.h"
+#include "kernel/codegen.h"
+#include "model/device.h"
+#include "model/persist.h"
+#include "ops/gemv/layout.cuh"
+
+#define THREADS 128                   /* ops/persist/runtime.cuh FD_PERSIST_THREADS */
+#define MAX_BLOCKS 1024               /* the argmax ranges' pairs: room for this many */
+#define WATCHDOG_NS 1000000000ull     /* a wait spinning this long stops the step (1 s) */
+#define MAX_TENSORS 32
+
+#define PERSIST_ARGS(IN, OUT, PARAM)                                                                            \
+    IN(prog, FD_IDS)               /* the program (ops/persist/prog.cuh), bytes as i32 */                      \
+    OUT(state, FD_IDS)             /* (n_ctr + FD_PSTATE_WORDS) u32: counters, epoch, done, error */           \
+    PARAM(uint64_t, watchdog_ns)                                                                                \
+    PARAM(uint32_t, blocks) PARAM(uint32_t, smem)
+FD_KERNEL_ARGS(fd_persist_args, PERSIST_ARGS)
+
+/* Each member's wrapper (its device function over a row range); COMBINE runs none (m_attend.cuh says why). */
+static const char *const wrapper[FD_IM_COUNT] = {
+    [FD_IM_EMBED] = "ops/persist/m_embed.cuh", [FD_IM_QKV] = "ops/persist/m_qkv.cuh",
+    [FD_IM_QKV_ROWS] = "ops/persist/m_gemv.cuh", [FD_IM_ATTEND] = "ops/persist/m_attend.cuh",
+    [FD_IM_PROJ_RES] = "ops/persist/m_gemv.cuh", [FD_IM_GLU] = "ops/persist/m_gemv.cuh",
+    [FD_IM_HEAD] = "ops/persist/m_gemv.cuh", [FD_IM_ARGMAX] = "ops/persist/m_argmax.cuh",
+    [FD_IM_PICK] = "ops/persist/m_pick.cuh", [FD_IM_ADVANCE] = "ops/persist/m_advance.cuh",
+};
+
+typedef struct member {
+    const fd_kernel *k;          /* NULL: no slot yet */
+    fd_dtype dt[MAX_TENSORS];    /* its variant */
+    uint32_t size, count;        /* bytes of one packed struct; slots */
+    unsigned char *args;         /* (count, size) */
+    uint32_t cols;               /* a product's columns (shared memory), 0 for other members */
+    int quant;                   /* its weights are quantized (the int8 input layout) */
+} member;
+
+struct fd_persist {
+    fd_state *s;
+    fd_foundry *fd;
+    fd_ilist list;
+    member m[FD_IM_COUNT];
+    fd_kernel kernel;
+    char name[64];
+    char *cuda;
+    fd_tensor *prog, *state, *amax;
+    uint32_t blocks, smem, n_ctr;
+    uint64_t watchdog_ns;
+};
+
+static int plant_stuck;
+void fd_persist_test_plant_stuck(int on) { plant_stuck = on; }
+
+/* ---- members */
+
+/* The weight policy's dtype of a compound on the GEMV stages, or -1. */
+static int weight_dtype(const fd_kernel *k)
+{
+    const fd_compound *c = fd_compound_of(k);
+    const fd_stage *w = c ? fd_compound_stage(c, 1) : NULL;   /* FD_GEMV_WEIGHTS, the QKV family's too */
+    return w ? (int)w->dtype : -1;
+}
+
+/* Slot `slot` of member mi: call c's arguments checked and packed. */
+static fd_status put(fd_persist *p, fd_imember mi, uint32_t count, uint32_t slot, const fd_dec_call *c, uint32_t cols,
+                     fd_error *err)
+{
+    member *m = &p->m[mi];
+    fd_arg_table t = c->k->args(c->k);
+    fd_dtype dt[MAX_TENSORS] = { 0 };
+    if (t.n > MAX_TENSORS) return fd_error_set(err, FD_ERR_UNSUPPORTED, "persist: %s: too many arguments", c->k->name);
+    if (fd_kernel_validate(p->fd, c->k, &t, &c->a, dt) != FD_OK)
+        return fd_error_set(err, FD_ERR_INVALID, "persist: member %s: %s", fd_imember_names[mi], fd_foundry_error(p->fd));
+    if (!m->k) {
+        m->k = c->k;
+        memcpy(m->dt, dt, sizeof dt);
+        m->size = (uint32_t)((t.size + 15) & ~(size_t)15);
+        m->count = count;
+        m->cols = cols;
+        m->quant = weight_dtype(c->k) >= 0 && fd_dtype_is_quant((fd_dtype)weight_dtype(c->k));
+        if (!(m->args = fd_calloc(count, m->size))) return fd_error_set(err, FD_ERR_NOMEM, "persist: out of memory");
+    } else if (m->k != c->k || memcmp(m->dt, dt, sizeof dt)) {
+        return fd_error_set(err, FD_ERR_UNSUPPORTED, "member %s runs %s in one layer and %s in another (a weight "
+                            "dtype per product and layer: not one kernel)", fd_imember_names[mi], m->k->name,
+                            c->k->name);
+    }
+    if (m->cols < cols) m->cols = cols;
+    return fd_kernel_pack(p->fd, c->k, &t, &c->a, m->args + (size_t)slot * m->size, m->size) == FD_OK
+               ? FD_OK
+               : fd_error_set(err, FD_ERR_INVALID, "persist: %s", fd_foundry_error(p->fd));
+}
+
+static fd_status gather_layers(fd_persist *p, fd_error *err)
+{
+    fd_state *s = p->s;
+    const fd_arch *a = s->w->arch;
+    uint32_t L = s->w->hp.n_layers, steps = (uint32_t)a->n_steps;
+    for (uint32_t l = 0; l < L; l++)
+        for (uint32_t i = 0; i < steps; i++) {
+            const fd_plan_step *st = &a->plan[i];
+            fd_dec_call c[2];
+            if (st->op == FD_OP_QKV && fd_qkv_kind(st) != FD_KK_QKV_ROPE)
+                return fd_error_set(err, FD_ERR_UNSUPPORTED, "the %s plan's q/k RMSNorm per head (qk_norm) has no "
+                                    "member yet", a->name);
+            if (!fd_decode_calls(s, l, st, c))
+                return fd_error_set(err, FD_ERR_UNSUPPORTED, "plan step op %d has no member", (int)st->op);
+            uint32_t slot = l * steps + i;
+            switch (st->op) {
+            case FD_OP_QKV: FD_TRY(put(p, FD_IM_QKV, L * steps, slot, &c[0], c[0].a.qkv.cols, err)); break;
+            case FD_OP_ATTEND: FD_TRY(put(p, FD_IM_ATTEND, L * steps, slot, &c[0], 0, err)); break;
+            case FD_OP_PROJ_RES: FD_TRY(put(p, FD_IM_PROJ_RES, L * steps, slot, &c[0], c[0].a.gemv.cols, err)); break;
+            case FD_OP_GLU: FD_TRY(put(p, FD_IM_GLU, L * steps, slot, &c[0], c[0].a.gemv.cols, err)); break;
+            }
+        }
+    return FD_OK;
+}
+
+static fd_status gather(fd_persist *p, fd_error *err)
+{
+    fd_dec_call c;
+    FD_TRY(gather_layers(p, err));
+    fd_decode_embed(p->s, &c);
+    FD_TRY(put(p, FD_IM_EMBED, 1, 0, &c, 0, err));
+    fd_decode_head(p->s, &c);
+    FD_TRY(put(p, FD_IM_HEAD, 1, 0, &c, c.a.gemv.cols, err));
+    fd_decode_argmax(p->s, p->amax, &c);
+    FD_TRY(put(p, FD_IM_ARGMAX, 1, 0, &c, 0, err));
+    FD_TRY(put(p, FD_IM_PICK, 1, 0, &c, 0, err));
+    fd_decode_advance(p->s, &c);
+    return put(p, FD_IM_ADVANCE, 1, 0, &c, 0, err);
+}
+
+/* Dynamic shared memory: the largest GEMV member's layout (ops/gemv/layout.cuh, as family.c sizes it). */
+static uint32_t shared_bytes(const fd_persist *p)
+{
+    uint32_t most = 0;
+    for (int i = 0; i < FD_IM_COUNT; i++) {
+        const member *m = &p->m[i];
+        if (!m->k || !m->cols) continue;
+        uint32_t xs = m->quant ? FD_GEMV_XQ_BYTES(m->cols) : 4 * ((m->cols + FD_GEMV_FLOAT_XS_ROUND - 1) & ~3u);
+        uint32_t n = xs + 8 * (m->quant ? FD_GEMV_STAGE_BYTES : FD_GEMV_FLOAT_STAGE_BYTES) + FD_GEMV_RED_BYTES;
+        if (n > most) most = n;
+    }
+    return most;
+}
+
+/* ---- source */
+
+static fd_status persist_dispatch(const void *a_, fd_dispatch *d, fd_error *err)
+{
+    const fd_persist_args *a = a_;
+    (void)err;
+    d->grid[0] = a->blocks;
+    d->block[0] = THREADS;
+    d->shared_bytes = a->smem;
+    d->pdl = 0;
+    return FD_OK;
+}
+
+static fd_status persist_cpu(const fd_kernel *k, const void *a, fd_error *err)
+{
+    (void)k, (void)a;
+    return fd_error_set(err, FD_ERR_UNSUPPORTED, "the persistent step runs on a GPU; on the CPU the per-kernel step "
+                        "(its twin) runs");
+}
+
+/* The dispatchers over the members: fd_persist_run (the member's code) and fd_persist_prefetch (its weights). */
+static void dispatchers(fd_sbuf *b, const fd_persist *p)
+{
+    static const char *const fn[2] = { "run", "prefetch" };
+    for (int f = 0; f < 2; f++) {
+        fd_sbuf_printf(b, "__device__ __forceinline__ void fd_persist_%s(const unsigned char *prog, const fd_phdr *hd, "
+                       "const fd_pins &in, %s) {\n  switch (in.member) {\n", fn[f],
+                       f ? "u32 i0, u32 n" : "unsigned char *smem");
+        for (int i = 0; i < FD_IM_COUNT; i++) {
+            if (!p->m[i].k || !wrapper[i]) continue;
+            fd_sbuf_printf(b, "  case %d: m_%s::fd_member%s(((const m_%s::fd_args *)(prog + hd->margs[%d]))[in.slot], "
+                           "%s); break;\n", i, fd_imember_names[i], f ? "_prefetch" : "", fd_imember_names[i], i,
+                           f ? "in.row0, in.row1, i0, n" : "smem, in.row0, in.row1, in.aux");
+        }
+        fd_sbuf_cat(b, "  default: break;\n  }\n}\n");
+    }
+}
+
+static fd_status make_source(fd_persist *p, fd_error *err)
+{
+    fd_cuh_seen seen;
+    fd_sbuf b = { 0 };
+    FD_TRY(fd_kernel_prelude_seen(&seen, err));
+    fd_sbuf_printf(&b, "/* the persistent decode step of %s (model/persist.c): members, then the runtime */\n",
+                   p->s->w->arch->name);
+    fd_status st = fd_cuh_expand(&b, "#include \"ops/persist/prog.cuh\"\n", &seen, err);
+    for (int i = 0; st == FD_OK && i < FD_IM_COUNT; i++) {
+        if (!p->m[i].k || !wrapper[i]) continue;
+        char ns[32], extra[96];
+        snprintf(ns, sizeof ns, "m_%s", fd_imember_names[i]);
+        snprintf(extra, sizeof extra, "#include \"%s\"\n", wrapper[i]);
+        st = fd_kernel_member_source(&b, p->m[i].k, p->m[i].dt, ns, extra, &seen, err);
+    }
+    dispatchers(&b, p);
+    fd_sbuf_cat(&b, "#include \"ops/persist/runtime.cuh\"\n");
+    p->cuda = fd_sbuf_take(&b);
+    if (st == FD_OK && !p->cuda) st = fd_error_set(err, FD_ERR_NOMEM, "persist: out of memory generating source");
+    if (st != FD_OK) return st;
+    int w = weight_dtype(p->m[FD_IM_GLU].k);
+    snprintf(p->name, sizeof p->name, "persist_%s_%s", p->s->w->arch->name, w >= 0 ? fd_dtype_name((fd_dtype)w) : "x");
+    p->kernel = (fd_kernel){ .name = p->name, .args = fd_persist_args_table, .flags = FD_KERNEL_COOPERATIVE,
+                             .max_block = THREADS, .dispatch = persist_dispatch, .cpu = persist_cpu, .cuda = p->cuda };
+    return FD_OK;
+}
+
+/* Members and source, on any backend (`foundry kernels --compile-all` makes it on the CPU). */
+static fd_status prepare(fd_state *s, fd_persist **out, fd_error *err)
+{
+    *out = NULL;
+    fd_persist *p = fd_calloc(1, sizeof *p);
+    if (!p) return fd_error_set(err, FD_ERR_NOMEM, "persist: out of memory");
+    p->s = s;
+    p->fd = s->fd;
+    p->watchdog_ns = WATCHDOG_NS;
+    fd_status st = fd_tensor_alloc(s->fd, FD_I32, 1, (int64_t[]){ 2 * MAX_BLOCKS }, FD_INIT_ZEROS, NULL, &p->amax);
+    if (st == FD_OK) st = gather(p, err);
+    if (st == FD_OK) st = make_source(p, err);
+    if (st != FD_OK) {
+        fd_persist_destroy(p);
+        return st;
+    }
+    p->smem = shared_bytes(p);
+    *out = p;
+    return FD_OK;
+}
+
+fd_status fd_persist_source(fd_state *s, char *name, size_t cap, char **src, fd_error *err)
+{
+    fd_persist *p;
+    *src = NULL;
+    FD_TRY(prepare(s, &p, err));
+    fd_dtype dt[2] = { FD_I32, FD_I32 };
+    snprintf(name, cap, "%s", p->name);
+    fd_status st = fd_kernel_source(&p->kernel, dt, src, err);
+    fd_persist_destroy(p);
+    return st;
+}
+
+/* ---- the device side */
+
+/* The list for p->blocks blocks, validated; with the test hook, one wait raised past what a step signals. */
+static fd_status list_for(fd_persist *p, uint32_t resident, fd_error *err)
+{
+    const fd_weights *w = p->s->w;
+    int wd = weight_dtype(p->m[FD_IM_GLU].k);
+    fd_ilower_opts o = { .blocks = p->blocks, .wdtype = wd >= 0 ? (fd_dtype)wd : FD_F16, .ctx_hint = p->s->ctx,
+                         .attn_splits = p->s->splits, .resident = resident };
+    FD_TRY(fd_ilist_lower(w->arch, &w->hp, &o, &p->list, err));
+    FD_TRY(fd_ilist_validate(&p->list, err));
+    if (plant_stuck && p->list.n_wait) p->list.wait[p->list.n_wait - 1].target++;
+    return FD_OK;
+}
+
+static fd_status upload(fd_persist *p, fd_error *err)
+{
+    const void *margs[FD_IM_COUNT];
+    uint32_t msize[FD_IM_COUNT], mcount[FD_IM_COUNT];
+    for (int i = 0; i < FD_IM_COUNT; i++) {
+        int runs = p->m[i].k && wrapper[i];
+        margs[i] = p->m[i].args, msize[i] = p->m[i].size, mcount[i] = runs ? p->m[i].count : 0;
+    }
+    mcount[FD_IM_COMBINE] = p->m[FD_IM_ATTEND].count;   /* no code, but its instructions name slots */
+    msize[FD_IM_COMBINE] = 16, margs[FD_IM_COMBINE] = NULL;
+    void *prog = NULL;
+    size_t bytes = 0;
+    FD_TRY(fd_persist_encode(&p->list, (uint32_t)p->s->w->arch->n_steps, margs, msize, mcount, &prog, &bytes, err));
+    p->n_ctr = p->list.n_ctr;
+    fd_status st = fd_tensor_alloc(p->fd, FD_I32, 1, (int64_t[]){ (int64_t)(bytes / 4) }, FD_INIT_COPY, prog, &p->prog);
+    if (st == FD_OK)
+        st = fd_tensor_alloc(p->fd, FD_I32, 1, (int64_t[]){ (int64_t)(p->n_ctr + FD_PSTATE_WORDS) }, FD_INIT_ZEROS, NULL,
+                             &p->state);
+    if (st != FD_OK) fd_error_set(err, st, "persist: %s", fd_foundry_error(p->fd));
+    fd_free(prog);
+    return st;
+}
+
+fd_status fd_persist_create(fd_state *s, fd_persist **out, fd_error *err)
+{
+    *out = NULL;
+    if (fd_foundry_backend(s->fd) != FD_BACKEND_CUDA)
+        return fd_error_set(err, FD_ERR_UNSUPPORTED, "the CPU runs the per-kernel step");
+    fd_persist *p;
+    FD_TRY(prepare(s, &p, err));
+    fd_dtype dt[2] = { FD_I32, FD_I32 };
+    unsigned resident = 0, sms = fd_foundry_multiprocessors(s->fd);
+    fd_status st = fd_kernel_resident(s->fd, &p->kernel, dt, THREADS, p->smem, &resident);
+    if (st != FD_OK) fd_error_set(err, st, "persist: %s", fd_foundry_error(s->fd));
+    else if (!resident)
+        st = fd_error_set(err, FD_ERR_UNSUPPORTED, "no block of %s fits a multiprocessor (%u threads, %u shared bytes)",
+                          p->name, THREADS, p->smem);
+    p->blocks = resident < sms ? resident : sms;
+    if (p->blocks > MAX_BLOCKS) p->blocks = MAX_BLOCKS;
+    if (st == FD_OK) st = list_for(p, resident, err);
+    if (st == FD_OK) st = upload(p, err);
+    if (st != FD_OK) {
+        fd_persist_destroy(p);
+        return st;
+    }
+    *out = p;
+    return FD_OK;
+}
+
+void fd_persist_destroy(fd_persist *p)
+{
+    if (!p) return;
+    fd_tensor *t[] = { p->prog, p->state, p->amax };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) (void)fd_tensor_free(t[i]);
+    for (int i = 0; i < FD_IM_COUNT; i++) fd_free(p->m[i].args);
+    fd_ilist_free(&p->list);
+    fd_free(p->cuda);
+    fd_free(p);
+}
+
+fd_status fd_persist_launch(fd_persist *p)
+{
+    return fd_run(p->fd, &p->kernel, &(fd_persist_args){ .prog = p->prog, .state = p->state,
+                                                         .watchdog_ns = p->watchdog_ns, .blocks = p->blocks,
+                                                         .smem = p->smem });
+}
+
+fd_status fd_persist_check(fd_persist *p)
+{
+    uint32_t word = 0;
+    FD_TRY(fd_tensor_read_range(p->state, (p->n_ctr + FD_PSTATE_ERROR) * sizeof word, &word, sizeof word));
+    if (!word) return FD_OK;
+    char d[128];
+    fd_ilist_describe(&p->list, word - 1, d, sizeof d);
+    size_t n = (p->n_ctr + FD_PSTATE_WORDS) * sizeof(uint32_t);
+    unsigned char *zero = fd_calloc(1, n);   /* counters, epoch, tickets: a fresh start */
+    fd_status st = zero ? fd_tensor_write(p->state, zero, n) : FD_ERR_NOMEM;
+    fd_free(zero);
+    if (st != FD_OK) return fd_fail(p->fd, st, "persistent step: resetting its counters after the watchdog: %s",
+                                    fd_status_name(st));
+    return fd_fail(p->fd, FD_ERR_DEVICE, "persistent step: the watchdog stopped the wait of %s after %.1f s without "
+                   "its signal; the step's results are not valid", d, (double)p->watchdog_ns * 1e-9);
+}
+
+const char *fd_persist_describe(const fd_persist *p, uint32_t *blocks, uint32_t *threads, uint32_t *smem)
+{
+    if (blocks) *blocks = p->blocks;
+    if (threads) *threads = THREADS;
+    if (smem) *smem = p->smem;
+    return p->name;
+}

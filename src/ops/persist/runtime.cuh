@@ -1,0 +1,92 @@
+/* runtime.cuh — the persistent decode kernel's entry point: every block
+ * walks its own list of instructions (the program, prog.cuh); an
+ * instruction waits for its counters, runs its member over its rows and
+ * signals its counter. The members and the two dispatchers over them
+ * (fd_persist_run, fd_persist_prefetch) are generated before this file
+ * (model/persist.c): each member is a kernel's own device code in a
+ * namespace of its own (kernel/codegen.c's fd_kernel_member_source).
+ *
+ * Layer: ops (device code of the persistent decode kernel). One step:
+ *   1. thread 0 reads the epoch e (steps completed) and the error word; a
+ *      set error word (an earlier step's watchdog) ends the launch at once;
+ *   2. per instruction: threads 32.. prefetch its weights into L2 (they are
+ *      read-only, no wait orders them) while thread 0 spins on each of its
+ *      waits (c, t) until c - e per_step(c) >= t (ld.acquire.gpu, compared by
+ *      difference: the u32s wrap consistently); then the block runs the
+ *      member, drains its copies, and thread 0 adds 1 to the signal counter
+ *      (red.release.gpu) after the block barrier;
+ *   3. thread 0 takes a ticket from DONE; the last block's sets DONE to 0
+ *      and adds 1 to the epoch: every block read e before it finished, and
+ *      the next launch (stream-ordered) reads e + 1. No host write between
+ *      steps: a captured graph replays it.
+ * Watchdog: a wait that spins past `watchdog_ns` (%globaltimer) stores 1 +
+ * the instruction's index in the error word (the first one wins) and its
+ * block ends; the others see the word within 256 polls and end too. The
+ * host reads the word after the steps (model/persist.c) and names the
+ * instruction (kernel/ilist.h's fd_ilist_describe). */
+#include "ops/grid_sync.cuh"
+#define FD_PERSIST_THREADS 128   /* 4 warps: the decode attention's block (attn_decode.cuh AD_WARPS) */
+/* Thread 0 alone: until *c reaches target; false when the watchdog fired (here: instruction `who`) or another
+ * block's did. */
+__device__ __forceinline__ bool fd_pwait_for(const u32 *c, u32 target, u32 *errw, u64 bound_ns, u32 who) {
+  u32 polls = 0;
+  u64 t0 = 0;
+  while ((int)(fd_ld_acquire(c) - target) < 0) {
+    if ((++polls & 255u) == 0) {
+      if (fd_ld_acquire(errw)) return false;
+      const u64 now = fd_globaltimer();
+      if (!t0) t0 = now;
+      else if (now - t0 > bound_ns) {
+        atomicCAS(errw, 0u, who + 1);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+extern "C" __global__ void __launch_bounds__(FD_PERSIST_THREADS, 1) FD_NAME(fd_args a) {
+  extern __shared__ float4 fd_smem4[];
+  __shared__ u32 s_epoch;
+  __shared__ int s_fail;
+  unsigned char *smem = (unsigned char *)fd_smem4;
+  const unsigned char *prog = (const unsigned char *)a.prog;
+  const fd_phdr *hd = (const fd_phdr *)prog;
+  const fd_pins *ins = (const fd_pins *)(prog + hd->ins);
+  const fd_pwait *wt = (const fd_pwait *)(prog + hd->wait);
+  const u32 *bs = (const u32 *)(prog + hd->block_start), *bl = (const u32 *)(prog + hd->block_ins);
+  const u32 *per = (const u32 *)(prog + hd->per_step);
+  u32 *ctr = (u32 *)a.state, *word = ctr + hd->n_ctr;
+  if (threadIdx.x == 0) {
+    s_epoch = fd_ld_acquire(word + FD_PSTATE_EPOCH);
+    s_fail = fd_ld_acquire(word + FD_PSTATE_ERROR) != 0;
+  }
+  __syncthreads();
+  if (s_fail) return;
+  const u32 e = s_epoch;
+  for (u32 k = bs[blockIdx.x]; k < bs[blockIdx.x + 1]; k++) {
+    const u32 i = bl[k];
+    const fd_pins in = ins[i];
+    if (threadIdx.x >= 32) fd_persist_prefetch(prog, hd, in, threadIdx.x - 32, blockDim.x - 32);
+    if (threadIdx.x == 0)
+      for (u32 w = in.wait0; w < in.wait0 + in.n_wait; w++) {
+        const fd_pwait q = wt[w];
+        if (!fd_pwait_for(ctr + q.counter, q.target + e * per[q.counter], word + FD_PSTATE_ERROR, a.watchdog_ns, i)) {
+          s_fail = 1;
+          break;
+        }
+      }
+    __syncthreads();
+    if (s_fail) return;   /* the step is abandoned: no ticket, the host resets the state */
+    fd_persist_run(prog, hd, in, smem);
+    asm volatile("cp.async.wait_all;" ::: "memory");
+    __syncthreads();
+    if (threadIdx.x == 0 && in.signal != FD_PNONE) fd_red_release_add(ctr + in.signal, 1);
+  }
+  if (threadIdx.x == 0) {
+    __threadfence();
+    if (atomicAdd(word + FD_PSTATE_DONE, 1u) == gridDim.x - 1) {
+      word[FD_PSTATE_DONE] = 0;
+      fd_red_release_add(word + FD_PSTATE_EPOCH, 1);
+    }
+  }
+}
