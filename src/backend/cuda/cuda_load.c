@@ -40,7 +40,7 @@ fd_status fd_cu_load(fd_cu_api *api, fd_error *err)
 {
     static const char *const names[] = { FD_CU_FUNCS(FD_API_NAME_) };
     enum { N = 0 FD_CU_FUNCS(FD_API_COUNT_) };
-    _Static_assert(sizeof(fd_cu_api) == sizeof(void *) * (N + 3), "fd_cu_api: one pointer per symbol");
+    _Static_assert(sizeof(fd_cu_api) == sizeof(void *) * (N + 4), "fd_cu_api: one pointer per symbol");   /* lib and the three optional ones */
     memset(api, 0, sizeof *api);
     (void)dlerror();
     void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
