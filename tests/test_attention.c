@@ -302,10 +302,11 @@ static void test_cpu_attention(void)
     CHECK(st == FD_ERR_NOMEM);
     CHECK_CONTAINS(fd_foundry_error(fd), "scratch");
     /* three blocks per SM over the kv heads, at most one split per 32 positions, at most 256 */
-    CHECK(fd_attn_decode_splits(2, 2, 4096, 132) == 128 && fd_attn_decode_splits(2, 2, 65536, 132) == 198);
+    CHECK(fd_attn_decode_splits(2, 2, 4096, 132) == 32 && fd_attn_decode_splits(2, 2, 65536, 132) == 198);
     CHECK(fd_attn_decode_splits(14, 2, 65536, 132) == 1536 / 14);   /* the grid's cap */
-    CHECK(fd_attn_decode_splits(4, 4, 64, 132) == 2 && fd_attn_decode_splits(1, 1, 1u << 24, 132) == 256);
-    CHECK(fd_attn_decode_splits(2, 2, 33, 0) == 2 && fd_attn_decode_splits(8, 8, 32, 132) == 1);
+    CHECK(fd_attn_decode_splits(14, 2, 4096, 132) == 32);           /* 128 positions a split at capacity */
+    CHECK(fd_attn_decode_splits(4, 4, 64, 132) == 1 && fd_attn_decode_splits(1, 1, 1u << 24, 132) == 256);
+    CHECK(fd_attn_decode_splits(2, 2, 300, 0) == 2 && fd_attn_decode_splits(8, 8, 32, 132) == 1);
     free(qv), free(kv), free(vv), free(want);
     free_all((fd_tensor *[]){ q, kc, vc, y, pos, part, count, pages }, 8);
     fd_foundry_destroy(fd);

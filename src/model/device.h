@@ -78,7 +78,8 @@ fd_kernel_kind fd_qkv_kind(const fd_plan_step *st);
 struct fd_state {
     fd_foundry *fd;
     const fd_weights *w;
-    uint32_t ctx, splits, pos_host;
+    uint32_t ctx, splits, pos_host;  /* splits: the attention launches' count now, split_for[bucket] */
+    uint32_t split_for[2];          /* per context bucket (FD_SHORT_CTX positions or fewer, more): state.c */
     fd_tensor *kv;                  /* (2 L, NP, KV P, hd) f16: one allocation, K and V of each layer */
     fd_tensor **kc, **vc;           /* L views (NP, KV P, hd): pages of (KV, P, hd) */
     fd_tensor *pages;               /* (NP) i32: the page table, the same for every layer */
@@ -100,7 +101,7 @@ struct fd_state {
     int persist_off;                /* refused (the notice said why): the per-kernel step runs from then on */
     int persist_ran;                /* a persistent step ran since its error word was last read */
     int persist_note;               /* the notice that a sampled step runs per kernel was given */
-    fd_graph *graph;                /* the captured step that chooses its successor */
+    fd_graph *graph[2];             /* the captured step that chooses its successor, per context bucket */
     int graph_stale;                /* the chooser changed: capture again */
     int warm;                       /* the step ran once: every kernel compiled */
     double issue_s;                 /* host time of the last decode's launches */
@@ -132,7 +133,11 @@ void fd_decode_head(fd_state *s, fd_dec_call *c);
 void fd_decode_argmax(fd_state *s, fd_tensor *part, fd_dec_call *c);
 void fd_decode_advance(fd_state *s, fd_dec_call *c);
 
-/* state.c: the attention splits for a cache of ctx positions. */
+/* state.c: the attention splits for a cache of ctx positions. A step attending FD_SHORT_CTX positions or
+ * fewer replays a graph of its own, captured with the splits of that capacity: the decode attention's grid is
+ * frozen in a graph, and at short contexts most of a long cache's splits would be blocks that only return
+ * (about 6 us a step of 24 layers at 1,526 blocks, issue 27's regression). */
+#define FD_SHORT_CTX 4096
 uint32_t fd_state_splits(const fd_weights *w, uint32_t ctx);
 
 #endif

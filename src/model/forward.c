@@ -252,7 +252,7 @@ static fd_status persist_checked(fd_state *s)
         char why[sizeof ((fd_error *)0)->msg];
         snprintf(why, sizeof why, "%s", fd_foundry_error(s->fd));
         persist_drop(s, why);
-        s->graph_stale = s->graph != NULL;
+        s->graph_stale = s->graph[0] || s->graph[1];
         (void)fd_fail(s->fd, st, "%s", why);
     }
     return st;
@@ -263,7 +263,7 @@ void fd_state_use_persistent(fd_state *s, int on)
     if (!!on == s->persistent) return;
     s->persistent = !!on;
     s->persist_off = 0;
-    s->graph_stale = s->graph != NULL;
+    s->graph_stale = s->graph[0] || s->graph[1];
     s->warm = 0;   /* the first step runs eagerly (and makes the kernel) before a capture */
 }
 
@@ -463,19 +463,20 @@ void fd_state_set_sampler(fd_state *s, const fd_sampler *cfg)
     if (sampling == s->sampling && (!sampling || !memcmp(cfg, &s->sampler, sizeof *cfg))) return;
     s->sampling = sampling;
     if (sampling) s->sampler = *cfg;
-    s->graph_stale = s->graph != NULL;
+    s->graph_stale = s->graph[0] || s->graph[1];
     s->warm = 0;   /* the new chooser's kernels run once eagerly (and compile) before a capture */
 }
 
-/* One step that chooses its successor: the captured graph when there is
- * one (capturing it the first time, once every kernel has compiled), else
- * the kernels eagerly. */
-static fd_status choose_step(fd_state *s)
+/* One step that chooses its successor, the step at position p: the captured
+ * graph of p's context bucket when there is one (capturing it the first
+ * time, once every kernel has compiled), else the kernels eagerly. */
+static fd_status choose_step(fd_state *s, uint32_t p)
 {
+    int b = p + 1 > FD_SHORT_CTX && s->split_for[1] != s->split_for[0];
+    s->splits = s->split_for[b];
     if (!s->use_graph || fd_foundry_backend(s->fd) != FD_BACKEND_CUDA || !s->warm || s->graph_stale) {
         if (s->graph_stale) {
-            fd_graph_free(s->fd, s->graph);
-            s->graph = NULL;
+            for (int i = 0; i < 2; i++) fd_graph_free(s->fd, s->graph[i]), s->graph[i] = NULL;
             s->graph_stale = 0;
         }
         FD_TRY(step_launches(s, 1, 1));
@@ -484,16 +485,16 @@ static fd_status choose_step(fd_state *s)
     }
     fd_tensor *t[] = { s->ids, s->pos, s->hist, s->flag };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) FD_TRY(fd_tensor_flush(t[i]));
-    if (!s->graph) {
+    if (!s->graph[b]) {
         FD_TRY(fd_graph_begin(s->fd));
         fd_status st = step_launches(s, 1, 1);
         fd_graph *g = NULL;
         fd_status st2 = fd_graph_end(s->fd, &g);
         FD_TRY(st);
         FD_TRY(st2);
-        s->graph = g;
+        s->graph[b] = g;
     }
-    return fd_graph_launch(s->fd, s->graph);
+    return fd_graph_launch(s->fd, s->graph[b]);
 }
 
 fd_status fd_state_decode(fd_state *s, int32_t last, size_t n, int32_t *out)
@@ -508,7 +509,7 @@ fd_status fd_state_decode(fd_state *s, int32_t last, size_t n, int32_t *out)
         FD_TRY(fd_tensor_alloc(s->fd, FD_I32, 1, (int64_t[]){ (int64_t)fd_sample_scratch_ints(s->w->hp.vocab) },
                               FD_INIT_ZEROS, NULL, &s->counts));
     double t0 = fd_now_seconds();
-    for (size_t i = 0; i < n; i++) FD_TRY(choose_step(s));
+    for (size_t i = 0; i < n; i++) FD_TRY(choose_step(s, p0 + (uint32_t)i));
     s->issue_s = fd_now_seconds() - t0;
     s->pos_host += (uint32_t)n;
     /* the step at position p chose hist[p + 1]: read those n alone */

@@ -28,7 +28,8 @@ uint32_t fd_state_splits(const fd_weights *w, uint32_t ctx)
 void fd_state_destroy(fd_state *s)
 {
     if (!s) return;
-    fd_graph_free(s->fd, s->graph);
+    fd_graph_free(s->fd, s->graph[0]);
+    fd_graph_free(s->fd, s->graph[1]);
     fd_persist_destroy(s->persist);
     fd_tensor *t[] = { s->kv, s->pages, s->pos, s->ids, s->hist, s->flag, s->h, s->q, s->att, s->act, s->logits,
                        s->part, s->count, s->amax_part, s->amax_count, s->counts, s->y };
@@ -54,7 +55,8 @@ fd_status fd_state_create(fd_foundry *fd, const fd_weights *w, uint32_t ctx, fd_
     s->fd = fd;
     s->w = w;
     s->ctx = ctx;
-    s->splits = fd_state_splits(w, ctx);
+    s->split_for[0] = fd_state_splits(w, ctx < FD_SHORT_CTX ? ctx : FD_SHORT_CTX);
+    s->split_for[1] = s->splits = fd_state_splits(w, ctx);   /* the workspace holds the larger */
     uint32_t L = hp->n_layers, KV = hp->n_kv_heads, hd = hp->head_dim, hq = hp->n_heads * hd;
     s->kc = fd_calloc(L, sizeof *s->kc);
     s->vc = fd_calloc(L, sizeof *s->vc);

@@ -63,7 +63,7 @@
 #endif
 #define AD_WARPS 4
 #define AD_MIN_CHUNK 32    /* a split's share is a multiple of it, one warp pass: short contexts spread
-                              over more blocks, each a short chain (attention.c MIN_CHUNK), and a pass
+                              over more blocks, each a short chain (attention.c: SPLIT_SHARE), and a pass
                               never straddles a page */
 #define AD_VROWS 8         /* v rows a lane loads before it uses them (a pass: 32 / PG rows a lane) */
 #define AD_SET 16          /* splits merged together at the first level: 256 / AD_SET sets at the second */
