@@ -32,5 +32,5 @@ bench() {  # bench BIN FILE SPLITS
 step foundry bench tg128
 for s in "" $S; do bench build-gpu/foundry /tmp/q/qwen2.5-0.5b-f16.gguf $s; done
 wait $old; [ -x build-old/foundry ] && for d in f16 q8_0; do bench build-old/foundry /tmp/q/qwen2.5-0.5b-$d.gguf; done
-for s in "" ${S%% *} ${Q8_SPLITS:-32}; do bench build-gpu/foundry /tmp/q/qwen2.5-0.5b-q8_0.gguf $s; done
+for s in "" ${Q8_SPLITS:-}; do bench build-gpu/foundry /tmp/q/qwen2.5-0.5b-q8_0.gguf $s; done
 step done
