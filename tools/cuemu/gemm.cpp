@@ -117,6 +117,7 @@ int main() {
   g_emu_shuffle = true;   // threads in a random order each round: the producer may run ahead whenever allowed
   static const u32 cases[][4] = {   // M, N, K, splits
     { 1, 200, 64, 1 }, { 17, 136, 96, 1 }, { 130, 264, 320, 1 }, { 130, 264, 320, 3 }, { 64, 128, 640, 2 }, { 5, 72, 128, 2 },
+    { 3, 40, 32, 1 },   // K below one k-tile: the rest of the tile zero
   };
 #ifdef MMA_SYNC   // no split-K on this path (yet): the cases' split counts read as 1
   static const u32 quick[][5] = { { 17, 136, 96, 1, BNS[1] }, { 130, 264, 320, 1, BNS[0] }, { 5, 72, 128, 1, BNS[1] } };
