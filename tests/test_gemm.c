@@ -470,6 +470,34 @@ static void test_gpu_wgmma(void)
     fd_foundry_destroy(gpu);
 }
 
+/* The Hopper store product y = x W^T of f16 weights on `gpu`: x (M, K) and
+ * w (N, K) from the host, y zeroed; run_hopper runs it, end_hopper frees it. */
+typedef struct { fd_gemm_args a; fd_compound *c; } hopper_product;
+
+static void start_hopper(fd_foundry *gpu, hopper_product *h, uint32_t M, uint32_t N, uint32_t K, const float *xh,
+                         const float *wh)
+{
+    h->a = (fd_gemm_args){ .M = M, .N = N, .K = K, .x = from_host(gpu, FD_F32, M, K, xh),
+                           .w0 = from_host(gpu, FD_F16, N, K, wh) };
+    CHECK_OK(fd_tensor_alloc(gpu, FD_F32, 2, (int64_t[]){ M, N }, FD_INIT_ZEROS, NULL, &h->a.y0), (fd_error *)NULL);
+    CHECK_OK(fd_compound_build(&(fd_compound_desc){ .family = &FD_GEMM_WG_FAMILY, .stage = {
+                 [FD_GEMM_WEIGHTS] = fd_gemm_policy(FD_F16), [FD_GEMM_MAIN] = &FD_STAGE_GEMM_WG } }, &h->c, NULL),
+             (fd_error *)NULL);
+}
+
+/* y as the host reads it (the caller frees it) */
+static float *run_hopper(fd_foundry *gpu, hopper_product *h)
+{
+    CHECK_OK(fd_run(gpu, fd_compound_kernel(h->c), &h->a), (fd_error *)NULL);
+    return read_f32(h->a.y0);
+}
+
+static void end_hopper(hopper_product *h)
+{
+    (void)fd_tensor_free(h->a.x), (void)fd_tensor_free(h->a.w0), (void)fd_tensor_free(h->a.y0);
+    fd_compound_destroy(h->c);
+}
+
 /* A diagnostic for a first run: exact values through the Hopper tile. x[m, k]
  * = (m % 32) 64 + k and one-hot weights (row n picks input n % K) make y[m, n]
  * = x[m, n % K] exactly in f16, so a wrong swizzle, descriptor or fragment
@@ -484,14 +512,9 @@ static void test_gpu_wgmma_layout(void)
     for (int m = 0; m < M; m++)
         for (int k = 0; k < K; k++) xh[m * K + k] = (float)((m % 32) * 64 + k % 64) * (k < 64 ? 1.0f : -1.0f);
     for (int n = 0; n < N; n++) wh[(size_t)n * K + n % K] = 1.0f;
-    fd_gemm_args a = { .M = M, .N = N, .K = K, .x = from_host(gpu, FD_F32, M, K, xh), .w0 = from_host(gpu, FD_F16, N, K, wh) };
-    CHECK_OK(fd_tensor_alloc(gpu, FD_F32, 2, (int64_t[]){ M, N }, FD_INIT_ZEROS, NULL, &a.y0), (fd_error *)NULL);
-    fd_compound *c;
-    CHECK_OK(fd_compound_build(&(fd_compound_desc){ .family = &FD_GEMM_WG_FAMILY, .stage = {
-                 [FD_GEMM_WEIGHTS] = fd_gemm_policy(FD_F16), [FD_GEMM_MAIN] = &FD_STAGE_GEMM_WG } }, &c, NULL),
-             (fd_error *)NULL);
-    CHECK_OK(fd_run(gpu, fd_compound_kernel(c), &a), (fd_error *)NULL);
-    float *y = read_f32(a.y0);
+    hopper_product h;
+    start_hopper(gpu, &h, M, N, K, xh, wh);
+    float *y = run_hopper(gpu, &h);
     int bad = 0;
     for (int m = 0; m < M; m++)
         for (int n = 0; n < N; n++) {
@@ -506,15 +529,15 @@ static void test_gpu_wgmma_layout(void)
     printf("layout diagnostic: %d of %d outputs differ\n", bad, M * N);
     CHECK_EQ(bad, 0);
     free(y), free(xh), free(wh);
-    (void)fd_tensor_free(a.x), (void)fd_tensor_free(a.w0), (void)fd_tensor_free(a.y0);
-    fd_compound_destroy(c);
+    end_hopper(&h);
     fd_foundry_destroy(gpu);
 }
 
 /* Split-K's fix-up sums the splits in split order whichever block arrives
- * last: three runs of a split product (down at 0.5B, M = 17: 7 column tiles,
- * 4 splits... as fd_gemm_wg_plan says) give the same bits, and the counters
- * are back at 0 after each (else the second run would stop early). */
+ * last: three runs of a split product (down at 0.5B, M = 17: 7 tiles, 8
+ * splits on 132 multiprocessors, as fd_gemm_wg_plan says) give the same bits,
+ * and the counters are back at 0 after each (else a later run would finish a
+ * tile early, on partial sums). */
 static void test_gpu_wgmma_deterministic(void)
 {
     char why[1200];
@@ -526,16 +549,11 @@ static void test_gpu_wgmma_deterministic(void)
     printf("M %d N %d K %d: BN %u, %u splits\n", M, N, K, bn, sp);
     CHECK(sp > 1);
     float *xh = host_rand((size_t)M * K, 1), *wh = host_rand((size_t)N * K, 1);
-    fd_gemm_args a = { .M = M, .N = N, .K = K, .x = from_host(gpu, FD_F32, M, K, xh), .w0 = from_host(gpu, FD_F16, N, K, wh) };
-    CHECK_OK(fd_tensor_alloc(gpu, FD_F32, 2, (int64_t[]){ M, N }, FD_INIT_ZEROS, NULL, &a.y0), (fd_error *)NULL);
-    fd_compound *c;
-    CHECK_OK(fd_compound_build(&(fd_compound_desc){ .family = &FD_GEMM_WG_FAMILY, .stage = {
-                 [FD_GEMM_WEIGHTS] = fd_gemm_policy(FD_F16), [FD_GEMM_MAIN] = &FD_STAGE_GEMM_WG } }, &c, NULL),
-             (fd_error *)NULL);
+    hopper_product h;
+    start_hopper(gpu, &h, M, N, K, xh, wh);
     float *first = NULL;
     for (int r = 0; r < 3; r++) {
-        CHECK_OK(fd_run(gpu, fd_compound_kernel(c), &a), (fd_error *)NULL);
-        float *y = read_f32(a.y0);
+        float *y = run_hopper(gpu, &h);
         if (!first) first = y;
         else {
             CHECK(!memcmp(first, y, sizeof(float) * M * N));
@@ -543,8 +561,7 @@ static void test_gpu_wgmma_deterministic(void)
         }
     }
     free(first), free(xh), free(wh);
-    (void)fd_tensor_free(a.x), (void)fd_tensor_free(a.w0), (void)fd_tensor_free(a.y0);
-    fd_compound_destroy(c);
+    end_hopper(&h);
     fd_foundry_destroy(gpu);
 }
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # run.sh — builds and runs the CPU emulations of the attention (decode, prefill SIMT and tensor-core), the
-# Hopper GEMM (wgmma, TMA, mbarriers), RoPE,
+# GEMM's tensor-core mains (Hopper: wgmma, TMA, mbarriers; mma.sync), RoPE,
 # argmax, q/k-norm rows (qkv/rows.cuh), QKV RoPE epilogue and sampler kernels and of the int8
 # GEMV contract per quantized policy (see emu.h). Needs a C++17 and a C
 # compiler with OpenMP; no GPU, no CUDA. The sampler's reference is the
@@ -33,17 +33,19 @@ for v in f16 bf16; do
   echo "prefill on the tensor cores, $v cache: $(tail -n 1 "$out/prefill_mma_$v.txt")"
   [ $rc = 0 ] || cat "$out/prefill_mma_$v.txt"
 done
-# the Hopper GEMM (ops/gemm/main_wgmma.cuh: wgmma, TMA, mbarriers emulated in ops/gemm/wgmma.cuh here) per
-# operand type, input stage and epilogue, against its twin in double (gemm_wgmma.cpp)
-for c in "0 plain store 1" "0 plain bias 1" "0 plain residual 1" "0 plain swiglu 2" "0 rmsnorm store 1" \
-         "0 rmsnorm swiglu 2" "1 rmsnorm swiglu 2" "1 plain residual 1"; do
+# the GEMM's tensor-core mains per operand type, input stage and epilogue, against the twin in double
+# (gemm.cpp): the Hopper main (main_wgmma.cuh: wgmma, TMA, mbarriers emulated in ops/gemm/wgmma.cuh here), and
+# with "mma" the mma.sync main (main.cuh: cp.async, ldmatrix, mma.sync in ops/gemm/common.cuh here)
+for c in "wg 0 plain store 1" "wg 0 plain bias 1" "wg 0 plain residual 1" "wg 0 plain swiglu 2" \
+         "wg 0 rmsnorm store 1" "wg 0 rmsnorm swiglu 2" "wg 1 rmsnorm swiglu 2" "wg 1 plain residual 1" \
+         "mma 0 rmsnorm swiglu 2" "mma 1 plain residual 1"; do
   set -- $c
-  n=gemm_wgmma_$1_$2_$3
-  ${CXX:-g++} -O1 -std=c++17 -w -I"$here" -I"$src" -DFD_GEMM_OP=$1 -DINPUT="\"ops/gemm/input_$2.cuh\"" \
-    -DEPI="\"ops/gemm/epi_$3.cuh\"" -DFD_NOUT=$4 $([ "$c" = "0 plain store 1" ] || echo -DQUICK) \
-    -o "$out/$n" "$here/gemm_wgmma.cpp"
+  n=gemm_$1_$2_$3_$4
+  ${CXX:-g++} -O1 -std=c++17 -w -I"$here" -I"$src" -DFD_GEMM_OP=$2 -DINPUT="\"ops/gemm/input_$3.cuh\"" \
+    -DEPI="\"ops/gemm/epi_$4.cuh\"" -DFD_NOUT=$5 $([ "$c" = "wg 0 plain store 1" ] || echo -DQUICK) \
+    $([ $1 = mma ] && echo -DMMA_SYNC) -o "$out/$n" "$here/gemm.cpp"
   "$out/$n" >"$out/$n.txt" 2>&1 || rc=1
-  echo "gemm wgmma, $([ $1 = 1 ] && echo bf16 || echo f16) $2 $3: $(tail -n 1 "$out/$n.txt")"
+  echo "gemm $([ $1 = mma ] && echo mma.sync || echo wgmma), $([ $2 = 1 ] && echo bf16 || echo f16) $3 $4: $(tail -n 1 "$out/$n.txt")"
   [ $rc = 0 ] || cat "$out/$n.txt"
 done
 # other page sizes of the paged KV cache (the library's is 64), where asked: CUEMU_PAGES="32 128"

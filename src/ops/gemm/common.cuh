@@ -1,22 +1,12 @@
-/* common.cuh — what the GEMM family's stages share: the tile column to
- * weight row map (a SwiGLU tile interleaves gate and up rows in groups of 8,
- * so one thread holds both products of an output), and the PTX of the
- * tensor-core path (cp.async with zero fill, ldmatrix, mma.sync m16n8k16,
- * f32 pairs to f16x2 / bf16x2), written out since NVRTC has no toolkit
- * headers.
+/* common.cuh — what the GEMM family's stages share: the tile maps
+ * (tile.cuh) and the PTX of the tensor-core path (cp.async with zero fill,
+ * ldmatrix, mma.sync m16n8k16, f32 pairs to f16x2 / bf16x2), written out
+ * since NVRTC has no toolkit headers. tools/cuemu/ops/gemm/common.cuh is its
+ * twin on the CPU.
  *
  * Layer: ops (device code of the GEMM family; see ops/gemm/family.c). */
 #include "ops/gemm/layout.cuh"
-/* Tile column c of column block bx (BN columns): product *p, output row n. */
-__device__ __forceinline__ u32 fd_gemm_col(u32 bx, u32 BN, u32 c, u32 *p) {
-#if FD_NOUT == 2
-  *p = (c >> 3) & 1u;
-  return bx * (BN / 2) + (c >> 4) * 8 + (c & 7u);
-#else
-  *p = 0;
-  return bx * BN + c;
-#endif
-}
+#include "ops/gemm/tile.cuh"
 __device__ __forceinline__ u32 fd_smem_addr(const void *p) {
   u64 a; asm("cvta.to.shared.u64 %0, %1;" : "=l"(a) : "l"((u64)p)); return (u32)a; }
 /* 16 bytes from g to shared address s, or 16 zero bytes when !ok (nothing read) */
@@ -24,10 +14,6 @@ __device__ __forceinline__ void fd_cp16_zfill(u32 s, const void *g, bool ok) {
   u64 ga; asm("cvta.to.global.u64 %0, %1;" : "=l"(ga) : "l"((u64)g));
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" :: "r"(s), "l"(ga), "r"(ok ? 16u : 0u) : "memory"); }
 template <int N> __device__ __forceinline__ void fd_cp_wait() { asm volatile("cp.async.wait_group %0;" :: "n"(N) : "memory"); }
-/* Byte offset of 16-byte chunk c (0..3) of row r in an operand tile of
- * 64-byte rows (32 halves): the chunk index xor bits 1..2 of the row, so
- * ldmatrix's eight rows of one chunk fall in eight different bank groups. */
-__device__ __forceinline__ u32 fd_tile_off(u32 r, u32 c) { return r * 64 + ((c ^ ((r >> 1) & 3u)) << 4); }
 __device__ __forceinline__ void fd_ldsm4(u32 addr, u32 *r) {
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];"
                : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(addr)); }

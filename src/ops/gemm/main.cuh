@@ -128,6 +128,7 @@ __device__ __forceinline__ void fd_gemm_tile(const fd_args &a, unsigned char *sm
         }
     }
 }
+#ifndef FD_GEMM_NO_ENTRY   /* tools/cuemu calls fd_gemm_tile itself */
 FD_KERNEL(fd_args a) {
   extern __shared__ float4 fd_smem4[];
   if (blockDim.x == FD_GEMM_BIG_THREADS)
@@ -135,4 +136,5 @@ FD_KERNEL(fd_args a) {
   else
     fd_gemm_tile<FD_GEMM_SMALL_BM, FD_GEMM_SMALL_BN, 32, 32>(a, (unsigned char *)fd_smem4);
 }
+#endif
 #endif
