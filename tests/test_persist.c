@@ -132,7 +132,7 @@ static void test_source_compiles(void)
         CHECK_OK(fd_state_create(cpu, w, 64, &s), (fd_error *)NULL);
         char name[64], *src = NULL;
         fd_error err = { 0 };
-        CHECK_OK(fd_persist_source(s, name, sizeof name, &src, &err), &err);
+        CHECK_OK(fd_persist_source(s, 1, name, sizeof name, &src, &err), &err);
         int regs = -1, spills = -1;
         double secs = 0;
         if (src) CHECK_OK(fd_nvrtc_compile_offline(90, name, src, &regs, &spills, &secs, &err), &err);
