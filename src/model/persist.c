@@ -222,8 +222,11 @@ static fd_status make_source(fd_persist *p, fd_error *err)
         char ns[32], extra[96];
         snprintf(ns, sizeof ns, "m_%s", fd_imember_names[i]);
         snprintf(extra, sizeof extra, "#include \"%s\"\n", wrapper[i]);
-        const char *pre = p->m[i].cols ? "#include \"ops/persist/rows2d.cuh\"\n" : NULL;   /* GEMV-based */
-        st = fd_kernel_member_source(&b, p->m[i].k, p->m[i].dt, ns, pre, extra, &seen, err);
+        char pre[64] = "";
+        if (p->m[i].cols) snprintf(pre, sizeof pre, "#include \"ops/persist/rows2d.cuh\"\n");   /* GEMV-based */
+        if (i == FD_IM_ATTEND)   /* one instance of the attention's block, for this head_dim */
+            snprintf(pre, sizeof pre, "#define AD_HEAD_DIM %u\n", p->s->w->hp.head_dim);
+        st = fd_kernel_member_source(&b, p->m[i].k, p->m[i].dt, ns, pre[0] ? pre : NULL, extra, &seen, err);
     }
     dispatchers(&b, p);
     fd_sbuf_cat(&b, "#include \"ops/persist/runtime.cuh\"\n");
@@ -255,6 +258,16 @@ static fd_status prepare(fd_state *s, fd_persist **out, fd_error *err)
     p->smem = shared_bytes(p);
     *out = p;
     return FD_OK;
+}
+
+fd_status fd_state_persistent_source(fd_state *s, char *name, size_t cap, char **src, uint32_t *smem, fd_error *err)
+{
+    fd_persist *p;
+    *src = NULL;
+    FD_TRY(prepare(s, &p, err));
+    *smem = p->smem;
+    fd_persist_destroy(p);
+    return fd_persist_source(s, 1, name, cap, src, err);
 }
 
 fd_status fd_persist_source(fd_state *s, int whole, char *name, size_t cap, char **src, fd_error *err)

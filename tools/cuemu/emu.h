@@ -46,9 +46,16 @@ static inline float rsqrtf(float x) { return 1.0f / sqrtf(x); }
 static inline u32 min(u32 a, u32 b) { return a < b ? a : b; }
 // scheduler
 enum { RUN, BAR_BLOCK, BAR_WARP, DONE };
-struct Th { ucontext_t ctx; int state; char *stack; };
+#include <setjmp.h>
+struct Th { ucontext_t ctx; int state; char *stack; jmp_buf jb; bool started; };
+// launch_grid switches with _setjmp/_longjmp once a coroutine has started (no signal-mask system call a switch,
+// which swapcontext makes): g_fast
+static bool g_fast; static jmp_buf g_main_jb;
 static std::vector<Th> g_th; static ucontext_t g_main; static int g_cur; static float g_shfl[8192]; static int g_ishfl[8192];
-static void yield_(int st) { g_th[g_cur].state = st; swapcontext(&g_th[g_cur].ctx, &g_main); }
+static void yield_(int st) {
+  g_th[g_cur].state = st;
+  if (g_fast) { if (!_setjmp(g_th[g_cur].jb)) _longjmp(g_main_jb, 1); return; }
+  swapcontext(&g_th[g_cur].ctx, &g_main); }
 static inline void __syncthreads() { yield_(BAR_BLOCK); }
 static inline void __threadfence() {}
 static inline void __syncwarp(u32 = 0xffffffffu) { yield_(BAR_WARP); }
@@ -88,7 +95,10 @@ static inline int atomicAdd(int *p, int v) { int o = *p; *p += v; return o; }
 static inline u32 atomicCAS(u32 *p, u32 c, u32 v) { u32 o = *p; if (o == c) *p = v; return o; }
 typedef void (*body_fn)(void *);
 static body_fn g_body; static void *g_arg;
-static void tramp() { g_body(g_arg); g_th[g_cur].state = DONE; swapcontext(&g_th[g_cur].ctx, &g_main); }
+static void tramp() {
+  g_body(g_arg); g_th[g_cur].state = DONE;
+  if (g_fast) _longjmp(g_main_jb, 1);
+  swapcontext(&g_th[g_cur].ctx, &g_main); }
 static void launch(body_fn f, void *arg, dim3_ grid, dim3_ block, bool reverse) {
   g_body = f; g_arg = arg; g_gdim = grid; g_bdim = block; u32 nt = block.x;
   g_th.resize(nt); for (auto &t : g_th) if (!t.stack) t.stack = (char *)malloc(1 << 18);
@@ -151,7 +161,8 @@ static void launch_grid(body_fn f, void *arg, u32 nb, u32 nt, size_t dyn, const 
     g_dyn[b] = (unsigned char *)mmap(nullptr, 1 << 18, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
     if (g_dyn[b] == MAP_FAILED) { perror("EMU: mmap"); exit(3); }
   }
-  for (u32 i = 0; i < T; i++) { getcontext(&g_th[i].ctx); g_th[i].ctx.uc_stack.ss_sp = g_th[i].stack; g_th[i].ctx.uc_stack.ss_size = 1 << 18; g_th[i].ctx.uc_link = 0; makecontext(&g_th[i].ctx, tramp, 0); g_th[i].state = RUN; }
+  for (u32 i = 0; i < T; i++) { getcontext(&g_th[i].ctx); g_th[i].ctx.uc_stack.ss_sp = g_th[i].stack; g_th[i].ctx.uc_stack.ss_size = 1 << 18; g_th[i].ctx.uc_link = 0; makecontext(&g_th[i].ctx, tramp, 0); g_th[i].state = RUN; g_th[i].started = false; }
+  g_fast = true;
   for (;;) {
     bool any = false;
     for (u32 ob = 0; ob < nb; ob++) {
@@ -160,7 +171,11 @@ static void launch_grid(body_fn f, void *arg, u32 nb, u32 nt, size_t dyn, const 
         u32 i = b * nt + k;
         if (g_th[i].state != RUN) continue;
         emu_block_in((int)b); g_cur = (int)i; g_tid = {k, 0, 0}; g_bid = {b, 0, 0};
-        swapcontext(&g_main, &g_th[i].ctx); any = true;
+        if (!_setjmp(g_main_jb)) {
+          if (!g_th[i].started) { g_th[i].started = true; setcontext(&g_th[i].ctx); }
+          _longjmp(g_th[i].jb, 1);
+        }
+        any = true;
       }
     }
     bool released = false;
@@ -178,6 +193,7 @@ static void launch_grid(body_fn f, void *arg, u32 nb, u32 nt, size_t dyn, const 
     if (alldone) break;
     if (!any && !released) { fprintf(stderr, "EMU: deadlock\n"); exit(3); }
   }
+  g_fast = false;
   if (g_resident >= 0) memcpy(g_saved[g_resident].data(), __start_emu_shared, n);
   g_resident = -1;
 }

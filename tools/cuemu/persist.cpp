@@ -70,7 +70,7 @@ struct fd_args { const prog_t *prog; state_t *state; unsigned long long watchdog
 #include BODY
 static void body(void *p) { persist_emu(*(fd_args *)p); }
 
-#define STEPS 5
+#define STEPS 6
 static int run(u32 blocks, int order_kind, const int *tokens) {
   void *prog = nullptr; size_t bytes = 0; unsigned n_ctr = 0, smem = 0;
   if (pl_rewind() || pl_program(blocks, &prog, &bytes, &n_ctr, &smem)) return 1;
@@ -112,7 +112,7 @@ static int run(u32 blocks, int order_kind, const int *tokens) {
 
 int main() {
   if (pl_open(DT, 2, 512, 64)) return 1;
-  const int tokens[STEPS] = { 17, 3, 400, 77, 9 };
+  const int tokens[STEPS] = { 17, 3, 400, 77, 9, 500 };
   int f = 0;
   const u32 blocks[] = { 1, 3, 7 };
   for (u32 b : blocks) for (int o = 0; o < (b > 1 ? 3 : 1); o++) f += run(b, o, tokens);
