@@ -470,6 +470,19 @@ void fd_state_set_sampler(fd_state *s, const fd_sampler *cfg)
 /* One step that chooses its successor: the captured graph when there is
  * one (capturing it the first time, once every kernel has compiled), else
  * the kernels eagerly. */
+/* The step's launches captured into s->graph. */
+static fd_status capture(fd_state *s)
+{
+    FD_TRY(fd_graph_begin(s->fd));
+    fd_status st = step_launches(s, 1, 1);
+    fd_graph *g = NULL;
+    fd_status st2 = fd_graph_end(s->fd, &g);
+    FD_TRY(st);
+    FD_TRY(st2);
+    s->graph = g;
+    return FD_OK;
+}
+
 static fd_status choose_step(fd_state *s)
 {
     if (!s->use_graph || fd_foundry_backend(s->fd) != FD_BACKEND_CUDA || !s->warm || s->graph_stale) {
@@ -485,13 +498,14 @@ static fd_status choose_step(fd_state *s)
     fd_tensor *t[] = { s->ids, s->pos, s->hist, s->flag };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) FD_TRY(fd_tensor_flush(t[i]));
     if (!s->graph) {
-        FD_TRY(fd_graph_begin(s->fd));
-        fd_status st = step_launches(s, 1, 1);
-        fd_graph *g = NULL;
-        fd_status st2 = fd_graph_end(s->fd, &g);
+        fd_status st = capture(s);
+        if (st != FD_OK && s->persist) {   /* a driver that cannot capture the cooperative launch */
+            char why[sizeof ((fd_error *)0)->msg + 48];
+            snprintf(why, sizeof why, "capturing its launch failed: %s", fd_foundry_error(s->fd));
+            persist_drop(s, why);
+            st = capture(s);
+        }
         FD_TRY(st);
-        FD_TRY(st2);
-        s->graph = g;
     }
     return fd_graph_launch(s->fd, s->graph);
 }
