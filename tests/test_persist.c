@@ -132,7 +132,7 @@ static void test_source_compiles(void)
         CHECK_OK(fd_state_create(cpu, w, 64, &s), (fd_error *)NULL);
         char name[64], *src = NULL;
         fd_error err = { 0 };
-        CHECK_OK(fd_persist_source(s, name, sizeof name, &src, &err), &err);
+        CHECK_OK(fd_persist_source(s, 1, name, sizeof name, &src, &err), &err);
         int regs = -1, spills = -1;
         double secs = 0;
         if (src) CHECK_OK(fd_nvrtc_compile_offline(90, name, src, &regs, &spills, &secs, &err), &err);
@@ -147,6 +147,15 @@ static void test_source_compiles(void)
 }
 
 /* ---- on a GPU */
+
+/* A tiny random Qwen2 of `layers` layers in dt, uploaded to gpu (fd_weights_release, then fd_model_close *m). */
+static fd_weights *uploaded(fd_foundry *gpu, fd_dtype dt, uint32_t layers, fd_model **m)
+{
+    fd_weights *w = NULL;
+    *m = tiny_qwen2(dt, layers);
+    CHECK_OK(fd_model_upload(gpu, *m, &(fd_upload_options){ .ctx = 320 }, &w), (fd_error *)NULL);
+    return w;
+}
 
 /* A state of w, the persistent step and the graph on or off. */
 static fd_state *state_of(fd_foundry *fd, fd_weights *w, int persistent, int graph)
@@ -183,9 +192,8 @@ static int32_t top1(const float *x, size_t n, double *gap)
 
 static void teacher_forced(fd_foundry *gpu, fd_dtype dt)
 {
-    fd_model *m = tiny_qwen2(dt, 4);
-    fd_weights *w = NULL;
-    CHECK_OK(fd_model_upload(gpu, m, &(fd_upload_options){ .ctx = 320 }, &w), (fd_error *)NULL);
+    fd_model *m;
+    fd_weights *w = uploaded(gpu, dt, 4, &m);
     fd_state *pk = state_of(gpu, w, 0, 0), *ps = state_of(gpu, w, 1, 0);
     size_t V = w->hp.vocab;
     float *lk = fd_malloc(V * sizeof *lk), *lp = fd_malloc(V * sizeof *lp);
@@ -239,9 +247,8 @@ static void test_gpu_graph(void)
 {
     fd_foundry *gpu = make_gpu();
     if (!gpu) SKIP("%s", gpu_why);
-    fd_model *m = tiny_qwen2(FD_BF16, 4);
-    fd_weights *w = NULL;
-    CHECK_OK(fd_model_upload(gpu, m, &(fd_upload_options){ .ctx = 320 }, &w), (fd_error *)NULL);
+    fd_model *m;
+    fd_weights *w = uploaded(gpu, FD_BF16, 4, &m);
     fd_state *s[3] = { state_of(gpu, w, 1, 1), state_of(gpu, w, 1, 0), state_of(gpu, w, 0, 1) };
     int32_t prompt[5] = { 1, 17, 400, 3000, 9 }, out[3][96];
     for (int k = 0; k < 3; k++) {
@@ -271,9 +278,8 @@ static void test_gpu_watchdog(void)
 {
     fd_foundry *gpu = make_gpu();
     if (!gpu) SKIP("%s", gpu_why);
-    fd_model *m = tiny_qwen2(FD_F16, 2);
-    fd_weights *w = NULL;
-    CHECK_OK(fd_model_upload(gpu, m, &(fd_upload_options){ .ctx = 320 }, &w), (fd_error *)NULL);
+    fd_model *m;
+    fd_weights *w = uploaded(gpu, FD_F16, 2, &m);
     fd_persist_test_plant_stuck(1);
     fd_state *s = state_of(gpu, w, 1, 1);
     int32_t out[4];

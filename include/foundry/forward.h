@@ -101,6 +101,13 @@ void fd_state_use_graph(fd_state *s, int on);
  * device that cannot hold every block at once — the per-kernel step runs,
  * with a notice in the log naming why. */
 void fd_state_use_persistent(fd_state *s, int on);
+/* The persistent step's generated source for s's model on any backend
+ * (`foundry kernels --compile-all` compiles it with NVRTC): *src is the
+ * caller's (fd_kernel_source_free), the entry point's name into name, its
+ * dynamic shared bytes into *smem. FD_ERR_UNSUPPORTED naming why where the
+ * model has no persistent step, with the message in err. */
+fd_status fd_state_persistent_source(fd_state *s, char *name, size_t cap, char **src, uint32_t *smem,
+                                     fd_error *err) FD_MUST_USE;
 /* On a GPU, runs every kernel an empty state will use once — prefill at a
  * short and a full chunk, greedy and sampled decode steps — so that each is
  * compiled (or read from the kernel cache) and loaded now rather than inside

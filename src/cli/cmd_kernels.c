@@ -6,6 +6,8 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "backend/backend.h"
+#include "foundry/forward.h"
+#include "foundry/model.h"
 #include "foundry/ops.h"
 
 #define MAX_ARCH 1299   /* beyond any architecture NVRTC knows */
@@ -60,6 +62,43 @@ static void report(void *user, const char *variant, fd_status st, int regs, int 
     fflush(stdout);
 }
 
+/* The persistent decode step of a tiny random Qwen2 (its source depends on the member kernels, their dtypes and
+ * head_dim, not on the other sizes) in weight dtype dt, made on the CPU and compiled; FD_OK or the failure. */
+static fd_status compile_persistent(int arch, fd_dtype dt, int *count)
+{
+    fd_random_options ro = { .dtype = dt, .seed = 1 };
+    fd_foundry *fd = NULL;
+    fd_model *m = NULL;
+    fd_weights *w = NULL;
+    fd_state *s = NULL;
+    fd_error err = { 0 };
+    char name[96], *src = NULL;
+    uint32_t smem = 0;
+    int regs = -1, spills = -1;
+    double secs = 0;
+    fd_status st = fd_model_preset("tiny", &ro.hp);
+    ro.hp.n_layers = 2, ro.hp.vocab = 1024;
+    if (st == FD_OK) st = fd_foundry_create(&(fd_options){ .backend = FD_BACKEND_CPU }, &fd, &err);
+    if (st == FD_OK) st = fd_model_random(&ro, &m, &err);
+    if (st == FD_OK) st = fd_model_upload(fd, m, &(fd_upload_options){ .ctx = 64 }, &w);
+    if (st == FD_OK) st = fd_state_create(fd, w, 64, &s);
+    if (st == FD_OK) st = fd_state_persistent_source(s, name, sizeof name, &src, &smem, &err);
+    if (st == FD_OK) st = fd_nvrtc_compile_offline(arch, name, src, &regs, &spills, &secs, &err);
+    if (st == FD_OK) {
+        char label[128];
+        snprintf(label, sizeof label, "%s (%u dynamic shared bytes)", name, smem);
+        report(count, label, st, regs, spills, secs, NULL);
+    } else {
+        report(count, "persist_qwen2", st, -1, -1, 0, err.msg[0] ? err.msg : fd ? fd_foundry_error(fd) : "");
+    }
+    fd_kernel_source_free(src);
+    fd_state_destroy(s);
+    if (fd) fd_weights_release(fd);
+    fd_model_close(m);
+    fd_foundry_destroy(fd);
+    return st;
+}
+
 static int compile_all(int arch, const char *match)
 {
     int count[2] = { 0, 0 };
@@ -68,6 +107,12 @@ static int compile_all(int arch, const char *match)
     if (st == FD_ERR_UNAVAILABLE) {
         printf("compile-all skipped: %s\n", err.msg);
         return 0;
+    }
+    /* the persistent decode step, per weight dtype it takes (model/persist.c) */
+    const fd_dtype pdt[] = { FD_F16, FD_BF16, FD_Q8_0, FD_Q4_0 };
+    for (size_t i = 0; (!match || strstr(match, "persist")) && i < sizeof pdt / sizeof pdt[0]; i++) {
+        fd_status ps = compile_persistent(arch, pdt[i], count);
+        if (st == FD_OK) st = ps;
     }
     printf("%d variants for sm_%d (sm_90a where a kernel needs it), %d failed\n", count[0], arch, count[1]);
     return st == FD_OK ? 0 : 1;

@@ -141,7 +141,7 @@ static void defined_macros(const char *text, fd_sbuf *names)
 }
 
 fd_status fd_kernel_member_source(fd_sbuf *b, const fd_kernel *k, const fd_dtype *dtypes, const char *ns,
-                                  const char *extra, const fd_cuh_seen *seen, fd_error *err)
+                                  const char *pre, const char *extra, const fd_cuh_seen *seen, fd_error *err)
 {
     if (!k->cuda) return fd_error_set(err, FD_ERR_UNSUPPORTED, "kernel %s has no device code", k->name);
     fd_arg_table t = k->args(k);
@@ -149,7 +149,8 @@ fd_status fd_kernel_member_source(fd_sbuf *b, const fd_kernel *k, const fd_dtype
     fd_sbuf body = { 0 }, undef = { 0 };
     fd_sbuf_printf(&body, "namespace %s {   /* member: kernel %s */\n", ns, k->name);
     args_struct(&body, &t, dtypes);
-    fd_status st = fd_cuh_expand(&body, k->cuda, &mine, err);
+    fd_status st = pre ? fd_cuh_expand(&body, pre, &mine, err) : FD_OK;
+    if (st == FD_OK) st = fd_cuh_expand(&body, k->cuda, &mine, err);
     if (st == FD_OK && extra) st = fd_cuh_expand(&body, extra, &mine, err);
     fd_sbuf_printf(&body, "}   /* namespace %s */\n", ns);
     char *text = fd_sbuf_take(&body);

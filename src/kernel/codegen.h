@@ -15,12 +15,12 @@
 fd_status fd_kcache_get(fd_foundry *fd, const fd_kernel *k, const fd_dtype *dtypes, const fd_devfn **fn);
 
 /* Appends kernel k's variant (dtypes) to b as a member of a persistent
- * kernel: `namespace ns { typedefs; struct fd_args; its device code;
- * `extra` (the member's wrapper) }`, each include expanded unless `seen`
+ * kernel: `namespace ns { typedefs; struct fd_args; `pre` (may be NULL);
+ * its device code; `extra` (the member's wrapper) }`, each include expanded unless `seen`
  * (the persistent source's files so far) holds it, then an #undef of every
  * macro the member defined, so the next starts clean. */
 fd_status fd_kernel_member_source(fd_sbuf *b, const fd_kernel *k, const fd_dtype *dtypes, const char *ns,
-                                  const char *extra, const fd_cuh_seen *seen, fd_error *err);
+                                  const char *pre, const char *extra, const fd_cuh_seen *seen, fd_error *err);
 /* The files the prelude brings in (a generated source's first), into *seen. */
 fd_status fd_kernel_prelude_seen(fd_cuh_seen *seen, fd_error *err);
 /* pack.c: the tensor of argument `a` in the struct `args`. */

@@ -148,6 +148,7 @@ __device__ __forceinline__ void fd_cp16(void *s, const void *g) {
   asm volatile("cvta.to.shared.u64 %0, %1;" : "=l"(sa) : "l"((u64)s));
   fd_cp16_at((u32)sa, ga); }
 __device__ __forceinline__ void fd_cp_commit() { asm volatile("cp.async.commit_group;" ::: "memory"); }
+__device__ __forceinline__ void fd_cp_wait_all() { asm volatile("cp.async.wait_all;" ::: "memory"); }
 /* sum over the block; every thread gets the result. `scratch`: 32 floats of shared memory */
 __device__ __forceinline__ float block_sum(float v, float *scratch) {
   int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = (blockDim.x + 31) >> 5;

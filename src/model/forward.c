@@ -467,6 +467,19 @@ void fd_state_set_sampler(fd_state *s, const fd_sampler *cfg)
     s->warm = 0;   /* the new chooser's kernels run once eagerly (and compile) before a capture */
 }
 
+/* The step's launches captured into s->graph[b]. */
+static fd_status capture(fd_state *s, int b)
+{
+    FD_TRY(fd_graph_begin(s->fd));
+    fd_status st = step_launches(s, 1, 1);
+    fd_graph *g = NULL;
+    fd_status st2 = fd_graph_end(s->fd, &g);
+    FD_TRY(st);
+    FD_TRY(st2);
+    s->graph[b] = g;
+    return FD_OK;
+}
+
 /* One step that chooses its successor, the step at position p: the captured
  * graph of p's context bucket when there is one (capturing it the first
  * time, once every kernel has compiled), else the kernels eagerly. */
@@ -486,13 +499,14 @@ static fd_status choose_step(fd_state *s, uint32_t p)
     fd_tensor *t[] = { s->ids, s->pos, s->hist, s->flag };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) FD_TRY(fd_tensor_flush(t[i]));
     if (!s->graph[b]) {
-        FD_TRY(fd_graph_begin(s->fd));
-        fd_status st = step_launches(s, 1, 1);
-        fd_graph *g = NULL;
-        fd_status st2 = fd_graph_end(s->fd, &g);
+        fd_status st = capture(s, b);
+        if (st != FD_OK && s->persist) {   /* a driver that cannot capture the cooperative launch */
+            char why[sizeof ((fd_error *)0)->msg + 48];
+            snprintf(why, sizeof why, "capturing its launch failed: %s", fd_foundry_error(s->fd));
+            persist_drop(s, why);
+            st = capture(s, b);
+        }
         FD_TRY(st);
-        FD_TRY(st2);
-        s->graph[b] = g;
     }
     return fd_graph_launch(s->fd, s->graph[b]);
 }

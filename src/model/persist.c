@@ -33,7 +33,7 @@
 #include "ops/gemv/layout.cuh"
 
 #define THREADS 128                   /* ops/persist/runtime.cuh FD_PERSIST_THREADS */
-#define MAX_BLOCKS 1024               /* the argmax ranges' pairs: room for this many */
+#define MAX_BLOCKS 256                /* the argmax ranges' pairs go to the state's amax_part: room for 256 */
 #define WATCHDOG_NS 1000000000ull     /* a wait spinning this long stops the step (1 s) */
 #define MAX_TENSORS 32
 
@@ -70,7 +70,7 @@ struct fd_persist {
     fd_kernel kernel;
     char name[64];
     char *cuda;
-    fd_tensor *prog, *state, *amax;
+    fd_tensor *prog, *state;
     uint32_t blocks, smem, n_ctr;
     uint64_t watchdog_ns;
 };
@@ -101,7 +101,7 @@ static fd_status put(fd_persist *p, fd_imember mi, uint32_t count, uint32_t slot
     if (!m->k) {
         m->k = c->k;
         memcpy(m->dt, dt, sizeof dt);
-        m->size = (uint32_t)((t.size + 15) & ~(size_t)15);
+        m->size = (uint32_t)t.size;   /* the device indexes an array of its struct: sizeof, as the host's */
         m->count = count;
         m->cols = cols;
         m->quant = weight_dtype(c->k) >= 0 && fd_dtype_is_quant((fd_dtype)weight_dtype(c->k));
@@ -150,7 +150,7 @@ static fd_status gather(fd_persist *p, fd_error *err)
     FD_TRY(put(p, FD_IM_EMBED, 1, 0, &c, 0, err));
     fd_decode_head(p->s, &c);
     FD_TRY(put(p, FD_IM_HEAD, 1, 0, &c, c.a.gemv.cols, err));
-    fd_decode_argmax(p->s, p->amax, &c);
+    fd_decode_argmax(p->s, p->s->amax_part, &c);
     FD_TRY(put(p, FD_IM_ARGMAX, 1, 0, &c, 0, err));
     FD_TRY(put(p, FD_IM_PICK, 1, 0, &c, 0, err));
     fd_decode_advance(p->s, &c);
@@ -222,7 +222,11 @@ static fd_status make_source(fd_persist *p, fd_error *err)
         char ns[32], extra[96];
         snprintf(ns, sizeof ns, "m_%s", fd_imember_names[i]);
         snprintf(extra, sizeof extra, "#include \"%s\"\n", wrapper[i]);
-        st = fd_kernel_member_source(&b, p->m[i].k, p->m[i].dt, ns, extra, &seen, err);
+        char pre[64] = "";
+        if (p->m[i].cols) snprintf(pre, sizeof pre, "#include \"ops/persist/rows2d.cuh\"\n");   /* GEMV-based */
+        if (i == FD_IM_ATTEND)   /* one instance of the attention's block, for this head_dim */
+            snprintf(pre, sizeof pre, "#define AD_HEAD_DIM %u\n", p->s->w->hp.head_dim);
+        st = fd_kernel_member_source(&b, p->m[i].k, p->m[i].dt, ns, pre[0] ? pre : NULL, extra, &seen, err);
     }
     dispatchers(&b, p);
     fd_sbuf_cat(&b, "#include \"ops/persist/runtime.cuh\"\n");
@@ -245,8 +249,7 @@ static fd_status prepare(fd_state *s, fd_persist **out, fd_error *err)
     p->s = s;
     p->fd = s->fd;
     p->watchdog_ns = WATCHDOG_NS;
-    fd_status st = fd_tensor_alloc(s->fd, FD_I32, 1, (int64_t[]){ 2 * MAX_BLOCKS }, FD_INIT_ZEROS, NULL, &p->amax);
-    if (st == FD_OK) st = gather(p, err);
+    fd_status st = gather(p, err);
     if (st == FD_OK) st = make_source(p, err);
     if (st != FD_OK) {
         fd_persist_destroy(p);
@@ -257,14 +260,27 @@ static fd_status prepare(fd_state *s, fd_persist **out, fd_error *err)
     return FD_OK;
 }
 
-fd_status fd_persist_source(fd_state *s, char *name, size_t cap, char **src, fd_error *err)
+fd_status fd_state_persistent_source(fd_state *s, char *name, size_t cap, char **src, uint32_t *smem, fd_error *err)
+{
+    fd_persist *p;
+    *src = NULL;
+    FD_TRY(prepare(s, &p, err));
+    *smem = p->smem;
+    fd_persist_destroy(p);
+    return fd_persist_source(s, 1, name, cap, src, err);
+}
+
+fd_status fd_persist_source(fd_state *s, int whole, char *name, size_t cap, char **src, fd_error *err)
 {
     fd_persist *p;
     *src = NULL;
     FD_TRY(prepare(s, &p, err));
     fd_dtype dt[2] = { FD_I32, FD_I32 };
     snprintf(name, cap, "%s", p->name);
-    fd_status st = fd_kernel_source(&p->kernel, dt, src, err);
+    fd_status st = FD_OK;
+    if (whole) st = fd_kernel_source(&p->kernel, dt, src, err);
+    else if (!(*src = fd_malloc(strlen(p->cuda) + 1))) st = fd_error_set(err, FD_ERR_NOMEM, "persist: out of memory");
+    else memcpy(*src, p->cuda, strlen(p->cuda) + 1);
     fd_persist_destroy(p);
     return st;
 }
@@ -284,7 +300,7 @@ static fd_status list_for(fd_persist *p, uint32_t resident, fd_error *err)
     return FD_OK;
 }
 
-static fd_status upload(fd_persist *p, fd_error *err)
+static fd_status encode(fd_persist *p, void **prog, size_t *bytes, fd_error *err)
 {
     const void *margs[FD_IM_COUNT];
     uint32_t msize[FD_IM_COUNT], mcount[FD_IM_COUNT];
@@ -292,11 +308,18 @@ static fd_status upload(fd_persist *p, fd_error *err)
         int runs = p->m[i].k && wrapper[i];
         margs[i] = p->m[i].args, msize[i] = p->m[i].size, mcount[i] = runs ? p->m[i].count : 0;
     }
-    mcount[FD_IM_COMBINE] = p->m[FD_IM_ATTEND].count;   /* no code, but its instructions name slots */
-    msize[FD_IM_COMBINE] = 16, margs[FD_IM_COMBINE] = NULL;
+    static const unsigned char none[16 * 4096];   /* COMBINE: no code, but its instructions name slots */
+    mcount[FD_IM_COMBINE] = p->m[FD_IM_ATTEND].count;
+    msize[FD_IM_COMBINE] = 16, margs[FD_IM_COMBINE] = none;
+    if (mcount[FD_IM_COMBINE] > 4096) return fd_error_set(err, FD_ERR_UNSUPPORTED, "persist: more than 4096 slots");
+    return fd_persist_encode(&p->list, (uint32_t)p->s->w->arch->n_steps, margs, msize, mcount, prog, bytes, err);
+}
+
+static fd_status upload(fd_persist *p, fd_error *err)
+{
     void *prog = NULL;
     size_t bytes = 0;
-    FD_TRY(fd_persist_encode(&p->list, (uint32_t)p->s->w->arch->n_steps, margs, msize, mcount, &prog, &bytes, err));
+    FD_TRY(encode(p, &prog, &bytes, err));
     p->n_ctr = p->list.n_ctr;
     fd_status st = fd_tensor_alloc(p->fd, FD_I32, 1, (int64_t[]){ (int64_t)(bytes / 4) }, FD_INIT_COPY, prog, &p->prog);
     if (st == FD_OK)
@@ -304,6 +327,23 @@ static fd_status upload(fd_persist *p, fd_error *err)
                              &p->state);
     if (st != FD_OK) fd_error_set(err, st, "persist: %s", fd_foundry_error(p->fd));
     fd_free(prog);
+    return st;
+}
+
+fd_status fd_persist_program(fd_state *s, uint32_t blocks, void **prog, size_t *bytes, uint32_t *n_ctr, uint32_t *smem,
+                             fd_error *err)
+{
+    fd_persist *p;
+    *prog = NULL;
+    FD_TRY(prepare(s, &p, err));
+    p->blocks = blocks;
+    fd_status st = blocks && blocks <= MAX_BLOCKS ? FD_OK : fd_error_set(err, FD_ERR_RANGE, "persist: %u blocks "
+                                                                         "(1..%d)", blocks, MAX_BLOCKS);
+    if (st == FD_OK) st = list_for(p, blocks, err);
+    if (st == FD_OK) st = encode(p, prog, bytes, err);
+    *n_ctr = p->list.n_ctr;
+    *smem = p->smem;
+    fd_persist_destroy(p);
     return st;
 }
 
@@ -336,7 +376,7 @@ fd_status fd_persist_create(fd_state *s, fd_persist **out, fd_error *err)
 void fd_persist_destroy(fd_persist *p)
 {
     if (!p) return;
-    fd_tensor *t[] = { p->prog, p->state, p->amax };
+    fd_tensor *t[] = { p->prog, p->state };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) (void)fd_tensor_free(t[i]);
     for (int i = 0; i < FD_IM_COUNT; i++) fd_free(p->m[i].args);
     fd_ilist_free(&p->list);

@@ -45,7 +45,14 @@ const char *fd_persist_describe(const fd_persist *p, uint32_t *blocks, uint32_t 
 /* persist.c: the generated source of s's persistent kernel (the caller
  * frees *src with fd_kernel_source_free) and its entry point's name, on any
  * backend: what `foundry kernels --compile-all` compiles. */
-fd_status fd_persist_source(struct fd_state *s, char *name, size_t cap, char **src, fd_error *err);
+fd_status fd_persist_source(struct fd_state *s, int whole, char *name, size_t cap, char **src, fd_error *err);
+/* persist.c: on any backend, the program of s's persistent kernel for
+ * `blocks` blocks (*prog: fd_free), its counters and its dynamic shared
+ * bytes: what tools/cuemu/persist.cpp runs on the CPU. With `whole` 0 the
+ * source above is the kernel's own code alone (members, dispatchers, the
+ * runtime's include), without the prelude and its argument struct. */
+fd_status fd_persist_program(struct fd_state *s, uint32_t blocks, void **prog, size_t *bytes, uint32_t *n_ctr,
+                             uint32_t *smem, fd_error *err);
 
 /* Test hook: the next fd_persist_create raises one wait's target past what a
  * step signals, so that wait never passes (the watchdog's test). */

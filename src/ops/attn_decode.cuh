@@ -342,9 +342,13 @@ __device__ __forceinline__ void ad_run(const fd_args &a, ad_smem &sm, u32 h, u32
     return;
   }
   if (s >= A) return;
+#ifdef AD_HEAD_DIM   /* one head_dim known when the code is made (a persistent kernel's member): one instance */
+  ad_block<AD_HEAD_DIM == 64 || AD_HEAD_DIM == 128 ? AD_HEAD_DIM : 0>(a, sm, n, per, A, h, ng, s);
+#else
   if (a.head_dim == 64) ad_block<64>(a, sm, n, per, A, h, ng, s);
   else if (a.head_dim == 128) ad_block<128>(a, sm, n, per, A, h, ng, s);
   else ad_block<0>(a, sm, n, per, A, h, ng, s);
+#endif
 }
 FD_KERNEL(fd_args a) {
   __shared__ __align__(16) ad_smem sm;

@@ -3,7 +3,8 @@
 // coroutine, __syncthreads a block barrier, a shuffle a warp barrier (so
 // divergent warp-level code runs as on the device), shared memory a static,
 // blocks one after another (in either order: the last-block-combines logic
-// sees different last blocks). It replaces kernel/prelude.cuh (no PTX) and
+// sees different last blocks). With EMU_GRID, launch_grid runs all blocks
+// together instead (a persistent kernel: tools/cuemu/persist.cpp). It replaces kernel/prelude.cuh (no PTX) and
 // ops/attn_common.cuh (ops/ here). It says nothing about timing, memory
 // ordering between blocks, or NVRTC; the device tests do.
 #include <ucontext.h>
@@ -25,7 +26,11 @@ static dim3_ g_tid, g_bid, g_bdim, g_gdim;
 #define __forceinline__ inline
 #define __noinline__
 #define __global__
+#ifdef EMU_GRID   // launch_grid: every block's shared memory is swapped in when one of its threads runs
+#define __shared__ static __attribute__((section("emu_shared"), used))
+#else
 #define __shared__ static
+#endif
 #define __launch_bounds__(...)
 #define __align__(n) __attribute__((aligned(n)))
 struct float4 { float x, y, z, w; };
@@ -41,9 +46,16 @@ static inline float rsqrtf(float x) { return 1.0f / sqrtf(x); }
 static inline u32 min(u32 a, u32 b) { return a < b ? a : b; }
 // scheduler
 enum { RUN, BAR_BLOCK, BAR_WARP, DONE };
-struct Th { ucontext_t ctx; int state; char *stack; };
-static std::vector<Th> g_th; static ucontext_t g_main; static int g_cur; static float g_shfl[1024]; static int g_ishfl[1024];
-static void yield_(int st) { g_th[g_cur].state = st; swapcontext(&g_th[g_cur].ctx, &g_main); }
+#include <setjmp.h>
+struct Th { ucontext_t ctx; int state; char *stack; jmp_buf jb; bool started; };
+// launch_grid switches with _setjmp/_longjmp once a coroutine has started (no signal-mask system call a switch,
+// which swapcontext makes): g_fast
+static bool g_fast; static jmp_buf g_main_jb;
+static std::vector<Th> g_th; static ucontext_t g_main; static int g_cur; static float g_shfl[8192]; static int g_ishfl[8192];
+static void yield_(int st) {
+  g_th[g_cur].state = st;
+  if (g_fast) { if (!_setjmp(g_th[g_cur].jb)) _longjmp(g_main_jb, 1); return; }
+  swapcontext(&g_th[g_cur].ctx, &g_main); }
 static inline void __syncthreads() { yield_(BAR_BLOCK); }
 static inline void __threadfence() {}
 static inline void __syncwarp(u32 = 0xffffffffu) { yield_(BAR_WARP); }
@@ -54,7 +66,7 @@ static inline int __shfl_xor_sync(u32, int v, int o) {
 static inline float __shfl_sync(u32, float v, int l) {
   int t = g_cur; g_shfl[t] = v; yield_(BAR_WARP); float r = g_shfl[(t & ~31) | l]; yield_(BAR_WARP); return r; }
 // 64-bit and integer warp exchanges, votes, bit helpers (the sampler's)
-static u64 g_lshfl[1024];
+static u64 g_lshfl[8192];
 static inline u64 xchg_(u64 v, int src_lane_of_me, bool down, int o) {
   int t = g_cur; g_lshfl[t] = v; yield_(BAR_WARP); (void)down; (void)o; u64 r = g_lshfl[(t & ~31) | src_lane_of_me]; yield_(BAR_WARP); return r; }
 static inline u64 __shfl_xor_sync(u32, u64 v, int o) { return xchg_(v, (g_cur & 31) ^ o, false, o); }
@@ -80,12 +92,16 @@ static inline u64 atomicMax(u64 *p, u64 v) { u64 o = *p; if (v > o) *p = v; retu
 static inline float __double2float_ru(double d) { float f = (float)d; if ((double)f < d) f = nextafterf(f, INFINITY); return f; }
 static inline float atomicAdd(float *p, float v) { float o = *p; *p += v; return o; }
 static inline int atomicAdd(int *p, int v) { int o = *p; *p += v; return o; }
+static inline u32 atomicCAS(u32 *p, u32 c, u32 v) { u32 o = *p; if (o == c) *p = v; return o; }
 typedef void (*body_fn)(void *);
 static body_fn g_body; static void *g_arg;
 // g_emu_shuffle: run the threads of each scheduling round in a random order (a program sets it to look for
 // races between roles that the fixed order, lowest thread first, would always resolve one way)
 static bool g_emu_shuffle; static uint64_t g_emu_rng = 0x2545F4914F6CDD1Dull;
-static void tramp() { g_body(g_arg); g_th[g_cur].state = DONE; swapcontext(&g_th[g_cur].ctx, &g_main); }
+static void tramp() {
+  g_body(g_arg); g_th[g_cur].state = DONE;
+  if (g_fast) _longjmp(g_main_jb, 1);
+  swapcontext(&g_th[g_cur].ctx, &g_main); }
 static void launch(body_fn f, void *arg, dim3_ grid, dim3_ block, bool reverse) {
   g_body = f; g_arg = arg; g_gdim = grid; g_bdim = block; u32 nt = block.x;
   g_th.resize(nt); for (auto &t : g_th) if (!t.stack) t.stack = (char *)malloc(1 << 18);
@@ -119,6 +135,75 @@ static void launch(body_fn f, void *arg, dim3_ grid, dim3_ block, bool reverse) 
     }
   }
 }
+#ifdef EMU_GRID
+// All blocks of a grid at once (a persistent kernel's blocks wait on each other): every thread of every block a
+// coroutine, the blocks visited in the order `order` gives (a permutation of 0..grid.x-1), a thread that polls a
+// device counter yields (ops/grid_sync.cuh's emulation) and stays runnable. Shared memory is per block: the
+// emu_shared section (static __shared__, at low addresses in a -no-pie build, so a u32 shared address is the
+// pointer) is saved and restored when the running block changes; dynamic shared memory is a region per block
+// below 4 GiB (emu_dyn_smem). Block barriers count the block's threads, warp barriers the warp's.
+#include <sys/mman.h>
+extern char __start_emu_shared[], __stop_emu_shared[];
+static std::vector<std::vector<char>> g_saved; static int g_resident = -1; static std::vector<unsigned char *> g_dyn;
+static void *emu_dyn_smem() { return g_dyn[g_bid.x]; }
+static void emu_block_in(int b) {
+  if (b == g_resident) return;
+  size_t n = (size_t)(__stop_emu_shared - __start_emu_shared);
+  if (g_resident >= 0) memcpy(g_saved[g_resident].data(), __start_emu_shared, n);
+  memcpy(__start_emu_shared, g_saved[b].data(), n);
+  g_resident = b;
+}
+static void launch_grid(body_fn f, void *arg, u32 nb, u32 nt, size_t dyn, const std::vector<u32> &order) {
+  g_body = f; g_arg = arg; g_gdim = {nb, 1, 1}; g_bdim = {nt, 1, 1};
+  u32 T = nb * nt;
+  if (T > 8192 || nt % 32) { fprintf(stderr, "EMU: %u blocks of %u threads: at most 8192 threads, whole warps\n", nb, nt); exit(3); }
+  g_th.resize(T); for (auto &t : g_th) if (!t.stack) t.stack = (char *)malloc(1 << 18);
+  size_t n = (size_t)(__stop_emu_shared - __start_emu_shared);
+  g_saved.assign(nb, std::vector<char>(n, 0)); g_resident = -1;
+  for (auto p : g_dyn) munmap(p, 1 << 18);
+  g_dyn.assign(nb, nullptr);
+  if (dyn > (1u << 18)) { fprintf(stderr, "EMU: %zu bytes of dynamic shared memory\n", dyn); exit(3); }
+  for (u32 b = 0; b < nb; b++) {
+    g_dyn[b] = (unsigned char *)mmap(nullptr, 1 << 18, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+    if (g_dyn[b] == MAP_FAILED) { perror("EMU: mmap"); exit(3); }
+  }
+  for (u32 i = 0; i < T; i++) { getcontext(&g_th[i].ctx); g_th[i].ctx.uc_stack.ss_sp = g_th[i].stack; g_th[i].ctx.uc_stack.ss_size = 1 << 18; g_th[i].ctx.uc_link = 0; makecontext(&g_th[i].ctx, tramp, 0); g_th[i].state = RUN; g_th[i].started = false; }
+  g_fast = true;
+  for (;;) {
+    bool any = false;
+    for (u32 ob = 0; ob < nb; ob++) {
+      u32 b = order[ob];
+      for (u32 k = 0; k < nt; k++) {
+        u32 i = b * nt + k;
+        if (g_th[i].state != RUN) continue;
+        emu_block_in((int)b); g_cur = (int)i; g_tid = {k, 0, 0}; g_bid = {b, 0, 0};
+        if (!_setjmp(g_main_jb)) {
+          if (!g_th[i].started) { g_th[i].started = true; setcontext(&g_th[i].ctx); }
+          _longjmp(g_th[i].jb, 1);
+        }
+        any = true;
+      }
+    }
+    bool released = false;
+    for (u32 w = 0; w < T / 32; w++) {   // warp barriers whose live lanes all wait
+      bool all = true, some = false;
+      for (u32 l = 0; l < 32; l++) { int s = g_th[w * 32 + l].state; if (s == BAR_WARP) some = true; else if (s != DONE) all = false; }
+      if (some && all) { for (u32 l = 0; l < 32; l++) if (g_th[w * 32 + l].state == BAR_WARP) g_th[w * 32 + l].state = RUN; released = true; }
+    }
+    for (u32 b = 0; b < nb; b++) {      // block barriers whose live threads all wait
+      bool allb = true, someb = false;
+      for (u32 k = 0; k < nt; k++) { int s = g_th[b * nt + k].state; if (s == BAR_BLOCK) someb = true; else if (s != DONE) allb = false; }
+      if (someb && allb) { for (u32 k = 0; k < nt; k++) if (g_th[b * nt + k].state == BAR_BLOCK) g_th[b * nt + k].state = RUN; released = true; }
+    }
+    bool alldone = true; for (u32 i = 0; i < T; i++) if (g_th[i].state != DONE) alldone = false;
+    if (alldone) break;
+    if (!any && !released) { fprintf(stderr, "EMU: deadlock\n"); exit(3); }
+  }
+  g_fast = false;
+  if (g_resident >= 0) memcpy(g_saved[g_resident].data(), __start_emu_shared, n);
+  g_resident = -1;
+}
+#endif
 // prelude replacements
 struct fd_f16 { u16 x; }; struct fd_bf16 { u16 x; };
 struct alignas(16) fd_v4 { u32 x, y, z, w; };

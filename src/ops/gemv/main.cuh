@@ -28,6 +28,15 @@
 #undef FD_KERNEL
 #define FD_KERNEL extern "C" __global__ void __launch_bounds__(FD_MAX_BLOCK, FD_MIN_BLOCKS) FD_NAME
 #endif
+/* The row group's thread and the group (FD_TX of FD_TPR, FD_TY of FD_RPB):
+ * the block's x and y, unless a persistent kernel's member (a linear block
+ * of warps) defines them before this file. */
+#ifndef FD_TX
+#define FD_TX threadIdx.x
+#define FD_TY threadIdx.y
+#define FD_TPR blockDim.x
+#define FD_RPB blockDim.y
+#endif
 /* row j of product i, or NULL past its rows */
 __device__ __forceinline__ const void *fd_row(const fd_args &a, int i, u32 j) {
   if (i == 0) return j < a.rows0 ? a.w0 + (u64)j * fd_row_stride(a.w0, a.cols) : 0;
@@ -65,7 +74,7 @@ __device__ __forceinline__ void fd_group_sum(float *v, u32 t, u32 tpr, u32 wid, 
     __syncthreads();
     if (t == 0) for (int i = 0; i < FD_NOUT; i++) {
       v[i] = 0.0f;
-      for (u32 w = 0; w < tpr / 32; w++) v[i] += red[(threadIdx.y * (tpr / 32) + w) * 3 + i];
+      for (u32 w = 0; w < tpr / 32; w++) v[i] += red[(FD_TY * (tpr / 32) + w) * 3 + i];
     }
     __syncthreads();
   }
@@ -75,8 +84,8 @@ __device__ __forceinline__ u32 fd_dynamic_smem() { u32 n; asm("mov.u32 %0, %%dyn
 /* The whole-slice path: rows [r0, r0 + S) of every product. */
 __device__ __forceinline__ void fd_gemv_slice(const fd_args &a, unsigned char *xs, unsigned char *ws, u32 S,
                                               u32 nmax, u64 rb) {
-  u32 t = threadIdx.x, tpr = blockDim.x, rpb = blockDim.y;
-  u32 tid = threadIdx.y * tpr + t, nt = tpr * rpb, wid = tid >> 5;
+  u32 t = FD_TX, tpr = FD_TPR, rpb = FD_RPB;
+  u32 tid = FD_TY * tpr + t, nt = tpr * rpb, wid = tid >> 5;
   u32 r0 = blockIdx.x * S, r1 = r0 + S < nmax ? r0 + S : nmax;
   u32 region = (u32)((S * rb + 31) & ~15ull);   /* product i's rows land at ws + i * region */
   float *red = (float *)(ws + FD_NOUT * region);
@@ -96,7 +105,7 @@ __device__ __forceinline__ void fd_gemv_slice(const fd_args &a, unsigned char *x
   asm volatile("cp.async.wait_all;" ::: "memory");
   __syncthreads();
   for (u32 base = r0; base < r1; base += rpb) {
-    u32 j = base + threadIdx.y;
+    u32 j = base + FD_TY;
     float v[3] = { 0.0f, 0.0f, 0.0f };
     for (int i = 0; i < FD_NOUT; i++)
       if (j < r1 && j < fd_rows(a, i))   /* row r0's offset mod 16 recomputed, not kept: 40 registers */
@@ -115,17 +124,17 @@ __device__ __forceinline__ void fd_gemv_begin(const fd_args &a, u32 j0, u32 step
                                               fd_pipe &pipe) {
   for (int i = 0; i < FD_NOUT; i++)
     if (fd_row(a, i, j0)) {
-      fd_row_begin(fd_row(a, i, j0), fd_next_row(a, i, j0, step, r1), a.cols, threadIdx.x, blockDim.x, stage, pipe);
+      fd_row_begin(fd_row(a, i, j0), fd_next_row(a, i, j0, step, r1), a.cols, FD_TX, FD_TPR, stage, pipe);
       break;
     }
-  if (threadIdx.x == 0) fd_prefetch_row(a, j0);
+  if (FD_TX == 0) fd_prefetch_row(a, j0);
 }
 __device__ __forceinline__ void fd_gemv_rows(const fd_args &a, fd_xin x, u32 r0, u32 r1, u32 vb, u32 nvb,
                                              unsigned char *stage, float *red, fd_pipe &pipe) {
-  u32 t = threadIdx.x, tpr = blockDim.x, rpb = blockDim.y, step = nvb * rpb;
-  u32 wid = (threadIdx.y * tpr + t) >> 5;
+  u32 t = FD_TX, tpr = FD_TPR, rpb = FD_RPB, step = nvb * rpb;
+  u32 wid = (FD_TY * tpr + t) >> 5;
   for (u32 base = r0 + vb * rpb; base < r1; base += step) {
-    u32 j = base + threadIdx.y;
+    u32 j = base + FD_TY;
     float v[3] = { 0.0f, 0.0f, 0.0f };
     if (j < r1 && j < a.rows0) v[0] = fd_dot_row(a.w0 + (u64)j * fd_row_stride(a.w0, a.cols), fd_next_row(a, 0, j, step, r1), x, a.cols, t, tpr, stage, pipe);
 #if FD_NOUT > 1
@@ -142,8 +151,8 @@ FD_KERNEL(fd_args a) {
   extern __shared__ float4 fd_smem4[];
   unsigned char *xs = (unsigned char *)fd_smem4;
   unsigned char *ws = xs + fd_xs_bytes(a.cols);
-  u32 t = threadIdx.x, tpr = blockDim.x, rpb = blockDim.y, step = gridDim.x * rpb;
-  u32 wid = (threadIdx.y * tpr + t) >> 5;
+  u32 t = FD_TX, tpr = FD_TPR, rpb = FD_RPB, step = gridDim.x * rpb;
+  u32 wid = (FD_TY * tpr + t) >> 5;
   u32 nmax = a.rows0;
   if (FD_NOUT > 1 && a.rows1 > nmax) nmax = a.rows1;
   if (FD_NOUT > 2 && a.rows2 > nmax) nmax = a.rows2;
@@ -156,7 +165,7 @@ FD_KERNEL(fd_args a) {
   unsigned char *stage = ws + wid * FD_STAGE_BYTES;
   float *red = (float *)(ws + 8 * FD_STAGE_BYTES);
   fd_pipe pipe = {};
-  fd_gemv_begin(a, blockIdx.x * rpb + threadIdx.y, step, nmax, stage, pipe);
+  fd_gemv_begin(a, blockIdx.x * rpb + FD_TY, step, nmax, stage, pipe);
   fd_pdl_wait();
   fd_pdl_launch();
   fd_xin x = fd_input(a, xs, step >= nmax);

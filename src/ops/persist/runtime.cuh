@@ -78,7 +78,7 @@ extern "C" __global__ void __launch_bounds__(FD_PERSIST_THREADS, 1) FD_NAME(fd_a
     __syncthreads();
     if (s_fail) return;   /* the step is abandoned: no ticket, the host resets the state */
     fd_persist_run(prog, hd, in, smem);
-    asm volatile("cp.async.wait_all;" ::: "memory");
+    fd_cp_wait_all();
     __syncthreads();
     if (threadIdx.x == 0 && in.signal != FD_PNONE) fd_red_release_add(ctr + in.signal, 1);
   }
