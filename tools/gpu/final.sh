@@ -28,7 +28,7 @@ LL=.dev/shared/tools/peer/device_llama.sh
     build-gpu/foundry eval -m /tmp/c_$a/llama-f16.gguf --tokens 1,2,3 --json 2>&1 | head -c 600 >>/tmp/c_$a.log
   done ) &
 step GPU tests: the persistent kernel, the Hopper GEMM
-(cd build-gpu && timeout $(cap 120) ctest -j 3 --timeout 110 -R "test_persist|test_gemm.test_gpu_wgmma" --output-on-failure) \
+(cd build-gpu && timeout $(cap 100) ctest -j 4 --timeout 95 -R "test_persist|test_gemm.test_gpu_wgmma|test_decode_graph.test_gpu_graph_replay|test_generate.test_gpu_greedy_graph" --output-on-failure) \
   >$L/ctest.log 2>&1
 grep -E "tests passed|tests failed|\*\*\*Failed|Timeout|Failed|Passed" $L/ctest.log | head -20
 grep -E "rel err|max err|wrong|mismatch|watchdog|stuck" $L/ctest.log | head -12
