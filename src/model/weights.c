@@ -8,6 +8,7 @@
  * FD_WEIGHTS, keyed by the model: asking for another model's weights while
  * some are uploaded is refused by the registry (release them first). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "base/mem.h"
 #include "core/internal.h"
@@ -281,6 +282,15 @@ static fd_status check_kernels(const fd_model *m, fd_error *err)
     return FD_OK;
 }
 
+/* The Hopper GEMM serves a model's prefill only with FOUNDRY_WGMMA=1 until a GPU run has checked and timed it
+ * (its kernels are tested whenever the device has tensor maps: test_gemm; docs/PERF_NOTES.md says what is
+ * still to measure); mma.sync otherwise. */
+static int hopper_gemm(const fd_weights *w)
+{
+    const char *e = getenv("FOUNDRY_WGMMA");
+    return w->fd->be->tensor_map != NULL && e && !strcmp(e, "1");
+}
+
 /* The decode and prefill kernels of `kind` for weight tensor t's dtype, built once. */
 static fd_status need(fd_weights *w, fd_kernel_kind kind, const fd_tensor *t, fd_error *err)
 {
@@ -288,10 +298,10 @@ static fd_status need(fd_weights *w, fd_kernel_kind kind, const fd_tensor *t, fd
     const struct kind_stages *k = &kinds[kind];
     if (!w->dec[kind][dt])
         FD_TRY(build(k->in, fd_gemv_policy(dt), k->main_, k->epi, k->fam, &w->dec[kind][dt], err));
-    if (!w->pre[kind][dt]) {   /* wgmma + TMA on sm_90 for f16 / bf16, else mma.sync (ops/gemm/wgmma.c) */
+    if (!w->pre[kind][dt]) {   /* wgmma + TMA on sm_90 for f16 / bf16 where asked, else mma.sync (ops/gemm/wgmma.c) */
         const fd_family *fam;
         const fd_stage *gm;
-        fd_gemm_choose(w->fd->be->arch, w->fd->be->tensor_map != NULL, dt, k->g_main, &fam, &gm);
+        fd_gemm_choose(w->fd->be->arch, hopper_gemm(w), dt, k->g_main, &fam, &gm);
         FD_TRY(build(k->g_in, fd_gemm_policy(dt), gm, k->g_epi, fam, &w->pre[kind][dt], err));
     }
     return FD_OK;

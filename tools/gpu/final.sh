@@ -6,8 +6,8 @@
 #      llama.cpp's converter on tiny Qwen3 / Llama checkpoints (the parity scripts' converter check)
 #   2. the persistent kernel's and the Hopper GEMM's GPU tests (test_persist, test_gemm's wgmma entries)
 #   3. decode attention's splits (tools/gpu/splits.sh: bench_attention and tg128 at each count, the old tree)
-#   4. foundry bench --persistent against the per-kernel step; the prefill with tensor maps off (FOUNDRY_TMA=0,
-#      the mma.sync GEMM) against on (wgmma); bench_gemm --quick
+#   4. foundry bench --persistent against the per-kernel step; the prefill on the mma.sync GEMM against the
+#      Hopper one (FOUNDRY_WGMMA=1); bench_gemm --quick
 set -u
 OUT=${1:?usage: final.sh OUT}; mkdir -p "$OUT/f"; L=$OUT/f
 ROOT=$(pwd); END=$(( $(date +%s) + ${LIMIT:-420} ))
@@ -42,10 +42,10 @@ for d in f16 q8_0; do
       tee $L/bench_$d$p.txt | grep -E "^\| |notice|error"
   done
 done
-step prefill: tensor maps off / on
+step prefill: the mma.sync GEMM / the Hopper GEMM
 for t in 0 1; do
   [ $(left) -gt 20 ] || break
-  echo "-- FOUNDRY_TMA=$t"; FOUNDRY_TMA=$t timeout $(cap 30) build-gpu/foundry bench -m /tmp/q/qwen2.5-0.5b-f16.gguf -p 512,4096 -n 0 -r 3 \
+  echo "-- FOUNDRY_WGMMA=$t"; FOUNDRY_WGMMA=$t timeout $(cap 30) build-gpu/foundry bench -m /tmp/q/qwen2.5-0.5b-f16.gguf -p 512,4096 -n 0 -r 3 \
     2>&1 | grep -E "pp|error"
 done
 step bench_gemm
