@@ -13,18 +13,12 @@
 #     q8_0 / q4_k_m by llama-quantize (QUANTS), tg128 and pp512.
 set -u
 OUT=${1:?usage: close.sh OUT}; mkdir -p "$OUT/c"; L=$OUT/c
-ROOT=$(pwd); END=$(( $(date +%s) + ${LIMIT:-560} ))
-export FOUNDRY_CACHE_DIR=/tmp/fdcache SRC=$ROOT/.dev/peer/llama-src.tar.xz
+. "$(dirname "$0")/budget.sh" 560
 LL=$ROOT/.dev/shared/tools/peer/device_llama.sh
-left() { echo $(( END - $(date +%s) )); }
-cap() { local l=$(( $(left) - 10 )); [ $l -lt $1 ] && echo $(( l > 1 ? l : 1 )) || echo $1; }
-step() { echo "=== $* ($(date +%T), $(left) s left)"; }
 finish() { tar czf "$OUT/close.tgz" -C "$OUT" c 2>/dev/null; }
 trap finish EXIT
 step build
-cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$ROOT/.dev/deps" >$L/build.log 2>&1 &&
-  cmake --build build-gpu -j 16 >>$L/build.log 2>&1 || { grep -E "error" $L/build.log | head -20; exit 1; }
-nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee $L/card.txt
+build_gpu $L/build.log || exit 1
 mkdir -p /tmp/llama
 [ -x /tmp/llama/b/bin/llama-bench ] || ( bash $LL build >$L/llama_build.log 2>&1 ) &
 llb=$!

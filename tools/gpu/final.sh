@@ -10,16 +10,10 @@
 #      Hopper one (FOUNDRY_WGMMA=1); bench_gemm --quick
 set -u
 OUT=${1:?usage: final.sh OUT}; mkdir -p "$OUT/f"; L=$OUT/f
-ROOT=$(pwd); END=$(( $(date +%s) + ${LIMIT:-420} ))
-export FOUNDRY_CACHE_DIR=/tmp/fdcache SRC=$ROOT/.dev/peer/llama-src.tar.xz
-left() { echo $(( END - $(date +%s) )); }
-cap() { local l=$(( $(left) - 10 )); [ $l -lt $1 ] && echo $(( l > 1 ? l : 1 )) || echo $1; }
-step() { echo "=== $* ($(date +%T), $(left) s left)"; }
+. "$(dirname "$0")/budget.sh" 420
 trap 'cp /tmp/c_*.log $L/ 2>/dev/null; tar czf "$OUT/final.tgz" -C "$OUT" f s 2>/dev/null' EXIT
 step build
-cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$ROOT/.dev/deps" >$L/build.log 2>&1 &&
-  cmake --build build-gpu -j 16 >>$L/build.log 2>&1 || { grep -E "error" $L/build.log | head -20; exit 1; }
-nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee $L/card.txt
+build_gpu $L/build.log || exit 1
 LL=.dev/shared/tools/peer/device_llama.sh
 ( for a in qwen3 llama; do
     python3 tools/make_random_model.py $a /tmp/c_$a --dtype bf16 --layers 2 --vocab 151936 --hidden 256 --heads 4 \

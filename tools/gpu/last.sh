@@ -12,17 +12,11 @@
 set -u
 OUT=${1:?usage: last.sh OUT}; mkdir -p "$OUT/l"; L=$OUT/l
 SHAPES=${SHAPES:-qwen2.5-0.5b}; DTYPES=${BENCH_DTYPES:-f16 q8_0 q4_0}
-ROOT=$(pwd); END=$(( $(date +%s) + ${LIMIT:-500} ))
-export FOUNDRY_CACHE_DIR=/tmp/fdcache SRC=$ROOT/.dev/peer/llama-src.tar.xz
-left() { echo $(( END - $(date +%s) )); }
-cap() { local l=$(( $(left) - 10 )); [ $l -lt $1 ] && echo $(( l > 1 ? l : 1 )) || echo $1; }
-step() { echo "=== $* ($(date +%T), $(left) s left)"; }
+. "$(dirname "$0")/budget.sh" 500
 finish() { tar czf "$OUT/last.tgz" -C "$OUT" l 2>/dev/null; }
 trap finish EXIT
 step build
-cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$ROOT/.dev/deps" >$L/build.log 2>&1 &&
-  cmake --build build-gpu -j 16 >>$L/build.log 2>&1 || { grep -E "error" $L/build.log | head -20; exit 1; }
-nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee $L/card.txt
+build_gpu $L/build.log || exit 1
 mkdir -p /tmp/llama /tmp/q
 [ -d .dev/old/src ] && ( cmake -S .dev/old -B build-old -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$ROOT/.dev/deps" \
   >$L/build_old.log 2>&1 && cmake --build build-old -j 8 --target foundry >>$L/build_old.log 2>&1 ) &

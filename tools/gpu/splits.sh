@@ -6,11 +6,7 @@
 #   SPLITS="66 32 16 8" LIMIT=300 tools/gpu/splits.sh OUT
 set -u
 OUT=${1:?usage: splits.sh OUT}; mkdir -p "$OUT/s"; L=$OUT/s
-ROOT=$(pwd); END=$(( $(date +%s) + ${LIMIT:-300} ))
-export FOUNDRY_CACHE_DIR=/tmp/fdcache
-left() { echo $(( END - $(date +%s) )); }
-cap() { local l=$(( $(left) - 10 )); [ $l -lt $1 ] && echo $(( l > 1 ? l : 1 )) || echo $1; }
-step() { echo "=== $* ($(date +%T), $(left) s left)"; }
+. "$(dirname "$0")/budget.sh" 300
 trap 'tar czf "$OUT/splits.tgz" -C "$OUT" s 2>/dev/null' EXIT
 S=${SPLITS:-66 32 16 8}
 mkdir -p /tmp/q
