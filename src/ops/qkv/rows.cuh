@@ -35,6 +35,7 @@ __device__ __forceinline__ void fd_rows_pair(const fd_args &a, const float *y, f
     st(a.kc, o + half, hi);
   }
 }
+#ifdef FD_QK_NORM
 /* Head h's RMSNorm scale, its squares summed pair by pair (the CPU twin's order). */
 __device__ __forceinline__ float fd_rows_scale(const fd_args &a, const float *y, u32 h, u32 pairs) {
   u32 half = a.head_dim / 2;
@@ -45,6 +46,7 @@ __device__ __forceinline__ float fd_rows_scale(const fd_args &a, const float *y,
   }
   return 1.0f / sqrtf(ss / (float)a.head_dim + a.eps);
 }
+#endif
 FD_KERNEL(fd_args a) {
   fd_pdl_wait();
   u32 t = blockIdx.x, half = a.head_dim / 2, pairs = (a.heads + a.kv_heads) * half;
