@@ -13,6 +13,7 @@
 #define EMU_GRID
 #include "emu.h"
 extern "C" {
+uint16_t fd_f32_to_f16(float x);
 int pl_open(const char *dtype, const char *preset, unsigned layers, unsigned vocab, unsigned ctx);
 int pl_program(unsigned blocks, void **prog, size_t *bytes, unsigned *n_ctr, unsigned *smem);
 void pl_free(void *p);
@@ -30,13 +31,7 @@ void pl_close(void);
 // shared addresses are below 4 GiB: emu.h), hints as nothing
 struct fd_q8_0 { u16 d; signed char qs[32]; };
 struct fd_q4_0 { u16 d; unsigned char qs[16]; };
-static inline u16 fd_f2h(float f) {   // round to nearest even, as cvt.rn.f16.f32
-  u32 u = __float_as_uint(f), s = (u >> 16) & 0x8000u; int e = (int)((u >> 23) & 255) - 127 + 15; u32 m = u & 0x7fffffu;
-  if (((u >> 23) & 255) == 255) return (u16)(s | 0x7c00u | (m ? 0x200u : 0));
-  if (e >= 31) return (u16)(s | 0x7c00u);
-  if (e <= 0) { if (e < -10) return (u16)s; m |= 0x800000u; u32 sh = (u32)(14 - e); u32 h = m >> sh, r = m & ((1u << sh) - 1), half = 1u << (sh - 1);
-    if (r > half || (r == half && (h & 1))) h++; return (u16)(s | h); }
-  u32 h = ((u32)e << 10) | (m >> 13), r = m & 0x1fffu; if (r > 0x1000u || (r == 0x1000u && (h & 1))) h++; return (u16)(s | h); }
+static inline u16 fd_f2h(float f) { return fd_f32_to_f16(f); }
 static inline float ld(const fd_bf16 *p, u64 i) { return fd_b2f(p[i].x); }
 static inline float ld(const int *p, u64 i) { return (float)p[i]; }
 static inline float ld(const fd_q8_0 *p, u64 i) { const fd_q8_0 *b = p + i / 32; return fd_h2f(b->d) * b->qs[i % 32]; }
