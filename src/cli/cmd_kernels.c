@@ -47,6 +47,8 @@ static void list(void)
         for (int k = 0; k < fam->nkinds; k++) printf("%s %s", k ? "," : "", fam->kinds[k].name);
         printf("; %zu compound kernels (`foundry kernels --compile-all` builds them, --source NAME prints one)\n", n);
     }
+    printf("persistent decode step: one kernel a model, generated from the members above (Qwen2, Qwen3; "
+           "--persistent on run, chat, bench, eval; --compile-all builds it for tiny shapes)\n");
 }
 
 static void report(void *user, const char *variant, fd_status st, int regs, int spills, double secs, const char *msg)
