@@ -3,9 +3,11 @@
  * CPU: the program encoding (persist_list.c) holds what the list says, field
  * for field, at 1, 3, 7 and 132 blocks, and refuses an instruction without
  * its argument struct; the generated source of a tiny random Qwen2 compiles
- * with NVRTC (skips without NVRTC) in f16, bf16, q8_0 and q4_0.
+ * with NVRTC (skips without NVRTC) in f16, bf16, q8_0 and q4_0, a Qwen3's in
+ * f16.
  * GPU (skip without one, saying why): teacher-forced steps of the persistent
- * kernel against the per-kernel step, logits within 1e-3 relative max-norm
+ * kernel against the per-kernel step (Qwen2 in f16, q8_0, q4_0; Qwen3 in f16
+ * and q8_0), logits within 1e-3 relative max-norm
  * at every step and the chosen ids equal unless the per-kernel logits' top
  * two are within 1e-3 of each other (a near tie either may take); greedy
  * decoding through a captured graph chooses what the per-kernel step
@@ -22,12 +24,13 @@
 
 #define TF_STEPS 256
 
-static fd_model *tiny_qwen2(fd_dtype dt, uint32_t layers)
+/* A tiny random model of `preset`'s shape ("tiny": Qwen2; "qwen3-tiny": Qwen3, q/k normalized per head). */
+static fd_model *tiny_model(const char *preset, fd_dtype dt, uint32_t layers)
 {
     fd_random_options ro = { .dtype = dt, .seed = 11, .vocab_gguf = NULL };
     fd_model *m = NULL;
     fd_error err = { 0 };
-    CHECK_OK(fd_model_preset("tiny", &ro.hp), (fd_error *)NULL);
+    CHECK_OK(fd_model_preset(preset, &ro.hp), (fd_error *)NULL);
     ro.hp.n_layers = layers;
     ro.hp.vocab = 4096;
     CHECK_OK(fd_model_random(&ro, &m, &err), &err);
@@ -122,10 +125,10 @@ static void test_source_compiles(void)
 {
     char why[512];
     if (!fd_nvrtc_available(why, sizeof why)) SKIP("no NVRTC: %s", why);
-    const fd_dtype dts[] = { FD_F16, FD_BF16, FD_Q8_0, FD_Q4_0 };
+    const fd_dtype dts[] = { FD_F16, FD_BF16, FD_Q8_0, FD_Q4_0, FD_F16 };
     fd_foundry *cpu = make_cpu();
     for (size_t i = 0; i < sizeof dts / sizeof dts[0]; i++) {
-        fd_model *m = tiny_qwen2(dts[i], 2);
+        fd_model *m = tiny_model(i < 4 ? "tiny" : "qwen3-tiny", dts[i], 2);
         fd_weights *w = NULL;
         fd_state *s = NULL;
         CHECK_OK(fd_model_upload(cpu, m, &(fd_upload_options){ .ctx = 64 }, &w), (fd_error *)NULL);
@@ -148,11 +151,11 @@ static void test_source_compiles(void)
 
 /* ---- on a GPU */
 
-/* A tiny random Qwen2 of `layers` layers in dt, uploaded to gpu (fd_weights_release, then fd_model_close *m). */
-static fd_weights *uploaded(fd_foundry *gpu, fd_dtype dt, uint32_t layers, fd_model **m)
+/* A tiny random model of `layers` layers in dt, uploaded to gpu (fd_weights_release, then fd_model_close *m). */
+static fd_weights *uploaded(fd_foundry *gpu, const char *preset, fd_dtype dt, uint32_t layers, fd_model **m)
 {
     fd_weights *w = NULL;
-    *m = tiny_qwen2(dt, layers);
+    *m = tiny_model(preset, dt, layers);
     CHECK_OK(fd_model_upload(gpu, *m, &(fd_upload_options){ .ctx = 320 }, &w), (fd_error *)NULL);
     return w;
 }
@@ -190,10 +193,10 @@ static int32_t top1(const float *x, size_t n, double *gap)
     return (int32_t)b;
 }
 
-static void teacher_forced(fd_foundry *gpu, fd_dtype dt)
+static void teacher_forced(fd_foundry *gpu, const char *preset, fd_dtype dt)
 {
     fd_model *m;
-    fd_weights *w = uploaded(gpu, dt, 4, &m);
+    fd_weights *w = uploaded(gpu, preset, dt, 4, &m);
     fd_state *pk = state_of(gpu, w, 0, 0), *ps = state_of(gpu, w, 1, 0);
     size_t V = w->hp.vocab;
     float *lk = fd_malloc(V * sizeof *lk), *lp = fd_malloc(V * sizeof *lp);
@@ -221,8 +224,8 @@ static void teacher_forced(fd_foundry *gpu, fd_dtype dt)
             else bad_ids++;
         }
     }
-    fprintf(stderr, "%s: %d teacher-forced steps: logits rel max-norm %.3g, ids unequal %d (near ties %d)\n",
-            fd_dtype_name(dt), TF_STEPS, worst, bad_ids, ties);
+    fprintf(stderr, "%s %s: %d teacher-forced steps: logits rel max-norm %.3g, ids unequal %d (near ties %d)\n",
+            preset, fd_dtype_name(dt), TF_STEPS, worst, bad_ids, ties);
     CHECK(worst <= 1e-3);
     CHECK_EQ(bad_ids, 0);
     fd_free(lk), fd_free(lp);
@@ -235,9 +238,11 @@ static void test_gpu_teacher_forced(void)
 {
     fd_foundry *gpu = make_gpu();
     if (!gpu) SKIP("%s", gpu_why);
-    teacher_forced(gpu, FD_F16);
-    teacher_forced(gpu, FD_Q8_0);
-    teacher_forced(gpu, FD_Q4_0);
+    teacher_forced(gpu, "tiny", FD_F16);
+    teacher_forced(gpu, "tiny", FD_Q8_0);
+    teacher_forced(gpu, "tiny", FD_Q4_0);
+    teacher_forced(gpu, "qwen3-tiny", FD_F16);
+    teacher_forced(gpu, "qwen3-tiny", FD_Q8_0);
     fd_foundry_destroy(gpu);
 }
 
@@ -248,7 +253,7 @@ static void test_gpu_graph(void)
     fd_foundry *gpu = make_gpu();
     if (!gpu) SKIP("%s", gpu_why);
     fd_model *m;
-    fd_weights *w = uploaded(gpu, FD_BF16, 4, &m);
+    fd_weights *w = uploaded(gpu, "tiny", FD_BF16, 4, &m);
     fd_state *s[3] = { state_of(gpu, w, 1, 1), state_of(gpu, w, 1, 0), state_of(gpu, w, 0, 1) };
     int32_t prompt[5] = { 1, 17, 400, 3000, 9 }, out[3][96];
     for (int k = 0; k < 3; k++) {
@@ -279,7 +284,7 @@ static void test_gpu_watchdog(void)
     fd_foundry *gpu = make_gpu();
     if (!gpu) SKIP("%s", gpu_why);
     fd_model *m;
-    fd_weights *w = uploaded(gpu, FD_F16, 2, &m);
+    fd_weights *w = uploaded(gpu, "tiny", FD_F16, 2, &m);
     fd_persist_test_plant_stuck(1);
     fd_state *s = state_of(gpu, w, 1, 1);
     int32_t out[4];

@@ -47,6 +47,8 @@ static void list(void)
         for (int k = 0; k < fam->nkinds; k++) printf("%s %s", k ? "," : "", fam->kinds[k].name);
         printf("; %zu compound kernels (`foundry kernels --compile-all` builds them, --source NAME prints one)\n", n);
     }
+    printf("persistent decode step: one kernel a model, generated from the members above (Qwen2, Qwen3; "
+           "--persistent on run, chat, bench, eval; --compile-all builds it for tiny shapes)\n");
 }
 
 static void report(void *user, const char *variant, fd_status st, int regs, int spills, double secs, const char *msg)
@@ -62,9 +64,10 @@ static void report(void *user, const char *variant, fd_status st, int regs, int 
     fflush(stdout);
 }
 
-/* The persistent decode step of a tiny random Qwen2 (its source depends on the member kernels, their dtypes and
- * head_dim, not on the other sizes) in weight dtype dt, made on the CPU and compiled; FD_OK or the failure. */
-static fd_status compile_persistent(int arch, fd_dtype dt, int *count)
+/* The persistent decode step of a tiny random model of `preset`'s shape (its source depends on the plan, the
+ * member kernels, their dtypes and head_dim, not on the other sizes) in weight dtype dt, made on the CPU and
+ * compiled; FD_OK or the failure. */
+static fd_status compile_persistent(int arch, const char *preset, fd_dtype dt, int *count)
 {
     fd_random_options ro = { .dtype = dt, .seed = 1 };
     fd_foundry *fd = NULL;
@@ -76,7 +79,7 @@ static fd_status compile_persistent(int arch, fd_dtype dt, int *count)
     uint32_t smem = 0;
     int regs = -1, spills = -1;
     double secs = 0;
-    fd_status st = fd_model_preset("tiny", &ro.hp);
+    fd_status st = fd_model_preset(preset, &ro.hp);
     ro.hp.n_layers = 2, ro.hp.vocab = 1024;
     if (st == FD_OK) st = fd_foundry_create(&(fd_options){ .backend = FD_BACKEND_CPU }, &fd, &err);
     if (st == FD_OK) st = fd_model_random(&ro, &m, &err);
@@ -89,7 +92,7 @@ static fd_status compile_persistent(int arch, fd_dtype dt, int *count)
         snprintf(label, sizeof label, "%s (%u dynamic shared bytes)", name, smem);
         report(count, label, st, regs, spills, secs, NULL);
     } else {
-        report(count, "persist_qwen2", st, -1, -1, 0, err.msg[0] ? err.msg : fd ? fd_foundry_error(fd) : "");
+        report(count, preset, st, -1, -1, 0, err.msg[0] ? err.msg : fd ? fd_foundry_error(fd) : "");
     }
     fd_kernel_source_free(src);
     fd_state_destroy(s);
@@ -108,10 +111,13 @@ static int compile_all(int arch, const char *match)
         printf("compile-all skipped: %s\n", err.msg);
         return 0;
     }
-    /* the persistent decode step, per weight dtype it takes (model/persist.c) */
-    const fd_dtype pdt[] = { FD_F16, FD_BF16, FD_Q8_0, FD_Q4_0 };
-    for (size_t i = 0; (!match || strstr(match, "persist")) && i < sizeof pdt / sizeof pdt[0]; i++) {
-        fd_status ps = compile_persistent(arch, pdt[i], count);
+    /* the persistent decode step (model/persist.c): Qwen2 per weight dtype, Qwen3 (q/k normalized per head) */
+    static const struct { const char *preset; fd_dtype dt; } pk[] = {
+        { "tiny", FD_F16 }, { "tiny", FD_BF16 }, { "tiny", FD_Q8_0 }, { "tiny", FD_Q4_0 },
+        { "qwen3-tiny", FD_F16 }, { "qwen3-tiny", FD_Q8_0 },
+    };
+    for (size_t i = 0; (!match || strstr(match, "persist")) && i < sizeof pk / sizeof pk[0]; i++) {
+        fd_status ps = compile_persistent(arch, pk[i].preset, pk[i].dt, count);
         if (st == FD_OK) st = ps;
     }
     printf("%d variants for sm_%d (sm_90a where a kernel needs it), %d failed\n", count[0], arch, count[1]);

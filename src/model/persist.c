@@ -47,7 +47,8 @@ FD_KERNEL_ARGS(fd_persist_args, PERSIST_ARGS)
 /* Each member's wrapper (its device function over a row range); COMBINE runs none (m_attend.cuh says why). */
 static const char *const wrapper[FD_IM_COUNT] = {
     [FD_IM_EMBED] = "ops/persist/m_embed.cuh", [FD_IM_QKV] = "ops/persist/m_qkv.cuh",
-    [FD_IM_QKV_ROWS] = "ops/persist/m_gemv.cuh", [FD_IM_ATTEND] = "ops/persist/m_attend.cuh",
+    [FD_IM_QKV_ROWS] = "ops/persist/m_qkv_rows.cuh", [FD_IM_QK_NORM] = "ops/persist/m_qk_norm.cuh",
+    [FD_IM_ATTEND] = "ops/persist/m_attend.cuh",
     [FD_IM_PROJ_RES] = "ops/persist/m_gemv.cuh", [FD_IM_GLU] = "ops/persist/m_gemv.cuh",
     [FD_IM_HEAD] = "ops/persist/m_gemv.cuh", [FD_IM_ARGMAX] = "ops/persist/m_argmax.cuh",
     [FD_IM_PICK] = "ops/persist/m_pick.cuh", [FD_IM_ADVANCE] = "ops/persist/m_advance.cuh",
@@ -126,14 +127,19 @@ static fd_status gather_layers(fd_persist *p, fd_error *err)
         for (uint32_t i = 0; i < steps; i++) {
             const fd_plan_step *st = &a->plan[i];
             fd_dec_call c[2];
-            if (st->op == FD_OP_QKV && fd_qkv_kind(st) != FD_KK_QKV_ROPE)
-                return fd_error_set(err, FD_ERR_UNSUPPORTED, "the %s plan's q/k RMSNorm per head (qk_norm) has no "
-                                    "member yet", a->name);
-            if (!fd_decode_calls(s, l, st, c))
+            int n = fd_decode_calls(s, l, st, c);
+            if (!n)
                 return fd_error_set(err, FD_ERR_UNSUPPORTED, "plan step op %d has no member", (int)st->op);
             uint32_t slot = l * steps + i;
             switch (st->op) {
-            case FD_OP_QKV: FD_TRY(put(p, FD_IM_QKV, L * steps, slot, &c[0], c[0].a.qkv.cols, err)); break;
+            case FD_OP_QKV:
+                if (n == 1) {   /* one kernel: products, bias, RoPE, cache */
+                    FD_TRY(put(p, FD_IM_QKV, L * steps, slot, &c[0], c[0].a.qkv.cols, err));
+                    break;
+                }   /* q/k normalized per head: the products' rows, then a head at a time */
+                FD_TRY(put(p, FD_IM_QKV_ROWS, L * steps, slot, &c[0], c[0].a.gemv.cols, err));
+                FD_TRY(put(p, FD_IM_QK_NORM, L * steps, slot, &c[1], 0, err));
+                break;
             case FD_OP_ATTEND: FD_TRY(put(p, FD_IM_ATTEND, L * steps, slot, &c[0], 0, err)); break;
             case FD_OP_PROJ_RES: FD_TRY(put(p, FD_IM_PROJ_RES, L * steps, slot, &c[0], c[0].a.gemv.cols, err)); break;
             case FD_OP_GLU: FD_TRY(put(p, FD_IM_GLU, L * steps, slot, &c[0], c[0].a.gemv.cols, err)); break;
@@ -222,10 +228,14 @@ static fd_status make_source(fd_persist *p, fd_error *err)
         char ns[32], extra[96];
         snprintf(ns, sizeof ns, "m_%s", fd_imember_names[i]);
         snprintf(extra, sizeof extra, "#include \"%s\"\n", wrapper[i]);
-        char pre[64] = "";
+        const fd_model_hparams *hp = &p->s->w->hp;
+        char pre[160] = "";
         if (p->m[i].cols) snprintf(pre, sizeof pre, "#include \"ops/persist/rows2d.cuh\"\n");   /* GEMV-based */
+        if (i == FD_IM_QKV_ROWS)   /* the heads its rows fall in (its arguments are a plain GEMV's) */
+            snprintf(pre, sizeof pre, "#include \"ops/persist/rows2d.cuh\"\n#define FD_PQ_HEADS %uu\n"
+                     "#define FD_PQ_KV %uu\n#define FD_PQ_HD %uu\n", hp->n_heads, hp->n_kv_heads, hp->head_dim);
         if (i == FD_IM_ATTEND)   /* one instance of the attention's block, for this head_dim */
-            snprintf(pre, sizeof pre, "#define AD_HEAD_DIM %u\n", p->s->w->hp.head_dim);
+            snprintf(pre, sizeof pre, "#define AD_HEAD_DIM %u\n", hp->head_dim);
         st = fd_kernel_member_source(&b, p->m[i].k, p->m[i].dt, ns, pre[0] ? pre : NULL, extra, &seen, err);
     }
     dispatchers(&b, p);

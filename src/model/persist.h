@@ -6,7 +6,8 @@
  * Layer: model (internal). Owned by fd_state (device.h): fd_state_decode and
  * fd_state_step use it for greedy steps when fd_state_use_persistent is on
  * and fd_persist_create accepted the model; anything else runs the
- * per-kernel step, with a notice naming why. */
+ * per-kernel step, with a notice naming why. Qwen2 and Qwen3 plans lower
+ * (QKV, or QKV_ROWS + QK_NORM where q and k are normalized per head). */
 #ifndef FD_MODEL_PERSIST_H
 #define FD_MODEL_PERSIST_H
 

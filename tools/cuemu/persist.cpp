@@ -1,5 +1,5 @@
 // persist.cpp — the persistent decode kernel (src/ops/persist/, its code as
-// model/persist.c generates it for a tiny random Qwen2) on the CPU with every
+// model/persist.c generates it for a tiny random Qwen2 or Qwen3) on the CPU with every
 // block of the grid at once (emu.h's launch_grid: blocks interleave, a
 // spinning wait yields), against the library's per-kernel step on the CPU
 // backend (the kernels' CPU twins) fed the same tokens: for 1, 3 and 7
@@ -7,12 +7,14 @@
 // every step's logits within 1e-3 relative max-norm of the twin's, its
 // chosen id the twin's argmax (unless the top two are within that bound),
 // the position moved on, the epoch at the steps run, no watchdog error and
-// no flag raised. Built once per weight dtype (-DBODY: the generated code,
-// run.sh rewrites its inline PTX; -DDT: the dtype's name).
+// no flag raised. Built once per weight dtype and shape (-DBODY: the
+// generated code, persist.sh rewrites its inline PTX; -DDT: the dtype's
+// name; -DPRESET: the shape's).
 #define EMU_GRID
 #include "emu.h"
 extern "C" {
-int pl_open(const char *dtype, unsigned layers, unsigned vocab, unsigned ctx);
+uint16_t fd_f32_to_f16(float x);
+int pl_open(const char *dtype, const char *preset, unsigned layers, unsigned vocab, unsigned ctx);
 int pl_program(unsigned blocks, void **prog, size_t *bytes, unsigned *n_ctr, unsigned *smem);
 void pl_free(void *p);
 int pl_rewind(void);
@@ -29,13 +31,7 @@ void pl_close(void);
 // shared addresses are below 4 GiB: emu.h), hints as nothing
 struct fd_q8_0 { u16 d; signed char qs[32]; };
 struct fd_q4_0 { u16 d; unsigned char qs[16]; };
-static inline u16 fd_f2h(float f) {   // round to nearest even, as cvt.rn.f16.f32
-  u32 u = __float_as_uint(f), s = (u >> 16) & 0x8000u; int e = (int)((u >> 23) & 255) - 127 + 15; u32 m = u & 0x7fffffu;
-  if (((u >> 23) & 255) == 255) return (u16)(s | 0x7c00u | (m ? 0x200u : 0));
-  if (e >= 31) return (u16)(s | 0x7c00u);
-  if (e <= 0) { if (e < -10) return (u16)s; m |= 0x800000u; u32 sh = (u32)(14 - e); u32 h = m >> sh, r = m & ((1u << sh) - 1), half = 1u << (sh - 1);
-    if (r > half || (r == half && (h & 1))) h++; return (u16)(s | h); }
-  u32 h = ((u32)e << 10) | (m >> 13), r = m & 0x1fffu; if (r > 0x1000u || (r == 0x1000u && (h & 1))) h++; return (u16)(s | h); }
+static inline u16 fd_f2h(float f) { return fd_f32_to_f16(f); }
 static inline float ld(const fd_bf16 *p, u64 i) { return fd_b2f(p[i].x); }
 static inline float ld(const int *p, u64 i) { return (float)p[i]; }
 static inline float ld(const fd_q8_0 *p, u64 i) { const fd_q8_0 *b = p + i / 32; return fd_h2f(b->d) * b->qs[i % 32]; }
@@ -104,14 +100,14 @@ static int run(u32 blocks, int order_kind, const int *tokens) {
   const fd_phdr *h = (const fd_phdr *)prog;
   const u32 *per = (const u32 *)((const char *)prog + h->per_step);
   for (u32 c = 0; c < n_ctr; c++) if (state[c] != STEPS * per[c]) { printf("  counter %u at %u, want %u\n", c, state[c], STEPS * per[c]); bad = 1; break; }
-  printf("%s: %u blocks, order %s: %d steps, logits rel max-norm %.3g%s\n", DT, blocks,
+  printf("%s %s: %u blocks, order %s: %d steps, logits rel max-norm %.3g%s\n", PRESET, DT, blocks,
          order_kind == 0 ? "forward" : order_kind == 1 ? "reverse" : "strided", STEPS, worst, bad ? " FAIL" : "");
   pl_free(prog);
   return bad;
 }
 
 int main() {
-  if (pl_open(DT, 2, 512, 64)) return 1;
+  if (pl_open(DT, PRESET, 2, 512, 64)) return 1;
   const int tokens[STEPS] = { 17, 3, 400, 77, 9, 500 };
   int f = 0;
   const u32 blocks[] = { 1, 3, 7 };

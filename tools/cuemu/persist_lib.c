@@ -3,7 +3,8 @@
  * the per-kernel step runs (the reference) and one whose buffers the
  * emulated persistent kernel works on, the kernel's generated code and
  * program. Built with -DPL_MAIN it is the generator run.sh runs first:
- * `persist_gen DTYPE FILE` writes the kernel's own code for that dtype. */
+ * `persist_gen DTYPE PRESET FILE` writes the kernel's own code for that
+ * dtype and shape (a preset of model/arch/: tiny is Qwen2, qwen3-tiny Qwen3). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +25,12 @@ static int fail(const char *what, fd_status st, const char *msg)
     return 1;
 }
 
-int pl_open(const char *dtype, unsigned layers, unsigned vocab, unsigned ctx)
+int pl_open(const char *dtype, const char *preset, unsigned layers, unsigned vocab, unsigned ctx)
 {
     fd_error err = { 0 };
     fd_random_options ro = { .seed = 5 };
     fd_status st = fd_dtype_parse(dtype, &ro.dtype);
-    if (st == FD_OK) st = fd_model_preset("tiny", &ro.hp);
+    if (st == FD_OK) st = fd_model_preset(preset, &ro.hp);
     ro.hp.n_layers = layers, ro.hp.vocab = vocab;
     if (st == FD_OK) st = fd_foundry_create(&(fd_options){ .backend = FD_BACKEND_CPU }, &fd, &err);
     if (st == FD_OK) st = fd_model_random(&ro, &model, &err);
@@ -94,11 +95,11 @@ void pl_close(void)
 #ifdef PL_MAIN
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: persist_gen DTYPE FILE\n");
+    if (argc != 4) {
+        fprintf(stderr, "usage: persist_gen DTYPE PRESET FILE\n");
         return 2;
     }
-    int r = pl_open(argv[1], 2, 512, 64) || pl_body(argv[2]);
+    int r = pl_open(argv[1], argv[2], 2, 512, 64) || pl_body(argv[3]);
     pl_close();
     return r;
 }

@@ -3,7 +3,7 @@
 # GEMM's tensor-core mains (Hopper: wgmma, TMA, mbarriers; mma.sync), RoPE,
 # argmax, q/k-norm rows (qkv/rows.cuh), QKV RoPE epilogue and sampler kernels, of the int8
 # GEMV contract per quantized policy, and of the persistent decode kernel with all its blocks at once
-# (persist.sh; CUEMU_PERSIST_DTYPES="f16 bf16 q8_0 q4_0" for more than f16 and q8_0) (see emu.h). Needs a C++17 and a C
+# (persist.sh, DTYPE:PRESET pairs in CUEMU_PERSIST, default "f16:tiny q8_0:tiny f16:qwen3-tiny") (see emu.h). Needs a C++17 and a C
 # compiler with OpenMP; no GPU, no CUDA. The sampler's reference is the
 # library's (FD_LIB, default build/libfoundry.a; its case is skipped, saying
 # so, without one).
@@ -70,10 +70,11 @@ else
 fi
 # the persistent decode kernel, all blocks at once, against the library's CPU step (persist.sh; needs the library)
 if [ -f "$lib" ]; then
-  for d in ${CUEMU_PERSIST_DTYPES:-f16 q8_0}; do
-    FD_LIB=$lib "$here/persist.sh" "$out" "$d" >"$out/persist_$d.txt" 2>&1 || rc=1
-    echo "persist $d: $(tail -n 1 "$out/persist_$d.txt")"
-    [ $rc = 0 ] || cat "$out/persist_$d.txt"
+  for c in ${CUEMU_PERSIST:-f16:tiny q8_0:tiny f16:qwen3-tiny}; do
+    d=${c%%:*} p=${c#*:}
+    FD_LIB=$lib "$here/persist.sh" "$out" "$d" "$p" >"$out/persist_${d}_$p.txt" 2>&1 || rc=1
+    echo "persist $p $d: $(tail -n 1 "$out/persist_${d}_$p.txt")"
+    [ $rc = 0 ] || cat "$out/persist_${d}_$p.txt"
   done
 else
   echo "persist: skipped (no $lib: build the library first)"
