@@ -265,7 +265,7 @@ static void test_gpu_graph(void)
             last = out[k][32 * c + 31];
         }
     }
-    CHECK(s[0] && s[0]->persist && s[0]->graph);
+    CHECK(s[0] && s[0]->persist && s[0]->graph[0]);   /* ctx 320: the short-context bucket's graph */
     CHECK(!memcmp(out[0], out[1], sizeof out[0]));   /* one kernel, replayed or launched */
     int same = 0;
     while (same < 96 && out[0][same] == out[2][same]) same++;

@@ -197,6 +197,9 @@ static fd_status run_step(fd_state *s, int head, int argmax)
     return run_call(s, fd_decode_advance);
 }
 
+/* Whether a graph of the step is captured (either context bucket): what changes the step makes it stale. */
+static int captured(const fd_state *s) { return s->graph[0] || s->graph[1]; }
+
 /* Turns the persistent step off for s, saying why in the log. */
 static void persist_drop(fd_state *s, const char *why)
 {
@@ -252,7 +255,7 @@ static fd_status persist_checked(fd_state *s)
         char why[sizeof ((fd_error *)0)->msg];
         snprintf(why, sizeof why, "%s", fd_foundry_error(s->fd));
         persist_drop(s, why);
-        s->graph_stale = s->graph[0] || s->graph[1];
+        s->graph_stale = captured(s);
         (void)fd_fail(s->fd, st, "%s", why);
     }
     return st;
@@ -263,7 +266,7 @@ void fd_state_use_persistent(fd_state *s, int on)
     if (!!on == s->persistent) return;
     s->persistent = !!on;
     s->persist_off = 0;
-    s->graph_stale = s->graph[0] || s->graph[1];
+    s->graph_stale = captured(s);
     s->warm = 0;   /* the first step runs eagerly (and makes the kernel) before a capture */
 }
 
@@ -463,7 +466,7 @@ void fd_state_set_sampler(fd_state *s, const fd_sampler *cfg)
     if (sampling == s->sampling && (!sampling || !memcmp(cfg, &s->sampler, sizeof *cfg))) return;
     s->sampling = sampling;
     if (sampling) s->sampler = *cfg;
-    s->graph_stale = s->graph[0] || s->graph[1];
+    s->graph_stale = captured(s);
     s->warm = 0;   /* the new chooser's kernels run once eagerly (and compile) before a capture */
 }
 
