@@ -17,6 +17,7 @@
 #include "check.h"
 #include "gpu.h"
 #include "foundry/ops.h"
+#include "ops/gemv/int8_ref.h"
 
 /* A GEMV compound's description from its stages (NULL: the family's default). */
 #define GEMV(in, w, m, e) &(fd_compound_desc){ .family = &FD_GEMV_FAMILY, .stage = { [FD_GEMV_INPUT] = (in), \
@@ -147,14 +148,20 @@ static double compare(fd_foundry *cpu, fd_foundry *gpu, const fd_compound *c, ui
 
 /* x rounded as the int8 activation contract does (quant_x.cuh), written out
  * independently of the twin: per block of 32, d = amax / 127, q = nearest
- * even of x * 127 / amax; returns d q. */
+ * even of x * 127 / amax; then (two levels) the residual e = fma(-d, q, x) on
+ * the step d / 254, r = nearest even of e * 254 * 127 / amax, within
+ * -127..127; returns d q (+ d / 254 r). */
 static void int8_round(const float *x, float *out, uint32_t K)
 {
     for (uint32_t b = 0; b < K / 32; b++) {
         float amax = 0;
         for (uint32_t i = 32 * b; i < 32 * b + 32; i++) amax = fabsf(x[i]) > amax ? fabsf(x[i]) : amax;
-        for (uint32_t i = 32 * b; i < 32 * b + 32; i++)
-            out[i] = amax > 1e-30f ? amax / 127.0f * nearbyintf(x[i] * (127.0f / amax)) : 0.0f;
+        for (uint32_t i = 32 * b; i < 32 * b + 32; i++) {
+            if (!(amax > 1e-30f)) { out[i] = 0.0f; continue; }
+            float d = amax / 127.0f, q = nearbyintf(x[i] * (127.0f / amax));
+            float r = fd_int8_levels() > 1 ? fminf(fmaxf(nearbyintf(fmaf(-d, q, x[i]) * (127.0f / amax * 254.0f)), -127), 127) : 0;
+            out[i] = (float)((double)d * q + (double)(d / 254.0f) * r);
+        }
     }
 }
 
@@ -365,9 +372,10 @@ static void test_gpu_chain(void)
  * q4_0 and the super-block types (q2_k .. q6_k, iq4_xs), with plain x and with outlier channels (three channels 100x
  * larger, as real models' activations have). Bound per output j (the kernel
  * bound DESIGN.md states): |y_int8 - y_f32| <= sum over blocks b of
- * (amax_b / 254) sum_{i in b} |w_ji|, since each x is off by at most half
- * its block's step d_b = amax_b / 127 (plus 1e-6 of sum |w x| for the
- * scale's own rounding). Per-block scales keep an outlier's coarse step
+ * (amax_b / 254) sum_{i in b} |w_ji| with one level, since each x is off by
+ * at most half its block's step d_b = amax_b / 127; with two, half the
+ * residual's step d_b / 254: amax_b / 64,516 (plus 1e-6 of sum |w x| for
+ * the scales' own rounding). Per-block scales keep an outlier's coarse step
  * inside its own block of 32. */
 static void test_int8_bound(void)
 {
@@ -398,18 +406,19 @@ static void test_int8_bound(void)
                         f += (double)w[j * K + i] * xh[i];
                         mag += fabs((double)w[j * K + i] * xh[i]);
                     }
-                    bound += amax / 254 * l1;
+                    bound += amax / (fd_int8_levels() > 1 ? 64516 : 254) * l1;
                 }
                 double err = fabs(y[j] - f);
                 worst = fmax(worst, err / (bound + 1e-6 * mag));
                 num += err * err, den += f * f;
             }
-            printf("int8 x %s%s: rel err %.2e vs f32 x, worst output at %.2f of its bound\n", fd_dtype_name(dts[d]),
-                   outl ? " (outlier channels)" : "", sqrt(num / den), worst);
+            printf("int8 x %s%s, %d level(s): rel err %.2e vs f32 x, worst output at %.2f of its bound\n",
+                   fd_dtype_name(dts[d]), outl ? " (outlier channels)" : "", fd_int8_levels(), sqrt(num / den), worst);
             CHECK(worst <= 1.0);
-            /* plain x: about 4e-3; outliers: the 93 ordinary values sharing a block with one are rounded on the
-             * outlier's coarse step (100 / 127), about 1.3e-2 of an output the outliers dominate */
-            CHECK(sqrt(num / den) <= (outl ? 3e-2 : 1e-2));
+            /* one level, plain x: about 4e-3; outliers: the 93 ordinary values sharing a block with one are rounded
+             * on the outlier's coarse step (100 / 127), about 1.3e-2 of an output the outliers dominate. Two
+             * levels: 254 times less. */
+            CHECK(sqrt(num / den) <= (outl ? 3e-2 : 1e-2) / (fd_int8_levels() > 1 ? 100 : 1));
             free(xh), free(y), free(w);
             (void)fd_tensor_free(x), (void)fd_tensor_free(y0), (void)fd_tensor_free(wt);
             fd_compound_destroy(c);

@@ -5,7 +5,7 @@
  * Layer: ops (device code of FD_ATTN_DECODE, ops/attention.c). Grid (H,
  * S), 128 threads (4 warps): block (h, s) is split s of a block row per
  * query head, over its share of n = min(pos+1, C) positions: shares of
- * ceil(n/S) positions rounded up to a multiple of AD_MIN_CHUNK (32), so the
+ * ceil(n/S) positions rounded up to a multiple of AD_MIN_CHUNK (128), so the
  * A = ceil(n/share) first splits are active and the rest return at once
  * (the graph is captured once with S from the capacity; the length grows
  * on the device). Which query heads a block serves is decided on the device
@@ -62,9 +62,13 @@
 #define AD_GROUP_FROM 16384   /* positions from which a block serves a group of heads */
 #endif
 #define AD_WARPS 4
-#define AD_MIN_CHUNK 32    /* a split's share is a multiple of it, one warp pass: short contexts spread
-                              over more blocks, each a short chain (attention.c: SPLIT_SHARE), and a pass
-                              never straddles a page */
+#ifndef AD_MIN_CHUNK       /* tools/gpu/final.sh times another */
+#define AD_MIN_CHUNK 128   /* a split's share is a multiple of it, one pass of the four warps (attention.c:
+                              SPLIT_SHARE), so a pass never straddles a page, and up to 128 positions take one
+                              split with no merge: shares of 32 made 4-32 active splits a head at 128-1,024
+                              positions, each a warp's pass with three warps idle, then one or two levels of
+                              merges after them — 10-19 us a call on an H100 where the old kernel's 128 took 7 */
+#endif
 #define AD_VROWS 8         /* v rows a lane loads before it uses them (a pass: 32 / PG rows a lane) */
 #define AD_SET 16          /* splits merged together at the first level: 256 / AD_SET sets at the second */
 #define AD_COUNT 17        /* tickets a block row: the sets' merge, then one a set (attention.c COUNT) */
@@ -168,8 +172,14 @@ __device__ __forceinline__ void ad_merge(const fd_args &a, ad_smem &sm, u32 h0, 
 }
 
 /* The block's work for head_dim HDC (0: a.head_dim, read at run time):
- * split s of query heads h0 .. h0 + ng - 1 (of kv head j). */
-template <int HDC>
+ * split s of query heads h0 .. h0 + ng - 1 (of kv head j), ng <= GM. GM is
+ * 1 below AD_GROUP_FROM: the loops over a group's heads unrolled AD_MAXG
+ * times made the path a block per head runs span the whole (guarded) code
+ * of eight, and instruction fetch set its time — 31,000 cycles a block for 8
+ * positions on an H100 (ncu: 98% of cycles with no eligible warp, a third
+ * of the stalls instruction fetch, SM active 3,300 of 35,000 cycles across
+ * the 14 blocks' multiprocessors). */
+template <int HDC, int GM>
 __device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u32 per, u32 A, u32 h0, u32 ng, u32 s) {
   const u32 hd = HDC ? (u32)HDC : a.head_dim, G = a.heads / a.kv_heads;
   const u32 j = h0 / G;
@@ -185,9 +195,9 @@ __device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u
   for (u32 i = tid; i < ng * hd; i += blockDim.x) sm.q[i / hd][i % hd] = a.q[(u64)h0 * hd + i] * qs;
   __syncthreads();
 
-  float m[AD_MAXG], lsum[AD_MAXG], acc[AD_MAXG][8];
+  float m[GM], lsum[GM], acc[GM][8];
 #pragma unroll
-  for (int g = 0; g < AD_MAXG; g++) {
+  for (int g = 0; g < GM; g++) {
     m[g] = AD_NEG_INF, lsum[g] = 0.0f;
 #pragma unroll
     for (int i = 0; i < 8; i++) acc[g][i] = 0.0f;
@@ -205,9 +215,9 @@ __device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u
       const u32 r = pg + u * PG;
       vv[u] = on && r < cnt ? ld_v4(V + (u64)r * hd + li * 8) : fd_v4{0u, 0u, 0u, 0u};
     }
-    float sc[AD_MAXG];
+    float sc[GM];
 #pragma unroll
-    for (int g = 0; g < AD_MAXG; g++) sc[g] = 0.0f;
+    for (int g = 0; g < GM; g++) sc[g] = 0.0f;
     if (valid) {
       const kc_t *kr = K + (u64)lane * hd;
 #pragma unroll 8                                      /* 128 bytes of the row in flight a lane */
@@ -215,7 +225,7 @@ __device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u
         float k[8];
         fd_kv8(K, ld_v4(kr + c * 8), k);
 #pragma unroll
-        for (int g = 0; g < AD_MAXG; g++) {
+        for (int g = 0; g < GM; g++) {
           if ((u32)g < ng) {
             const float4 q0 = *(const float4 *)&sm.q[g][c * 8], q1 = *(const float4 *)&sm.q[g][c * 8 + 4];
             sc[g] += q0.x * k[0] + q0.y * k[1] + q0.z * k[2] + q0.w * k[3] + q1.x * k[4] + q1.y * k[5] +
@@ -225,7 +235,7 @@ __device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u
       }
     }
 #pragma unroll
-    for (int g = 0; g < AD_MAXG; g++) {
+    for (int g = 0; g < GM; g++) {
       if ((u32)g < ng) {
         const float mn = fmaxf(m[g], warp_max(valid ? sc[g] : AD_NEG_INF)), c = exp2f(m[g] - mn);
         const float e = valid ? exp2f(sc[g] - mn) : 0.0f;
@@ -252,7 +262,7 @@ __device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u
           float v[8];
           fd_kv8(V, vv[u], v);
 #pragma unroll
-          for (int g = 0; g < AD_MAXG; g++) {
+          for (int g = 0; g < GM; g++) {
             if ((u32)g < ng) {
               const float wr = sm.w[warp][g][r];
 #pragma unroll
@@ -268,7 +278,7 @@ __device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u
 
   /* the warp's states: sums over its position groups, then to shared memory */
 #pragma unroll
-  for (int g = 0; g < AD_MAXG; g++) {
+  for (int g = 0; g < GM; g++) {
     if ((u32)g < ng) {
 #pragma unroll
       for (int i = 0; i < 8; i++)
@@ -324,6 +334,18 @@ __device__ __forceinline__ void ad_block(const fd_args &a, ad_smem &sm, u32 n, u
   ad_merge(a, sm, h0, ng, 0, AD_SET, nset, hd, true);
 }
 
+/* ad_block for this launch's head_dim, serving up to GM heads. */
+template <int GM>
+__device__ __forceinline__ void ad_block_hd(const fd_args &a, ad_smem &sm, u32 n, u32 per, u32 A, u32 h0, u32 ng, u32 s) {
+#ifdef AD_HEAD_DIM   /* one head_dim known when the code is made (a persistent kernel's member): one instance */
+  ad_block<AD_HEAD_DIM == 64 || AD_HEAD_DIM == 128 ? AD_HEAD_DIM : 0, GM>(a, sm, n, per, A, h0, ng, s);
+#else
+  if (a.head_dim == 64) ad_block<64, GM>(a, sm, n, per, A, h0, ng, s);
+  else if (a.head_dim == 128) ad_block<128, GM>(a, sm, n, per, A, h0, ng, s);
+  else ad_block<0, GM>(a, sm, n, per, A, h0, ng, s);
+#endif
+}
+
 /* Block (h, s) of the grid: split s of query head h's block row (a
  * persistent kernel's member calls it for the blocks of its instruction). */
 __device__ __forceinline__ void ad_run(const fd_args &a, ad_smem &sm, u32 h, u32 s) {
@@ -342,13 +364,8 @@ __device__ __forceinline__ void ad_run(const fd_args &a, ad_smem &sm, u32 h, u32
     return;
   }
   if (s >= A) return;
-#ifdef AD_HEAD_DIM   /* one head_dim known when the code is made (a persistent kernel's member): one instance */
-  ad_block<AD_HEAD_DIM == 64 || AD_HEAD_DIM == 128 ? AD_HEAD_DIM : 0>(a, sm, n, per, A, h, ng, s);
-#else
-  if (a.head_dim == 64) ad_block<64>(a, sm, n, per, A, h, ng, s);
-  else if (a.head_dim == 128) ad_block<128>(a, sm, n, per, A, h, ng, s);
-  else ad_block<0>(a, sm, n, per, A, h, ng, s);
-#endif
+  if (gsz == 1) ad_block_hd<1>(a, sm, n, per, A, h, ng, s);
+  else ad_block_hd<AD_MAXG>(a, sm, n, per, A, h, ng, s);
 }
 FD_KERNEL(fd_args a) {
   __shared__ __align__(16) ad_smem sm;

@@ -228,6 +228,7 @@ static inline float warp_max(float v) { for (int o = 16; o > 0; o >>= 1) v = fma
 static inline void fd_pdl_wait() {} static inline void fd_pdl_launch() {}
 // the int8 activation contract's integer helpers (prelude.cuh's fd_dp4a, CUDA's intrinsics)
 static inline int __float2int_rn(float x) { return (int)nearbyintf(x); }
+static inline float __fmaf_rn(float a, float b, float c) { return fmaf(a, b, c); }
 static inline u32 __funnelshift_r(u32 lo, u32 hi, u32 sh) { sh &= 31; return sh ? (lo >> sh) | (hi << (32 - sh)) : lo; }
 static inline u32 __byte_perm(u32 x, u32 y, u32 s) {   // byte i of the result: byte s<4i+2:4i> of y:x
   u64 v = ((u64)y << 32) | x; u32 r = 0;

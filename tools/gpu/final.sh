@@ -2,49 +2,59 @@
 # final.sh — one GPU call for the newest kernels, by priority, each step capped by what is left of LIMIT
 # seconds; OUT/final.tgz is written on exit whatever happened:
 #   LIMIT=420 tools/gpu/final.sh OUT        (repository root on the GPU machine; .dev carried)
-#   1. build; in the background the old tree (.dev/old), our writer's Qwen2.5-0.5B f16 / q8_0 files, and
-#      llama.cpp's converter on tiny Qwen3 / Llama checkpoints (the parity scripts' converter check)
-#   2. the persistent kernel's and the Hopper GEMM's GPU tests (test_persist, test_gemm's wgmma entries)
-#   3. decode attention's splits (tools/gpu/splits.sh: bench_attention and tg128 at each count, the old tree)
-#   4. foundry bench --persistent against the per-kernel step; the prefill on the mma.sync GEMM against the
-#      Hopper one (FOUNDRY_WGMMA=1); bench_gemm --quick
+#   1. build; in the background from the start: our writer's Qwen2.5-0.5B f16 / q8_0 files (every bench below
+#      reads them) and the old tree (.dev/old)
+#   2. GPU tests: the persistent kernel (test_persist), the int8 GEMV against its twin (test_compound)
+#   3. foundry bench --persistent against the per-kernel step (f16, q8_0)
+#   4. the int8 contract's two levels against one (bench_gemv q8_0 at the gate/up and lm_head shapes, tg128 q8_0)
+#   5. tg128 against the old tree (decode attention's context buckets); prefill on the mma.sync GEMM against
+#      the Hopper one (FOUNDRY_WGMMA=1)
 set -u
 OUT=${1:?usage: final.sh OUT}; mkdir -p "$OUT/f"; L=$OUT/f
 . "$(dirname "$0")/budget.sh" 420
-trap 'cp /tmp/c_*.log $L/ 2>/dev/null; tar czf "$OUT/final.tgz" -C "$OUT" f s 2>/dev/null' EXIT
+trap 'tar czf "$OUT/final.tgz" -C "$OUT" f 2>/dev/null' EXIT
 step build
 build_gpu $L/build.log || exit 1
-LL=.dev/shared/tools/peer/device_llama.sh
-( for a in qwen3 llama; do
-    python3 tools/make_random_model.py $a /tmp/c_$a --dtype bf16 --layers 2 --vocab 151936 --hidden 256 --heads 4 \
-      --kv-heads 2 --head-dim 64 --ffn 512 --ref-tokens 1,2,3 >/tmp/c_$a.log 2>&1
-    bash $LL convert /tmp/c_$a /tmp/c_$a/llama f16 >>/tmp/c_$a.log 2>&1; tail -3 /tmp/c_$a/llama-f16.log >>/tmp/c_$a.log
-    build-gpu/foundry eval -m /tmp/c_$a/llama-f16.gguf --tokens 1,2,3 --json 2>&1 | head -c 600 >>/tmp/c_$a.log
-  done ) &
-step GPU tests: the persistent kernel, the Hopper GEMM
-(cd build-gpu && timeout $(cap 100) ctest -j 4 --timeout 95 -R "test_persist|test_gemm.test_gpu_wgmma|test_decode_graph.test_gpu_graph_replay|test_generate.test_gpu_greedy_graph" --output-on-failure) \
-  >$L/ctest.log 2>&1
-grep -E "tests passed|tests failed|\*\*\*Failed|Timeout|Failed|Passed" $L/ctest.log | head -20
-grep -E "rel err|max err|wrong|mismatch|watchdog|stuck" $L/ctest.log | head -12
-step decode attention splits
-SPLITS=${SPLITS:-66 32 16} LIMIT=$(( $(left) - ${AFTER_SPLITS:-120} )) bash tools/gpu/splits.sh $OUT
+mkdir -p /tmp/q
+( for d in f16 q8_0; do
+    build-gpu/bench_make_gguf qwen2.5-0.5b $d /tmp/q/qwen2.5-0.5b-$d.gguf \
+      .dev/shared/models/qwen2.5-0.5b-instruct-shape/tokenizer.json >>$L/make_gguf.log 2>&1
+  done; touch /tmp/q/done ) &
+( cmake -S .dev/old -B build-old -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$ROOT/.dev/deps" >$L/build_old.log 2>&1 &&
+  cmake --build build-old -j 6 --target foundry >>$L/build_old.log 2>&1 ) &
+old=$!
+# gguf D: waits (while time is left) for our writer's file of dtype D; prints its path
+gguf() { while [ ! -f /tmp/q/done ] && [ $(left) -gt 30 ]; do sleep 1; done; echo /tmp/q/qwen2.5-0.5b-$1.gguf; }
+tg() {  # tg LABEL BIN FILE [ARGS...]: tg128 (and pp512 where ARGS say) of FILE, the table's rows
+  local label=$1 bin=$2 f=$3; shift 3
+  [ $(left) -gt 25 ] || { echo "-- $label: no time left"; return; }
+  echo "-- $label"; timeout $(cap 30) $bin bench -m $f -r 3 "$@" 2>&1 | tee -a $L/bench.txt | grep -E "^\| /|notice|error|off"
+}
+step GPU tests: the persistent kernel, the int8 GEMV
+(cd build-gpu && timeout $(cap 60) ctest -j 4 --timeout 55 -R "test_persist|test_compound.test_gpu_vs_plain|test_compound.test_gpu_chain" \
+  --output-on-failure) >$L/ctest.log 2>&1
+grep -E "tests passed|tests failed|\*\*\*Failed|Timeout|Passed" $L/ctest.log | head -12
+grep -E "CHECK failed|rel max|steps|watchdog|stuck|fits|off:" $L/ctest.log | sort | uniq -c | sort -rn | head -12
 step persistent decode against the per-kernel step
 for d in f16 q8_0; do
-  for p in --no-persistent --persistent; do
-    [ $(left) -gt 25 ] || break
-    echo "-- $d $p"; timeout $(cap 40) build-gpu/foundry bench -m /tmp/q/qwen2.5-0.5b-$d.gguf -n 128 -p 512 -r 3 $p 2>&1 |
-      tee $L/bench_$d$p.txt | grep -E "^\| |notice|error"
+  f=$(gguf $d)
+  for p in --no-persistent --persistent; do tg "$d $p" build-gpu/foundry $f -p 0 -n 128 $p; done
+done
+step int8 activation levels: 1 against 2 '(the residual)'
+for lv in 1 2; do
+  for sh in 4864x896 896x4864 151936x896; do
+    [ $(left) -gt 30 ] || break
+    FOUNDRY_INT8_LEVELS=$lv timeout $(cap 20) build-gpu/bench_gemv --only q8_0 --shape $sh >$L/gemv_l$lv-$sh.json 2>&1
+    echo "levels $lv $sh: $(grep -o '"us": [0-9.]*\|"fraction_of_copy_bw": [0-9.]*' $L/gemv_l$lv-$sh.json | head -2 | tr '\n' ' ')"
   done
+  tg "q8_0 FOUNDRY_INT8_LEVELS=$lv" "env FOUNDRY_INT8_LEVELS=$lv build-gpu/foundry" $(gguf q8_0) -p 0 -n 128
+done
+step tg128 against the old tree, context buckets
+wait $old
+for d in f16 q8_0; do
+  tg "new $d" build-gpu/foundry $(gguf $d) -p 0 -n 128 -d 0,4096
+  [ -x build-old/foundry ] && tg "old $d" build-old/foundry $(gguf $d) -p 0 -n 128 -d 0,4096
 done
 step prefill: the mma.sync GEMM / the Hopper GEMM
-for t in 0 1; do
-  [ $(left) -gt 20 ] || break
-  echo "-- FOUNDRY_WGMMA=$t"; FOUNDRY_WGMMA=$t timeout $(cap 30) build-gpu/foundry bench -m /tmp/q/qwen2.5-0.5b-f16.gguf -p 512,4096 -n 0 -r 3 \
-    2>&1 | grep -E "pp|error"
-done
-step bench_gemm
-timeout $(cap 60) stdbuf -oL build-gpu/bench_gemm --quick --only f16 >$L/bench_gemm.json 2>&1
-grep -E '"case"' $L/bench_gemm.json | sed 's/"kernel": "[^"]*", //; s/, "fraction_of_nominal.*//' | head -30; grep -A12 -i "layer" $L/bench_gemm.json | head -14
-step converter check; wait
-for a in qwen3 llama; do echo "-- $a"; tail -c 700 /tmp/c_$a.log; echo; done
+for t in 0 1; do tg "FOUNDRY_WGMMA=$t" "env FOUNDRY_WGMMA=$t build-gpu/foundry" $(gguf f16) -p 512,4096 -n 0; done
 step done

@@ -171,6 +171,16 @@ static fd_status cu_compile(fd_backend *b, const char *name, const char *source,
     return FD_OK;
 }
 
+/* Whether a launch with `dynamic` shared bytes must raise the function's
+ * dynamic limit: the default caps static and dynamic shared memory
+ * together at 48 KB, so a kernel with static arrays needs the opt-in below
+ * that — without it the occupancy calculator counts 0 blocks and the launch
+ * fails. */
+static int needs_optin(const cu_kernel *k, unsigned dynamic)
+{
+    return dynamic + (unsigned)(k && k->shared > 0 ? k->shared : 0) > DEFAULT_SHARED_LIMIT;
+}
+
 static fd_status cu_launch(fd_backend *b, const fd_devfn *fn, const fd_launch *l, const void *params, size_t size,
                            fd_error *err)
 {
@@ -180,8 +190,8 @@ static fd_status cu_launch(fd_backend *b, const fd_devfn *fn, const fd_launch *l
                             "(got %zu)", MAX_PARAM_BYTES, size);
     CUfunction f = (CUfunction)fn->fn;
     FD_TRY(fd_cu_use(c, err));
-    if (l->shared_bytes > DEFAULT_SHARED_LIMIT) {
-        cu_kernel *k = find_fn(c, fn->fn);
+    cu_kernel *k = l->shared_bytes ? find_fn(c, fn->fn) : NULL;
+    if (l->shared_bytes && needs_optin(k, l->shared_bytes)) {   /* static and dynamic past the default: opt in */
         if (!k || k->dyn_shared < (int)l->shared_bytes) {
             FD_TRY(fd_cu_check(c, c->cu.FuncSetAttribute(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
                                                           (int)l->shared_bytes), err,
@@ -224,7 +234,7 @@ static fd_status cu_launch(fd_backend *b, const fd_devfn *fn, const fd_launch *l
                                l->shared_bytes, c->stream, args, NULL);
     }
     if (r == CUDA_SUCCESS) return FD_OK;
-    cu_kernel *k = find_fn(c, fn->fn);
+    if (!k) k = find_fn(c, fn->fn);
     return fd_cu_check(c, r, err, "cuLaunchKernel('%s', grid %ux%ux%u, block %ux%ux%u, %u shared bytes)",
                        k ? k->name : "?", l->grid[0], l->grid[1], l->grid[2], l->block[0], l->block[1], l->block[2],
                        l->shared_bytes);
@@ -255,8 +265,8 @@ static fd_status cu_resident(fd_backend *b, const fd_devfn *fn, unsigned threads
     cu_backend *c = cu_of(b);
     *blocks = 0;
     FD_TRY(fd_cu_use(c, err));
-    if (shared > DEFAULT_SHARED_LIMIT) {   /* the calculator counts only what the function may use */
-        cu_kernel *k = find_fn(c, fn->fn);
+    cu_kernel *k = find_fn(c, fn->fn);
+    if (needs_optin(k, shared)) {   /* the calculator counts only what the function may use */
         if (!k || k->dyn_shared < (int)shared) {
             FD_TRY(fd_cu_check(c, c->cu.FuncSetAttribute((CUfunction)fn->fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
                                                           (int)shared), err, "cuFuncSetAttribute(max dynamic shared = %u bytes)",

@@ -8,6 +8,7 @@
  * Layer: ops. */
 #include <math.h>
 #include <omp.h>
+#include <stdlib.h>
 #include "ops/gemv/int8_ref.h"
 
 void fd_int8_quantize_x(const float *x, uint32_t cols, int8_t *q, float *d, float *s)
@@ -24,6 +25,32 @@ void fd_int8_quantize_x(const float *x, uint32_t cols, int8_t *q, float *d, floa
         d[b] = db;
         s[b] = db * sum;
     }
+}
+
+void fd_int8_residual_x(const float *x, uint32_t cols, const int8_t *q, const float *d, int8_t *r, float *dr, float *sr)
+{
+    for (uint32_t b = 0; b < cols / 32; b++) {
+        float amax = 0.0f, sum = 0.0f;
+        for (int i = 0; i < 32; i++) amax = fmaxf(amax, fabsf(x[32 * b + i]));
+        float idr = (amax > 1e-30f ? 127.0f / amax : 0.0f) * 254.0f;   /* as the device: from amax, not from d */
+        for (uint32_t i = 32 * b; i < 32 * b + 32; i++) {
+            float v = nearbyintf(fmaf(-d[b], (float)q[i], x[i]) * idr);
+            r[i] = (int8_t)(v < -127.0f ? -127.0f : v > 127.0f ? 127.0f : v);
+            sum += (float)r[i];
+        }
+        dr[b] = d[b] / 254.0f;
+        sr[b] = dr[b] * sum;
+    }
+}
+
+int fd_int8_levels(void)
+{
+    static int levels;
+    if (!levels) {
+        const char *e = getenv("FOUNDRY_INT8_LEVELS");
+        levels = e && e[0] == '1' && !e[1] ? 1 : 2;
+    }
+    return levels;
 }
 
 int fd_int8_threads(uint32_t rows, uint32_t cols)

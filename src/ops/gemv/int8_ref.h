@@ -13,10 +13,19 @@
 #include <stdint.h>
 #include "foundry/dtype.h"
 
+/* The contract's levels (quant_x.cuh): 2, x and its residual, or 1 where
+ * the environment's FOUNDRY_INT8_LEVELS is 1 (one level's rounding, about
+ * 0.5% of a product, for measuring what the residual costs). Read once. */
+int fd_int8_levels(void);
+
 /* x: (K) f32 -> q, d, s. Block b: amax = max |x|, d = amax / 127,
  * q = nearest-even(x * (127 / amax)) (0 when amax <= 1e-30), s = d * sum(q),
  * all in f32 as the device computes them. */
 void fd_int8_quantize_x(const float *x, uint32_t cols, int8_t *q, float *d, float *s);
+/* Level 1 from x and level 0's q, d: e = fmaf(-d, q, x), r =
+ * nearest-even(e * (254 (127 / amax))) clamped to -127..127, dr = d / 254,
+ * sr = dr * sum(r) — as the device computes them. */
+void fd_int8_residual_x(const float *x, uint32_t cols, const int8_t *q, const float *d, int8_t *r, float *dr, float *sr);
 
 /* y[r] = sum over blocks b of d[b] * sum_i w[r][32 b + i] q[32 b + i]
  * (d: the K / 32 scales, then s, K / 32 more, as fd_int8_quantize_x writes

@@ -14,12 +14,13 @@
 #define FD_GEMV_FLOAT_STAGE_BYTES 4096
 /* x in shared memory. Float policies: f32, columns rounded up to 4 (read
  * as float4). Quantized policies (the int8 activation contract,
- * ops/gemv/quant_input.cuh): int8 values, columns rounded up to chunks of
- * 1024 (interleaved by fd_xs_index), then one float2 (d, d * sum of the
- * block's q) per 32-value block: 1.25 bytes a column. */
+ * ops/gemv/quant_x.cuh): two levels, each int8 values, columns rounded up
+ * to chunks of 1024 (interleaved by fd_xs_index), then one float2 (d, d *
+ * sum of the block's q) per 32-value block: 1.25 bytes a column a level. */
 #define FD_GEMV_XS_ROUND 1024
 #define FD_GEMV_FLOAT_XS_ROUND 4
-#define FD_GEMV_XQ_BYTES(cols) ((((cols) + FD_GEMV_XS_ROUND - 1) / FD_GEMV_XS_ROUND) * FD_GEMV_XS_ROUND * 5 / 4)
+#define FD_GEMV_XQ_LEVEL_BYTES(cols) ((((cols) + FD_GEMV_XS_ROUND - 1) / FD_GEMV_XS_ROUND) * FD_GEMV_XS_ROUND * 5 / 4)
+#define FD_GEMV_XQ_BYTES(cols) (2 * FD_GEMV_XQ_LEVEL_BYTES(cols))
 /* after the weights: the cross-warp sums, 8 warps x 3 products */
 #define FD_GEMV_RED_BYTES 96
 

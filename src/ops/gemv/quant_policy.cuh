@@ -54,7 +54,7 @@ __device__ __forceinline__ float fd_dot_row(const FD_W *row, const void *next, f
     __syncwarp();
     if (lane < n) {
       const unsigned char *blk = buf + (((u64)rb + FD_UNIT_BYTES(c0)) & 15) + lane / FD_QU * FD_BB;
-      acc += FD_UNIT_DOT(blk, lane % FD_QU, fd_x_words(x, c0 + lane), fd_x_scale(x, cols, c0 + lane));
+      acc += FD_X_DOT(blk, lane % FD_QU, x, cols, c0 + lane);
     }
     __syncwarp();
     pipe.cur ^= 1;
