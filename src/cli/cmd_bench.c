@@ -45,7 +45,8 @@ static void usage(FILE *f)
                "  --dtype L   weight dtypes, each a separate model (synthetic: built once each)\n"
                "  --json      one JSON document instead of the table      --profile  per-kernel table (eager launches)\n"
                "  --trace F   the profile pass as a Chrome trace (ui.perfetto.dev); implies --profile\n"
-               "  --persistent  greedy decode steps as one persistent kernel (GPU; --no-persistent: off, the default)\n"
+               "  --persistent  greedy decode steps as one persistent kernel (GPU, experimental: only with\n"
+               "                FOUNDRY_PERSIST_UNVERIFIED=1 until verified; --no-persistent: off, the default)\n"
                "%s", cli_model_help());
 }
 

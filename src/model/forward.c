@@ -14,6 +14,7 @@
  * The same code runs on the CPU, where fd_run calls each kernel's twin. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "base/mem.h"
 #include "base/util.h"
@@ -221,6 +222,12 @@ static int persist_ready(fd_state *s)
         return 0;
     }
     if (s->persist) return 1;
+    const char *e = getenv("FOUNDRY_PERSIST_UNVERIFIED");
+    if (!e || strcmp(e, "1")) {   /* stop 20, H100: it launches, and writes no logits; the emulator's run is right */
+        persist_drop(s, "it is not verified on a GPU yet (its parity test fails on an H100); "
+                        "FOUNDRY_PERSIST_UNVERIFIED=1 runs it anyway");
+        return 0;
+    }
     fd_error err = { 0 };
     if (fd_persist_create(s, &s->persist, &err) != FD_OK) {
         persist_drop(s, err.msg);

@@ -107,7 +107,7 @@ static int run(u32 blocks, int order_kind, const int *tokens) {
 }
 
 int main() {
-  if (pl_open(DT, PRESET, 2, 512, 64)) return 1;
+  if (pl_open(DT, PRESET, 2, getenv("PL_VOCAB") ? atoi(getenv("PL_VOCAB")) : 512, getenv("PL_CTX") ? atoi(getenv("PL_CTX")) : 64)) return 1;
   const int tokens[STEPS] = { 17, 3, 400, 77, 9, 500 };
   int f = 0;
   const u32 blocks[] = { 1, 3, 7 };

@@ -16,6 +16,7 @@ mkdir -p /tmp/q
 ( cmake -S .dev/old -B build-old -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$ROOT/.dev/deps" >$L/build_old.log 2>&1 &&
   cmake --build build-old -j 6 --target foundry >>$L/build_old.log 2>&1 ) &
 old=$!
+export FOUNDRY_PERSIST_UNVERIFIED=1
 T=1,2,3,4,5,6,7,8,9,10,11,12
 ev() {  # ev LABEL ARGS...: top-1 id and logit per position
   echo "-- $1"; shift
