@@ -9,22 +9,16 @@ OUT=${1:?usage: decode_ab.sh OUT}; mkdir -p "$OUT/a"; L=$OUT/a
 trap 'tar czf "$OUT/ab.tgz" -C "$OUT" a 2>/dev/null' EXIT
 step build
 build_gpu $L/build.log || exit 1
-mkdir -p /tmp/q
-( for d in f16 q8_0; do
-    build-gpu/bench_make_gguf qwen2.5-0.5b $d /tmp/q/$d.gguf .dev/shared/models/qwen2.5-0.5b-instruct-shape/tokenizer.json \
-      >>$L/make_gguf.log 2>&1
-  done; touch /tmp/q/done ) &
-( cmake -S .dev/old -B build-old -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$ROOT/.dev/deps" >$L/build_old.log 2>&1 &&
-  cmake --build build-old -j 6 --target foundry >>$L/build_old.log 2>&1 ) &
-old=$!
+bg_files $L f16 q8_0
+bg_old $L
 step GPU tests: decode attention, graph replay
 (cd build-gpu && timeout $(cap 70) ctest -j 4 --timeout 65 -R "test_attention|test_decode_graph.test_gpu_graph_replay|test_generate.test_gpu_greedy_graph" \
   --output-on-failure) >$L/ctest.log 2>&1
 grep -E "tests passed|tests failed|\*\*\*Failed|Timeout" $L/ctest.log | head -12
 grep -E "CHECK failed|rel err" $L/ctest.log | sort | uniq -c | sort -rn | head -8
 step tg128, this tree and the old one
-while [ ! -f /tmp/q/done ] && [ $(left) -gt 40 ]; do sleep 1; done
-wait $old
+wait_files
+wait $OLD
 for d in f16 q8_0; do
   for t in gpu old; do
     [ $(left) -gt 25 ] && [ -x build-$t/foundry ] || continue

@@ -10,12 +10,8 @@ OUT=${1:?usage: diag.sh OUT}; mkdir -p "$OUT/d"; L=$OUT/d
 trap 'tar czf "$OUT/diag.tgz" -C "$OUT" d 2>/dev/null' EXIT
 step build
 build_gpu $L/build.log || exit 1
-mkdir -p /tmp/q
-( build-gpu/bench_make_gguf qwen2.5-0.5b f16 /tmp/q/f16.gguf .dev/shared/models/qwen2.5-0.5b-instruct-shape/tokenizer.json \
-    >$L/make_gguf.log 2>&1; touch /tmp/q/done ) &
-( cmake -S .dev/old -B build-old -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$ROOT/.dev/deps" >$L/build_old.log 2>&1 &&
-  cmake --build build-old -j 6 --target foundry >>$L/build_old.log 2>&1 ) &
-old=$!
+bg_files $L f16
+bg_old $L
 export FOUNDRY_PERSIST_UNVERIFIED=1
 T=1,2,3,4,5,6,7,8,9,10,11,12
 ev() {  # ev LABEL ARGS...: top-1 id and logit per position
@@ -35,9 +31,9 @@ FOUNDRY_PERSIST_BLOCKS=2 timeout $(cap 100) compute-sanitizer --tool memcheck --
   --synthetic tiny --tokens 1,2,3 --persistent >$L/memcheck.txt 2>&1
 grep -E "ERROR SUMMARY|Invalid|at 0x|by thread|Address" $L/memcheck.txt | head -16
 step profiles: this tree and the old one, f16 0.5B
-while [ ! -f /tmp/q/done ] && [ $(left) -gt 40 ]; do sleep 1; done
+wait_files
 timeout $(cap 40) build-gpu/foundry bench -m /tmp/q/f16.gguf -p 64 -n 32 -r 1 --profile >$L/prof_new.txt 2>&1
-wait $old
+wait $OLD
 timeout $(cap 40) build-old/foundry bench -m /tmp/q/f16.gguf -p 64 -n 32 -r 1 --profile >$L/prof_old.txt 2>&1
 for t in new old; do echo "-- $t"; grep -A16 "^kernels" $L/prof_$t.txt; grep -E "tg32|decode " $L/prof_$t.txt | head -3; done
 step done

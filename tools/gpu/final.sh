@@ -15,16 +15,10 @@ OUT=${1:?usage: final.sh OUT}; mkdir -p "$OUT/f"; L=$OUT/f
 trap 'tar czf "$OUT/final.tgz" -C "$OUT" f 2>/dev/null' EXIT
 step build
 build_gpu $L/build.log || exit 1
-mkdir -p /tmp/q
-( for d in f16 q8_0; do
-    build-gpu/bench_make_gguf qwen2.5-0.5b $d /tmp/q/qwen2.5-0.5b-$d.gguf \
-      .dev/shared/models/qwen2.5-0.5b-instruct-shape/tokenizer.json >>$L/make_gguf.log 2>&1
-  done; touch /tmp/q/done ) &
-( cmake -S .dev/old -B build-old -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$ROOT/.dev/deps" >$L/build_old.log 2>&1 &&
-  cmake --build build-old -j 6 --target foundry >>$L/build_old.log 2>&1 ) &
-old=$!
+bg_files $L f16 q8_0
+bg_old $L
 # gguf D: waits (while time is left) for our writer's file of dtype D; prints its path
-gguf() { while [ ! -f /tmp/q/done ] && [ $(left) -gt 30 ]; do sleep 1; done; echo /tmp/q/qwen2.5-0.5b-$1.gguf; }
+gguf() { wait_files; echo /tmp/q/$1.gguf; }
 tg() {  # tg LABEL BIN FILE [ARGS...]: tg128 (and pp512 where ARGS say) of FILE, the table's rows
   local label=$1 bin=$2 f=$3; shift 3
   [ $(left) -gt 25 ] || { echo "-- $label: no time left"; return; }
@@ -50,7 +44,7 @@ for lv in 1 2; do
   tg "q8_0 FOUNDRY_INT8_LEVELS=$lv" "env FOUNDRY_INT8_LEVELS=$lv build-gpu/foundry" $(gguf q8_0) -p 0 -n 128
 done
 step tg128 against the old tree, context buckets
-wait $old
+wait $OLD
 for d in f16 q8_0; do
   tg "new $d" build-gpu/foundry $(gguf $d) -p 0 -n 128 -d 0,4096
   [ -x build-old/foundry ] && tg "old $d" build-old/foundry $(gguf $d) -p 0 -n 128 -d 0,4096
