@@ -21,8 +21,8 @@
 #include "base/mem.h"
 #include "backend/cpu/simd.h"
 
-#define MAX_SPLITS 256   /* attn_decode.cuh: two merge levels of AD_SET (16) records cover 256 splits */
-#define COUNT 17         /* decode tickets a block row: one a set of 16 splits and the sets' (attn_decode.cuh AD_COUNT) */
+#define MAX_SPLITS 256   /* attn_decode.cuh: two merge levels of AD_SET (32) records cover 256 splits */
+#define COUNT 17         /* decode tickets a block row: one a set of 32 splits and the sets' (attn_decode.cuh AD_COUNT; 9 used) */
 
 uint64_t fd_attn_decode_part_floats(uint32_t heads, uint32_t head_dim, uint32_t splits)
 {

@@ -48,8 +48,8 @@
  * set's records into the set's first slot, and the last set to finish (a
  * ticket on count[h0][0]) merges the sets' records into y; with one set its
  * last block writes y directly. A merge runs on all 128 threads at once,
- * over (head, 4 dims, record group): the chain a thread waits on is at most
- * AD_SET loads, all issued together, where one thread per 4 dims walking
+ * over (head, 4 dims, record group): a thread's records load AD_LOADS at a
+ * time, each round's loads issued together, where one thread per 4 dims walking
  * every record of every head in turn cost ~0.44 us a split (issue 30).
  * Whoever takes a counter's last ticket resets it to 0, so every launch
  * (and graph replay) starts from zero.
@@ -70,7 +70,10 @@
                               merges after them — 10-19 us a call on an H100 where the old kernel's 128 took 7 */
 #endif
 #define AD_VROWS 8         /* v rows a lane loads before it uses them (a pass: 32 / PG rows a lane) */
-#define AD_SET 16          /* splits merged together at the first level: 256 / AD_SET sets at the second */
+#define AD_SET 32          /* splits merged together at the first level: 256 / AD_SET sets at the second.
+                              32, not 16: a 4,096-position cache's 32 splits merge once, as the old kernel's
+                              did (two levels there: tg128 at depth 4,096 87% of the old tree's) */
+#define AD_LOADS 8         /* records a merge thread loads at once */
 #define AD_COUNT 17        /* tickets a block row: the sets' merge, then one a set (attention.c COUNT) */
 #define AD_NEG_INF __int_as_float(0xff800000u)
 #define AD_MIN_BLOCKS 3    /* blocks a multiprocessor: the registers stay <= 168 (fd_attn_decode_splits plans 3) */
@@ -131,16 +134,18 @@ __device__ __forceinline__ void ad_merge(const fd_args &a, ad_smem &sm, u32 h0, 
   for (u32 i = tid; i < ng * Q4 * R; i += blockDim.x) {
     const u32 r = i / (ng * Q4), gd = i % (ng * Q4), g = gd / Q4, d = gd % Q4 * 4;
     const float *src = part + ((u64)(h0 + g) * S + k0) * rec + 4 + d;
-    float4 v[AD_SET];
-#pragma unroll
-    for (u32 k = 0; k < AD_SET; k++)                  /* all the loads first: one latency, not cnt */
-      if (r + k * R < cnt) v[k] = fd_ldcg4(src + (u64)(r + k * R) * ks * rec);
     float4 o = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    for (u32 k0 = 0; r + k0 * R < cnt; k0 += AD_LOADS) {   /* one round at short contexts (<= 8 records a thread) */
+      float4 v[AD_LOADS];
 #pragma unroll
-    for (u32 k = 0; k < AD_SET; k++) {
-      if (r + k * R < cnt) {
-        const float e = sm.cm[g][r + k * R];
-        o.x += e * v[k].x; o.y += e * v[k].y; o.z += e * v[k].z; o.w += e * v[k].w;
+      for (u32 k = 0; k < AD_LOADS; k++)              /* a round's loads first: one latency, not AD_LOADS */
+        if (r + (k0 + k) * R < cnt) v[k] = fd_ldcg4(src + (u64)(r + (k0 + k) * R) * ks * rec);
+#pragma unroll
+      for (u32 k = 0; k < AD_LOADS; k++) {
+        if (r + (k0 + k) * R < cnt) {
+          const float e = sm.cm[g][r + (k0 + k) * R];
+          o.x += e * v[k].x; o.y += e * v[k].y; o.z += e * v[k].z; o.w += e * v[k].w;
+        }
       }
     }
     if (R > 1) {

@@ -59,4 +59,5 @@ int main() {
   f += run(14, 2, 64, 4096, 511, 128, true); f += run(14, 2, 64, 4096, 543, 128, false); f += run(7, 1, 64, 2048, 1055, 64, true);
   f += run(12, 2, 128, 8192, 8191, 198, false); f += run(12, 2, 128, 8192, 8191, 198, true); f += run(8, 8, 256, 8192, 8191, 256, true);
   f += run(18, 2, 128, 4096, 3000, 100, false); f += run(3, 1, 256, 1024, 1023, 40, true);
+  f += run(14, 2, 64, 8192, 4223, 64, false); f += run(12, 2, 128, 8192, 4223, 64, true);   // 33 active splits: a set of 32 and a set of 1
   printf("%s\n", f ? "FAIL" : "ALL OK"); return f; }
