@@ -194,6 +194,38 @@ static int32_t top1(const float *x, size_t n, double *gap)
     return (int32_t)b;
 }
 
+/* rel_max of two states' tensor t (any dtype, read whole and widened to f32): where a persistent step first
+ * departs from the per-kernel one, for the log. -1 when it cannot read them. */
+static double state_diff(fd_tensor *a, fd_tensor *b)
+{
+    size_t n = (size_t)fd_tensor_numel(a), bytes = fd_tensor_bytes(a);
+    unsigned char *ra = fd_malloc(bytes), *rb = fd_malloc(bytes);
+    float *fa = fd_malloc(n * sizeof *fa), *fb = fd_malloc(n * sizeof *fb);
+    double e = -1;
+    if (ra && rb && fa && fb && fd_tensor_read(a, ra, bytes) == FD_OK && fd_tensor_read(b, rb, bytes) == FD_OK) {
+        fd_dequantize_row(fd_tensor_dtype(a), ra, fa, n);
+        fd_dequantize_row(fd_tensor_dtype(b), rb, fb, n);
+        e = rel_max(fb, fa, n);
+    }
+    fd_free(ra), fd_free(rb), fd_free(fa), fd_free(fb);
+    return e;
+}
+
+/* After the first step: each activation of the persistent state against the per-kernel one's (the last
+ * layer's q, attention output and GLU output; the residual; the whole KV cache; the logits), and the
+ * position and token words — which member departs first. */
+static void first_step_report(fd_state *pk, fd_state *ps)
+{
+    int32_t w[4] = { 0 };
+    int ok = fd_tensor_read(pk->pos, &w[0], 4) == FD_OK && fd_tensor_read(ps->pos, &w[1], 4) == FD_OK &&
+             fd_tensor_read(pk->ids, &w[2], 4) == FD_OK && fd_tensor_read(ps->ids, &w[3], 4) == FD_OK;
+    fprintf(stderr, "first step, persistent vs per-kernel (rel max-norm): q %.3g, att %.3g, act %.3g, h %.3g, "
+            "kv %.3g, logits %.3g; pos %d / %d, ids %d / %d%s\n", state_diff(pk->q, ps->q),
+            state_diff(pk->att, ps->att), state_diff(pk->act, ps->act), state_diff(pk->h, ps->h),
+            state_diff(pk->kv, ps->kv), state_diff(pk->logits, ps->logits), w[0], w[1], w[2], w[3],
+            ok ? "" : " (unread)");
+}
+
 static void teacher_forced(fd_foundry *gpu, const char *preset, fd_dtype dt)
 {
     fd_model *m;
@@ -215,6 +247,7 @@ static void teacher_forced(fd_foundry *gpu, const char *preset, fd_dtype dt)
             break;
         }
         CHECK(ps->persist != NULL && !ps->persist_off);   /* it ran persistent, not the fallback */
+        if (t == 0) first_step_report(pk, ps);
         double e = rel_max(lp, lk, V), gap, gap2;
         if (e > worst) worst = e;
         int32_t a = top1(lk, V, &gap), b = top1(lp, V, &gap2);
