@@ -48,7 +48,7 @@ static void test_twin(void)
             for (int i = 64; i < 96; i++) x[i] = 0;   /* d = 0 */
             if (outl) x[300] *= 100, x[1500] *= -100;
             fd_int8_quantize_x(x, K, q, d, d + K / 32);
-            fd_int8_gemv_rows(dt, w, q, d, y, R, K, row, 1);
+            fd_int8_gemv_rows(dt, w, q, d, 1, y, R, K, row, 1);
             double worst = 0, num = 0, den = 0;
             for (int r = 0; r < R; r++) {
                 fd_dequantize_row(dt, w + r * rb, row, K);

@@ -189,24 +189,18 @@ static uint64_t gemv_bytes(const void *p)
 static fd_status gemv_int8_ref(const fd_tensor *w, const float *x, float *y, uint32_t rows, uint32_t cols, fd_error *err)
 {
     int nth = fd_int8_threads(rows, cols), levels = fd_int8_levels();
+    uint32_t nb = cols / 32;
     int8_t *q = fd_malloc(2 * (size_t)cols);
-    float *d = fd_malloc((size_t)cols / 32 * 4 * sizeof *d), *row = fd_malloc((size_t)nth * cols * sizeof *row);
-    float *y1 = fd_malloc((size_t)rows * sizeof *y1);
-    fd_status st = q && d && row && y1 ? FD_OK : fd_error_set(err, FD_ERR_NOMEM, "int8 gemv on the CPU: no scratch for %d x %u floats", nth, cols);
+    float *d = fd_malloc((size_t)nb * 4 * sizeof *d), *row = fd_malloc((size_t)nth * cols * sizeof *row);
+    fd_status st = q && d && row ? FD_OK : fd_error_set(err, FD_ERR_NOMEM, "int8 gemv on the CPU: no scratch for %d x %u floats", nth, cols);
     if (st == FD_OK) {
-        uint32_t nb = cols / 32;
         fd_int8_quantize_x(x, cols, q, d, d + nb);
-        fd_int8_gemv_rows(w->dtype, fd_tensor_data(w), q, d, y, rows, cols, row, nth);
-        if (levels > 1) {   /* the residual, as the device adds it */
-            fd_int8_residual_x(x, cols, q, d, q + cols, d + 2 * nb, d + 3 * nb);
-            fd_int8_gemv_rows(w->dtype, fd_tensor_data(w), q + cols, d + 2 * nb, y1, rows, cols, row, nth);
-            for (uint32_t r = 0; r < rows; r++) y[r] += y1[r];
-        }
+        if (levels > 1) fd_int8_residual_x(x, cols, q, d, q + cols, d + 2 * nb, d + 3 * nb);
+        fd_int8_gemv_rows(w->dtype, fd_tensor_data(w), q, d, levels, y, rows, cols, row, nth);
     }
     fd_free(q);
     fd_free(d);
     fd_free(row);
-    fd_free(y1);
     return st;
 }
 

@@ -145,21 +145,33 @@ static double quant_row(fd_dtype dt, const void *row, const int8_t *q, const flo
     return w ? q4_0_row_avx2(row, q, d, nb) : q4_0_row(row, q, d, nb);
 }
 
-void fd_int8_gemv_rows(fd_dtype dt, const void *w, const int8_t *q, const float *d, float *y, uint32_t rows,
-                       uint32_t cols, float *scratch, int nth)
+void fd_int8_gemv_rows(fd_dtype dt, const void *w, const int8_t *q, const float *d, int levels, float *y,
+                       uint32_t rows, uint32_t cols, float *scratch, int nth)
 {
     const unsigned char *base = w;
     size_t rb = (size_t)cols / fd_dtype_block_elems(dt) * fd_dtype_block_bytes(dt);
+    uint32_t nb = cols / 32;
+    /* a row's levels one after the other: the row is read from memory once, the second time from cache */
     if (fd_int8_superblock(dt)) {   /* the device's sums per unit, s included: int8_kquant.c */
 #pragma omp parallel for num_threads(nth) if (nth > 1)
-        for (int64_t r = 0; r < (int64_t)rows; r++)
-            y[r] = (float)fd_int8_superblock_row(dt, base + (size_t)r * rb, q, d, d + cols / 32, cols);
+        for (int64_t r = 0; r < (int64_t)rows; r++) {
+            double acc = 0;
+            for (int l = 0; l < levels; l++)
+                acc += fd_int8_superblock_row(dt, base + (size_t)r * rb, q + (size_t)l * cols, d + 2 * l * nb,
+                                              d + (2 * l + 1) * nb, cols);
+            y[r] = (float)acc;
+        }
         return;
     }
     if (dt == FD_Q8_0 || dt == FD_Q4_0) {
-        int w = wide();
+        int wd = wide();
 #pragma omp parallel for num_threads(nth) if (nth > 1)
-        for (int64_t r = 0; r < (int64_t)rows; r++) y[r] = (float)quant_row(dt, base + (size_t)r * rb, q, d, cols / 32, w);
+        for (int64_t r = 0; r < (int64_t)rows; r++) {
+            double acc = 0;
+            for (int l = 0; l < levels; l++)
+                acc += quant_row(dt, base + (size_t)r * rb, q + (size_t)l * cols, d + 2 * l * nb, nb, wd);
+            y[r] = (float)acc;
+        }
         return;
     }
 #pragma omp parallel num_threads(nth) if (nth > 1)
@@ -169,10 +181,13 @@ void fd_int8_gemv_rows(fd_dtype dt, const void *w, const int8_t *q, const float 
         for (int64_t r = 0; r < (int64_t)rows; r++) {
             fd_dequantize_row(dt, base + (size_t)r * rb, row, cols);
             double acc = 0;
-            for (uint32_t b = 0; b < cols / 32; b++) {
-                double blk = 0;   /* exact: 32 products of a shared-scale value and an int8 */
-                for (uint32_t i = 32 * b; i < 32 * b + 32; i++) blk += (double)row[i] * q[i];
-                acc += blk * d[b];
+            for (int l = 0; l < levels; l++) {
+                const int8_t *ql = q + (size_t)l * cols;
+                for (uint32_t b = 0; b < nb; b++) {
+                    double blk = 0;   /* exact: 32 products of a shared-scale value and an int8 */
+                    for (uint32_t i = 32 * b; i < 32 * b + 32; i++) blk += (double)row[i] * ql[i];
+                    acc += blk * d[2 * l * nb + b];
+                }
             }
             y[r] = (float)acc;
         }

@@ -27,18 +27,19 @@ void fd_int8_quantize_x(const float *x, uint32_t cols, int8_t *q, float *d, floa
  * sr = dr * sum(r) — as the device computes them. */
 void fd_int8_residual_x(const float *x, uint32_t cols, const int8_t *q, const float *d, int8_t *r, float *dr, float *sr);
 
-/* y[r] = sum over blocks b of d[b] * sum_i w[r][32 b + i] q[32 b + i]
- * (d: the K / 32 scales, then s, K / 32 more, as fd_int8_quantize_x writes
- * them when s = d + K / 32)
- * for w: (rows, K) of quantized dtype dt, dequantized to f32 a row at a time
- * into `scratch` (nth x K floats, one row per OpenMP thread; nth from
- * fd_int8_threads). For scale-only types (q8_0, q4_0) a block's
- * dequantized values share one f16 scale, so the inner sums are exact in
- * double; what it computes is what any int8 policy computes, whatever the
- * weight type's block layout (types with mins: up to their dequantization's
- * f32 rounding). */
-void fd_int8_gemv_rows(fd_dtype dt, const void *w, const int8_t *q, const float *d, float *y, uint32_t rows,
-                       uint32_t cols, float *scratch, int nth);
+/* y[r] = sum over levels l < `levels` and blocks b of d_l[b] * sum_i
+ * w[r][32 b + i] q_l[32 b + i] — level l's q at q + l K, its scales d_l at
+ * d + 2 l K / 32 and its s the K / 32 after them, as fd_int8_quantize_x and
+ * fd_int8_residual_x write them — for w: (rows, K) of quantized dtype dt,
+ * a row's levels one after another (the row read from memory once),
+ * dequantized to f32 a row at a time where needed into `scratch` (nth x K
+ * floats, one row per OpenMP thread; nth from fd_int8_threads). For
+ * scale-only types (q8_0, q4_0) a block's dequantized values share one f16
+ * scale, so the inner sums are exact in double; what it computes is what
+ * any int8 policy computes, whatever the weight type's block layout (types
+ * with mins: up to their dequantization's f32 rounding). */
+void fd_int8_gemv_rows(fd_dtype dt, const void *w, const int8_t *q, const float *d, int levels, float *y,
+                       uint32_t rows, uint32_t cols, float *scratch, int nth);
 
 /* The super-block types with their own twin (int8_kquant.c: q2_k .. q6_k,
  * iq4_xs), and a row of one of them: sum over 32-value units u of
