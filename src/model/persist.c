@@ -375,7 +375,8 @@ fd_status fd_persist_create(fd_state *s, fd_persist **out, fd_error *err)
     p->blocks = resident < sms ? resident : sms;
     if (p->blocks > MAX_BLOCKS) p->blocks = MAX_BLOCKS;
     const char *e = getenv("FOUNDRY_PERSIST_BLOCKS");   /* fewer blocks, for finding a fault: 1 runs the list in order */
-    if (e && atoi(e) > 0 && (unsigned)atoi(e) < p->blocks) p->blocks = (unsigned)atoi(e);
+    int fewer = e ? atoi(e) : 0;
+    if (fewer > 0 && (unsigned)fewer < p->blocks) p->blocks = (unsigned)fewer;
     if (st == FD_OK) st = list_for(p, resident, err);
     if (st == FD_OK) st = upload(p, err);
     if (st != FD_OK) {

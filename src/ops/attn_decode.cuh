@@ -62,13 +62,11 @@
 #define AD_GROUP_FROM 16384   /* positions from which a block serves a group of heads */
 #endif
 #define AD_WARPS 4
-#ifndef AD_MIN_CHUNK       /* tools/gpu/final.sh times another */
 #define AD_MIN_CHUNK 128   /* a split's share is a multiple of it, one pass of the four warps (attention.c:
-                              SPLIT_SHARE), so a pass never straddles a page, and up to 128 positions take one
-                              split with no merge: shares of 32 made 4-32 active splits a head at 128-1,024
-                              positions, each a warp's pass with three warps idle, then one or two levels of
-                              merges after them — 10-19 us a call on an H100 where the old kernel's 128 took 7 */
-#endif
+                              SPLIT_SHARE), so a pass never straddles a page and up to 128 positions take one
+                              split with no merge (shares of 32 gave each short split a warp's pass with three
+                              warps idle; on an H100 the change alone moved a call only 16.2 -> 15.6 us: the
+                              cost was instruction fetch, ad_block below) */
 #define AD_VROWS 8         /* v rows a lane loads before it uses them (a pass: 32 / PG rows a lane) */
 #define AD_SET 32          /* splits merged together at the first level: 256 / AD_SET sets at the second.
                               32, not 16: a 4,096-position cache's 32 splits merge once, as the old kernel's
