@@ -73,6 +73,9 @@ struct fd_persist {
     char name[64];
     char *cuda;
     fd_tensor *prog, *state;
+    fd_tensor **used;            /* the members' writable tensors, once each: fd_run never sees them */
+    unsigned char *used_out;     /* 1 where a member writes it */
+    uint32_t n_used, cap_used;
     uint32_t blocks, smem, n_ctr;
     uint64_t watchdog_ns;
 };
@@ -90,6 +93,35 @@ static int weight_dtype(const fd_kernel *k)
     return w ? (int)w->dtype : -1;
 }
 
+/* Records call c's writable tensors (weights are read-only), so that a launch
+ * uploads what the host staged in them and marks what the members write
+ * (fd_run does both for its own arguments; the persistent kernel's are in its
+ * program). */
+static fd_status note_tensors(fd_persist *p, const fd_dec_call *c, const fd_arg_table *t, fd_error *err)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->args[i].type != FD_PT_TENSOR) continue;
+        fd_tensor *x = fd_kernel_arg_tensor(&c->a, &t->args[i]);
+        if (!x || x->readonly) continue;
+        int out = t->args[i].role == FD_ARG_OUT;
+        uint32_t j = 0;
+        while (j < p->n_used && p->used[j] != x) j++;
+        if (j == p->n_used) {
+            if (p->n_used == p->cap_used) {
+                uint32_t cap = p->cap_used ? 2 * p->cap_used : 32;
+                fd_tensor **u = fd_realloc(p->used, cap * sizeof *u);
+                if (u) p->used = u;
+                unsigned char *o = u ? fd_realloc(p->used_out, cap) : NULL;
+                if (!o) return fd_error_set(err, FD_ERR_NOMEM, "persist: out of memory");
+                p->used_out = o, p->cap_used = cap;
+            }
+            p->used[p->n_used] = x, p->used_out[p->n_used++] = 0;
+        }
+        p->used_out[j] |= (unsigned char)out;
+    }
+    return FD_OK;
+}
+
 /* Slot `slot` of member mi: call c's arguments checked and packed. */
 static fd_status put(fd_persist *p, fd_imember mi, uint32_t count, uint32_t slot, const fd_dec_call *c, uint32_t cols,
                      fd_error *err)
@@ -100,6 +132,7 @@ static fd_status put(fd_persist *p, fd_imember mi, uint32_t count, uint32_t slot
     if (t.n > MAX_TENSORS) return fd_error_set(err, FD_ERR_UNSUPPORTED, "persist: %s: too many arguments", c->k->name);
     if (fd_kernel_validate(p->fd, c->k, &t, &c->a, dt) != FD_OK)
         return fd_error_set(err, FD_ERR_INVALID, "persist: member %s: %s", fd_imember_names[mi], fd_foundry_error(p->fd));
+    FD_TRY(note_tensors(p, c, &t, err));
     if (!m->k) {
         m->k = c->k;
         memcpy(m->dt, dt, sizeof dt);
@@ -393,6 +426,8 @@ void fd_persist_destroy(fd_persist *p)
     fd_tensor *t[] = { p->prog, p->state };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) (void)fd_tensor_free(t[i]);
     for (int i = 0; i < FD_IM_COUNT; i++) fd_free(p->m[i].args);
+    fd_free(p->used);
+    fd_free(p->used_out);
     fd_ilist_free(&p->list);
     fd_free(p->cuda);
     fd_free(p);
@@ -400,9 +435,13 @@ void fd_persist_destroy(fd_persist *p)
 
 fd_status fd_persist_launch(fd_persist *p)
 {
-    return fd_run(p->fd, &p->kernel, &(fd_persist_args){ .prog = p->prog, .state = p->state,
+    for (uint32_t i = 0; i < p->n_used; i++) FD_TRY(fd_tensor_flush(p->used[i]));
+    FD_TRY(fd_run(p->fd, &p->kernel, &(fd_persist_args){ .prog = p->prog, .state = p->state,
                                                          .watchdog_ns = p->watchdog_ns, .blocks = p->blocks,
-                                                         .smem = p->smem });
+                                                         .smem = p->smem }));
+    for (uint32_t i = 0; i < p->n_used; i++)
+        if (p->used_out[i]) fd_tensor_mark_device_written(p->used[i]);
+    return FD_OK;
 }
 
 fd_status fd_persist_check(fd_persist *p)
