@@ -13,12 +13,16 @@
  * decoding through a captured graph chooses what the per-kernel step
  * chooses; a planted wait that never passes ends in the watchdog's error
  * naming the instruction, not a hang. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "check.h"
 #include "gpu.h"
 #include "base/mem.h"
 #include "backend/backend.h"
 #include "foundry/forward.h"
+#include "foundry/profile.h"
 #include "model/device.h"
 #include "model/persist.h"
 
@@ -311,6 +315,47 @@ static void test_gpu_graph(void)
     fd_foundry_destroy(gpu);
 }
 
+/* The per-block timeline: none before a step ran while profiling; then the summary names the members and the
+ * Chrome trace holds a thread per block. */
+static void test_gpu_timeline(void)
+{
+    fd_foundry *gpu = make_gpu();
+    if (!gpu) SKIP("%s", gpu_why);
+    fd_model *m;
+    fd_weights *w = uploaded(gpu, "tiny", FD_F16, 2, &m);
+    fd_state *s = state_of(gpu, w, 1, 0);
+    char path[] = "/tmp/fd_persist_timeline_XXXXXX", buf[4096] = "";
+    int fdesc = mkstemp(path);
+    CHECK(fdesc >= 0);
+    if (fdesc >= 0) close(fdesc);
+    CHECK_OK(s ? fd_state_step(s, 5, NULL) : FD_ERR_INVALID, (fd_error *)NULL);
+    CHECK_EQ(s ? fd_state_persistent_timeline(s, path, NULL) : FD_OK, FD_ERR_STATE);   /* not profiling yet */
+    CHECK_OK(fd_profile_enable(gpu, 1), (fd_error *)NULL);
+    CHECK_OK(s ? fd_state_step(s, 7, NULL) : FD_ERR_INVALID, (fd_error *)NULL);
+    FILE *sum = tmpfile();
+    CHECK_OK(s && sum ? fd_state_persistent_timeline(s, path, sum) : FD_ERR_INVALID, (fd_error *)NULL);
+    if (sum) {
+        rewind(sum);
+        size_t n = fread(buf, 1, sizeof buf - 1, sum);
+        buf[n] = 0;
+        fclose(sum);
+    }
+    fprintf(stderr, "%s", buf);
+    CHECK_CONTAINS(buf, "persistent step");
+    CHECK_CONTAINS(buf, "glu");
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    buf[n] = 0;
+    if (f) fclose(f);
+    CHECK_CONTAINS(buf, "\"block 0\"");
+    remove(path);
+    CHECK_OK(fd_profile_enable(gpu, 0), (fd_error *)NULL);
+    fd_state_destroy(s);
+    fd_weights_release(gpu);
+    fd_model_close(m);
+    fd_foundry_destroy(gpu);
+}
+
 /* A wait raised past what a step signals: the watchdog's error naming the instruction within seconds, then the
  * per-kernel step. */
 static void test_gpu_watchdog(void)
@@ -335,4 +380,4 @@ static void test_gpu_watchdog(void)
     fd_foundry_destroy(gpu);
 }
 
-TEST_MAIN(test_encode, test_source_compiles, test_gpu_teacher_forced, test_gpu_graph, test_gpu_watchdog)
+TEST_MAIN(test_encode, test_source_compiles, test_gpu_teacher_forced, test_gpu_graph, test_gpu_timeline, test_gpu_watchdog)

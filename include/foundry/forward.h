@@ -22,6 +22,7 @@
 #ifndef FOUNDRY_FORWARD_H
 #define FOUNDRY_FORWARD_H
 
+#include <stdio.h>
 #include "foundry/model.h"
 #include "foundry/ops.h"
 #include "foundry/tensor.h"
@@ -101,6 +102,12 @@ void fd_state_use_graph(fd_state *s, int on);
  * device that cannot hold every block at once — the per-kernel step runs,
  * with a notice in the log naming why. */
 void fd_state_use_persistent(fd_state *s, int on);
+/* Where the persistent step's time went: the last step launched while
+ * profiling was on (fd_profile_enable) as a Chrome trace at `path`, a
+ * thread per block, each instruction's wait and run from device timestamps,
+ * and a per-member summary into `summary` (either may be NULL).
+ * FD_ERR_STATE when no persistent step ran while profiling. */
+fd_status fd_state_persistent_timeline(fd_state *s, const char *path, FILE *summary) FD_MUST_USE;
 /* The persistent step's generated source for s's model on any backend
  * (`foundry kernels --compile-all` compiles it with NVRTC): *src is the
  * caller's (fd_kernel_source_free), the entry point's name into name, its

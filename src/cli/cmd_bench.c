@@ -44,7 +44,8 @@ static void usage(FILE *f)
                "  -r N        repetitions (median, min, max)              -d LIST  depths: tokens in the cache first\n"
                "  --dtype L   weight dtypes, each a separate model (synthetic: built once each)\n"
                "  --json      one JSON document instead of the table      --profile  per-kernel table (eager launches)\n"
-               "  --trace F   the profile pass as a Chrome trace (ui.perfetto.dev); implies --profile\n"
+               "  --trace F   the profile pass as a Chrome trace (ui.perfetto.dev); implies --profile; with\n"
+               "              --persistent, the last step's per-block timeline too (F-persist.json)\n"
                "  --persistent  greedy decode steps as one persistent kernel (GPU, experimental: only with\n"
                "                FOUNDRY_PERSIST_UNVERIFIED=1 until verified; --no-persistent: off, the default)\n"
                "%s", cli_model_help());
@@ -148,21 +149,26 @@ static int open_timed(const char *cmd, cli_model_args *a, const char *cache_dir,
 }
 
 /* The profile pass's Chrome trace: at `path`, or with several dtypes at
- * path with "-DTYPE" before its extension. */
-static void trace_name(char name[4096], const char *path, const char *dtn)
+ * path with "-DTYPE" before its extension; the persistent step's timeline
+ * with "-persist" after that. */
+static void trace_name(char name[4096], const char *path, const char *dtn, int persist)
 {
     const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
     if (!dot || (slash && dot < slash)) dot = path + strlen(path);
-    if (dtn) snprintf(name, 4096, "%.*s-%s%s", (int)(dot - path), path, dtn, dot);
-    else snprintf(name, 4096, "%s", path);
+    snprintf(name, 4096, "%.*s%s%s%s%s", (int)(dot - path), path, dtn ? "-" : "", dtn ? dtn : "",
+             persist ? "-persist" : "", dot);
 }
 
-static fd_status write_trace(fd_foundry *fd, const char *path, const char *dtn, FILE *f)
+static fd_status write_trace(fd_foundry *fd, fd_state *s, const char *path, const char *dtn, int persistent, FILE *f)
 {
     char name[4096];
-    trace_name(name, path, dtn);
+    trace_name(name, path, dtn, 0);
     fd_status st = fd_profile_write_trace(fd, name);
     if (st == FD_OK) fprintf(f, "trace: %s (opens in ui.perfetto.dev)\n", name);
+    if (st != FD_OK || !persistent) return st;
+    trace_name(name, path, dtn, 1);
+    st = fd_state_persistent_timeline(s, name, NULL);
+    if (st == FD_OK) fprintf(f, "persistent step's timeline: %s (a thread per block)\n", name);
     return st;
 }
 
@@ -203,11 +209,12 @@ int cmd_bench(int argc, char **argv)
         if (!strcmp(o, "-r") && cli_parse_u64("bench", o, v, 1, 1000, &reps)) return 2;
     }
     if (!dts.n) dts.v[dts.n++] = a.convert ? a.dtype : a.synthetic ? FD_F16 : (uint64_t)-1;
-    for (int di = 0; trace && di < dts.n; di++) {   /* every trace file it will write, before the work */
-        char name[4096];
-        trace_name(name, trace, dts.n > 1 ? fd_dtype_name((fd_dtype)dts.v[di]) : NULL);
-        if ((r = cli_output_check("bench", "--trace", name, &a))) return r;
-    }
+    for (int di = 0; trace && di < dts.n; di++)   /* every trace file it will write, before the work */
+        for (int pe = 0; pe <= persistent; pe++) {
+            char name[4096];
+            trace_name(name, trace, dts.n > 1 ? fd_dtype_name((fd_dtype)dts.v[di]) : NULL, pe);
+            if ((r = cli_output_check("bench", "--trace", name, &a))) return r;
+        }
     uint64_t need = 0;
     for (int d = 0; d < depth.n; d++)
         for (int k = 0; k < tg.n; k++) need = depth.v[d] + tg.v[k] > need ? depth.v[d] + tg.v[k] : need;
@@ -332,7 +339,12 @@ int cmd_bench(int argc, char **argv)
             fprintf(f, "profile (%s): a 16-token prompt and 32 decode steps, every kernel launched eagerly and timed "
                        "alone (no dependent-launch overlap: the sum exceeds a replayed step)\n", dtn);
             if (st == FD_OK) st = fd_profile_write_table(warm.fd, f, 20);
-            if (st == FD_OK && trace) st = write_trace(warm.fd, trace, dts.n > 1 ? dtn : NULL, f);
+            int timeline = st == FD_OK && persistent;   /* where the persistent step ran: its own summary */
+            if (timeline && fd_state_persistent_timeline(s, NULL, f) != FD_OK) {
+                fprintf(f, "persistent step: no timeline: %s\n", fd_foundry_error(warm.fd));
+                timeline = 0;
+            }
+            if (st == FD_OK && trace) st = write_trace(warm.fd, s, trace, dts.n > 1 ? dtn : NULL, timeline, f);
             if (fd_profile_enable(warm.fd, 0) != FD_OK && st == FD_OK) st = FD_ERR_STATE;
         }
         if (st != FD_OK) {

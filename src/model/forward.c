@@ -277,6 +277,14 @@ void fd_state_use_persistent(fd_state *s, int on)
     s->warm = 0;   /* the first step runs eagerly (and makes the kernel) before a capture */
 }
 
+fd_status fd_state_persistent_timeline(fd_state *s, const char *path, FILE *summary)
+{
+    if (!s->persist) return fd_fail(s->fd, FD_ERR_STATE, "persistent timeline: no persistent step has run");
+    fd_error e = { 0 };
+    fd_status st = fd_persist_timeline(s->persist, path, summary, &e);
+    return st == FD_OK ? FD_OK : fd_fail(s->fd, st, "%s", e.msg);
+}
+
 /* FD_ERR_RANGE when the kernels raised the flag (a position past the cache,
  * or a token id outside the vocabulary); clears it. */
 static fd_status check_flag(fd_state *s)

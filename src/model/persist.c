@@ -28,6 +28,7 @@
 #include "base/mem.h"
 #include "base/sbuf.h"
 #include "core/internal.h"
+#include "foundry/profile.h"
 #include "kernel/codegen.h"
 #include "model/device.h"
 #include "model/persist.h"
@@ -41,8 +42,10 @@
 #define PERSIST_ARGS(IN, OUT, PARAM)                                                                            \
     IN(prog, FD_IDS)               /* the program (ops/persist/prog.cuh), bytes as i32 */                      \
     OUT(state, FD_IDS)             /* (n_ctr + FD_PSTATE_WORDS) u32: counters, epoch, done, error */           \
+    OUT(timeline, FD_IDS)          /* (n_ins, 3) u64: %globaltimer before the waits, after, after the signal */ \
     PARAM(uint64_t, watchdog_ns)                                                                                \
-    PARAM(uint32_t, blocks) PARAM(uint32_t, smem)
+    PARAM(uint32_t, blocks) PARAM(uint32_t, smem)                                                               \
+    PARAM(uint32_t, trace)         /* 1: write the timeline (profiling on) */
 FD_KERNEL_ARGS(fd_persist_args, PERSIST_ARGS)
 
 /* Each member's wrapper (its device function over a row range); COMBINE runs none (m_attend.cuh says why). */
@@ -72,7 +75,8 @@ struct fd_persist {
     fd_kernel kernel;
     char name[64];
     char *cuda;
-    fd_tensor *prog, *state;
+    fd_tensor *prog, *state, *timeline;
+    int traced;                  /* the last launch wrote the timeline */
     fd_tensor **used;            /* the members' writable tensors, once each: fd_run never sees them */
     unsigned char *used_out;     /* 1 where a member writes it */
     uint32_t n_used, cap_used;
@@ -369,6 +373,9 @@ static fd_status upload(fd_persist *p, fd_error *err)
     if (st == FD_OK)
         st = fd_tensor_alloc(p->fd, FD_I32, 1, (int64_t[]){ (int64_t)(p->n_ctr + FD_PSTATE_WORDS) }, FD_INIT_ZEROS, NULL,
                              &p->state);
+    if (st == FD_OK)
+        st = fd_tensor_alloc(p->fd, FD_I32, 1, (int64_t[]){ 6 * (int64_t)p->list.n_ins }, FD_INIT_ZEROS, NULL,
+                             &p->timeline);
     if (st != FD_OK) fd_error_set(err, st, "persist: %s", fd_foundry_error(p->fd));
     fd_free(prog);
     return st;
@@ -423,7 +430,7 @@ fd_status fd_persist_create(fd_state *s, fd_persist **out, fd_error *err)
 void fd_persist_destroy(fd_persist *p)
 {
     if (!p) return;
-    fd_tensor *t[] = { p->prog, p->state };
+    fd_tensor *t[] = { p->prog, p->state, p->timeline };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) (void)fd_tensor_free(t[i]);
     for (int i = 0; i < FD_IM_COUNT; i++) fd_free(p->m[i].args);
     fd_free(p->used);
@@ -436,9 +443,11 @@ void fd_persist_destroy(fd_persist *p)
 fd_status fd_persist_launch(fd_persist *p)
 {
     for (uint32_t i = 0; i < p->n_used; i++) FD_TRY(fd_tensor_flush(p->used[i]));
-    FD_TRY(fd_run(p->fd, &p->kernel, &(fd_persist_args){ .prog = p->prog, .state = p->state,
+    int trace = fd_profile_enabled(p->fd);
+    FD_TRY(fd_run(p->fd, &p->kernel, &(fd_persist_args){ .prog = p->prog, .state = p->state, .timeline = p->timeline,
                                                          .watchdog_ns = p->watchdog_ns, .blocks = p->blocks,
-                                                         .smem = p->smem }));
+                                                         .smem = p->smem, .trace = (uint32_t)trace }));
+    p->traced |= trace;
     for (uint32_t i = 0; i < p->n_used; i++)
         if (p->used_out[i]) fd_tensor_mark_device_written(p->used[i]);
     return FD_OK;
@@ -459,6 +468,23 @@ fd_status fd_persist_check(fd_persist *p)
                                     fd_status_name(st));
     return fd_fail(p->fd, FD_ERR_DEVICE, "persistent step: the watchdog stopped the wait of %s after %.1f s without "
                    "its signal; the step's results are not valid", d, (double)p->watchdog_ns * 1e-9);
+}
+
+fd_status fd_persist_stamps(fd_persist *p, const fd_ilist **list, uint64_t **stamps, fd_error *err)
+{
+    *stamps = NULL;
+    *list = &p->list;
+    if (!p->traced)
+        return fd_error_set(err, FD_ERR_STATE, "persistent timeline: no persistent step ran while profiling was on");
+    size_t n = 3 * (size_t)p->list.n_ins;
+    uint64_t *t = fd_malloc(n * sizeof *t);
+    if (!t) return fd_error_set(err, FD_ERR_NOMEM, "persistent timeline: out of memory");
+    if (fd_tensor_read(p->timeline, t, n * sizeof *t) != FD_OK) {
+        fd_free(t);
+        return fd_error_set(err, FD_ERR_DEVICE, "persistent timeline: %s", fd_foundry_error(p->fd));
+    }
+    *stamps = t;
+    return FD_OK;
 }
 
 const char *fd_persist_describe(const fd_persist *p, uint32_t *blocks, uint32_t *threads, uint32_t *smem)

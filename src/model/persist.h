@@ -12,6 +12,7 @@
 #define FD_MODEL_PERSIST_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "kernel/ilist.h"
 #include "model/ilist_lower.h"
 #include "ops/persist/prog.cuh"
@@ -40,6 +41,14 @@ fd_status fd_persist_launch(fd_persist *p);
 /* After the steps: FD_OK, or FD_ERR_DEVICE naming the instruction whose wait
  * the watchdog stopped (the state's counters are then reset). */
 fd_status fd_persist_check(fd_persist *p);
+/* The last step launched while profiling was on (fd_profile_enabled): its
+ * list and the stamps its blocks wrote (3 per instruction: before its waits,
+ * after them, after its signal; %globaltimer ns) into *stamps (fd_free).
+ * FD_ERR_STATE when no such step ran. */
+fd_status fd_persist_stamps(fd_persist *p, const fd_ilist **list, uint64_t **stamps, fd_error *err);
+/* persist_timeline.c: that step as a Chrome trace at `path` (a thread per
+ * block) and a per-member summary into `summary` (either may be NULL). */
+fd_status fd_persist_timeline(fd_persist *p, const char *path, FILE *summary, fd_error *err);
 /* The kernel's name and launch: blocks, threads, dynamic shared bytes. */
 const char *fd_persist_describe(const fd_persist *p, uint32_t *blocks, uint32_t *threads, uint32_t *smem);
 

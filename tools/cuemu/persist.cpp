@@ -1,7 +1,7 @@
 // persist.cpp — the persistent decode kernel (src/ops/persist/, its code as
 // model/persist.c generates it for a tiny random Qwen2 or Qwen3) on the CPU with every
 // block of the grid at once (emu.h's launch_grid: blocks interleave, a
-// spinning wait yields), against the library's per-kernel step on the CPU
+// spinning wait yields), its timeline stamps on every other step, against the library's per-kernel step on the CPU
 // backend (the kernels' CPU twins) fed the same tokens: for 1, 3 and 7
 // blocks, each visited in three orders, STEPS steps from an empty cache,
 // every step's logits within 1e-3 relative max-norm of the twin's, its
@@ -62,7 +62,8 @@ static inline float block_sum(float v, float *scratch) {
 #define FD_MAX_BLOCK 128
 #define FD_PDL_AUTO 0
 typedef int prog_t; typedef int state_t;
-struct fd_args { const prog_t *prog; state_t *state; unsigned long long watchdog_ns; unsigned int blocks; unsigned int smem; };
+typedef int timeline_t;
+struct fd_args { const prog_t *prog; state_t *state; timeline_t *timeline; unsigned long long watchdog_ns; unsigned int blocks; unsigned int smem; unsigned int trace; };
 #include BODY
 static void body(void *p) { persist_emu(*(fd_args *)p); }
 
@@ -75,12 +76,23 @@ static int run(u32 blocks, int order_kind, const int *tokens) {
   if (order_kind == 2) { std::vector<char> seen(blocks, 0); for (u32 b : order) seen[b]++; for (char c : seen) if (c != 1) for (u32 b = 0; b < blocks; b++) order[b] = b; }
   u32 V = pl_vocab(), valid = pl_valid();
   std::vector<float> want(V);
+  const u32 n_ins = ((const fd_phdr *)prog)->n_ins;
+  std::vector<u64> tl(3 * (size_t)n_ins);
   double worst = 0; int bad = 0;
   for (int t = 0; t < STEPS; t++) {
     if (pl_ref_step(tokens[t], want.data())) return 1;
     pl_emu_ids()[0] = tokens[t];
-    fd_args a = { (const int *)prog, (int *)state.data(), 5000000ull, blocks, smem };
+    std::fill(tl.begin(), tl.end(), 0);
+    fd_args a = { (const int *)prog, (int *)state.data(), (int *)tl.data(), 5000000ull, blocks, smem, (u32)(t & 1) };
     launch_grid(body, &a, blocks, 128, smem, order);
+    // the timeline: on odd steps every instruction's three stamps, in order; none on even ones
+    for (u32 i = 0; i < n_ins; i++)
+      if ((t & 1) ? !(tl[3 * i] && tl[3 * i] <= tl[3 * i + 1] && tl[3 * i + 1] <= tl[3 * i + 2]) : (tl[3 * i] | tl[3 * i + 1] | tl[3 * i + 2]) != 0) {
+        printf("  step %d: instruction %u's timeline %llu %llu %llu\n", t, i, (unsigned long long)tl[3 * i],
+               (unsigned long long)tl[3 * i + 1], (unsigned long long)tl[3 * i + 2]);
+        bad = 1;
+        break;
+      }
     const float *got = pl_emu_logits();
     double e = 0, m = 0; u32 best = 0, second = 1;
     for (u32 i = 0; i < V; i++) { e = std::max(e, (double)fabsf(got[i] - want[i])); m = std::max(m, (double)fabsf(want[i])); }

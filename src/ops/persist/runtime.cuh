@@ -23,7 +23,11 @@
  * the instruction's index in the error word (the first one wins) and its
  * block ends; the others see the word within 256 polls and end too. The
  * host reads the word after the steps (model/persist.c) and names the
- * instruction (kernel/ilist.h's fd_ilist_describe). */
+ * instruction (kernel/ilist.h's fd_ilist_describe).
+ * Timeline: with `trace` set (profiling on), thread 0 stores three
+ * %globaltimer readings per instruction i at timeline[3 i ..]: before its
+ * waits, after them (the member starts), after its signal — the per-block
+ * Chrome trace of model/persist.c's fd_persist_timeline. */
 #include "ops/grid_sync.cuh"
 #define FD_PERSIST_THREADS 128   /* 4 warps: the decode attention's block (attn_decode.cuh AD_WARPS) */
 /* Thread 0 alone: until *c reaches target; false when the watchdog fired (here: instruction `who`) or another
@@ -56,6 +60,7 @@ extern "C" __global__ void __launch_bounds__(FD_PERSIST_THREADS, 1) FD_NAME(fd_a
   const u32 *bs = (const u32 *)(prog + hd->block_start), *bl = (const u32 *)(prog + hd->block_ins);
   const u32 *per = (const u32 *)(prog + hd->per_step);
   u32 *ctr = (u32 *)a.state, *word = ctr + hd->n_ctr;
+  u64 *tl = a.trace ? (u64 *)a.timeline : (u64 *)0;
   if (threadIdx.x == 0) {
     s_epoch = fd_ld_acquire(word + FD_PSTATE_EPOCH);
     s_fail = fd_ld_acquire(word + FD_PSTATE_ERROR) != 0;
@@ -67,6 +72,7 @@ extern "C" __global__ void __launch_bounds__(FD_PERSIST_THREADS, 1) FD_NAME(fd_a
     const u32 i = bl[k];
     const fd_pins in = ins[i];
     if (threadIdx.x >= 32) fd_persist_prefetch(prog, hd, in, threadIdx.x - 32, blockDim.x - 32);
+    if (tl && threadIdx.x == 0) tl[3 * i] = fd_globaltimer();
     if (threadIdx.x == 0)
       for (u32 w = in.wait0; w < in.wait0 + in.n_wait; w++) {
         const fd_pwait q = wt[w];
@@ -77,10 +83,12 @@ extern "C" __global__ void __launch_bounds__(FD_PERSIST_THREADS, 1) FD_NAME(fd_a
       }
     __syncthreads();
     if (s_fail) return;   /* the step is abandoned: no ticket, the host resets the state */
+    if (tl && threadIdx.x == 0) tl[3 * i + 1] = fd_globaltimer();
     fd_persist_run(prog, hd, in, smem);
     fd_cp_wait_all();
     __syncthreads();
     if (threadIdx.x == 0 && in.signal != FD_PNONE) fd_red_release_add(ctr + in.signal, 1);
+    if (tl && threadIdx.x == 0) tl[3 * i + 2] = fd_globaltimer();
   }
   if (threadIdx.x == 0) {
     __threadfence();
