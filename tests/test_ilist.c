@@ -237,8 +237,8 @@ static void test_lower_all(void)
         }
 }
 
-/* The attention of kv group g waits only for the counter of group g, whose signallers write exactly that group's
- * q heads and cache rows (the finest grain). */
+/* The attention of a query head (an instruction per head and split) waits only for the counter of its kv group
+ * g, whose signallers write exactly that group's q heads and cache rows (the finest grain). */
 static void test_fine_waits(void)
 {
     fd_ilist l;
@@ -249,7 +249,7 @@ static void test_fine_waits(void)
         if (t->member != FD_IM_ATTEND || t->layer != 3) continue;
         attends++;
         CHECK_EQ(t->n_wait, 1);
-        uint32_t c = l.wait[t->wait0].counter, g = t->row0 / 8;   /* 8 splits: 132 / 2 kv heads, at most 8 */
+        uint32_t c = l.wait[t->wait0].counter, g = t->row0 / 8 / rep;   /* 8 splits: 132 / 14 heads, at most 8 */
         char want[24];
         snprintf(want, sizeof want, "qkv.3.%u", g);
         CHECK_STR(l.ctr[c].name, want);
@@ -264,7 +264,7 @@ static void test_fine_waits(void)
             }
         }
     }
-    CHECK_EQ(attends, 2 * 8);
+    CHECK_EQ(attends, 14 * 8);
     fd_ilist_free(&l);
 }
 
@@ -445,10 +445,11 @@ static void test_rule_counter_target(void)
     fd_ilist l;
     if (!base(&l)) return;
     uint32_t i = find(&l, FD_IM_PROJ_RES, 2, 0);
-    l.wait[l.ins[i].wait0].target--;   /* one writer of att.2 fewer (2 combines): a race the count hides */
-    refused(&l, i, "counter-target", "waits for 1 signals on counter att.2, which 2 instructions before it give");
+    /* 7 blocks over 4 heads: one context split, so att.2's writers are the 4 heads' attention */
+    l.wait[l.ins[i].wait0].target--;   /* one writer of att.2 fewer: a race the count hides */
+    refused(&l, i, "counter-target", "waits for 3 signals on counter att.2, which 4 instructions before it give");
     l.wait[l.ins[i].wait0].target += 2;   /* one more than ever come: never met */
-    refused(&l, i, "counter-target", "waits for 3 signals on counter att.2");
+    refused(&l, i, "counter-target", "waits for 5 signals on counter att.2");
     uint32_t none;   /* a counter nothing signals */
     CHECK_OK(fd_ilist_counter(&l, "none", &none), NULL);
     uint32_t c = l.wait[l.ins[i].wait0].counter;

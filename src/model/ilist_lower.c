@@ -18,8 +18,9 @@
  *     prefetch that product's weights (read-only);
  *   - waits at the finest grain the members allow: a GEMV waits for every
  *     writer of its input vector (one counter per activation version); the
- *     attention of kv group g waits for the q/k/v rows of group g only (a
- *     counter per group), a context split's merge for its group's splits.
+ *     attention of a head (each head and context split an instruction of its
+ *     own) waits for the q/k/v rows of its kv group only (a counter per
+ *     group), a context split's merge for its group's splits.
  *     The residual rows a PROJ_RES reads are ordered transitively (its
  *     input's producers waited on all of them); the validator checks it. */
 #include <stdio.h>
@@ -243,44 +244,46 @@ static fd_status lower_qkv(lower *lw, const fd_plan_step *st)
     return FD_OK;
 }
 
-/* Per kv group, `splits` context splits (each the group's q heads over its share of the cache), merged by a
- * COMBINE when there are several. */
+/* Per query head, `splits` context splits (each the head over its share of the cache; the heads of a kv group
+ * run on different blocks, as the per-kernel attention's blocks do), merged by a COMBINE per kv group when there
+ * are several: the last split of a head to finish merges them (m_attend.cuh), the COMBINE orders att's readers. */
 static fd_status lower_attend(lower *lw, const fd_plan_step *st)
 {
     const fd_model_hparams *hp = lw->hp;
-    uint32_t KV = hp->n_kv_heads, hd = hp->head_dim, rep = hp->n_heads / KV, S = lw->splits;
-    uint64_t q_g = (uint64_t)rep * hd, part_g = (uint64_t)S * rep * (hd + 2), cache = 4ull * lw->ctx / S * hd;
+    uint32_t H = hp->n_heads, KV = hp->n_kv_heads, hd = hp->head_dim, rep = H / KV, S = lw->splits;
+    uint64_t per = hd + 2, part_g = (uint64_t)rep * S * per, cache = 4ull * lw->ctx / S * hd;
     uint32_t part = FD_INONE, part_ctr = FD_INONE, q = lw->cur[FD_ACT_Q];
     if (st->in != FD_ACT_Q || st->out != FD_ACT_ATT || lw->qkv_ctr == FD_INONE)
         return fd_error_set(lw->err, FD_ERR_INVALID, "ilist: layer %u: ATTEND reads the q of a QKV step before it "
                             "and writes att", lw->layer);
     FD_TRY(new_version(lw, FD_ACT_ATT, 0));
-    if (S > 1) {
+    if (S > 1) {   /* (H, S, hd + 2), head-major: a group's heads are one range */
         char name[24];
         snprintf(name, sizeof name, "part.%u", lw->layer);
         FD_TRY(fd_ilist_buffer(lw->l, name, KV * part_g, 0, &part));
         FD_TRY(counters(lw, "part", KV, &part_ctr));
     }
     product(lw);
-    for (uint32_t g = 0; g < KV; g++)
+    for (uint32_t h = 0; h < H; h++)
         for (uint32_t s = 0; s < S; s++) {
-            FD_TRY(push(lw, FD_IM_ATTEND, g * S + s, g * S + s + 1, cache, 4 * (uint32_t)(q_g + 2 * hd),
+            uint32_t g = h / rep;
+            FD_TRY(push(lw, FD_IM_ATTEND, h * S + s, h * S + s + 1, cache, 4 * (uint32_t)(3 * hd),
                         S > 1 ? part_ctr + g : lw->ready[FD_ACT_ATT]));
             FD_TRY(fd_ilist_wait(lw->l, lw->qkv_ctr + g));
-            FD_TRY(rd(lw, q, g * q_g, (g + 1) * q_g));
+            FD_TRY(rd(lw, q, (uint64_t)h * hd, (uint64_t)(h + 1) * hd));
             FD_TRY(rd(lw, lw->kbuf, (uint64_t)g * hd, (uint64_t)(g + 1) * hd));
             FD_TRY(rd(lw, lw->vbuf, (uint64_t)g * hd, (uint64_t)(g + 1) * hd));
             FD_TRY(rd(lw, lw->pos, 0, 1));
-            uint64_t per = (uint64_t)rep * (hd + 2);
-            if (S > 1) FD_TRY(wr(lw, part, g * part_g + s * per, g * part_g + (s + 1) * per));
-            else FD_TRY(wr(lw, lw->cur[FD_ACT_ATT], g * q_g, (g + 1) * q_g));
+            uint64_t at = ((uint64_t)h * S + s) * per;
+            if (S > 1) FD_TRY(wr(lw, part, at, at + per));
+            else FD_TRY(wr(lw, lw->cur[FD_ACT_ATT], (uint64_t)h * hd, (uint64_t)(h + 1) * hd));
         }
     product(lw);
     for (uint32_t g = 0; S > 1 && g < KV; g++) {
         FD_TRY(push(lw, FD_IM_COMBINE, g, g + 1, 0, 4 * (uint32_t)part_g, lw->ready[FD_ACT_ATT]));
         FD_TRY(fd_ilist_wait(lw->l, part_ctr + g));
         FD_TRY(rd(lw, part, g * part_g, (g + 1) * part_g));
-        FD_TRY(wr(lw, lw->cur[FD_ACT_ATT], g * q_g, (g + 1) * q_g));
+        FD_TRY(wr(lw, lw->cur[FD_ACT_ATT], (uint64_t)g * rep * hd, (uint64_t)(g + 1) * rep * hd));
     }
     return FD_OK;
 }
@@ -377,8 +380,8 @@ fd_status fd_ilist_lower(const fd_arch *a, const fd_model_hparams *hp, const fd_
         return fd_error_set(err, FD_ERR_INVALID, "ilist: cannot lower %u blocks over L %u D %u H %u KV %u hd %u F %u "
                             "V %u", o->blocks, hp->n_layers, hp->hidden, hp->n_heads, hp->n_kv_heads, hp->head_dim,
                             hp->ffn, hp->vocab);
-    if (!S) {
-        S = o->blocks / hp->n_kv_heads;
+    if (!S) {   /* a block per head and split */
+        S = o->blocks / hp->n_heads;
         S = S < 1 ? 1 : S > 8 ? 8 : S;
     }
     lower lw = { .l = out, .hp = hp, .err = err, .blocks = o->blocks, .splits = S,

@@ -18,7 +18,7 @@
     X(QKV, "qkv")             /* rotary pairs of one kv group's q/k/v rows (RMSNorm, bias, RoPE, cache) */ \
     X(QKV_ROWS, "qkv_rows")   /* rows of the q/k/v products into y (q/k normalized per head next) */ \
     X(QK_NORM, "qk_norm")     /* one head of y: RMSNorm (q, k), RoPE, into q / the cache row */     \
-    X(ATTEND, "attend")       /* one context split of one kv group */                               \
+    X(ATTEND, "attend")       /* one context split of one query head */                              \
     X(COMBINE, "combine")     /* one kv group's splits merged into att */                           \
     X(PROJ_RES, "proj_res")   /* rows of out = out + W in */                                        \
     X(GLU, "glu")             /* rows of silu(W0 RMSNorm(in)) * (W1 RMSNorm(in)) */                 \
