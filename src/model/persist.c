@@ -277,6 +277,8 @@ static fd_status make_source(fd_persist *p, fd_error *err)
         st = fd_kernel_member_source(&b, p->m[i].k, p->m[i].dt, ns, pre[0] ? pre : NULL, extra, &seen, err);
     }
     dispatchers(&b, p);
+    const char *ahead = getenv("FOUNDRY_PERSIST_AHEAD");   /* "0": the prefetch a whole instruction ahead off (A/B) */
+    if (ahead && !strcmp(ahead, "0")) fd_sbuf_cat(&b, "#define FD_PERSIST_AHEAD 0\n");
     fd_sbuf_cat(&b, "#include \"ops/persist/runtime.cuh\"\n");
     p->cuda = fd_sbuf_take(&b);
     if (st == FD_OK && !p->cuda) st = fd_error_set(err, FD_ERR_NOMEM, "persist: out of memory generating source");

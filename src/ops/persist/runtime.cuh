@@ -9,8 +9,10 @@
  * Layer: ops (device code of the persistent decode kernel). One step:
  *   1. thread 0 reads the epoch e (steps completed) and the error word; a
  *      set error word (an earlier step's watchdog) ends the launch at once;
- *   2. per instruction: threads 32.. prefetch its weights into L2 (they are
- *      read-only, no wait orders them) while thread 0 spins on each of its
+ *   2. per instruction: threads 32.. prefetch the next instruction's weights
+ *      into L2 (they are read-only, no wait orders them; the first
+ *      instruction's own too), so a product's rows are in L2 a whole
+ *      instruction before it runs, while thread 0 spins on each of its
  *      waits (c, t) until c - e per_step(c) >= t (ld.acquire.gpu, compared by
  *      difference: the u32s wrap consistently); then the block runs the
  *      member, drains its copies, and thread 0 adds 1 to the signal counter
@@ -29,6 +31,9 @@
  * waits, after them (the member starts), after its signal — the per-block
  * Chrome trace of model/persist.c's fd_persist_timeline. */
 #include "ops/grid_sync.cuh"
+#ifndef FD_PERSIST_AHEAD
+#define FD_PERSIST_AHEAD 1   /* 0: each instruction prefetches its own weights only (model/persist.c: FOUNDRY_PERSIST_AHEAD) */
+#endif
 #define FD_PERSIST_THREADS 128   /* 4 warps: the decode attention's block (attn_decode.cuh AD_WARPS) */
 /* Thread 0 alone: until *c reaches target; false when the watchdog fired (here: instruction `who`) or another
  * block's did. */
@@ -68,10 +73,14 @@ extern "C" __global__ void __launch_bounds__(FD_PERSIST_THREADS, 1) FD_NAME(fd_a
   __syncthreads();
   if (s_fail) return;
   const u32 e = s_epoch;
-  for (u32 k = bs[blockIdx.x]; k < bs[blockIdx.x + 1]; k++) {
+  const u32 k0 = bs[blockIdx.x], k1 = bs[blockIdx.x + 1];
+  for (u32 k = k0; k < k1; k++) {
     const u32 i = bl[k];
     const fd_pins in = ins[i];
-    if (threadIdx.x >= 32) fd_persist_prefetch(prog, hd, in, threadIdx.x - 32, blockDim.x - 32);
+    if (threadIdx.x >= 32) {   /* the first instruction's weights, then always the next one's: a whole instruction ahead */
+      if (k == k0 || !FD_PERSIST_AHEAD) fd_persist_prefetch(prog, hd, in, threadIdx.x - 32, blockDim.x - 32);
+      if (FD_PERSIST_AHEAD && k + 1 < k1) fd_persist_prefetch(prog, hd, ins[bl[k + 1]], threadIdx.x - 32, blockDim.x - 32);
+    }
     if (tl && threadIdx.x == 0) tl[3 * i] = fd_globaltimer();
     if (threadIdx.x == 0)
       for (u32 w = in.wait0; w < in.wait0 + in.n_wait; w++) {

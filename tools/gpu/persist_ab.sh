@@ -1,0 +1,20 @@
+#!/bin/bash
+# persist_ab.sh — the persistent step on a GPU, after a build into build-gpu: its GPU tests (teacher-forced
+# parity with the first step's per-activation report, the timeline), then tg128 of a synthetic Qwen2.5-0.5B
+# per kernel and persistent (the prefetch a whole instruction ahead on, then off), and the last profiled
+# step's per-member summary. Logs in OUT/p.
+#   LIMIT=120 tools/gpu/persist_ab.sh OUT        (repository root on the GPU machine)
+set -u
+OUT=${1:?usage: persist_ab.sh OUT}; mkdir -p "$OUT/p"; L=$OUT/p
+. "$(dirname "$0")/budget.sh" 120
+step persistent GPU tests
+(cd build-gpu && timeout $(cap 60) ctest --timeout 55 -R "test_persist" --output-on-failure) >$L/ctest.log 2>&1
+grep -E "first step|rel max|tests passed|\*\*\*Failed|Timeout|CHECK" $L/ctest.log | head -20
+step tg128, per kernel and persistent
+B="build-gpu/foundry bench --synthetic qwen2.5-0.5b -p 0 -n 128 -r 3"
+timeout $(cap 30) $B 2>&1 | tee $L/bench_pk.txt | grep -E "^\| q|error"
+export FOUNDRY_PERSIST_UNVERIFIED=1
+timeout $(cap 40) $B --persistent --profile --trace $L/trace.json 2>&1 | tee $L/bench_ps.txt |
+  grep -E "^\| q|persistent|^  [a-z_]+ +[0-9]|idle|error"
+FOUNDRY_PERSIST_AHEAD=0 timeout $(cap 30) $B --persistent 2>&1 | tee $L/bench_ps0.txt | grep -E "^\| q|error"
+step done
