@@ -7,6 +7,7 @@
 set -u
 OUT=${1:?usage: persist_ab.sh OUT}; mkdir -p "$OUT/p"; L=$OUT/p
 . "$(dirname "$0")/budget.sh" 120
+trap 'tar czf "$OUT/p.tgz" -C "$OUT" p 2>/dev/null' EXIT
 step persistent GPU tests
 (cd build-gpu && timeout $(cap 60) ctest --timeout 55 -R "test_persist" --output-on-failure) >$L/ctest.log 2>&1
 grep -E "first step|rel max|tests passed|\*\*\*Failed|Timeout|CHECK" $L/ctest.log | head -20
