@@ -34,7 +34,6 @@
 #include "model/persist.h"
 #include "ops/gemv/layout.cuh"
 
-#define THREADS 128                   /* ops/persist/runtime.cuh FD_PERSIST_THREADS */
 #define MAX_BLOCKS 256                /* the argmax ranges' pairs go to the state's amax_part: room for 256 */
 #define WATCHDOG_NS 1000000000ull     /* a wait spinning this long stops the step (1 s) */
 #define MAX_TENSORS 32
@@ -44,7 +43,7 @@
     OUT(state, FD_IDS)             /* (n_ctr + FD_PSTATE_WORDS) u32: counters, epoch, done, error */           \
     OUT(timeline, FD_IDS)          /* (n_ins, 3) u64: %globaltimer before the waits, after, after the signal */ \
     PARAM(uint64_t, watchdog_ns)                                                                                \
-    PARAM(uint32_t, blocks) PARAM(uint32_t, smem)                                                               \
+    PARAM(uint32_t, blocks) PARAM(uint32_t, threads) PARAM(uint32_t, smem)                                      \
     PARAM(uint32_t, trace)         /* 1: write the timeline (profiling on) */
 FD_KERNEL_ARGS(fd_persist_args, PERSIST_ARGS)
 
@@ -80,9 +79,17 @@ struct fd_persist {
     fd_tensor **used;            /* the members' writable tensors, once each: fd_run never sees them */
     unsigned char *used_out;     /* 1 where a member writes it */
     uint32_t n_used, cap_used;
-    uint32_t blocks, smem, n_ctr;
+    uint32_t blocks, threads, smem, n_ctr;
     uint64_t watchdog_ns;
 };
+
+/* Threads a block (runtime.cuh's FD_PERSIST_THREADS): the attention's 4 warps, or 8 with
+ * FOUNDRY_PERSIST_WARPS=8 (the attention member then runs 8 warps, AD_WARPS; for the comparison). */
+static uint32_t block_threads(void)
+{
+    const char *e = getenv("FOUNDRY_PERSIST_WARPS");
+    return e && !strcmp(e, "8") ? 256 : 128;
+}
 
 static int plant_stuck;
 void fd_persist_test_plant_stuck(int on) { plant_stuck = on; }
@@ -222,7 +229,7 @@ static fd_status persist_dispatch(const void *a_, fd_dispatch *d, fd_error *err)
     const fd_persist_args *a = a_;
     (void)err;
     d->grid[0] = a->blocks;
-    d->block[0] = THREADS;
+    d->block[0] = a->threads;
     d->shared_bytes = a->smem;
     d->pdl = 0;
     return FD_OK;
@@ -272,13 +279,14 @@ static fd_status make_source(fd_persist *p, fd_error *err)
         if (i == FD_IM_QKV_ROWS)   /* the heads its rows fall in (its arguments are a plain GEMV's) */
             snprintf(pre, sizeof pre, "#include \"ops/persist/rows2d.cuh\"\n#define FD_PQ_HEADS %uu\n"
                      "#define FD_PQ_KV %uu\n#define FD_PQ_HD %uu\n", hp->n_heads, hp->n_kv_heads, hp->head_dim);
-        if (i == FD_IM_ATTEND)   /* one instance of the attention's block, for this head_dim */
-            snprintf(pre, sizeof pre, "#define AD_HEAD_DIM %u\n", hp->head_dim);
+        if (i == FD_IM_ATTEND)   /* one instance of the attention's block, for this head_dim, a warp per 32 threads */
+            snprintf(pre, sizeof pre, "#define AD_HEAD_DIM %u\n#define AD_WARPS %u\n", hp->head_dim, p->threads / 32);
         st = fd_kernel_member_source(&b, p->m[i].k, p->m[i].dt, ns, pre[0] ? pre : NULL, extra, &seen, err);
     }
     dispatchers(&b, p);
     const char *ahead = getenv("FOUNDRY_PERSIST_AHEAD");   /* "0": the prefetch a whole instruction ahead off (A/B) */
     if (ahead && !strcmp(ahead, "0")) fd_sbuf_cat(&b, "#define FD_PERSIST_AHEAD 0\n");
+    fd_sbuf_printf(&b, "#define FD_PERSIST_THREADS %u\n", p->threads);
     fd_sbuf_cat(&b, "#include \"ops/persist/runtime.cuh\"\n");
     p->cuda = fd_sbuf_take(&b);
     if (st == FD_OK && !p->cuda) st = fd_error_set(err, FD_ERR_NOMEM, "persist: out of memory generating source");
@@ -286,7 +294,7 @@ static fd_status make_source(fd_persist *p, fd_error *err)
     int w = weight_dtype(p->m[FD_IM_GLU].k);
     snprintf(p->name, sizeof p->name, "persist_%s_%s", p->s->w->arch->name, w >= 0 ? fd_dtype_name((fd_dtype)w) : "x");
     p->kernel = (fd_kernel){ .name = p->name, .args = fd_persist_args_table, .flags = FD_KERNEL_COOPERATIVE,
-                             .max_block = THREADS, .dispatch = persist_dispatch, .cpu = persist_cpu, .cuda = p->cuda };
+                             .max_block = p->threads, .dispatch = persist_dispatch, .cpu = persist_cpu, .cuda = p->cuda };
     return FD_OK;
 }
 
@@ -299,6 +307,7 @@ static fd_status prepare(fd_state *s, fd_persist **out, fd_error *err)
     p->s = s;
     p->fd = s->fd;
     p->watchdog_ns = WATCHDOG_NS;
+    p->threads = block_threads();
     fd_status st = gather(p, err);
     if (st == FD_OK) st = make_source(p, err);
     if (st != FD_OK) {
@@ -409,11 +418,11 @@ fd_status fd_persist_create(fd_state *s, fd_persist **out, fd_error *err)
     FD_TRY(prepare(s, &p, err));
     fd_dtype dt[2] = { FD_I32, FD_I32 };
     unsigned resident = 0, sms = fd_foundry_multiprocessors(s->fd);
-    fd_status st = fd_kernel_resident(s->fd, &p->kernel, dt, THREADS, p->smem, &resident);
+    fd_status st = fd_kernel_resident(s->fd, &p->kernel, dt, p->threads, p->smem, &resident);
     if (st != FD_OK) fd_error_set(err, st, "persist: %s", fd_foundry_error(s->fd));
     else if (!resident)
         st = fd_error_set(err, FD_ERR_UNSUPPORTED, "no block of %s fits a multiprocessor (%u threads, %u shared bytes)",
-                          p->name, THREADS, p->smem);
+                          p->name, p->threads, p->smem);
     p->blocks = resident < sms ? resident : sms;
     if (p->blocks > MAX_BLOCKS) p->blocks = MAX_BLOCKS;
     const char *e = getenv("FOUNDRY_PERSIST_BLOCKS");   /* fewer blocks, for finding a fault: 1 runs the list in order */
@@ -448,7 +457,7 @@ fd_status fd_persist_launch(fd_persist *p)
     int trace = fd_profile_enabled(p->fd);
     FD_TRY(fd_run(p->fd, &p->kernel, &(fd_persist_args){ .prog = p->prog, .state = p->state, .timeline = p->timeline,
                                                          .watchdog_ns = p->watchdog_ns, .blocks = p->blocks,
-                                                         .smem = p->smem, .trace = (uint32_t)trace }));
+                                                         .threads = p->threads, .smem = p->smem, .trace = (uint32_t)trace }));
     p->traced |= trace;
     for (uint32_t i = 0; i < p->n_used; i++)
         if (p->used_out[i]) fd_tensor_mark_device_written(p->used[i]);
@@ -492,7 +501,7 @@ fd_status fd_persist_stamps(fd_persist *p, const fd_ilist **list, uint64_t **sta
 const char *fd_persist_describe(const fd_persist *p, uint32_t *blocks, uint32_t *threads, uint32_t *smem)
 {
     if (blocks) *blocks = p->blocks;
-    if (threads) *threads = THREADS;
+    if (threads) *threads = p->threads;
     if (smem) *smem = p->smem;
     return p->name;
 }

@@ -61,7 +61,9 @@
 #ifndef AD_GROUP_FROM         /* tools/cuemu tries others */
 #define AD_GROUP_FROM 16384   /* positions from which a block serves a group of heads */
 #endif
+#ifndef AD_WARPS   /* a persistent kernel's member may run 8 (model/persist.c) */
 #define AD_WARPS 4
+#endif
 #define AD_MIN_CHUNK 128   /* a split's share is a multiple of it, one pass of the four warps (attention.c:
                               SPLIT_SHARE), so a pass never straddles a page and up to 128 positions take one
                               split with no merge (shares of 32 gave each short split a warp's pass with three

@@ -59,11 +59,11 @@ static inline float block_sum(float v, float *scratch) {
 #undef __global__
 #define __global__ inline   // every __shared__ static in an inline function: one section type
 #define FD_NAME persist_emu
-#define FD_MAX_BLOCK 128
+#define FD_MAX_BLOCK 256
 #define FD_PDL_AUTO 0
 typedef int prog_t; typedef int state_t;
 typedef int timeline_t;
-struct fd_args { const prog_t *prog; state_t *state; timeline_t *timeline; unsigned long long watchdog_ns; unsigned int blocks; unsigned int smem; unsigned int trace; };
+struct fd_args { const prog_t *prog; state_t *state; timeline_t *timeline; unsigned long long watchdog_ns; unsigned int blocks; unsigned int threads; unsigned int smem; unsigned int trace; };
 #include BODY
 static void body(void *p) { persist_emu(*(fd_args *)p); }
 
@@ -83,8 +83,8 @@ static int run(u32 blocks, int order_kind, const int *tokens) {
     if (pl_ref_step(tokens[t], want.data())) return 1;
     pl_emu_ids()[0] = tokens[t];
     std::fill(tl.begin(), tl.end(), 0);
-    fd_args a = { (const int *)prog, (int *)state.data(), (int *)tl.data(), 5000000ull, blocks, smem, (u32)(t & 1) };
-    launch_grid(body, &a, blocks, 128, smem, order);
+    fd_args a = { (const int *)prog, (int *)state.data(), (int *)tl.data(), 5000000ull, blocks, FD_PERSIST_THREADS, smem, (u32)(t & 1) };
+    launch_grid(body, &a, blocks, FD_PERSIST_THREADS, smem, order);
     // the timeline: on odd steps every instruction's three stamps, in order; none on even ones
     for (u32 i = 0; i < n_ins; i++)
       if ((t & 1) ? !(tl[3 * i] && tl[3 * i] <= tl[3 * i + 1] && tl[3 * i + 1] <= tl[3 * i + 2]) : (tl[3 * i] | tl[3 * i + 1] | tl[3 * i + 2]) != 0) {

@@ -34,7 +34,9 @@
 #ifndef FD_PERSIST_AHEAD
 #define FD_PERSIST_AHEAD 1   /* 0: each instruction prefetches its own weights only (model/persist.c: FOUNDRY_PERSIST_AHEAD) */
 #endif
-#define FD_PERSIST_THREADS 128   /* 4 warps: the decode attention's block (attn_decode.cuh AD_WARPS) */
+#ifndef FD_PERSIST_THREADS   /* model/persist.c defines it: 4 warps (the decode attention's block), or 8 */
+#define FD_PERSIST_THREADS 128
+#endif
 /* Thread 0 alone: until *c reaches target; false when the watchdog fired (here: instruction `who`) or another
  * block's did. */
 __device__ __forceinline__ bool fd_pwait_for(const u32 *c, u32 target, u32 *errw, u64 bound_ns, u32 who) {
