@@ -1,8 +1,8 @@
 #!/bin/bash
 # persist_ab.sh — the persistent step on a GPU, after a build into build-gpu: its GPU tests (teacher-forced
 # parity with the first step's per-activation report, the timeline), then tg128 of a synthetic Qwen2.5-0.5B
-# per kernel and persistent (the prefetch a whole instruction ahead on, then off), and the last profiled
-# step's per-member summary. Logs in OUT/p.
+# per kernel and persistent (4 warps a block with the prefetch a whole instruction ahead; then without it;
+# then 8 warps), and the last profiled step's per-member summary. Logs in OUT/p.tgz.
 #   LIMIT=120 tools/gpu/persist_ab.sh OUT        (repository root on the GPU machine)
 set -u
 OUT=${1:?usage: persist_ab.sh OUT}; mkdir -p "$OUT/p"; L=$OUT/p
@@ -16,6 +16,8 @@ B="build-gpu/foundry bench --synthetic qwen2.5-0.5b -p 0 -n 128 -r 3"
 timeout $(cap 30) $B 2>&1 | tee $L/bench_pk.txt | grep -E "^\| q|error"
 export FOUNDRY_PERSIST_UNVERIFIED=1
 timeout $(cap 40) $B --persistent --profile --trace $L/trace.json 2>&1 | tee $L/bench_ps.txt |
+  grep -E "^\| q|persistent|^  [a-z_]+ +[0-9]|idle|error"
+FOUNDRY_PERSIST_WARPS=8 timeout $(cap 40) $B --persistent --profile 2>&1 | tee $L/bench_ps8.txt |
   grep -E "^\| q|persistent|^  [a-z_]+ +[0-9]|idle|error"
 FOUNDRY_PERSIST_AHEAD=0 timeout $(cap 30) $B --persistent 2>&1 | tee $L/bench_ps0.txt | grep -E "^\| q|error"
 step done
