@@ -153,6 +153,31 @@ static void test_source_compiles(void)
     fd_foundry_destroy(cpu);
 }
 
+/* The launch uploads what the host staged in the members' tensors and marks what they write: the persistent
+ * kernel's arguments are its program and state, so fd_run sees none of them (stop 20's fault on a GPU, where
+ * the token and position the host wrote were never uploaded). */
+static void test_launch_tensors(void)
+{
+    fd_foundry *cpu = make_cpu();
+    fd_model *m = tiny_model("tiny", FD_Q8_0, 2);
+    fd_weights *w = NULL;
+    fd_state *s = NULL;
+    CHECK_OK(fd_model_upload(cpu, m, &(fd_upload_options){ .ctx = 64 }, &w), (fd_error *)NULL);
+    CHECK_OK(w ? fd_state_create(cpu, w, 64, &s) : FD_ERR_INVALID, (fd_error *)NULL);
+    if (s) {
+        CHECK_EQ(fd_persist_test_uses(s, s->ids), 2);      /* read by embed, written by the pick */
+        CHECK_EQ(fd_persist_test_uses(s, s->pos), 2);      /* read by most, advanced */
+        CHECK_EQ(fd_persist_test_uses(s, s->hist), 2);     /* the choice at pos + 1 */
+        CHECK_EQ(fd_persist_test_uses(s, s->logits), 2);
+        CHECK_EQ(fd_persist_test_uses(s, s->kc[1]), 2);
+        CHECK_EQ(fd_persist_test_uses(s, s->w->embd), 0);  /* read-only weights: nothing to upload */
+    }
+    fd_state_destroy(s);
+    fd_weights_release(cpu);
+    fd_model_close(m);
+    fd_foundry_destroy(cpu);
+}
+
 /* ---- on a GPU */
 
 /* A tiny random model of `layers` layers in dt, uploaded to gpu (fd_weights_release, then fd_model_close *m). */
@@ -380,4 +405,4 @@ static void test_gpu_watchdog(void)
     fd_foundry_destroy(gpu);
 }
 
-TEST_MAIN(test_encode, test_source_compiles, test_gpu_teacher_forced, test_gpu_graph, test_gpu_timeline, test_gpu_watchdog)
+TEST_MAIN(test_encode, test_launch_tensors, test_source_compiles, test_gpu_teacher_forced, test_gpu_graph, test_gpu_timeline, test_gpu_watchdog)

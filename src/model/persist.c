@@ -481,6 +481,18 @@ fd_status fd_persist_check(fd_persist *p)
                    "its signal; the step's results are not valid", d, (double)p->watchdog_ns * 1e-9);
 }
 
+int fd_persist_test_uses(struct fd_state *s, const fd_tensor *t)
+{
+    fd_persist *p;
+    fd_error err = { 0 };
+    if (prepare(s, &p, &err) != FD_OK) return -1;
+    int r = 0;
+    for (uint32_t i = 0; i < p->n_used; i++)
+        if (p->used[i] == t) r = 1 + p->used_out[i];
+    fd_persist_destroy(p);
+    return r;
+}
+
 fd_status fd_persist_stamps(fd_persist *p, const fd_ilist **list, uint64_t **stamps, fd_error *err)
 {
     *stamps = NULL;
