@@ -1,5 +1,5 @@
 #!/bin/bash
-# persist_ab.sh — the persistent step on a GPU, after a build into build-gpu: its GPU tests (teacher-forced
+# persist_ab.sh — the persistent step on a GPU (this tree built into build-gpu first): its GPU tests (teacher-forced
 # parity with the first step's per-activation report, the timeline), then tg128 of a synthetic Qwen2.5-0.5B
 # per kernel and persistent (4 warps a block with the prefetch a whole instruction ahead; then without it;
 # then 8 warps), and the last profiled step's per-member summary. Logs in OUT/p.tgz.
@@ -8,6 +8,8 @@ set -u
 OUT=${1:?usage: persist_ab.sh OUT}; mkdir -p "$OUT/p"; L=$OUT/p
 . "$(dirname "$0")/budget.sh" 120
 trap 'tar czf "$OUT/p.tgz" -C "$OUT" p 2>/dev/null' EXIT
+step build
+build_gpu $L/build.log || exit 1
 step persistent GPU tests
 (cd build-gpu && timeout $(cap 60) ctest --timeout 55 -R "test_persist" --output-on-failure) >$L/ctest.log 2>&1
 grep -E "first step|rel max|tests passed|\*\*\*Failed|Timeout|CHECK" $L/ctest.log | head -20
