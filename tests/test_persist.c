@@ -170,7 +170,8 @@ static void test_launch_tensors(void)
         CHECK_EQ(fd_persist_test_uses(s, s->hist), 2);     /* the choice at pos + 1 */
         CHECK_EQ(fd_persist_test_uses(s, s->logits), 2);
         CHECK_EQ(fd_persist_test_uses(s, s->kc[1]), 2);
-        CHECK_EQ(fd_persist_test_uses(s, s->w->embd), 0);  /* read-only weights: nothing to upload */
+        CHECK_EQ(fd_persist_test_uses(s, s->w->embd), 1);  /* weights: read, never marked */
+        CHECK_EQ(fd_persist_test_uses(s, s->kv), 0);       /* the cache as a whole: its layers' views are named */
     }
     fd_state_destroy(s);
     fd_weights_release(cpu);

@@ -86,6 +86,10 @@ static fd_status init_fill(fd_tensor *t, fd_init init, const void *src)
         return be->memset8 ? be->memset8(be, t->dev, 0, t->bytes, e) : FD_ERR_UNSUPPORTED;
     case FD_INIT_COPY:
         if (!src) return fd_fail(t->fd, FD_ERR_INVALID, "tensor: FD_INIT_COPY with a NULL source");
+        /* Device memory the host cannot address: straight up, keeping no host copy — a staged copy would hold
+         * a model's weights twice in host memory, and reach the device only when a launch names the tensor
+         * (a persistent kernel's members are not launch arguments). */
+        if (!be->host_ptr || !be->host_ptr(be, t->dev)) return be->upload(be, t->dev, src, t->bytes, e);
         return fd_tensor_write(t, src, t->bytes);
     case FD_INIT_ONES: {
         if (fd_dtype_block_elems(t->dtype) > 1)   /* every quantized dtype, with a quantizer or not */

@@ -76,7 +76,7 @@ struct fd_persist {
     char *cuda;
     fd_tensor *prog, *state, *timeline;
     int traced;                  /* the last launch wrote the timeline */
-    fd_tensor **used;            /* the members' writable tensors, once each: fd_run never sees them */
+    fd_tensor **used;            /* the members' tensors, once each: fd_run never sees them */
     unsigned char *used_out;     /* 1 where a member writes it */
     uint32_t n_used, cap_used;
     uint32_t blocks, threads, smem, n_ctr;
@@ -104,16 +104,16 @@ static int weight_dtype(const fd_kernel *k)
     return w ? (int)w->dtype : -1;
 }
 
-/* Records call c's writable tensors (weights are read-only), so that a launch
- * uploads what the host staged in them and marks what the members write
- * (fd_run does both for its own arguments; the persistent kernel's are in its
- * program). */
+/* Records call c's tensors, so that a launch uploads what the host staged in
+ * them (the token, the position; a no-op for the rest) and marks what the
+ * members write: fd_run does both for its own arguments, and the persistent
+ * kernel's are in its program. */
 static fd_status note_tensors(fd_persist *p, const fd_dec_call *c, const fd_arg_table *t, fd_error *err)
 {
     for (size_t i = 0; i < t->n; i++) {
         if (t->args[i].type != FD_PT_TENSOR) continue;
         fd_tensor *x = fd_kernel_arg_tensor(&c->a, &t->args[i]);
-        if (!x || x->readonly) continue;
+        if (!x) continue;
         int out = t->args[i].role == FD_ARG_OUT;
         uint32_t j = 0;
         while (j < p->n_used && p->used[j] != x) j++;

@@ -65,9 +65,9 @@ fd_status fd_persist_source(struct fd_state *s, int whole, char *name, size_t ca
 fd_status fd_persist_program(struct fd_state *s, uint32_t blocks, void **prog, size_t *bytes, uint32_t *n_ctr,
                              uint32_t *smem, fd_error *err);
 
-/* Test hook, any backend: what the launch of s's persistent step does with tensor t — 0 nothing (read-only
- * or not a member's), 1 uploads what the host staged in it first, 2 that and marks it device-written
- * after; -1 when s has no persistent step. */
+/* Test hook, any backend: what the launch of s's persistent step does with tensor t — 0 nothing (not a
+ * member's), 1 uploads what the host staged in it first, 2 that and marks it device-written after; -1 when
+ * s has no persistent step. */
 int fd_persist_test_uses(struct fd_state *s, const fd_tensor *t);
 /* Test hook: the next fd_persist_create raises one wait's target past what a
  * step signals, so that wait never passes (the watchdog's test). */
