@@ -1,6 +1,6 @@
 #!/bin/bash
 # persist_ab.sh — the persistent step on a GPU (this tree built into build-gpu first): its GPU tests (teacher-forced
-# parity with the first step's per-activation report, the timeline), then tg128 of a synthetic Qwen2.5-0.5B
+# parity with the first step's per-activation report, the timeline; the tensor and graph tests), then tg128 of a synthetic Qwen2.5-0.5B
 # per kernel and persistent (4 warps a block with the prefetch a whole instruction ahead; then without it;
 # then 8 warps), and the last profiled step's per-member summary. Logs in OUT/p.tgz.
 #   LIMIT=120 tools/gpu/persist_ab.sh OUT        (repository root on the GPU machine)
@@ -11,7 +11,7 @@ trap 'tar czf "$OUT/p.tgz" -C "$OUT" p 2>/dev/null' EXIT
 step build
 build_gpu $L/build.log || exit 1
 step persistent GPU tests
-(cd build-gpu && timeout $(cap 60) ctest --timeout 55 -R "test_persist" --output-on-failure) >$L/ctest.log 2>&1
+(cd build-gpu && timeout $(cap 60) ctest -j 4 --timeout 55 -R "test_persist|test_tensor|test_decode_graph" --output-on-failure) >$L/ctest.log 2>&1
 grep -E "first step|rel max|tests passed|\*\*\*Failed|Timeout|CHECK" $L/ctest.log | head -20
 step tg128, per kernel and persistent
 B="build-gpu/foundry bench --synthetic qwen2.5-0.5b -p 0 -n 128 -r 3"
