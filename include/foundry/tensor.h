@@ -30,8 +30,9 @@ typedef struct { fd_tensor *t; } fd_value;
 typedef struct { fd_tensor *t; } fd_weight;
 
 /* A dedicated tensor of `ndim` dims. init COPY reads fd_tensor_bytes() bytes
- * from `src`; ONES writes 1 in the dtype (f32/f16/bf16/i32 only). *out is NULL
- * on failure; free with fd_tensor_free. */
+ * from `src` (on a device the host cannot address: uploaded at once, no host
+ * copy kept; `src` may be reused on return); ONES writes 1 in the dtype
+ * (f32/f16/bf16/i32 only). *out is NULL on failure; free with fd_tensor_free. */
 fd_status fd_tensor_alloc(fd_foundry *fd, fd_dtype dtype, int ndim, const int64_t *dims,
                           fd_init init, const void *src, fd_tensor **out) FD_MUST_USE;
 /* The same, carved from the foundry's pool (see fd_pool_reset). */
