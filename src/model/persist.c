@@ -334,7 +334,7 @@ fd_status fd_persist_source(fd_state *s, int whole, char *name, size_t cap, char
     fd_persist *p;
     *src = NULL;
     FD_TRY(prepare(s, &p, err));
-    fd_dtype dt[2] = { FD_I32, FD_I32 };
+    fd_dtype dt[3] = { FD_I32, FD_I32, FD_I32 };   /* prog, state, timeline */
     snprintf(name, cap, "%s", p->name);
     fd_status st = FD_OK;
     if (whole) st = fd_kernel_source(&p->kernel, dt, src, err);
@@ -416,7 +416,7 @@ fd_status fd_persist_create(fd_state *s, fd_persist **out, fd_error *err)
         return fd_error_set(err, FD_ERR_UNSUPPORTED, "the CPU runs the per-kernel step");
     fd_persist *p;
     FD_TRY(prepare(s, &p, err));
-    fd_dtype dt[2] = { FD_I32, FD_I32 };
+    fd_dtype dt[3] = { FD_I32, FD_I32, FD_I32 };   /* prog, state, timeline */
     unsigned resident = 0, sms = fd_foundry_multiprocessors(s->fd);
     fd_status st = fd_kernel_resident(s->fd, &p->kernel, dt, p->threads, p->smem, &resident);
     if (st != FD_OK) fd_error_set(err, st, "persist: %s", fd_foundry_error(s->fd));
