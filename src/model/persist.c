@@ -223,6 +223,12 @@ static uint32_t shared_bytes(const fd_persist *p)
 }
 
 /* ---- source */
+/* The kernel's variant: every tensor argument (prog, state, timeline) i32 words. */
+static void i32_variant(fd_dtype *dt)
+{
+    for (int i = 0; i < MAX_TENSORS; i++) dt[i] = FD_I32;
+}
+
 
 static fd_status persist_dispatch(const void *a_, fd_dispatch *d, fd_error *err)
 {
@@ -334,7 +340,8 @@ fd_status fd_persist_source(fd_state *s, int whole, char *name, size_t cap, char
     fd_persist *p;
     *src = NULL;
     FD_TRY(prepare(s, &p, err));
-    fd_dtype dt[3] = { FD_I32, FD_I32, FD_I32 };   /* prog, state, timeline */
+    fd_dtype dt[MAX_TENSORS];
+    i32_variant(dt);
     snprintf(name, cap, "%s", p->name);
     fd_status st = FD_OK;
     if (whole) st = fd_kernel_source(&p->kernel, dt, src, err);
@@ -345,6 +352,7 @@ fd_status fd_persist_source(fd_state *s, int whole, char *name, size_t cap, char
 }
 
 /* ---- the device side */
+
 
 /* The list for p->blocks blocks, validated; with the test hook, one wait raised past what a step signals. */
 static fd_status list_for(fd_persist *p, uint32_t resident, fd_error *err)
@@ -416,7 +424,8 @@ fd_status fd_persist_create(fd_state *s, fd_persist **out, fd_error *err)
         return fd_error_set(err, FD_ERR_UNSUPPORTED, "the CPU runs the per-kernel step");
     fd_persist *p;
     FD_TRY(prepare(s, &p, err));
-    fd_dtype dt[3] = { FD_I32, FD_I32, FD_I32 };   /* prog, state, timeline */
+    fd_dtype dt[MAX_TENSORS];
+    i32_variant(dt);
     unsigned resident = 0, sms = fd_foundry_multiprocessors(s->fd);
     fd_status st = fd_kernel_resident(s->fd, &p->kernel, dt, p->threads, p->smem, &resident);
     if (st != FD_OK) fd_error_set(err, st, "persist: %s", fd_foundry_error(s->fd));
