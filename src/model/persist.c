@@ -223,12 +223,12 @@ static uint32_t shared_bytes(const fd_persist *p)
 }
 
 /* ---- source */
+
 /* The kernel's variant: every tensor argument (prog, state, timeline) i32 words. */
 static void i32_variant(fd_dtype *dt)
 {
     for (int i = 0; i < MAX_TENSORS; i++) dt[i] = FD_I32;
 }
-
 
 static fd_status persist_dispatch(const void *a_, fd_dispatch *d, fd_error *err)
 {
