@@ -7,6 +7,9 @@ left() { echo $(( END - $(date +%s) )); }
 # cap N: N seconds, or what is left less 10 (at least 1)
 cap() { local l=$(( $(left) - 10 )); [ $l -lt $1 ] && echo $(( l > 1 ? l : 1 )) || echo $1; }
 step() { echo "=== $* ($(date +%T), $(left) s left)"; }
+# logs DIR NAME: this script's logs in OUT/DIR (the folder in L), handed back as OUT/NAME.tgz on exit, whatever
+# happened
+logs() { L=$OUT/$1; mkdir -p "$L"; trap "tar czf '$OUT/$2.tgz' -C '$OUT' '$1' 2>/dev/null" EXIT; }
 # build_gpu LOG: this tree into build-gpu (.dev/deps), then the card's name; 1 with the errors on failure
 build_gpu() {
   cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$ROOT/.dev/deps" >$1 2>&1 &&

@@ -12,11 +12,10 @@
 #   then foundry bench and llama-bench on llama.cpp's own GGUFs of the real shapes: f16 as converted and
 #     q8_0 / q4_k_m by llama-quantize (QUANTS), tg128 and pp512.
 set -u
-OUT=${1:?usage: close.sh OUT}; mkdir -p "$OUT/c"; L=$OUT/c
+OUT=${1:?usage: close.sh OUT}
 . "$(dirname "$0")/budget.sh" 560
+logs c close
 LL=$ROOT/.dev/shared/tools/peer/device_llama.sh
-finish() { tar czf "$OUT/close.tgz" -C "$OUT" c 2>/dev/null; }
-trap finish EXIT
 step build
 build_gpu $L/build.log || exit 1
 mkdir -p /tmp/llama

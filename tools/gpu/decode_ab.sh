@@ -4,9 +4,9 @@
 # both trees, and this tree's per-kernel profile. Writes OUT/ab.tgz.
 #   LIMIT=300 tools/gpu/decode_ab.sh OUT        (repository root on the GPU machine; .dev carried)
 set -u
-OUT=${1:?usage: decode_ab.sh OUT}; mkdir -p "$OUT/a"; L=$OUT/a
+OUT=${1:?usage: decode_ab.sh OUT}
 . "$(dirname "$0")/budget.sh" 300
-trap 'tar czf "$OUT/ab.tgz" -C "$OUT" a 2>/dev/null' EXIT
+logs a ab
 step build
 build_gpu $L/build.log || exit 1
 bg_files $L f16 q8_0

@@ -5,9 +5,9 @@
 # writer's Qwen2.5-0.5B f16 file: per-kernel times). Writes OUT/diag.tgz.
 #   LIMIT=400 tools/gpu/diag.sh OUT        (repository root on the GPU machine; .dev carried)
 set -u
-OUT=${1:?usage: diag.sh OUT}; mkdir -p "$OUT/d"; L=$OUT/d
+OUT=${1:?usage: diag.sh OUT}
 . "$(dirname "$0")/budget.sh" 400
-trap 'tar czf "$OUT/diag.tgz" -C "$OUT" d 2>/dev/null' EXIT
+logs d diag
 step build
 build_gpu $L/build.log || exit 1
 bg_files $L f16

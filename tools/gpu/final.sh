@@ -10,9 +10,9 @@
 #   5. tg128 against the old tree (decode attention's context buckets); prefill on the mma.sync GEMM against
 #      the Hopper one (FOUNDRY_WGMMA=1)
 set -u
-OUT=${1:?usage: final.sh OUT}; mkdir -p "$OUT/f"; L=$OUT/f
+OUT=${1:?usage: final.sh OUT}
 . "$(dirname "$0")/budget.sh" 420
-trap 'tar czf "$OUT/final.tgz" -C "$OUT" f 2>/dev/null' EXIT
+logs f final
 step build
 build_gpu $L/build.log || exit 1
 bg_files $L f16 q8_0

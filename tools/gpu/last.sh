@@ -10,11 +10,10 @@
 # CTest regex), GEMV_DTYPES, BENCH_DTYPES, SHAPES (bench_make_gguf presets, the first at depths 0 and 4096 too),
 # SYNTHETIC (foundry bench --synthetic: no files written, no peer), PARITY (architectures for tools/parity.py).
 set -u
-OUT=${1:?usage: last.sh OUT}; mkdir -p "$OUT/l"; L=$OUT/l
+OUT=${1:?usage: last.sh OUT}
 SHAPES=${SHAPES:-qwen2.5-0.5b}; DTYPES=${BENCH_DTYPES:-f16 q8_0 q4_0}
 . "$(dirname "$0")/budget.sh" 500
-finish() { tar czf "$OUT/last.tgz" -C "$OUT" l 2>/dev/null; }
-trap finish EXIT
+logs l last
 step build
 build_gpu $L/build.log || exit 1
 mkdir -p /tmp/llama /tmp/q

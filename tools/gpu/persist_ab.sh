@@ -5,9 +5,9 @@
 # then 8 warps), and the last profiled step's per-member summary. Logs in OUT/p.tgz.
 #   LIMIT=120 tools/gpu/persist_ab.sh OUT        (repository root on the GPU machine)
 set -u
-OUT=${1:?usage: persist_ab.sh OUT}; mkdir -p "$OUT/p"; L=$OUT/p
+OUT=${1:?usage: persist_ab.sh OUT}
 . "$(dirname "$0")/budget.sh" 120
-trap 'tar czf "$OUT/p.tgz" -C "$OUT" p 2>/dev/null' EXIT
+logs p p
 step build
 build_gpu $L/build.log || exit 1
 step persistent GPU tests

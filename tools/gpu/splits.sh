@@ -5,9 +5,9 @@
 # (.dev/old, built into build-old) on the same files. Needs build-gpu built; writes OUT/splits.tgz.
 #   SPLITS="66 32 16 8" LIMIT=300 tools/gpu/splits.sh OUT
 set -u
-OUT=${1:?usage: splits.sh OUT}; mkdir -p "$OUT/s"; L=$OUT/s
+OUT=${1:?usage: splits.sh OUT}
 . "$(dirname "$0")/budget.sh" 300
-trap 'tar czf "$OUT/splits.tgz" -C "$OUT" s 2>/dev/null' EXIT
+logs s splits
 S=${SPLITS:-66 32 16 8}
 mkdir -p /tmp/q
 [ -x build-old/foundry ] || ( cmake -S .dev/old -B build-old -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$ROOT/.dev/deps" \
