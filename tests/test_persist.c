@@ -195,7 +195,6 @@ static fd_state *state_of(fd_foundry *fd, fd_weights *w, int persistent, int gra
 {
     fd_state *s = NULL;
     CHECK_OK(fd_state_create(fd, w, 320, &s), (fd_error *)NULL);
-    setenv("FOUNDRY_PERSIST_UNVERIFIED", "1", 1);   /* the library keeps it off on GPUs until these tests pass */
     if (s) fd_state_use_persistent(s, persistent);
     if (s) fd_state_use_graph(s, graph);
     return s;

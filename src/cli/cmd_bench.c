@@ -46,8 +46,8 @@ static void usage(FILE *f)
                "  --json      one JSON document instead of the table      --profile  per-kernel table (eager launches)\n"
                "  --trace F   the profile pass as a Chrome trace (ui.perfetto.dev); implies --profile; with\n"
                "              --persistent, the last step's per-block timeline too (F-persist.json)\n"
-               "  --persistent  greedy decode steps as one persistent kernel (GPU, experimental: only with\n"
-               "                FOUNDRY_PERSIST_UNVERIFIED=1 until verified; --no-persistent: off, the default)\n"
+               "  --persistent  greedy decode steps as one persistent kernel (GPU, experimental;\n"
+               "                --no-persistent: off, the default)\n"
                "%s", cli_model_help());
 }
 

@@ -23,8 +23,8 @@ static void usage(FILE *f)
                "  --json              {\"positions\": [{\"top5_ids\": [...], \"top5_logits\": [...]}, ...]}\n"
                "                      (a logit that is not a finite number is null)\n"
                "  --prefill           run the tokens as one prompt pass (default: one decode step each)\n"
-               "  --persistent        decode steps as one persistent kernel (GPU, experimental: only with\n"
-               "                      FOUNDRY_PERSIST_UNVERIFIED=1 until verified; --no-persistent: off, the default)\n"
+               "  --persistent        decode steps as one persistent kernel (GPU, experimental;\n"
+               "                      --no-persistent: off, the default)\n"
                "%s", cli_model_help());
 }
 

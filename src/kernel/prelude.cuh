@@ -149,6 +149,56 @@ __device__ __forceinline__ void fd_cp16(void *s, const void *g) {
   fd_cp16_at((u32)sa, ga); }
 __device__ __forceinline__ void fd_cp_commit() { asm volatile("cp.async.commit_group;" ::: "memory"); }
 __device__ __forceinline__ void fd_cp_wait_all() { asm volatile("cp.async.wait_all;" ::: "memory"); }
+/* Shared addresses and mbarriers (sm_90+), for the GEMM family's Hopper
+ * path (ops/gemm/wgmma.cuh: TMA tiles) and the persistent decode kernel's
+ * weight ring (ops/persist/ring.cuh: bulk copies). A shared address is a
+ * u32 in the shared window (fd_smem_addr); an mbarrier 8 bytes of shared
+ * memory; "parity" the phase waited for: fd_mbar_try(bar, k & 1) is true
+ * once the barrier's k-th phase has completed (a fresh barrier counts
+ * parity 1 as completed). A phase completes when its arrivals have come and
+ * every byte announced to it (fd_mbar_arrive_tx, fd_mbar_expect) has landed. */
+__device__ __forceinline__ u32 fd_smem_addr(const void *p) {
+  u64 a; asm("cvta.to.shared.u64 %0, %1;" : "=l"(a) : "l"((u64)p)); return (u32)a; }
+__device__ __forceinline__ void fd_mbar_init(u32 bar, u32 count) {
+  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" :: "r"(bar), "r"(count) : "memory"); }
+/* makes the initialised barriers visible to the async proxy (the copies' complete_tx) */
+__device__ __forceinline__ void fd_mbar_init_fence() {
+#if __CUDA_ARCH__ >= 900
+  asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void fd_mbar_arrive(u32 bar) {
+  asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" :: "r"(bar) : "memory"); }
+/* an arrival that also announces `bytes` of transactions (the copies of the phase) */
+__device__ __forceinline__ void fd_mbar_arrive_tx(u32 bar, u32 bytes) {
+#if __CUDA_ARCH__ >= 900
+  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" :: "r"(bar), "r"(bytes) : "memory");
+#endif
+}
+/* announces `bytes` more without arriving (a copy of a phase whose arrival comes later) */
+__device__ __forceinline__ void fd_mbar_expect(u32 bar, u32 bytes) {
+#if __CUDA_ARCH__ >= 900
+  asm volatile("mbarrier.expect_tx.relaxed.cta.shared::cta.b64 [%0], %1;" :: "r"(bar), "r"(bytes) : "memory");
+#endif
+}
+__device__ __forceinline__ u32 fd_mbar_try(u32 bar, u32 parity) {
+  u32 ok = 1;
+#if __CUDA_ARCH__ >= 900
+  asm volatile("{ .reg .pred p; mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2; selp.u32 %0, 1, 0, p; }"
+               : "=r"(ok) : "r"(bar), "r"(parity) : "memory");
+#endif
+  return ok; }
+/* a bulk copy (sm_90+; one thread moves the whole range): `bytes`, a
+ * multiple of 16, from the 16-byte-aligned global src to shared address
+ * dst (16-byte-aligned), completing on barrier `bar` */
+__device__ __forceinline__ void fd_bulk_load(u32 dst, const void *src, u32 bytes, u32 bar) {
+#if __CUDA_ARCH__ >= 900
+  u64 g;
+  asm("cvta.to.global.u64 %0, %1;" : "=l"(g) : "l"((u64)src));
+  asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];"
+               :: "r"(dst), "l"(g), "r"(bytes), "r"(bar) : "memory");
+#endif
+}
 /* sum over the block; every thread gets the result. `scratch`: 32 floats of shared memory */
 __device__ __forceinline__ float block_sum(float v, float *scratch) {
   int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = (blockDim.x + 31) >> 5;

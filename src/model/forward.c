@@ -222,21 +222,15 @@ static int persist_ready(fd_state *s)
         return 0;
     }
     if (s->persist) return 1;
-    const char *e = getenv("FOUNDRY_PERSIST_UNVERIFIED");
-    if (!e || strcmp(e, "1")) {   /* stop 20, H100: it launches, and writes no logits; the emulator's run is right */
-        persist_drop(s, "it is not verified on a GPU yet (its parity test fails on an H100); "
-                        "FOUNDRY_PERSIST_UNVERIFIED=1 runs it anyway");
-        return 0;
-    }
     fd_error err = { 0 };
     if (fd_persist_create(s, &s->persist, &err) != FD_OK) {
         persist_drop(s, err.msg);
         return 0;
     }
-    uint32_t blocks, threads, smem;
-    const char *name = fd_persist_describe(s->persist, &blocks, &threads, &smem);
-    fd_log(s->fd, FD_LOG_INFO, "persistent decode step: %s, %u blocks of %u threads, %u shared bytes", name, blocks,
-           threads, smem);
+    uint32_t blocks, threads, smem, ring[2];
+    const char *name = fd_persist_describe(s->persist, &blocks, &threads, &smem, ring);
+    fd_log(s->fd, FD_LOG_INFO, "persistent decode step: %s, %u blocks of %u threads, %u shared bytes (a weight ring "
+           "of %u slots of %u bytes)", name, blocks, threads, smem, ring[1], ring[0]);
     return 1;
 }
 

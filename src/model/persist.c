@@ -44,7 +44,9 @@
     OUT(timeline, FD_IDS)          /* (n_ins, 3) u64: %globaltimer before the waits, after, after the signal */ \
     PARAM(uint64_t, watchdog_ns)                                                                                \
     PARAM(uint32_t, blocks) PARAM(uint32_t, threads) PARAM(uint32_t, smem)                                      \
-    PARAM(uint32_t, trace)         /* 1: write the timeline (profiling on) */
+    PARAM(uint32_t, trace)         /* 1: write the timeline (profiling on) */                                  \
+    PARAM(uint32_t, ring_slot)     /* the weight ring (ops/persist/ring.cuh): bytes a slot, */                 \
+    PARAM(uint32_t, ring_slots)    /* and slots, at the end of the dynamic shared memory (0: no ring) */
 FD_KERNEL_ARGS(fd_persist_args, PERSIST_ARGS)
 
 /* Each member's wrapper (its device function over a row range); COMBINE runs none (m_attend.cuh says why). */
@@ -64,6 +66,8 @@ typedef struct member {
     unsigned char *args;         /* (count, size) */
     uint32_t cols;               /* a product's columns (shared memory), 0 for other members */
     int quant;                   /* its weights are quantized (the int8 input layout) */
+    uint32_t nout;               /* GEMV-based: products a row, */
+    uint64_t rb;                 /* and bytes of a row of cols */
 } member;
 
 struct fd_persist {
@@ -80,6 +84,7 @@ struct fd_persist {
     unsigned char *used_out;     /* 1 where a member writes it */
     uint32_t n_used, cap_used;
     uint32_t blocks, threads, smem, n_ctr;
+    uint32_t ring_slot, ring_slots;   /* the weight ring: bytes a slot, slots (0: rows stream from memory) */
     uint64_t watchdog_ns;
 };
 
@@ -157,7 +162,14 @@ static fd_status put(fd_persist *p, fd_imember mi, uint32_t count, uint32_t slot
                             "dtype per product and layer: not one kernel)", fd_imember_names[mi], m->k->name,
                             c->k->name);
     }
-    if (m->cols < cols) m->cols = cols;
+    if (m->cols < cols) {
+        int w = weight_dtype(c->k);
+        m->cols = cols;
+        m->nout = (uint32_t)fd_compound_products(fd_compound_of(c->k));
+        if (w < 0 || fd_dtype_row_bytes((fd_dtype)w, cols, &m->rb, err) != FD_OK)
+            return fd_error_set(err, FD_ERR_UNSUPPORTED, "persist: member %s: no row size for %u columns",
+                                fd_imember_names[mi], cols);
+    }
     return fd_kernel_pack(p->fd, c->k, &t, &c->a, m->args + (size_t)slot * m->size, m->size) == FD_OK
                ? FD_OK
                : fd_error_set(err, FD_ERR_INVALID, "persist: %s", fd_foundry_error(p->fd));
@@ -208,18 +220,41 @@ static fd_status gather(fd_persist *p, fd_error *err)
     return put(p, FD_IM_ADVANCE, 1, 0, &c, 0, err);
 }
 
-/* Dynamic shared memory: the largest GEMV member's layout (ops/gemv/layout.cuh, as family.c sizes it). */
-static uint32_t shared_bytes(const fd_persist *p)
+/* Dynamic shared memory: the largest GEMV member's layout (ops/gemv/layout.cuh, as family.c sizes it): its x,
+ * then its warps' staging (without the ring) and the cross-warp sums; with the ring (`slots` of p->ring_slot
+ * bytes), the ring from the next 128-byte boundary on. */
+static uint32_t shared_bytes(const fd_persist *p, uint32_t slots)
 {
     uint32_t most = 0;
     for (int i = 0; i < FD_IM_COUNT; i++) {
         const member *m = &p->m[i];
         if (!m->k || !m->cols) continue;
         uint32_t xs = m->quant ? FD_GEMV_XQ_BYTES(m->cols) : 4 * ((m->cols + FD_GEMV_FLOAT_XS_ROUND - 1) & ~3u);
-        uint32_t n = xs + 8 * (m->quant ? FD_GEMV_STAGE_BYTES : FD_GEMV_FLOAT_STAGE_BYTES) + FD_GEMV_RED_BYTES;
+        uint32_t stage = slots ? 0 : 8 * (m->quant ? FD_GEMV_STAGE_BYTES : FD_GEMV_FLOAT_STAGE_BYTES);
+        uint32_t n = xs + stage + FD_GEMV_RED_BYTES;
         if (n > most) most = n;
     }
-    return most;
+    return slots ? ((most + 127) & ~127u) + slots * p->ring_slot : most;
+}
+
+#define RING_SLOT (32u << 10)   /* bytes a ring slot, unless a row needs more or FOUNDRY_PERSIST_SLOT says */
+
+/* The ring's slot: RING_SLOT, or room for a chunk of one row of every product of the widest GEMV member
+ * (gemv_range.cuh: a product's window is the slot / products rounded down to 16, the rows plus up to 30 bytes
+ * of 16-byte alignment); 0 (no ring) on devices before sm_90 (bulk copies) or with FOUNDRY_PERSIST_SLOT=0.
+ * arch 0: the CPU, making the program for tools/cuemu. */
+static uint32_t ring_slot(const fd_persist *p, int arch)
+{
+    const char *e = getenv("FOUNDRY_PERSIST_SLOT");
+    uint64_t slot = e ? strtoull(e, NULL, 10) : RING_SLOT;
+    if (!slot || (arch && (arch & 0xffff) < 90)) return 0;
+    for (int i = 0; i < FD_IM_COUNT; i++) {
+        const member *m = &p->m[i];
+        uint64_t need = m->k && m->cols ? m->nout * ((m->rb + 32 + 15) & ~15ull) : 0;
+        if (need > slot) slot = need;
+    }
+    slot = (slot + 127) & ~127ull;
+    return slot <= (1u << 20) ? (uint32_t)slot : 0;
 }
 
 /* ---- source */
@@ -249,20 +284,26 @@ static fd_status persist_cpu(const fd_kernel *k, const void *a, fd_error *err)
 }
 
 /* The dispatchers over the members: fd_persist_run (the member's code) and fd_persist_prefetch (its weights). */
+/* The dispatchers over the members: fd_persist_run (the member's code; the GEMV-based ones take the ring's
+ * count of chunks consumed), fd_persist_prefetch (its weights into L2) and fd_persist_issue (chunk c of its
+ * weights into a ring slot: GEMV-based members only, false past their last). */
 static void dispatchers(fd_sbuf *b, const fd_persist *p)
 {
-    static const char *const fn[2] = { "run", "prefetch" };
-    for (int f = 0; f < 2; f++) {
-        fd_sbuf_printf(b, "__device__ __forceinline__ void fd_persist_%s(const unsigned char *prog, const fd_phdr *hd, "
-                       "const fd_pins &in, %s) {\n  switch (in.member) {\n", fn[f],
-                       f ? "u32 i0, u32 n" : "unsigned char *smem");
+    static const char *const fn[3] = { "run", "prefetch", "issue" }, *const suffix[3] = { "", "_prefetch", "_issue" };
+    static const char *const params[3] = { "unsigned char *smem, u32 &seq", "u32 i0, u32 n",
+                                           "u32 c, unsigned char *buf, u32 slot, u32 bar" };
+    for (int f = 0; f < 3; f++) {
+        fd_sbuf_printf(b, "__device__ __forceinline__ %s fd_persist_%s(const unsigned char *prog, const fd_phdr *hd, "
+                       "const fd_pins &in, %s) {\n  switch (in.member) {\n", f == 2 ? "bool" : "void", fn[f], params[f]);
         for (int i = 0; i < FD_IM_COUNT; i++) {
-            if (!p->m[i].k || !wrapper[i]) continue;
-            fd_sbuf_printf(b, "  case %d: m_%s::fd_member%s(((const m_%s::fd_args *)(prog + hd->margs[%d]))[in.slot], "
-                           "%s); break;\n", i, fd_imember_names[i], f ? "_prefetch" : "", fd_imember_names[i], i,
-                           f ? "in.row0, in.row1, i0, n" : "smem, in.row0, in.row1, in.aux");
+            if (!p->m[i].k || !wrapper[i] || (f == 2 && !p->m[i].cols)) continue;
+            const char *call = f == 0 ? (p->m[i].cols ? "smem, in.row0, in.row1, in.aux, seq" : "smem, in.row0, in.row1, in.aux")
+                               : f == 1 ? "in.row0, in.row1, i0, n" : "in.row0, in.row1, c, buf, slot, bar";
+            fd_sbuf_printf(b, "  case %d: %sm_%s::fd_member%s(((const m_%s::fd_args *)(prog + hd->margs[%d]))[in.slot], "
+                           "%s);%s\n", i, f == 2 ? "return " : "", fd_imember_names[i], suffix[f],
+                           fd_imember_names[i], i, call, f == 2 ? "" : " break;");
         }
-        fd_sbuf_cat(b, "  default: break;\n  }\n}\n");
+        fd_sbuf_printf(b, "  default: %s;\n  }\n}\n", f == 2 ? "return false" : "break");
     }
 }
 
@@ -273,7 +314,7 @@ static fd_status make_source(fd_persist *p, fd_error *err)
     FD_TRY(fd_kernel_prelude_seen(&seen, err));
     fd_sbuf_printf(&b, "/* the persistent decode step of %s (model/persist.c): members, then the runtime */\n",
                    p->s->w->arch->name);
-    fd_status st = fd_cuh_expand(&b, "#include \"ops/persist/prog.cuh\"\n", &seen, err);
+    fd_status st = fd_cuh_expand(&b, "#include \"ops/persist/prog.cuh\"\n#include \"ops/persist/ring.cuh\"\n", &seen, err);
     for (int i = 0; st == FD_OK && i < FD_IM_COUNT; i++) {
         if (!p->m[i].k || !wrapper[i]) continue;
         char ns[32], extra[96];
@@ -304,6 +345,15 @@ static fd_status make_source(fd_persist *p, fd_error *err)
     return FD_OK;
 }
 
+/* The ring's slots at most: FD_RING_MAX, or FOUNDRY_PERSIST_SLOTS (2..FD_RING_MAX); fd_persist_create takes
+ * fewer where the shared memory holds fewer. */
+static uint32_t ring_slots_most(void)
+{
+    const char *e = getenv("FOUNDRY_PERSIST_SLOTS");
+    int n = e ? atoi(e) : FD_RING_MAX;
+    return n < 2 ? 2 : n > FD_RING_MAX ? FD_RING_MAX : (uint32_t)n;
+}
+
 /* Members and source, on any backend (`foundry kernels --compile-all` makes it on the CPU). */
 static fd_status prepare(fd_state *s, fd_persist **out, fd_error *err)
 {
@@ -320,7 +370,9 @@ static fd_status prepare(fd_state *s, fd_persist **out, fd_error *err)
         fd_persist_destroy(p);
         return st;
     }
-    p->smem = shared_bytes(p);
+    p->ring_slot = ring_slot(p, fd_foundry_arch(p->fd));
+    p->ring_slots = p->ring_slot ? ring_slots_most() : 0;
+    p->smem = shared_bytes(p, p->ring_slots);
     *out = p;
     return FD_OK;
 }
@@ -401,7 +453,7 @@ static fd_status upload(fd_persist *p, fd_error *err)
 }
 
 fd_status fd_persist_program(fd_state *s, uint32_t blocks, void **prog, size_t *bytes, uint32_t *n_ctr, uint32_t *smem,
-                             fd_error *err)
+                             uint32_t ring[2], fd_error *err)
 {
     fd_persist *p;
     *prog = NULL;
@@ -413,6 +465,7 @@ fd_status fd_persist_program(fd_state *s, uint32_t blocks, void **prog, size_t *
     if (st == FD_OK) st = encode(p, prog, bytes, err);
     *n_ctr = p->list.n_ctr;
     *smem = p->smem;
+    ring[0] = p->ring_slot, ring[1] = p->ring_slots;
     fd_persist_destroy(p);
     return st;
 }
@@ -427,6 +480,11 @@ fd_status fd_persist_create(fd_state *s, fd_persist **out, fd_error *err)
     fd_dtype dt[MAX_TENSORS];
     i32_variant(dt);
     unsigned resident = 0, sms = fd_foundry_multiprocessors(s->fd);
+    for (; p->ring_slots >= 2; p->ring_slots--) {   /* the most slots a multiprocessor's shared memory holds */
+        p->smem = shared_bytes(p, p->ring_slots);
+        if (fd_kernel_resident(s->fd, &p->kernel, dt, p->threads, p->smem, &resident) == FD_OK && resident) break;
+    }
+    if (p->ring_slots < 2) p->ring_slots = 0, p->smem = shared_bytes(p, 0);
     fd_status st = fd_kernel_resident(s->fd, &p->kernel, dt, p->threads, p->smem, &resident);
     if (st != FD_OK) fd_error_set(err, st, "persist: %s", fd_foundry_error(s->fd));
     else if (!resident)
@@ -466,7 +524,8 @@ fd_status fd_persist_launch(fd_persist *p)
     int trace = fd_profile_enabled(p->fd);
     FD_TRY(fd_run(p->fd, &p->kernel, &(fd_persist_args){ .prog = p->prog, .state = p->state, .timeline = p->timeline,
                                                          .watchdog_ns = p->watchdog_ns, .blocks = p->blocks,
-                                                         .threads = p->threads, .smem = p->smem, .trace = (uint32_t)trace }));
+                                                         .threads = p->threads, .smem = p->smem, .trace = (uint32_t)trace,
+                                                         .ring_slot = p->ring_slot, .ring_slots = p->ring_slots }));
     p->traced |= trace;
     for (uint32_t i = 0; i < p->n_used; i++)
         if (p->used_out[i]) fd_tensor_mark_device_written(p->used[i]);
@@ -519,8 +578,10 @@ fd_status fd_persist_stamps(fd_persist *p, const fd_ilist **list, uint64_t **sta
     return FD_OK;
 }
 
-const char *fd_persist_describe(const fd_persist *p, uint32_t *blocks, uint32_t *threads, uint32_t *smem)
+const char *fd_persist_describe(const fd_persist *p, uint32_t *blocks, uint32_t *threads, uint32_t *smem,
+                                uint32_t ring[2])
 {
+    if (ring) ring[0] = p->ring_slot, ring[1] = p->ring_slots;
     if (blocks) *blocks = p->blocks;
     if (threads) *threads = p->threads;
     if (smem) *smem = p->smem;

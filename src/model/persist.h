@@ -50,8 +50,10 @@ fd_status fd_persist_stamps(fd_persist *p, const fd_ilist **list, uint64_t **sta
 /* persist_timeline.c: that step as a Chrome trace at `path` (a thread per
  * block) and a per-member summary into `summary` (either may be NULL). */
 fd_status fd_persist_timeline(fd_persist *p, const char *path, FILE *summary, fd_error *err);
-/* The kernel's name and launch: blocks, threads, dynamic shared bytes. */
-const char *fd_persist_describe(const fd_persist *p, uint32_t *blocks, uint32_t *threads, uint32_t *smem);
+/* The kernel's name and launch: blocks, threads, dynamic shared bytes, the weight ring's bytes a slot and
+ * slots (ops/persist/ring.cuh; 0 slots: none). */
+const char *fd_persist_describe(const fd_persist *p, uint32_t *blocks, uint32_t *threads, uint32_t *smem,
+                                uint32_t ring[2]);
 
 /* persist.c: the generated source of s's persistent kernel (the caller
  * frees *src with fd_kernel_source_free) and its entry point's name, on any
@@ -59,11 +61,12 @@ const char *fd_persist_describe(const fd_persist *p, uint32_t *blocks, uint32_t 
 fd_status fd_persist_source(struct fd_state *s, int whole, char *name, size_t cap, char **src, fd_error *err);
 /* persist.c: on any backend, the program of s's persistent kernel for
  * `blocks` blocks (*prog: fd_free), its counters and its dynamic shared
- * bytes: what tools/cuemu/persist.cpp runs on the CPU. With `whole` 0 the
+ * bytes, and its ring (bytes a slot, slots: FOUNDRY_PERSIST_SLOT and _SLOTS
+ * choose): what tools/cuemu/persist.cpp runs on the CPU. With `whole` 0 the
  * source above is the kernel's own code alone (members, dispatchers, the
  * runtime's include), without the prelude and its argument struct. */
 fd_status fd_persist_program(struct fd_state *s, uint32_t blocks, void **prog, size_t *bytes, uint32_t *n_ctr,
-                             uint32_t *smem, fd_error *err);
+                             uint32_t *smem, uint32_t ring[2], fd_error *err);
 
 /* Test hook, any backend: what the launch of s's persistent step does with tensor t — 0 nothing (not a
  * member's), 1 uploads what the host staged in it first, 2 that and marks it device-written after; -1 when

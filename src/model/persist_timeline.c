@@ -49,7 +49,8 @@ static fd_status write_trace(const fd_ilist *l, const uint64_t *t, uint64_t t0, 
     return FD_OK;
 }
 
-static void write_summary(const fd_ilist *l, const uint64_t *t, uint64_t t0, uint64_t t1, FILE *f)
+static void write_summary(const fd_persist *p, const fd_ilist *l, const uint64_t *t, uint64_t t0, uint64_t t1,
+                          FILE *f)
 {
     member_sum m[FD_IM_COUNT] = { { 0 } };
     uint64_t idle = 0, idle_max = 0;
@@ -67,8 +68,10 @@ static void write_summary(const fd_ilist *l, const uint64_t *t, uint64_t t0, uin
         if (t1 - end > idle_max) idle_max = t1 - end;
     }
     double B = l->n_blocks, step = (double)(t1 - t0);
-    fprintf(f, "persistent step (the last profiled one, device %%globaltimer): %.1f us on %u blocks\n", step * 1e-3,
-            l->n_blocks);
+    uint32_t threads, ring[2];
+    fd_persist_describe(p, NULL, &threads, NULL, ring);
+    fprintf(f, "persistent step (the last profiled one, device %%globaltimer): %.1f us on %u blocks of %u threads, "
+            "weight ring %u x %u bytes\n", step * 1e-3, l->n_blocks, threads, ring[1], ring[0]);
     fprintf(f, "  %-10s %8s %14s %15s %10s\n", "member", "instrs", "run us/block", "wait us/block", "run share");
     for (int k = 0; k < FD_IM_COUNT; k++) {
         if (!m[k].n) continue;
@@ -97,7 +100,7 @@ fd_status fd_persist_timeline(fd_persist *p, const char *path, FILE *summary, fd
         if (s[2] > t1) t1 = s[2];
     }
     if (st == FD_OK && path) st = write_trace(l, t, t0, path, err);
-    if (st == FD_OK && summary) write_summary(l, t, t0, t1, summary);
+    if (st == FD_OK && summary) write_summary(p, l, t, t0, t1, summary);
     fd_free(t);
     return st;
 }

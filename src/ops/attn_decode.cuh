@@ -56,7 +56,11 @@
  * count: (H, AD_COUNT) i32, a row per block row (the group leaders' rows where grouped). */
 #include "ops/attn_common.cuh"
 #include "ops/kv_page.cuh"
+#ifdef AD_HEAD_DIM         /* one head_dim known when the code is made (a persistent kernel's member): */
+#define AD_MAXHD AD_HEAD_DIM   /* ad_smem for it alone (256's, with 8 warps, passed the 48 KiB of static shared) */
+#else
 #define AD_MAXHD 256       /* largest head_dim (attention.c check_heads) */
+#endif
 #define AD_MAXG 8          /* query heads a block serves at most (attention.c AD_GROUP) */
 #ifndef AD_GROUP_FROM         /* tools/cuemu tries others */
 #define AD_GROUP_FROM 16384   /* positions from which a block serves a group of heads */
@@ -135,15 +139,15 @@ __device__ __forceinline__ void ad_merge(const fd_args &a, ad_smem &sm, u32 h0, 
     const u32 r = i / (ng * Q4), gd = i % (ng * Q4), g = gd / Q4, d = gd % Q4 * 4;
     const float *src = part + ((u64)(h0 + g) * S + k0) * rec + 4 + d;
     float4 o = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-    for (u32 k0 = 0; r + k0 * R < cnt; k0 += AD_LOADS) {   /* one round at short contexts (<= 8 records a thread) */
+    for (u32 kr = 0; r + kr * R < cnt; kr += AD_LOADS) {   /* one round at short contexts (<= 8 records a thread) */
       float4 v[AD_LOADS];
 #pragma unroll
       for (u32 k = 0; k < AD_LOADS; k++)              /* a round's loads first: one latency, not AD_LOADS */
-        if (r + (k0 + k) * R < cnt) v[k] = fd_ldcg4(src + (u64)(r + (k0 + k) * R) * ks * rec);
+        if (r + (kr + k) * R < cnt) v[k] = fd_ldcg4(src + (u64)(r + (kr + k) * R) * ks * rec);
 #pragma unroll
       for (u32 k = 0; k < AD_LOADS; k++) {
-        if (r + (k0 + k) * R < cnt) {
-          const float e = sm.cm[g][r + (k0 + k) * R];
+        if (r + (kr + k) * R < cnt) {
+          const float e = sm.cm[g][r + (kr + k) * R];
           o.x += e * v[k].x; o.y += e * v[k].y; o.z += e * v[k].z; o.w += e * v[k].w;
         }
       }

@@ -15,7 +15,7 @@
 extern "C" {
 uint16_t fd_f32_to_f16(float x);
 int pl_open(const char *dtype, const char *preset, unsigned layers, unsigned vocab, unsigned ctx);
-int pl_program(unsigned blocks, void **prog, size_t *bytes, unsigned *n_ctr, unsigned *smem);
+int pl_program(unsigned blocks, void **prog, size_t *bytes, unsigned *n_ctr, unsigned *smem, unsigned ring[2]);
 void pl_free(void *p);
 int pl_rewind(void);
 int pl_ref_step(int id, float *logits);
@@ -48,6 +48,22 @@ static inline void fd_cp16(void *s, const void *g) { emu_al16(g, "cp.async"); me
 static inline void fd_cp_commit() {}
 static inline void fd_cp_wait_all() {}
 static inline void fd_prefetch_l2(const void *, u64) {}
+// the weight ring's mbarriers: completed phases in the low word, bytes still expected in the high one; a bulk copy
+// lands at once, so a phase completes at its arrive, which must find no byte outstanding
+// (a shared address is the pointer: emu.h keeps shared memory below 4 GiB)
+static inline u32 fd_smem_addr(const void *p) { return (u32)(uintptr_t)p; }
+static inline u32 *mbar_(u32 bar) { if (bar & 7) { printf("misaligned mbarrier at %u\n", bar); abort(); } return (u32 *)(uintptr_t)bar; }
+static inline void fd_mbar_init(u32 bar, u32) { mbar_(bar)[0] = mbar_(bar)[1] = 0; }
+static inline void fd_mbar_init_fence() {}
+static inline void fd_mbar_expect(u32 bar, u32 n) { mbar_(bar)[1] += n; }
+static inline void fd_bulk_load(u32 dst, const void *src, u32 n, u32 bar) {
+  emu_al16((const void *)(uintptr_t)dst, "bulk copy destination"); emu_al16(src, "bulk copy source");
+  if (n % 16 || n > mbar_(bar)[1]) { printf("bulk copy of %u bytes, %u expected\n", n, mbar_(bar)[1]); abort(); }
+  memcpy((void *)(uintptr_t)dst, src, n); mbar_(bar)[1] -= n; }
+static inline void fd_mbar_arrive(u32 bar) {
+  if (mbar_(bar)[1]) { printf("mbarrier arrive with %u bytes outstanding\n", mbar_(bar)[1]); abort(); }
+  mbar_(bar)[0]++; }
+static inline u32 fd_mbar_try(u32 bar, u32 parity) { yield_(RUN); return (mbar_(bar)[0] & 1u) != parity; }
 static inline float fmaf_(float a, float b, float c) { return fmaf(a, b, c); }
 static inline float block_sum(float v, float *scratch) {
   int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = (blockDim.x + 31) >> 5;
@@ -63,14 +79,14 @@ static inline float block_sum(float v, float *scratch) {
 #define FD_PDL_AUTO 0
 typedef int prog_t; typedef int state_t;
 typedef int timeline_t;
-struct fd_args { const prog_t *prog; state_t *state; timeline_t *timeline; unsigned long long watchdog_ns; unsigned int blocks; unsigned int threads; unsigned int smem; unsigned int trace; };
+struct fd_args { const prog_t *prog; state_t *state; timeline_t *timeline; unsigned long long watchdog_ns; unsigned int blocks; unsigned int threads; unsigned int smem; unsigned int trace; unsigned int ring_slot; unsigned int ring_slots; };
 #include BODY
 static void body(void *p) { persist_emu(*(fd_args *)p); }
 
 #define STEPS 6
 static int run(u32 blocks, int order_kind, const int *tokens) {
-  void *prog = nullptr; size_t bytes = 0; unsigned n_ctr = 0, smem = 0;
-  if (pl_rewind() || pl_program(blocks, &prog, &bytes, &n_ctr, &smem)) return 1;
+  void *prog = nullptr; size_t bytes = 0; unsigned n_ctr = 0, smem = 0, ring[2] = { 0, 0 };
+  if (pl_rewind() || pl_program(blocks, &prog, &bytes, &n_ctr, &smem, ring)) return 1;
   std::vector<u32> state(n_ctr + FD_PSTATE_WORDS, 0), order(blocks);
   for (u32 b = 0; b < blocks; b++) order[b] = order_kind == 1 ? blocks - 1 - b : order_kind == 2 ? (b * 5 + 3) % blocks : b;
   if (order_kind == 2) { std::vector<char> seen(blocks, 0); for (u32 b : order) seen[b]++; for (char c : seen) if (c != 1) for (u32 b = 0; b < blocks; b++) order[b] = b; }
@@ -83,7 +99,7 @@ static int run(u32 blocks, int order_kind, const int *tokens) {
     if (pl_ref_step(tokens[t], want.data())) return 1;
     pl_emu_ids()[0] = tokens[t];
     std::fill(tl.begin(), tl.end(), 0);
-    fd_args a = { (const int *)prog, (int *)state.data(), (int *)tl.data(), 5000000ull, blocks, FD_PERSIST_THREADS, smem, (u32)(t & 1) };
+    fd_args a = { (const int *)prog, (int *)state.data(), (int *)tl.data(), 5000000ull, blocks, FD_PERSIST_THREADS, smem, (u32)(t & 1), ring[0], ring[1] };
     launch_grid(body, &a, blocks, FD_PERSIST_THREADS, smem, order);
     // the timeline: on odd steps every instruction's three stamps, in order; none on even ones
     for (u32 i = 0; i < n_ins; i++)
@@ -112,8 +128,9 @@ static int run(u32 blocks, int order_kind, const int *tokens) {
   const fd_phdr *h = (const fd_phdr *)prog;
   const u32 *per = (const u32 *)((const char *)prog + h->per_step);
   for (u32 c = 0; c < n_ctr; c++) if (state[c] != STEPS * per[c]) { printf("  counter %u at %u, want %u\n", c, state[c], STEPS * per[c]); bad = 1; break; }
-  printf("%s %s: %u blocks, order %s: %d steps, logits rel max-norm %.3g%s\n", PRESET, DT, blocks,
-         order_kind == 0 ? "forward" : order_kind == 1 ? "reverse" : "strided", STEPS, worst, bad ? " FAIL" : "");
+  printf("%s %s: %u blocks, order %s, ring %u x %u bytes: %d steps, logits rel max-norm %.3g%s\n", PRESET, DT, blocks,
+         order_kind == 0 ? "forward" : order_kind == 1 ? "reverse" : "strided", ring[1], ring[0], STEPS, worst,
+         bad ? " FAIL" : "");
   pl_free(prog);
   return bad;
 }
@@ -123,7 +140,13 @@ int main() {
   const int tokens[STEPS] = { 17, 3, 400, 77, 9, 500 };
   int f = 0;
   const u32 blocks[] = { 1, 3, 7 };
-  for (u32 b : blocks) for (int o = 0; o < (b > 1 ? 3 : 1); o++) f += run(b, o, tokens);
+  // the weight ring at its smallest (a slot one row of each product: most chunks, every slot reused), three
+  // slots and two, then none (rows streamed from memory)
+  const char *slot[] = { "1", "1", "0" }, *slots[] = { "3", "2", "2" };
+  for (int r = 0; r < 3; r++) {
+    setenv("FOUNDRY_PERSIST_SLOT", slot[r], 1), setenv("FOUNDRY_PERSIST_SLOTS", slots[r], 1);
+    for (u32 b : blocks) for (int o = 0; o < (b > 1 ? 3 : 1); o++) f += run(b, o, tokens);
+  }
   pl_close();
   printf("%s\n", f ? "FAIL" : "ALL OK");
   return f != 0;

@@ -54,10 +54,10 @@ int pl_body(const char *path)
     return bad ? fail(path, FD_ERR_IO, "cannot write") : 0;
 }
 
-int pl_program(unsigned blocks, void **prog, size_t *bytes, unsigned *n_ctr, unsigned *smem)
+int pl_program(unsigned blocks, void **prog, size_t *bytes, unsigned *n_ctr, unsigned *smem, unsigned ring[2])
 {
     fd_error err = { 0 };
-    fd_status st = fd_persist_program(emu, blocks, prog, bytes, n_ctr, smem, &err);
+    fd_status st = fd_persist_program(emu, blocks, prog, bytes, n_ctr, smem, ring, &err);
     return st == FD_OK ? 0 : fail("program", st, err.msg);
 }
 

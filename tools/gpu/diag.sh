@@ -12,7 +12,6 @@ step build
 build_gpu $L/build.log || exit 1
 bg_files $L f16
 bg_old $L
-export FOUNDRY_PERSIST_UNVERIFIED=1
 T=1,2,3,4,5,6,7,8,9,10,11,12
 ev() {  # ev LABEL ARGS...: top-1 id and logit per position
   echo "-- $1"; shift

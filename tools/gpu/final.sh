@@ -32,7 +32,7 @@ grep -E "CHECK failed|rel max|steps|watchdog|stuck|fits|off:" $L/ctest.log | sor
 step persistent decode against the per-kernel step
 for d in f16 q8_0; do
   f=$(gguf $d)
-  for p in --no-persistent --persistent; do FOUNDRY_PERSIST_UNVERIFIED=1 tg "$d $p" build-gpu/foundry $f -p 0 -n 128 $p; done
+  for p in --no-persistent --persistent; do tg "$d $p" build-gpu/foundry $f -p 0 -n 128 $p; done
 done
 step int8 activation levels: 1 against 2 '(the residual)'
 for lv in 1 2; do

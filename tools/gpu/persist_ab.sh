@@ -1,8 +1,9 @@
 #!/bin/bash
 # persist_ab.sh — the persistent step on a GPU (this tree built into build-gpu first): its GPU tests (teacher-forced
-# parity with the first step's per-activation report, the timeline; the tensor and graph tests), then tg128 of a synthetic Qwen2.5-0.5B
-# per kernel and persistent (4 warps a block with the prefetch a whole instruction ahead; then without it;
-# then 8 warps), and the last profiled step's per-member summary. Logs in OUT/p.tgz.
+# parity with the first step's per-activation report, the timeline; the tensor and graph tests), then tg128 of a
+# synthetic Qwen2.5-0.5B (f16, q8_0) per kernel and persistent: the weight ring as chosen (with the last profiled
+# step's per-member summary), without it (rows streamed, FOUNDRY_PERSIST_SLOT=0), with 16 KiB slots, with 4
+# slots, and with 8 warps a block. Logs in OUT/p.tgz.
 #   LIMIT=120 tools/gpu/persist_ab.sh OUT        (repository root on the GPU machine)
 set -u
 OUT=${1:?usage: persist_ab.sh OUT}
@@ -11,15 +12,16 @@ logs p p
 step build
 build_gpu $L/build.log || exit 1
 step persistent GPU tests
-(cd build-gpu && timeout $(cap 60) ctest -j 4 --timeout 55 -R "test_persist|test_tensor|test_decode_graph" --output-on-failure) >$L/ctest.log 2>&1
+(cd build-gpu && timeout $(cap 60) ctest -j 4 --timeout 55 -R "test_persist|test_tensor|test_decode_graph|test_gemm" --output-on-failure) >$L/ctest.log 2>&1
 grep -E "first step|rel max|tests passed|\*\*\*Failed|Timeout|CHECK" $L/ctest.log | head -20
 step tg128, per kernel and persistent
-B="build-gpu/foundry bench --synthetic qwen2.5-0.5b -p 0 -n 128 -r 3"
-timeout $(cap 30) $B 2>&1 | tee $L/bench_pk.txt | grep -E "^\| q|error"
-export FOUNDRY_PERSIST_UNVERIFIED=1
-timeout $(cap 40) $B --persistent --profile --trace $L/trace.json 2>&1 | tee $L/bench_ps.txt |
-  grep -E "^\| q|persistent|^  [a-z_]+ +[0-9]|idle|error"
-FOUNDRY_PERSIST_WARPS=8 timeout $(cap 40) $B --persistent --profile 2>&1 | tee $L/bench_ps8.txt |
-  grep -E "^\| q|persistent|^  [a-z_]+ +[0-9]|idle|error"
-FOUNDRY_PERSIST_AHEAD=0 timeout $(cap 30) $B --persistent 2>&1 | tee $L/bench_ps0.txt | grep -E "^\| q|error"
+B="build-gpu/foundry bench --synthetic qwen2.5-0.5b --dtype f16,q8_0 -p 0 -n 128 -r 3"
+timeout $(cap 40) $B 2>&1 | tee $L/bench_pk.txt | grep -E "^\| q|error"
+timeout $(cap 50) $B --persistent --profile --trace $L/trace.json 2>&1 | tee $L/bench_ps.txt |
+  grep -E "^\| q|persistent|^  [a-z_]+ +[0-9]|idle|error|warning"
+B="build-gpu/foundry bench --synthetic qwen2.5-0.5b -p 0 -n 128 -r 3 --persistent"
+for v in FOUNDRY_PERSIST_SLOT=0 FOUNDRY_PERSIST_SLOT=16384 FOUNDRY_PERSIST_SLOTS=4 FOUNDRY_PERSIST_WARPS=8; do
+  echo "-- $v"
+  env $v timeout $(cap 30) $B 2>&1 | tee $L/bench_$v.txt | grep -E "^\| q|error|warning"
+done
 step done

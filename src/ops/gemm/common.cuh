@@ -7,8 +7,6 @@
  * Layer: ops (device code of the GEMM family; see ops/gemm/family.c). */
 #include "ops/gemm/layout.cuh"
 #include "ops/gemm/tile.cuh"
-__device__ __forceinline__ u32 fd_smem_addr(const void *p) {
-  u64 a; asm("cvta.to.shared.u64 %0, %1;" : "=l"(a) : "l"((u64)p)); return (u32)a; }
 /* 16 bytes from g to shared address s, or 16 zero bytes when !ok (nothing read) */
 __device__ __forceinline__ void fd_cp16_zfill(u32 s, const void *g, bool ok) {
   u64 ga; asm("cvta.to.global.u64 %0, %1;" : "=l"(ga) : "l"((u64)g));

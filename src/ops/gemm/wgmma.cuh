@@ -1,28 +1,13 @@
 /* wgmma.cuh — the PTX of the GEMM family's Hopper path (sm_90a), written out
- * since NVRTC has no toolkit headers: mbarriers, TMA tile loads, the async
+ * since NVRTC has no toolkit headers: the mbarrier wait, TMA tile loads, the async
  * proxy fence, wgmma with shared-memory matrix descriptors. tools/cuemu/ops/gemm/wgmma.cuh is its
  * twin on the CPU (same names), which is what lets the emulator run
  * main_wgmma.cuh unchanged.
  *
  * Layer: ops (device code of the GEMM family; see ops/gemm/wgmma.c).
- * Legend: a shared address is a u32 in the shared window (fd_smem_addr);
- * an mbarrier is 8 bytes of shared memory; "parity" is the phase waited for. */
+ * The mbarriers themselves and fd_smem_addr are kernel/prelude.cuh's. */
 #include "ops/gemm/common.cuh"
 #include "ops/gemm/wgmma_desc.cuh"
-__device__ __forceinline__ void fd_mbar_init(u32 bar, u32 count) {
-  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" :: "r"(bar), "r"(count) : "memory"); }
-/* makes the initialised barriers visible to the async proxy (TMA's complete_tx) */
-__device__ __forceinline__ void fd_mbar_init_fence() { asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory"); }
-__device__ __forceinline__ void fd_mbar_arrive(u32 bar) {
-  asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" :: "r"(bar) : "memory"); }
-/* an arrival that also announces `bytes` of transactions (the TMA loads of the phase) */
-__device__ __forceinline__ void fd_mbar_arrive_tx(u32 bar, u32 bytes) {
-  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" :: "r"(bar), "r"(bytes) : "memory"); }
-__device__ __forceinline__ u32 fd_mbar_try(u32 bar, u32 parity) {
-  u32 ok;
-  asm volatile("{ .reg .pred p; mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2; selp.u32 %0, 1, 0, p; }"
-               : "=r"(ok) : "r"(bar), "r"(parity) : "memory");
-  return ok; }
 /* until the phase of that parity has completed (a fresh barrier counts parity 1 as
  * completed). A wait of some 10 s or more can only be a bug (an arrival or a TMA
  * transaction that never comes): it traps, so the launch fails with an error

@@ -48,3 +48,17 @@ __device__ __forceinline__ float fd_dot_row(const FD_W *row, const void *next, c
   }
   (void)next; return acc;
 }
+/* A row held whole in shared memory (the persistent kernel's weight ring,
+ * ops/persist/gemv_range.cuh): lane t of the row group takes vectors
+ * t, t + tpr, ... (consecutive lanes, consecutive 16 bytes: no bank
+ * conflict); an unaligned row goes a value at a time. */
+__device__ __forceinline__ float fd_dot_smem(const unsigned char *row, fd_xin xs, u32 cols, u32 t, u32 tpr) {
+  float acc = 0.0f;
+  if ((((u64)row) & 15) == 0 && (cols % FD_VPE) == 0) {
+    const u32 nv = cols / FD_VPE;
+    _Pragma("unroll 4") for (u32 v = t; v < nv; v += tpr) acc = FD_DOT(*(const fd_v4 *)(row + 16 * v), xs + FD_VPE * v, acc);
+  } else {
+    for (u32 c = t; c < cols; c += tpr) acc += ld((const FD_W *)row, c) * xs[c];
+  }
+  return acc;
+}

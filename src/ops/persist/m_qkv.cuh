@@ -28,14 +28,24 @@ __device__ __forceinline__ fd_args fd_qkv_only(const fd_args &a, bool v) {
   else b.rows2 = 0;
   return b;
 }
-__device__ __forceinline__ void fd_member(const fd_args &a, unsigned char *smem, u32 r0, u32 r1, u32 aux) {
+__device__ __forceinline__ void fd_member(const fd_args &a, unsigned char *smem, u32 r0, u32 r1, u32 aux, u32 &seq) {
   (void)aux;
   u32 lo[4], hi[4];
   bool v[4];
   fd_qkv_parts(a, r0, r1, lo, hi, v);
   fd_xin x = fd_input(a, smem, false);
   for (int k = 0; k < 4; k++)
-    if (lo[k] < hi[k]) fd_range_rows(fd_qkv_only(a, v[k]), x, smem + fd_xs_bytes(a.cols), lo[k], hi[k]);
+    if (lo[k] < hi[k]) fd_range_rows(fd_qkv_only(a, v[k]), x, smem + fd_xs_bytes(a.cols), lo[k], hi[k], seq);
+}
+/* the parts in fd_member's order */
+__device__ __forceinline__ bool fd_member_issue(const fd_args &a, u32 r0, u32 r1, u32 c, unsigned char *buf, u32 slot,
+                                                u32 bar) {
+  u32 lo[4], hi[4];
+  bool v[4];
+  fd_qkv_parts(a, r0, r1, lo, hi, v);
+  for (int k = 0; k < 4; k++)
+    if (lo[k] < hi[k] && fd_range_issue(fd_qkv_only(a, v[k]), lo[k], hi[k], c, buf, slot, bar)) return true;
+  return false;
 }
 __device__ __forceinline__ void fd_member_prefetch(const fd_args &a, u32 r0, u32 r1, u32 i0, u32 n) {
   u32 lo[4], hi[4];

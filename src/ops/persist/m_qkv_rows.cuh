@@ -23,13 +23,21 @@ __device__ __forceinline__ void fd_qkv_rows_parts(u32 r0, u32 r1, u32 *lo, u32 *
   lo[0] = h * half + (u0 < half ? u0 : half), hi[0] = h * half + (u1 < half ? u1 : half);
   lo[1] = pairs + h * half + (u0 > half ? u0 - half : 0), hi[1] = pairs + h * half + (u1 > half ? u1 - half : 0);
 }
-__device__ __forceinline__ void fd_member(const fd_args &a, unsigned char *smem, u32 r0, u32 r1, u32 aux) {
+__device__ __forceinline__ void fd_member(const fd_args &a, unsigned char *smem, u32 r0, u32 r1, u32 aux, u32 &seq) {
   (void)aux;
   u32 lo[2], hi[2];
   fd_qkv_rows_parts(r0, r1, lo, hi);
   fd_xin x = fd_input(a, smem, false);
   for (int k = 0; k < 2; k++)
-    if (lo[k] < hi[k]) fd_range_rows(a, x, smem + fd_xs_bytes(a.cols), lo[k], hi[k]);
+    if (lo[k] < hi[k]) fd_range_rows(a, x, smem + fd_xs_bytes(a.cols), lo[k], hi[k], seq);
+}
+__device__ __forceinline__ bool fd_member_issue(const fd_args &a, u32 r0, u32 r1, u32 c, unsigned char *buf, u32 slot,
+                                                u32 bar) {
+  u32 lo[2], hi[2];
+  fd_qkv_rows_parts(r0, r1, lo, hi);
+  for (int k = 0; k < 2; k++)
+    if (lo[k] < hi[k] && fd_range_issue(a, lo[k], hi[k], c, buf, slot, bar)) return true;
+  return false;
 }
 __device__ __forceinline__ void fd_member_prefetch(const fd_args &a, u32 r0, u32 r1, u32 i0, u32 n) {
   u32 lo[2], hi[2];

@@ -14,6 +14,7 @@
 #define FD_PPROG_MAGIC 0x46445050u   /* "FDPP" */
 #define FD_PMEMBERS 16                 /* room for the members' list (model/ilist_lower.h: 12) */
 #define FD_PNONE 0xffffffffu
+#define FD_RING_MAX 16                 /* the weight ring's slots at most (ops/persist/ring.cuh; model/persist.c sizes it) */
 
 typedef struct fd_pins {
     unsigned member;           /* the member (FD_IM_*) */
