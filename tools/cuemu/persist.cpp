@@ -3,7 +3,8 @@
 // block of the grid at once (emu.h's launch_grid: blocks interleave, a
 // spinning wait yields), its timeline stamps on every other step, against the library's per-kernel step on the CPU
 // backend (the kernels' CPU twins) fed the same tokens: for 1, 3 and 7
-// blocks, each visited in three orders, STEPS steps from an empty cache,
+// blocks, each visited in three orders, with the weight ring (ring.cuh) at its
+// smallest slot in 3 and 2 slots and without it, STEPS steps from an empty cache,
 // every step's logits within 1e-3 relative max-norm of the twin's, its
 // chosen id the twin's argmax (unless the top two are within that bound),
 // the position moved on, the epoch at the steps run, no watchdog error and
