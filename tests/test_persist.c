@@ -306,6 +306,13 @@ static void test_gpu_teacher_forced(void)
     teacher_forced(gpu, "tiny", FD_Q4_0);
     teacher_forced(gpu, "qwen3-tiny", FD_F16);
     teacher_forced(gpu, "qwen3-tiny", FD_Q8_0);
+    setenv("FOUNDRY_PERSIST_SLOT", "1", 1);   /* the weight ring at its smallest: two slots, each reused a lot */
+    setenv("FOUNDRY_PERSIST_SLOTS", "2", 1);
+    teacher_forced(gpu, "tiny", FD_Q8_0);
+    setenv("FOUNDRY_PERSIST_SLOT", "0", 1);   /* no ring: rows streamed, prefetched into L2 */
+    teacher_forced(gpu, "tiny", FD_F16);
+    unsetenv("FOUNDRY_PERSIST_SLOT");
+    unsetenv("FOUNDRY_PERSIST_SLOTS");
     fd_foundry_destroy(gpu);
 }
 
