@@ -110,8 +110,9 @@ void fd_state_use_persistent(fd_state *s, int on);
 fd_status fd_state_persistent_timeline(fd_state *s, const char *path, FILE *summary) FD_MUST_USE;
 /* The persistent step's generated source for s's model on any backend
  * (`foundry kernels --compile-all` compiles it with NVRTC): *src is the
- * caller's (fd_kernel_source_free), the entry point's name into name, its
- * dynamic shared bytes into *smem. FD_ERR_UNSUPPORTED naming why where the
+ * caller's (fd_kernel_source_free), the entry point's name into name, the
+ * least dynamic shared bytes a launch takes into *smem (its weight ring at
+ * two slots; a GPU's launch takes as many slots as fit). FD_ERR_UNSUPPORTED naming why where the
  * model has no persistent step, with the message in err. */
 fd_status fd_state_persistent_source(fd_state *s, char *name, size_t cap, char **src, uint32_t *smem,
                                      fd_error *err) FD_MUST_USE;

@@ -89,7 +89,7 @@ static fd_status compile_persistent(int arch, const char *preset, fd_dtype dt, i
     if (st == FD_OK) st = fd_nvrtc_compile_offline(arch, name, src, &regs, &spills, &secs, &err);
     if (st == FD_OK) {
         char label[128];
-        snprintf(label, sizeof label, "%s (%u dynamic shared bytes)", name, smem);
+        snprintf(label, sizeof label, "%s (%u+ dynamic shared bytes)", name, smem);
         report(count, label, st, regs, spills, secs, NULL);
     } else {
         report(count, preset, st, -1, -1, 0, err.msg[0] ? err.msg : fd ? fd_foundry_error(fd) : "");

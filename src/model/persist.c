@@ -382,7 +382,7 @@ fd_status fd_state_persistent_source(fd_state *s, char *name, size_t cap, char *
     fd_persist *p;
     *src = NULL;
     FD_TRY(prepare(s, &p, err));
-    *smem = p->smem;
+    *smem = shared_bytes(p, p->ring_slot ? 2 : 0);   /* the least a launch takes: the ring at 2 slots */
     fd_persist_destroy(p);
     return fd_persist_source(s, 1, name, cap, src, err);
 }
