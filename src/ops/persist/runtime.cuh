@@ -139,7 +139,10 @@ extern "C" __global__ void __launch_bounds__(FD_PERSIST_THREADS, 1) FD_NAME(fd_a
         }
       }
     __syncthreads();
-    if (s_fail) return;   /* the step is abandoned: no ticket, the host resets the state */
+    if (s_fail) {   /* the step is abandoned: no ticket, the host resets the state; the ring's copies land first */
+      for (u32 q = seq; R.slots && q < R.issued; q++) fd_ring_wait(q);
+      return;
+    }
     if (tl && threadIdx.x == 0) tl[3 * i + 1] = fd_globaltimer();
     fd_persist_run(prog, hd, in, smem, seq);
     fd_cp_wait_all();
