@@ -2,8 +2,8 @@
 # persist_ab.sh — the persistent step on a GPU (this tree built into build-gpu first): its GPU tests (teacher-forced
 # parity with the first step's per-activation report, the timeline; the tensor and graph tests), then tg128 of a
 # synthetic Qwen2.5-0.5B (f16, q8_0) per kernel and persistent: the weight ring as chosen (with the last profiled
-# step's per-member summary), without it (rows streamed, FOUNDRY_PERSIST_SLOT=0), with 16 KiB slots, with 4
-# slots, and with 8 warps a block. Logs in OUT/p.tgz.
+# step's per-member summary); at depth 4,096 both ways; then persistent without the ring (rows streamed,
+# FOUNDRY_PERSIST_SLOT=0), with 16 KiB slots, with 4 slots, and with 8 warps a block. Logs in OUT/p.tgz.
 #   LIMIT=120 tools/gpu/persist_ab.sh OUT        (repository root on the GPU machine)
 set -u
 OUT=${1:?usage: persist_ab.sh OUT}
@@ -20,6 +20,10 @@ timeout $(cap 40) $B 2>&1 | tee $L/bench_pk.txt | grep -E "^\| q|error"
 timeout $(cap 50) $B --persistent --profile --trace $L/trace.json 2>&1 | tee $L/bench_ps.txt |
   grep -E "^\| q|persistent|^  [a-z_]+ +[0-9]|idle|error|warning"
 B="build-gpu/foundry bench --synthetic qwen2.5-0.5b -p 0 -n 128 -r 3 --persistent"
+echo "-- depth 4096, per kernel and persistent"
+for p in --no-persistent --persistent; do
+  timeout $(cap 30) ${B% --persistent} $p -d 4096 2>&1 | tee -a $L/bench_d4096.txt | grep -E "^\| q|error|warning"
+done
 for v in FOUNDRY_PERSIST_SLOT=0 FOUNDRY_PERSIST_SLOT=16384 FOUNDRY_PERSIST_SLOTS=4 FOUNDRY_PERSIST_WARPS=8; do
   echo "-- $v"
   env $v timeout $(cap 30) $B 2>&1 | tee $L/bench_$v.txt | grep -E "^\| q|error|warning"
