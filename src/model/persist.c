@@ -283,7 +283,6 @@ static fd_status persist_cpu(const fd_kernel *k, const void *a, fd_error *err)
                         "(its twin) runs");
 }
 
-/* The dispatchers over the members: fd_persist_run (the member's code) and fd_persist_prefetch (its weights). */
 /* The dispatchers over the members: fd_persist_run (the member's code; the GEMV-based ones take the ring's
  * count of chunks consumed), fd_persist_prefetch (its weights into L2) and fd_persist_issue (chunk c of its
  * weights into a ring slot: GEMV-based members only, false past their last). */
@@ -405,7 +404,6 @@ fd_status fd_persist_source(fd_state *s, int whole, char *name, size_t cap, char
 
 /* ---- the device side */
 
-
 /* The list for p->blocks blocks, validated; with the test hook, one wait raised past what a step signals. */
 static fd_status list_for(fd_persist *p, uint32_t resident, fd_error *err)
 {
@@ -480,12 +478,13 @@ fd_status fd_persist_create(fd_state *s, fd_persist **out, fd_error *err)
     fd_dtype dt[MAX_TENSORS];
     i32_variant(dt);
     unsigned resident = 0, sms = fd_foundry_multiprocessors(s->fd);
-    for (; p->ring_slots >= 2; p->ring_slots--) {   /* the most slots a multiprocessor's shared memory holds */
+    fd_status st;
+    for (;;) {   /* the most ring slots a multiprocessor's shared memory holds, down to 2, else none */
         p->smem = shared_bytes(p, p->ring_slots);
-        if (fd_kernel_resident(s->fd, &p->kernel, dt, p->threads, p->smem, &resident) == FD_OK && resident) break;
+        st = fd_kernel_resident(s->fd, &p->kernel, dt, p->threads, p->smem, &resident);
+        if ((st == FD_OK && resident) || !p->ring_slots) break;
+        p->ring_slots = p->ring_slots > 2 ? p->ring_slots - 1 : 0;
     }
-    if (p->ring_slots < 2) p->ring_slots = 0, p->smem = shared_bytes(p, 0);
-    fd_status st = fd_kernel_resident(s->fd, &p->kernel, dt, p->threads, p->smem, &resident);
     if (st != FD_OK) fd_error_set(err, st, "persist: %s", fd_foundry_error(s->fd));
     else if (!resident)
         st = fd_error_set(err, FD_ERR_UNSUPPORTED, "no block of %s fits a multiprocessor (%u threads, %u shared bytes)",
