@@ -79,13 +79,30 @@ __device__ __forceinline__ void fd_group_sum(float *v, u32 t, u32 tpr, u32 wid, 
     __syncthreads();
   }
 }
+/* Rows [r0, r1) of every product held in shared memory: product i's rows from ws + i * region on, each row rb
+ * bytes, the first at row r0's offset in its 16-byte window (the policy's fd_dot_smem). The whole-slice path
+ * below, and the persistent kernel's weight ring (ops/persist/gemv_range.cuh) a chunk at a time. Every thread
+ * of the block calls it together. */
+__device__ __forceinline__ void fd_rows_smem(const fd_args &a, fd_xin x, const unsigned char *ws, u32 region, u64 rb,
+                                             u32 r0, u32 r1, float *red) {
+  u32 t = FD_TX, tpr = FD_TPR, rpb = FD_RPB, wid = (FD_TY * tpr + t) >> 5;
+  for (u32 base = r0; base < r1; base += rpb) {
+    u32 j = base + FD_TY;
+    float v[3] = { 0.0f, 0.0f, 0.0f };
+    for (int i = 0; i < FD_NOUT; i++)
+      if (j < r1 && j < fd_rows(a, i))   /* row r0's offset mod 16 recomputed, not kept: 40 registers */
+        v[i] = fd_dot_smem(ws + i * region + ((u32)(u64)fd_row(a, i, r0) & 15) + (j - r0) * (u32)rb, x, a.cols, t, tpr);
+    fd_group_sum(v, t, tpr, wid, red);
+    if (t == 0 && j < r1) fd_epilogue(a, j, v);
+  }
+}
 #if FD_WHOLE_SLICE
 __device__ __forceinline__ u32 fd_dynamic_smem() { u32 n; asm("mov.u32 %0, %%dynamic_smem_size;" : "=r"(n)); return n; }
 /* The whole-slice path: rows [r0, r0 + S) of every product. */
 __device__ __forceinline__ void fd_gemv_slice(const fd_args &a, unsigned char *xs, unsigned char *ws, u32 S,
                                               u32 nmax, u64 rb) {
   u32 t = FD_TX, tpr = FD_TPR, rpb = FD_RPB;
-  u32 tid = FD_TY * tpr + t, nt = tpr * rpb, wid = tid >> 5;
+  u32 tid = FD_TY * tpr + t, nt = tpr * rpb;
   u32 r0 = blockIdx.x * S, r1 = r0 + S < nmax ? r0 + S : nmax;
   u32 region = (u32)((S * rb + 31) & ~15ull);   /* product i's rows land at ws + i * region */
   float *red = (float *)(ws + FD_NOUT * region);
@@ -104,15 +121,7 @@ __device__ __forceinline__ void fd_gemv_slice(const fd_args &a, unsigned char *x
   fd_xin x = fd_input(a, xs, S <= rpb);
   asm volatile("cp.async.wait_all;" ::: "memory");
   __syncthreads();
-  for (u32 base = r0; base < r1; base += rpb) {
-    u32 j = base + FD_TY;
-    float v[3] = { 0.0f, 0.0f, 0.0f };
-    for (int i = 0; i < FD_NOUT; i++)
-      if (j < r1 && j < fd_rows(a, i))   /* row r0's offset mod 16 recomputed, not kept: 40 registers */
-        v[i] = fd_dot_smem(ws + i * region + ((u32)(u64)fd_row(a, i, r0) & 15) + (j - r0) * (u32)rb, x, a.cols, t, tpr);
-    fd_group_sum(v, t, tpr, wid, red);
-    if (t == 0 && j < r1) fd_epilogue(a, j, v);
-  }
+  fd_rows_smem(a, x, ws, region, rb, r0, r1, red);
 }
 #endif
 /* The streamed path, in two parts so that a persistent kernel's member

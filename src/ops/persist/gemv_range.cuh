@@ -22,19 +22,9 @@ __device__ __forceinline__ void fd_range_rows(const fd_args &a, fd_xin x, unsign
   if (R.slots) {
     const u64 rb = fd_range_rb(a);
     const u32 region = fd_ring_region(R.slot, FD_NOUT), rpc = max(1u, fd_ring_rows(R.slot, FD_NOUT, rb));
-    const u32 lane = threadIdx.x & 31u, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
     for (u32 j0 = r0; j0 < r1; j0 += rpc, seq++) {
-      const u32 j1 = min(r1, j0 + rpc);
-      const unsigned char *buf = R.base + (u64)(seq % R.slots) * R.slot;
       fd_ring_wait(seq);
-      for (u32 j = j0 + warp; j < j1; j += nw) {
-        float v[3] = { 0.0f, 0.0f, 0.0f };
-        for (int i = 0; i < FD_NOUT; i++)
-          if (j < fd_rows(a, i))   /* then j0 < rows too: the window starts at row j0's 16-byte boundary */
-            v[i] = fd_dot_smem(buf + i * region + ((u64)fd_row(a, i, j0) & 15) + (j - j0) * rb, x, a.cols, lane, 32);
-        fd_group_sum(v, lane, 32, warp, (float *)ws);
-        if (lane == 0) fd_epilogue(a, j, v);
-      }
+      fd_rows_smem(a, x, R.base + (u64)(seq % R.slots) * R.slot, region, rb, j0, min(r1, j0 + rpc), (float *)ws);
       __syncthreads();   /* the slot is free */
       if (threadIdx.x == 0) fd_ring_refill(seq + 1);
     }
