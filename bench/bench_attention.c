@@ -8,7 +8,8 @@
  * from a captured graph (as a decode step runs them); it reports the median
  * time per launch, the GB/s over the k/v bytes it must read (2 * KV * n * hd
  * * 2) and their fraction of the device's copy bandwidth measured here.
- * The sampler: µs per call over 151,936 logits, defaults and top-k off.
+ * The sampler: µs per call over 151,936 logits, the defaults, then top-k off
+ * with top-p and min-p, top-p alone, no filter.
  * Usage: bench_attention [--quick]. FOUNDRY_PDL=0 turns programmatic
  * dependent launch off. */
 #include <stdio.h>
@@ -183,17 +184,21 @@ static void bench_sample(fd_foundry *fd, int quick)
         fd_tensor_alloc(fd, FD_I32, 1, (int64_t[]){ 1 }, FD_INIT_ZEROS, NULL, &ids) ||
         fd_tensor_alloc(fd, FD_I32, 1, (int64_t[]){ (int64_t)fd_sample_scratch_ints(n) }, FD_INIT_ZEROS, NULL, &counts))
         die(fd, "alloc");
-    for (int cfg = 0; cfg < 2; cfg++) {
+    static const struct { int32_t k; float p, mp; const char *name; } cfgs[] = {
+        { 40, 0.95f, 0.05f, "top_k 40 top_p 0.95 min_p 0.05 rep 1.1" },   /* the defaults: the list */
+        { 0, 0.95f, 0.05f, "top_p 0.95 min_p 0.05 rep 1.1" },             /* the grid pass from here on */
+        { 0, 0.95f, 0, "top_p 0.95 rep 1.1" },
+        { 0, 1, 0, "rep 1.1" },
+    };
+    for (size_t cfg = 0; cfg < sizeof cfgs / sizeof cfgs[0]; cfg++) {
         fd_sampler sm;
         fd_sampler_defaults(&sm);
-        sm.repeat_penalty = 1.1f;
-        if (cfg) sm.top_k = 0;
+        sm.repeat_penalty = 1.1f, sm.top_k = cfgs[cfg].k, sm.top_p = cfgs[cfg].p, sm.min_p = cfgs[cfg].mp;
         sample_ctx c = { { .logits = lt, .hist = ht, .pos = pos, .ids = ids, .counts = counts, .n = n, .valid = valid,
                            .cap = cap } };
         fd_sample_set(&c.a, &sm);
         double s = bench_time_steps(fd, sample_step, &c, 1, quick ? 20 : 100, quick ? 3 : 11);
-        printf("{\"case\":\"sample\",\"n\":%u,\"filters\":\"%s\",\"us\":%.2f}\n", n,
-               cfg ? "top_p 0.95 min_p 0.05 rep 1.1" : "top_k 40 top_p 0.95 min_p 0.05 rep 1.1", s * 1e6);
+        printf("{\"case\":\"sample\",\"n\":%u,\"filters\":\"%s\",\"us\":%.2f}\n", n, cfgs[cfg].name, s * 1e6);
     }
     fd_tensor *all[] = { lt, ht, pos, ids, counts };
     for (size_t i = 0; i < 5; i++) (void)fd_tensor_free(all[i]);

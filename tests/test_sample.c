@@ -304,7 +304,8 @@ static int32_t read_id(fd_tensor *ids)
     return id;
 }
 /* the scratch's first n ints zero: on the CPU all of it is (n counts), on
- * the GPU its 16-int header must be (pass 16) */
+ * the GPU its header and the grid pass's top-p histograms must be */
+enum { GPU_ZERO = 16 + 3072 };
 static int counts_zero(fd_tensor *c, uint32_t n)
 {
     int32_t *v = malloc((size_t)fd_tensor_numel(c) * 4);
@@ -342,7 +343,7 @@ static void test_cpu_kernel(void)
     a = args_of(&t, N, N, CAP, &s);
     a.counts = small;
     CHECK(fd_run(fd, &FD_SAMPLE, &a) == FD_ERR_INVALID);
-    CHECK_CONTAINS(fd_foundry_error(fd), "fd_sample_scratch_ints(n) = 4016");
+    CHECK_CONTAINS(fd_foundry_error(fd), "fd_sample_scratch_ints(n) = 7088");
     fd_foundry_clear_error(fd);
     (void)fd_tensor_free(small);
     for (long f = 1; f <= 4; f++) {   /* each of fd_sample_ref's allocations fails in turn */
@@ -434,12 +435,14 @@ static void test_gpu_parity(void)
                 hist[j] = (int32_t)(j % 5 == 0 ? rng_next(&seed) % 20 : rng_next(&seed) % n);
             tensors tg = make_tensors(gpu, l, n, hist, CAP, pos);
             uint32_t valid = c % 2 ? n : n - n / 10;
-            for (int k = 0; k < 8; k++) {
+            for (int k = 0; k < 10; k++) {
                 fd_sampler s;
                 random_sampler(&s);
-                /* fixed: no filter and min-p alone (the one-pass draw, grid sync), a tiny top_p with min_p 1 */
-                if (k >= 5) s.temperature = 0.8f, s.top_k = k == 7 ? 40 : 0, s.top_p = k == 7 ? 1e-6f : 1.0f;
-                if (k >= 5) s.min_p = k == 5 ? 0.0f : k == 6 ? 0.05f : 1.0f;
+                /* fixed: no filter, min-p alone, top-p alone and top-p with min-p (the grid pass), a tiny
+                 * top_p with min_p 1 (the list) */
+                static const struct { int k; float p, mp; } fx[5] = { { 0, 1, 0 }, { 0, 1, 0.05f },
+                    { 40, 1e-6f, 1 }, { 0, 0.9f, 0 }, { 0, 0.95f, 0.05f } };
+                if (k >= 5) s.temperature = 0.8f, s.top_k = fx[k - 5].k, s.top_p = fx[k - 5].p, s.min_p = fx[k - 5].mp;
                 int32_t want = draw(l, n, valid, hist, CAP, pos, &s);
                 fd_sample_args a = args_of(&tg, n, valid, CAP, &s);
                 CHECK_OK(fd_run(gpu, &FD_SAMPLE, &a), (fd_error *)NULL);
@@ -452,7 +455,7 @@ static void test_gpu_parity(void)
                             (double)s.repeat_penalty, s.last_n, got, want);
                 }
             }
-            CHECK(counts_zero(tg.counts, 16));
+            CHECK(counts_zero(tg.counts, GPU_ZERO));
             free_tensors(&tg);
         }
         free(l);
@@ -529,7 +532,7 @@ static void test_gpu_graph(void)
     printf("graph: %d replays advancing pos on the device, %d with pos from the host: %d ids differ\n", REPLAYS,
            REPLAYS, bad);
     CHECK_EQ(bad, 0);
-    CHECK(counts_zero(t.counts, 16));
+    CHECK(counts_zero(t.counts, GPU_ZERO));
     fd_graph_free(gpu, g);
     /* timing: one call and a sync, median of 100 */
     for (int cfg = 0; cfg < 4; cfg++) {

@@ -159,7 +159,12 @@ fd_status fd_sample_ref(const float *logits, uint32_t n, uint32_t valid, const i
 #define SAMPLE_THREADS 512  /* sample.cuh FD_SAMP_THREADS */
 #define SAMPLE_HEADER 16    /* ints of the scratch's header (sample.cuh fd_samp_hdr) */
 
-uint64_t fd_sample_scratch_ints(uint32_t n) { return SAMPLE_HEADER + 4ull * n; }   /* the list: 16 bytes a member */
+#define SAMPLE_GRID_INTS 3072  /* the grid pass's four top-p histograms (sample.cuh fd_samp_ghist) */
+
+/* the header, the grid pass's histograms (zero between launches, like the
+ * header), then the list, 16 bytes a member (or the grid pass's u64 weight
+ * a slice) */
+uint64_t fd_sample_scratch_ints(uint32_t n) { return SAMPLE_HEADER + SAMPLE_GRID_INTS + 4ull * n; }
 
 /* the vocabulary sizes sample.cuh is written for */
 const char *fd_sample_n_rule(uint32_t n) { return n && n < (1u << 24) ? NULL : "1 to 16777215"; }
@@ -186,7 +191,7 @@ static fd_status sample_dispatch(const void *p, fd_dispatch *d, fd_error *err)
     (void)err;
     const fd_sample_args *a = p;
     /* a block per slice, at most one per SM (each loops over its slices):
-     * the one-pass draw's grid sync needs every block resident at once, and
+     * the grid pass's grid syncs need every block resident at once, and
      * a block of SAMPLE_THREADS and ~44 KB of shared memory always fits an
      * idle SM. Fixed by n and the device: replays need no new grid. */
     unsigned slices = (a->n + SAMPLE_SLICE - 1) / SAMPLE_SLICE, sms = d->sms ? d->sms : 1;

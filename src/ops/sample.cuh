@@ -7,28 +7,31 @@
  * per FD_SAMP_SLICE logits, at most one per SM (a block loops over slices
  * s = blockIdx.x + j gridDim.x). Phase 1, every block over its slice: the
  * window's counts of its tokens (shared memory), the penalised keys, the
- * slice's largest (atomicMax into the header) and candidate count, then it
- * appends to the global list a superset of the slice's possible members:
- *  - top-k on (k > 1): its candidates of key >= its own k-th largest (all
- *    when it holds <= k). Then the k-th largest over the list equals the one
- *    over all candidates (a block that drops a candidate holds k larger
- *    ones), and every kept token is on the list;
- *  - top-k off: its candidates at or above min-p's threshold for the largest
- *    logit seen so far (<= the true largest, so the threshold is lower).
- * Phase 2, the last block to take the ticket: the list cached in shared
- * memory (up to FD_SAMP_LCAP members), the exact top-k threshold over it,
- * the weights, the survivors compacted into shared memory (the list itself
- * when more), top-p and the Philox draw; then it clears the header for the
- * next launch (graph replays need no memset).
- * One pass instead, when neither top-k nor top-p prunes (min-p may): no
- * list; after a grid sync on the header (every block resident: at most one
- * per SM) every block knows the largest logit and writes the weight of each
- * of its slices; the last block finds the slice holding the draw point from
- * those sums and the id by a scan of that slice. Integer weights: the same
- * id as the twin's running sum in index order.
- * scratch (`counts`, ops.h fd_sample_scratch_ints): header, then the list
- * of (idx, key, w) members (one pass: the slices' u64 weights there); only
- * the header must be zero between launches. */
+ * slice's largest (atomicMax into the header) and candidate count. Then
+ * one of two ways:
+ *  - top-k (1 < k < V), the list: every block appends its candidates of
+ *    key >= its own k-th largest (all when it holds <= k) to a global list.
+ *    The k-th largest over the list equals the one over all candidates (a
+ *    block that drops a candidate holds k larger ones), and every kept token
+ *    is on it. The last block to take the ticket caches the list in shared
+ *    memory (up to FD_SAMP_LCAP members), finds the exact top-k threshold,
+ *    the weights, the survivors (compacted into shared memory, or the list
+ *    itself when more), top-p and the Philox draw.
+ *  - otherwise the grid pass (top-p and min-p prune at most): after a grid
+ *    sync on the header (every block resident: at most one per SM) every
+ *    block knows the largest logit, so every token's weight. Top-p's
+ *    threshold is the same radix select as the twin's, its histograms
+ *    summed over all blocks (global atomics), a grid sync a round; every
+ *    block reads them and takes the same digit. Then each block writes the
+ *    kept weight of its slices; the last block finds the slice holding the
+ *    draw point from those sums and the id by a scan of that slice. A flat
+ *    distribution costs what a peaked one does (the list would hold all V).
+ * Integer weights: the same id as the twin's running sum in index order.
+ * The last block clears the header (and the grid pass's histograms) for the
+ * next launch: graph replays need no memset.
+ * scratch (`counts`, ops.h fd_sample_scratch_ints): header, the grid
+ * pass's FD_SAMP_ROUNDS histograms (both zero between launches), then the
+ * list of (idx, key, w) members or the grid pass's u64 weight a slice. */
 #include "ops/sample_rule.cuh"
 #include "ops/attn_common.cuh"   /* fd_ldcg4: loads around L1 */
 #define FD_SAMP_SLICE 2048    /* logits a block takes (ops/sample.c SAMPLE_SLICE) */
@@ -43,7 +46,7 @@ struct fd_samp_sh {
   u64 red[32];
   u32 nlist, sel_b, last;
   u64 sel_above, best;
-  u64 pick_r;   /* the one-pass draw: the target, then what is left of it in the chosen slice */
+  u64 pick_r;   /* the grid pass's draw: the target, then what is left of it in the chosen slice */
   u32 pick_s;   /* its slice */
   int pick_id;
 };
@@ -121,15 +124,47 @@ struct fd_samp_list {
   }
 };
 
-/* Adds a member of digit d (ok) to the histogram with weight 1, one atomic
- * per digit per warp; all lanes call it. */
-__device__ __forceinline__ void fd_samp_hist_unit(fd_samp_sh &sh, u32 d, bool ok, u32 lane) {
+/* Adds the members of digit d and weight w (where ok; weight 1 if `unit`)
+ * to the histogram, one atomic pair per digit per warp (the keys of a
+ * distribution crowd into a few digits); all lanes call it. */
+__device__ __forceinline__ void fd_samp_hist_add(fd_samp_sh &sh, u32 d, u64 w, bool ok, bool unit, u32 lane) {
   if (!__ballot_sync(0xffffffffu, ok)) return;
-  u32 grp = __match_any_sync(0xffffffffu, ok ? d : 0x100u);
+  const u32 grp = __match_any_sync(0xffffffffu, ok ? d : 0x100u);
+  u64 s = __popc(grp);
+  if (!unit) {
+    s = 0;
+    for (int j = 0; j < 32; j++) {
+      u64 x = __shfl_sync(0xffffffffu, w, j);
+      if (grp >> j & 1u) s += x;
+    }
+  }
   if (ok && __ffs(grp) - 1 == (int)lane) {
-    u32 k = __popc(grp);
-    atomicAdd(&sh.cnt[d], k);
-    atomicAdd(&sh.ws[d], (u64)k);
+    atomicAdd(&sh.cnt[d], (u32)__popc(grp));
+    atomicAdd(&sh.ws[d], s);
+  }
+}
+
+/* The chosen bucket of a select's round, by warp 0 (the others pass):
+ * the first b from the top where above + the weight of buckets >= b reaches
+ * need (ops/sample.c select_keys' loop) into sh.sel_b, and the weight of
+ * the buckets above it (plus above) into sh.sel_above. */
+__device__ __forceinline__ void fd_samp_bucket(fd_samp_sh &sh, u64 need, u64 above) {
+  if (threadIdx.x >= 32) return;
+  const u32 lane = threadIdx.x;   /* lane l owns buckets 8l .. 8l+7 */
+  u64 s = 0;
+  for (int j = 0; j < 8; j++) s += sh.ws[lane * 8 + j];
+  u64 suf = s;
+  for (int o = 1; o < 32; o <<= 1) {
+    u64 v = __shfl_down_sync(0xffffffffu, suf, o);
+    if (lane + o < 32) suf += v;
+  }
+  u32 bal = __ballot_sync(0xffffffffu, above + suf >= need);
+  int top = 31 - __clz(bal | 1u);
+  if ((int)lane == top) {
+    u64 run = above + suf - s;
+    int b = lane * 8 + 7;
+    while (b > (int)lane * 8 && run + sh.ws[b] < need) run += sh.ws[b--];
+    sh.sel_b = b, sh.sel_above = run;
   }
 }
 
@@ -151,30 +186,10 @@ __device__ void fd_samp_select(const S &src, u64 need, u32 prefix, int shift, bo
     src.each([&](u32 key, u64 w, bool ok) {
       ok = ok && (key & himask) == pre;
       u32 d = (key >> sh_) & 255u;
-      if (unit) fd_samp_hist_unit(sh, d, ok, lane);
-      else if (ok) {
-        atomicAdd(&sh.cnt[d], 1u);
-        atomicAdd(&sh.ws[d], w);
-      }
+      fd_samp_hist_add(sh, d, w, ok, unit, lane);
     });
     __syncthreads();
-    if (threadIdx.x < 32) {   /* lane l owns buckets 8l .. 8l+7; the chosen one is the first from the top reaching need */
-      u64 s = 0;
-      for (int j = 0; j < 8; j++) s += sh.ws[lane * 8 + j];
-      u64 suf = s;
-      for (int o = 1; o < 32; o <<= 1) {
-        u64 v = __shfl_down_sync(0xffffffffu, suf, o);
-        if (lane + o < 32) suf += v;
-      }
-      u32 bal = __ballot_sync(0xffffffffu, above + suf >= need);
-      int top = 31 - __clz(bal | 1u);
-      if ((int)lane == top) {
-        u64 run = above + suf - s;
-        int b = lane * 8 + 7;
-        while (b > (int)lane * 8 && run + sh.ws[b] < need) run += sh.ws[b--];
-        sh.sel_b = b, sh.sel_above = run;
-      }
-    }
+    fd_samp_bucket(sh, need, above);
     __syncthreads();
     u32 b = sh.sel_b;
     above = sh.sel_above;
@@ -184,6 +199,16 @@ __device__ void fd_samp_select(const S &src, u64 need, u32 prefix, int shift, bo
       return;
     }
   }
+}
+
+/* What a token's weight needs beside its logit (sample_rule.cuh's
+ * fd_samp_weight): the largest logit m, T, min-p and the exp's cut. */
+struct fd_samp_wctx { float m; double t, minp, cut; };
+__device__ __forceinline__ fd_samp_wctx fd_samp_wctx_of(const fd_args &a, float m) {
+  fd_samp_wctx c;
+  c.m = m, c.t = a.temperature, c.minp = a.min_p > 0.0f ? (a.min_p < 1.0f ? (double)a.min_p : 1.0) : 0.0;
+  c.cut = c.t * (c.minp > 0 && log(c.minp) - 1e-6 > -40.0 ? log(c.minp) - 1e-6 : -40.0);
+  return c;
 }
 
 /* Total weight, top-p, the draw: the chosen id. */
@@ -248,12 +273,6 @@ __device__ int fd_samp_draw_warp(const fd_samp_member *surv, u32 ns, const fd_ar
   return sh.pick_id;
 }
 
-/* min-p's threshold for largest logit m: below it, (double)pl - m < cut
- * for sure (the slack covers the rounding of the sum); increasing in m. */
-__device__ __forceinline__ float fd_samp_thr(float m, double cut) {
-  return __double2float_ru((double)m + cut - (fabs((double)m) + fabs(cut)) * 1e-9);
-}
-
 /* Phase 2 (the last block): the chosen id from the header and the list. */
 __device__ int fd_samp_finish(const fd_args &a, fd_samp_hdr *hd, fd_samp_member *list, fd_samp_member *surv,
                               u32 *ckey, u32 *cidx, fd_samp_sh &sh) {
@@ -265,8 +284,7 @@ __device__ int fd_samp_finish(const fd_args &a, fd_samp_hdr *hd, fd_samp_member 
   const float m = fd_samp_unkey((u32)(best >> 32));
   const bool inf = m == __int_as_float(0x7f800000) || m == __int_as_float((int)0xff800000u);
   if (!(a.temperature > 0.0f) || a.top_k == 1 || inf) return out;
-  const double t = a.temperature, minp = a.min_p > 0.0f ? (a.min_p < 1.0f ? (double)a.min_p : 1.0) : 0.0;
-  const double cut = t * (minp > 0 && log(minp) - 1e-6 > -40.0 ? log(minp) - 1e-6 : -40.0);
+  const fd_samp_wctx c = fd_samp_wctx_of(a, m);
   u32 lo_k = 0;
   u64 s;
   /* the list into shared memory once where it fits (top-k's: a block's k
@@ -294,7 +312,7 @@ __device__ int fd_samp_finish(const fd_args &a, fd_samp_hdr *hd, fd_samp_member 
     if (j < nl) {
       if (cached) e.idx = cidx[j], e.key = ckey[j];
       else e = fd_samp_ldcg(list + j);
-      e.w = e.key >= lo_k ? fd_samp_weight(fd_samp_unkey(e.key), m, t, cut, minp) : 0ull;
+      e.w = e.key >= lo_k ? fd_samp_weight(fd_samp_unkey(e.key), m, c.t, c.cut, c.minp) : 0ull;
       list[j].w = e.w;
     }
     bool ok = e.w != 0;
@@ -337,13 +355,15 @@ __device__ __forceinline__ void fd_samp_counts(const fd_args &a, u32 base, u32 n
   __syncthreads();
 }
 
-/* Logit base + i's weight for the largest logit m (0 for NaN). */
-__device__ __forceinline__ u64 fd_samp_w_at(const fd_args &a, u32 base, u32 i, const int *scnt, float m, double t,
-                                            double cut, double minp) {
+/* Logit base + i's weight (0 for NaN and for keys below lo_p, top-p's
+ * threshold), and its key in *key. */
+__device__ __forceinline__ u64 fd_samp_w_at(const fd_args &a, u32 base, u32 i, const int *scnt,
+                                            const fd_samp_wctx &c, u32 lo_p, u32 *key) {
   float l = a.logits[base + i];
-  int c = scnt[i];
-  if (c) l = fd_samp_penalize(l, c, a.repeat_penalty, a.presence_penalty, a.frequency_penalty);
-  return l == l ? fd_samp_weight(l, m, t, cut, minp) : 0ull;
+  int n = scnt[i];
+  if (n) l = fd_samp_penalize(l, n, a.repeat_penalty, a.presence_penalty, a.frequency_penalty);
+  *key = l == l ? fd_samp_key(l) : 0u;
+  return l == l && *key >= lo_p ? fd_samp_weight(l, c.m, c.t, c.cut, c.minp) : 0ull;
 }
 
 /* Exclusive prefix over the block of v (in thread order); *total the sum. */
@@ -366,36 +386,97 @@ __device__ __forceinline__ u64 fd_samp_scan64(u64 v, u64 *red, u64 *total) {
   return before + x - v;
 }
 
-/* One-pass draw (no top-k, no top-p), every block after the grid sync:
- * the weight of each of its slices into psum[slice]. */
-__device__ void fd_samp_slice_sums(const fd_args &a, u64 best, u32 ncand, u64 *psum, int *scnt, fd_samp_sh &sh) {
+/* The grid pass's histogram of one round of the top-p select: every block
+ * adds its slices' members (w > 0, key matching the round's prefix) by
+ * digit. FD_SAMP_ROUNDS of them follow the scratch's header; the last
+ * block zeroes them (ops/sample.c SAMPLE_GRID_INTS counts their ints). */
+struct fd_samp_ghist { u64 ws[256]; u32 cnt[256]; };
+#define FD_SAMP_ROUNDS 4
+
+/* Round r of the grid pass's top-p select over this block's slices: the
+ * members whose key has `prefix` above bit 32 - 8 r, by their digit at
+ * 24 - 8 r, into gh[r]. */
+__device__ void fd_samp_ground(const fd_args &a, const fd_samp_wctx &c, int r, u32 prefix, fd_samp_ghist *gh,
+                               int *scnt, fd_samp_sh &sh) {
   const u32 nv = a.valid < a.n ? a.valid : a.n, nsl = (a.n + FD_SAMP_SLICE - 1) / FD_SAMP_SLICE;
-  int out;
-  const bool trivial = fd_samp_trivial(a, best, ncand, &out);
-  const float m = fd_samp_unkey((u32)(best >> 32));
-  const double t = a.temperature, minp = a.min_p > 0.0f ? (a.min_p < 1.0f ? (double)a.min_p : 1.0) : 0.0;
-  const double cut = t * (minp > 0 && log(minp) - 1e-6 > -40.0 ? log(minp) - 1e-6 : -40.0);
+  const u32 lane = threadIdx.x & 31;
+  const int shift = 24 - 8 * r;
+  const u32 himask = r ? ~0u << (shift + 8) : 0u;
+  __syncthreads();   /* fd_samp_gstate's readers of sh are done */
+  for (u32 t = threadIdx.x; t < 256; t += blockDim.x) sh.cnt[t] = 0, sh.ws[t] = 0;
+  for (u32 s = blockIdx.x; s < nsl; s += gridDim.x) {
+    const u32 base = s * FD_SAMP_SLICE, ns = base < nv ? min(nv - base, (u32)FD_SAMP_SLICE) : 0u;
+    fd_samp_counts(a, base, ns, scnt);
+    for (u32 i0 = 0; i0 < ns; i0 += blockDim.x) {   /* whole warps: fd_samp_hist_add is warp-wide */
+      const u32 i = i0 + threadIdx.x;
+      u32 key = 0;
+      const u64 w = i < ns ? fd_samp_w_at(a, base, i, scnt, c, 0u, &key) : 0ull;
+      fd_samp_hist_add(sh, (key >> shift) & 255u, w, w != 0 && (key & himask) == prefix, false, lane);
+    }
+  }
+  __syncthreads();
+  for (u32 t = threadIdx.x; t < 256; t += blockDim.x)
+    if (sh.cnt[t]) atomicAdd(&gh[r].cnt[t], sh.cnt[t]), atomicAdd(&gh[r].ws[t], sh.ws[t]);
+}
+
+/* The grid pass's top-p select (ops/sample.c select_keys over every
+ * block's histograms) as far as rounds [0, r) take it; every block reads
+ * them after a grid sync and derives the same. True when they settle the
+ * kept set (key >= *lo); else *lo is round r's prefix. */
+__device__ bool fd_samp_gstate(const fd_args &a, const fd_samp_ghist *gh, int r, fd_samp_sh &sh, u32 *lo) {
+  u64 need = 0, above = 0;
+  u32 prefix = 0;
+  for (int j = 0; j < r; j++) {
+    __syncthreads();
+    for (u32 t = threadIdx.x; t < 256; t += blockDim.x)
+      sh.ws[t] = *(volatile const u64 *)&gh[j].ws[t], sh.cnt[t] = *(volatile const u32 *)&gh[j].cnt[t];
+    __syncthreads();
+    if (j == 0) {
+      const u64 W = fd_samp_sum64(threadIdx.x < 256 ? sh.ws[threadIdx.x] : 0ull, sh.red);
+      const double x = ceil((double)a.top_p * (double)W);
+      need = x < 1.0 ? 1ull : (x >= (double)W ? W : (u64)x);
+    }
+    fd_samp_bucket(sh, need, above);
+    __syncthreads();
+    const u32 b = sh.sel_b;
+    above = sh.sel_above;
+    prefix |= b << (24 - 8 * j);
+    if (j == FD_SAMP_ROUNDS - 1 || sh.cnt[b] == 1 || above + sh.ws[b] == need) {
+      *lo = prefix;
+      return true;
+    }
+  }
+  *lo = prefix;
+  return false;
+}
+
+/* The grid pass, every block once the largest logit is known (and top-p's
+ * threshold lo_p): the weight of each of its slices into psum[slice]. */
+__device__ void fd_samp_slice_sums(const fd_args &a, const fd_samp_wctx &c, u32 lo_p, u64 *psum, int *scnt,
+                                   fd_samp_sh &sh) {
+  const u32 nv = a.valid < a.n ? a.valid : a.n, nsl = (a.n + FD_SAMP_SLICE - 1) / FD_SAMP_SLICE;
   for (u32 s = blockIdx.x; s < nsl; s += gridDim.x) {
     const u32 base = s * FD_SAMP_SLICE, ns = base < nv ? min(nv - base, (u32)FD_SAMP_SLICE) : 0u;
     u64 w = 0;
-    if (!trivial && ns) {
+    u32 key;
+    if (ns) {
       fd_samp_counts(a, base, ns, scnt);
-      for (u32 i = threadIdx.x; i < ns; i += blockDim.x) w += fd_samp_w_at(a, base, i, scnt, m, t, cut, minp);
+      for (u32 i = threadIdx.x; i < ns; i += blockDim.x) w += fd_samp_w_at(a, base, i, scnt, c, lo_p, &key);
     }
     w = fd_samp_sum64(w, sh.red);
     if (threadIdx.x == 0) psum[s] = w;
   }
 }
 
-/* One-pass draw, the last block: target = floor(r W / 2^64) over the
+/* The grid pass, the last block: target = floor(r W / 2^64) over the
  * slices' sums (in slice order, so in index order), then the slice holding
  * it finds the first id whose running weight exceeds it. */
-__device__ int fd_samp_pick(const fd_args &a, u64 best, u32 ncand, const u64 *psum, int *scnt, fd_samp_sh &sh) {
-  int out;
-  if (fd_samp_trivial(a, best, ncand, &out)) return out;
+__device__ int fd_samp_pick(const fd_args &a, const fd_samp_wctx &c, u32 lo_p, const u64 *psum, int *scnt,
+                            fd_samp_sh &sh) {
   const u32 tid = threadIdx.x, nt = blockDim.x, nsl = (a.n + FD_SAMP_SLICE - 1) / FD_SAMP_SLICE;
   const u32 per = (nsl + nt - 1) / nt, s0 = min(tid * per, nsl), s1 = min(s0 + per, nsl);
   u64 mine = 0, W;
+  u32 key;
   for (u32 s = s0; s < s1; s++) mine += *(volatile const u64 *)(psum + s);
   u64 excl = fd_samp_scan64(mine, sh.red, &W);
   const u64 target = fd_mulhi64(fd_samp_uniform(a.seed, a.pos[0]), W);   /* W >= 2^44: the largest weighs that */
@@ -414,18 +495,15 @@ __device__ int fd_samp_pick(const fd_args &a, u64 best, u32 ncand, const u64 *ps
   const u32 ns = min(nv - base, (u32)FD_SAMP_SLICE), per_i = (FD_SAMP_SLICE + nt - 1) / nt;
   const u64 r = sh.pick_r;
   fd_samp_counts(a, base, ns, scnt);
-  const float m = fd_samp_unkey((u32)(best >> 32));
-  const double t = a.temperature, minp = a.min_p > 0.0f ? (a.min_p < 1.0f ? (double)a.min_p : 1.0) : 0.0;
-  const double cut = t * (minp > 0 && log(minp) - 1e-6 > -40.0 ? log(minp) - 1e-6 : -40.0);
   const u32 i0 = min(tid * per_i, ns), i1 = min(i0 + per_i, ns);   /* contiguous runs: thread order is index order */
   mine = 0;
-  for (u32 i = i0; i < i1; i++) mine += fd_samp_w_at(a, base, i, scnt, m, t, cut, minp);
+  for (u32 i = i0; i < i1; i++) mine += fd_samp_w_at(a, base, i, scnt, c, lo_p, &key);
   excl = fd_samp_scan64(mine, sh.red, &W);
   if (excl <= r && r < excl + mine) {
     u64 run = excl;
     u32 i = i0;
     for (;; i++) {
-      run += fd_samp_w_at(a, base, i, scnt, m, t, cut, minp);
+      run += fd_samp_w_at(a, base, i, scnt, c, lo_p, &key);
       if (r < run) break;
     }
     sh.pick_id = (int)(base + i);
@@ -435,8 +513,9 @@ __device__ int fd_samp_pick(const fd_args &a, u64 best, u32 ncand, const u64 *ps
 }
 
 /* Phase 1 over slice s: its penalised keys, largest and candidate count
- * into the header; unless one-pass, its possible members onto the list. */
-__device__ void fd_samp_phase1(const fd_args &a, u32 s, bool onepass, fd_samp_hdr *hd, fd_samp_member *list,
+ * into the header; on the list's way (top-k), its possible members onto
+ * the list. */
+__device__ void fd_samp_phase1(const fd_args &a, u32 s, bool gridpass, fd_samp_hdr *hd, fd_samp_member *list,
                                u32 *key, int *scnt, fd_samp_sh &sh) {
   const u32 tid = threadIdx.x, nt = blockDim.x, lane = tid & 31;
   const u32 nv = a.valid < a.n ? a.valid : a.n, base = s * FD_SAMP_SLICE;
@@ -466,17 +545,10 @@ __device__ void fd_samp_phase1(const fd_args &a, u32 s, bool onepass, fd_samp_hd
   }
   __syncthreads();
   const bool sampling = a.temperature > 0.0f && a.top_k != 1;
-  if (onepass || !sampling || !nc) return;
+  if (gridpass || !sampling || !nc) return;
   u32 lo_b = 0;
   u64 sum;
-  if (a.top_k > 1) {
-    if ((u32)a.top_k < nc) fd_samp_select(fd_samp_keys{ key, ns }, (u64)a.top_k, 0u, 24, true, true, sh, &lo_b, &sum);
-  } else {
-    const float m = fd_samp_unkey((u32)(sh.best >> 32));
-    const double t = a.temperature, minp = a.min_p > 0.0f ? (a.min_p < 1.0f ? (double)a.min_p : 1.0) : 0.0;
-    const double cut = t * (minp > 0 && log(minp) - 1e-6 > -40.0 ? log(minp) - 1e-6 : -40.0);
-    if (m - m == 0.0f) lo_b = fd_samp_key(fd_samp_thr(m, cut));   /* finite m; else every candidate */
-  }
+  if ((u32)a.top_k < nc) fd_samp_select(fd_samp_keys{ key, ns }, (u64)a.top_k, 0u, 24, true, true, sh, &lo_b, &sum);
   for (u32 i0 = 0; i0 < ns; i0 += nt) {
     u32 i = i0 + tid, k = i < ns ? key[i] : 0u;
     bool ok = k != 0u && k >= lo_b;
@@ -492,13 +564,17 @@ __device__ void fd_samp_phase1(const fd_args &a, u32 s, bool onepass, fd_samp_hd
   }
 }
 
-/* FD_SAMP_RUN: which part of the kernel a launch runs: 3 all (the device);
- * the emulator (tools/cuemu/sample.cpp) runs 1 (up to the grid sync) in
- * every block, then 2 (the rest), standing in for the grid sync. */
-#ifndef FD_SAMP_RUN
-#define FD_SAMP_RUN 3
+/* The kernel's phases: 0 phase 1; 1 .. FD_SAMP_ROUNDS the grid pass's
+ * top-p rounds; FD_SAMP_ROUNDS + 1 the rest. The device runs them all in
+ * one launch with grid syncs between (FD_SAMP_PHASE -1); the emulator
+ * (tools/cuemu/sample.cpp) runs one phase a launch in every block, standing
+ * in for the syncs. */
+#ifndef FD_SAMP_PHASE
+#define FD_SAMP_PHASE (-1)
 #include "ops/grid_sync.cuh"
+#define FD_SAMP_SYNC(hd, n) fd_grid_handover(&(hd)->bar, (n) * gridDim.x)
 #endif
+#define FD_SAMP_IN(ph) (FD_SAMP_PHASE < 0 || FD_SAMP_PHASE == (ph))
 
 FD_KERNEL(fd_args a) {
   __shared__ fd_samp_sh sh;
@@ -506,35 +582,52 @@ FD_KERNEL(fd_args a) {
   __shared__ union { int scnt[FD_SAMP_SLICE]; u32 cache[2 * FD_SAMP_LCAP]; } su;   /* counts, or the list's cache */
   int *scnt = su.scnt;
   fd_samp_hdr *hd = (fd_samp_hdr *)a.counts;
-  fd_samp_member *list = (fd_samp_member *)(a.counts + 16);
-  u64 *psum = (u64 *)(a.counts + 16);   /* one-pass: the slices' weights where the list would be */
+  fd_samp_ghist *gh = (fd_samp_ghist *)(a.counts + 16);   /* zero between launches, like the header */
+  fd_samp_member *list = (fd_samp_member *)(gh + FD_SAMP_ROUNDS);
+  u64 *psum = (u64 *)list;   /* the grid pass: the slices' weights where the list would be */
   const u32 nv = a.valid < a.n ? a.valid : a.n, nsl = (a.n + FD_SAMP_SLICE - 1) / FD_SAMP_SLICE;
-  /* one pass when nothing but min-p prunes: every block weighs its slices
-   * once the largest logit is known (a grid sync: the grid is at most one
-   * block per SM, ops/sample.c), instead of listing all V for one block */
-  const bool onepass = a.temperature > 0.0f && a.top_k != 1 && (a.top_k <= 0 || (u32)a.top_k >= nv) &&
-                       !(a.top_p < 1.0f);
+  /* The grid pass when top-k prunes nothing (top-p and min-p may): once a
+   * grid sync has made the largest logit known (the grid is at most one
+   * block per SM, ops/sample.c), every block weighs its slices; top-p's
+   * threshold comes from histograms all blocks add to, a grid sync a
+   * round. The list (one block over every possible member) serves top-k,
+   * whose lists are short whatever the distribution. */
+  const bool gridpass = a.temperature > 0.0f && a.top_k != 1 && (a.top_k <= 0 || (u32)a.top_k >= nv);
+  const bool topp = gridpass && a.top_p < 1.0f;
+  u32 lo_p = 0, nsync = 0;
+  fd_samp_wctx c = {};
+  int out = 0;
+  (void)nsync;
   fd_pdl_wait();
-  if (FD_SAMP_RUN & 1)
-    for (u32 s = blockIdx.x; s < nsl; s += gridDim.x) fd_samp_phase1(a, s, onepass, hd, list, sl.key, scnt, sh);
-  if (onepass && FD_SAMP_RUN == 3) fd_grid_handover(&hd->bar, gridDim.x);
-  if (!(FD_SAMP_RUN & 2)) return;
-  if (onepass) {
+  if (FD_SAMP_IN(0))
+    for (u32 s = blockIdx.x; s < nsl; s += gridDim.x) fd_samp_phase1(a, s, gridpass, hd, list, sl.key, scnt, sh);
+  if (gridpass) {
+    FD_SAMP_SYNC(hd, ++nsync);
     if (threadIdx.x == 0) sh.best = *(volatile u64 *)&hd->gmax, sh.nlist = *(volatile u32 *)&hd->ncand;
     __syncthreads();
-    fd_samp_slice_sums(a, sh.best, sh.nlist, psum, scnt, sh);
+    c = fd_samp_wctx_of(a, fd_samp_unkey((u32)(sh.best >> 32)));
+    if (topp && !fd_samp_trivial(a, sh.best, sh.nlist, &out)) {
+      bool settled = false;
+      for (int r = 0; r < FD_SAMP_ROUNDS && !settled; r++) {
+        if (!FD_SAMP_IN(r + 1) || (settled = fd_samp_gstate(a, gh, r, sh, &lo_p))) continue;   /* all blocks agree */
+        fd_samp_ground(a, c, r, lo_p, gh, scnt, sh);
+        FD_SAMP_SYNC(hd, ++nsync);
+      }
+      if (!settled && FD_SAMP_IN(FD_SAMP_ROUNDS + 1)) fd_samp_gstate(a, gh, FD_SAMP_ROUNDS, sh, &lo_p);
+    }
   }
+  if (!FD_SAMP_IN(FD_SAMP_ROUNDS + 1)) return;
+  if (gridpass && !fd_samp_trivial(a, sh.best, sh.nlist, &out)) fd_samp_slice_sums(a, c, lo_p, psum, scnt, sh);
   __threadfence();
   __syncthreads();
   if (threadIdx.x == 0) sh.last = atomicAdd(&hd->ticket, 1u) == gridDim.x - 1;
   __syncthreads();
   if (!sh.last) return;
   __threadfence();
-  int out;
-  if (onepass) {
-    if (threadIdx.x == 0) sh.best = *(volatile u64 *)&hd->gmax, sh.nlist = *(volatile u32 *)&hd->ncand;
-    __syncthreads();
-    out = fd_samp_pick(a, sh.best, sh.nlist, psum, scnt, sh);
+  if (gridpass) {
+    if (!fd_samp_trivial(a, sh.best, sh.nlist, &out)) out = fd_samp_pick(a, c, lo_p, psum, scnt, sh);
+    if (topp)
+      for (u32 i = threadIdx.x; i < FD_SAMP_ROUNDS * sizeof(fd_samp_ghist) / 4; i += blockDim.x) ((u32 *)gh)[i] = 0;
   } else {
     out = fd_samp_finish(a, hd, list, sl.surv, su.cache, su.cache + FD_SAMP_LCAP, sh);
   }

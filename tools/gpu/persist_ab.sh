@@ -3,7 +3,8 @@
 # parity with the first step's per-activation report, the timeline; the tensor and graph tests), then tg128 of a
 # synthetic Qwen2.5-0.5B (f16, q8_0) per kernel and persistent: the weight ring as chosen (with the last profiled
 # step's per-member summary); at depth 4,096 both ways; then persistent without the ring (rows streamed,
-# FOUNDRY_PERSIST_SLOT=0), with 16 KiB slots, with 4 slots, and with 8 warps a block. Logs in OUT/p.tgz.
+# FOUNDRY_PERSIST_SLOT=0), with 16 KiB slots, with 4 slots, and with 8 warps a block; the sampler's GPU tests and
+# bench_attention's sampler lines. Logs in OUT/p.tgz.
 #   LIMIT=120 tools/gpu/persist_ab.sh OUT        (repository root on the GPU machine)
 set -u
 OUT=${1:?usage: persist_ab.sh OUT}
@@ -12,8 +13,8 @@ logs p p
 step build
 build_gpu $L/build.log || exit 1
 step persistent GPU tests
-(cd build-gpu && timeout $(cap 60) ctest -j 4 --timeout 55 -R "test_persist|test_tensor|test_decode_graph|test_gemm.test_gpu_wgmma$" --output-on-failure) >$L/ctest.log 2>&1
-grep -E "first step|rel max|tests passed|\*\*\*Failed|Timeout|CHECK" $L/ctest.log | head -20
+(cd build-gpu && timeout $(cap 60) ctest -j 4 --timeout 55 -R "test_persist|test_tensor|test_decode_graph|test_gemm.test_gpu_wgmma$|test_sample" --output-on-failure) >$L/ctest.log 2>&1
+grep -E "first step|rel max|tests passed|\*\*\*Failed|Timeout|CHECK|sample parity" $L/ctest.log | head -20
 step tg128, per kernel and persistent
 B="build-gpu/foundry bench --synthetic qwen2.5-0.5b --dtype f16,q8_0 -p 0 -n 128 -r 3"
 timeout $(cap 40) $B 2>&1 | tee $L/bench_pk.txt | grep -E "^\| q|error"
@@ -28,4 +29,6 @@ for v in FOUNDRY_PERSIST_SLOT=0 FOUNDRY_PERSIST_SLOT=16384 FOUNDRY_PERSIST_SLOTS
   echo "-- $v"
   env $v timeout $(cap 30) $B 2>&1 | tee $L/bench_$v.txt | grep -E "^\| q|error|warning"
 done
+step the sampler, µs per call
+timeout $(cap 60) build-gpu/bench_attention --quick 2>&1 | tee $L/bench_attention.jsonl | grep -E '"sample"|copy'
 step done
