@@ -230,44 +230,52 @@ template <class S> __device__ int fd_samp_draw(S src, const fd_args &a, int pos,
   return (int)~t;
 }
 
-/* fd_samp_draw for at most 32 survivors (surv, shared memory), by warp 0
- * alone: no block barriers and no radix passes. Lane i holds member i; top-p
- * keeps key >= t, t the largest member key whose upper set weighs >= need
- * (the set the radix select keeps), and the draw is the kept member whose
- * running weight in index order first exceeds the target. */
+/* fd_samp_draw for at most 32 P survivors (surv, shared memory), by warp 0
+ * alone: no block barriers and no radix passes (the defaults' top-k 40
+ * leaves about 40). Lane l holds members l, l + 32, ...; top-p keeps key >=
+ * t, t the largest member key whose upper set weighs >= need (the set the
+ * radix select keeps), and the draw is the kept member whose running weight
+ * in index order first exceeds the target. */
+#define FD_SAMP_WARP_P 2
 __device__ int fd_samp_draw_warp(const fd_samp_member *surv, u32 ns, const fd_args &a, fd_samp_sh &sh) {
   if (threadIdx.x < 32) {
     const u32 lane = threadIdx.x;
-    const bool ok = lane < ns;
-    fd_samp_member e = { 0u, 0u, 0ull };
-    if (ok) e = surv[lane];
-    u64 W = e.w;
+    fd_samp_member e[FD_SAMP_WARP_P];
+    u64 W = 0;
+    for (int p = 0; p < FD_SAMP_WARP_P; p++) {
+      const u32 m = p * 32 + lane;
+      e[p] = m < ns ? surv[m] : fd_samp_member{ 0u, 0u, 0ull };   /* w 0: counted nowhere */
+      W += e[p].w;
+    }
     for (int o = 16; o; o >>= 1) W += __shfl_xor_sync(0xffffffffu, W, o);
     u32 lo_p = 0;
     u64 wf = W;
     if (a.top_p < 1.0f) {
       double x = ceil((double)a.top_p * (double)W);
-      u64 need = x < 1.0 ? 1ull : (x >= (double)W ? W : (u64)x), up = 0;
-      for (int j = 0; j < 32; j++) {   /* my key's upper set */
-        u32 kj = __shfl_sync(0xffffffffu, e.key, j);
-        u64 wj = __shfl_sync(0xffffffffu, e.w, j);
-        if ((u32)j < ns && kj >= e.key) up += wj;
-      }
-      u32 t = ok && up >= need ? e.key : 0u;
+      u64 need = x < 1.0 ? 1ull : (x >= (double)W ? W : (u64)x), up[FD_SAMP_WARP_P] = {};
+      for (int q = 0; q < FD_SAMP_WARP_P; q++)   /* my keys' upper sets */
+        for (int j = 0; j < 32; j++) {
+          u32 kj = __shfl_sync(0xffffffffu, e[q].key, j);
+          u64 wj = __shfl_sync(0xffffffffu, e[q].w, j);
+          for (int p = 0; p < FD_SAMP_WARP_P; p++) up[p] += kj >= e[p].key ? wj : 0ull;
+        }
+      u32 t = 0;
+      for (int p = 0; p < FD_SAMP_WARP_P; p++) t = e[p].w && up[p] >= need && e[p].key > t ? e[p].key : t;
       for (int o = 16; o; o >>= 1) { u32 y = __shfl_xor_sync(0xffffffffu, t, o); t = y > t ? y : t; }
-      lo_p = t;
-      wf = ok && e.key >= lo_p ? e.w : 0ull;
+      lo_p = t, wf = 0;
+      for (int p = 0; p < FD_SAMP_WARP_P; p++) wf += e[p].key >= lo_p ? e[p].w : 0ull;
       for (int o = 16; o; o >>= 1) wf += __shfl_xor_sync(0xffffffffu, wf, o);
     }
     const u64 target = fd_mulhi64(fd_samp_uniform(a.seed, a.pos[0]), wf);
-    const bool kept = ok && e.key >= lo_p;
-    u64 run = 0;   /* the kept weight at ids <= mine */
-    for (int j = 0; j < 32; j++) {
-      u32 ij = __shfl_sync(0xffffffffu, e.idx, j), kj = __shfl_sync(0xffffffffu, e.key, j);
-      u64 wj = __shfl_sync(0xffffffffu, e.w, j);
-      if ((u32)j < ns && kj >= lo_p && ij <= e.idx) run += wj;
-    }
-    if (kept && run > target && run - e.w <= target) sh.pick_id = (int)e.idx;
+    u64 run[FD_SAMP_WARP_P] = {};   /* the kept weight at ids <= mine */
+    for (int q = 0; q < FD_SAMP_WARP_P; q++)
+      for (int j = 0; j < 32; j++) {
+        u32 ij = __shfl_sync(0xffffffffu, e[q].idx, j), kj = __shfl_sync(0xffffffffu, e[q].key, j);
+        u64 wj = __shfl_sync(0xffffffffu, e[q].w, j);
+        for (int p = 0; p < FD_SAMP_WARP_P; p++) run[p] += kj >= lo_p && ij <= e[p].idx ? wj : 0ull;
+      }
+    for (int p = 0; p < FD_SAMP_WARP_P; p++)
+      if (e[p].w && e[p].key >= lo_p && run[p] > target && run[p] - e[p].w <= target) sh.pick_id = (int)e[p].idx;
   }
   __syncthreads();
   return sh.pick_id;
@@ -326,7 +334,7 @@ __device__ int fd_samp_finish(const fd_args &a, fd_samp_hdr *hd, fd_samp_member 
   }
   __syncthreads();
   u32 ns = sh.nlist;
-  if (ns && ns <= 32) return fd_samp_draw_warp(surv, ns, a, sh);
+  if (ns && ns <= 32 * FD_SAMP_WARP_P) return fd_samp_draw_warp(surv, ns, a, sh);
   if (ns <= FD_SAMP_SURV) return fd_samp_draw(fd_samp_list{ surv, ns, 0u, false, false, false, 0u }, a, a.pos[0], sh);
   return fd_samp_draw(fd_samp_list{ list, nl, lo_k, false, false, true, 0u }, a, a.pos[0], sh);
 }
