@@ -68,14 +68,15 @@ static void check_program(const fd_ilist *l, uint32_t steps, const unsigned char
         bad += ins[i].slot >= mcount[in->member];
         if (in->member == FD_IM_ARGMAX) bad += ins[i].aux != ranges++;
     }
+    uint32_t picks = 0;
     for (uint32_t i = 0; i < l->n_ins; i++)
-        if (l->ins[i].member == FD_IM_PICK) bad += ins[i].aux != ranges;
+        if (l->ins[i].member == FD_IM_PICK) bad += ins[i].aux != ranges, picks++;
     for (uint32_t i = 0; i < l->n_wait; i++) bad += w[i].counter != l->wait[i].counter || w[i].target != l->wait[i].target;
     for (uint32_t b = 0; b <= l->n_blocks; b++) bad += bs[b] != l->block_start[b];
     for (uint32_t k = 0; k < l->block_start[l->n_blocks]; k++) bad += bi[k] != l->block_ins[k];
     for (uint32_t c = 0; c < l->n_ctr; c++) bad += per[c] != l->ctr[c].per_step;
     CHECK_EQ(bad, 0);
-    CHECK(ranges > 0);
+    CHECK(picks ? ranges > 0 : ranges == 0);   /* a greedy list's argmax ranges; a sampled one ends with the head */
     /* every section 16-byte aligned and inside the program; member m's structs where the header says */
     unsigned off[] = { h.ins, h.wait, h.block_start, h.block_ins, h.per_step };
     for (size_t i = 0; i < sizeof off / sizeof off[0]; i++) CHECK(off[i] % 16 == 0 && off[i] < bytes);
@@ -119,6 +120,25 @@ static void test_encode(void)
         CHECK(p == NULL);
         CHECK_CONTAINS(err.msg, "glu L0");
         mcount[FD_IM_GLU] = hp.n_layers * steps;
+        /* a sampled step's list: the greedy one up to its last head range, then nothing (the sampler and the
+         * advance run as kernels after the launch) */
+        fd_ilist ls;
+        CHECK_OK(fd_ilist_lower(a, &hp, &(fd_ilower_opts){ .blocks = blocks[k], .wdtype = FD_Q8_0, .logits_only = 1 },
+                                &ls, &err), &err);
+        CHECK_OK(fd_ilist_validate(&ls, &err), &err);
+        uint32_t heads = 0, tail = 0;
+        for (uint32_t i = 0; i < l.n_ins; i++) {
+            heads += l.ins[i].member == FD_IM_HEAD;
+            tail += l.ins[i].member >= FD_IM_ARGMAX;
+        }
+        CHECK(heads > 0 && tail == heads + 2);   /* an argmax a head range, the pick, the advance */
+        CHECK_EQ(ls.n_ins, l.n_ins - tail);
+        CHECK(ls.n_ins && ls.ins[ls.n_ins - 1].member == FD_IM_HEAD);
+        for (uint32_t i = 0; i < ls.n_ins && i < l.n_ins; i++) CHECK_EQ(ls.ins[i].member, l.ins[i].member);
+        CHECK_OK(fd_persist_encode(&ls, steps, margs, msize, mcount, &p, &bytes, &err), &err);
+        if (p) check_program(&ls, steps, p, bytes, mcount);
+        fd_free(p);
+        fd_ilist_free(&ls);
         fd_ilist_free(&l);
     }
 }
@@ -129,7 +149,7 @@ static void test_source_compiles(void)
 {
     char why[512];
     if (!fd_nvrtc_available(why, sizeof why)) SKIP("no NVRTC: %s", why);
-    const fd_dtype dts[] = { FD_F16, FD_BF16, FD_Q8_0, FD_Q4_0, FD_F16 };
+    const fd_dtype dts[] = { FD_F16, FD_BF16, FD_Q8_0, FD_Q4_0, FD_F16, FD_Q8_0 };
     fd_foundry *cpu = make_cpu();
     for (size_t i = 0; i < sizeof dts / sizeof dts[0]; i++) {
         fd_model *m = tiny_model(i < 4 ? "tiny" : "qwen3-tiny", dts[i], 2);
@@ -137,6 +157,11 @@ static void test_source_compiles(void)
         fd_state *s = NULL;
         CHECK_OK(fd_model_upload(cpu, m, &(fd_upload_options){ .ctx = 64 }, &w), (fd_error *)NULL);
         CHECK_OK(fd_state_create(cpu, w, 64, &s), (fd_error *)NULL);
+        if (i == 5 && s) {   /* a sampled step's kernel: the list ends with the head, no argmax members */
+            fd_sampler smp;
+            fd_sampler_defaults(&smp);
+            fd_state_set_sampler(s, &smp);
+        }
         char name[64], *src = NULL;
         fd_error err = { 0 };
         CHECK_OK(fd_persist_source(s, 1, name, sizeof name, &src, &err), &err);
@@ -145,6 +170,8 @@ static void test_source_compiles(void)
         if (src) CHECK_OK(fd_nvrtc_compile_offline(90, name, src, &regs, &spills, &secs, &err), &err);
         fprintf(stderr, "%s: %d registers, %d spill bytes, %.2f s\n", name, regs, spills, secs);
         CHECK(regs > 0);
+        CHECK_EQ(strstr(name, "_logits") != NULL, i == 5);
+        CHECK_EQ(src && strstr(src, "namespace m_argmax") != NULL, i != 5);
         fd_kernel_source_free(src);
         fd_state_destroy(s);
         fd_weights_release(cpu);
@@ -316,18 +343,18 @@ static void test_gpu_teacher_forced(void)
     fd_foundry_destroy(gpu);
 }
 
-/* Greedy decoding through a captured graph replayed over several calls (the epoch moves on every step with no
- * host write): the ids of the eager persistent steps, and the per-kernel step's. */
-static void test_gpu_graph(void)
+/* Decoding through a captured graph replayed over several calls (the epoch moves on every step with no host
+ * write), greedy or sampled (smp): the ids of the persistent steps replayed and eager, and the per-kernel
+ * step's. A sampled step's persistent list ends with the head; the sampler and the advance follow it. */
+static void decode_three(fd_foundry *gpu, const fd_sampler *smp)
 {
-    fd_foundry *gpu = make_gpu();
-    if (!gpu) SKIP("%s", gpu_why);
     fd_model *m;
     fd_weights *w = uploaded(gpu, "tiny", FD_BF16, 4, &m);
     fd_state *s[3] = { state_of(gpu, w, 1, 1), state_of(gpu, w, 1, 0), state_of(gpu, w, 0, 1) };
     int32_t prompt[5] = { 1, 17, 400, 3000, 9 }, out[3][96];
     for (int k = 0; k < 3; k++) {
         if (!s[k]) continue;
+        fd_state_set_sampler(s[k], smp);
         CHECK_OK(fd_state_prefill(s[k], prompt, 5, NULL, NULL), (fd_error *)NULL);
         int32_t last = 7;
         for (int c = 0; c < 3; c++) {   /* three calls of 32 steps: replays across calls */
@@ -336,14 +363,33 @@ static void test_gpu_graph(void)
         }
     }
     CHECK(s[0] && s[0]->persist && s[0]->graph[0]);   /* ctx 320: the short-context bucket's graph */
+    CHECK(s[0] && s[0]->persist && fd_persist_sampled(s[0]->persist) == (smp != NULL));
     CHECK(!memcmp(out[0], out[1], sizeof out[0]));   /* one kernel, replayed or launched */
     int same = 0;
     while (same < 96 && out[0][same] == out[2][same]) same++;
-    fprintf(stderr, "graph: persistent and per-kernel choose the same first %d of 96 tokens\n", same);
+    fprintf(stderr, "graph, %s: persistent and per-kernel choose the same first %d of 96 tokens\n",
+            smp ? "sampled" : "greedy", same);
     CHECK(same >= 32);   /* a near tie may part them later (the teacher-forced test bounds the logits) */
+    if (s[0] && smp) {   /* back to greedy: the persistent step is made again, with its argmax */
+        int32_t more[8];
+        fd_state_set_sampler(s[0], NULL);
+        CHECK_OK(fd_state_decode(s[0], out[0][95], 8, more), (fd_error *)NULL);
+        CHECK(s[0]->persist && !fd_persist_sampled(s[0]->persist));
+    }
     for (int k = 0; k < 3; k++) fd_state_destroy(s[k]);
     fd_weights_release(gpu);
     fd_model_close(m);
+}
+
+static void test_gpu_graph(void)
+{
+    fd_foundry *gpu = make_gpu();
+    if (!gpu) SKIP("%s", gpu_why);
+    fd_sampler smp;
+    fd_sampler_defaults(&smp);
+    smp.seed = 1234, smp.repeat_penalty = 1.1f;
+    decode_three(gpu, NULL);
+    decode_three(gpu, &smp);
     fd_foundry_destroy(gpu);
 }
 

@@ -94,13 +94,14 @@ double fd_state_issue_seconds(const fd_state *s);
 void fd_state_set_sampler(fd_state *s, const fd_sampler *cfg);
 /* Captures the decode step as a graph on its next run (CUDA; ignored on the CPU). */
 void fd_state_use_graph(fd_state *s, int on);
-/* Greedy steps (fd_state_decode without a sampler, fd_state_step) as one
- * persistent kernel (CUDA): co-resident blocks walking the step's
- * instruction list, waiting on device counters instead of kernel
- * boundaries (docs/DESIGN.md). Off by default. Where it cannot run — the
- * CPU, a plan step or a weight-dtype mix without a member, sampling, a
- * device that cannot hold every block at once — the per-kernel step runs,
- * with a notice in the log naming why. */
+/* Decode steps (fd_state_decode, fd_state_step) as one persistent kernel
+ * (CUDA): co-resident blocks walking the step's instruction list, waiting
+ * on device counters instead of kernel boundaries (docs/DESIGN.md); a
+ * greedy step ends in the argmax inside it, a sampled step's sampler and
+ * position advance run as two kernels after it. Off by default. Where it
+ * cannot run — the CPU, a plan step or a weight-dtype mix without a member,
+ * a device that cannot hold every block at once — the per-kernel step
+ * runs, with a notice in the log naming why. */
 void fd_state_use_persistent(fd_state *s, int on);
 /* Where the persistent step's time went: the last step launched while
  * profiling was on (fd_profile_enable) as a Chrome trace at `path`, a

@@ -31,7 +31,7 @@ typedef struct fd_session fd_session;
 typedef struct fd_session_options {
     uint32_t ctx;               /* tokens the session may hold; 0: the upload's */
     int no_graph;               /* 1: launch every step's kernels eagerly (no captured graph) */
-    int persistent;             /* 1: greedy steps through the persistent kernel (fd_state_use_persistent) */
+    int persistent;             /* 1: decode steps through the persistent kernel (fd_state_use_persistent) */
 } fd_session_options;
 
 typedef enum {

@@ -50,7 +50,7 @@ static const char *rest_help(void)
            "  --stop STR              stop when the text contains STR (repeatable, up to 16)\n"
            "  --ignore-eos            do not stop at the model's end-of-generation tokens\n"
            "  --no-graph              launch every step's kernels instead of replaying a captured decode graph\n"
-           "  --persistent            greedy steps as one persistent kernel (GPU, experimental; elsewhere the\n"
+           "  --persistent            decode steps as one persistent kernel (GPU, experimental; elsewhere the\n"
            "                          per-kernel step runs and the log says why); --no-persistent: off, the default\n"
            "  --profile               print the costliest kernels and scopes at the end (with a decode graph its\n"
            "                          replays are timed whole; with --no-graph every kernel is)\n"

@@ -96,11 +96,10 @@ struct fd_state {
     fd_tensor *counts;              /* (fd_sample_scratch_ints(V)) i32, the sampler's scratch */
     int32_t hist_top;               /* the token at hist[pos_host] as decode left it, or -1: not known */
     int use_graph;
-    int persistent;                 /* greedy steps through the persistent kernel (opt-in: fd_state_use_persistent) */
-    struct fd_persist *persist;     /* made at the first greedy step that wants it; NULL until then or when refused */
+    int persistent;                 /* decode steps through the persistent kernel (opt-in: fd_state_use_persistent) */
+    struct fd_persist *persist;     /* made at the first step that wants it (again when sampling turns on or off) */
     int persist_off;                /* refused (the notice said why): the per-kernel step runs from then on */
     int persist_ran;                /* a persistent step ran since its error word was last read */
-    int persist_note;               /* the notice that a sampled step runs per kernel was given */
     fd_graph *graph[2];             /* the captured step that chooses its successor, per context bucket */
     int graph_stale;                /* the chooser changed: capture again */
     int warm;                       /* the step ran once: every kernel compiled */

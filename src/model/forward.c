@@ -210,18 +210,14 @@ static void persist_drop(fd_state *s, const char *why)
     s->persist_off = 1;
 }
 
-/* 1 when this greedy step runs as the persistent kernel (made the first time). */
+/* 1 when this step runs as the persistent kernel (made the first time, and again when the state has turned
+ * from greedy to sampling or back: a sampled step's list ends with the head). */
 static int persist_ready(fd_state *s)
 {
     if (!s->persistent || s->persist_off) return 0;
-    if (s->sampling) {
-        if (!s->persist_note)
-            fd_log(s->fd, FD_LOG_INFO, "persistent decode step: sampled steps run per kernel (the list ends in "
-                   "the argmax)");
-        s->persist_note = 1;
-        return 0;
-    }
-    if (s->persist) return 1;
+    if (s->persist && fd_persist_sampled(s->persist) == s->sampling) return 1;
+    fd_persist_destroy(s->persist);
+    s->persist = NULL;
     fd_error err = { 0 };
     if (fd_persist_create(s, &s->persist, &err) != FD_OK) {
         persist_drop(s, err.msg);
@@ -230,16 +226,22 @@ static int persist_ready(fd_state *s)
     uint32_t blocks, threads, smem, ring[2];
     const char *name = fd_persist_describe(s->persist, &blocks, &threads, &smem, ring);
     fd_log(s->fd, FD_LOG_INFO, "persistent decode step: %s, %u blocks of %u threads, %u shared bytes (a weight ring "
-           "of %u slots of %u bytes)", name, blocks, threads, smem, ring[1], ring[0]);
+           "of %u slots of %u bytes)%s", name, blocks, threads, smem, ring[1], ring[0],
+           s->sampling ? "; the sampler and the advance run after it" : "");
     return 1;
 }
 
-/* One greedy step's launches: the persistent kernel, or the per-kernel step (head and argmax as asked). */
+/* One step's launches: the persistent kernel (then, for a sampled step, the sampler and the advance), or the
+ * per-kernel step (head and argmax as asked). */
 static fd_status step_launches(fd_state *s, int head, int argmax)
 {
     if (persist_ready(s)) {
         fd_status st = fd_persist_launch(s->persist);
         if (st == FD_OK) s->persist_ran = 1;
+        if (st == FD_OK && fd_persist_sampled(s->persist)) {
+            if (argmax) FD_TRY(choose(s));
+            return run_call(s, fd_decode_advance);
+        }
         if (st != FD_ERR_UNAVAILABLE) return st;
         persist_drop(s, fd_foundry_error(s->fd));   /* the cooperative launch: not every block resident */
     }

@@ -1,7 +1,8 @@
 /* ilist_lower.c — the decode step's instruction list from the layer plan
  * (ilist_lower.h): embed, per layer the plan's steps, the head, the argmax
  * (per head range on the block that wrote it, then one pick) and the
- * position's advance, each product's rows split over the blocks.
+ * position's advance (or, for a sampled step, the list ends with the
+ * head), each product's rows split over the blocks.
  *
  * Layer: model. How it lowers:
  *   - every activation version is a buffer of its own ("h.3": the residual
@@ -55,6 +56,7 @@ typedef struct lower {
     uint32_t qkv_ctr;             /* the first of the layer's kv groups' counters, or FD_INONE */
     uint32_t kbuf, vbuf;          /* the layer's cache rows at pos */
     uint32_t ids, pos, hist;
+    int logits_only;              /* the list ends with the head (fd_ilower_opts) */
 } lower;
 
 static uint32_t act_width(const fd_model_hparams *hp, fd_act_name n)
@@ -337,9 +339,6 @@ static fd_status lower_all(lower *lw, const fd_arch *a)
     /* the head's ranges; each block's argmax over the range it just wrote needs no wait (program order), the
      * pick waits for every range's maximum */
     FD_TRY(fd_ilist_buffer(l, "logits", hp->vocab, 0, &logits));
-    FD_TRY(fd_ilist_buffer(l, "amax", 2ull * P, 0, &amax));   /* (P, 2): each range's largest logit and its id */
-    FD_TRY(fd_ilist_counter(l, "amax", &c_amax));
-    FD_TRY(fd_ilist_counter(l, "token", &c_token));
     product(lw);
     uint32_t first = l->n_ins;
     for (uint32_t k = 0; k < P; k++) {
@@ -348,6 +347,10 @@ static fd_status lower_all(lower *lw, const fd_arch *a)
         FD_TRY(read_whole(lw, FD_ACT_H));
         FD_TRY(wr(lw, logits, r0, r1));
     }
+    if (lw->logits_only) return fd_ilist_place(l);   /* the sampler and the advance follow as kernels */
+    FD_TRY(fd_ilist_buffer(l, "amax", 2ull * P, 0, &amax));   /* (P, 2): each range's largest logit and its id */
+    FD_TRY(fd_ilist_counter(l, "amax", &c_amax));
+    FD_TRY(fd_ilist_counter(l, "token", &c_token));
     for (uint32_t k = 0; k < P; k++) {
         const fd_instr *h = &l->ins[first + k];
         uint32_t r0 = h->row0, r1 = h->row1;
@@ -385,7 +388,7 @@ fd_status fd_ilist_lower(const fd_arch *a, const fd_model_hparams *hp, const fd_
         S = S < 1 ? 1 : S > 8 ? 8 : S;
     }
     lower lw = { .l = out, .hp = hp, .err = err, .blocks = o->blocks, .splits = S,
-                 .ctx = o->ctx_hint ? o->ctx_hint : 1024, .qkv_ctr = FD_INONE,
+                 .ctx = o->ctx_hint ? o->ctx_hint : 1024, .qkv_ctr = FD_INONE, .logits_only = o->logits_only,
                  .bpe = (double)fd_dtype_block_bytes(o->wdtype) / (double)fd_dtype_block_elems(o->wdtype) };
     for (int n = 0; n < FD_ACT_COUNT; n++) lw.cur[n] = lw.ready[n] = FD_INONE;
     lw.load = fd_calloc(o->blocks, sizeof *lw.load);

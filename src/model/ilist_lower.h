@@ -41,6 +41,7 @@ typedef struct fd_ilower_opts {
     uint32_t attn_splits;   /* context splits per kv head (0: blocks / kv heads, within 1..8) */
     uint32_t smem_budget;   /* shared memory bytes per block (0: 227 KiB, an H100's) */
     uint32_t resident;      /* co-resident blocks (0: blocks) */
+    int logits_only;        /* end with the head: a sampled step, whose sampler and advance run as kernels after */
 } fd_ilower_opts;
 
 /* The instruction list of one decode step of `a` at hp's shape into *out

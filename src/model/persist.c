@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/hash.h"
 #include "base/mem.h"
 #include "base/sbuf.h"
 #include "core/internal.h"
@@ -86,6 +87,7 @@ struct fd_persist {
     uint32_t blocks, threads, smem, n_ctr;
     uint32_t ring_slot, ring_slots;   /* the weight ring: bytes a slot, slots (0: rows stream from memory) */
     uint64_t watchdog_ns;
+    int sampled;                 /* the state sampled when it was made: the list ends with the head */
 };
 
 /* Threads a block (runtime.cuh's FD_PERSIST_THREADS): the attention's 4 warps, or 8 with
@@ -213,6 +215,7 @@ static fd_status gather(fd_persist *p, fd_error *err)
     FD_TRY(put(p, FD_IM_EMBED, 1, 0, &c, 0, err));
     fd_decode_head(p->s, &c);
     FD_TRY(put(p, FD_IM_HEAD, 1, 0, &c, c.a.gemv.cols, err));
+    if (p->sampled) return FD_OK;   /* the sampler and the advance run as kernels after the launch */
     fd_decode_argmax(p->s, p->s->amax_part, &c);
     FD_TRY(put(p, FD_IM_ARGMAX, 1, 0, &c, 0, err));
     FD_TRY(put(p, FD_IM_PICK, 1, 0, &c, 0, err));
@@ -338,7 +341,12 @@ static fd_status make_source(fd_persist *p, fd_error *err)
     if (st == FD_OK && !p->cuda) st = fd_error_set(err, FD_ERR_NOMEM, "persist: out of memory generating source");
     if (st != FD_OK) return st;
     int w = weight_dtype(p->m[FD_IM_GLU].k);
-    snprintf(p->name, sizeof p->name, "persist_%s_%s", p->s->w->arch->name, w >= 0 ? fd_dtype_name((fd_dtype)w) : "x");
+    /* the source's hash in the name: a kernel's identity in the foundry's table is (descriptor, code address,
+     * name), and a later persist (another mode, or another shape of the same architecture) may get the
+     * freed one's addresses */
+    snprintf(p->name, sizeof p->name, "persist_%s_%s%s_%08x", p->s->w->arch->name,
+             w >= 0 ? fd_dtype_name((fd_dtype)w) : "x", p->sampled ? "_logits" : "",
+             (unsigned)fd_hash64(FD_HASH_SEED, p->cuda, strlen(p->cuda)));
     p->kernel = (fd_kernel){ .name = p->name, .args = fd_persist_args_table, .flags = FD_KERNEL_COOPERATIVE,
                              .max_block = p->threads, .dispatch = persist_dispatch, .cpu = persist_cpu, .cuda = p->cuda };
     return FD_OK;
@@ -363,6 +371,7 @@ static fd_status prepare(fd_state *s, fd_persist **out, fd_error *err)
     p->fd = s->fd;
     p->watchdog_ns = WATCHDOG_NS;
     p->threads = block_threads();
+    p->sampled = s->sampling;
     fd_status st = gather(p, err);
     if (st == FD_OK) st = make_source(p, err);
     if (st != FD_OK) {
@@ -410,7 +419,7 @@ static fd_status list_for(fd_persist *p, uint32_t resident, fd_error *err)
     const fd_weights *w = p->s->w;
     int wd = weight_dtype(p->m[FD_IM_GLU].k);
     fd_ilower_opts o = { .blocks = p->blocks, .wdtype = wd >= 0 ? (fd_dtype)wd : FD_F16, .ctx_hint = p->s->ctx,
-                         .attn_splits = p->s->splits, .resident = resident };
+                         .attn_splits = p->s->splits, .resident = resident, .logits_only = p->sampled };
     FD_TRY(fd_ilist_lower(w->arch, &w->hp, &o, &p->list, err));
     FD_TRY(fd_ilist_validate(&p->list, err));
     if (plant_stuck && p->list.n_wait) p->list.wait[p->list.n_wait - 1].target++;
@@ -576,6 +585,8 @@ fd_status fd_persist_stamps(fd_persist *p, const fd_ilist **list, uint64_t **sta
     *stamps = t;
     return FD_OK;
 }
+
+int fd_persist_sampled(const fd_persist *p) { return p->sampled; }
 
 const char *fd_persist_describe(const fd_persist *p, uint32_t *blocks, uint32_t *threads, uint32_t *smem,
                                 uint32_t ring[2])

@@ -4,7 +4,8 @@
  * per-kernel path's own device code (persist.c, ops/persist/).
  *
  * Layer: model (internal). Owned by fd_state (device.h): fd_state_decode and
- * fd_state_step use it for greedy steps when fd_state_use_persistent is on
+ * fd_state_step use it (a sampled step's list ends with the head: the
+ * sampler and the advance follow as kernels) when fd_state_use_persistent is on
  * and fd_persist_create accepted the model; anything else runs the
  * per-kernel step, with a notice naming why. Qwen2 and Qwen3 plans lower
  * (QKV, or QKV_ROWS + QK_NORM where q and k are normalized per head). */
@@ -36,6 +37,9 @@ fd_status fd_persist_encode(const fd_ilist *l, uint32_t steps, const void *const
  * (cached like any other) and uploads its program. */
 fd_status fd_persist_create(struct fd_state *s, fd_persist **out, fd_error *err);
 void fd_persist_destroy(fd_persist *p);
+/* 1 when p was made for a sampled step (the state sampled then): its list ends with the head, and the
+ * sampler and the position's advance run as kernels after its launch. */
+int fd_persist_sampled(const fd_persist *p);
 /* One step's launch (cooperative; capturable into a graph). FD_ERR_UNAVAILABLE
  * when the device cannot hold every block at once. */
 fd_status fd_persist_launch(fd_persist *p);

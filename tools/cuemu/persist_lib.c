@@ -54,9 +54,14 @@ int pl_body(const char *path)
     return bad ? fail(path, FD_ERR_IO, "cannot write") : 0;
 }
 
-int pl_program(unsigned blocks, void **prog, size_t *bytes, unsigned *n_ctr, unsigned *smem, unsigned ring[2])
+/* sampled 1: the program of a sampled step (its list ends with the head) */
+int pl_program(unsigned blocks, int sampled, void **prog, size_t *bytes, unsigned *n_ctr, unsigned *smem,
+               unsigned ring[2])
 {
     fd_error err = { 0 };
+    fd_sampler smp;
+    fd_sampler_defaults(&smp);
+    fd_state_set_sampler(emu, sampled ? &smp : NULL);
     fd_status st = fd_persist_program(emu, blocks, prog, bytes, n_ctr, smem, ring, &err);
     return st == FD_OK ? 0 : fail("program", st, err.msg);
 }
