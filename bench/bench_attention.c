@@ -10,7 +10,7 @@
  * * 2) and their fraction of the device's copy bandwidth measured here.
  * The sampler: µs per call over 151,936 logits, the defaults, then top-k off
  * with top-p and min-p, top-p alone, no filter.
- * Usage: bench_attention [--quick]. FOUNDRY_PDL=0 turns programmatic
+ * Usage: bench_attention [--quick] [--sample: the sampler alone]. FOUNDRY_PDL=0 turns programmatic
  * dependent launch off. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,7 +207,16 @@ static void bench_sample(fd_foundry *fd, int quick)
 
 int main(int argc, char **argv)
 {
-    int quick = argc > 1 && !strcmp(argv[1], "--quick");
+    int quick = 0, sample_only = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--quick")) quick = 1;
+        else if (!strcmp(argv[i], "--sample")) sample_only = 1;
+        else {
+            fprintf(stderr, "bench_attention: unknown argument '%s' (usage: bench_attention [--quick] [--sample])\n",
+                    argv[i]);
+            return 2;
+        }
+    }
     fd_foundry *fd = NULL;
     fd_error e = { 0 };
     if (fd_foundry_create(&(fd_options){ .backend = FD_BACKEND_CUDA }, &fd, &e)) {
@@ -217,6 +226,11 @@ int main(int argc, char **argv)
     if (fd_device_copy_bandwidth(fd, &copy_Bps)) copy_Bps = 0;
     printf("{\"case\":\"copy\",\"GBps\":%.0f,\"multiprocessors\":%u}\n", copy_Bps * 1e-9,
            fd_foundry_multiprocessors(fd));
+    if (sample_only) {
+        bench_sample(fd, quick);
+        fd_foundry_destroy(fd);
+        return 0;
+    }
     bench_decode(fd, 14, 2, 64, 4096, quick);
     bench_decode(fd, 14, 2, 64, 32768, quick);
     bench_decode(fd, 12, 2, 128, 32768, quick);

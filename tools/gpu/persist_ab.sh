@@ -20,6 +20,8 @@ B="build-gpu/foundry bench --synthetic qwen2.5-0.5b --dtype f16,q8_0 -p 0 -n 128
 timeout $(cap 40) $B 2>&1 | tee $L/bench_pk.txt | grep -E "^\| q|error"
 timeout $(cap 50) $B --persistent --profile --trace $L/trace.json 2>&1 | tee $L/bench_ps.txt |
   grep -E "^\| q|persistent|^  [a-z_]+ +[0-9]|idle|error|warning"
+step the sampler, µs per call
+timeout $(cap 30) build-gpu/bench_attention --quick --sample 2>&1 | tee $L/bench_sample.jsonl | grep -E '"sample"|copy'
 B="build-gpu/foundry bench --synthetic qwen2.5-0.5b -p 0 -n 128 -r 3 --persistent"
 echo "-- depth 4096, per kernel and persistent"
 for p in --no-persistent --persistent; do
@@ -29,6 +31,4 @@ for v in FOUNDRY_PERSIST_SLOT=0 FOUNDRY_PERSIST_SLOT=16384 FOUNDRY_PERSIST_SLOTS
   echo "-- $v"
   env $v timeout $(cap 30) $B 2>&1 | tee $L/bench_$v.txt | grep -E "^\| q|error|warning"
 done
-step the sampler, µs per call
-timeout $(cap 60) build-gpu/bench_attention --quick 2>&1 | tee $L/bench_attention.jsonl | grep -E '"sample"|copy'
 step done
