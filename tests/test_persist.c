@@ -364,6 +364,9 @@ static void decode_three(fd_foundry *gpu, const fd_sampler *smp)
     }
     CHECK(s[0] && s[0]->persist && s[0]->graph[0]);   /* ctx 320: the short-context bucket's graph */
     CHECK(s[0] && s[0]->persist && fd_persist_sampled(s[0]->persist) == (smp != NULL));
+    /* no error left behind: the ring's size search probes sizes past what a block may have (an H100 run's
+     * watchdog then reported the probe's message, the foundry's first error, instead of its own) */
+    CHECK_EQ(fd_foundry_status(gpu), FD_OK);
     CHECK(!memcmp(out[0], out[1], sizeof out[0]));   /* one kernel, replayed or launched */
     int same = 0;
     while (same < 96 && out[0][same] == out[2][same]) same++;
