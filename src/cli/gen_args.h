@@ -19,7 +19,7 @@ typedef struct run_args {
     size_t n;                   /* -n: tokens per reply */
     fd_sampler samp;
     int sampler_set, top_k_set, top_p_set, penalty_set, chat, ignore_eos, no_graph;
-    int persistent;             /* --persistent (1) / --no-persistent (0): greedy steps as one persistent kernel */
+    int persistent;             /* --persistent (1) / --no-persistent (0): decode steps as one persistent kernel */
     int profile;                /* --profile (or --trace) */
     const char *trace;          /* --trace FILE: a Chrome trace */
     const char *stop[MAX_STOPS + 1];
