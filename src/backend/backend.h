@@ -18,7 +18,8 @@
  *               blocks, MPS, another process's work) is FD_ERR_UNAVAILABLE.
  *   resident    optional [NULL: unknown]. Blocks of `fn` a multiprocessor
  *               holds at once with `threads` threads and `shared` dynamic
- *               shared bytes (the occupancy calculator).
+ *               shared bytes (the occupancy calculator); 0, not an error,
+ *               past what a block may have.
  *   graph_*     optional [NULL: no graph capture].
  *   mem_info    optional [NULL: unknown]. Free and total device bytes.
  *   event_record, event_elapsed, event_free

@@ -488,18 +488,12 @@ fd_status fd_persist_create(fd_state *s, fd_persist **out, fd_error *err)
     i32_variant(dt);
     unsigned resident = 0, sms = fd_foundry_multiprocessors(s->fd);
     fd_status st;
-    /* A size past what a block may opt into fails its probe (cuFuncSetAttribute: invalid value), and the
-     * failure stays the foundry's error, which a later fd_fail cannot replace (the first error wins): an H100
-     * run's watchdog reported that probe's message instead of its own. A probe the search recovers from is
-     * no error. */
-    const int clean = s->fd->err.status == FD_OK;
     for (;;) {   /* the most ring slots a multiprocessor's shared memory holds, down to 2, else none */
         p->smem = shared_bytes(p, p->ring_slots);
         st = fd_kernel_resident(s->fd, &p->kernel, dt, p->threads, p->smem, &resident);
         if ((st == FD_OK && resident) || !p->ring_slots) break;
         p->ring_slots = p->ring_slots > 2 ? p->ring_slots - 1 : 0;
     }
-    if (st == FD_OK && clean) fd_error_clear(&s->fd->err);
     if (st != FD_OK) fd_error_set(err, st, "persist: %s", fd_foundry_error(s->fd));
     else if (!resident)
         st = fd_error_set(err, FD_ERR_UNSUPPORTED, "no block of %s fits a multiprocessor (%u threads, %u shared bytes)",

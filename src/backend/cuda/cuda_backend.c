@@ -266,6 +266,11 @@ static fd_status cu_resident(fd_backend *b, const fd_devfn *fn, unsigned threads
     *blocks = 0;
     FD_TRY(fd_cu_use(c, err));
     cu_kernel *k = find_fn(c, fn->fn);
+    /* More than a block may opt into: none resident, an answer and not an error (cuFuncSetAttribute would fail
+     * with an invalid value, and a caller searching for the size that fits, the persistent kernel's ring,
+     * would leave that failure as the foundry's first error: an H100 run's watchdog reported it as its own) */
+    if (c->smem_optin > 0 && shared + (unsigned)(k && k->shared > 0 ? k->shared : 0) > (unsigned)c->smem_optin)
+        return FD_OK;
     if (needs_optin(k, shared)) {   /* the calculator counts only what the function may use */
         if (!k || k->dyn_shared < (int)shared) {
             FD_TRY(fd_cu_check(c, c->cu.FuncSetAttribute((CUfunction)fn->fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
@@ -337,6 +342,9 @@ static fd_status open_device(cu_backend *c, int device, fd_error *err)
     FD_TRY(fd_cu_check(c, cu->DeviceGetAttribute(&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, c->dev), err,
                        "cuDeviceGetAttribute(multiprocessor count)"));
     c->base.sms = sms > 0 ? (unsigned)sms : 1;
+    if (cu->DeviceGetAttribute(&c->smem_optin, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, c->dev) !=
+        CUDA_SUCCESS)
+        c->smem_optin = 0;   /* unknown: cu_resident asks the driver for every size */
     const char *pdl = getenv("FOUNDRY_PDL");
     c->base.pdl = major >= 9 && cu->LaunchKernelEx && !(pdl && !strcmp(pdl, "0"));
     FD_TRY(fd_cu_check(c, cu->DevicePrimaryCtxRetain(&c->ctx, c->dev), err, "cuDevicePrimaryCtxRetain(%d)", device));

@@ -52,6 +52,7 @@ typedef struct cu_backend {
     /* kernels (invariant 3) */
     cu_kernel   *kernels;
     size_t       nkernels, capkernels;
+    int          smem_optin;    /* shared bytes a block may opt into (0: the driver did not say) */
     uint64_t     opts_hash;     /* fd_nvrtc_options_hash for this device */
     uint64_t     opts_hash_a;   /* the same for its arch-specific target (sm_90a) */
     fd_kcache_disk disk;        /* CUBIN cache and the compile counters */
