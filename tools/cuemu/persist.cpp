@@ -8,8 +8,8 @@
 // every step's logits within 1e-3 relative max-norm of the twin's, its
 // chosen id the twin's argmax (unless the top two are within that bound),
 // the position moved on (a sampled step's program, which ends with the
-// logits, at 1, 3 and 7 blocks: token and position untouched), the epoch at the steps run, no watchdog error and
-// no flag raised. Built once per weight dtype and shape (-DBODY: the
+// logits, at 1, 3 and 7 blocks: token and position untouched), the epoch
+// at the steps run, no watchdog error and no flag raised. Built once per weight dtype and shape (-DBODY: the
 // generated code, persist.sh rewrites its inline PTX; -DDT: the dtype's
 // name; -DPRESET: the shape's).
 #define EMU_GRID
