@@ -9,7 +9,7 @@
  * time per launch, the GB/s over the k/v bytes it must read (2 * KV * n * hd
  * * 2) and their fraction of the device's copy bandwidth measured here.
  * The sampler: µs per call over 151,936 logits, the defaults, then top-k off
- * with top-p and min-p, top-p alone, no filter.
+ * with top-p and min-p, top-p alone, no filter, top-k alone, and greedy (the floor of both ways).
  * Usage: bench_attention [--quick] [--sample: the sampler alone]. FOUNDRY_PDL=0 turns programmatic
  * dependent launch off. */
 #include <stdio.h>
@@ -189,6 +189,8 @@ static void bench_sample(fd_foundry *fd, int quick)
         { 0, 0.95f, 0.05f, "top_p 0.95 min_p 0.05 rep 1.1" },             /* the grid pass from here on */
         { 0, 0.95f, 0, "top_p 0.95 rep 1.1" },
         { 0, 1, 0, "rep 1.1" },
+        { 40, 1, 0, "top_k 40 rep 1.1" },   /* the list without top-p and min-p: what they add to the defaults */
+        { 1, 1, 0, "top_k 1 rep 1.1" },     /* greedy: phase 1 and the ticket, the floor of either way */
     };
     for (size_t cfg = 0; cfg < sizeof cfgs / sizeof cfgs[0]; cfg++) {
         fd_sampler sm;

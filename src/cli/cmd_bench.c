@@ -39,15 +39,17 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: foundry bench (-m MODEL | --synthetic NAME) [-p 512] [-n 128] [-r 5] [-d 0,4096,...]\n"
                "                     [--dtype f16,q8_0,...] [-c CTX] [--backend B] [--json] [--profile] [--trace F]\n"
-               "                     [--persistent]\n"
+               "                     [--persistent] [--sampled]\n"
                "  -p LIST     prompt lengths (comma-separated; 0: none)   -n LIST  generated tokens (0: none)\n"
                "  -r N        repetitions (median, min, max)              -d LIST  depths: tokens in the cache first\n"
                "  --dtype L   weight dtypes, each a separate model (synthetic: built once each)\n"
                "  --json      one JSON document instead of the table      --profile  per-kernel table (eager launches)\n"
                "  --trace F   the profile pass as a Chrome trace (ui.perfetto.dev); implies --profile; with\n"
                "              --persistent, the last step's per-block timeline too (F-persist.json)\n"
-               "  --persistent  greedy decode steps as one persistent kernel (GPU, experimental;\n"
+               "  --persistent  decode steps as one persistent kernel (GPU, experimental;\n"
                "                --no-persistent: off, the default)\n"
+               "  --sampled   each tg row again with the default sampler (top-k 40, top-p 0.95, min-p 0.05,\n"
+               "              temperature 0.8): greedy and sampled steps side by side\n"
                "%s", cli_model_help());
 }
 
@@ -177,7 +179,7 @@ int cmd_bench(int argc, char **argv)
     cli_model_args a = { .backend = FD_BACKEND_AUTO };
     list pp = { { 512 }, 1 }, tg = { { 128 }, 1 }, depth = { { 0 }, 1 }, dts = { { 0 }, 0 };
     uint64_t reps = 5;
-    int json = 0, profile = 0, persistent = 0, r;
+    int json = 0, profile = 0, persistent = 0, sampled = 0, r;
     const char *trace = NULL;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
@@ -199,6 +201,7 @@ int cmd_bench(int argc, char **argv)
         if (!strcmp(o, "--help") || !strcmp(o, "-h")) { usage(stdout); return 0; }
         if (!strcmp(o, "--json")) { json = 1; continue; }
         if (!strcmp(o, "--profile")) { profile = 1; continue; }
+        if (!strcmp(o, "--sampled")) { sampled = 1; continue; }
         if (!strcmp(o, "--persistent") || !strcmp(o, "--no-persistent")) { persistent = o[2] == 'p'; continue; }
         if (strcmp(o, "-p") && strcmp(o, "-n") && strcmp(o, "-r") && strcmp(o, "-d")) return cli_unknown("bench", o);
         const char *v = cli_value("bench", argc, argv, &i);
@@ -280,9 +283,13 @@ int cmd_bench(int argc, char **argv)
             first_row = 0;
         }
         for (int ni = 0; st == FD_OK && ni < tg.n; ni++)
-            for (int dj = 0; st == FD_OK && dj < depth.n && !stopped; dj++) {
+            for (int row = 0; st == FD_OK && row < depth.n * (1 + sampled) && !stopped; row++) {
+                const int dj = row / (1 + sampled), smp = row % (1 + sampled);
                 uint64_t n = tg.v[ni], d = depth.v[dj];
                 if (!n) continue;
+                fd_sampler sc;   /* the CLI's defaults (run, chat): the rule a user's steps follow */
+                fd_sampler_defaults(&sc);
+                fd_state_set_sampler(s, smp ? &sc : NULL);
                 double t[1000], host[1000];
                 int32_t *out = malloc(n * sizeof *out);
                 for (uint64_t k = 0; st == FD_OK && k < reps && !stopped; k++) {
@@ -302,14 +309,16 @@ int cmd_bench(int argc, char **argv)
                 /* bytes a step reads: every weight once, and the cache up to its position */
                 double kv = 2.0 * hp->n_layers * hp->n_kv_heads * hp->head_dim * 2 * (d + n / 2.0);
                 double frac = bw > 0 ? (fd_weights_bytes(warm.weights) + kv) * md / bw : 0;
-                if (json) printf("%s\n    {\"dtype\": \"%s\", \"test\": \"tg%llu\", \"depth\": %llu, \"tokens_per_s\": {\"median\": %.1f, "
+                if (json) printf("%s\n    {\"dtype\": \"%s\", \"test\": \"tg%llu%s\", \"depth\": %llu, \"tokens_per_s\": {\"median\": %.1f, "
                                  "\"min\": %.1f, \"max\": %.1f}, \"host_us_per_step\": %.2f, \"fraction_of_copy_bandwidth\": %.3f}",
-                                 first_row ? "" : ",", dtn, (unsigned long long)n, (unsigned long long)d, md, mn, mx, hs, frac);
-                else printf("| %s | %s | tg%llu @ d%llu | %.1f | %.1f | %.1f | %.2f | %.1f%% |\n",
-                            a.synthetic ? a.synthetic : a.model, dtn, (unsigned long long)n, (unsigned long long)d, md,
-                            mn, mx, hs, 100 * frac);
+                                 first_row ? "" : ",", dtn, (unsigned long long)n, smp ? " sampled" : "",
+                                 (unsigned long long)d, md, mn, mx, hs, frac);
+                else printf("| %s | %s | tg%llu @ d%llu%s | %.1f | %.1f | %.1f | %.2f | %.1f%% |\n",
+                            a.synthetic ? a.synthetic : a.model, dtn, (unsigned long long)n, (unsigned long long)d,
+                            smp ? " sampled" : "", md, mn, mx, hs, 100 * frac);
                 first_row = 0;
             }
+        fd_state_set_sampler(s, NULL);   /* the profile pass: greedy steps */
         if (st == FD_OK && !stopped) {
             if (json) printf("%s\n    {\"dtype\": \"%s\", \"load_s\": {\"cold_kernel_cache\": %.3f, \"warm_kernel_cache\": %.3f}, "
                              "\"weights_bytes\": %llu, \"device\": \"%s\", \"device_free_bytes\": %zu, \"device_total_bytes\": %zu, "

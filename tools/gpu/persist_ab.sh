@@ -1,10 +1,11 @@
 #!/bin/bash
 # persist_ab.sh — the persistent step on a GPU (this tree built into build-gpu first): its GPU tests (teacher-forced
 # parity with the first step's per-activation report, the timeline; the tensor and graph tests), then tg128 of a
-# synthetic Qwen2.5-0.5B (f16, q8_0) per kernel and persistent: the weight ring as chosen (with the last profiled
-# step's per-member summary); at depth 4,096 both ways; then persistent without the ring (rows streamed,
-# FOUNDRY_PERSIST_SLOT=0), with 16 KiB slots, with 4 slots, and with 8 warps a block; the sampler's GPU tests and
-# bench_attention's sampler lines. Logs in OUT/p.tgz.
+# synthetic Qwen2.5-0.5B (f16, q8_0), greedy and sampled, per kernel and persistent: the weight ring as chosen
+# (with the last profiled step's per-member summary); at depth 4,096 both ways, and per kernel with 28 and 16
+# attention splits; then persistent without the ring (rows streamed, FOUNDRY_PERSIST_SLOT=0), with 16 KiB slots,
+# with 4 slots, and with 8 warps a block; the sampler's GPU tests and bench_attention's sampler lines. Logs in
+# OUT/p.tgz.
 #   LIMIT=480 tools/gpu/persist_ab.sh OUT        (repository root on the GPU machine; less cuts the later steps)
 set -u
 OUT=${1:?usage: persist_ab.sh OUT}
@@ -17,7 +18,7 @@ step persistent GPU tests
 (cd build-gpu && timeout $(cap 100) ctest -j 4 --timeout 95 -R "test_persist|test_tensor|test_decode_graph|test_gemm.test_gpu_wgmma$" --output-on-failure) >$L/ctest.log 2>&1
 grep -E "first step|rel max|tests passed|\*\*\*Failed|Timeout|CHECK|sample parity" $L/ctest.log | head -20
 step tg128, per kernel and persistent
-B="build-gpu/foundry bench --synthetic qwen2.5-0.5b --dtype f16,q8_0 -p 0 -n 128 -r 3"
+B="build-gpu/foundry bench --synthetic qwen2.5-0.5b --dtype f16,q8_0 -p 0 -n 128 -r 3 --sampled"
 timeout $(cap 40) $B 2>&1 | tee $L/bench_pk.txt | grep -E "^\| q|error"
 # 90 s: the warm-up builds the sampled and the greedy persistent kernels (cold cache) for each dtype
 timeout $(cap 90) $B --persistent --profile --trace $L/trace.json 2>&1 | tee $L/bench_ps.txt |
@@ -30,6 +31,11 @@ B="build-gpu/foundry bench --synthetic qwen2.5-0.5b -p 0 -n 128 -r 3 --persisten
 echo "-- depth 4096, per kernel and persistent"
 for p in --no-persistent --persistent; do
   timeout $(cap 30) ${B% --persistent} $p -d 4096 2>&1 | tee -a $L/bench_d4096.txt | grep -E "^\| q|error|warning"
+done
+for sp in 28 16; do   # per kernel: a grid of heads x splits within one wave of three blocks an SM (14 x 28 <= 396)?
+  echo "-- FOUNDRY_ATTN_SPLITS=$sp"
+  FOUNDRY_ATTN_SPLITS=$sp timeout $(cap 30) ${B% --persistent} --no-persistent -d 4096 2>&1 | tee -a $L/bench_d4096.txt |
+    grep -E "^\| q|error|warning"
 done
 for v in FOUNDRY_PERSIST_SLOT=0 FOUNDRY_PERSIST_SLOT=16384 FOUNDRY_PERSIST_SLOTS=4 FOUNDRY_PERSIST_WARPS=8; do
   echo "-- $v"
