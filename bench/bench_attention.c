@@ -4,7 +4,7 @@
  * Decode rotates over 24 layers' caches (a model's step: working set above
  * L2 for long contexts) at Qwen2.5-0.5B's (H 14, KV 2, hd 64) and 1.5B's (H
  * 12, KV 2, hd 128) shapes, at positions n from 128 to 32,768, with the
- * splits fd_attn_decode_splits picks for the capacity, the launches replayed
+ * splits fd_attn_decode_splits picks for the capacity (and head_splits for a block a head), the launches replayed
  * from a captured graph (as a decode step runs them); it reports the median
  * time per launch, the GB/s over the k/v bytes it must read (2 * KV * n * hd
  * * 2) and their fraction of the device's copy bandwidth measured here.
@@ -71,23 +71,26 @@ static fd_status decode_step(fd_foundry *fd, void *c, int i) { return fd_run(fd,
 static double copy_Bps;   /* the device's copy bandwidth, measured once */
 
 static void bench_decode_splits(fd_foundry *fd, uint32_t H, uint32_t KV, uint32_t hd, uint32_t C, uint32_t S,
-                                int quick);
+                                uint32_t HS, int quick);
 
-/* FOUNDRY_ATTN_SPLITS="109 32 16" times those split counts too (model/state.c reads the first for the model). */
+/* FOUNDRY_ATTN_SPLITS="109 32 16" times those split counts too, in both modes (model/state.c reads the first
+ * for the model). */
 static void bench_decode(fd_foundry *fd, uint32_t H, uint32_t KV, uint32_t hd, uint32_t C, int quick)
 {
-    bench_decode_splits(fd, H, KV, hd, C, fd_attn_decode_splits(H, KV, C, fd_foundry_multiprocessors(fd)), quick);
+    unsigned sms = fd_foundry_multiprocessors(fd);
+    uint32_t S = fd_attn_decode_splits(H, KV, C, sms);
+    bench_decode_splits(fd, H, KV, hd, C, S, fd_attn_decode_head_splits(H, S, sms), quick);
     const char *e = getenv("FOUNDRY_ATTN_SPLITS");
     for (char *end; e && *e; e = end) {
         unsigned long v = strtoul(e, &end, 10);
         if (end == e) break;
-        if (v >= 1 && v <= 256) bench_decode_splits(fd, H, KV, hd, C, (uint32_t)v, quick);
+        if (v >= 1 && v <= 256) bench_decode_splits(fd, H, KV, hd, C, (uint32_t)v, (uint32_t)v, quick);
         while (*end == ' ' || *end == ',') end++;
     }
 }
 
 static void bench_decode_splits(fd_foundry *fd, uint32_t H, uint32_t KV, uint32_t hd, uint32_t C, uint32_t S,
-                                int quick)
+                                uint32_t HS, int quick)
 {
     decode_ctx c;
     fd_tensor *q = make(fd, FD_F32, 1, (int64_t[]){ H * hd }, FD_INIT_ONES), *y = make(fd, FD_F32, 1, (int64_t[]){ H * hd }, FD_INIT_ZEROS);
@@ -101,7 +104,7 @@ static void bench_decode_splits(fd_foundry *fd, uint32_t H, uint32_t KV, uint32_
         c.a[l] = (fd_attn_decode_args){ .q = q, .kc = kc[l], .vc = vc[l], .pos = pos, .pages = pages, .y = y,
                                         .part = part,
                                         .count = count, .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = C,
-                                        .splits = S, .scale = 0.125f };
+                                        .splits = S, .head_splits = HS, .scale = 0.125f };
     }
     const uint32_t ns[] = { 128, 1024, 4096, 8192, 16384, 32768 };
     for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
@@ -110,8 +113,8 @@ static void bench_decode_splits(fd_foundry *fd, uint32_t H, uint32_t KV, uint32_
         if (fd_tensor_write(pos, &p, sizeof p) || fd_tensor_flush(pos)) die(fd, "pos");
         double s = bench_time_steps(fd, decode_step, &c, LAYERS, LAYERS * (quick ? 4 : 20), quick ? 3 : 11);
         double bytes = 4.0 * KV * ns[i] * hd;
-        printf("{\"case\":\"attn_decode\",\"H\":%u,\"KV\":%u,\"hd\":%u,\"C\":%u,\"splits\":%u,\"n\":%u,"
-               "\"us\":%.2f,\"GBps\":%.0f,\"fraction_of_copy_bw\":%.3f}\n", H, KV, hd, C, S, ns[i], s * 1e6,
+        printf("{\"case\":\"attn_decode\",\"H\":%u,\"KV\":%u,\"hd\":%u,\"C\":%u,\"splits\":%u,\"head_splits\":%u,"
+               "\"n\":%u,\"us\":%.2f,\"GBps\":%.0f,\"fraction_of_copy_bw\":%.3f}\n", H, KV, hd, C, S, HS, ns[i], s * 1e6,
                bytes / s * 1e-9, copy_Bps > 0 ? bytes / s / copy_Bps : 0.0);
     }
     for (int l = 0; l < LAYERS; l++) (void)fd_tensor_free(kc[l]), (void)fd_tensor_free(vc[l]);

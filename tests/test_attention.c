@@ -281,6 +281,10 @@ static void test_cpu_attention(void)
     CHECK(fd_run(fd, &FD_ATTN_DECODE, &b) == FD_ERR_INVALID);
     CHECK_CONTAINS(fd_foundry_error(fd), "part holds");
     fd_foundry_clear_error(fd);
+    b = d, b.head_splits = S + 1;
+    CHECK(fd_run(fd, &FD_ATTN_DECODE, &b) == FD_ERR_INVALID);
+    CHECK_CONTAINS(fd_foundry_error(fd), "head_splits (");
+    fd_foundry_clear_error(fd);
     fd_tensor *small = zeros(fd, FD_I32, 1, (int64_t[]){ (int64_t)fd_attn_decode_count_ints(H) - 1 });
     b = d, b.count = small;
     CHECK(fd_run(fd, &FD_ATTN_DECODE, &b) == FD_ERR_INVALID);
@@ -307,6 +311,9 @@ static void test_cpu_attention(void)
     CHECK(fd_attn_decode_splits(14, 2, 4096, 132) == 32);           /* 128 positions a split at capacity */
     CHECK(fd_attn_decode_splits(4, 4, 64, 132) == 1 && fd_attn_decode_splits(1, 1, 1u << 24, 132) == 256);
     CHECK(fd_attn_decode_splits(2, 2, 300, 0) == 2 && fd_attn_decode_splits(8, 8, 32, 132) == 1);
+    /* a block a query head: H rows of splits about three blocks an SM, within [1, S] */
+    CHECK(fd_attn_decode_head_splits(14, 34, 132) == 28 && fd_attn_decode_head_splits(14, 16, 132) == 16);
+    CHECK(fd_attn_decode_head_splits(1024, 8, 132) == 1 && fd_attn_decode_head_splits(2, 256, 132) == 198);
     free(qv), free(kv), free(vv), free(want);
     free_all((fd_tensor *[]){ q, kc, vc, y, pos, part, count, pages }, 8);
     fd_foundry_destroy(fd);
@@ -446,6 +453,7 @@ static void decode_parity(fd_foundry *cpu, fd_foundry *gpu, fd_dtype kdt, uint32
             fd_attn_decode_args g = { .q = gq, .kc = gk, .vc = gv, .pos = gpos, .pages = gpages, .y = gy, .part = gpart,
                                       .count = gcount, .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = C,
                                       .splits = splits[s], .scale = scale };
+            if (s >= 2) g.head_splits = fd_attn_decode_head_splits(H, splits[s], 132);   /* fewer for a block a head */
             fd_status st = fd_run(gpu, &FD_ATTN_DECODE, &g);
             if (st) fprintf(stderr, "gpu decode: %s\n", fd_foundry_error(gpu));
             CHECK_EQ(st, FD_OK);

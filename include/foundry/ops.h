@@ -98,11 +98,13 @@ extern const fd_kernel FD_ROPE_KV;
  * q, y: (H*hd) f32; part: (H, S, hd+4) f32 workspace
  * (fd_attn_decode_part_floats); count: (H, 17) i32 tickets
  * (fd_attn_decode_count_ints), zero before the first launch and left zero by
- * every launch. hd a multiple of 32 up to 256, 1 <= S <= 256. */
+ * every launch. hd a multiple of 32 up to 256, 1 <= S <= 256. head_splits
+ * (<= S; 0: S) are the splits used while a block serves one query head
+ * (shorter contexts): fd_attn_decode_head_splits. */
 #define FD_ATTN_DECODE_ARGS(IN, OUT, PARAM) IN(q, FD_ACT) IN(kc, FD_KV) IN(vc, FD_KV) IN(pos, FD_IDS)  \
     IN(pages, FD_IDS) OUT(y, FD_ACT) OUT(part, FD_ACT) OUT(count, FD_IDS)                              \
     PARAM(uint32_t, heads) PARAM(uint32_t, kv_heads) PARAM(uint32_t, head_dim) PARAM(uint32_t, ctx)     \
-    PARAM(uint32_t, splits) PARAM(float, scale)
+    PARAM(uint32_t, splits) PARAM(uint32_t, head_splits) PARAM(float, scale)
 FD_KERNEL_ARGS(fd_attn_decode_args, FD_ATTN_DECODE_ARGS)
 extern const fd_kernel FD_ATTN_DECODE;
 /* Floats of the decode workspace `part`: S * H * (hd + 4). */
@@ -114,6 +116,8 @@ uint64_t fd_attn_decode_count_ints(uint32_t heads);
  * of its kv head), S x H at most 1536 (the grid: H x S blocks of 128
  * threads), at most one split per 32 positions, within [1, 256]. */
 uint32_t fd_attn_decode_splits(uint32_t heads, uint32_t kv_heads, uint32_t ctx, unsigned sms);
+/* head_splits for S splits: H x head_splits about three blocks an SM, within [1, S]. */
+uint32_t fd_attn_decode_head_splits(uint32_t heads, uint32_t splits, unsigned sms);
 
 /* The head_dim both attention kernels take, the rule their checks apply:
  * NULL when hd is accepted, else the accepted values as a phrase ("a

@@ -80,6 +80,7 @@ struct fd_state {
     const fd_weights *w;
     uint32_t ctx, splits, pos_host;  /* splits: the attention launches' count now, split_for[bucket] */
     uint32_t split_for[2];          /* per context bucket (FD_SHORT_CTX positions or fewer, more): state.c */
+    uint32_t head_split_for[2], head_splits;   /* the same while a block serves one query head (fd_attn_decode_args) */
     fd_tensor *kv;                  /* (2 L, NP, KV P, hd) f16: one allocation, K and V of each layer */
     fd_tensor **kc, **vc;           /* L views (NP, KV P, hd): pages of (KV, P, hd) */
     fd_tensor *pages;               /* (NP) i32: the page table, the same for every layer */
@@ -138,5 +139,7 @@ void fd_decode_advance(fd_state *s, fd_dec_call *c);
  * (about 6 us a step of 24 layers at 1,526 blocks, issue 27's regression). */
 #define FD_SHORT_CTX 4096
 uint32_t fd_state_splits(const fd_weights *w, uint32_t ctx);
+/* The splits a step with `splits` uses while a block serves one query head (fd_attn_decode_head_splits). */
+uint32_t fd_state_head_splits(const fd_weights *w, uint32_t splits);
 
 #endif

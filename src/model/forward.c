@@ -81,7 +81,7 @@ int fd_decode_calls(fd_state *s, uint32_t l, const fd_plan_step *st, fd_dec_call
             .q = in, .kc = s->kc[l], .vc = s->vc[l], .pos = s->pos, .pages = s->pages, .y = out, .part = s->part,
             .count = s->count,
             .heads = H, .kv_heads = KV, .head_dim = hd, .ctx = s->ctx, .splits = s->splits,
-            .scale = 1.0f / sqrtf((float)hd) };
+            .head_splits = s->head_splits, .scale = 1.0f / sqrtf((float)hd) };
         return 1;
     case FD_OP_PROJ_RES:
         c[0].k = fd_weights_kernel(w, FD_KK_PROJ_RES, L->t[st->w[0]], 0);
@@ -500,7 +500,7 @@ static fd_status capture(fd_state *s, int b)
 static fd_status choose_step(fd_state *s, uint32_t p)
 {
     int b = p + 1 > FD_SHORT_CTX && s->split_for[1] != s->split_for[0];
-    s->splits = s->split_for[b];
+    s->splits = s->split_for[b], s->head_splits = s->head_split_for[b];
     if (!s->use_graph || fd_foundry_backend(s->fd) != FD_BACKEND_CUDA || !s->warm || s->graph_stale) {
         if (s->graph_stale) {
             for (int i = 0; i < 2; i++) fd_graph_free(s->fd, s->graph[i]), s->graph[i] = NULL;

@@ -15,14 +15,29 @@
 #include "model/device.h"
 #include "model/persist.h"
 
-/* FOUNDRY_ATTN_SPLITS (its first number, 1..256) overrides the choice: the GPU scripts time the candidates
- * with it (bench/bench_attention.c reads the same list). */
+/* A count the environment forces (its first number, 1..256), else 0. */
+static uint32_t env_splits(const char *name)
+{
+    const char *e = getenv(name);
+    unsigned long v = e ? strtoul(e, NULL, 10) : 0;
+    return v >= 1 && v <= 256 ? (uint32_t)v : 0;
+}
+
+/* FOUNDRY_ATTN_SPLITS overrides the choice: the GPU scripts time the candidates with it (bench/bench_attention.c
+ * reads the same list). */
 uint32_t fd_state_splits(const fd_weights *w, uint32_t ctx)
 {
-    const char *e = getenv("FOUNDRY_ATTN_SPLITS");
-    unsigned long v = e ? strtoul(e, NULL, 10) : 0;
-    if (v >= 1 && v <= 256) return (uint32_t)v;
-    return fd_attn_decode_splits(w->hp.n_heads, w->hp.n_kv_heads, ctx, fd_foundry_multiprocessors(w->fd));
+    uint32_t v = env_splits("FOUNDRY_ATTN_SPLITS");
+    return v ? v : fd_attn_decode_splits(w->hp.n_heads, w->hp.n_kv_heads, ctx, fd_foundry_multiprocessors(w->fd));
+}
+
+/* FOUNDRY_ATTN_HEAD_SPLITS overrides it (at most splits); FOUNDRY_ATTN_SPLITS alone forces both modes' count. */
+uint32_t fd_state_head_splits(const fd_weights *w, uint32_t splits)
+{
+    uint32_t v = env_splits("FOUNDRY_ATTN_HEAD_SPLITS");
+    if (v) return v < splits ? v : splits;
+    if (env_splits("FOUNDRY_ATTN_SPLITS")) return splits;
+    return fd_attn_decode_head_splits(w->hp.n_heads, splits, fd_foundry_multiprocessors(w->fd));
 }
 
 void fd_state_destroy(fd_state *s)
@@ -57,6 +72,8 @@ fd_status fd_state_create(fd_foundry *fd, const fd_weights *w, uint32_t ctx, fd_
     s->ctx = ctx;
     s->split_for[0] = fd_state_splits(w, ctx < FD_SHORT_CTX ? ctx : FD_SHORT_CTX);
     s->split_for[1] = s->splits = fd_state_splits(w, ctx);   /* the workspace holds the larger */
+    for (int b = 0; b < 2; b++) s->head_split_for[b] = fd_state_head_splits(w, s->split_for[b]);
+    s->head_splits = s->head_split_for[1];
     uint32_t L = hp->n_layers, KV = hp->n_kv_heads, hd = hp->head_dim, hq = hp->n_heads * hd;
     s->kc = fd_calloc(L, sizeof *s->kc);
     s->vc = fd_calloc(L, sizeof *s->vc);

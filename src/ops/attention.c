@@ -53,6 +53,12 @@ uint32_t fd_attn_decode_splits(uint32_t heads, uint32_t kv_heads, uint32_t ctx, 
     return want < 1 ? 1 : want > MAX_SPLITS ? MAX_SPLITS : (uint32_t)want;
 }
 
+uint32_t fd_attn_decode_head_splits(uint32_t heads, uint32_t splits, unsigned sms)
+{
+    uint64_t want = heads ? 3ull * (sms ? sms : 1) / heads : 1;
+    return want < 1 ? 1 : want > splits ? splits : (uint32_t)want;
+}
+
 /* ---- shared shape checks */
 /* A warp pass covers 32 dimensions; attn_decode.cuh holds a q row of
  * AD_MAXHD = 256 floats per head in shared memory. */
@@ -150,6 +156,9 @@ static fd_status decode_check(const void *p, fd_error *err)
     FD_TRY(check_cache(a->kc, a->vc, a->pages, a->pos, a->kv_heads, a->head_dim, a->ctx, err));
     if (!a->splits || a->splits > MAX_SPLITS)
         return fd_error_set(err, FD_ERR_INVALID, "splits must be in [1, %d], is %u", MAX_SPLITS, a->splits);
+    if (a->head_splits > a->splits)
+        return fd_error_set(err, FD_ERR_INVALID, "head_splits (%u) must be at most splits (%u)", a->head_splits,
+                            a->splits);
     int64_t n = (int64_t)a->heads * a->head_dim;
     if (a->q->numel != n || a->y->numel != n)
         return fd_error_set(err, FD_ERR_INVALID, "q and y must hold H x hd = %u x %u values", a->heads, a->head_dim);

@@ -5,10 +5,14 @@
  * Layer: ops (device code of FD_ATTN_DECODE, ops/attention.c). Grid (H,
  * S), 128 threads (4 warps): block (h, s) is split s of a block row per
  * query head, over its share of n = min(pos+1, C) positions: shares of
- * ceil(n/S) positions rounded up to a multiple of AD_MIN_CHUNK (128), so the
- * A = ceil(n/share) first splits are active and the rest return at once
+ * ceil(n/S') positions rounded up to a multiple of AD_MIN_CHUNK (128), so
+ * the A = ceil(n/share) first splits are active and the rest return at once
  * (the graph is captured once with S from the capacity; the length grows
- * on the device). Which query heads a block serves is decided on the device
+ * on the device). S' is S where a block serves a kv head's group, and
+ * head_splits (<= S) where a block serves one query head: there H block
+ * rows are active instead of KV, and S planned for KV rows made H x S
+ * blocks several waves of three an SM (14 x 34 at the 0.5B shape's
+ * 4,224 positions: 1.2 waves and a second merge level). Which query heads a block serves is decided on the device
  * from n as well: below AD_GROUP_FROM positions one (row h serves head h:
  * the step is latency-bound there, and a block serving G heads made each
  * warp a chain G times longer: 14.5 us at n 128 on an H100 against ~4 for
@@ -360,13 +364,15 @@ __device__ __forceinline__ void ad_block_hd(const fd_args &a, ad_smem &sm, u32 n
 __device__ __forceinline__ void ad_run(const fd_args &a, ad_smem &sm, u32 h, u32 s) {
   const long long pe = (long long)a.pos[0] + 1;
   const u32 n = pe <= 0 ? 0u : pe < (long long)a.ctx ? (u32)pe : a.ctx;
-  u32 per = ((n + a.splits - 1) / a.splits + AD_MIN_CHUNK - 1) / AD_MIN_CHUNK * AD_MIN_CHUNK;
-  if (per < AD_MIN_CHUNK) per = AD_MIN_CHUNK;          /* n = 0 */
-  const u32 A = (n + per - 1) / per;
   const u32 G = a.heads / a.kv_heads, gi = h % G;
   const u32 gsz = n >= AD_GROUP_FROM ? min(G, (u32)AD_MAXG) : 1u;   /* heads a block serves */
   if (gi % gsz) return;                               /* a group leader's block serves this head */
   const u32 ng = min(gsz, G - gi);
+  /* a block a head: H block rows are active, not KV, so fewer splits keep them one wave (head_splits) */
+  const u32 S = gsz == 1 && a.head_splits && a.head_splits < a.splits ? a.head_splits : a.splits;
+  u32 per = ((n + S - 1) / S + AD_MIN_CHUNK - 1) / AD_MIN_CHUNK * AD_MIN_CHUNK;
+  if (per < AD_MIN_CHUNK) per = AD_MIN_CHUNK;          /* n = 0 */
+  const u32 A = (n + per - 1) / per;
   if (A == 0) {                                       /* nothing to attend (pos < 0): y = 0 */
     if (s == 0)
       for (u32 i = threadIdx.x; i < ng * a.head_dim; i += blockDim.x) a.y[(u64)h * a.head_dim + i] = 0.0f;
