@@ -2,8 +2,8 @@
 # persist_ab.sh — the persistent step on a GPU (this tree built into build-gpu first): its GPU tests (teacher-forced
 # parity with the first step's per-activation report, the timeline; the tensor and graph tests), then tg128 of a
 # synthetic Qwen2.5-0.5B (f16, q8_0), greedy and sampled, per kernel and persistent: the weight ring as chosen
-# (with the last profiled step's per-member summary); at depth 4,096 both ways, and per kernel with 28 and 16
-# attention splits; then persistent without the ring (rows streamed, FOUNDRY_PERSIST_SLOT=0), with 16 KiB slots,
+# (with the last profiled step's per-member summary); at depth 4,096 both ways, and per kernel with head_splits
+# as before them and 16 splits; then persistent without the ring (rows streamed, FOUNDRY_PERSIST_SLOT=0), with 16 KiB slots,
 # with 4 slots, and with 8 warps a block; the sampler's GPU tests and bench_attention's sampler lines. Logs in
 # OUT/p.tgz.
 #   LIMIT=480 tools/gpu/persist_ab.sh OUT        (repository root on the GPU machine; less cuts the later steps)
@@ -32,9 +32,10 @@ echo "-- depth 4096, per kernel and persistent"
 for p in --no-persistent --persistent; do
   timeout $(cap 30) ${B% --persistent} $p -d 4096 2>&1 | tee -a $L/bench_d4096.txt | grep -E "^\| q|error|warning"
 done
-for sp in 28 16; do   # per kernel: a grid of heads x splits within one wave of three blocks an SM (14 x 28 <= 396)?
-  echo "-- FOUNDRY_ATTN_SPLITS=$sp"
-  FOUNDRY_ATTN_SPLITS=$sp timeout $(cap 30) ${B% --persistent} --no-persistent -d 4096 2>&1 | tee -a $L/bench_d4096.txt |
+# per kernel: head_splits as before it (= splits: 14 x 34 blocks), and 16 splits in both modes
+for v in FOUNDRY_ATTN_HEAD_SPLITS=256 FOUNDRY_ATTN_SPLITS=16; do
+  echo "-- $v"
+  env $v timeout $(cap 30) ${B% --persistent} --no-persistent -d 4096 2>&1 | tee -a $L/bench_d4096.txt |
     grep -E "^\| q|error|warning"
 done
 for v in FOUNDRY_PERSIST_SLOT=0 FOUNDRY_PERSIST_SLOT=16384 FOUNDRY_PERSIST_SLOTS=4 FOUNDRY_PERSIST_WARPS=8; do
