@@ -371,4 +371,52 @@ static void test_stored_forward(void)
     stored_case("tiny_q4_k_m.gguf", q4km, 4, 9e-4);      /* measured 5.02e-4 */
 }
 
-TEST_MAIN(test_table, test_legacy_blocks, test_k_blocks, test_files, test_tensors, test_forward, test_stored_forward)
+/* The memory plan's weights are what the upload takes, fused groups of mixed
+ * types widened (weights.c's group_dtype) and the QKV layout's biases
+ * included (a plan counting the file's bytes said 82,688 for
+ * tiny_q4_k_m.gguf where the upload took 127,552), and a widened group is
+ * said once in the log, naming its types. */
+static char said[512];
+static void keep_log(void *user, fd_log_level level, const char *msg)
+{
+    (void)user, (void)level;
+    if (strstr(msg, "uploaded as")) snprintf(said, sizeof said, "%s", msg);
+}
+
+static void plan_case(const char *file, int convert, const char *notice)
+{
+    char path[1024];
+    fd_error e = { 0 };
+    fd_model *m = NULL;
+    fd_foundry *fd = NULL;
+    fd_weights *w = NULL;
+    snprintf(path, sizeof path, "%s/quant/%s", FD_TEST_DATA, file);
+    CHECK_OK(fd_model_open(path, &(fd_model_options){ .convert = convert, .dtype = FD_F32, .n_threads = 1 }, &m, &e),
+             &e);
+    said[0] = 0;
+    CHECK_OK(fd_foundry_create(&(fd_options){ .backend = FD_BACKEND_CPU, .log = keep_log }, &fd, &e), &e);
+    if (m && fd && fd_model_upload(fd, m, &(fd_upload_options){ .ctx = 64 }, &w) == FD_OK) {
+        fd_mem_plan p;
+        fd_model_plan(m, 64, &p);
+        printf("%s%s: plan %llu bytes of weights, uploaded %llu; %s\n", file, convert ? " as f32" : "",
+               (unsigned long long)p.weights, (unsigned long long)fd_weights_bytes(w), said[0] ? said : "no notice");
+        CHECK_EQ(p.weights, fd_weights_bytes(w));
+        if (notice) CHECK_CONTAINS(said, notice);
+        else CHECK(!said[0]);
+    } else {
+        CHECK(0);
+    }
+    if (fd) fd_weights_release(fd);
+    fd_foundry_destroy(fd);
+    fd_model_close(m);
+}
+
+static void test_plan(void)
+{
+    plan_case("tiny_q4_k_m.gguf", 0, "layer 0 q/k/v weights are Q4_K/Q4_K/Q6_K: uploaded as F16");
+    plan_case("tiny_mixed.gguf", 0, "uploaded as F16");
+    plan_case("tiny_q4_k_m.gguf", 1, NULL);
+}
+
+TEST_MAIN(test_table, test_legacy_blocks, test_k_blocks, test_files, test_tensors, test_forward, test_stored_forward,
+          test_plan)

@@ -59,6 +59,7 @@ struct fd_weights {
     uint32_t vocab_valid;           /* ids at or past it are padding: never chosen */
     uint32_t ctx;                   /* the upload's context */
     int loaded;                     /* tensors uploaded */
+    int widened_said;               /* the notice of a fused group widened (weights.c) was logged */
     fd_layer_w *layer;              /* L */
     fd_tensor *embd;                /* (V, D) */
     fd_tensor *out_norm;            /* (D) f32 */

@@ -58,12 +58,71 @@ static fd_status weights_create(fd_foundry *fd, void *obj, const void *config, f
 static const fd_resource_type FD_WEIGHTS = { "weights", sizeof(fd_weights), weights_create, weights_destroy,
                                              sizeof(upload_config) };
 
+/* The dtype a group of weights fused into one kernel (q/k/v, gate/up) is
+ * uploaded in: theirs when they agree; else f32 when one is f32 or bf16,
+ * f16 otherwise (quantized and f16 members dequantize into it). */
+static fd_dtype group_dtype(const fd_model_tensor *const *t, int n)
+{
+    int same = 1, wide = 0;
+    for (int i = 0; i < n; i++) {
+        same &= t[i]->dtype == t[0]->dtype;
+        wide |= t[i]->dtype == FD_F32 || t[i]->dtype == FD_BF16;
+    }
+    return same ? t[0]->dtype : wide ? FD_F32 : FD_F16;
+}
+
+/* Model m's tensor of `role` in layer l, or NULL. */
+static const fd_model_tensor *role_tensor(const fd_model *m, fd_role role, uint32_t l)
+{
+    const fd_arch_tensor *at = fd_arch_tensor_of(m->arch, role);
+    char n[96];
+    if (!at) return NULL;
+    fd_arch_tensor_name(at, 0, l, n, sizeof n);
+    return fd_model_tensor_find(m, n);
+}
+
+/* The fused groups of a layer: q/k/v (their biases ride in the QKV layout's own f32 vector) and gate/up. */
+static const fd_role qkv_roles[3] = { FD_ROLE_Q, FD_ROLE_K, FD_ROLE_V };
+static const fd_role qkv_bias_roles[3] = { FD_ROLE_Q_BIAS, FD_ROLE_K_BIAS, FD_ROLE_V_BIAS };
+static const fd_role glu_roles[2] = { FD_ROLE_GATE, FD_ROLE_UP };
+
+/* The bytes group t[0..n) takes uploaded in its group_dtype (its file bytes when they agree). */
+static uint64_t group_bytes(const fd_model_tensor *const *t, int n)
+{
+    fd_dtype dt = group_dtype(t, n);
+    uint64_t b = 0, rb = 0;
+    fd_error e = { 0 };
+    for (int i = 0; i < n; i++)
+        b += fd_dtype_row_bytes(dt, t[i]->dims[1], &rb, &e) == FD_OK ? t[i]->dims[0] * rb : t[i]->bytes;
+    return b;
+}
+
+/* What layer l's fused groups take uploaded, less what their tensors (biases included) take in the file:
+ * a group whose members' dtypes differ is widened (group_dtype), and the QKV layout holds a bias for every
+ * row, zeros where the descriptor has none. */
+static int64_t fused_extra(const fd_model *m, uint32_t l)
+{
+    const fd_model_tensor *q[3], *g[2];
+    int64_t d = 0;
+    for (int i = 0; i < 3; i++) {
+        const fd_model_tensor *b = role_tensor(m, qkv_bias_roles[i], l);
+        if (!(q[i] = role_tensor(m, qkv_roles[i], l))) return 0;   /* refused at upload */
+        d += 4 * (int64_t)q[i]->dims[0] - (int64_t)q[i]->bytes - (b ? (int64_t)b->bytes : 0);
+    }
+    for (int i = 0; i < 2; i++) {
+        if (!(g[i] = role_tensor(m, glu_roles[i], l))) return 0;
+        d -= (int64_t)g[i]->bytes;
+    }
+    return d + (int64_t)group_bytes(q, 3) + (int64_t)group_bytes(g, 2);
+}
+
 void fd_model_plan(const fd_model *m, uint32_t ctx, fd_mem_plan *p)
 {
     const fd_model_hparams *hp = &fd_model_describe(m)->hp;
     memset(p, 0, sizeof *p);
     for (uint64_t i = 0; i < fd_model_tensor_count(m); i++) p->weights += fd_model_tensor_at(m, i)->bytes;
-    p->weights += 2 * 4ull * hp->head_dim / 2;   /* RoPE's inverse frequencies, and NoPE's zeros */
+    for (uint32_t l = 0; l < hp->n_layers; l++) p->weights += (uint64_t)fused_extra(m, l);
+    p->weights += (hp->nope_period ? 2 : 1) * 4ull * (hp->head_dim / 2);   /* RoPE's inverse frequencies, NoPE's zeros */
     p->kv_cache = 2ull * hp->n_layers * hp->n_kv_heads * ((uint64_t)fd_kv_pages(ctx) * FD_KV_PAGE) * hp->head_dim * 2;
     uint64_t hq = (uint64_t)hp->n_heads * hp->head_dim;
     p->activations = 4ull * (hp->hidden + 2 * hq + hp->ffn + hp->vocab) + 4ull * (ctx + 8) + 4ull * fd_kv_pages(ctx) +
@@ -88,16 +147,6 @@ static fd_status upload_tensor(fd_weights *w, const char *name, int required, fd
     return FD_OK;
 }
 
-/* The model tensor of `role` in layer l, or NULL. */
-static const fd_model_tensor *find_role(const fd_weights *w, fd_role role, uint32_t l)
-{
-    const fd_arch_tensor *at = fd_arch_tensor_of(w->arch, role);
-    char n[96];
-    if (!at) return NULL;
-    fd_arch_tensor_name(at, 0, l, n, sizeof n);
-    return fd_model_tensor_find(w->model, n);
-}
-
 static fd_status upload_role(fd_weights *w, fd_role role, uint32_t l, int required, fd_tensor **out, fd_error *err)
 {
     const fd_arch_tensor *at = fd_arch_tensor_of(w->arch, role);
@@ -108,17 +157,19 @@ static fd_status upload_role(fd_weights *w, fd_role role, uint32_t l, int requir
     return upload_tensor(w, n, required, out, err);
 }
 
-/* The dtype a group of weights fused into one kernel (q/k/v, gate/up) is
- * uploaded in: theirs when they agree; else f32 when one is f32 or bf16,
- * f16 otherwise (quantized and f16 members dequantize into it). */
-static fd_dtype group_dtype(const fd_model_tensor *const *t, int n)
+/* A notice, once per model, that a fused group's dtypes differ and it is uploaded in dt (its members'
+ * kernels read one dtype: a Q4_K_M file's q/k Q4_K beside v Q6_K become f16). */
+static void widened(fd_weights *w, uint32_t l, const char *group, const fd_model_tensor *const *t, int n, fd_dtype dt)
 {
-    int same = 1, wide = 0;
-    for (int i = 0; i < n; i++) {
-        same &= t[i]->dtype == t[0]->dtype;
-        wide |= t[i]->dtype == FD_F32 || t[i]->dtype == FD_BF16;
-    }
-    return same ? t[0]->dtype : wide ? FD_F32 : FD_F16;
+    int same = 1;
+    for (int i = 0; i < n; i++) same &= t[i]->dtype == dt;
+    if (same || w->widened_said) return;
+    w->widened_said = 1;
+    char ts[64] = "";
+    for (int i = 0; i < n; i++)
+        snprintf(ts + strlen(ts), sizeof ts - strlen(ts), "%s%s", i ? "/" : "", fd_dtype_ggml_name(t[i]->dtype));
+    fd_log(w->fd, FD_LOG_INFO, "layer %u %s weights are %s: uploaded as %s (one kernel reads the group; later "
+           "layers likewise, unsaid)", l, group, ts, fd_dtype_ggml_name(dt));
 }
 
 /* Row r of t in dtype dt into dst (rb bytes): copied when t is dt, else
@@ -145,13 +196,13 @@ static fd_status upload_qkv(fd_weights *w, uint32_t l, fd_error *err)
     const fd_model_hparams *hp = &w->hp;
     fd_layer_w *L = &w->layer[l];
     const fd_model_tensor *src[3], *bias[3];
-    static const fd_role wr[3] = { FD_ROLE_Q, FD_ROLE_K, FD_ROLE_V };
-    static const fd_role br[3] = { FD_ROLE_Q_BIAS, FD_ROLE_K_BIAS, FD_ROLE_V_BIAS };
     for (int i = 0; i < 3; i++) {
-        if (!(src[i] = find_role(w, wr[i], l))) return fd_error_set(err, FD_ERR_FORMAT, "layer %u: no q/k/v weight", l);
-        bias[i] = find_role(w, br[i], l);
+        if (!(src[i] = role_tensor(w->model, qkv_roles[i], l)))
+            return fd_error_set(err, FD_ERR_FORMAT, "layer %u: no q/k/v weight", l);
+        bias[i] = role_tensor(w->model, qkv_bias_roles[i], l);
     }
     fd_dtype dt = group_dtype(src, 3);
+    widened(w, l, "q/k/v", src, 3, dt);
     uint32_t hd = hp->head_dim, R = (hp->n_heads + 2 * hp->n_kv_heads) * hd, pairs = (hp->n_heads + hp->n_kv_heads) * hd / 2;
     uint64_t rb;
     FD_TRY(fd_dtype_row_bytes(dt, hp->hidden, &rb, err));
@@ -188,9 +239,10 @@ static fd_status upload_qkv(fd_weights *w, uint32_t l, fd_error *err)
 static fd_status upload_glu(fd_weights *w, uint32_t l, fd_error *err)
 {
     fd_layer_w *L = &w->layer[l];
-    const fd_model_tensor *t[2] = { find_role(w, FD_ROLE_GATE, l), find_role(w, FD_ROLE_UP, l) };
+    const fd_model_tensor *t[2] = { role_tensor(w->model, glu_roles[0], l), role_tensor(w->model, glu_roles[1], l) };
     if (!t[0] || !t[1]) return fd_error_set(err, FD_ERR_FORMAT, "layer %u: no gate/up weight", l);
     fd_dtype dt = group_dtype(t, 2);
+    widened(w, l, "gate/up", t, 2, dt);
     for (int i = 0; i < 2; i++) {
         fd_tensor **out = &L->t[i ? FD_ROLE_UP : FD_ROLE_GATE];
         if (t[i]->dtype == dt) {
@@ -355,6 +407,7 @@ static fd_status fill(fd_weights *w, const fd_upload_options *o, fd_error *err)
         st = fd_tensor_alloc(w->fd, FD_F32, 1, (int64_t[]){ w->hp.head_dim / 2 }, FD_INIT_ZEROS, NULL, &w->no_rope);
     if (st == FD_OK && w->no_rope) st = fd_tensor_set_readonly(w->no_rope, 1);
     if (st != FD_OK) return fd_error_set(err, st, "rope table: %s", fd_foundry_error(w->fd));
+    w->bytes += (w->no_rope ? 2 : 1) * 4ull * (w->hp.head_dim / 2);
     for (uint32_t l = 0; l < w->hp.n_layers; l++)
         w->layer[l].inv_freq = fd_model_layer_rope(&w->hp, l) ? w->inv_freq : w->no_rope;
     FD_TRY(build_kernels(w, err));
