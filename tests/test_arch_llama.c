@@ -405,6 +405,10 @@ static void check_model(tmodel *m, const char *want_arch, const char *hf_extra)
         fd_error e = { 0 };
         CHECK_OK(fd_model_write_gguf(hf0, ours, &e), &e);
         CHECK_STR(fd_model_describe(hf0)->hp.arch, want_arch);
+        /* config.json's own descriptor (Mistral's, not Llama's: both are "llama" in GGUF) */
+        char feat[256];
+        fd_arch_features(fd_arch_find_hf(m->hf_type, m->hf_class), feat, sizeof feat);
+        CHECK_STR(fd_model_describe(hf0)->features, feat);
     }
     const char *paths[] = { dir[0], dir[1], gg, ours };
     const char *what[] = { "HF folder (top-level keys)", "HF folder (rope_parameters)", "GGUF (llama.cpp's layout)",
@@ -458,6 +462,18 @@ static void test_mistral(void)
 {
     tmodel m = { .arch = "llama", .hf_type = "mistral", .hf_class = "MistralForCausalLM", .L = 2, .D = 64, .H = 4, .KV = 2, .hd = 32, .F = 96, .V = 320, .tied = 0, .nope = 0, .theta = 1000000, .eps = 1e-5, .factor = 0, .low = 0, .high = 0, .orig = 0 };
     check_model(&m, "llama", ",\"sliding_window\":null");
+    /* a random model of a Mistral preset has Mistral's descriptor, "llama" in GGUF */
+    fd_random_options ro = { .dtype = FD_F16, .seed = 1 };
+    fd_model *r = NULL;
+    char feat[256];
+    CHECK_OK(fd_model_preset("mistral-tiny", &ro.hp), (fd_error *)NULL);
+    CHECK_OK(fd_model_random(&ro, &r, (fd_error *)NULL), (fd_error *)NULL);
+    fd_arch_features(fd_arch_find_hf("mistral", NULL), feat, sizeof feat);
+    if (r) {
+        CHECK_STR(fd_model_describe(r)->features, feat);
+        CHECK_STR(fd_model_describe(r)->hp.arch, "llama");
+    }
+    fd_model_close(r);
 }
 
 /* fd_model_rope_inv_freq at Llama 3.2 1B's values (theta 500000, hd 64,

@@ -452,7 +452,9 @@ static void test_arch_refusals(void)
         expect_fail(dir, FD_ERR_UNSUPPORTED, cases[i].msg);
     }
     write_text(dir, "config.json", "{\"model_type\":\"qwen3_moe\",\"architectures\":[\"Qwen3MoeForCausalLM\"]}");
-    expect_fail(dir, FD_ERR_UNSUPPORTED, "model_type qwen3_moe / architecture Qwen3MoeForCausalLM is not supported (only qwen2, qwen3, llama, smollm3)");
+    expect_fail(dir, FD_ERR_UNSUPPORTED, "model_type qwen3_moe / architecture Qwen3MoeForCausalLM is not supported "
+                "(only qwen2 (Qwen2ForCausalLM), qwen3 (Qwen3ForCausalLM), llama (LlamaForCausalLM), smollm3 "
+                "(SmolLM3ForCausalLM), mistral (MistralForCausalLM))");
     write_text(dir, "config.json", "{\"model_type\":\"qwen2\",\"architectures\":[\"Qwen3ForCausalLM\"]}");
     expect_fail(dir, FD_ERR_UNSUPPORTED, "model_type qwen2 / architecture Qwen3ForCausalLM is not supported");
     /* inactive windows load */

@@ -11,7 +11,9 @@
 #include <stdint.h>
 
 typedef struct fd_model_hparams {
-    char arch[32];          /* GGUF architecture name ("qwen2", "qwen3": one with a descriptor) */
+    char arch[32];          /* GGUF architecture name ("qwen2", "qwen3": one with a descriptor); a preset's is its
+                               config.json model_type (Mistral's "mistral": "llama" in GGUF), which a random model
+                               also takes */
     uint32_t n_layers;      /* L */
     uint32_t hidden;        /* D */
     uint32_t n_heads;       /* H */

@@ -173,8 +173,8 @@ static fd_status read_arch(fd_model *m, const char *cfg, fd_error *err)
     const fd_arch *a = fd_arch_find_hf(type[0] ? type : NULL, cls[0] ? cls : NULL);
     if (!a)
         return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: model_type %s / architecture %s is not supported (only %s)",
-                            cfg, type[0] ? type : "(none)", cls[0] ? cls : "(none)", fd_arch_names());
-    return fd_model_set_arch(m, cfg, a->name, err);
+                            cfg, type[0] ? type : "(none)", cls[0] ? cls : "(none)", fd_arch_hf_names());
+    return fd_model_set_arch(m, cfg, a->name, a, err);
 }
 
 fd_status fd_model_load_hf(fd_model *m, const char *dir, fd_error *err)

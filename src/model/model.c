@@ -25,10 +25,9 @@ void fd_generation_defaults_init(fd_generation_defaults *g)
     g->pad_id = -1;
 }
 
-fd_status fd_model_set_arch(fd_model *m, const char *src, const char *name, fd_error *err)
+fd_status fd_model_set_arch(fd_model *m, const char *src, const char *name, const fd_arch *a, fd_error *err)
 {
     char safe[160];
-    const fd_arch *a = fd_arch_find(name);
     if (!a)
         return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: architecture '%s' is not supported (only %s)", src,
                             fd_escape(name, strlen(name), safe, sizeof safe), fd_arch_names());

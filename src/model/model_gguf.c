@@ -65,7 +65,7 @@ static fd_status read_hparams(fd_model *m, const fd_gguf *g, fd_error *err)
                             fd_gguf_path(g), fd_escape(arch.ptr, (size_t)arch.len, safe, sizeof safe), fd_arch_names());
     memcpy(name, arch.ptr, arch.len);
     name[arch.len] = 0;
-    FD_TRY(fd_model_set_arch(m, fd_gguf_path(g), name, err));
+    FD_TRY(fd_model_set_arch(m, fd_gguf_path(g), name, fd_arch_find(name), err));
     h->nope_period = m->arch->nope_period;   /* GGUF has no key: llama.cpp's rule per architecture */
     m->qk_interleaved = (m->arch->features & FD_FEAT_GGUF_QK_PERMUTED) != 0;
     for (size_t i = 0; i < m->arch->n_keys; i++) {

@@ -45,9 +45,9 @@ struct fd_model {
  * FD_ERR_FORMAT naming `src`. dims are row-major. */
 fd_status fd_model_add_tensor(fd_model *m, const char *src, const char *name, fd_dtype dtype, uint32_t n_dims,
                               const uint64_t *dims, const void *data, uint64_t bytes, fd_error *err);
-/* model.c: sets m->arch and info.hp.arch from GGUF architecture `name`;
- * an architecture without a descriptor is refused by name. */
-fd_status fd_model_set_arch(fd_model *m, const char *src, const char *name, fd_error *err);
+/* model.c: sets m->arch to descriptor a (found by `name`) and info.hp.arch
+ * to its GGUF name; NULL (no descriptor) is refused naming `name`. */
+fd_status fd_model_set_arch(fd_model *m, const char *src, const char *name, const fd_arch *a, fd_error *err);
 /* model.c: the defaults of the optional keys (n_kv_heads = H, head_dim = D / H
  * when D is a multiple of H); a missing head_dim that D / H cannot give is
  * refused naming the keys (`gguf`: as the source spells them). */

@@ -103,7 +103,7 @@ fd_status fd_model_random(const fd_random_options *o, fd_model **out, fd_error *
     m->info.format = "random";
     m->info.hp = o->hp;
     fd_generation_defaults_init(&m->info.gen);
-    fd_status st = fd_model_set_arch(m, "random model", o->hp.arch, err);
+    fd_status st = fd_model_set_arch(m, "random model", o->hp.arch, fd_arch_find_random(o->hp.arch), err);
     if (st == FD_OK) st = fd_model_check_hparams(m, err);   /* first: they size everything */
     if (st == FD_OK) st = fill(m, o, err);
     if (st == FD_OK) st = fd_model_check_tensors(m, err);

@@ -139,8 +139,12 @@ typedef struct fd_arch {
  * the first listed is found. */
 const fd_arch *fd_arch_find(const char *name);
 const fd_arch *fd_arch_find_hf(const char *model_type, const char *hf_class);
-/* The architectures' GGUF names, comma separated. */
+/* The architectures' GGUF names, comma separated; their config.json names ("mistral (MistralForCausalLM), ..."). */
 const char *fd_arch_names(void);
+const char *fd_arch_hf_names(void);
+/* A random model's descriptor: by config.json model_type (a preset's hp.arch: Mistral's is "mistral", "llama" in
+ * GGUF), else by GGUF name; NULL if neither. */
+const fd_arch *fd_arch_find_random(const char *name);
 /* The preset `name` of any architecture into *hp (arch filled), or NULL; the
  * presets' names, comma separated. */
 const fd_arch *fd_arch_preset_find(const char *name, fd_model_hparams *hp);

@@ -44,13 +44,29 @@ const char *fd_arch_names(void)
     return buf;
 }
 
+const char *fd_arch_hf_names(void)
+{
+    static char buf[512];
+    if (!buf[0])
+        for (size_t i = 0, n = 0; i < N_ARCH && n < sizeof buf; i++)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s (%s)", i ? ", " : "", all[i]->hf_type,
+                                  all[i]->hf_class);
+    return buf;
+}
+
+const fd_arch *fd_arch_find_random(const char *name)
+{
+    const fd_arch *a = fd_arch_find_hf(name, NULL);
+    return a ? a : fd_arch_find(name);
+}
+
 const fd_arch *fd_arch_preset_find(const char *name, fd_model_hparams *hp)
 {
     for (size_t i = 0; name && i < N_ARCH; i++)
         for (size_t j = 0; j < all[i]->n_presets; j++)
             if (!strcmp(all[i]->presets[j].name, name)) {
                 *hp = all[i]->presets[j].hp;
-                snprintf(hp->arch, sizeof hp->arch, "%s", all[i]->name);
+                snprintf(hp->arch, sizeof hp->arch, "%s", all[i]->hf_type);   /* fd_arch_find_random's name */
                 return all[i];
             }
     return NULL;
