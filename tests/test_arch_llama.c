@@ -409,6 +409,22 @@ static void check_model(tmodel *m, const char *want_arch, const char *hf_extra)
         char feat[256];
         fd_arch_features(fd_arch_find_hf(m->hf_type, m->hf_class), feat, sizeof feat);
         CHECK_STR(fd_model_describe(hf0)->features, feat);
+        /* `foundry info` says what this architecture adds */
+        char out[256];
+        snprintf(out, sizeof out, "/tmp/fd_arch_info_%d.out", (int)getpid());
+        cli_io io = { .out = out, .limit_s = 60 };
+        CHECK_EQ(cli_run(&io, "info", dir[0], NULL), 0);
+        size_t nb = 0;
+        char *txt = read_all(out, &nb);
+        if (txt) {
+            txt[nb] = 0;
+            if (m->factor > 0) CHECK_CONTAINS(txt, "rope scaling llama3 (factor ");
+            if (m->nope) CHECK_CONTAINS(txt, ", no RoPE at layers 3, 7, ...");
+            if (!m->factor && !m->nope) CHECK(!strstr(txt, "rope scaling") && !strstr(txt, "no RoPE"));
+        }
+        CHECK(txt != NULL);
+        free(txt);
+        remove(out);
     }
     const char *paths[] = { dir[0], dir[1], gg, ours };
     const char *what[] = { "HF folder (top-level keys)", "HF folder (rope_parameters)", "GGUF (llama.cpp's layout)",

@@ -74,6 +74,9 @@ fd_status fd_tokenizer_decode_flush(const fd_tokenizer *t, fd_detok *st,
 
 /* Ids run 0 .. vocab_size - 1 (GGUF vocabularies include padding entries). */
 size_t fd_tokenizer_vocab_size(const fd_tokenizer *t);
+/* "byte-level BPE" (merges; "... (whole words kept)" with ignore_merges) or "SentencePiece BPE" (scores, byte
+ * fallback): what `foundry info` prints. */
+const char *fd_tokenizer_kind(const fd_tokenizer *t);
 /* One past the last id that is a real token: GGUF vocabularies pad with
  * "unused" entries (type 5) up to the embedding's rows; a model never
  * chooses those. Equals fd_tokenizer_vocab_size when there is no padding. */

@@ -84,6 +84,10 @@ static void print_model(const fd_model *m, int keys)
     printf("layers %u, hidden %u, heads %u (kv %u, head_dim %u), ffn %u, vocab %u, context %u\n", h->n_layers,
            h->hidden, h->n_heads, h->n_kv_heads, h->head_dim, h->ffn, h->vocab, h->max_pos);
     printf("rope_theta %g, rms_eps %g, tied embeddings: %s", h->rope_theta, h->rms_eps, h->tie_embeddings ? "yes" : "no");
+    if (h->rope_factor > 0)
+        printf(", rope scaling llama3 (factor %g, low %g, high %g, original context %u)", h->rope_factor,
+               h->rope_low_freq, h->rope_high_freq, h->rope_orig_ctx);
+    if (h->nope_period) printf(", no RoPE at layers %u, %u, ...", h->nope_period - 1, 2 * h->nope_period - 1);
     if (in->ignored_tensor)   /* what runs: the head reads the embedding (transformers ties it too) */
         printf(" (%s in the file is not used: config.json says \"tie_word_embeddings\": true)", in->ignored_tensor);
     putchar('\n');
@@ -96,7 +100,7 @@ static void print_model(const fd_model *m, int keys)
     if (in->tokenizer) {
         const int32_t *eos;
         size_t n_eos = fd_tokenizer_eos(in->tokenizer, &eos);
-        printf("tokenizer:    byte-level BPE, %zu tokens, bos %d, %zu end-of-generation ids\n",
+        printf("tokenizer:    %s, %zu tokens, bos %d, %zu end-of-generation ids\n", fd_tokenizer_kind(in->tokenizer),
                fd_tokenizer_vocab_size(in->tokenizer), fd_tokenizer_bos(in->tokenizer), n_eos);
     } else {
         printf("tokenizer:    %s\n", in->tokenizer_note ? in->tokenizer_note : "absent");

@@ -237,6 +237,11 @@ fd_status tok_finish(fd_tokenizer *t, fd_error *err)
 /* ---- accessors ---- */
 
 size_t fd_tokenizer_vocab_size(const fd_tokenizer *t) { return t ? t->n_vocab : 0; }
+const char *fd_tokenizer_kind(const fd_tokenizer *t)
+{
+    return !t ? "none" : t->spm ? "SentencePiece BPE" : t->ignore_merges ? "byte-level BPE (whole words kept)" :
+                                                                           "byte-level BPE";
+}
 size_t fd_tokenizer_real_size(const fd_tokenizer *t) { return !t ? 0 : t->n_real ? t->n_real : t->n_vocab; }
 
 const char *fd_tokenizer_token(const fd_tokenizer *t, int32_t id)
