@@ -1,6 +1,6 @@
 /* test_mixed_dtype.c — per-tensor dtypes: a model whose 2-D weights mix
  * f32, f16, bf16, q8_0 and q4_0 tensor by tensor (q, k, v of one layer
- * differing too) loads and runs on the CPU, for Qwen2 and Qwen3 layer plans,
+ * differing too) loads and runs on the CPU, for every architecture's layer plan,
  * and its logits equal those of the same values held as f32 (each mixed
  * tensor dequantized back), by prefill and by decode steps. Bound 2e-3
  * absolute on logits of size ~1: the products differ only in summation order
@@ -43,6 +43,7 @@ static fd_model *make(const char *arch, int back_to_f32)
 {
     fd_random_options o = { .hp = { "", 2, 64, 4, 2, 32, 128, 256, 64, 10000.0, 1e-6, 0 }, .dtype = FD_F32, .seed = 3 };
     snprintf(o.hp.arch, sizeof o.hp.arch, "%s", arch);
+    if (!strcmp(arch, "smollm3")) o.hp.n_layers = 4, o.hp.nope_period = 4;   /* layer 3 without RoPE (GGUF's rule) */
     fd_model *m = NULL;
     fd_error e = { 0 };
     CHECK_OK(fd_model_random(&o, &m, &e), &e);
@@ -68,7 +69,7 @@ static float *logits_of(fd_model *m, int prefill, const int32_t *ids, size_t n)
     return l;
 }
 
-static void check_arch(const char *arch)
+static void check_arch(const char *arch, const char *gguf_arch)
 {
     const int32_t ids[] = { 1, 17, 200, 3, 99, 255, 42, 0 };
     size_t n = sizeof ids / sizeof ids[0];
@@ -105,7 +106,7 @@ static void check_arch(const char *arch)
         const fd_model_tensor *t = fd_model_tensor_find(back, mixed->t[i].name);
         CHECK(t && t->dtype == mixed->t[i].dtype);
     }
-    if (back) CHECK_STR(fd_model_describe(back)->hp.arch, arch);
+    if (back) CHECK_STR(fd_model_describe(back)->hp.arch, gguf_arch);
     fd_model_close(back);
     remove(path);
 out:
@@ -113,7 +114,11 @@ out:
     fd_model_close(plain);
 }
 
-static void test_qwen2_mixed(void) { check_arch("qwen2"); }
-static void test_qwen3_mixed(void) { check_arch("qwen3"); }
+static void test_qwen2_mixed(void) { check_arch("qwen2", "qwen2"); }
+static void test_qwen3_mixed(void) { check_arch("qwen3", "qwen3"); }
+/* the llama family: no bias, rotate-half RoPE; SmolLM3 with a NoPE layer; Mistral ("llama" in GGUF) */
+static void test_llama_mixed(void) { check_arch("llama", "llama"); }
+static void test_smollm3_mixed(void) { check_arch("smollm3", "smollm3"); }
+static void test_mistral_mixed(void) { check_arch("mistral", "llama"); }
 
-TEST_MAIN(test_qwen2_mixed, test_qwen3_mixed)
+TEST_MAIN(test_qwen2_mixed, test_qwen3_mixed, test_llama_mixed, test_smollm3_mixed, test_mistral_mixed)
