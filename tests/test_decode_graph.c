@@ -268,7 +268,8 @@ static void prefill_chunks(fd_foundry *fd)
     uint32_t V = w->hp.vocab;
     int32_t ids[CHUNK_N];
     for (uint32_t i = 0; i < CHUNK_N; i++) ids[i] = (int32_t)((i * 7919u + 13) % V);
-    float *ref = chunked_logits(fd, w, ids, 0), *c16 = chunked_logits(fd, w, ids, 16), *c48 = chunked_logits(fd, w, ids, 48);
+    float *ref = chunked_logits(fd, w, ids, 0), *c16 = chunked_logits(fd, w, ids, 16);
+    float *c48 = chunked_logits(fd, w, ids, 48);
     double e16 = worst_row(c16, ref, V), e48 = worst_row(c48, ref, V);
     double bound = fd_foundry_backend(fd) == FD_BACKEND_CPU ? 1e-5 : 1e-3;
     printf("prefill chunk (%s): %d tokens in passes of 16 and 48 against one of %d: worst position %.2e, %.2e\n",

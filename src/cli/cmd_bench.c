@@ -60,7 +60,8 @@ static void usage(FILE *f)
                "                --no-persistent: off, the default)\n"
                "  --sampled   each tg row again with the default sampler (top-k 40, top-p 0.95, min-p 0.05,\n"
                "              temperature 0.8): greedy and sampled steps side by side\n"
-               "  FOUNDRY_PREFILL_CHUNK=N  tokens per prefill pass (a multiple of 16 from 16 to 8192; 512)\n"
+               "  environment: FOUNDRY_PREFILL_CHUNK=N, tokens per prefill pass (a multiple of 16 from 16 to\n"
+               "              8192; default 512): the summary line says the chunk and the pool it ran with\n"
                "%s", cli_model_help());
 }
 
@@ -304,11 +305,12 @@ int cmd_bench(int argc, char **argv)
             double md, mn, mx, fmd, fmn, fmx;
             spread(t, (int)reps, &md, &mn, &mx);
             spread(ft, (int)reps, &fmd, &fmn, &fmx);
-            if (json) printf("%s\n    {\"dtype\": \"%s\", \"test\": \"pp%llu\", \"tokens_per_s\": {\"median\": %.1f, \"min\": %.1f, \"max\": %.1f}, "
+            if (json) printf("%s\n    {\"dtype\": \"%s\", \"test\": \"pp%llu\", "
+                             "\"tokens_per_s\": {\"median\": %.1f, \"min\": %.1f, \"max\": %.1f}, "
                              "\"ttft_ms\": {\"median\": %.3f, \"min\": %.3f, \"max\": %.3f}}",
                              first_row ? "" : ",", dtn, (unsigned long long)pp.v[pi], md, mn, mx, fmd, fmn, fmx);
-            else printf("| %s | %s | pp%llu | %.1f | %.1f | %.1f | | | %.2f |\n", a.synthetic ? a.synthetic : a.model, dtn,
-                        (unsigned long long)pp.v[pi], md, mn, mx, fmd);
+            else printf("| %s | %s | pp%llu | %.1f | %.1f | %.1f | | | %.2f |\n", a.synthetic ? a.synthetic : a.model,
+                        dtn, (unsigned long long)pp.v[pi], md, mn, mx, fmd);
             first_row = 0;
         }
         for (int ni = 0; st == FD_OK && ni < tg.n; ni++)
@@ -358,7 +360,8 @@ int cmd_bench(int argc, char **argv)
                         "in use %.1f of %.1f GiB; copy bandwidth %.0f GB/s (measured); prefill chunk %u tokens, "
                         "pool %.0f MiB\n\n", dtn, fd_foundry_device_name(warm.fd), cold_s, warm_s,
                         fd_weights_bytes(warm.weights) / 1048576.0, (total_b - free_b) / 1073741824.0,
-                        total_b / 1073741824.0, bw / 1e9, fd_state_prefill_chunk(s), fd_pool_capacity(warm.fd) / 1048576.0);
+                        total_b / 1073741824.0, bw / 1e9, fd_state_prefill_chunk(s),
+                        fd_pool_capacity(warm.fd) / 1048576.0);
             first_row = 0;
         }
         if (st == FD_OK && profile && !stopped) {
