@@ -8,6 +8,10 @@
  * table is a permutation computes what the identity's computes, bit for bit
  * (CPU, and the GPU with its graph): prompt logits, chosen ids (greedy and
  * sampled with a repeat penalty, which reads the device's history), cache.
+ * And the prefill chunk (fd_state_set_prefill_chunk, FOUNDRY_PREFILL_CHUNK):
+ * passes of 16 and 48 tokens give every position's logits of a single pass
+ * within 1e-5 (CPU; 1e-3 on a GPU, whose GEMM tile follows the pass's rows);
+ * out-of-range settings are refused; a pool too small for a pass grows.
  * Bounds: K/V rows ||gpu - cpu|| / ||cpu|| <= 2e-3 (f16 storage of values
  * computed in f32 with different summation orders); logits <= 1e-3. */
 #include <string.h>
@@ -220,8 +224,129 @@ static void permuted_state(fd_foundry *fd)
     fd_model_close(m);
 }
 
+/* tiny's shape (2 layers) with a 1,024-token vocabulary: every position's logits stay cheap to keep. */
+static fd_model *small_vocab_model(void)
+{
+    fd_random_options ro = { .dtype = FD_F16, .seed = 11, .vocab_gguf = NULL };
+    fd_model *m = NULL;
+    fd_error err = { 0 };
+    CHECK_OK(fd_model_preset("tiny", &ro.hp), (fd_error *)NULL);
+    ro.hp.n_layers = 2, ro.hp.vocab = 1024;
+    CHECK_OK(fd_model_random(&ro, &m, &err), &err);
+    return m;
+}
+
+#define CHUNK_N 150   /* prompt tokens: 9 passes of 16 and a part, 3 of 48 and a part, 1 of the default */
+
+/* The logits of every position of the CHUNK_N-token prompt, prefilled in passes of `chunk` tokens (0: the
+ * default), (CHUNK_N, V) f32, the caller's to free. */
+static float *chunked_logits(fd_foundry *fd, fd_weights *w, const int32_t *ids, uint32_t chunk)
+{
+    fd_state *s = NULL;
+    float *all = malloc((size_t)CHUNK_N * w->hp.vocab * sizeof *all);
+    CHECK_OK(fd_state_create(fd, w, 256, &s), (fd_error *)NULL);
+    if (chunk) CHECK_OK(fd_state_set_prefill_chunk(s, chunk), (fd_error *)NULL);
+    CHECK_OK(fd_state_prefill(s, ids, CHUNK_N, NULL, all), (fd_error *)NULL);
+    CHECK_EQ(fd_state_pos(s), CHUNK_N);
+    fd_state_destroy(s);
+    return all;
+}
+
+/* The worst relative error of a position's logits against the reference's. */
+static double worst_row(const float *a, const float *ref, uint32_t V)
+{
+    double worst = 0;
+    for (size_t i = 0; i < CHUNK_N; i++) worst = fmax(worst, rel_err(a + i * V, ref + i * V, V));
+    return worst;
+}
+
+static void prefill_chunks(fd_foundry *fd)
+{
+    fd_model *m = small_vocab_model();
+    fd_weights *w = NULL;
+    CHECK_OK(fd_model_upload(fd, m, &(fd_upload_options){ .ctx = 256 }, &w), (fd_error *)NULL);
+    uint32_t V = w->hp.vocab;
+    int32_t ids[CHUNK_N];
+    for (uint32_t i = 0; i < CHUNK_N; i++) ids[i] = (int32_t)((i * 7919u + 13) % V);
+    float *ref = chunked_logits(fd, w, ids, 0), *c16 = chunked_logits(fd, w, ids, 16);
+    float *c48 = chunked_logits(fd, w, ids, 48);
+    double e16 = worst_row(c16, ref, V), e48 = worst_row(c48, ref, V);
+    double bound = fd_foundry_backend(fd) == FD_BACKEND_CPU ? 1e-5 : 1e-3;
+    printf("prefill chunk (%s): %d tokens in passes of 16 and 48 against one of %d: worst position %.2e, %.2e\n",
+           fd_foundry_backend(fd) == FD_BACKEND_CUDA ? "gpu" : "cpu", CHUNK_N, FD_PREFILL_CHUNK, e16, e48);
+    CHECK(e16 <= bound);
+    CHECK(e48 <= bound);
+    free(ref), free(c16), free(c48);
+    fd_weights_release(fd);
+    fd_model_close(m);
+}
+
+static void test_prefill_chunks(void) { ON_CPU(prefill_chunks); }
+
+static void test_gpu_prefill_chunks(void) { ON_GPU(prefill_chunks); }
+
+/* The setting's range, by the call and by the environment; and a pool that holds fewer tokens than a pass
+ * grows to hold them, the logits those of the default foundry's. */
+static void test_prefill_chunk_setting(void)
+{
+    fd_foundry *fd = make_cpu(), *small = NULL;
+    fd_model *m = small_vocab_model();
+    fd_weights *w = NULL;
+    CHECK_OK(fd_model_upload(fd, m, &(fd_upload_options){ .ctx = 256 }, &w), (fd_error *)NULL);
+    fd_state *s = NULL;
+    CHECK_OK(fd_state_create(fd, w, 256, &s), (fd_error *)NULL);
+    CHECK_EQ(fd_state_prefill_chunk(s), FD_PREFILL_CHUNK);
+    const uint32_t bad[] = { 0, 8, 24, 8208, 1u << 31 };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK(fd_state_set_prefill_chunk(s, bad[i]) == FD_ERR_INVALID);
+        CHECK_CONTAINS(fd_foundry_error(fd), "a multiple of 16 from 16 to 8192");
+        fd_foundry_clear_error(fd);
+    }
+    CHECK_EQ(fd_state_prefill_chunk(s), FD_PREFILL_CHUNK);   /* kept */
+    CHECK_OK(fd_state_set_prefill_chunk(s, 8192), (fd_error *)NULL);
+    fd_state_destroy(s);
+    setenv("FOUNDRY_PREFILL_CHUNK", "32", 1);
+    CHECK_OK(fd_state_create(fd, w, 256, &s), (fd_error *)NULL);
+    CHECK_EQ(fd_state_prefill_chunk(s), 32);
+    fd_state_destroy(s);
+    const char *refused[] = { "40", "0", "8200", "64x", "-32" };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        setenv("FOUNDRY_PREFILL_CHUNK", refused[i], 1);
+        CHECK(fd_state_create(fd, w, 256, &s) == FD_ERR_INVALID);
+        CHECK(s == NULL);
+        CHECK_CONTAINS(fd_foundry_error(fd), "FOUNDRY_PREFILL_CHUNK=");
+        fd_foundry_clear_error(fd);
+    }
+    setenv("FOUNDRY_PREFILL_CHUNK", "", 1);   /* empty: as if unset */
+    CHECK_OK(fd_state_create(fd, w, 256, &s), (fd_error *)NULL);
+    CHECK_EQ(fd_state_prefill_chunk(s), FD_PREFILL_CHUNK);
+    fd_state_destroy(s);
+    unsetenv("FOUNDRY_PREFILL_CHUNK");
+    int32_t ids[CHUNK_N];
+    for (uint32_t i = 0; i < CHUNK_N; i++) ids[i] = (int32_t)((i * 104729u + 7) % w->hp.vocab);
+    float *ref = chunked_logits(fd, w, ids, 48);
+    fd_weights_release(fd);
+    /* a 64 KiB pool: a few tokens of a pass with every position's logits (about 16 KB a token here) */
+    fd_error err = { 0 };
+    CHECK_OK(fd_foundry_create(&(fd_options){ .backend = FD_BACKEND_CPU, .log = quiet_log, .pool_bytes = 64 << 10 },
+                               &small, &err), &err);
+    CHECK_OK(fd_model_upload(small, m, &(fd_upload_options){ .ctx = 256 }, &w), (fd_error *)NULL);
+    float *grown = chunked_logits(small, w, ids, 48);
+    /* grown to a pass of 48 (about 16 KB a token here), not to the whole prompt nor the default's 512 */
+    CHECK(fd_pool_capacity(small) >= (size_t)48 * 16000 && fd_pool_capacity(small) < (size_t)CHUNK_N * 16000);
+    double e = worst_row(grown, ref, w->hp.vocab);
+    printf("prefill chunk: a 64 KiB pool grew to %.2f MiB for passes of 48; worst position %.2e\n",
+           fd_pool_capacity(small) / 1048576.0, e);
+    CHECK(e <= 1e-5);
+    free(ref), free(grown);
+    fd_weights_release(small);
+    fd_model_close(m);
+    fd_foundry_destroy(small), fd_foundry_destroy(fd);
+}
+
 static void test_permuted_state(void) { ON_CPU(permuted_state); }
 
 static void test_gpu_permuted_state(void) { ON_GPU(permuted_state); }
 
-TEST_MAIN(test_memory_plan_and_context_end, test_permuted_state, test_gpu_graph_replay, test_gpu_permuted_state)
+TEST_MAIN(test_memory_plan_and_context_end, test_permuted_state, test_prefill_chunks, test_prefill_chunk_setting,
+          test_gpu_graph_replay, test_gpu_permuted_state, test_gpu_prefill_chunks)

@@ -79,6 +79,14 @@ fd_status fd_state_step(fd_state *s, int32_t id, float *logits) FD_MUST_USE;
 /* Runs n tokens (a prompt), the logits of the last one into `logits` (may be
  * NULL), or of every one into all_logits (n x vocab, may be NULL). */
 fd_status fd_state_prefill(fd_state *s, const int32_t *ids, size_t n, float *logits, float *all_logits) FD_MUST_USE;
+/* Tokens per prefill pass: 512 by default, or $FOUNDRY_PREFILL_CHUNK where
+ * the state was made (fd_state_create refuses a value out of range); a
+ * multiple of 16 from 16 to 8192, else FD_ERR_INVALID and the setting kept.
+ * A pass's activations live in the foundry's pool, which prefill grows to
+ * hold them (fd_pool_reserve); where the device has no room, a pass takes
+ * what the pool holds, with a notice in the log. */
+fd_status fd_state_set_prefill_chunk(fd_state *s, uint32_t tokens) FD_MUST_USE;
+uint32_t fd_state_prefill_chunk(const fd_state *s);
 /* Decodes n tokens on the device after `last` (the token at the next
  * position): each step chooses its successor — the argmax (padding ids
  * never), or a draw of the state's sampler — writes it where the next step
@@ -118,7 +126,7 @@ fd_status fd_state_persistent_timeline(fd_state *s, const char *path, FILE *summ
 fd_status fd_state_persistent_source(fd_state *s, char *name, size_t cap, char **src, uint32_t *smem,
                                      fd_error *err) FD_MUST_USE;
 /* On a GPU, runs every kernel an empty state will use once — prefill at a
- * short and a full chunk, greedy and sampled decode steps — so that each is
+ * short and a full chunk (the state's: warm again after a change), greedy and sampled decode steps — so that each is
  * compiled (or read from the kernel cache) and loaded now rather than inside
  * the first prompt, captures the greedy decode graph, and rewinds to 0. On
  * the CPU, nothing. FD_ERR_STATE unless the state is empty. */

@@ -87,6 +87,11 @@ fd_status   fd_tensor_check(const fd_tensor *t);
 /* The pool: one arena per foundry; allocations are bump-allocated at 256-byte
  * alignment. Reset invalidates every pooled tensor handed out before it. */
 fd_status fd_pool_reset(fd_foundry *fd);
+/* Grows the arena to at least `bytes` (never shrinks it): a new one is
+ * allocated, the device drained, the old one freed, and the pool reset, so
+ * every pooled tensor handed out before is invalid, as after fd_pool_reset.
+ * Where the device has no room, FD_ERR_NOMEM and the old arena unchanged. */
+fd_status fd_pool_reserve(fd_foundry *fd, size_t bytes) FD_MUST_USE;
 size_t    fd_pool_used(const fd_foundry *fd);
 size_t    fd_pool_high_water(const fd_foundry *fd);
 size_t    fd_pool_capacity(const fd_foundry *fd);

@@ -1,7 +1,8 @@
 /* cmd_bench.c — `foundry bench`: prompt and generation speed of a model,
  * like llama-bench: every combination of weight dtype, prompt length,
  * generation length and depth (tokens already in the cache), repeated;
- * median, min and max tokens/s; load time with a cold and a warm kernel
+ * median, min and max tokens/s; each prompt length's time to first token;
+ * load time with a cold and a warm kernel
  * cache; device memory; host time per decode step; the fraction of the
  * device's measured copy bandwidth that generation reaches. A table, or
  * JSON. --profile adds a per-kernel table of one eager prompt and decode.
@@ -35,12 +36,21 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+/* Median, min and max of v[0..n) (sorted in place). */
+static void spread(double *v, int n, double *md, double *mn, double *mx)
+{
+    *md = median(v, n);
+    *mn = v[0], *mx = v[n - 1];
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: foundry bench (-m MODEL | --synthetic NAME) [-p 512] [-n 128] [-r 5] [-d 0,4096,...]\n"
                "                     [--dtype f16,q8_0,...] [-c CTX] [--backend B] [--json] [--profile] [--trace F]\n"
                "                     [--persistent] [--sampled]\n"
                "  -p LIST     prompt lengths (comma-separated; 0: none)   -n LIST  generated tokens (0: none)\n"
+               "              each pp row adds its time to first token (TTFT ms: the prompt from an empty cache\n"
+               "              until the first chosen token is on the host, as `run` takes it)\n"
                "  -r N        repetitions (median, min, max)              -d LIST  depths: tokens in the cache first\n"
                "  --dtype L   weight dtypes, each a separate model (synthetic: built once each)\n"
                "  --json      one JSON document instead of the table      --profile  per-kernel table (eager launches)\n"
@@ -50,6 +60,8 @@ static void usage(FILE *f)
                "                --no-persistent: off, the default)\n"
                "  --sampled   each tg row again with the default sampler (top-k 40, top-p 0.95, min-p 0.05,\n"
                "              temperature 0.8): greedy and sampled steps side by side\n"
+               "  environment: FOUNDRY_PREFILL_CHUNK=N, tokens per prefill pass (a multiple of 16 from 16 to\n"
+               "              8192; default 512): the summary line says the chunk and the pool it ran with\n"
                "%s", cli_model_help());
 }
 
@@ -121,6 +133,25 @@ static void random_ids(int32_t *ids, size_t n, uint64_t vocab, uint64_t *seed)
         *seed ^= *seed << 13, *seed ^= *seed >> 7, *seed ^= *seed << 17;
         ids[i] = (int32_t)(*seed % vocab);
     }
+}
+
+/* One repetition of a P-token prompt from an empty cache: the prompt's tokens/s through prefill alone into
+ * *tps, then the same prompt again until its first generated token is on the host, in ms, into *ttft — the
+ * path `run` takes (generate/session.c): prefill of all but the last token, then one decode step of it that
+ * chooses the next. */
+static fd_status pp_rep(fd_state *s, const int32_t *ids, uint64_t P, double *tps, double *ttft)
+{
+    int32_t first;
+    FD_TRY(fd_state_rewind(s, 0));
+    double t0 = fd_now_seconds();
+    FD_TRY(fd_state_prefill(s, ids, P, NULL, NULL));
+    *tps = P / (fd_now_seconds() - t0);
+    FD_TRY(fd_state_rewind(s, 0));
+    t0 = fd_now_seconds();
+    FD_TRY(fd_state_prefill(s, ids, P - 1, NULL, NULL));
+    FD_TRY(fd_state_decode(s, ids[P - 1], 1, &first));
+    *ttft = (fd_now_seconds() - t0) * 1e3;
+    return FD_OK;
 }
 
 /* Ctrl-C or a TERM: the bench stops at its next measurement and removes its
@@ -232,7 +263,8 @@ int cmd_bench(int argc, char **argv)
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     if (json) printf("{\n  \"runs\": [");
-    else printf("| model | dtype | test | t/s (median) | min | max | host us/step | copy BW | \n|---|---|---|---|---|---|---|---|\n");
+    else printf("| model | dtype | test | t/s (median) | min | max | host us/step | copy BW | TTFT ms |\n"
+                "|---|---|---|---|---|---|---|---|---|\n");
     fflush(stdout);   /* the head shows at once, into a file or a pipe too: the work has begun */
     int status = 0, first_row = 1;
     uint64_t seed = 0x2545f4914f6cdd1dull;
@@ -256,7 +288,7 @@ int cmd_bench(int argc, char **argv)
         const char *dtn = fd_dtype_name(dts.v[di] != (uint64_t)-1 ? (fd_dtype)dts.v[di] : info->file_dtype);
         fd_state *s = NULL;
         fd_status st = fd_state_create(warm.fd, warm.weights, a.ctx, &s);
-        fd_state_use_graph(s, 1);
+        if (st == FD_OK) fd_state_use_graph(s, 1);
         if (st == FD_OK && persistent) {   /* its kernel made (compiled or loaded) before the timed runs */
             fd_state_use_persistent(s, 1);
             st = fd_state_warm(s);
@@ -264,22 +296,21 @@ int cmd_bench(int argc, char **argv)
         int32_t *ids = malloc((size_t)(need + 80) * sizeof *ids);   /* 80: the profile pass's 65 */
         for (int pi = 0; st == FD_OK && pi < pp.n && !stopped; pi++) {
             if (!pp.v[pi]) continue;
-            double t[1000];
+            double t[1000], ft[1000];
             for (uint64_t k = 0; st == FD_OK && k < reps && !stopped; k++) {
                 random_ids(ids, pp.v[pi], hp->vocab, &seed);
-                st = fd_state_rewind(s, 0);
-                double t0 = fd_now_seconds();
-                if (st == FD_OK) st = fd_state_prefill(s, ids, pp.v[pi], NULL, NULL);
-                t[k] = pp.v[pi] / (fd_now_seconds() - t0);
+                st = pp_rep(s, ids, pp.v[pi], &t[k], &ft[k]);
             }
             if (st != FD_OK || stopped) break;
-            double mn = t[0], mx = t[0];
-            for (uint64_t k = 0; k < reps; k++) mn = t[k] < mn ? t[k] : mn, mx = t[k] > mx ? t[k] : mx;
-            double md = median(t, (int)reps);
-            if (json) printf("%s\n    {\"dtype\": \"%s\", \"test\": \"pp%llu\", \"tokens_per_s\": {\"median\": %.1f, \"min\": %.1f, \"max\": %.1f}}",
-                             first_row ? "" : ",", dtn, (unsigned long long)pp.v[pi], md, mn, mx);
-            else printf("| %s | %s | pp%llu | %.1f | %.1f | %.1f | | |\n", a.synthetic ? a.synthetic : a.model, dtn,
-                        (unsigned long long)pp.v[pi], md, mn, mx);
+            double md, mn, mx, fmd, fmn, fmx;
+            spread(t, (int)reps, &md, &mn, &mx);
+            spread(ft, (int)reps, &fmd, &fmn, &fmx);
+            if (json) printf("%s\n    {\"dtype\": \"%s\", \"test\": \"pp%llu\", "
+                             "\"tokens_per_s\": {\"median\": %.1f, \"min\": %.1f, \"max\": %.1f}, "
+                             "\"ttft_ms\": {\"median\": %.3f, \"min\": %.3f, \"max\": %.3f}}",
+                             first_row ? "" : ",", dtn, (unsigned long long)pp.v[pi], md, mn, mx, fmd, fmn, fmx);
+            else printf("| %s | %s | pp%llu | %.1f | %.1f | %.1f | | | %.2f |\n", a.synthetic ? a.synthetic : a.model,
+                        dtn, (unsigned long long)pp.v[pi], md, mn, mx, fmd);
             first_row = 0;
         }
         for (int ni = 0; st == FD_OK && ni < tg.n; ni++)
@@ -303,9 +334,8 @@ int cmd_bench(int argc, char **argv)
                 }
                 free(out);
                 if (st != FD_OK || stopped) break;
-                double mn = t[0], mx = t[0];
-                for (uint64_t k = 0; k < reps; k++) mn = t[k] < mn ? t[k] : mn, mx = t[k] > mx ? t[k] : mx;
-                double md = median(t, (int)reps), hs = median(host, (int)reps);
+                double md, mn, mx, hs = median(host, (int)reps);
+                spread(t, (int)reps, &md, &mn, &mx);
                 /* bytes a step reads: every weight once, and the cache up to its position */
                 double kv = 2.0 * hp->n_layers * hp->n_kv_heads * hp->head_dim * 2 * (d + n / 2.0);
                 double frac = bw > 0 ? (fd_weights_bytes(warm.weights) + kv) * md / bw : 0;
@@ -313,7 +343,7 @@ int cmd_bench(int argc, char **argv)
                                  "\"min\": %.1f, \"max\": %.1f}, \"host_us_per_step\": %.2f, \"fraction_of_copy_bandwidth\": %.3f}",
                                  first_row ? "" : ",", dtn, (unsigned long long)n, smp ? " sampled" : "",
                                  (unsigned long long)d, md, mn, mx, hs, frac);
-                else printf("| %s | %s | tg%llu @ d%llu%s | %.1f | %.1f | %.1f | %.2f | %.1f%% |\n",
+                else printf("| %s | %s | tg%llu @ d%llu%s | %.1f | %.1f | %.1f | %.2f | %.1f%% | |\n",
                             a.synthetic ? a.synthetic : a.model, dtn, (unsigned long long)n, (unsigned long long)d,
                             smp ? " sampled" : "", md, mn, mx, hs, 100 * frac);
                 first_row = 0;
@@ -322,13 +352,16 @@ int cmd_bench(int argc, char **argv)
         if (st == FD_OK && !stopped) {
             if (json) printf("%s\n    {\"dtype\": \"%s\", \"load_s\": {\"cold_kernel_cache\": %.3f, \"warm_kernel_cache\": %.3f}, "
                              "\"weights_bytes\": %llu, \"device\": \"%s\", \"device_free_bytes\": %zu, \"device_total_bytes\": %zu, "
-                             "\"copy_bandwidth_Bps\": %.4g}", first_row ? "" : ",", dtn, cold_s, warm_s,
-                             (unsigned long long)fd_weights_bytes(warm.weights), fd_foundry_device_name(warm.fd), free_b,
-                             total_b, bw);
+                             "\"copy_bandwidth_Bps\": %.4g, \"prefill_chunk\": %u, \"pool_bytes\": %zu}", first_row ? "" : ",",
+                             dtn, cold_s, warm_s, (unsigned long long)fd_weights_bytes(warm.weights),
+                             fd_foundry_device_name(warm.fd), free_b, total_b, bw, fd_state_prefill_chunk(s),
+                             fd_pool_capacity(warm.fd));
             else printf("\n%s %s: load %.2f s with a cold kernel cache, %.2f s warm; weights %.1f MiB; device memory "
-                        "in use %.1f of %.1f GiB; copy bandwidth %.0f GB/s (measured)\n\n", dtn, fd_foundry_device_name(warm.fd),
-                        cold_s, warm_s, fd_weights_bytes(warm.weights) / 1048576.0, (total_b - free_b) / 1073741824.0,
-                        total_b / 1073741824.0, bw / 1e9);
+                        "in use %.1f of %.1f GiB; copy bandwidth %.0f GB/s (measured); prefill chunk %u tokens, "
+                        "pool %.0f MiB\n\n", dtn, fd_foundry_device_name(warm.fd), cold_s, warm_s,
+                        fd_weights_bytes(warm.weights) / 1048576.0, (total_b - free_b) / 1073741824.0,
+                        total_b / 1073741824.0, bw / 1e9, fd_state_prefill_chunk(s),
+                        fd_pool_capacity(warm.fd) / 1048576.0);
             first_row = 0;
         }
         if (st == FD_OK && profile && !stopped) {

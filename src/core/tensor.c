@@ -369,6 +369,24 @@ fd_status fd_pool_reset(fd_foundry *fd)
     return FD_OK;
 }
 
+fd_status fd_pool_reserve(fd_foundry *fd, size_t bytes)
+{
+    if (bytes <= fd->pool_cap) return FD_OK;
+    /* the new arena first: where the device has no room for it, the old one stays as it was */
+    fd_devptr p = 0;
+    FD_TRY(fd->be->alloc(fd->be, bytes, &p, &fd->err));
+    /* queued kernels may still read the old arena: they finish before it goes */
+    fd_status st = fd->be->synchronize(fd->be, &fd->err);
+    if (st != FD_OK) {
+        fd->be->release(fd->be, p);
+        return st;
+    }
+    fd->be->release(fd->be, fd->pool_base);
+    fd->pool_base = p;
+    fd->pool_cap = bytes;
+    return fd_pool_reset(fd);   /* every handle into the old arena is invalid from here (invariant 3) */
+}
+
 size_t fd_pool_used(const fd_foundry *fd) { return fd->pool_used; }
 size_t fd_pool_high_water(const fd_foundry *fd) { return fd->pool_high; }
 size_t fd_pool_capacity(const fd_foundry *fd) { return fd->pool_cap; }

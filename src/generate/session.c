@@ -19,10 +19,10 @@
 #include "foundry/tokenizer.h"
 
 #define CHUNK 8     /* tokens decoded per device round trip */
-/* Prompt tokens per prefill call, where a cancel is seen: on a GPU
- * forward.c's pass (512), so slicing costs no throughput; on the CPU a
- * 512-token pass can take many seconds, and its rows gain nothing from size. */
-#define SLICE_GPU 512
+/* Prompt tokens per prefill call, where a cancel is seen: on a GPU the
+ * state's pass (fd_state_prefill_chunk), so slicing costs no throughput; on
+ * the CPU a 512-token pass can take many seconds, and its rows gain nothing
+ * from size. */
 #define SLICE_CPU 32
 
 struct fd_session {
@@ -110,7 +110,7 @@ fd_status fd_session_feed(fd_session *s, const int32_t *ids, size_t n, fd_gen_st
     memcpy(s->tok, ids, n * sizeof *ids);
     s->ntok = n;
     /* the last one is run by generate; slices, so that Ctrl-C reaches a long prompt */
-    size_t slice = fd_foundry_backend(s->fd) == FD_BACKEND_CPU ? SLICE_CPU : SLICE_GPU;
+    size_t slice = fd_foundry_backend(s->fd) == FD_BACKEND_CPU ? SLICE_CPU : fd_state_prefill_chunk(s->st);
     for (size_t i = k; i < n - 1; i += slice) {
         if (s->cancel) {   /* keep what was fed: tok[i] becomes the pending token (invariant 1) */
             s->ntok = i + 1;

@@ -106,6 +106,8 @@ struct fd_state {
     int graph_stale;                /* the chooser changed: capture again */
     int warm;                       /* the step ran once: every kernel compiled */
     double issue_s;                 /* host time of the last decode's launches */
+    uint32_t prefill_chunk;         /* tokens per prefill pass (fd_state_set_prefill_chunk); the pool grows to them */
+    int pool_noted;                 /* the pool could not grow to a chunk: said once in the log */
 };
 
 /* A decode launch as data: a kernel and its arguments (forward.c makes
@@ -142,5 +144,10 @@ void fd_decode_advance(fd_state *s, fd_dec_call *c);
 uint32_t fd_state_splits(const fd_weights *w, uint32_t ctx);
 /* The splits a step with `splits` uses while a block serves one query head (fd_attn_decode_head_splits). */
 uint32_t fd_state_head_splits(const fd_weights *w, uint32_t splits);
+/* The prefill chunk (tokens per pass: fd_state_set_prefill_chunk): FD_PREFILL_CHUNK by default; a setting is
+ * a multiple of FD_PREFILL_CHUNK_STEP up to FD_PREFILL_CHUNK_MAX, the range tools/gpu/chunk.sh measures. */
+#define FD_PREFILL_CHUNK 512
+#define FD_PREFILL_CHUNK_STEP 16
+#define FD_PREFILL_CHUNK_MAX 8192
 
 #endif

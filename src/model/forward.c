@@ -23,8 +23,6 @@
 #include "model/device.h"
 #include "model/persist.h"
 
-#define FD_PREFILL_CHUNK 512   /* tokens per prefill pass (fewer where the pool is smaller) */
-
 /* The width of a named activation (columns of its M rows). */
 static uint32_t act_width(const fd_model_hparams *hp, fd_act_name n)
 {
@@ -335,11 +333,32 @@ fd_status fd_state_step(fd_state *s, int32_t id, float *logits)
     return check_flag(s);
 }
 
-/* Bytes of pooled activations one prefill token takes (chunk sizing). */
-static uint64_t chunk_bytes_per_token(const fd_model_hparams *hp)
+/* Bytes of pooled activations one prefill token takes (chunk sizing): prefill_chunk's tensors, with `all` its
+ * logits too. */
+static uint64_t chunk_bytes_per_token(const fd_model_hparams *hp, int all)
 {
     uint64_t hq = (uint64_t)hp->n_heads * hp->head_dim, R = hq + 2ull * hp->n_kv_heads * hp->head_dim;
-    return 4 * (1 + hp->hidden + R + 2 * hq + hp->ffn) + 4096;
+    return 4 * (1 + hp->hidden + R + 2 * hq + hp->ffn + (all ? hp->vocab : 0)) + 4096;
+}
+
+/* Tokens per pass of an n-token prompt: the state's chunk (n if fewer), the pool grown once to a whole chunk
+ * where it holds less; where the device has no room for that, what the pool holds (said once in the log). */
+static size_t pass_tokens(fd_state *s, size_t n, int all)
+{
+    fd_foundry *fd = s->fd;
+    uint64_t per = chunk_bytes_per_token(&s->w->hp, all);
+    size_t want = n < s->prefill_chunk ? n : s->prefill_chunk;
+    int short_of_room = want * per > fd_pool_capacity(fd) && fd_pool_reserve(fd, s->prefill_chunk * per) != FD_OK;
+    size_t cap = fd_pool_capacity(fd) / per, chunk = want < cap ? want : cap;
+    if (!chunk) chunk = 1;
+    if (short_of_room) {
+        if (!s->pool_noted)
+            fd_log(fd, FD_LOG_NOTICE, "prefill: no room to grow the pool to %.1f MiB (%s); passes of %zu tokens, "
+                   "not %u", s->prefill_chunk * per / 1048576.0, fd_foundry_error(fd), chunk, s->prefill_chunk);
+        s->pool_noted = 1;
+        fd_foundry_clear_error(fd);
+    }
+    return chunk;
 }
 
 static fd_status pooled(fd_foundry *fd, fd_dtype dt, int64_t rows, int64_t cols, fd_tensor **out)
@@ -453,9 +472,7 @@ fd_status fd_state_prefill(fd_state *s, const int32_t *ids, size_t n, float *log
     size_t V = s->w->hp.vocab;
     FD_TRY(room(s, n));
     for (size_t i = 0; i < n; i++) FD_TRY(check_id(s, ids[i]));
-    uint64_t per = chunk_bytes_per_token(&s->w->hp), cap = fd_pool_capacity(s->fd) / per;
-    size_t chunk = cap < FD_PREFILL_CHUNK ? (size_t)cap : FD_PREFILL_CHUNK;
-    if (chunk < 1) chunk = 1;
+    size_t chunk = pass_tokens(s, n, all_logits != NULL);
     for (size_t i = 0; i < n; i += chunk) {
         uint32_t T = (uint32_t)(n - i < chunk ? n - i : chunk);
         FD_TRY(prefill_chunk(s, ids + i, T, all_logits ? all_logits + i * V : NULL));
@@ -553,7 +570,7 @@ fd_status fd_state_warm(fd_state *s)
     if (s->pos_host) return fd_fail(s->fd, FD_ERR_STATE, "warm-up: the state holds %u tokens, not 0", s->pos_host);
     /* two prompt lengths, since the GEMM's tile depends on M (ops/gemm/family.c): the full chunk, rewound,
      * then the short one, kept for the decode steps */
-    uint32_t room = s->ctx - 4, big = room < FD_PREFILL_CHUNK ? room : FD_PREFILL_CHUNK, small = room < 16 ? room : 16;
+    uint32_t room = s->ctx - 4, big = room < s->prefill_chunk ? room : s->prefill_chunk, small = room < 16 ? room : 16;
     int32_t *ids = fd_calloc(big, sizeof *ids), out[2];
     if (!ids) return FD_ERR_NOMEM;
     fd_sampler draw;

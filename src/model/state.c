@@ -2,9 +2,10 @@
  * viewed per layer, paged: include/foundry/ops.h) and its page table, the
  * position, the current token and the token history in device memory, the
  * flag the kernels raise, the activations and the workspaces (see device.h
- * for the invariants). One sequence owns its pages: NP = ceil(C / P) of them
- * and the identity table, so memory holds what the unpaged cache held, in
- * page order, while every kernel addresses it through the table.
+ * for the invariants), and its settings (attention splits, prefill chunk).
+ * One sequence owns its pages: NP = ceil(C / P) of them and the identity
+ * table, so memory holds what the unpaged cache held, in page order, while
+ * every kernel addresses it through the table.
  *
  * Layer: model. The KV cache belongs to the state, not to the weights, so
  * several sequences can share one model. */
@@ -40,6 +41,39 @@ uint32_t fd_state_head_splits(const fd_weights *w, uint32_t splits)
     return fd_attn_decode_head_splits(w->hp.n_heads, splits, fd_foundry_multiprocessors(w->fd));
 }
 
+static int chunk_ok(unsigned long v)
+{
+    return v >= FD_PREFILL_CHUNK_STEP && v <= FD_PREFILL_CHUNK_MAX && v % FD_PREFILL_CHUNK_STEP == 0;
+}
+
+/* FOUNDRY_PREFILL_CHUNK sets a new state's chunk (tools/gpu/chunk.sh times the candidates with it); a value out
+ * of range is refused rather than ignored, so a sweep never times the default under another name. Empty: unset. */
+static fd_status env_chunk(fd_foundry *fd, uint32_t *out)
+{
+    const char *e = getenv("FOUNDRY_PREFILL_CHUNK");
+    *out = FD_PREFILL_CHUNK;
+    if (!e || !*e) return FD_OK;
+    char *end;
+    unsigned long v = strtoul(e, &end, 10);
+    if (end == e || *end || !chunk_ok(v))
+        return fd_fail(fd, FD_ERR_INVALID, "FOUNDRY_PREFILL_CHUNK=%s: the prefill chunk is a multiple of %d tokens "
+                       "from %d to %d", e, FD_PREFILL_CHUNK_STEP, FD_PREFILL_CHUNK_STEP, FD_PREFILL_CHUNK_MAX);
+    *out = (uint32_t)v;
+    return FD_OK;
+}
+
+fd_status fd_state_set_prefill_chunk(fd_state *s, uint32_t tokens)
+{
+    if (!chunk_ok(tokens))
+        return fd_fail(s->fd, FD_ERR_INVALID, "prefill chunk of %u tokens: a multiple of %d from %d to %d", tokens,
+                       FD_PREFILL_CHUNK_STEP, FD_PREFILL_CHUNK_STEP, FD_PREFILL_CHUNK_MAX);
+    s->prefill_chunk = tokens;
+    s->pool_noted = 0;
+    return FD_OK;
+}
+
+uint32_t fd_state_prefill_chunk(const fd_state *s) { return s->prefill_chunk; }
+
 void fd_state_destroy(fd_state *s)
 {
     if (!s) return;
@@ -65,9 +99,12 @@ fd_status fd_state_create(fd_foundry *fd, const fd_weights *w, uint32_t ctx, fd_
     const fd_model_hparams *hp = &w->hp;
     if (!ctx) ctx = w->ctx;
     if (ctx > (1u << 24)) return fd_fail(fd, FD_ERR_RANGE, "a context of %u tokens is more than supported (16M)", ctx);
+    uint32_t chunk;
+    FD_TRY(env_chunk(fd, &chunk));
     fd_state *s = fd_calloc(1, sizeof *s);
     if (!s) return fd_fail(fd, FD_ERR_NOMEM, "state: out of memory");
     s->fd = fd;
+    s->prefill_chunk = chunk;
     s->w = w;
     s->ctx = ctx;
     s->split_for[0] = fd_state_splits(w, ctx < FD_SHORT_CTX ? ctx : FD_SHORT_CTX);

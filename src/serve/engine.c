@@ -7,9 +7,9 @@
  *      pending, run by the next decode), as generate.h's sessions keep it;
  *      a finished slot keeps them, so a later job whose prompt starts with
  *      the same tokens prefills only the rest (prefix reuse).
- *   3. Each round gives every running slot one chunk: PREFILL_CHUNK prompt
- *      tokens, or CHUNK decoded ones — fair interleaving, no sequence waits
- *      for another's whole prompt or reply.
+ *   3. Each round gives every running slot one chunk: a prefill pass of
+ *      prompt tokens (fd_state_prefill_chunk), or CHUNK decoded ones — fair
+ *      interleaving, no sequence waits for another's whole prompt or reply.
  *   4. Job outputs, the queue and the counters change under `mu`; `done` is
  *      set last, after which the engine never touches the job again.
  * Job states: queued --(a free slot: start)--> prefilling --> decoding
@@ -24,7 +24,6 @@
 #include "serve/engine.h"
 
 #define CHUNK 8              /* decode steps per round per slot (generate.c's chunk: one device round trip) */
-#define PREFILL_CHUNK 512    /* prompt tokens per round per slot */
 
 typedef struct slot {
     fd_state *st;
@@ -300,8 +299,8 @@ static fd_status start(slot *s)
 static fd_status prefill(slot *s)
 {
     srv_job *j = s->job;
-    size_t m = j->n - 1 - s->fed;
-    if (m > PREFILL_CHUNK) m = PREFILL_CHUNK;
+    size_t m = j->n - 1 - s->fed, pass = fd_state_prefill_chunk(s->st);   /* one pass: the state's chunk */
+    if (m > pass) m = pass;
     FD_TRY(fd_state_prefill(s->st, j->ids + s->fed, m, NULL, NULL));
     s->fed += m;
     s->ntok = s->fed + 1;

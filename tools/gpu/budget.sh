@@ -1,4 +1,4 @@
-# budget.sh — sourced by the one-call GPU scripts (last.sh, close.sh, final.sh, splits.sh, diag.sh, decode_ab.sh, persist_ab.sh): a wall budget of
+# budget.sh — sourced by the one-call GPU scripts (last.sh, close.sh, final.sh, splits.sh, chunk.sh, diag.sh, decode_ab.sh, persist_ab.sh): a wall budget of
 # LIMIT seconds (default $1) from now, each step capped by what is left, and this tree's build.
 #   . tools/gpu/budget.sh DEFAULT_LIMIT
 ROOT=$(pwd); END=$(( $(date +%s) + ${LIMIT:-$1} ))
