@@ -469,6 +469,80 @@ static void test_arch_refusals(void)
     rm_tree(dir);
 }
 
+/* Copies the GGUF at src to dst with key `key` set to *v (the old value dropped). */
+static void gguf_with(const char *src, const char *dst, const char *key, const fd_gguf_value *v)
+{
+    fd_gguf *g = NULL;
+    fd_gguf_writer *w = NULL;
+    fd_error err = { 0 };
+    CHECK_OK(fd_gguf_open(src, &g, &err), &err);
+    CHECK_OK(fd_gguf_writer_create(&w, &err), &err);
+    for (uint64_t i = 0; g && i < fd_gguf_kv_count(g); i++) {
+        const fd_gguf_kv *kv = fd_gguf_kv_at(g, i);
+        if (strcmp(kv->key, key)) CHECK_OK(fd_gguf_writer_add(w, kv->key, &kv->value, &err), &err);
+    }
+    CHECK_OK(fd_gguf_writer_add(w, key, v, &err), &err);
+    for (uint64_t i = 0; g && i < fd_gguf_tensor_count(g); i++) {
+        const fd_gguf_tensor *t = fd_gguf_tensor_at(g, i);
+        CHECK_OK(fd_gguf_writer_add_tensor(w, t->name, t->dtype, t->n_dims, t->ne, t->data, t->bytes, &err), &err);
+    }
+    CHECK_OK(fd_gguf_writer_write(w, dst, &err), &err);
+    fd_gguf_writer_destroy(w);
+    fd_gguf_close(g);
+}
+
+#define GV_U32_(x) { .type = FD_GGUF_U32, .v.u = (x) }
+#define GV_F32_(x) { .type = FD_GGUF_F32, .v.f = (x) }
+#define GV_STR_(x) { .type = FD_GGUF_STRING, .v.s = { x, sizeof x - 1 } }
+
+/* Each GGUF key of a feature we do not implement is refused by name (the
+ * tiny Qwen2's context is 4096); its inactive values load. */
+static void test_gguf_refusals(void)
+{
+    char *dir = temp_dir("model_ggref"), *good = path_in(dir, "good.gguf"), *bad = path_in(dir, "bad.gguf");
+    fd_model *m = NULL;
+    fd_error err = { 0 };
+    tiny_cfg c = TINY;
+    c.tied = 1;
+    write_tiny_hf(dir, &c, 5);
+    CHECK_OK(fd_model_open(dir, &(fd_model_options){ .no_tokenizer = 1 }, &m, &err), &err);
+    if (m) CHECK_OK(fd_model_write_gguf(m, good, &err), &err);
+    fd_model_close(m);
+    static const struct { const char *key; fd_gguf_value v; const char *msg; } bad_cases[] = {
+        { "qwen2.expert_count", GV_U32_(8), "qwen2.expert_count = 8: mixture-of-experts layers are not implemented" },
+        { "qwen2.attention.sliding_window", GV_U32_(32), "qwen2.attention.sliding_window = 32: a sliding window shorter" },
+        { "qwen2.rope.scaling.type", GV_STR_("yarn"), "qwen2.rope.scaling.type \"yarn\" (RoPE scaling) is not implemented" },
+        { "qwen2.rope.scaling.type", GV_STR_("linear"), "qwen2.rope.scaling.type \"linear\" (RoPE scaling)" },
+        { "qwen2.rope.scaling.factor", GV_F32_(4), "qwen2.rope.scaling.factor = 4 without qwen2.rope.scaling.type: linear" },
+        { "qwen2.rope.scale_linear", GV_F32_(2), "qwen2.rope.scale_linear = 2 without qwen2.rope.scaling.type: linear" },
+        { "general.architecture", GV_STR_("qwen2moe"), "general.architecture 'qwen2moe' is not supported (only qwen2," },
+    };
+    for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
+        gguf_with(good, bad, bad_cases[i].key, &bad_cases[i].v);
+        expect_fail(bad, FD_ERR_UNSUPPORTED, bad_cases[i].msg);
+    }
+    /* inactive: no experts, a window as long as the context, no scaling */
+    static const struct { const char *key; fd_gguf_value v; } ok_cases[] = {
+        { "qwen2.expert_count", GV_U32_(0) },          { "qwen2.attention.sliding_window", GV_U32_(4096) },
+        { "qwen2.rope.scaling.type", GV_STR_("none") }, { "qwen2.rope.scaling.factor", GV_F32_(1) },
+        { "qwen2.rope.scaling.factor", GV_F32_(0) },   { "qwen2.rope.scale_linear", GV_F32_(1) },
+    };
+    for (size_t i = 0; i < sizeof ok_cases / sizeof ok_cases[0]; i++) {
+        gguf_with(good, bad, ok_cases[i].key, &ok_cases[i].v);
+        fd_model_close(open_ok(bad, &(fd_model_options){ 0 }));
+    }
+    /* a window that is not an integer is refused, not skipped */
+    gguf_with(good, bad, "qwen2.attention.sliding_window", &(fd_gguf_value)GV_F32_(32));
+    expect_fail(bad, FD_ERR_FORMAT, "key 'qwen2.attention.sliding_window' is f32, not an integer");
+    /* type "none" turns a factor off, as in llama.cpp */
+    char *both = path_in(dir, "both.gguf");
+    gguf_with(good, bad, "qwen2.rope.scaling.type", &(fd_gguf_value)GV_STR_("none"));
+    gguf_with(bad, both, "qwen2.rope.scaling.factor", &(fd_gguf_value)GV_F32_(4));
+    fd_model_close(open_ok(both, &(fd_model_options){ 0 }));
+    free(good), free(bad), free(both);
+    rm_tree(dir);
+}
+
 static void copy_file(const char *from, const char *to_dir, const char *name)
 {
     size_t n = 0;
@@ -621,6 +695,6 @@ static void test_alloc_failures(void)
     rm_tree(dir);
 }
 
-TEST_MAIN(test_hf_as_stored, test_arch_refusals, test_convert_f32, test_convert_f16, test_convert_bf16, test_convert_q8_0,
+TEST_MAIN(test_hf_as_stored, test_arch_refusals, test_gguf_refusals, test_convert_f32, test_convert_f16, test_convert_bf16, test_convert_q8_0,
           test_convert_q4_0, test_conversion_accuracy, test_sharded_new_style_tied, test_refusals, test_alloc_failures,
           test_tokenizer_export_matches_llama_cpp, test_cli, test_tied_config_with_head, test_kernel_shapes)

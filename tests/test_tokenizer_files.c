@@ -30,8 +30,9 @@ static const char *write_file(const char *name, const char *text)
 }
 
 /* A tokenizer.json: the 256 byte characters, then `extra` vocab entries,
- * `merges` and `more` top-level members, pre-tokenizer = Qwen2's regex. */
-static char *tiny_json(const char *extra, const char *merges, const char *more)
+ * `merges`, `in_model` members of "model" and `more` top-level members,
+ * pre-tokenizer = Qwen2's regex. */
+static char *tiny_json_model(const char *extra, const char *merges, const char *in_model, const char *more)
 {
     size_t cap = 1 << 16, k = 0;
     char *s = malloc(cap);
@@ -43,16 +44,17 @@ static char *tiny_json(const char *extra, const char *merges, const char *more)
         else k += (size_t)snprintf(s + k, cap - k, "\"%s\": %d, ", u, b);
     }
     k += (size_t)snprintf(s + k, cap - k,
-                          "%s}, \"merges\": [%s]}, \"normalizer\": {\"type\": \"NFC\"},"
+                          "%s}, \"merges\": [%s]%s}, \"normalizer\": {\"type\": \"NFC\"},"
                           "\"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": ["
                           "{\"type\": \"Split\", \"pattern\": {\"Regex\": \"%s\"}, \"behavior\": \"Isolated\", \"invert\": false},"
                           "{\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"use_regex\": false}]},"
                           "\"decoder\": {\"type\": \"ByteLevel\"}%s}",
-                          extra, merges,
+                          extra, merges, in_model,
                           "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\\\r\\\\n\\\\p{L}\\\\p{N}]?\\\\p{L}+|\\\\p{N}| ?[^\\\\s\\\\p{L}\\\\p{N}]+[\\\\r\\\\n]*|\\\\s*[\\\\r\\\\n]+|\\\\s+(?!\\\\S)|\\\\s+",
                           more);
     return s;
 }
+static char *tiny_json(const char *extra, const char *merges, const char *more) { return tiny_json_model(extra, merges, "", more); }
 
 static fd_status load_text(const char *json, fd_tokenizer **t, fd_error *err)
 {
@@ -113,6 +115,28 @@ static void test_tiny_bpe(void)
     const int32_t *eos;
     CHECK_EQ(fd_tokenizer_eos(t, &eos), 0);
     fd_tokenizer_destroy(t);
+}
+
+/* "ignore_merges": true (Llama 3's tokenizer.json): a piece that is itself a
+ * token is taken whole, though no merge makes it; other pieces still merge.
+ * "abc" is a token, but the only merge gives ab + c. */
+static void test_ignore_merges(void)
+{
+    enum { c = 'c', d = 'd', x = 'x', ab = 256, abc = 257 };
+    for (int ignore = 0; ignore < 2; ignore++) {
+        char *js = tiny_json_model("\"ab\": 256, \"abc\": 257", "\"a b\"", ignore ? ", \"ignore_merges\": true" : "", "");
+        fd_tokenizer *t = NULL;
+        fd_error err = { 0 };
+        CHECK_OK(load_text(js, &t, &err), &err);
+        free(js);
+        if (!t) continue;
+        if (ignore) ENCODE_IS(t, "abc", abc);
+        else ENCODE_IS(t, "abc", ab, c);
+        ENCODE_IS(t, "abd", ab, d);         /* not a token: merged either way */
+        ENCODE_IS(t, "xabc", x, ab, c);     /* the whole piece only, never a part of it */
+        ENCODE_IS(t, "a abc", 'a', ' ', ab, c);   /* the piece is " abc", not a token */
+        fd_tokenizer_destroy(t);
+    }
 }
 
 static void bad(const char *what, const char *json, fd_status want, const char *msg_part)
@@ -179,13 +203,14 @@ static void test_bad_files(void)
     CHECK_CONTAINS(err.msg, "x.gguf");
 }
 
-/* A vocabulary-only GGUF: 256 byte tokens, "aa", "<c>" (control), given merges. */
-static const char *tiny_gguf(const char *name, const char *model, const char *pre, const char *const *merges,
-                             size_t nmerges)
+/* A vocabulary-only GGUF: 256 byte tokens, "aa", "<c>" and "<m>" (control),
+ * given merges; eos <c>, and tokenizer.ggml.eom_token_id = eom unless < 0. */
+static const char *tiny_gguf_eom(const char *name, const char *model, const char *pre, const char *const *merges,
+                                 size_t nmerges, int32_t eom)
 {
     static char bytes[256][3];
-    fd_gguf_str toks[258], mg[8];
-    int32_t types[258];
+    fd_gguf_str toks[259], mg[8];
+    int32_t types[259];
     for (int b = 0; b < 256; b++) {
         size_t n = tok_byte_utf8((unsigned char)b, bytes[b]);
         toks[b] = (fd_gguf_str){ bytes[b], n };
@@ -195,6 +220,8 @@ static const char *tiny_gguf(const char *name, const char *model, const char *pr
     types[256] = 1;
     toks[257] = (fd_gguf_str){ "<c>", 3 };
     types[257] = 3;
+    toks[258] = (fd_gguf_str){ "<m>", 3 };
+    types[258] = 3;
     for (size_t i = 0; i < nmerges; i++) mg[i] = (fd_gguf_str){ merges[i], strlen(merges[i]) };
     char path[256];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -205,13 +232,19 @@ static const char *tiny_gguf(const char *name, const char *model, const char *pr
     CHECK_OK(fd_gguf_writer_add_str(w, "general.architecture", "qwen2", &err), &err);
     CHECK_OK(fd_gguf_writer_add_str(w, "tokenizer.ggml.model", model, &err), &err);
     if (pre) CHECK_OK(fd_gguf_writer_add_str(w, "tokenizer.ggml.pre", pre, &err), &err);
-    CHECK_OK(fd_gguf_writer_add_str_array(w, "tokenizer.ggml.tokens", toks, 258, &err), &err);
-    CHECK_OK(fd_gguf_writer_add_i32_array(w, "tokenizer.ggml.token_type", types, 258, &err), &err);
+    CHECK_OK(fd_gguf_writer_add_str_array(w, "tokenizer.ggml.tokens", toks, 259, &err), &err);
+    CHECK_OK(fd_gguf_writer_add_i32_array(w, "tokenizer.ggml.token_type", types, 259, &err), &err);
     CHECK_OK(fd_gguf_writer_add_str_array(w, "tokenizer.ggml.merges", mg, nmerges, &err), &err);
     CHECK_OK(fd_gguf_writer_add_u32(w, "tokenizer.ggml.eos_token_id", 257, &err), &err);
+    if (eom >= 0) CHECK_OK(fd_gguf_writer_add_u32(w, "tokenizer.ggml.eom_token_id", (uint32_t)eom, &err), &err);
     CHECK_OK(fd_gguf_writer_write(w, path, &err), &err);
     fd_gguf_writer_destroy(w);
     return write_file(name, NULL);
+}
+static const char *tiny_gguf(const char *name, const char *model, const char *pre, const char *const *merges,
+                             size_t nmerges)
+{
+    return tiny_gguf_eom(name, model, pre, merges, nmerges, -1);
 }
 
 static void test_gguf_files(void)
@@ -227,6 +260,16 @@ static void test_gguf_files(void)
         CHECK_EQ(eos[0], 257);
         CHECK(fd_tokenizer_is_special(t, 257));
         CHECK_EQ(fd_tokenizer_bos(t), -1);
+        fd_tokenizer_destroy(t);
+    }
+    /* tokenizer.ggml.eom_token_id (Llama 3.1's <|eom_id|>) ends generation too: here a control token
+     * whose text the by-name list of tok_finish does not know */
+    CHECK_OK(fd_tokenizer_load(tiny_gguf_eom("eom.gguf", "gpt2", "qwen2", good, 1, 258), &t, &err), &err);
+    if (t) {
+        const int32_t *eos;
+        size_t ne = fd_tokenizer_eos(t, &eos);
+        CHECK_EQ(ne, 2);
+        CHECK(ne == 2 && eos[0] == 257 && eos[1] == 258);
         fd_tokenizer_destroy(t);
     }
     /* Qwen2.5's GGUF vocabulary pads 151665 tokens with "unused" entries to the embedding's 151936 rows */
@@ -353,4 +396,4 @@ static void teardown(void)
     CHECK_EQ(system(cmd), 0);
 }
 
-TEST_MAIN(setup, test_tiny_bpe, test_bad_files, test_gguf_files, test_fault_injection, test_cli, teardown)
+TEST_MAIN(setup, test_tiny_bpe, test_ignore_merges, test_bad_files, test_gguf_files, test_fault_injection, test_cli, teardown)

@@ -60,11 +60,15 @@ static fd_status read_hparams(fd_model *m, const fd_gguf *g, fd_error *err)
     char key[128], name[64], safe[160];
     h->rope_theta = 10000.0;
     FD_TRY(fd_gguf_get_str(g, "general.architecture", &arch, err));
-    if (arch.len >= sizeof name || memchr(arch.ptr, 0, arch.len))
-        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: architecture '%s' is not supported (only %s)",
+    int known = arch.len < sizeof name && !memchr(arch.ptr, 0, arch.len);
+    if (known) {
+        memcpy(name, arch.ptr, arch.len);
+        name[arch.len] = 0;
+        known = fd_arch_find(name) != NULL;
+    }
+    if (!known)
+        return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: general.architecture '%s' is not supported (only %s)",
                             fd_gguf_path(g), fd_escape(arch.ptr, (size_t)arch.len, safe, sizeof safe), fd_arch_names());
-    memcpy(name, arch.ptr, arch.len);
-    name[arch.len] = 0;
     FD_TRY(fd_model_set_arch(m, fd_gguf_path(g), name, fd_arch_find(name), err));
     h->nope_period = m->arch->nope_period;   /* GGUF has no key: llama.cpp's rule per architecture */
     m->qk_interleaved = (m->arch->features & FD_FEAT_GGUF_QK_PERMUTED) != 0;
@@ -89,17 +93,35 @@ static fd_status read_hparams(fd_model *m, const fd_gguf *g, fd_error *err)
     FD_TRY(fd_model_hparam_defaults(m, 1, err));
     /* not implemented, so refused by name, never ignored: RoPE scaling, experts, a sliding window */
     snprintf(key, sizeof key, "%s.rope.scaling.type", name);
-    if (fd_gguf_has(g, key)) {
+    int typed = fd_gguf_has(g, key);
+    if (typed) {
         FD_TRY(get_str(g, key, safe, sizeof safe, err));
         if (strcmp(safe, "none"))
             return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: %s \"%s\" (RoPE scaling) is not implemented",
                                 fd_gguf_path(g), key, safe);
     }
+    /* Without a type llama.cpp scales positions linearly by
+     * rope.scaling.factor, or where that is absent by the older
+     * rope.scale_linear; 0 and 1 mean none, and type "none" turns it off.
+     * (Llama 3's scaling comes as rope_freqs.weight, not as these keys.) */
+    static const char *const factors[] = { "rope.scaling.factor", "rope.scale_linear" };
+    for (size_t i = 0; i < sizeof factors / sizeof factors[0] && !typed; i++) {
+        double f;
+        snprintf(key, sizeof key, "%s.%s", name, factors[i]);
+        if (!fd_gguf_has(g, key)) continue;
+        FD_TRY(fd_gguf_get_float(g, key, &f, err));
+        if (f != 0 && f != 1)
+            return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: %s = %g without %s.rope.scaling.type: linear RoPE "
+                                "scaling is not implemented", fd_gguf_path(g), key, f, name);
+        break;   /* the first present is the one llama.cpp reads */
+    }
     static const char *const refused[] = { "expert_count", "attention.sliding_window" };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         uint64_t v = 0;
         snprintf(key, sizeof key, "%s.%s", name, refused[i]);
-        if (fd_gguf_has(g, key) && fd_gguf_get_uint(g, key, &v, err) == FD_OK && v > 0 && (i == 0 || v < h->max_pos))
+        if (!fd_gguf_has(g, key)) continue;
+        FD_TRY(fd_gguf_get_uint(g, key, &v, err));   /* not an integer: refused, never skipped */
+        if (v > 0 && (i == 0 || v < h->max_pos))
             return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: %s = %llu: %s not implemented", fd_gguf_path(g), key,
                                 (unsigned long long)v, i == 0 ? "mixture-of-experts layers are" :
                                 "a sliding window shorter than the context is");
