@@ -20,6 +20,7 @@
 #include "gpu.h"
 #include "foundry/forward.h"
 #include "model/device.h"
+#include "core/internal.h"   /* the foundry's list of tensors: a prefill keeps one chunk's handles */
 
 #define VOCAB FD_TEST_DATA "/tokenizer/ggml-vocab-qwen2.gguf"
 #define STEPS 64
@@ -240,14 +241,25 @@ static fd_model *small_vocab_model(void)
 
 /* The logits of every position of the CHUNK_N-token prompt, prefilled in passes of `chunk` tokens (0: the
  * default), (CHUNK_N, V) f32, the caller's to free. */
+static int live_tensors(const fd_foundry *fd)
+{
+    int n = 0;
+    for (const fd_tensor *t = fd->tensors; t; t = t->next) n++;
+    return n;
+}
+
 static float *chunked_logits(fd_foundry *fd, fd_weights *w, const int32_t *ids, uint32_t chunk)
 {
     fd_state *s = NULL;
     float *all = malloc((size_t)CHUNK_N * w->hp.vocab * sizeof *all);
     CHECK_OK(fd_state_create(fd, w, 256, &s), (fd_error *)NULL);
     if (chunk) CHECK_OK(fd_state_set_prefill_chunk(s, chunk), (fd_error *)NULL);
+    int before = live_tensors(fd);
     CHECK_OK(fd_state_prefill(s, ids, CHUNK_N, NULL, all), (fd_error *)NULL);
     CHECK_EQ(fd_state_pos(s), CHUNK_N);
+    /* one chunk's pooled handles stay (7 with every position's logits), not every chunk's: a server prefills
+     * for days on one foundry */
+    CHECK(live_tensors(fd) - before <= 7);
     fd_state_destroy(s);
     return all;
 }

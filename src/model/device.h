@@ -108,6 +108,8 @@ struct fd_state {
     double issue_s;                 /* host time of the last decode's launches */
     uint32_t prefill_chunk;         /* tokens per prefill pass (fd_state_set_prefill_chunk); the pool grows to them */
     int pool_noted;                 /* the pool could not grow to a chunk: said once in the log */
+    fd_tensor *chunk_t[8];          /* the last prefill chunk's pooled handles, freed by the next chunk (forward.c) */
+    int n_chunk_t;
 };
 
 /* A decode launch as data: a kernel and its arguments (forward.c makes
@@ -142,6 +144,8 @@ void fd_decode_advance(fd_state *s, fd_dec_call *c);
  * (about 6 us a step of 24 layers at 1,526 blocks, issue 27's regression). */
 #define FD_SHORT_CTX 4096
 uint32_t fd_state_splits(const fd_weights *w, uint32_t ctx);
+/* forward.c: frees the last prefill chunk's pooled tensor handles (their memory is the pool's). */
+void fd_state_free_chunk(fd_state *s);
 /* The splits a step with `splits` uses while a block serves one query head (fd_attn_decode_head_splits). */
 uint32_t fd_state_head_splits(const fd_weights *w, uint32_t splits);
 /* The prefill chunk (tokens per pass: fd_state_set_prefill_chunk): FD_PREFILL_CHUNK by default; a setting is

@@ -361,10 +361,21 @@ static size_t pass_tokens(fd_state *s, size_t n, int all)
     return chunk;
 }
 
-static fd_status pooled(fd_foundry *fd, fd_dtype dt, int64_t rows, int64_t cols, fd_tensor **out)
+/* A pooled tensor of the chunk, its handle kept in s so the next chunk (or fd_state_destroy) frees it: a server
+ * prefills for days, and the foundry would otherwise hold every chunk's handles until it is destroyed. */
+static fd_status pooled(fd_state *s, fd_dtype dt, int64_t rows, int64_t cols, fd_tensor **out)
 {
     int64_t dims[2] = { rows, cols };
-    return fd_tensor_alloc_pooled(fd, dt, cols ? 2 : 1, dims, FD_INIT_UNINIT, NULL, out);
+    if (s->n_chunk_t == (int)(sizeof s->chunk_t / sizeof s->chunk_t[0]))
+        return fd_fail(s->fd, FD_ERR_STATE, "prefill: more than %d pooled tensors a chunk", s->n_chunk_t);
+    FD_TRY(fd_tensor_alloc_pooled(s->fd, dt, cols ? 2 : 1, dims, FD_INIT_UNINIT, NULL, out));
+    s->chunk_t[s->n_chunk_t++] = *out;
+    return FD_OK;
+}
+
+void fd_state_free_chunk(fd_state *s)
+{
+    while (s->n_chunk_t) (void)fd_tensor_free(s->chunk_t[--s->n_chunk_t]);
 }
 
 /* A prefill chunk's activations (pooled; T rows each), by name, and the
@@ -431,13 +442,14 @@ static fd_status prefill_chunk(fd_state *s, const int32_t *ids, uint32_t T, floa
     uint32_t R = (H + 2 * KV) * hd, start = s->pos_host;
     float eps = (float)hp->rms_eps;
     fd_tensor *tid, *h, *y, *q, *att, *act, *last, *lt = NULL;
+    fd_state_free_chunk(s);
     FD_TRY(fd_pool_reset(fd));
-    FD_TRY(pooled(fd, FD_I32, T, 0, &tid));
-    FD_TRY(pooled(fd, FD_F32, T, D, &h));
-    FD_TRY(pooled(fd, FD_F32, T, R, &y));
-    FD_TRY(pooled(fd, FD_F32, T, (int64_t)H * hd, &q));
-    FD_TRY(pooled(fd, FD_F32, T, (int64_t)H * hd, &att));
-    FD_TRY(pooled(fd, FD_F32, T, F, &act));
+    FD_TRY(pooled(s, FD_I32, T, 0, &tid));
+    FD_TRY(pooled(s, FD_F32, T, D, &h));
+    FD_TRY(pooled(s, FD_F32, T, R, &y));
+    FD_TRY(pooled(s, FD_F32, T, (int64_t)H * hd, &q));
+    FD_TRY(pooled(s, FD_F32, T, (int64_t)H * hd, &att));
+    FD_TRY(pooled(s, FD_F32, T, F, &act));
     FD_TRY(fd_tensor_write(tid, ids, (size_t)T * sizeof *ids));
     prefill_bufs bufs = { { [FD_ACT_H] = h, [FD_ACT_Q] = q, [FD_ACT_ATT] = att, [FD_ACT_FF] = act }, y };
     /* the device's pos already holds `start` (device.h, invariant 2) */
@@ -450,7 +462,7 @@ static fd_status prefill_chunk(fd_state *s, const int32_t *ids, uint32_t T, floa
         FD_TRY(scope_close(fd, st));
     }
     if (all) {
-        FD_TRY(pooled(fd, FD_F32, T, hp->vocab, &lt));
+        FD_TRY(pooled(s, FD_F32, T, hp->vocab, &lt));
         FD_TRY(fd_run(fd, fd_weights_kernel(w, FD_KK_NORM_STORE, w->head, 1), &(fd_gemm_args){
             .x = h, .norm_w = w->out_norm, .w0 = w->head, .y0 = lt, .M = T, .N = hp->vocab, .K = D, .eps = eps }));
         FD_TRY(fd_tensor_read(lt, all, (size_t)T * hp->vocab * sizeof *all));

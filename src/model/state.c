@@ -80,6 +80,7 @@ void fd_state_destroy(fd_state *s)
     fd_graph_free(s->fd, s->graph[0]);
     fd_graph_free(s->fd, s->graph[1]);
     fd_persist_destroy(s->persist);
+    fd_state_free_chunk(s);
     fd_tensor *t[] = { s->kv, s->pages, s->pos, s->ids, s->hist, s->flag, s->h, s->q, s->att, s->act, s->logits,
                        s->part, s->count, s->amax_part, s->amax_count, s->counts, s->y };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) (void)fd_tensor_free(t[i]);
