@@ -469,7 +469,7 @@ static void test_arch_refusals(void)
     rm_tree(dir);
 }
 
-/* Copies the GGUF at src to dst with key `key` set to *v (the old value dropped). */
+/* Copies the GGUF at src to dst with key `key` set to *v (the old value dropped; v NULL: none). */
 static void gguf_with(const char *src, const char *dst, const char *key, const fd_gguf_value *v)
 {
     fd_gguf *g = NULL;
@@ -481,7 +481,7 @@ static void gguf_with(const char *src, const char *dst, const char *key, const f
         const fd_gguf_kv *kv = fd_gguf_kv_at(g, i);
         if (strcmp(kv->key, key)) CHECK_OK(fd_gguf_writer_add(w, kv->key, &kv->value, &err), &err);
     }
-    CHECK_OK(fd_gguf_writer_add(w, key, v, &err), &err);
+    if (v) CHECK_OK(fd_gguf_writer_add(w, key, v, &err), &err);
     for (uint64_t i = 0; g && i < fd_gguf_tensor_count(g); i++) {
         const fd_gguf_tensor *t = fd_gguf_tensor_at(g, i);
         CHECK_OK(fd_gguf_writer_add_tensor(w, t->name, t->dtype, t->n_dims, t->ne, t->data, t->bytes, &err), &err);
@@ -539,6 +539,21 @@ static void test_gguf_refusals(void)
     gguf_with(good, bad, "qwen2.rope.scaling.type", &(fd_gguf_value)GV_STR_("none"));
     gguf_with(bad, both, "qwen2.rope.scaling.factor", &(fd_gguf_value)GV_F32_(4));
     fd_model_close(open_ok(both, &(fd_model_options){ 0 }));
+    /* llama.cpp's end-of-generation keys, eom (Llama 3.1's <|eom_id|>) included, where our own list is absent */
+    static const char *const ends[] = { "tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id",
+                                        "tokenizer.ggml.eom_token_id" };
+    gguf_with(good, both, "foundry.eos_token_ids", NULL);
+    for (int i = 0; i < 3; i++) {
+        gguf_with(both, bad, ends[i], &(fd_gguf_value)GV_U32_(5u + (uint32_t)i));
+        gguf_with(bad, both, "general.name", &(fd_gguf_value)GV_STR_("ends"));
+    }
+    m = open_ok(both, &(fd_model_options){ .no_tokenizer = 1 });
+    if (m) {
+        const fd_generation_defaults *g = &fd_model_describe(m)->gen;
+        CHECK_EQ(g->n_eos, 3u);
+        for (uint32_t i = 0; i < 3 && i < g->n_eos; i++) CHECK_EQ(g->eos_ids[i], (int32_t)(5 + i));
+    }
+    fd_model_close(m);
     free(good), free(bad), free(both);
     rm_tree(dir);
 }

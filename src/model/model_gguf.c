@@ -141,11 +141,14 @@ static fd_status read_generation(fd_model *m, const fd_gguf *g, fd_error *err)
         FD_TRY(fd_gguf_get_int_array(g, "foundry.eos_token_ids", &ids, &n, err));
         for (uint64_t i = 0; i < n && gen->n_eos < 8; i++) gen->eos_ids[gen->n_eos++] = ids[i];
     } else {
-        int32_t eos = -1, eot = -1;
-        FD_TRY(get_id(g, "tokenizer.ggml.eos_token_id", &eos, err));
-        FD_TRY(get_id(g, "tokenizer.ggml.eot_token_id", &eot, err));
-        if (eos >= 0) gen->eos_ids[gen->n_eos++] = eos;
-        if (eot >= 0 && eot != eos) gen->eos_ids[gen->n_eos++] = eot;
+        static const char *const keys[] = { "tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id",
+                                            "tokenizer.ggml.eom_token_id" };   /* Llama 3.1: 128001, 128009, 128008 */
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            int32_t id = -1, seen = 0;
+            FD_TRY(get_id(g, keys[k], &id, err));
+            for (uint32_t i = 0; i < gen->n_eos; i++) seen |= gen->eos_ids[i] == id;
+            if (id >= 0 && !seen) gen->eos_ids[gen->n_eos++] = id;
+        }
     }
     FD_TRY(get_sampling(g, "general.sampling.temp", 0, 0, &gen->temperature, err));
     FD_TRY(get_sampling(g, "general.sampling.top_p", 0, 1, &gen->top_p, err));
