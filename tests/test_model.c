@@ -4,6 +4,7 @@
  * both config.json styles, tied embeddings, and refusals by name. */
 #include "check.h"
 #include "model_util.h"
+#include "gguf_util.h"
 #include "base/mem.h"
 #include "foundry/gguf.h"
 #include "foundry/model.h"
@@ -467,28 +468,6 @@ static void test_arch_refusals(void)
         fd_model_close(m);
     }
     rm_tree(dir);
-}
-
-/* Copies the GGUF at src to dst with key `key` set to *v (the old value dropped; v NULL: none). */
-static void gguf_with(const char *src, const char *dst, const char *key, const fd_gguf_value *v)
-{
-    fd_gguf *g = NULL;
-    fd_gguf_writer *w = NULL;
-    fd_error err = { 0 };
-    CHECK_OK(fd_gguf_open(src, &g, &err), &err);
-    CHECK_OK(fd_gguf_writer_create(&w, &err), &err);
-    for (uint64_t i = 0; g && i < fd_gguf_kv_count(g); i++) {
-        const fd_gguf_kv *kv = fd_gguf_kv_at(g, i);
-        if (strcmp(kv->key, key)) CHECK_OK(fd_gguf_writer_add(w, kv->key, &kv->value, &err), &err);
-    }
-    if (v) CHECK_OK(fd_gguf_writer_add(w, key, v, &err), &err);
-    for (uint64_t i = 0; g && i < fd_gguf_tensor_count(g); i++) {
-        const fd_gguf_tensor *t = fd_gguf_tensor_at(g, i);
-        CHECK_OK(fd_gguf_writer_add_tensor(w, t->name, t->dtype, t->n_dims, t->ne, t->data, t->bytes, &err), &err);
-    }
-    CHECK_OK(fd_gguf_writer_write(w, dst, &err), &err);
-    fd_gguf_writer_destroy(w);
-    fd_gguf_close(g);
 }
 
 #define GV_U32_(x) { .type = FD_GGUF_U32, .v.u = (x) }

@@ -9,6 +9,7 @@
 #include "foundry/gguf.h"
 #include "foundry/model.h"
 #include "model_util.h"
+#include "gguf_util.h"
 
 static char *dir;
 
@@ -83,28 +84,6 @@ static void test_config_values(void)
                 "max_position_embeddings = 0 is out of range");
 }
 
-/* Copies the GGUF at src to dst with key `key` set to the f32 `x`. */
-static void gguf_with_f32(const char *src, const char *dst, const char *key, float x)
-{
-    fd_gguf *g = NULL;
-    fd_gguf_writer *w = NULL;
-    fd_error err = { 0 };
-    CHECK_OK(fd_gguf_open(src, &g, &err), &err);
-    CHECK_OK(fd_gguf_writer_create(&w, &err), &err);
-    for (uint64_t i = 0; g && i < fd_gguf_kv_count(g); i++) {
-        const fd_gguf_kv *kv = fd_gguf_kv_at(g, i);
-        if (strcmp(kv->key, key)) CHECK_OK(fd_gguf_writer_add(w, kv->key, &kv->value, &err), &err);
-    }
-    CHECK_OK(fd_gguf_writer_add_f32(w, key, x, &err), &err);
-    for (uint64_t i = 0; g && i < fd_gguf_tensor_count(g); i++) {
-        const fd_gguf_tensor *t = fd_gguf_tensor_at(g, i);
-        CHECK_OK(fd_gguf_writer_add_tensor(w, t->name, t->dtype, t->n_dims, t->ne, t->data, t->bytes, &err), &err);
-    }
-    CHECK_OK(fd_gguf_writer_write(w, dst, &err), &err);
-    fd_gguf_writer_destroy(w);
-    fd_gguf_close(g);
-}
-
 static void test_gguf_values(void)
 {
     char *d = path_in(dir, "g"), *good = path_in(dir, "good.gguf"), *bad = path_in(dir, "bad.gguf");
@@ -125,7 +104,7 @@ static void test_gguf_values(void)
         { "general.sampling.penalty_repeat", 0.0f, "general.sampling.penalty_repeat = 0 is out of range" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        gguf_with_f32(good, bad, cases[i].key, cases[i].x);
+        gguf_with(good, bad, cases[i].key, &(fd_gguf_value){ .type = FD_GGUF_F32, .v.f = cases[i].x });
         fd_error_clear(&err);
         CHECK_EQ(open_err(bad, &err), FD_ERR_FORMAT);
         CHECK_CONTAINS(err.msg, cases[i].needle);
