@@ -39,6 +39,76 @@ static void restore(fd_model *m, uint64_t i, fd_dtype dt, int back_to_f32)
     free(x), free(y);
 }
 
+/* Tensor i (2-D) re-stored as random blocks of dtype dt (a type Foundry reads but cannot write), each block
+ * drawn again until its values are finite and within 0.1 (random f16 scales span every exponent); back_to_f32:
+ * then dequantized to f32. xorshift state *r. */
+static void restore_random(fd_model *m, uint64_t i, fd_dtype dt, int back_to_f32, uint64_t *r)
+{
+    fd_model_tensor *t = &m->t[i];
+    uint64_t rows = t->dims[0], cols = t->dims[1], rb = 0;
+    fd_error e = { 0 };
+    CHECK_OK(fd_dtype_row_bytes(dt, cols, &rb, &e), &e);
+    size_t bb = fd_dtype_block_bytes(dt), be = fd_dtype_block_elems(dt), nb = rows * rb / bb;
+    unsigned char *q = malloc(rows * rb);
+    float *x = malloc(be * sizeof *x);
+    int most = 0;
+    for (size_t b = 0; b < nb; b++) {
+        int tries = 0;
+        for (float big = 1e30f; !(big <= 0.1f && big > 0) && tries < 100000; tries++) {
+            for (size_t k = 0; k < bb; k++) *r ^= *r << 13, *r ^= *r >> 7, *r ^= *r << 17, q[b * bb + k] = (unsigned char)*r;
+            fd_dequantize_row(dt, q + b * bb, x, be);
+            big = 0;
+            for (size_t k = 0; k < be && big < 1e30f; k++) big = !isfinite(x[k]) ? 1e30f : fmaxf(big, fabsf(x[k]));
+        }
+        most = tries > most ? tries : most;
+    }
+    CHECK(most < 100000);
+    free(x);
+    free(m->owned[i]);
+    if (back_to_f32) {
+        float *y = malloc(rows * cols * 4);
+        for (uint64_t k = 0; k < rows; k++) fd_dequantize_row(dt, q + k * rb, y + k * cols, cols);
+        free(q);
+        m->owned[i] = y, t->data = y, t->dtype = FD_F32, t->bytes = rows * cols * 4;
+        return;
+    }
+    m->owned[i] = q, t->data = q, t->dtype = dt, t->bytes = rows * rb;
+}
+
+/* The types llama-quantize writes and Foundry only reads, mixed tensor by tensor at a shape whose rows are whole
+ * 256-value super-blocks, as a Q4_K_M file mixes them; a layer's q/k/v take one type, and its gate/up another,
+ * so every type runs as stored in some product (a group of mixed types is uploaded as f16: weights.c). */
+static const fd_dtype kmix[] = { FD_Q4_K, FD_Q6_K, FD_Q5_K, FD_Q3_K, FD_Q2_K, FD_IQ4_XS, FD_Q5_0, FD_Q5_1, FD_Q4_1,
+                                 FD_IQ4_NL };
+#define KMIX_N (sizeof kmix / sizeof kmix[0])
+
+static fd_model *make_k(const char *arch, int back_to_f32)
+{
+    fd_random_options o = { .hp = { "", 2, 256, 4, 2, 64, 256, 256, 64, 10000.0, 1e-6, 0 }, .dtype = FD_F32, .seed = 5 };
+    snprintf(o.hp.arch, sizeof o.hp.arch, "%s", arch);
+    if (!strcmp(arch, "smollm3")) o.hp.n_layers = 4, o.hp.nope_period = 4;
+    fd_model *m = NULL;
+    fd_error e = { 0 };
+    uint64_t r = 0x9e3779b97f4a7c15ull;   /* the same draws for the mixed and the f32 model */
+    CHECK_OK(fd_model_random(&o, &m, &e), &e);
+    int group_type[8][2];   /* per layer: q/k/v's, gate/up's (-1: not drawn yet) */
+    memset(group_type, -1, sizeof group_type);
+    for (uint64_t i = 0, k = 0; m && i < m->n_t; i++) {
+        const char *nm = m->t[i].name;
+        unsigned l = 0;
+        int g = strstr(nm, ".attn_q.") || strstr(nm, ".attn_k.") || strstr(nm, ".attn_v.") ? 0
+              : strstr(nm, ".ffn_gate.") || strstr(nm, ".ffn_up.")                        ? 1 : -1;
+        if (m->t[i].n_dims != 2) continue;
+        if (g >= 0 && sscanf(nm, "blk.%u.", &l) == 1 && l < 8) {
+            if (group_type[l][g] < 0) group_type[l][g] = (int)(k++ % KMIX_N);
+            restore_random(m, i, kmix[group_type[l][g]], back_to_f32, &r);
+        } else {
+            restore_random(m, i, kmix[k++ % KMIX_N], back_to_f32, &r);
+        }
+    }
+    return m;
+}
+
 static fd_model *make(const char *arch, int back_to_f32)
 {
     fd_random_options o = { .hp = { "", 2, 64, 4, 2, 32, 128, 256, 64, 10000.0, 1e-6, 0 }, .dtype = FD_F32, .seed = 3 };
@@ -114,11 +184,45 @@ out:
     fd_model_close(plain);
 }
 
+/* The read-only types of kmix as stored against the same values as f32, decode and prefill: decode's products
+ * take x as int8 blocks (the int8 activation contract; the super-block types' twin int8_kquant.c), prefill's
+ * GEMM rounds the dequantized weights to f16. Bounds relative to the logits' size: a wrong block layout or
+ * scale gives an error near 1. */
+static void check_kmix(const char *arch)
+{
+    const int32_t ids[] = { 1, 17, 200, 3, 99, 255, 42, 0 };
+    size_t n = sizeof ids / sizeof ids[0];
+    fd_model *mixed = make_k(arch, 0), *plain = make_k(arch, 1);
+    if (!mixed || !plain) goto out;
+    size_t V = mixed->info.hp.vocab, seen[FD_DTYPE_COUNT] = { 0 };
+    for (uint64_t i = 0; i < mixed->n_t; i++) seen[mixed->t[i].dtype]++;
+    for (size_t d = 0; d < KMIX_N; d++) CHECK(seen[kmix[d]] > 0);
+    for (int prefill = 0; prefill < 2; prefill++) {
+        float *a = logits_of(mixed, prefill, ids, n), *b = logits_of(plain, prefill, ids, n);
+        double num = 0, den = 0;
+        for (size_t i = 0; i < n * V; i++) num += ((double)a[i] - b[i]) * ((double)a[i] - b[i]), den += (double)b[i] * b[i];
+        double rel = den > 0 ? sqrt(num / den) : 1;
+        printf("%s k-quant mix %s: relative RMS against f32 %.2e\n", arch, prefill ? "prefill" : "decode", rel);
+        CHECK(rel <= 2e-3);   /* measured 3.3-5.9e-5 decode, 4.0-5.0e-4 prefill; Q4_K/Q5_K mins 2% off: fails */
+        CHECK(den > 0);
+        free(a), free(b);
+    }
+out:
+    fd_model_close(mixed);
+    fd_model_close(plain);
+}
+
 static void test_qwen2_mixed(void) { check_arch("qwen2", "qwen2"); }
 static void test_qwen3_mixed(void) { check_arch("qwen3", "qwen3"); }
 /* the llama family: no bias, rotate-half RoPE; SmolLM3 with a NoPE layer; Mistral ("llama" in GGUF) */
 static void test_llama_mixed(void) { check_arch("llama", "llama"); }
 static void test_smollm3_mixed(void) { check_arch("smollm3", "smollm3"); }
 static void test_mistral_mixed(void) { check_arch("mistral", "llama"); }
+static void test_kquant_mixes(void)
+{
+    static const char *const archs[] = { "qwen2", "qwen3", "llama", "smollm3", "mistral" };
+    for (size_t i = 0; i < sizeof archs / sizeof archs[0]; i++) check_kmix(archs[i]);
+}
 
-TEST_MAIN(test_qwen2_mixed, test_qwen3_mixed, test_llama_mixed, test_smollm3_mixed, test_mistral_mixed)
+TEST_MAIN(test_qwen2_mixed, test_qwen3_mixed, test_llama_mixed, test_smollm3_mixed, test_mistral_mixed,
+          test_kquant_mixes)
