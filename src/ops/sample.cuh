@@ -10,11 +10,15 @@
  * slice's largest (atomicMax into the header) and candidate count. Then
  * one of two ways:
  *  - top-k (1 < k < V), or top-p with min-p, the list: every block appends
- *    its candidates of key >= its own k-th largest (all when it holds <= k)
- *    to a global list (the k-th largest over the list equals the one over
- *    all candidates: a block that drops a candidate holds k larger ones),
- *    or, without top-k, those at or above min-p's threshold for the largest
- *    logit seen so far (<= the true largest, so the threshold is lower).
+ *    its candidates at or above the weight's threshold (min-p's, or the
+ *    exp's cut) for the largest logit seen so far (<= the true largest, so
+ *    the threshold is lower: no weighted member is lost) and, with top-k, at
+ *    or above its own k-th largest (a block that drops a candidate holds k
+ *    larger ones; the select is skipped where the threshold leaves k or
+ *    fewer) to a global list. The list holds every weighted member of the
+ *    top k, so its k-th largest keeps the same survivors as the one over all
+ *    candidates (a weighted member below the true k-th would have k weighted
+ *    keys above it, all listed).
  *    The last block to take the ticket caches the list in shared memory (up
  *    to FD_SAMP_LCAP members), finds the exact top-k threshold, the weights,
  *    the survivors (compacted into shared memory, or the list itself when
@@ -556,13 +560,21 @@ __device__ void fd_samp_phase1(const fd_args &a, u32 s, bool gridpass, fd_samp_h
   __syncthreads();
   const bool sampling = a.temperature > 0.0f && a.top_k != 1;
   if (gridpass || !sampling || !nc) return;
-  u32 lo_b = 0;
+  /* the weight's threshold (min-p's, or the exp's cut) for the largest logit seen so far, <= the true one: a
+   * key below it has no weight, so no member is lost for the draw; and the top-k threshold the last block
+   * finds over a list that holds every weighted member of the top k keeps the same survivors (a weighted
+   * member below the true k-th largest would have k weighted keys above it, all on the list) */
+  const float m = fd_samp_unkey((u32)(sh.best >> 32));
+  const u32 lo_m = m - m == 0.0f ? fd_samp_key(fd_samp_thr(m, fd_samp_wctx_of(a, m).cut)) : 0u;   /* finite m */
+  u32 lo_b = lo_m;
   u64 sum;
-  if (a.top_k > 1) {
-    if ((u32)a.top_k < nc) fd_samp_select(fd_samp_keys{ key, ns }, (u64)a.top_k, 0u, 24, true, true, sh, &lo_b, &sum);
-  } else {   /* top-p with min-p: min-p's threshold for the largest logit seen so far (<= the true one: lower) */
-    const float m = fd_samp_unkey((u32)(sh.best >> 32));
-    if (m - m == 0.0f) lo_b = fd_samp_key(fd_samp_thr(m, fd_samp_wctx_of(a, m).cut));   /* finite m; else all */
+  if (a.top_k > 1) {   /* the slice's k-th largest, unless the threshold leaves k or fewer (min-p, a peaked slice) */
+    u32 nm = 0;
+    for (u32 i = tid; i < ns; i += nt) nm += key[i] != 0u && key[i] >= lo_m;
+    nm = (u32)fd_samp_sum64(nm, sh.red);
+    u32 lo_k = 0;
+    if ((u32)a.top_k < nm) fd_samp_select(fd_samp_keys{ key, ns }, (u64)a.top_k, 0u, 24, true, true, sh, &lo_k, &sum);
+    lo_b = lo_k > lo_m ? lo_k : lo_m;
   }
   for (u32 i0 = 0; i0 < ns; i0 += nt) {
     u32 i = i0 + tid, k = i < ns ? key[i] : 0u;

@@ -65,10 +65,11 @@ int main(int argc, char **argv) {
   struct { float T; int k; float p, mp; } fx[] = { { 0.8f, 0, 1, 0 }, { 1.0f, 0, 1, 0 }, { 0.8f, 1, 1, 0 },
     { 0.8f, 0, 1e-6f, 0 }, { 0.8f, 40, 1e-6f, 0.05f }, { 0.8f, 0, 1, 1 }, { 0.8f, 40, 0.95f, 1 },
     { 0.8f, 0, 1, 0.05f }, { 0.8f, 0, 0.95f, 0.05f }, { 0.8f, 200000, 1, 0 }, { 0.8f, 40, 0.95f, 0.05f },
+    { 0.8f, 40, 1, 0.05f }, { 1.0f, 40, 1, 0 },   /* the list's weight threshold alone, and top-k alone */
     { 0.8f, 0, 0.9f, 0 }, { 1.5f, 0, 0.999f, 0 }, { 0.8f, 200000, 0.5f, 0 } };
   static const u32 fn[] = { 151936, 4097, 2047, 1, 6145 };
   for (int c = 0; c < (int)(sizeof fx / sizeof fx[0]); c++)
-    for (int v = c >= 11; v < 5; v++) {   /* the last three rows: the grid pass's 151,936 is rows 3 and 8's */
+    for (int v = c >= 13; v < 5; v++) {   /* the last three rows: the grid pass's 151,936 is rows 3 and 8's */
       fd_sampler s; fd_sampler_defaults(&s);
       s.temperature = fx[c].T, s.top_k = fx[c].k, s.top_p = fx[c].p, s.min_p = fx[c].mp, s.seed = nx();
       s.repeat_penalty = 1.1f, s.last_n = 64;
