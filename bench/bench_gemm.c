@@ -18,7 +18,13 @@
  * where the plan splits K), with the fraction of each measured peak
  * (FD_GEMM_PEAK_WG: back-to-back wgmma m64n256k16); "layers" sums each
  * model's four products of a layer (qkv, o, gate_up_swiglu, down) per dtype
- * and path: TFLOP/s of the layer's GEMMs at M tokens.
+ * and path: TFLOP/s of the layer's GEMMs at M tokens (a layer missing one of
+ * them, skipped or not run, is left out). Dtypes: every one the library has a GEMM policy for
+ * (fd_gemm_policy over the dtype list); those without a quantizer get
+ * pseudo-random blocks with finite scales (bench_weight_bytes). A dtype whose
+ * block does not divide a shape's K (256 for the super-block types) is
+ * skipped there, and "skipped" says so. On the CPU (M = 8) each dtype runs at
+ * the first shape it fits only.
  * Usage: bench_gemm [--quick] [--only DTYPE] [--m M] */
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,7 +82,7 @@ static fd_tensor *rnd(fd_foundry *fd, fd_dtype dt, int64_t rows, int64_t cols, f
         s ^= s << 13, s ^= s >> 7, s ^= s << 17;
         x[i] = ((float)((s >> 40) & 0xffff) / 32768.0f - 1.0f) * scale;
     }
-    fd_quantize_row(dt, x, q, n);
+    bench_weight_bytes(dt, x, q, n);
     fd_tensor *t;
     if (fd_tensor_alloc(fd, dt, 2, (int64_t[]){ rows, cols }, FD_INIT_COPY, q, &t)) die(fd, "alloc");
     free(x), free(q);
@@ -123,7 +129,22 @@ static double measure_peak(fd_foundry *fd, const fd_kernel *k, double per_block)
 }
 
 /* The four products of a layer, summed per (model, dtype, path). */
-typedef struct { const char *model, *path; fd_dtype dt; double flops, secs; } layer_t;
+typedef struct { const char *model, *path; fd_dtype dt; double flops, secs; int products; } layer_t;
+
+#define LAYERS 128
+/* The sum of (model, path, dtype), made on first use. */
+static layer_t *layer_of(layer_t *layers, int *n, const char *model, const char *path, fd_dtype dt)
+{
+    int i = 0;
+    while (i < *n && (strcmp(layers[i].model, model) || layers[i].dt != dt || strcmp(layers[i].path, path))) i++;
+    if (i == *n) {
+        if (*n == LAYERS) die(NULL, "too many layer sums");
+        layers[(*n)++] = (layer_t){ model, path, dt, 0, 0, 0 };
+    }
+    return &layers[i];
+}
+
+static const char *const paths[] = { "mma_sync", "wgmma", "wgmma_nosplit" };
 
 typedef struct {
     const char *model, *name;
@@ -132,15 +153,44 @@ typedef struct {
     int bias;
 } shape_t;
 
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: bench_gemm [--quick] [--only DTYPE] [--m M]\n  DTYPE: one with a GEMM policy:");
+    for (int t = 0; t < FD_DTYPE_COUNT; t++)
+        if (fd_gemm_policy((fd_dtype)t)) fprintf(f, " %s", fd_dtype_name((fd_dtype)t));
+    fprintf(f, "\n  M: rows of x (tokens), default 512 (the CPU: 8)\n");
+}
+
 int main(int argc, char **argv)
 {
     int quick = 0;
     const char *only = NULL;
     uint32_t M = 512;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--quick")) quick = 1;
-        else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
-        else if (!strcmp(argv[i], "--m") && i + 1 < argc) M = (uint32_t)atoi(argv[++i]);
+        fd_dtype od;
+        char *end;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout), 0;
+        else if (!strcmp(argv[i], "--quick")) quick = 1;
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+            only = argv[++i];
+            if (fd_dtype_parse(only, &od) || !fd_gemm_policy(od)) {
+                fprintf(stderr, "bench_gemm: --only wants a dtype with a GEMM policy, got '%s' (--help lists them)\n",
+                        only);
+                return 2;
+            }
+        }
+        else if (!strcmp(argv[i], "--m") && i + 1 < argc) {
+            unsigned long v = strtoul(argv[++i], &end, 10);
+            if (*end || !*argv[i] || !v || v > 65536) {
+                fprintf(stderr, "bench_gemm: --m wants a number of rows from 1 to 65536, got '%s'\n", argv[i]);
+                return 2;
+            }
+            M = (uint32_t)v;
+        }
+        else {
+            fprintf(stderr, "bench_gemm: unknown argument '%s' (--help for the usage)\n", argv[i]);
+            return 2;
+        }
     }
     fd_foundry *fd;
     fd_error err = { 0 };
@@ -158,7 +208,7 @@ int main(int argc, char **argv)
     printf("{\n  \"device\": \"%s\",\n  \"m\": %u,\n  \"peak_mma_sync_f16_tflops\": %.1f,\n"
            "  \"peak_wgmma_f16_tflops\": %.1f,\n  \"nominal_dense_f16_tflops\": %.0f,\n  \"gemm\": [\n",
            fd_foundry_device_name(fd), M, peak, peak_wg, NOMINAL_F16_DENSE / 1e12);
-    static layer_t layers[64];
+    static layer_t layers[LAYERS];
     int nlayers = 0;
     static const shape_t shapes[] = {
         { "0.5B", "qkv", 1152, 896, 0, 1 },      { "0.5B", "o", 896, 896, 0, 0 },
@@ -167,21 +217,39 @@ int main(int argc, char **argv)
         { "1.5B", "o", 1536, 1536, 0, 0 },       { "1.5B", "gate_up", 17920, 1536, 0, 0 },
         { "1.5B", "gate_up_swiglu", 17920, 1536, 1, 0 }, { "1.5B", "down", 1536, 8960, 0, 0 },
     };
-    const fd_dtype dts[] = { FD_F16, FD_BF16, FD_Q8_0, FD_Q4_0, FD_F32 };
-    size_t nshape = gpu ? sizeof shapes / sizeof shapes[0] : 1;
+    /* every dtype with a GEMM policy, in the dtype list's order */
+    fd_dtype dts[FD_DTYPE_COUNT];
+    size_t ndt = 0;
+    for (int t = 0; t < FD_DTYPE_COUNT; t++)
+        if (fd_gemm_policy((fd_dtype)t)) dts[ndt++] = (fd_dtype)t;
+    size_t nshape = sizeof shapes / sizeof shapes[0];
     int printed = 0;
     static fd_gemm_args a[MAXC];
-    for (size_t d = 0; d < sizeof dts / sizeof dts[0]; d++)
-        for (size_t s = 0; s < nshape; s++) {
+    /* the cases a dtype's block rules out, as JSON lines after the GEMM cases */
+    static char skipped[16384];
+    size_t sk = 0;
+    for (size_t d = 0; d < ndt; d++) {
+        int ran = 0;
+        for (size_t s = 0; s < nshape && (gpu || !ran); s++) {   /* the CPU: one shape per dtype */
             const shape_t *sh = &shapes[s];
             if (only && strcmp(only, fd_dtype_name(dts[d]))) continue;
             if (dts[d] == FD_F32 && (quick || sh->swiglu)) continue;   /* the SIMT path: a few points */
             uint32_t np = sh->swiglu ? 2 : 1, N = sh->n / np, K = sh->k, m = gpu ? M : 8;
+            uint64_t rb;
+            fd_error why = { 0 };
+            if (fd_dtype_row_bytes(dts[d], K, &rb, &why)) {
+                if (sk < sizeof skipped)
+                    sk += (size_t)snprintf(skipped + sk, sizeof skipped - sk,
+                                           "%s    {\"model\": \"%s\", \"case\": \"%s\", \"dtype\": \"%s\", \"n\": %u, "
+                                           "\"k\": %u, \"why\": \"%s\"}",
+                                           sk ? ",\n" : "", sh->model, sh->name, fd_dtype_name(dts[d]), N, K, why.msg);
+                continue;
+            }
+            ran = 1;
             /* the paths: mma.sync; on Hopper for f16 / bf16 wgmma, and wgmma without split-K where it splits */
             unsigned bn, sp;
             fd_gemm_wg_plan(m, (uint64_t)N * np, K, fd_foundry_multiprocessors(fd), &bn, &sp);
             int wg = hopper && (dts[d] == FD_F16 || dts[d] == FD_BF16);
-            static const char *const paths[] = { "mma_sync", "wgmma", "wgmma_nosplit" };
             const fd_family *fams[] = { &FD_GEMM_FAMILY, &FD_GEMM_WG_FAMILY, &FD_GEMM_WG1_FAMILY };
             for (int pi = 0; pi < (wg ? (sp > 1 ? 3 : 2) : 1); pi++) {
                 const fd_stage *main_ = sh->swiglu ? &FD_STAGE_GEMM2 : &FD_STAGE_GEMM;
@@ -218,23 +286,24 @@ int main(int argc, char **argv)
                        peak_wg > 0 ? tf / peak_wg : 0, tf * 1e12 / NOMINAL_F16_DENSE, copies, wb / 1e6);
                 fflush(stdout);
                 if (strcmp(sh->name, "gate_up") && pi != 2) {   /* a layer: qkv, o, gate_up_swiglu, down */
-                    int li = 0;
-                    while (li < nlayers && (strcmp(layers[li].model, sh->model) || layers[li].dt != dts[d] ||
-                                            strcmp(layers[li].path, paths[pi])))
-                        li++;
-                    if (li == nlayers && nlayers < 64) layers[nlayers++] = (layer_t){ sh->model, paths[pi], dts[d], 0, 0 };
-                    if (li < nlayers) layers[li].flops += flops, layers[li].secs += t;
+                    layer_t *l = layer_of(layers, &nlayers, sh->model, paths[pi], dts[d]);
+                    l->flops += flops, l->secs += t, l->products++;
                 }
                 for (int i = 0; i < copies; i++) (void)fd_tensor_free(a[i].w0), (void)fd_tensor_free(a[i].w1);
                 (void)fd_tensor_free(x), (void)fd_tensor_free(y), (void)fd_tensor_free(b);
                 fd_compound_destroy(c);
             }
         }
-    printf("\n  ],\n  \"layers\": [\n");
-    for (int i = 0; i < nlayers; i++)
-        printf("    {\"model\": \"%s\", \"dtype\": \"%s\", \"path\": \"%s\", \"us\": %.2f, \"tflops\": %.1f}%s\n",
-               layers[i].model, fd_dtype_name(layers[i].dt), layers[i].path, layers[i].secs * 1e6,
-               layers[i].flops / layers[i].secs / 1e12, i + 1 < nlayers ? "," : "");
+    }
+    printf("\n  ],\n  \"skipped\": [\n%s%s  ],\n  \"layers\": [\n", skipped, sk ? "\n" : "");
+    for (int i = 0, first = 1; i < nlayers; i++)
+        if (layers[i].products == 4) {   /* the CPU's, --quick's f32 and skipped ones are not whole */
+            printf("%s    {\"model\": \"%s\", \"dtype\": \"%s\", \"path\": \"%s\", \"us\": %.2f, \"tflops\": %.1f}",
+                   first ? "" : ",\n", layers[i].model, fd_dtype_name(layers[i].dt), layers[i].path,
+                   layers[i].secs * 1e6, layers[i].flops / layers[i].secs / 1e12);
+            first = 0;
+        }
+    printf("\n");
     printf("  ]\n}\n");
     fd_foundry_destroy(fd);
     return 0;

@@ -11,11 +11,17 @@
  * the RMSNorm input stage and bias epilogue against RMSNorm + three GEMVs
  * with bias. Elementwise add moves three 128 MB vectors per launch, far
  * above L2 without rotation. The launch floor is a one-block kernel issued
- * the same way. Quantized policies run the int8 activation contract (x
+ * the same way. Dtypes: every one the library has a GEMV policy for
+ * (fd_gemv_policy over the dtype list); those without a quantizer get
+ * pseudo-random blocks with finite scales (bench_weight_bytes). Quantized
+ * policies run the int8 activation contract (x
  * rounded to int8 blocks, dp4a): each case says how it takes x ("x": "f32"
  * or "int8") and its fraction relative to the f16 policy's at the same
- * shape ("of_f16_fraction"). Shapes: Qwen2.5 0.5B's, 1.5B's and 3B's
- * gate/up, down and lm_head (the CPU: the first only). Usage: bench_gemv [--backend cpu|cuda] [--quick] [--only DTYPE]
+ * shape ("of_f16_fraction"; 0: f16 not measured there). Shapes: Qwen2.5 0.5B's, 1.5B's and 3B's
+ * gate/up, down and lm_head; a dtype whose block does not divide a shape's
+ * columns (256 for the super-block types) is skipped there, and "skipped"
+ * says so. On the CPU each dtype runs at the first shape it fits only.
+ * Usage: bench_gemv [--backend cpu|cuda] [--quick] [--only DTYPE|add]
  * [--shape ROWSxCOLS] (either: the GEMV cases of that dtype / shape only, or
  * with --only add the elementwise case only; no
  * fused cases; for profilers). FOUNDRY_PDL=0 turns programmatic dependent
@@ -38,17 +44,15 @@ const char *bench_name = "bench_gemv";
 static fd_tensor *rnd(fd_foundry *fd, fd_dtype dt, int64_t rows, int64_t cols)
 {
     size_t n = (size_t)(rows * cols);
-    float *x = malloc(n * 4);
+    float *x = fd_dtype_can_write(dt) ? malloc(n * 4) : NULL;   /* types without a quantizer need no values */
     void *q = malloc(n * 4);
+    if (!q || (fd_dtype_can_write(dt) && !x)) die(fd, "out of memory");
     uint64_t s = 88172645463325252ull ^ (uint64_t)n;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; x && i < n; i++) {
         s ^= s << 13, s ^= s >> 7, s ^= s << 17;
         x[i] = (float)((s >> 40) & 0xffff) / 32768.0f - 1.0f;
     }
-    if (fd_dtype_can_write(dt)) fd_quantize_row(dt, x, q, n);
-    else   /* read-only types (no quantizer): pseudo-random bytes, as good as any for timing */
-        for (size_t i = 0; i < n / fd_dtype_block_elems(dt) * fd_dtype_block_bytes(dt); i++)
-            ((unsigned char *)q)[i] = (unsigned char)(i * 2654435761u >> 13);
+    bench_weight_bytes(dt, x, q, n);
     fd_tensor *t;
     int64_t dims[2] = { rows, cols };
     if (fd_tensor_alloc(fd, dt, cols == 1 ? 1 : 2, dims, FD_INIT_COPY, q, &t)) die(fd, "alloc");
@@ -142,6 +146,23 @@ static double report(const char *name, const char *dtype, const char *x, uint32_
     return bw / copy_bw;
 }
 
+/* Qwen2.5 0.5B's gate/up, down and lm_head; then 1.5B's and 3B's */
+static const struct { uint32_t n, k; } shapes[] = { { 4864, 896 }, { 896, 4864 }, { 151936, 896 },
+                                                    { 8960, 1536 }, { 1536, 8960 }, { 151936, 1536 },
+                                                    { 11008, 2048 }, { 2048, 11008 }, { 151936, 2048 } };
+#define NSHAPE (sizeof shapes / sizeof shapes[0])
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: bench_gemv [--backend cpu|cuda] [--quick] [--only DTYPE|add] [--shape ROWSxCOLS]\n"
+               "  DTYPE: one with a GEMV policy:");
+    for (int t = 0; t < FD_DTYPE_COUNT; t++)
+        if (fd_gemv_policy((fd_dtype)t)) fprintf(f, " %s", fd_dtype_name((fd_dtype)t));
+    fprintf(f, "\n  ROWSxCOLS: one of the shapes:");
+    for (size_t s = 0; s < NSHAPE; s++) fprintf(f, " %ux%u", shapes[s].n, shapes[s].k);
+    fprintf(f, "\n");
+}
+
 int main(int argc, char **argv)
 {
     fd_backend_kind kind = FD_BACKEND_AUTO;
@@ -149,13 +170,38 @@ int main(int argc, char **argv)
     const char *only = NULL;
     unsigned only_n = 0, only_k = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--backend") && i + 1 < argc) kind = strcmp(argv[++i], "cpu") ? FD_BACKEND_CUDA : FD_BACKEND_CPU;
-        else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
-        else if (!strcmp(argv[i], "--shape") && i + 1 < argc && sscanf(argv[++i], "%ux%u", &only_n, &only_k) != 2) {
-            fprintf(stderr, "bench_gemv: --shape wants ROWSxCOLS, got '%s'\n", argv[i]);
-            return 2;
+        fd_dtype od;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout), 0;
+        else if (!strcmp(argv[i], "--backend") && i + 1 < argc) {
+            if (strcmp(argv[++i], "cpu") && strcmp(argv[i], "cuda")) {
+                fprintf(stderr, "bench_gemv: --backend wants cpu or cuda, got '%s'\n", argv[i]);
+                return 2;
+            }
+            kind = strcmp(argv[i], "cpu") ? FD_BACKEND_CUDA : FD_BACKEND_CPU;
+        }
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+            only = argv[++i];
+            if (strcmp(only, "add") && (fd_dtype_parse(only, &od) || !fd_gemv_policy(od))) {
+                fprintf(stderr, "bench_gemv: --only wants add or a dtype with a GEMV policy, got '%s' "
+                                "(--help lists them)\n", only);
+                return 2;
+            }
+        }
+        else if (!strcmp(argv[i], "--shape") && i + 1 < argc) {
+            size_t s = 0;
+            if (sscanf(argv[++i], "%ux%u", &only_n, &only_k) == 2)
+                while (s < NSHAPE && (shapes[s].n != only_n || shapes[s].k != only_k)) s++;
+            if (s == NSHAPE || !only_n) {
+                fprintf(stderr, "bench_gemv: --shape wants ROWSxCOLS of a benchmark shape, got '%s' "
+                                "(--help lists them)\n", argv[i]);
+                return 2;
+            }
         }
         else if (!strcmp(argv[i], "--quick")) quick = 1;
+        else {
+            fprintf(stderr, "bench_gemv: unknown argument '%s' (--help for the usage)\n", argv[i]);
+            return 2;
+        }
     }
     fd_foundry *fd;
     fd_error err = { 0 };
@@ -168,23 +214,38 @@ int main(int argc, char **argv)
     if (fd_device_copy_bandwidth(fd, &copy_bw)) die(fd, "copy bandwidth");
     printf("{\n  \"device\": \"%s\",\n  \"copy_Bps\": %.0f,\n  \"programmatic_dependent_launch\": %s,\n"
            "  \"gemv\": [\n", fd_foundry_device_name(fd), copy_bw, fd_foundry_pdl(fd) ? "true" : "false");
-    /* Qwen2.5 0.5B's gate/up, down and lm_head; then 1.5B's and 3B's */
-    static const struct { uint32_t n, k; } shapes[] = { { 4864, 896 }, { 896, 4864 }, { 151936, 896 },
-                                                        { 8960, 1536 }, { 1536, 8960 }, { 151936, 1536 },
-                                                        { 11008, 2048 }, { 2048, 11008 }, { 151936, 2048 } };
-    /* the super-block types (q4_k, q6_k: a Q4_K_M file's) only where K is whole 256-value super-blocks */
-    const fd_dtype dts[] = { FD_F32, FD_F16, FD_BF16, FD_Q8_0, FD_Q4_0, FD_Q4_K, FD_Q6_K };
-    size_t nshape = gpu ? sizeof shapes / sizeof shapes[0] : 1;
-    for (size_t s = 0; s < nshape; s++) {
+    /* every dtype with a GEMV policy, in the dtype list's order */
+    fd_dtype dts[FD_DTYPE_COUNT];
+    int ran[FD_DTYPE_COUNT] = { 0 };
+    size_t ndt = 0;
+    for (int t = 0; t < FD_DTYPE_COUNT; t++)
+        if (fd_gemv_policy((fd_dtype)t)) dts[ndt++] = (fd_dtype)t;
+    /* the cases a dtype's block rules out, as JSON lines after the GEMV cases */
+    static char skipped[16384];
+    size_t sk = 0;
+    for (size_t s = 0; s < NSHAPE; s++) {
         double f16_frac = 0;
-        for (size_t d = 0; d < sizeof dts / sizeof dts[0]; d++) {
+        for (size_t d = 0; d < ndt; d++) {
             static ctx_t cx;
             if (only && strcmp(only, fd_dtype_name(dts[d]))) continue;
             if (only_n && (only_n != shapes[s].n || only_k != shapes[s].k)) continue;
-            if (shapes[s].k % fd_dtype_block_elems(dts[d])) continue;
+            if (!gpu && ran[dts[d]]) continue;   /* the CPU: one shape per dtype */
             uint32_t N = shapes[s].n, K = shapes[s].k;
+            uint64_t rb;
+            fd_error why = { 0 };
+            if (fd_dtype_row_bytes(dts[d], K, &rb, &why)) {
+                if (sk < sizeof skipped)
+                    sk += (size_t)snprintf(skipped + sk, sizeof skipped - sk,
+                                           "%s    {\"dtype\": \"%s\", \"rows\": %u, \"cols\": %u, \"why\": \"%s\"}",
+                                           sk ? ",\n" : "", fd_dtype_name(dts[d]), N, K, why.msg);
+                continue;
+            }
+            ran[dts[d]] = 1;
             memset(&cx, 0, sizeof cx);
-            if (fd_compound_build(GEMV(NULL, fd_gemv_policy(dts[d]), &FD_STAGE_GEMV, NULL), &cx.c, &err)) return 1;
+            if (fd_compound_build(GEMV(NULL, fd_gemv_policy(dts[d]), &FD_STAGE_GEMV, NULL), &cx.c, &err)) {
+                fprintf(stderr, "bench_gemv: %s\n", err.msg);
+                return 1;
+            }
             fd_tensor *x = rnd(fd, FD_F32, K, 1), *y = rnd(fd, FD_F32, N, 1);
             fd_tensor *w0 = weight(fd, dts[d], N, K);
             int copies = gpu ? copies_for(fd_tensor_bytes(w0)) : 1;
@@ -200,6 +261,7 @@ int main(int argc, char **argv)
             fd_compound_destroy(cx.c);
         }
     }
+    printf("\n  ],\n  \"skipped\": [\n%s%s  ],\n", skipped, sk ? "\n" : "");
     /* the floor under any launch: a one-block kernel, issued the same way */
     {
         static ctx_t cx;
@@ -207,7 +269,7 @@ int main(int argc, char **argv)
         cx.n = 256;
         cx.mid[0] = rnd(fd, FD_F32, cx.n, 1);
         double t = time_steps(fd, step_ones, &cx, MAXC, quick);
-        printf("\n  ],\n  \"launch_floor_us\": %.2f,\n", t * 1e6);
+        printf("  \"launch_floor_us\": %.2f,\n", t * 1e6);
         (void)fd_tensor_free(cx.mid[0]);
     }
     /* elementwise add far above L2: three 128 MB vectors per launch (4 MB on the CPU) */

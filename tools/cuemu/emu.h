@@ -229,6 +229,11 @@ static inline void fd_pdl_wait() {} static inline void fd_pdl_launch() {}
 // the int8 activation contract's integer helpers (prelude.cuh's fd_dp4a, CUDA's intrinsics)
 static inline int __float2int_rn(float x) { return (int)nearbyintf(x); }
 static inline float __fmaf_rn(float a, float b, float c) { return fmaf(a, b, c); }
+// explicitly rounded f32 steps (kernel/quant_ld.cuh's loads): one rounding each, as plain C's where nothing
+// contracts them into an FMA (ISO -std=c++17 turns contraction off; x86-64 without -mfma has no FMA)
+static inline float __fmul_rn(float a, float b) { return a * b; }
+static inline float __fadd_rn(float a, float b) { return a + b; }
+static inline float __fsub_rn(float a, float b) { return a - b; }
 static inline u32 __funnelshift_r(u32 lo, u32 hi, u32 sh) { sh &= 31; return sh ? (lo >> sh) | (hi << (32 - sh)) : lo; }
 static inline u32 __byte_perm(u32 x, u32 y, u32 s) {   // byte i of the result: byte s<4i+2:4i> of y:x
   u64 v = ((u64)y << 32) | x; u32 r = 0;

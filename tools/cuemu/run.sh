@@ -1,12 +1,13 @@
 #!/bin/sh
 # run.sh — builds and runs the CPU emulations of the attention (decode, prefill SIMT and tensor-core), the
-# GEMM's tensor-core mains (Hopper: wgmma, TMA, mbarriers; mma.sync), RoPE,
+# GEMM's tensor-core mains (Hopper: wgmma, TMA, mbarriers; mma.sync, with the f16 / bf16 and every quantized
+# weight policy), RoPE,
 # argmax, q/k-norm rows (qkv/rows.cuh), QKV RoPE epilogue and sampler kernels, of the int8
 # GEMV contract per quantized policy, and of the persistent decode kernel with all its blocks at once
 # (persist.sh, DTYPE:PRESET pairs in CUEMU_PERSIST, default "f16:tiny q8_0:tiny f16:qwen3-tiny") (see emu.h). Needs a C++17 and a C
-# compiler with OpenMP; no GPU, no CUDA. The sampler's reference is the
-# library's (FD_LIB, default build/libfoundry.a; its case is skipped, saying
-# so, without one).
+# compiler with OpenMP; no GPU, no CUDA. The references of the sampler, the
+# quantized GEMM policies and the persistent kernel are the library's (FD_LIB,
+# default build/libfoundry.a; their cases are skipped, saying so, without one).
 #   tools/cuemu/run.sh       exit 0 if every case matches its reference
 #   CUEMU_PAGES="32 128" tools/cuemu/run.sh   also decode and prefill with those page sizes
 set -eu
@@ -79,13 +80,32 @@ if [ -f "$lib" ]; then
 else
   echo "persist: skipped (no $lib: build the library first)"
 fi
-# the int8 GEMV contract: device code per policy against the CPU twin (int8_ref.c, compiled as C)
 inc=$here/../../include
+# the quantized weight dtypes, from the one list (include/foundry/dtype.h: kinds QUANT and QREAD), as
+# name:device_type pairs; every one has a GEMV and a GEMM policy
+qtypes=$(sed -nE 's/^ *X\(([a-z0-9_]+),.*"(fd_[a-z0-9_]+)", *(QUANT|QREAD),.*/\1:\2/p' "$inc/foundry/dtype.h")
+if [ -z "$qtypes" ]; then echo "quantized dtypes: none read from $inc/foundry/dtype.h"; rc=1; fi
+# the GEMM's quantized policies (quant_policy.cuh, kquant_policy.cuh) on the mma.sync main, with the SwiGLU
+# epilogue (both products' weights), against the same bytes dequantized by the library (gemm.cpp -DPOLICY)
+if [ -f "$lib" ]; then
+  for c in $qtypes; do
+    p=${c%%:*} P=$(echo ${c%%:*} | tr a-z A-Z)
+    ${CXX:-g++} -O1 -std=c++17 -w -I"$here" -I"$src" -I"$inc" -DFD_GEMM_OP=0 -DPOLICY="\"ops/gemm/policy_$p.cuh\"" \
+      -DW0_T=${c#*:} -DDT=FD_$P -DINPUT="\"ops/gemm/input_plain.cuh\"" -DEPI="\"ops/gemm/epi_swiglu.cuh\"" -DFD_NOUT=2 \
+      -o "$out/gemm_$p" "$here/gemm.cpp" "$lib" -lm -ldl -lpthread -fopenmp -ljansson
+    "$out/gemm_$p" >"$out/gemm_$p.txt" 2>&1 || rc=1
+    echo "gemm mma.sync, $p plain swiglu: $(tail -n 1 "$out/gemm_$p.txt")"
+    [ $rc = 0 ] || cat "$out/gemm_$p.txt"
+  done
+else
+  echo "gemm quantized policies: skipped (no $lib: build the library first)"
+fi
+# the int8 GEMV contract: device code per policy against the CPU twin (int8_ref.c, compiled as C)
 for f in ops/gemv/int8_ref ops/gemv/int8_kquant base/dtype base/status base/quant_legacy base/quant_iq4 base/quant_k; do
   ${CC:-cc} -O1 -std=c11 -fopenmp -I"$inc" -I"$src" -c -o "$out/$(basename $f).o" "$src/$f.c"
 done
-for p in q8_0 q4_0 q4_1 q5_0 q5_1 iq4_nl q2_k q3_k q4_k q5_k q6_k iq4_xs; do
-  P=$(echo $p | tr a-z A-Z)
+for c in $qtypes; do
+  p=${c%%:*} P=$(echo ${c%%:*} | tr a-z A-Z)
   ${CXX:-g++} -O1 -std=c++17 -w -fopenmp -I"$here" -I"$inc" -I"$src" -DPOLICY="\"ops/gemv/policy_$p.cuh\"" -DDT=FD_$P \
     -o "$out/gemv_$p" "$here/gemv.cpp" "$out/int8_ref.o" "$out/int8_kquant.o" "$out/dtype.o" "$out/status.o" \
     "$out/quant_legacy.o" "$out/quant_iq4.o" "$out/quant_k.o" -lm

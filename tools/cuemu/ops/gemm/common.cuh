@@ -12,6 +12,8 @@
 #include "ops/gemm/tile.cuh"
 struct uint2 { u32 x, y; };
 static inline uint2 make_uint2(u32 x, u32 y) { return {x, y}; }
+struct uint4 { u32 x, y, z, w; };
+static inline uint4 make_uint4(u32 x, u32 y, u32 z, u32 w) { return {x, y, z, w}; }
 alignas(1024) static unsigned char g_smem[232448 + 2048];
 static inline u32 fd_smem_addr(const void *p) {
   const unsigned char *c = (const unsigned char *)p;
