@@ -48,7 +48,7 @@ qwen3_parity() {  # in the background: the tiny Qwen3 parity and the CI goldens 
 kernel_figures() {  # the floor, the q/k norm's GPU parity, the GEMV, attention and sampler benchmarks
   step floor; timeout 40 build-gpu/bench_handover >"$OUT/handover.json" 2>&1; grep -E "us_per|qwen2.5-0.5b|qwen2.5-1.5b" "$OUT/handover.json"
   step qk_norm; timeout 30 build-gpu/test_qk_norm test_gpu_parity 2>&1 | tail -5
-  step bench_gemv; timeout 60 build-gpu/bench_gemv >"$OUT/bench_gemv.json" 2>"$OUT/bench_gemv.err"; tail -2 "$OUT/bench_gemv.err"
+  step bench_gemv; timeout 120 build-gpu/bench_gemv >"$OUT/bench_gemv.json" 2>"$OUT/bench_gemv.err"; tail -2 "$OUT/bench_gemv.err"
   step attention; timeout 40 build-gpu/bench_attention --quick >"$OUT/bench_attention.jsonl" 2>&1; tail -c 1200 "$OUT/bench_attention.jsonl"
   step sampler; timeout 30 build-gpu/test_sample test_gpu_graph 2>&1 | grep -E "sample V|failed"
 }
