@@ -16,27 +16,39 @@
 
 static const fd_dtype mix[] = { FD_F16, FD_Q8_0, FD_BF16, FD_Q4_0, FD_F32 };
 
+static const int32_t ids[] = { 1, 17, 200, 3, 99, 255, 42, 0 };
+#define N_IDS (sizeof ids / sizeof ids[0])
+
+/* Tensor i (2-D) takes q (rows of rb bytes of dtype dt, the caller's malloc): as it is, or back_to_f32
+ * dequantized to f32 (the same values, the reference's). */
+static void install(fd_model *m, uint64_t i, fd_dtype dt, unsigned char *q, uint64_t rb, int back_to_f32)
+{
+    fd_model_tensor *t = &m->t[i];
+    uint64_t rows = t->dims[0], cols = t->dims[1];
+    free(m->owned[i]);
+    if (back_to_f32) {
+        float *y = malloc(rows * cols * 4);
+        for (uint64_t r = 0; r < rows; r++) fd_dequantize_row(dt, q + r * rb, y + r * cols, cols);
+        free(q);
+        m->owned[i] = y, t->data = y, t->dtype = FD_F32, t->bytes = rows * cols * 4;
+        return;
+    }
+    m->owned[i] = q, t->data = q, t->dtype = dt, t->bytes = rows * rb;
+}
+
 /* Tensor i (2-D) re-stored as dtype dt (back_to_f32: then dequantized to f32). */
 static void restore(fd_model *m, uint64_t i, fd_dtype dt, int back_to_f32)
 {
     fd_model_tensor *t = &m->t[i];
     uint64_t rows = t->dims[0], cols = t->dims[1], rb = 0;
     fd_error e = { 0 };
-    float *x = malloc(rows * cols * 4), *y = malloc(rows * cols * 4);
+    float *x = malloc(rows * cols * 4);
     for (uint64_t r = 0; r < rows; r++) fd_dequantize_row(t->dtype, (const char *)t->data + r * (t->bytes / rows), x + r * cols, cols);
     CHECK_OK(fd_dtype_row_bytes(dt, cols, &rb, &e), &e);
     unsigned char *q = malloc(rows * rb);
     for (uint64_t r = 0; r < rows; r++) fd_quantize_row(dt, x + r * cols, q + r * rb, cols);
-    free(m->owned[i]);
-    if (back_to_f32) {
-        for (uint64_t r = 0; r < rows; r++) fd_dequantize_row(dt, q + r * rb, y + r * cols, cols);
-        free(q);
-        m->owned[i] = y, t->data = y, t->dtype = FD_F32, t->bytes = rows * cols * 4;
-        free(x);
-        return;
-    }
-    m->owned[i] = q, t->data = q, t->dtype = dt, t->bytes = rows * rb;
-    free(x), free(y);
+    free(x);
+    install(m, i, dt, q, rb, back_to_f32);
 }
 
 /* Tensor i (2-D) re-stored as random blocks of dtype dt (a type Foundry reads but cannot write), each block
@@ -64,15 +76,22 @@ static void restore_random(fd_model *m, uint64_t i, fd_dtype dt, int back_to_f32
     }
     CHECK(most < 100000);
     free(x);
-    free(m->owned[i]);
-    if (back_to_f32) {
-        float *y = malloc(rows * cols * 4);
-        for (uint64_t k = 0; k < rows; k++) fd_dequantize_row(dt, q + k * rb, y + k * cols, cols);
-        free(q);
-        m->owned[i] = y, t->data = y, t->dtype = FD_F32, t->bytes = rows * cols * 4;
-        return;
-    }
-    m->owned[i] = q, t->data = q, t->dtype = dt, t->bytes = rows * rb;
+    install(m, i, dt, q, rb, back_to_f32);
+}
+
+/* A random f32 model of arch: 2 layers (SmolLM3 4, the last without RoPE: GGUF's rule), hidden D, 4 heads of hd
+ * (2 kv heads), ffn F, vocabulary 256. */
+static fd_model *random_model(const char *arch, uint32_t D, uint32_t hd, uint32_t F, uint64_t seed)
+{
+    fd_random_options o = { .hp = { .n_layers = 2, .hidden = D, .n_heads = 4, .n_kv_heads = 2, .head_dim = hd,
+                                    .ffn = F, .vocab = 256, .max_pos = 64, .rope_theta = 10000.0, .rms_eps = 1e-6 },
+                            .dtype = FD_F32, .seed = seed };
+    snprintf(o.hp.arch, sizeof o.hp.arch, "%s", arch);
+    if (!strcmp(arch, "smollm3")) o.hp.n_layers = 4, o.hp.nope_period = 4;
+    fd_model *m = NULL;
+    fd_error e = { 0 };
+    CHECK_OK(fd_model_random(&o, &m, &e), &e);
+    return m;
 }
 
 /* The types llama-quantize writes and Foundry only reads, mixed tensor by tensor at a shape whose rows are whole
@@ -84,13 +103,8 @@ static const fd_dtype kmix[] = { FD_Q4_K, FD_Q6_K, FD_Q5_K, FD_Q3_K, FD_Q2_K, FD
 
 static fd_model *make_k(const char *arch, int back_to_f32)
 {
-    fd_random_options o = { .hp = { "", 2, 256, 4, 2, 64, 256, 256, 64, 10000.0, 1e-6, 0 }, .dtype = FD_F32, .seed = 5 };
-    snprintf(o.hp.arch, sizeof o.hp.arch, "%s", arch);
-    if (!strcmp(arch, "smollm3")) o.hp.n_layers = 4, o.hp.nope_period = 4;
-    fd_model *m = NULL;
-    fd_error e = { 0 };
+    fd_model *m = random_model(arch, 256, 64, 256, 5);
     uint64_t r = 0x9e3779b97f4a7c15ull;   /* the same draws for the mixed and the f32 model */
-    CHECK_OK(fd_model_random(&o, &m, &e), &e);
     int group_type[8][2];   /* per layer: q/k/v's, gate/up's (-1: not drawn yet) */
     memset(group_type, -1, sizeof group_type);
     for (uint64_t i = 0, k = 0; m && i < m->n_t; i++) {
@@ -111,14 +125,9 @@ static fd_model *make_k(const char *arch, int back_to_f32)
 
 static fd_model *make(const char *arch, int back_to_f32)
 {
-    fd_random_options o = { .hp = { "", 2, 64, 4, 2, 32, 128, 256, 64, 10000.0, 1e-6, 0 }, .dtype = FD_F32, .seed = 3 };
-    snprintf(o.hp.arch, sizeof o.hp.arch, "%s", arch);
-    if (!strcmp(arch, "smollm3")) o.hp.n_layers = 4, o.hp.nope_period = 4;   /* layer 3 without RoPE (GGUF's rule) */
-    fd_model *m = NULL;
-    fd_error e = { 0 };
-    CHECK_OK(fd_model_random(&o, &m, &e), &e);
+    fd_model *m = random_model(arch, 64, 32, 128, 3);
     for (uint64_t i = 0, k = 0; m && i < m->n_t; i++)
-        if (m->t[i].n_dims == 2) restore(m, i, mix[k++ % 5], back_to_f32);
+        if (m->t[i].n_dims == 2) restore(m, i, mix[k++ % (sizeof mix / sizeof mix[0])], back_to_f32);
     return m;
 }
 
@@ -139,15 +148,25 @@ static float *logits_of(fd_model *m, int prefill, const int32_t *ids, size_t n)
     return l;
 }
 
+/* The mixed model of maker mk and its f32 twin; 0 unless both were made, every dtype of want[0..n) among the
+ * mixed one's tensors checked. */
+static int make_pair(fd_model *(*mk)(const char *, int), const char *arch, const fd_dtype *want, size_t n,
+                     fd_model **mixed, fd_model **plain)
+{
+    *mixed = mk(arch, 0), *plain = mk(arch, 1);
+    if (!*mixed || !*plain) return 0;
+    size_t seen[FD_DTYPE_COUNT] = { 0 };
+    for (uint64_t i = 0; i < (*mixed)->n_t; i++) seen[(*mixed)->t[i].dtype]++;
+    for (size_t d = 0; d < n; d++) CHECK(seen[want[d]] > 0);
+    return 1;
+}
+
 static void check_arch(const char *arch, const char *gguf_arch)
 {
-    const int32_t ids[] = { 1, 17, 200, 3, 99, 255, 42, 0 };
-    size_t n = sizeof ids / sizeof ids[0];
-    fd_model *mixed = make(arch, 0), *plain = make(arch, 1);
-    if (!mixed || !plain) goto out;
-    size_t V = mixed->info.hp.vocab, seen[FD_DTYPE_COUNT] = { 0 };
-    for (uint64_t i = 0; i < mixed->n_t; i++) seen[mixed->t[i].dtype]++;
-    for (size_t d = 0; d < 5; d++) CHECK(seen[mix[d]] > 0);
+    const size_t n = N_IDS;
+    fd_model *mixed, *plain;
+    if (!make_pair(make, arch, mix, sizeof mix / sizeof mix[0], &mixed, &plain)) goto out;
+    size_t V = mixed->info.hp.vocab;
     float *dec = logits_of(plain, 0, ids, n), *pre = logits_of(plain, 1, ids, n);
     double dp = 0;
     for (size_t i = 0; i < n * V; i++) dp = fmax(dp, fabs(dec[i] - pre[i]));
@@ -190,13 +209,10 @@ out:
  * scale gives an error near 1. */
 static void check_kmix(const char *arch)
 {
-    const int32_t ids[] = { 1, 17, 200, 3, 99, 255, 42, 0 };
-    size_t n = sizeof ids / sizeof ids[0];
-    fd_model *mixed = make_k(arch, 0), *plain = make_k(arch, 1);
-    if (!mixed || !plain) goto out;
-    size_t V = mixed->info.hp.vocab, seen[FD_DTYPE_COUNT] = { 0 };
-    for (uint64_t i = 0; i < mixed->n_t; i++) seen[mixed->t[i].dtype]++;
-    for (size_t d = 0; d < KMIX_N; d++) CHECK(seen[kmix[d]] > 0);
+    const size_t n = N_IDS;
+    fd_model *mixed, *plain;
+    if (!make_pair(make_k, arch, kmix, KMIX_N, &mixed, &plain)) goto out;
+    size_t V = mixed->info.hp.vocab;
     for (int prefill = 0; prefill < 2; prefill++) {
         float *a = logits_of(mixed, prefill, ids, n), *b = logits_of(plain, prefill, ids, n);
         double num = 0, den = 0;
