@@ -60,16 +60,16 @@ static fd_status read_hparams(fd_model *m, const fd_gguf *g, fd_error *err)
     char key[128], name[64], safe[160];
     h->rope_theta = 10000.0;
     FD_TRY(fd_gguf_get_str(g, "general.architecture", &arch, err));
-    int known = arch.len < sizeof name && !memchr(arch.ptr, 0, arch.len);
-    if (known) {
+    const fd_arch *a = NULL;
+    if (arch.len < sizeof name && !memchr(arch.ptr, 0, arch.len)) {
         memcpy(name, arch.ptr, arch.len);
         name[arch.len] = 0;
-        known = fd_arch_find(name) != NULL;
+        a = fd_arch_find(name);
     }
-    if (!known)
+    if (!a)
         return fd_error_set(err, FD_ERR_UNSUPPORTED, "%s: general.architecture '%s' is not supported (only %s)",
                             fd_gguf_path(g), fd_escape(arch.ptr, (size_t)arch.len, safe, sizeof safe), fd_arch_names());
-    FD_TRY(fd_model_set_arch(m, fd_gguf_path(g), name, fd_arch_find(name), err));
+    FD_TRY(fd_model_set_arch(m, fd_gguf_path(g), name, a, err));
     h->nope_period = m->arch->nope_period;   /* GGUF has no key: llama.cpp's rule per architecture */
     m->qk_interleaved = (m->arch->features & FD_FEAT_GGUF_QK_PERMUTED) != 0;
     for (size_t i = 0; i < m->arch->n_keys; i++) {
