@@ -315,7 +315,9 @@ int cmd_bench(int argc, char **argv)
         }
         for (int ni = 0; st == FD_OK && ni < tg.n; ni++)
             for (int row = 0; st == FD_OK && row < depth.n * (1 + sampled) && !stopped; row++) {
-                const int dj = row / (1 + sampled), smp = row % (1 + sampled);
+                /* every depth greedy, then every depth sampled: a change of chooser re-captures the step (its
+                 * first repetition runs eagerly), so it changes once a generation length, not every row */
+                const int dj = row % depth.n, smp = row / depth.n;
                 uint64_t n = tg.v[ni], d = depth.v[dj];
                 if (!n) continue;
                 fd_sampler sc;   /* the CLI's defaults (run, chat): the rule a user's steps follow */
